@@ -1,0 +1,3 @@
+"""gauge."""
+
+from __future__ import annotations

@@ -1,0 +1,42 @@
+"""Start of a streamstress session: settings, config files, and the per-run plugin objects.
+
+Called once from `plugin.pytest_configure` when the plugin is active. It builds `Settings` (R12),
+loads components.toml and categories.toml so that a broken file fails at start-up with its name and
+line, and registers the objects that hold the run's state (R7): `Phases` (build and deploy, once
+per session) and the `Recorder` (outcomes -> results.json, controller only).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from .components import load_catalog
+from .errors import ConfigError
+from .phases import Phases, phases_key
+from .settings import Settings, settings_key
+
+log = logging.getLogger(__name__)
+
+
+def configure_session(config: pytest.Config) -> None:
+    settings = Settings.from_config(config)
+    config.stash[settings_key] = settings
+    try:
+        catalog = load_catalog(settings.components_config)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"--components-config: {exc}") from None
+    settings.check_components(catalog)
+
+    from .gauge.collect import configure_collection
+
+    configure_collection(config, settings)
+
+    phases = Phases(config, settings, catalog)
+    config.stash[phases_key] = phases
+    config.pluginmanager.register(phases, "streamstress-phases")
+
+    from .report.recorder import Recorder
+
+    config.pluginmanager.register(Recorder(config, settings, catalog), "streamstress-recorder")
