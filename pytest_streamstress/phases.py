@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
@@ -34,7 +34,12 @@ from .model import (
     RunningImage,
     SourceCommit,
 )
+from .redact import Redactor
 from .settings import Settings, is_worker
+
+if TYPE_CHECKING:
+    from .cluster.client import Cluster
+    from .testing.embedded import EmbeddedCluster
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,9 @@ class Phases:
         self.settings = settings
         self.catalog = catalog
         self._outcome: PhaseOutcome | None = None
+        self.embedded: EmbeddedCluster | None = None
+        self.redactor = Redactor()
+        self.deployed_here = False
 
     # -- the fixtures -------------------------------------------------------------------------------
 
@@ -113,27 +121,111 @@ class Phases:
             return outcome
 
     def _run_phases(self) -> PhaseOutcome:
+        """Connect, set up, build, deploy: each step's failure becomes the items' setup error."""
         settings = self.settings
         builds: tuple[BuildResult, ...] = ()
-        if not settings.skip_build:
-            return PhaseOutcome(
-                builds=(),
-                deployment=Deployment(status=DeployStatus.SKIPPED),
-                error=(
-                    "building components is not supported yet (issue #6); run with --skip-build"
-                    " (and --skip-deploy) to test what the cluster runs now"
-                ),
-                error_phase="build",
-            )
-        if settings.skip_deploy:
-            return PhaseOutcome(builds=builds, deployment=Deployment(status=DeployStatus.SKIPPED,
-                                                                     message="--skip-deploy"))
-        return PhaseOutcome(
-            builds=builds,
-            deployment=Deployment(status=DeployStatus.SKIPPED),
-            error="deploying is not supported yet (issue #5); run with --skip-deploy",
-            error_phase="deploy",
-        )
+        deployment = Deployment(status=DeployStatus.SKIPPED, message="--skip-deploy",
+                                cluster=ClusterInfo(kind="emulated" if self.embedded else "none"))
+        phase = "cluster access"
+        try:
+            cluster = self._connect() if self._needs_cluster() else None
+            registry_host = settings.registry
+            if cluster is not None and not settings.no_auto_setup:
+                phase = "auto-setup"
+                registry_host = registry_host or self._setup(cluster)
+            phase = "build"
+            builds = self._builds(cluster, registry_host)
+            failed = [b for b in builds if b.status is BuildStatus.FAILED]
+            if failed and not settings.deploy_partial:
+                names = ", ".join(b.component for b in failed)
+                details = "\n\n".join(f"{b.component}: {b.error}" for b in failed)
+                return PhaseOutcome(builds=builds, deployment=Deployment(status=DeployStatus.SKIPPED),
+                                    error=f"{len(failed)} component(s) failed to build ({names}); deploy skipped"
+                                          f" (use --deploy-partial to deploy the rest)\n{details}",
+                                    error_phase="build")
+            if not settings.skip_deploy and cluster is not None:
+                phase = "deploy"
+                deployment = self._deploy(cluster, builds)
+        except StreamstressError as exc:
+            return PhaseOutcome(builds=builds, deployment=Deployment(status=DeployStatus.FAILED, message=str(exc)),
+                                error=str(exc), error_phase=phase)
+        return PhaseOutcome(builds=builds, deployment=deployment)
+
+    def _needs_cluster(self) -> bool:
+        settings = self.settings
+        return not (settings.skip_deploy and (settings.skip_build or settings.registry))
+
+    def _connect(self) -> Cluster:
+        from .cluster.client import Access, Cluster
+
+        settings = self.settings
+        kubeconfig = settings.kubeconfig or (self.embedded.kubeconfig if self.embedded else None)
+        access = Access(kubeconfig=kubeconfig, context=settings.context, request_timeout=settings.api_timeout)
+        return Cluster.connect(access, redactor=self.redactor)
+
+    def _setup(self, cluster: Cluster) -> str:
+        from .cluster.setup import SetupParams, ensure
+
+        settings = self.settings
+        self.say("auto-setup: checking the registry route, image namespace and operator")
+        report = ensure(cluster, SetupParams(channel=settings.operator_channel, source=settings.operator_source,
+                                             target_namespace=settings.target_namespace,
+                                             timeout=settings.setup_timeout), on_progress=self.say)
+        self.say("auto-setup: " + ("changed " + "; ".join(report.changed) if report.changed else "nothing to do")
+                 + f" (operator {report.csv or 'unknown'})")
+        return report.registry_host
+
+    def _builds(self, cluster: Cluster | None, registry_host: str) -> tuple[BuildResult, ...]:
+        from .build import build_for_session
+
+        return build_for_session(self, cluster, registry_host)
+
+    def _deploy(self, cluster: Cluster, builds: tuple[BuildResult, ...]) -> Deployment:
+        from .cluster.deploy import DeployParams, deploy
+
+        settings = self.settings
+        if not any(b.images for b in builds):
+            self.say("deploy: no images to deploy (nothing built or given with --image/--images-from)")
+        params = DeployParams(strategy=settings.deploy_strategy, olm_timeout=settings.olm_timeout,
+                              deploy_timeout=settings.deploy_timeout, target_namespace=settings.target_namespace,
+                              record_dir=settings.results_dir,
+                              cluster_kind="emulated" if self.embedded else cluster.kind)
+        started = time.monotonic()
+        result = deploy(cluster, builds, self.catalog, params, say=self.say)
+        self.deployed_here = result.status is DeployStatus.DEPLOYED
+        self.say(f"deploy: {result.status.value} in {time.monotonic() - started:.1f}s")
+        return result
+
+    def say(self, text: str) -> None:
+        """Progress on the terminal (controller, not -q) and in the log (R23, R24)."""
+        log.info("%s", text)
+        if is_worker(self.config) or self.config.get_verbosity() < 0:
+            return
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"streamstress: {self.redactor(text)}")
+
+    # -- end of session: --restore --------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not (self.settings.restore and self.deployed_here):
+            return
+        from .cluster.deploy import RESTORE_RECORD, DeployParams, restore
+
+        self.say("--restore: putting the recorded operator images back")
+        try:
+            cluster = self._connect()
+            restore(cluster, self.settings.results_dir / RESTORE_RECORD, self.catalog,
+                    DeployParams(deploy_timeout=self.settings.deploy_timeout,
+                                 target_namespace=self.settings.target_namespace,
+                                 record_dir=self.settings.results_dir), say=self.say)
+        except StreamstressError as exc:
+            self.say(f"--restore failed: {exc}\nrun `streamstress restore {self.settings.results_dir}` to retry")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
 
 
 phases_key: Final = pytest.StashKey[Phases]()

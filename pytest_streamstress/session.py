@@ -8,6 +8,7 @@ per session) and the `Recorder` (outcomes -> results.json, controller only).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import pytest
@@ -29,11 +30,22 @@ def configure_session(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--components-config: {exc}") from None
     settings.check_components(catalog)
 
+    embedded = None
+    if settings.cluster == "emulated":
+        from .testing.embedded import DEMO_SUITE, start_embedded
+
+        use_demo = settings.release_tests_dir is None
+        if use_demo:
+            settings = dataclasses.replace(settings, release_tests_dir=DEMO_SUITE)
+            config.stash[settings_key] = settings
+        embedded = start_embedded(settings.results_dir / "emulator", demo_outcomes=use_demo)
+
     from .gauge.collect import configure_collection
 
     configure_collection(config, settings)
 
     phases = Phases(config, settings, catalog)
+    phases.embedded = embedded
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
 

@@ -211,7 +211,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
     Opt("components", parse_components, (),
         "Components to build and deploy, e.g. 'pipeline,triggers:v0.34.0,chains:pr/123' (default: all)",
         metavar="LIST"),
-    Opt("components_config", parse_path, None, "components.toml to use instead of the shipped one",
+    Opt("components_config", parse_path, None, "Components file to use instead of the shipped components.toml",
         metavar="PATH"),
     Opt("release_tests_repo", parse_str, DEFAULT_RELEASE_TESTS_REPO, "Git URL of the release-tests suite",
         metavar="URL"),
@@ -231,15 +231,13 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
     Opt("gauge_retries", parse_non_negative_int, 0,
         "Retries for a failed scenario (passed to gauge as --max-retries-count=N+1); a pass on retry is flaky",
         metavar="N"),
-    Opt("full_trace", parse_bool, False, "Show Python tracebacks instead of the Gauge failure view",
-        switch=True),
     # triage
-    Opt("categories", parse_path, None, "categories.toml with failure rules (default: the shipped rules)",
+    Opt("categories", parse_path, None, "Failure rules file (default: the shipped categories.toml)",
         metavar="PATH"),
     Opt("fail_on", parse_csv, ("all",),
         "Categories whose failures fail the session: 'all' (default), 'none' or a list such as"
         " 'upstream-regression'", metavar="LIST"),
-    Opt("known_failures", parse_path, None, "known-failures.toml listing known failures with issue links",
+    Opt("known_failures", parse_path, None, "Known failures file listing failures with issue links and expiry dates",
         metavar="PATH", supported=False, issue=10),
     Opt("history", parse_path, None, "Directory (or published site checkout) with earlier runs, for"
         " new/known/flaky classification", metavar="PATH", supported=False, issue=10),
@@ -396,7 +394,6 @@ class Settings:
     gauge_binary: str
     gauge_timeout: float
     gauge_retries: int
-    full_trace: bool
     categories: Path | None
     fail_on: tuple[str, ...]
     known_failures: Path | None
@@ -437,6 +434,8 @@ class Settings:
     parallel: int | None
     serial_tags: tuple[str, ...]
     rootdir: Path
+    full_trace: bool
+    """pytest's own `--full-trace`: show Python tracebacks instead of the Gauge failure view (R22)."""
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -462,7 +461,7 @@ class Settings:
         results_dir = values["results_dir"]
         if not results_dir.is_absolute():
             values["results_dir"] = Path(config.invocation_params.dir) / results_dir
-        return cls(rootdir=Path(config.rootpath), **values)
+        return cls(rootdir=Path(config.rootpath), full_trace=bool(config.getoption("fulltrace", False)), **values)
 
     def check_components(self, catalog: ComponentCatalog) -> None:
         """Unknown component names are a usage error listing the known ones (R21)."""
@@ -475,7 +474,7 @@ class Settings:
 
 
 _SETTINGS_FIELDS: Final = {f.name for f in fields(Settings)}
-assert {opt.name for opt in OPTIONS} | {"rootdir"} == _SETTINGS_FIELDS, "OPTIONS and Settings disagree"
+assert {opt.name for opt in OPTIONS} | {"rootdir", "full_trace"} == _SETTINGS_FIELDS, "OPTIONS and Settings disagree"
 
 settings_key: Final = pytest.StashKey[Settings]()
 

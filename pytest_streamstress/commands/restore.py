@@ -1,0 +1,42 @@
+"""`streamstress restore RESULTS_DIR`: undo a session's image swap from the record it left behind.
+
+Deploy writes `restore.json` before its first patch, so even a session that died (OOM, kill -9,
+lost laptop) can be undone: this puts the recorded IMAGE_* values back, re-creates the operands and
+waits for TektonConfig Ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Final
+
+from ..cluster.deploy import RESTORE_RECORD, DeployParams, restore
+from ..components import load_catalog
+from ._cluster_args import add_cluster_arguments, connect
+
+HELP: Final = "Put back the operator images recorded by a session (RESULTS_DIR/restore.json)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results_dir", type=Path, help="The session's results directory (holds restore.json)")
+    add_cluster_arguments(parser)
+    parser.add_argument("--timeout", type=float, default=900.0, help="Seconds to wait for Ready again")
+    parser.add_argument("--components-config", type=Path, default=None, help="components.toml of that session")
+
+
+def run(args: argparse.Namespace) -> int:
+    record = args.results_dir / RESTORE_RECORD
+    cluster = connect(args)
+    try:
+        restore(cluster, record, load_catalog(args.components_config),
+                DeployParams(deploy_timeout=args.timeout, record_dir=args.results_dir),
+                say=_say)
+    finally:
+        cluster.close()
+    return 0
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(f"  .. {text}\n")

@@ -1,0 +1,69 @@
+"""The embedded default: `--cluster emulated` runs the whole loop on one machine with no cluster.
+
+Started once per session on the controller (xdist workers inherit the environment it sets): the
+OpenShift emulator in a background thread with the operator installed, the ko/docker/podman/gauge
+stand-ins first on PATH, `KUBECONFIG` pointing at the emulator, and, when no release-tests checkout
+is given, the bundled demo suite and its scripted outcomes. Every output says "emulated".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from .standins import install_standins, path_with
+
+log = logging.getLogger(__name__)
+
+DEMO_SUITE: Final = Path(__file__).resolve().parent / "demo"
+ENV_KUBECONFIG: Final = "STREAMSTRESS_EMULATOR_KUBECONFIG"
+"""Set by the controller so xdist workers reuse its emulator instead of starting their own."""
+
+
+@dataclass
+class EmbeddedCluster:
+    """A running emulator plus the environment changes made for it (undone by `stop`)."""
+
+    kubeconfig: Path
+    bin_dir: Path
+    saved_env: dict[str, str | None] = field(default_factory=dict)
+    emulator: object | None = None
+
+    def stop(self) -> None:
+        for key, value in self.saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        stop = getattr(self.emulator, "stop", None)
+        if callable(stop):
+            stop()
+
+
+def _set_env(saved: dict[str, str | None], key: str, value: str) -> None:
+    saved.setdefault(key, os.environ.get(key))
+    os.environ[key] = value
+
+
+def start_embedded(workdir: Path, *, demo_outcomes: bool) -> EmbeddedCluster:
+    """Start the emulator (or join the controller's, in an xdist worker) and prepare the environment."""
+    inherited = os.environ.get(ENV_KUBECONFIG)
+    if inherited:
+        return EmbeddedCluster(kubeconfig=Path(inherited), bin_dir=Path(os.environ["PATH"].split(os.pathsep)[0]))
+    from .emulator import Emulator
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    emulator = Emulator(workdir, state="installed")
+    emulator.start()
+    bin_dir = install_standins(workdir / "bin")
+    saved: dict[str, str | None] = {}
+    _set_env(saved, "PATH", path_with(bin_dir))
+    _set_env(saved, "KUBECONFIG", str(emulator.kubeconfig))
+    _set_env(saved, ENV_KUBECONFIG, str(emulator.kubeconfig))
+    if demo_outcomes and "GAUGE_STANDIN_OUTCOMES" not in os.environ:
+        _set_env(saved, "GAUGE_STANDIN_OUTCOMES", str(DEMO_SUITE / "outcomes.toml"))
+    log.info("emulated cluster at %s (kubeconfig %s)", emulator.url, emulator.kubeconfig)
+    return EmbeddedCluster(kubeconfig=emulator.kubeconfig, bin_dir=bin_dir, saved_env=saved, emulator=emulator)

@@ -1,0 +1,86 @@
+"""The subprocess door: timeouts kill the whole group, missing tools get a hint, output is redacted."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_streamstress import _proc
+from pytest_streamstress.errors import ToolFailed, ToolNotFound, ToolTimedOut
+from pytest_streamstress.redact import Redactor, Secret
+
+
+def test_output_of_both_streams_is_captured_and_logged(tmp_path: Path) -> None:
+    log = tmp_path / "x.log"
+    done = _proc.run(
+        [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr)"], timeout=30, log_to=log
+    )
+    assert done.ok
+    assert done.stdout == "out\n"
+    assert done.stderr == "err\n"
+    assert sorted(log.read_text().splitlines()) == ["err", "out"]
+
+
+def test_missing_tool_is_reported_with_an_install_hint() -> None:
+    with pytest.raises(ToolNotFound) as excinfo:
+        _proc.run(["ko-definitely-missing-xyz"], timeout=5)
+    assert "not found on PATH" in str(excinfo.value)
+
+
+def test_known_tool_hint_names_how_to_install(tmp_path: Path) -> None:
+    with pytest.raises(ToolNotFound, match="go install github.com/google/ko"):
+        _proc.run([str(tmp_path / "ko")], timeout=5)
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    """A grandchild that ignores its parent's death must die too: that is what start_new_session buys."""
+    pidfile = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "print('started', flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    with pytest.raises(ToolTimedOut) as excinfo:
+        _proc.run([sys.executable, "-c", script], timeout=1.0, what="sleeper")
+    assert "sleeper did not finish within 1s" in str(excinfo.value)
+    assert "started" in str(excinfo.value)
+    grandchild = int(pidfile.read_text())
+    assert not _is_running(grandchild)
+
+
+def _is_running(pid: int) -> bool:
+    """A killed orphan may linger as a zombie until init reaps it; a zombie is not running."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+
+
+def test_check_raises_with_the_tail_of_output() -> None:
+    with pytest.raises(ToolFailed) as excinfo:
+        _proc.run([sys.executable, "-c", "print('boom'); raise SystemExit(3)"], timeout=30, check=True, what="ko build")
+    assert excinfo.value.returncode == 3
+    assert "ko build failed with exit code 3" in str(excinfo.value)
+    assert "boom" in str(excinfo.value)
+
+
+def test_secrets_in_output_are_masked_in_result_log_and_callback(tmp_path: Path) -> None:
+    token = "sha256~SuperSecretToken123"
+    seen: list[str] = []
+    log = tmp_path / "x.log"
+    done = _proc.run(
+        [sys.executable, "-c", f"print('Authorization: Bearer {token} ok')"],
+        timeout=30,
+        log_to=log,
+        redactor=Redactor([Secret(token)]),
+        on_line=lambda _stream, line: seen.append(line),
+    )
+    assert token not in done.stdout
+    assert "Authorization: Bearer *** ok" in done.stdout
+    assert token not in log.read_text()
+    assert seen == ["Authorization: Bearer *** ok"]
