@@ -1,0 +1,251 @@
+"""Auto-setup and deploy against the emulator, through the official client over real HTTPS."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_streamstress import cli
+from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, current_values, deploy, find_operator, restore
+from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
+from pytest_streamstress.components import load_catalog
+from pytest_streamstress.errors import WaitTimeout
+from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, DeployStatus, ImageRef
+from pytest_streamstress.redact import Redactor
+from pytest_streamstress.testing.emulator import Emulator
+
+pytestmark = pytest.mark.emulator
+
+INTERNAL = "image-registry.openshift-image-registry.svc:5000/tekton-upstream"
+CATALOG = load_catalog()
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[[Emulator], Cluster]]:
+    clusters: list[Cluster] = []
+
+    def make(emulator: Emulator) -> Cluster:
+        cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
+        clusters.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in clusters:
+        cluster.close()
+
+
+def push(emulator: Emulator, name: str, content: str = "v1") -> ImageRef:
+    """Arrange an image in the emulated registry, as a ko push would."""
+    body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "annotations": {"image": name, "content": content}}).encode()
+    digest = emulator.registry.put_manifest(f"tekton-upstream/{name}", "latest", body,
+                                            "application/vnd.oci.image.manifest.v1+json")
+    return ImageRef(f"{INTERNAL}/{name}@{digest}")
+
+
+def built(component: str, refs: dict[str, ImageRef]) -> BuildResult:
+    spec = CATALOG[component]
+    images = tuple(BuiltImage(name=i.name, ref=refs[i.name], env_vars=i.env_vars) for i in spec.images if i.name in refs)
+    return BuildResult(component=ComponentName(component), repo=spec.repo, status=BuildStatus.BUILT, images=images)
+
+
+def params(tmp_path: Path, **overrides: Any) -> DeployParams:
+    values: dict[str, Any] = {"strategy": "auto", "olm_timeout": 10.0, "deploy_timeout": 20.0,
+                              "record_dir": tmp_path / "results"}
+    values.update(overrides)
+    return DeployParams(**values)
+
+
+def installer_sets(emulator: Emulator) -> set[str]:
+    rtype = emulator.store.rtype("operator.tekton.dev/v1alpha1", "TektonInstallerSet")
+    return {item["metadata"]["name"] for item in emulator.store.list(rtype)[0]}
+
+
+def lifecycle_env(emulator: Emulator) -> dict[str, str]:
+    rtype = emulator.store.rtype("apps/v1", "Deployment")
+    deployment = emulator.store.get(rtype, "openshift-operators", "openshift-pipelines-operator")
+    container = next(c for c in deployment["spec"]["template"]["spec"]["containers"]
+                     if c["name"] == "openshift-pipelines-operator-lifecycle")
+    return {e["name"]: e.get("value", "") for e in container["env"]}
+
+
+# -- setup ----------------------------------------------------------------------------------------------
+
+
+def test_setup_of_a_bare_cluster_installs_the_operator_and_waits_for_ready(make_emulator: Any, connect: Any) -> None:
+    emulator = make_emulator(state="bare")
+    cluster = connect(emulator)
+    report = ensure(cluster, SetupParams(timeout=30))
+    assert report.ok, report.items
+    assert report.registry_host == emulator.registry_host
+    assert report.csv == "openshift-pipelines-operator-rh.v1.21.3"
+    assert "subscription openshift-operators/openshift-pipelines-operator" in report.changed
+    assert "namespace tekton-upstream" in report.changed
+
+
+def test_running_setup_twice_changes_nothing_the_second_time(make_emulator: Any, connect: Any) -> None:
+    emulator = make_emulator(state="bare")
+    cluster = connect(emulator)
+    ensure(cluster, SetupParams(timeout=30))
+    version_before = emulator.store.resource_version
+    second = ensure(cluster, SetupParams(timeout=30))
+    assert second.changed == ()
+    assert emulator.store.resource_version == version_before
+
+
+def test_check_reports_missing_items_with_what_fix_would_do(make_emulator: Any, connect: Any) -> None:
+    emulator = make_emulator(state="bare")
+    report = check(connect(emulator))
+    statuses = {item.name: item.status for item in report.items}
+    assert statuses["operator"] is ItemStatus.MISSING
+    assert statuses["image namespace"] is ItemStatus.MISSING
+    assert all(item.fix for item in report.items if item.status is not ItemStatus.OK)
+
+
+def test_check_command_exit_codes_follow_the_original_tool(make_emulator: Any, capsys: Any) -> None:
+    emulator = make_emulator(state="bare")
+    assert cli.main(["check", "--kubeconfig", str(emulator.kubeconfig)]) == 1
+    assert cli.main(["check", "--fix", "--timeout", "30", "--kubeconfig", str(emulator.kubeconfig)]) == 0
+    assert cli.main(["check", "--kubeconfig", str(emulator.kubeconfig)]) == 0
+    assert cli.main(["check", "--kubeconfig", str(emulator.workdir / "missing")]) == 2
+    assert "ok" in capsys.readouterr().out
+
+
+# -- deploy ---------------------------------------------------------------------------------------------
+
+
+def _pipeline_build(emulator: Emulator, content: str = "v1") -> BuildResult:
+    refs = {name: push(emulator, name, content) for name in
+            ("pipeline-controller", "pipeline-webhook", "pipeline-entrypoint", "pipeline-nop")}
+    return built("pipeline", refs)
+
+
+def test_deploy_of_a_pipeline_build_rolls_operands_and_verifies_images_and_arguments(
+        make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    build = _pipeline_build(emulator)
+    result = deploy(connect(emulator), [build], CATALOG, params(tmp_path))
+    assert result.status is DeployStatus.DEPLOYED
+    assert result.strategy == "csv"
+    verified = {r.env_var: r.where for r in result.running}
+    assert verified["IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE"].endswith("arg -entrypoint-image")
+    assert verified["IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER"] == (
+        "Deployment/tekton-pipelines-controller container tekton-pipelines-controller")
+    assert result.cluster.operator_csv == "openshift-pipelines-operator-rh.v1.21.3"
+    assert (tmp_path / "results" / RESTORE_RECORD).exists()
+
+
+def test_a_second_deploy_of_the_same_images_is_a_noop(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    build = _pipeline_build(emulator)
+    cluster = connect(emulator)
+    deploy(cluster, [build], CATALOG, params(tmp_path))
+    sets_before = installer_sets(emulator)
+    said: list[str] = []
+    again = deploy(cluster, [build], CATALOG, params(tmp_path), say=said.append)
+    assert again.status is DeployStatus.NOOP
+    assert installer_sets(emulator) == sets_before
+    assert any("no-op" in line for line in said)
+
+
+def test_deploying_triggers_leaves_pipeline_variables_alone(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    before = lifecycle_env(emulator)
+    refs = {"triggers-controller": push(emulator, "triggers-controller"),
+            "triggers-eventlistenersink": push(emulator, "triggers-eventlistenersink")}
+    deploy(connect(emulator), [built("triggers", refs)], CATALOG, params(tmp_path))
+    after = lifecycle_env(emulator)
+    pipeline_vars = {k for k in before if k.startswith("IMAGE_PIPELINES_")}
+    assert {k: after[k] for k in pipeline_vars} == {k: before[k] for k in pipeline_vars}
+    assert after["IMAGE_TRIGGERS_TEKTON_TRIGGERS_CONTROLLER"] == refs["triggers-controller"]
+
+
+def test_auto_falls_back_to_the_deployment_when_olm_does_not_propagate(
+        make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    emulator.faults.olm_ignores_csv_env = True
+    said: list[str] = []
+    result = deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path, olm_timeout=1.0),
+                    say=said.append)
+    assert result.status is DeployStatus.DEPLOYED
+    assert result.strategy == "deployment"
+    assert any("did not roll the CSV change" in line for line in said)
+
+
+def test_deploy_survives_a_conflict_storm_on_the_csv(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    emulator.faults.conflict_storm = {"ClusterServiceVersion": 5}
+    result = deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path))
+    assert result.status is DeployStatus.DEPLOYED
+
+
+def test_deploy_retries_server_errors_and_throttling(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    emulator.faults.retry_after_s = 0
+    emulator.faults.throttle_next = 3
+    emulator.faults.error_rate = 0.2
+    emulator.faults.error_status = 503
+    emulator.faults.only_methods = frozenset({"GET"})
+    result = deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path))
+    assert result.status is DeployStatus.DEPLOYED
+
+
+def test_deploy_completes_when_watches_are_dropped(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    emulator.faults.drop_watch_after_events = 1
+    result = deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path))
+    assert result.status is DeployStatus.DEPLOYED
+
+
+def test_an_operator_that_never_gets_ready_is_diagnosed_within_the_timeout(
+        make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    emulator.faults.operator_never_ready = True
+    with pytest.raises(WaitTimeout) as excinfo:
+        deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path, deploy_timeout=3.0))
+    message = str(excinfo.value)
+    assert "deploy did not finish within 3s" in message
+    assert "TektonConfig config: " in message
+    assert "Ready=False" in message
+
+
+def test_an_image_that_cannot_be_pulled_is_named_in_the_error(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    missing = ImageRef(f"{INTERNAL}/pipeline-controller@sha256:" + "0" * 64)
+    with pytest.raises(WaitTimeout) as excinfo:
+        deploy(connect(emulator), [built("pipeline", {"pipeline-controller": missing})], CATALOG,
+               params(tmp_path, deploy_timeout=3.0))
+    assert "ImagePullBackOff" in str(excinfo.value)
+    assert missing in str(excinfo.value)
+
+
+def test_restore_puts_the_recorded_values_back(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    original = current_values(cluster, find_operator(cluster))
+    deploy(cluster, [_pipeline_build(emulator)], CATALOG, params(tmp_path))
+    assert current_values(cluster, find_operator(cluster)) != original
+    restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
+    assert current_values(cluster, find_operator(cluster)) == original
+    assert (tmp_path / "results" / (RESTORE_RECORD + ".restored")).exists()
+
+
+def test_the_bearer_token_never_reaches_logs_or_errors(make_emulator: Any, connect: Any, tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    emulator = make_emulator(state="installed")
+    emulator.faults.operator_never_ready = True
+    token = emulator.token.reveal()
+    with pytest.raises(WaitTimeout) as excinfo:
+        deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path, deploy_timeout=2.0))
+    assert token not in str(excinfo.value)
+    assert token not in caplog.text
+    for path in (tmp_path / "results").rglob("*"):
+        if path.is_file():
+            assert token not in path.read_text(encoding="utf-8", errors="replace"), path
