@@ -1,0 +1,304 @@
+"""Failure categorization: ordered rules from `categories.toml` decide a failed scenario's category.
+
+Owns the rules file format (loading, checking, compiling) and the pure decision `categorize()`:
+text in, `model.Categorization` out (STYLE R13). It must not read results, touch pytest items or
+do any I/O beyond reading the rules file; the runner applies the result as a marker and the
+report shows it.
+
+Semantics (issue 3 item 4): the first rule whose every given field matches wins; a pattern
+matches anywhere in its field (`re.search`, never a full match: Allure's categories match the
+whole message, a known trap); a rule whose guard (`unless`) matches does not fire; no rule ->
+the default category with rule name "default". The evidence is the text the pattern matched, so
+a wrong category is one look away from the rule to fix (issue 12 item 4).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from . import model, resources
+from ._toml import load_toml
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+FIELDS: Final = ("message", "trace", "spec", "scenario", "tags")
+"""The fields a rule may match, in the order evidence is taken from."""
+
+DEFAULT_RULE: Final = "default"
+EVIDENCE_CHARS: Final = 120
+_ID: Final = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_RULE_KEYS: Final = frozenset(
+    {"name", "category", "unless", "known_issue", "comment", "cases", "case_sensitive", *FIELDS}
+)
+_TOP_KEYS: Final = frozenset({"default_category", "category", "rule"})
+
+Patterns = tuple["re.Pattern[str]", ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """One rule: every field it names must match (AND); a field's patterns are alternatives (OR)."""
+
+    name: str
+    category: str
+    message: Patterns = ()
+    trace: Patterns = ()
+    spec: Patterns = ()
+    scenario: Patterns = ()
+    tags: Patterns = ()
+    unless: tuple[tuple[str, Patterns], ...] = ()
+    """Guards as (field, patterns): if any matches, the rule does not fire."""
+    known_issue: str = ""
+    comment: str = ""
+    cases: tuple[str, ...] = ()
+    """Corpus case ids this rule exists for (issue 12: every rule names its evidence)."""
+
+    def patterns(self, field: str) -> Patterns:
+        return getattr(self, field)  # type: ignore[no-any-return]  # field is one of FIELDS
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """A loaded rules file: ordered rules, the default category and the declared categories."""
+
+    rules: tuple[Rule, ...]
+    default_category: str = "upstream-regression"
+    source: Path | None = None
+    categories: tuple[str, ...] = ()
+    """Declared category ids, in file order."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """(id, display label) pairs, e.g. ("upstream-regression", "Upstream Regression")."""
+
+    def label(self, category: str) -> str:
+        """The display label of a category id (the id itself when the file gives none)."""
+        return dict(self.labels).get(category, category)
+
+
+def marker_name(category: str) -> str:
+    """The value put into the `streamstress_category(...)` marker: the kebab-case category id."""
+    return category.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def categorize(
+    rules: Rules,
+    *,
+    message: str,
+    trace: str = "",
+    spec: str = "",
+    scenario: str = "",
+    tags: Sequence[str] = (),
+) -> model.Categorization:
+    """Decide the category of one failure: first matching rule wins, else the default category."""
+    texts: dict[str, Sequence[str]] = {
+        "message": (message or "",),
+        "trace": (trace or "",),
+        "spec": (spec or "",),
+        "scenario": (scenario or "",),
+        "tags": tuple(tags),
+    }
+    for rule in rules.rules:
+        hit = _match_rule(rule, texts)
+        if hit is not None:
+            field, evidence = hit
+            return model.Categorization(
+                category=rule.category,
+                rule=rule.name,
+                evidence=evidence,
+                field=field,
+                known_issue=rule.known_issue,
+            )
+    return model.Categorization(category=rules.default_category, rule=DEFAULT_RULE)
+
+
+def _search(patterns: Patterns, texts: Sequence[str]) -> re.Match[str] | None:
+    for pattern in patterns:
+        for text in texts:
+            found = pattern.search(text)
+            if found is not None:
+                return found
+    return None
+
+
+def _match_rule(rule: Rule, texts: Mapping[str, Sequence[str]]) -> tuple[str, str] | None:
+    first: tuple[str, str] | None = None
+    for field in FIELDS:
+        patterns = rule.patterns(field)
+        if not patterns:
+            continue
+        found = _search(patterns, texts[field])
+        if found is None:
+            return None
+        if first is None:
+            first = (field, _evidence(found))
+    if first is None:
+        return None
+    for field, patterns in rule.unless:
+        if _search(patterns, texts[field]) is not None:
+            return None
+    return first
+
+
+def _evidence(found: re.Match[str]) -> str:
+    text = " ".join(found.group(0).split())
+    if not text:  # a zero-width match: show where it matched instead of nothing
+        line_start = found.string.rfind("\n", 0, found.start()) + 1
+        text = " ".join(found.string[line_start:].split("\n", 1)[0].split())
+    if len(text) > EVIDENCE_CHARS:
+        text = text[: EVIDENCE_CHARS - 1] + "…"
+    return text
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Load and check a rules file; None loads the shipped `config/categories.toml`.
+
+    Every problem is a ConfigError naming the file, the rule and (when found) its line.
+    """
+    source = path if path is not None else resources.shipped_config("categories.toml")
+    data = load_toml(source)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:  # load_toml just read it; a race here only costs us line numbers
+        text = ""
+    return _from_toml(data, source=source, text=text)
+
+
+def _from_toml(data: Mapping[str, Any], *, source: Path, text: str) -> Rules:
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"unknown top-level key(s) {', '.join(unknown)}",
+            path=source,
+            hint="allowed: default_category, [[category]] tables and [[rule]] tables",
+        )
+    ids, labels = _categories(data.get("category", []), source=source)
+    default = data.get("default_category", "upstream-regression")
+    if not isinstance(default, str) or (ids and default not in ids):
+        raise ConfigError(
+            f"default_category {default!r} is not a declared category",
+            path=source,
+            hint=f"declared categories: {', '.join(ids)}",
+        )
+    if not ids:
+        ids, labels = (default,), ((default, default),)
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise ConfigError("'rule' must be an array of tables ([[rule]])", path=source)
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_rules):
+        rule = _rule(raw, index=index, ids=ids, source=source, text=text)
+        if rule.name in seen:
+            raise ConfigError(
+                f"rule {rule.name!r}: duplicate rule name",
+                path=source,
+                line=_line_of(text, rule.name, occurrence=2),
+                hint="give every rule its own name; the name is the evidence users see",
+            )
+        seen.add(rule.name)
+        rules.append(rule)
+    log.debug("loaded %d rules and %d categories from %s", len(rules), len(ids), source)
+    return Rules(rules=tuple(rules), default_category=default, source=source, categories=ids, labels=labels)
+
+
+def _categories(raw: Any, *, source: Path) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    if not isinstance(raw, list):
+        raise ConfigError("'category' must be an array of tables ([[category]])", path=source)
+    ids: list[str] = []
+    labels: list[tuple[str, str]] = []
+    for entry in raw:
+        cid = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(cid, str) or not _ID.match(cid):
+            raise ConfigError(
+                f"category {cid!r}: id must be kebab-case, e.g. 'upstream-regression'",
+                path=source,
+                hint="each [[category]] needs id = '...' and label = '...'",
+            )
+        label = entry.get("label", cid)
+        ids.append(cid)
+        labels.append((cid, str(label)))
+    return tuple(ids), tuple(labels)
+
+
+def _rule(raw: Any, *, index: int, ids: tuple[str, ...], source: Path, text: str) -> Rule:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise ConfigError(
+            f"rule #{index + 1} has no name", path=source, hint="add name = '...' to every [[rule]]"
+        )
+    name: str = raw["name"]
+    line = _line_of(text, name)
+
+    def fail(message: str, hint: str) -> ConfigError:
+        return ConfigError(f"rule {name!r}: {message}", path=source, line=line, hint=hint)
+
+    unknown = sorted(set(raw) - _RULE_KEYS)
+    if unknown:
+        raise fail(
+            f"unknown field(s) {', '.join(unknown)}",
+            f"fields a rule may have: {', '.join(sorted(_RULE_KEYS))}",
+        )
+    category = raw.get("category")
+    if category not in ids:
+        raise fail(f"unknown category {category!r}", f"declared categories: {', '.join(ids)}")
+    flags = 0 if raw.get("case_sensitive", False) else re.IGNORECASE
+    fields = {
+        field: _compile(raw[field], field=field, flags=flags, fail=fail) for field in FIELDS if field in raw
+    }
+    if not fields:
+        raise fail("matches nothing: no field pattern given", f"give at least one of: {', '.join(FIELDS)}")
+    unless_raw = raw.get("unless", {})
+    if isinstance(unless_raw, (str, list)):  # shorthand: guards on the message
+        unless_raw = {"message": unless_raw}
+    if not isinstance(unless_raw, dict):
+        raise fail("'unless' must be a table of field = pattern(s)", "e.g. unless = { message = 'panic' }")
+    bad = sorted(set(unless_raw) - set(FIELDS))
+    if bad:
+        raise fail(f"unknown field(s) in unless: {', '.join(bad)}", f"fields: {', '.join(FIELDS)}")
+    unless = tuple(
+        (field, _compile(value, field=f"unless.{field}", flags=flags, fail=fail))
+        for field, value in unless_raw.items()
+    )
+    cases = raw.get("cases", [])
+    return Rule(
+        name=name,
+        category=category,
+        unless=unless,
+        known_issue=str(raw.get("known_issue", "")),
+        comment=str(raw.get("comment", "")),
+        cases=tuple(str(case) for case in cases) if isinstance(cases, list) else (str(cases),),
+        **fields,
+    )
+
+
+def _compile(value: Any, *, field: str, flags: int, fail: Callable[[str, str], ConfigError]) -> Patterns:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(item, str) for item in items):
+        raise fail(
+            f"{field} must be a regex string or a list of them", "e.g. message = 'no matches for kind'"
+        )
+    compiled: list[re.Pattern[str]] = []
+    for item in items:
+        try:
+            compiled.append(re.compile(item, flags))
+        except re.error as exc:
+            raise fail(
+                f"bad regular expression in {field}: {exc.msg} at position {exc.pos} in {item!r}",
+                "write regexes as TOML literal strings ('...') and escape ( [ . with a backslash",
+            ) from exc
+    return tuple(compiled)
+
+
+def _line_of(text: str, name: str, *, occurrence: int = 1) -> int | None:
+    pattern = re.compile(r"^\s*name\s*=\s*[\"']" + re.escape(name) + r"[\"']", re.MULTILINE)
+    matches = list(pattern.finditer(text))
+    if len(matches) < occurrence:
+        return None
+    return text.count("\n", 0, matches[occurrence - 1].start()) + 1
