@@ -104,6 +104,12 @@ class MetricsSampler:
                                    "metrics.k8s.io", "v1beta1", "pods", **kwargs)
         return list(result.get("items", []))
 
+    def sample_once(self) -> Sample:
+        """Take one sample now and keep it (the thread does the same every interval)."""
+        sample = self._sample()
+        self.state.samples.append(sample)
+        return sample
+
     def _sample(self) -> Sample:
         items = self._list_metrics()
         namespaces = self.cluster.call("list namespaces", self.cluster.core.list_namespace,
