@@ -1,0 +1,250 @@
+"""Gauge's three text consoles as the stand-in prints them (reference gauge.md §4.2-§4.5, §4.8).
+
+Owns the bytes: default coloured (one mark per step, ANSI codes even into a pipe unless `TERM=dumb`),
+verbose coloured (`* step<TAB> ...[PASS]`), simple (`--simple-console`, forced by `-p`, with the
+`[runner:  N] ` prefix), failure blocks and hook-failure blocks with gauge's indents, runner output
+written raw. It must not decide outcomes or know about the outcome file: the executor calls the event
+methods in the order gauge's reporter would see them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import BinaryIO, Final
+
+from pytest_streamstress.gauge.spec import Table
+
+from .gauge_model import HookFailure, Row, ScenarioResult, StepFailure
+
+log = logging.getLogger(__name__)
+
+CYAN: Final = "36"
+YELLOW: Final = "33"
+GREEN: Final = "32"
+RED: Final = "31"
+MAGENTA: Final = "35"
+RESET: Final = "\x1b[0m"
+PASS_MARK: Final = " \u2714"
+FAIL_MARK: Final = " \u2718"
+
+SCENARIO_INDENT: Final = 2
+STEP_INDENT: Final = 4
+ERROR_INDENT: Final = 2
+
+
+def indent(text: str, spaces: int) -> str:
+    """gauge's indent: every line (empty ones too) gets the prefix."""
+    pad = " " * spaces
+    return "\n".join(pad + line for line in text.split("\n"))
+
+
+def format_table(table_headers: tuple[str, ...], rows: tuple[tuple[str, ...], ...], spaces: int) -> list[str]:
+    """gauge's table text: columns padded to the widest cell, a dash separator under the header."""
+    widths = [len(h) for h in table_headers]
+    for row in rows:
+        for i, cell in enumerate(row[: len(widths)]):
+            widths[i] = max(widths[i], len(cell))
+    pad = " " * spaces
+
+    def line(cells: tuple[str, ...]) -> str:
+        padded = [(cells[i] if i < len(cells) else "").ljust(w) for i, w in enumerate(widths)]
+        return pad + "|" + "|".join(padded) + "|"
+
+    return [
+        line(table_headers),
+        pad + "|" + "|".join("-" * w for w in widths) + "|",
+        *(line(r) for r in rows),
+    ]
+
+
+def step_failure_block(failure: StepFailure, spec_rel: str) -> str:
+    """The un-indented failure block (§4.3); a step inside a concept has no `:line`."""
+    where = spec_rel if failure.in_concept else f"{spec_rel}:{failure.line}"
+    return (
+        f"Failed Step: {failure.text}\nSpecification: {where}\nError Message: {failure.message}\n"
+        f"Stacktrace: \n{failure.trace}"
+    )
+
+
+def hook_block(failure: HookFailure, spaces: int) -> str:
+    """`Error Message:` + `Stacktrace:` fragments, each ending in a newline (formatErrorFragment)."""
+    return (
+        indent(f"Error Message: {failure.message}", spaces)
+        + "\n"
+        + indent(f"Stacktrace: \n{failure.trace}", spaces)
+        + "\n"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    """A step as the console shows it: resolved text, its inline table, its concept depth."""
+
+    text: str
+    table: Table | None
+    depth: int
+
+
+class Console:
+    """Base: the writer and the event methods every console implements (no-ops by default)."""
+
+    def __init__(self, out: BinaryIO, *, color: bool, prefix: str = "") -> None:
+        self._out = out
+        self._color = color
+        self.prefix = prefix
+        self.spec_rel = ""
+
+    def write(self, text: str) -> None:
+        """One write (one `[runner:  N] ` prefix with -p), flushed so a crash or hang keeps the output."""
+        self._out.write((self.prefix + text).encode("utf-8"))
+        self._out.flush()
+
+    def piece(self, text: str, color: str | None) -> None:
+        """A go-colortext piece: `ESC[0;3Xm` + text + `ESC[0m` (no colour: text + reset)."""
+        if not self._color:
+            self.write(text)
+        elif color is None:
+            self.write(text + RESET)
+        else:
+            self.write(f"\x1b[0;{color}m{text}{RESET}")
+
+    def runner(self, lines: list[str]) -> None:
+        """Runner output: every line trimmed, blank ones dropped, written as it comes (§4.7)."""
+        for line in lines:
+            for part in line.split("\n"):
+                if part.strip():
+                    self.write(part.strip() + "\n")
+
+    def spec_start(self, heading: str) -> None:
+        self.piece(f"# {heading}\n", CYAN)
+
+    def spec_end(self, before_spec: HookFailure | None) -> None:
+        if before_spec is not None:
+            self.piece(hook_block(before_spec, ERROR_INDENT), RED)
+        self.piece("\n", None)
+
+    def data_row(self, row: Row) -> None:
+        lines = format_table(row.headers, (row.cells,), 3)
+        self.piece("\n" + "\n".join(lines) + "\n", None)
+
+    def scenario_start(self, heading: str) -> None:
+        raise NotImplementedError
+
+    def concept_start(self, view: StepView) -> None:
+        """Only the verbose console shows concept lines."""
+
+    def step_start(self, view: StepView) -> None:
+        """Only the simple console with --verbose prints a step when it starts."""
+
+    def step_end(self, view: StepView, failure: StepFailure | None) -> None:
+        raise NotImplementedError
+
+    def scenario_end(self, result: ScenarioResult) -> None:
+        raise NotImplementedError
+
+
+class ColoredConsole(Console):
+    """The default console: `  ## heading<TAB>` then ` ✔`/` ✘` per step, the failure block at scenario end."""
+
+    def __init__(self, out: BinaryIO, *, color: bool, prefix: str = "") -> None:
+        super().__init__(out, color=color, prefix=prefix)
+        self._failures: list[str] = []
+
+    def scenario_start(self, heading: str) -> None:
+        self._failures = []
+        self.piece(indent(f"## {heading}\t", SCENARIO_INDENT), YELLOW)
+
+    def step_end(self, view: StepView, failure: StepFailure | None) -> None:
+        self.piece(FAIL_MARK if failure is not None else PASS_MARK, RED if failure is not None else GREEN)
+        if failure is not None:
+            block = step_failure_block(failure, self.spec_rel)
+            self._failures.append(indent(block, SCENARIO_INDENT + STEP_INDENT + ERROR_INDENT))
+
+    def scenario_end(self, result: ScenarioResult) -> None:
+        if result.hook_failure is not None:
+            self.piece("\n" + hook_block(result.hook_failure, SCENARIO_INDENT + ERROR_INDENT), RED)
+        elif self._failures:
+            self.piece("\n" + "\n".join(self._failures) + "\n", RED)
+        else:
+            self.piece("\n", None)
+        self._failures = []
+
+
+class VerboseConsole(Console):
+    """`--verbose`: a heading line, then `      * step<TAB> ...[PASS]` after each step finishes."""
+
+    def scenario_start(self, heading: str) -> None:
+        self.piece(indent(f"## {heading}\t", SCENARIO_INDENT) + "\n", YELLOW)
+
+    def _step_indent(self, view: StepView) -> int:
+        return SCENARIO_INDENT + STEP_INDENT + STEP_INDENT * view.depth
+
+    def concept_start(self, view: StepView) -> None:
+        self.piece(" " * self._step_indent(view) + f"* {view.text}\n", MAGENTA)
+
+    def step_end(self, view: StepView, failure: StepFailure | None) -> None:
+        spaces = self._step_indent(view)
+        verdict = "\t ...[FAIL]\n" if failure is not None else "\t ...[PASS]\n"
+        color = RED if failure is not None else GREEN
+        text = " " * spaces + f"* {view.text}"
+        if view.table is not None:
+            rows = format_table(view.table.headers, view.table.rows, spaces + 3)
+            text += " \n" + " " * spaces + "\n" + "\n".join(rows)
+        self.piece(text + verdict, color)
+        self.piece("", color)
+        if failure is not None:
+            block = step_failure_block(failure, self.spec_rel)
+            self.piece(indent("\n" + block, spaces + ERROR_INDENT) + "\n", RED)
+
+    def scenario_end(self, result: ScenarioResult) -> None:
+        if result.hook_failure is not None:
+            self.piece(hook_block(result.hook_failure, SCENARIO_INDENT + ERROR_INDENT), RED)
+
+
+class SimpleConsole(Console):
+    """`--simple-console` (and `-p`): plain text, steps only with --verbose, failure blocks as they happen."""
+
+    def __init__(self, out: BinaryIO, *, verbose: bool, prefix: str = "") -> None:
+        super().__init__(out, color=False, prefix=prefix)
+        self._verbose = verbose
+
+    def spec_start(self, heading: str) -> None:
+        self.write(f"# {heading}\n")
+
+    def spec_end(self, before_spec: HookFailure | None) -> None:
+        if before_spec is not None:
+            self.write(hook_block(before_spec, ERROR_INDENT))
+        self.write("\n")
+
+    def data_row(self, row: Row) -> None:
+        self.write("\n" + "\n".join(format_table(row.headers, (row.cells,), 3)) + "\n")
+
+    def scenario_start(self, heading: str) -> None:
+        self.write(indent(f"## {heading}", SCENARIO_INDENT) + "\n")
+
+    def step_start(self, view: StepView) -> None:
+        if self._verbose:
+            spaces = SCENARIO_INDENT + STEP_INDENT + STEP_INDENT * view.depth
+            self.write(" " * spaces + f"* {view.text.strip()}\n")
+
+    def step_end(self, view: StepView, failure: StepFailure | None) -> None:
+        if failure is not None:
+            spaces = SCENARIO_INDENT + STEP_INDENT + STEP_INDENT * view.depth + ERROR_INDENT
+            self.write(indent("\n" + step_failure_block(failure, self.spec_rel), spaces) + "\n")
+
+    def scenario_end(self, result: ScenarioResult) -> None:
+        if result.hook_failure is not None:
+            self.write(hook_block(result.hook_failure, SCENARIO_INDENT + ERROR_INDENT))
+
+
+def make_console(
+    out: BinaryIO, *, simple: bool, verbose: bool, color: bool, stream: int | None = None
+) -> Console:
+    """Pick the reporter like gauge (§4.1): -p/--simple-console: simple; --verbose: verbose; else coloured."""
+    prefix = f"[runner: {stream:2d}] " if stream is not None else ""
+    if simple or stream is not None:
+        return SimpleConsole(out, verbose=verbose, prefix=prefix)
+    if verbose:
+        return VerboseConsole(out, color=color)
+    return ColoredConsole(out, color=color)

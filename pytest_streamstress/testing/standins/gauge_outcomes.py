@@ -1,0 +1,312 @@
+"""The gauge stand-in's behaviour script: the TOML outcome file a test writes (docs/standins.md `## gauge`).
+
+Owns reading `$GAUGE_STANDIN_OUTCOMES` into frozen rules and choosing the rule for a scenario or spec.
+It must not know which test wrote the file, and it never touches the console or the reports: it only
+answers "what should happen to this scenario/spec/run". Every mistake in the file is an
+`OutcomeFileError` naming the file, the entry and the fix, so a test author sees it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+log = logging.getLogger(__name__)
+
+Status = Literal["pass", "fail", "skip", "hook-fail"]
+STATUSES: Final = ("pass", "fail", "skip", "hook-fail")
+XML_MODES: Final = ("normal", "missing", "truncated")
+SUITE_ORDERS: Final = ("run", "reverse", "random")
+
+DEFAULT_MESSAGE: Final = "assertion failed: stand-in failure"
+DEFAULT_TRACE: Final = (
+    "\t/root/go/pkg/mod/github.com/getgauge-contrib/gauge-go@v0.5.2/testsuit/testing.go:40\n"
+    "github.com/openshift-pipelines/release-tests/pkg/cmd.testsuitAdaptor.Log(...)\n"
+    "\t/root/release-tests/pkg/cmd/cmd.go:31 +0x1b4"
+)
+DEFAULT_SERVER: Final = "https://api.ci.example.com:6443"
+DEFAULT_HOOK_MESSAGE: Final = "service account 'pipeline' not available in namespace {namespace}"
+
+_SCENARIO_KEYS: Final = frozenset(
+    {
+        "match",
+        "match_step",
+        "spec",
+        "status",
+        "step",
+        "message",
+        "trace",
+        "duration_s",
+        "sleep_s",
+        "fail_attempts",
+        "runner_output",
+    }
+)
+_SPEC_KEYS: Final = frozenset({"match", "before_spec_fail", "trace", "runner_output"})
+_RUN_KEYS: Final = frozenset(
+    {
+        "crash_after_scenarios",
+        "crash_exit",
+        "crash_signal",
+        "hang_after_scenarios",
+        "xml",
+        "exit_code",
+        "hook_output",
+        "seed",
+        "duration_s",
+        "server",
+        "suite_order",
+    }
+)
+
+
+class OutcomeFileError(Exception):
+    """The outcome file is malformed; the message names the file, the entry and the fix."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScenarioRule:
+    """One `[[scenario]]` entry; all given match keys must match (regex search)."""
+
+    index: int
+    match: re.Pattern[str] | None = None
+    match_step: re.Pattern[str] | None = None
+    spec: re.Pattern[str] | None = None
+    status: Status = "pass"
+    step: re.Pattern[str] | None = None
+    message: str = DEFAULT_MESSAGE
+    trace: str = DEFAULT_TRACE
+    duration_s: float | None = None
+    sleep_s: float = 0.0
+    fail_attempts: int | None = None
+    """None: fails on every attempt; N: fails on attempts 1..N, passes afterwards."""
+    runner_output: tuple[str, ...] = ()
+
+    def matches(self, *, spec_path: str, heading: str, step_texts: tuple[str, ...]) -> bool:
+        if self.match is not None and not self.match.search(heading):
+            return False
+        if self.spec is not None and not self.spec.search(spec_path):
+            return False
+        return not (self.match_step is not None and not any(self.match_step.search(t) for t in step_texts))
+
+    def fails_on(self, attempt: int) -> bool:
+        """Whether attempt `attempt` (1-based) of a fail/hook-fail scenario fails."""
+        return self.fail_attempts is None or attempt <= self.fail_attempts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpecRule:
+    """One `[[spec]]` entry: spec-level behaviour (BeforeSpec hook failure)."""
+
+    index: int
+    match: re.Pattern[str]
+    before_spec_fail: str | None = None
+    trace: str = DEFAULT_TRACE
+    runner_output: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRule:
+    """The `[run]` table: whole-run faults and knobs."""
+
+    crash_after_scenarios: int | None = None
+    crash_exit: int = 1
+    crash_signal: str | None = None
+    hang_after_scenarios: int | None = None
+    xml: Literal["normal", "missing", "truncated"] = "normal"
+    exit_code: int | None = None
+    hook_output: bool = True
+    seed: int | None = None
+    duration_s: float | None = None
+    server: str = DEFAULT_SERVER
+    suite_order: Literal["run", "reverse", "random"] = "run"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outcomes:
+    scenarios: tuple[ScenarioRule, ...] = ()
+    specs: tuple[SpecRule, ...] = ()
+    run: RunRule = field(default_factory=RunRule)
+    source: Path | None = None
+
+    def for_scenario(
+        self, *, spec_path: str, heading: str, step_texts: tuple[str, ...]
+    ) -> ScenarioRule | None:
+        """The first matching `[[scenario]]` entry, or None (the scenario passes)."""
+        for rule in self.scenarios:
+            if rule.matches(spec_path=spec_path, heading=heading, step_texts=step_texts):
+                return rule
+        return None
+
+    def for_spec(self, spec_path: str) -> SpecRule | None:
+        for rule in self.specs:
+            if rule.match.search(spec_path):
+                return rule
+        return None
+
+
+def _where(path: Path, table: str, index: int | None) -> str:
+    return f"{path}: [{table}]" if index is None else f"{path}: [[{table}]] #{index + 1}"
+
+
+def _regex(value: Any, where: str, key: str) -> re.Pattern[str]:
+    if not isinstance(value, str):
+        raise OutcomeFileError(f"{where}: {key} must be a string (a regular expression)")
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise OutcomeFileError(
+            f"{where}: {key} = {value!r} is not a valid regular expression: {exc}"
+        ) from None
+
+
+def _typed(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any) -> Any:
+    if key not in table:
+        return default
+    value = table[key]
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise OutcomeFileError(f"{where}: {key} must be a number, not a boolean")
+    if not isinstance(value, kind):
+        name = kind.__name__ if isinstance(kind, type) else "number"
+        raise OutcomeFileError(f"{where}: {key} must be a {name}, got {value!r}")
+    return value
+
+
+def _lines(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise OutcomeFileError(f"{where}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _unknown(table: dict[str, Any], allowed: frozenset[str], where: str) -> None:
+    extra = sorted(set(table) - allowed)
+    if extra:
+        raise OutcomeFileError(
+            f"{where}: unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRule:
+    where = _where(path, "scenario", index)
+    _unknown(table, _SCENARIO_KEYS, where)
+    status = table.get("status", "fail")
+    if status not in STATUSES:
+        raise OutcomeFileError(f"{where}: status = {status!r}; use one of {', '.join(STATUSES)}")
+    if not any(k in table for k in ("match", "match_step", "spec")):
+        raise OutcomeFileError(
+            f"{where}: needs at least one of match, match_step, spec (use match = '.' for all)"
+        )
+    fail_attempts = _typed(table, "fail_attempts", int, where, None)
+    if fail_attempts is not None and fail_attempts < 0:
+        raise OutcomeFileError(f"{where}: fail_attempts must be >= 0")
+    duration = _typed(table, "duration_s", (int, float), where, None)
+    sleep = _typed(table, "sleep_s", (int, float), where, 0.0)
+    return ScenarioRule(
+        index=index,
+        match=_regex(table["match"], where, "match") if "match" in table else None,
+        match_step=_regex(table["match_step"], where, "match_step") if "match_step" in table else None,
+        spec=_regex(table["spec"], where, "spec") if "spec" in table else None,
+        status=status,
+        step=_regex(table["step"], where, "step") if "step" in table else None,
+        message=_typed(
+            table, "message", str, where, DEFAULT_HOOK_MESSAGE if status == "hook-fail" else DEFAULT_MESSAGE
+        ),
+        trace=_typed(table, "trace", str, where, DEFAULT_TRACE),
+        duration_s=float(duration) if duration is not None else None,
+        sleep_s=float(sleep),
+        fail_attempts=fail_attempts,
+        runner_output=_lines(table, "runner_output", where),
+    )
+
+
+def _spec_rule(path: Path, index: int, table: dict[str, Any]) -> SpecRule:
+    where = _where(path, "spec", index)
+    _unknown(table, _SPEC_KEYS, where)
+    if "match" not in table:
+        raise OutcomeFileError(f"{where}: needs match = '<regex searched in the absolute spec path>'")
+    return SpecRule(
+        index=index,
+        match=_regex(table["match"], where, "match"),
+        before_spec_fail=_typed(table, "before_spec_fail", str, where, None),
+        trace=_typed(table, "trace", str, where, DEFAULT_TRACE),
+        runner_output=_lines(table, "runner_output", where),
+    )
+
+
+def _run_rule(path: Path, table: dict[str, Any]) -> RunRule:
+    where = _where(path, "run", None)
+    _unknown(table, _RUN_KEYS, where)
+    xml = table.get("xml", "normal")
+    if xml not in XML_MODES:
+        raise OutcomeFileError(f"{where}: xml = {xml!r}; use one of {', '.join(XML_MODES)}")
+    order = table.get("suite_order", "run")
+    if order not in SUITE_ORDERS:
+        raise OutcomeFileError(f"{where}: suite_order = {order!r}; use one of {', '.join(SUITE_ORDERS)}")
+    signal_name = _typed(table, "crash_signal", str, where, None)
+    if signal_name is not None and signal_name.upper().removeprefix("SIG") not in {
+        "KILL",
+        "TERM",
+        "SEGV",
+        "ABRT",
+    }:
+        raise OutcomeFileError(f"{where}: crash_signal = {signal_name!r}; use KILL, TERM, SEGV or ABRT")
+    duration = _typed(table, "duration_s", (int, float), where, None)
+    return RunRule(
+        crash_after_scenarios=_typed(table, "crash_after_scenarios", int, where, None),
+        crash_exit=_typed(table, "crash_exit", int, where, 1),
+        crash_signal=signal_name,
+        hang_after_scenarios=_typed(table, "hang_after_scenarios", int, where, None),
+        xml=xml,
+        exit_code=_typed(table, "exit_code", int, where, None),
+        hook_output=_typed(table, "hook_output", bool, where, True),
+        seed=_typed(table, "seed", int, where, None),
+        duration_s=float(duration) if duration is not None else None,
+        server=_typed(table, "server", str, where, DEFAULT_SERVER),
+        suite_order=order,
+    )
+
+
+def load_outcomes(path: Path | None) -> Outcomes:
+    """Read the outcome file; None (env var unset) means every scenario passes."""
+    if path is None:
+        return Outcomes()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise OutcomeFileError(
+            f"{path}: cannot read the outcome file ($GAUGE_STANDIN_OUTCOMES): {exc.strerror}"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise OutcomeFileError(f"{path}: not valid TOML: {exc}") from None
+    extra = sorted(set(data) - {"scenario", "spec", "run"})
+    if extra:
+        raise OutcomeFileError(
+            f"{path}: unknown table(s) {', '.join(extra)}; use [[scenario]], [[spec]] and [run]"
+        )
+    scenarios = data.get("scenario", [])
+    specs = data.get("spec", [])
+    if not isinstance(scenarios, list) or not isinstance(specs, list):
+        raise OutcomeFileError(
+            f"{path}: write [[scenario]] and [[spec]] as arrays of tables (double brackets)"
+        )
+    run = data.get("run", {})
+    if not isinstance(run, dict):
+        raise OutcomeFileError(f"{path}: [run] must be a table")
+    return Outcomes(
+        scenarios=tuple(_scenario_rule(path, i, t) for i, t in enumerate(scenarios)),
+        specs=tuple(_spec_rule(path, i, t) for i, t in enumerate(specs)),
+        run=_run_rule(path, run),
+        source=path,
+    )
