@@ -1,0 +1,353 @@
+"""Gauge specs as pytest collectors and scenarios as pytest items (STYLE R9; issue 2 item 5).
+
+Owns: which files are specs, node ids, one item per scenario (per data row when data-driven),
+Gauge tags as registered markers, `--gauge-tags` selection, and where the specs come from when
+`--streamstress` runs without paths. It parses through `spec.py` and never runs gauge: running is
+`run.py`'s job (`ScenarioItem.setup/runtest` delegate there).
+
+Node ids are relative to the Gauge project root (the directory holding manifest.json), even when it
+is outside rootdir or in the pytest cache: `specs/pipelines/run.spec::Run sample pipeline: …`.
+A data-driven scenario yields one item per row, named like a pytest parametrization:
+`<heading>[<row>]` (1-based), so `spec::<heading>` selects every row and `spec::<heading>[2]` one;
+`ScenarioItem.junit_name` gives xml-report v0.5.3's testcase name for the same row.
+
+Gauge tag -> marker name: lower-cased (gauge compares tags case-insensitively), spaces removed,
+every character other than `a-z 0-9 _ . - / +` replaced by `_`; a `gauge_` prefix goes on names that
+would trigger a pytest or plugin behaviour (`skip`, `xfail`, `parametrize`, …), on the `-m` keywords
+`and`/`or`/`not`, and on names starting with `_` (which pytest refuses).
+So `linux/amd64`, `to-do`, `skip-4.14` stay as they are (`-m "linux/amd64"` works), `Admin` is `admin`.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import pytest
+
+from pytest_streamstress.errors import ScenarioFailed, SpecSyntaxError
+from pytest_streamstress.settings import Settings
+
+from . import checkout, spec
+from .spec import ConceptIndex, Scenario, Spec, Step, Table
+from .tags import TagExpression, parse_tag_expression
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
+
+log = logging.getLogger(__name__)
+
+SPEC_SUFFIXES: Final = frozenset({".spec"})
+"""Gauge also reads `.md` in its specs dir; we collect `.spec` only, so READMEs never become tests."""
+RESERVED_MARKERS: Final = frozenset(
+    {
+        "skip",
+        "skipif",
+        "xfail",
+        "parametrize",
+        "usefixtures",
+        "filterwarnings",
+        "tryfirst",
+        "trylast",
+        "xdist_group",
+        "timeout",
+        "flaky",
+        "asyncio",
+        "anyio",
+        "no_cover",
+        "and",
+        "or",
+        "not",
+    }
+)
+_MARKER_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-/+")
+
+
+def marker_name(tag: str) -> str:
+    """The pytest marker for a Gauge tag (mapping in the module docstring)."""
+    name = "".join(char if char in _MARKER_CHARS else "_" for char in tag.replace(" ", "").lower())
+    # pytest refuses marker names starting with "_"; a prefix keeps such a tag selectable.
+    return f"gauge_{name}" if name in RESERVED_MARKERS or name.startswith("_") else name
+
+
+@dataclass(slots=True)
+class CollectionState:
+    """Per-session collection state, in `config.stash` (R7)."""
+
+    settings: Settings
+    expression: TagExpression | None
+    concepts: dict[Path, ConceptIndex | SpecSyntaxError] = field(default_factory=dict)
+    roots: dict[Path, Path | None] = field(default_factory=dict)
+    markers: dict[str, pytest.MarkDecorator] = field(default_factory=dict)
+    """Registered marker per Gauge tag as written (the mapping runs once per distinct tag)."""
+
+    def project_root(self, directory: Path) -> Path | None:
+        if directory not in self.roots:
+            self.roots[directory] = spec.find_project_root(directory)
+        return self.roots[directory]
+
+    def concepts_for(self, root: Path) -> ConceptIndex:
+        if root not in self.concepts:
+            try:
+                self.concepts[root] = spec.load_concepts(root)
+            except SpecSyntaxError as exc:
+                self.concepts[root] = exc
+        found = self.concepts[root]
+        if isinstance(found, SpecSyntaxError):
+            raise found
+        return found
+
+    def mark(self, item: pytest.Item, tags: Iterable[str], config: pytest.Config) -> None:
+        for tag in tags:
+            decorator = self.markers.get(tag)
+            if decorator is None:
+                name = marker_name(tag)
+                # Registered before use, so --strict-markers accepts it (MarkGenerator re-reads the ini).
+                config.addinivalue_line("markers", f"{name}: Gauge tag '{tag}'")
+                decorator = self.markers[tag] = getattr(pytest.mark, name)
+            item.add_marker(decorator)
+
+
+state_key: Final = pytest.StashKey[CollectionState]()
+
+
+def configure_collection(config: pytest.Config, settings: Settings) -> None:
+    """Check `--gauge-tags`, and point a path-less run at the release-tests specs."""
+    expression = None
+    if settings.gauge_tags.strip():
+        try:
+            expression = parse_tag_expression(settings.gauge_tags)
+        except ValueError as exc:
+            raise pytest.UsageError(
+                f"--gauge-tags: {settings.gauge_tags!r}: {exc}; "
+                "use tags with & (or ,), |, ! and parentheses, e.g. 'e2e & !tls'"
+            ) from None
+    config.stash[state_key] = CollectionState(settings=settings, expression=expression)
+    if config.getoption("help", False) or config.getoption("version", 0):
+        return
+    _rewrite_args(config, settings)
+
+
+def _rewrite_args(config: pytest.Config, settings: Settings) -> None:
+    """No paths -> the checkout's specs; `specs/x.spec::name` not found here -> the checkout's file."""
+    if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
+        root = checkout.release_tests_root(config, settings)
+        specs = root / "specs"
+        config.args[:] = [str(specs if specs.is_dir() else root)]
+        log.info("collecting Gauge specs from %s", config.args[0])
+        return
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return
+    found: Path | None = None
+    for index, arg in enumerate(config.args):
+        strpath = arg.partition("[")[0].split("::")[0]
+        if not strpath or Path(config.invocation_params.dir, strpath).exists():
+            continue
+        if not (strpath.endswith(".spec") or Path(strpath).parts[:1] == ("specs",)):
+            continue
+        found = found or checkout.release_tests_root(config, settings)
+        if (found / strpath).exists():
+            config.args[index] = str(found / strpath) + arg[len(strpath) :]
+
+
+def collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
+    """A `SpecFile` for a `.spec` file; None for anything else."""
+    if file_path.suffix not in SPEC_SUFFIXES:
+        return None
+    state = parent.config.stash[state_key]
+    root = state.project_root(file_path.parent)
+    if root is None:
+        return SpecFile.from_parent(parent, path=file_path)  # collect() reports the missing manifest
+    nodeid = file_path.relative_to(root).as_posix()
+    return SpecFile.from_parent(parent, path=file_path, nodeid=nodeid)
+
+
+def select_items(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--gauge-tags`: keep scenarios whose tags (own + spec's) satisfy the expression."""
+    expression = config.stash[state_key].expression
+    if expression is None:
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        if isinstance(item, ScenarioItem) and not expression.matches(item.scenario.all_tags):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+class SpecFile(pytest.File):
+    """One `.spec` file; a malformed file is one collection error naming file and line (R9)."""
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        state = self.config.stash[state_key]
+        root = state.project_root(self.path.parent)
+        if root is None:
+            raise SpecSyntaxError(
+                "not inside a Gauge project: no manifest.json in this or any parent directory",
+                path=self.path,
+                line=1,
+                hint="gauge needs the project root; use --release-tests-dir",
+            )
+        parsed = spec.parse_spec_file(self.path, concepts=state.concepts_for(root))
+        for warning in parsed.warnings:
+            log.warning("gauge parse warning: %s", warning)
+        spec_table = _loaded(parsed.data_table, root, self.path)
+        for scenario in parsed.scenarios:
+            scenario_table = _loaded(scenario.data_table, root, self.path)
+            for row, values in _rows(parsed, scenario, spec_table, scenario_table):
+                name = scenario.heading if row is None else f"{scenario.heading}[{row}]"
+                item = ScenarioItem.from_parent(
+                    self,
+                    name=name,
+                    nodeid=f"{self.nodeid}::{name}",
+                    scenario=scenario,
+                    spec=parsed,
+                    project_root=root,
+                    row=row,
+                    row_values=values,
+                )
+                state.mark(item, scenario.all_tags, self.config)
+                yield item
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, SpecSyntaxError):
+            return str(excinfo.value)  # file:line: message, never a Python traceback (R9, R21)
+        return super().repr_failure(excinfo)
+
+
+class ScenarioItem(pytest.Item):
+    """One Gauge scenario (one data row of it when data-driven); runs through `gauge/run.py`."""
+
+    def __init__(
+        self,
+        *,
+        scenario: Scenario,
+        spec: Spec,
+        project_root: Path,
+        row: int | None = None,
+        row_values: tuple[tuple[str, str], ...] = (),
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # pytest's Node kwargs (name, parent, nodeid)
+        self.scenario = scenario
+        self.spec = spec
+        self.project_root = project_root
+        self.row = row
+        self.row_values = row_values
+
+    @property
+    def spec_relpath(self) -> str:
+        """The spec path relative to the project root, `/`-separated (what gauge prints and takes)."""
+        return self.path.relative_to(self.project_root).as_posix()
+
+    @property
+    def gauge_arg(self) -> str:
+        """The `gauge run` argument that selects exactly this scenario: `specs/x.spec:<heading line>`."""
+        return f"{self.spec_relpath}:{self.scenario.line}"
+
+    @property
+    def junit_name(self) -> str:
+        """xml-report v0.5.3's testcase name: the heading, plus ` <row>: [col: val] …` for a data row."""
+        if self.row is None:
+            return self.scenario.heading
+        cells = " ".join(f"[{column}: {value}]" for column, value in self.row_values)
+        return f"{self.scenario.heading} {self.row}: {cells}"
+
+    def setup(self) -> None:
+        from .run import setup_item
+
+        setup_item(self)
+
+    def runtest(self) -> None:
+        from .run import run_item
+
+        run_item(self)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, ScenarioFailed):
+            from .run import repr_item_failure
+
+            shown: str | TerminalRepr = repr_item_failure(self, excinfo)
+            return shown
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.scenario.line - 1, f"scenario: {self.scenario.heading}"
+
+
+# --- data-driven scenarios (reference gauge.md §2.4) ------------------------------------------------
+
+
+def _loaded(table: Table | None, root: Path, spec_path: Path) -> Table | None:
+    """An external `table: x.csv` read from the project root; inline tables as they are."""
+    if table is None or not table.external:
+        return table
+    csv_path = root / table.external
+    try:
+        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
+            records = [row for row in csv.reader(handle) if row]
+    except OSError as exc:
+        raise SpecSyntaxError(
+            f"Could not resolve table from table: {table.external} ({exc.strerror})",
+            path=spec_path,
+            line=table.line,
+        ) from exc
+    if not records:
+        raise SpecSyntaxError(f"table: {table.external} is empty", path=spec_path, line=table.line)
+    headers = tuple(cell.strip() for cell in records[0])
+    rows = tuple(tuple(cell.strip() for cell in record) for record in records[1:])
+    return Table(headers=headers, rows=rows, line=table.line, external=table.external)
+
+
+def _uses(steps: Iterable[Step], columns: set[str]) -> bool:
+    for step in steps:
+        if any(arg.kind == "dynamic" and arg.value in columns for arg in step.args):
+            return True
+        if step.table is not None and any(
+            cell.startswith("<") and cell.endswith(">") and cell[1:-1] in columns
+            for row in step.table.rows
+            for cell in row
+        ):
+            return True
+    return False
+
+
+def _applies(table: Table | None, steps: Iterable[Step]) -> bool:
+    return table is not None and bool(table.rows) and _uses(steps, set(table.headers))
+
+
+def _rows(
+    parsed: Spec, scenario: Scenario, spec_table: Table | None, scenario_table: Table | None
+) -> list[tuple[int | None, tuple[tuple[str, str], ...]]]:
+    """(row number, column values) per item: gauge repeats a scenario per row of each table it uses."""
+    tables: list[Table] = []
+    shared = (*parsed.context_steps, *parsed.teardown_steps)
+    if spec_table is not None and (_applies(spec_table, shared) or _applies(spec_table, scenario.steps)):
+        tables.append(spec_table)
+    if scenario_table is not None and scenario_table.rows:
+        tables.append(scenario_table)
+    if not tables:
+        return [(None, ())]
+    combos = itertools.product(*(table.rows for table in tables))
+    out: list[tuple[int | None, tuple[tuple[str, str], ...]]] = []
+    for number, combo in enumerate(combos, start=1):
+        values = tuple(
+            (column, value)
+            for table, row in zip(tables, combo, strict=True)
+            for column, value in zip(table.headers, row, strict=False)
+        )
+        out.append((number, values))
+    return out

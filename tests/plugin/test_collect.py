@@ -1,0 +1,177 @@
+"""Gauge specs collected as pytest items: node ids, counts, errors, reportinfo (issue 2 item 5)."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pytest_streamstress.gauge.collect import ScenarioItem, marker_name
+
+REPO = Path(__file__).parents[2]
+FIXTURES = Path(
+    os.environ.get("STREAMSTRESS_RELEASE_TESTS", REPO.parent / "shared" / "fixtures" / "release-tests")
+)
+GRAMMAR = REPO / "tests" / "data" / "specs" / "grammar"
+
+RUN_SPEC = """\
+# Run pipelines
+* Validate Operator should be installed
+
+## Run sample pipeline: PIPELINES-03-TC01
+Tags: e2e, sanity, non-admin
+* Create "pipeline.yaml"
+
+## Cancel pipelinerun Test: PIPELINES-03-TC06
+Tags: e2e, admin, linux/amd64
+* Cancel "run"
+"""
+
+
+def make_project(pytester: pytest.Pytester, name: str = "proj", **specs: str) -> Path:
+    root = pytester.path / name
+    (root / "specs").mkdir(parents=True)
+    (root / "manifest.json").write_text('{"Language": "go"}')
+    for relpath, text in specs.items():
+        path = root / "specs" / (relpath.replace("__", "/") + ".spec")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def collected(result: pytest.RunResult) -> list[str]:
+    return [line for line in result.outlines if "::" in line and not line.startswith(("ERROR", "FAILED"))]
+
+
+@pytest.mark.skipif(
+    not (FIXTURES / "manifest.json").is_file(), reason=f"no release-tests fixtures at {FIXTURES}"
+)
+def test_fixture_suite_lists_every_scenario_with_the_right_count_per_spec(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={FIXTURES}")
+    lines = collected(result)
+    per_spec = Counter(line.split("::")[0] for line in lines)
+    assert len(lines) == 45
+    assert len(per_spec) == 21
+    assert (
+        per_spec["specs/pipelines/run.spec"],
+        per_spec["specs/pac/pac-gitlab.spec"],
+        per_spec["specs/olm.spec"],
+    ) == (6, 4, 3)
+    assert "specs/pipelines/run.spec::Run sample pipeline: PIPELINES-03-TC01" in lines
+    assert result.ret == 0
+
+
+def test_node_ids_are_relative_to_the_project_root_outside_rootdir(pytester: pytest.Pytester) -> None:
+    root = make_project(pytester, pipelines__run=RUN_SPEC)
+    result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={root}")
+    assert collected(result) == [
+        "specs/pipelines/run.spec::Run sample pipeline: PIPELINES-03-TC01",
+        "specs/pipelines/run.spec::Cancel pipelinerun Test: PIPELINES-03-TC06",
+    ]
+
+
+def test_malformed_spec_is_one_collection_error_naming_file_and_line_and_others_still_collect(
+    pytester: pytest.Pytester,
+) -> None:
+    root = make_project(pytester, run=RUN_SPEC, broken='# Broken\n## S\n* Say "oops\n')
+    result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={root}")
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting*broken.spec*",
+            f"{root / 'specs' / 'broken.spec'}:3: String not terminated => '* Say \"oops'",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert len(collected(result)) == 2
+    result.assert_outcomes(errors=1)
+
+
+def test_broken_concept_file_is_an_error_for_the_specs_naming_the_cpt_file(pytester: pytest.Pytester) -> None:
+    root = make_project(pytester, run=RUN_SPEC)
+    (root / "specs" / "bad.cpt").write_text("# Concept\n")
+    result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={root}")
+    result.stdout.fnmatch_lines([f"{root / 'specs' / 'bad.cpt'}:1: Concept should have at least one step*"])
+    result.assert_outcomes(errors=1)
+
+
+def test_data_driven_scenario_yields_one_item_per_row(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={GRAMMAR}")
+    lines = collected(result)
+    assert [line for line in lines if "datadriven" in line] == [
+        "specs/datadriven.spec::Uses the spec column[1]",
+        "specs/datadriven.spec::Uses the spec column[2]",
+        "specs/datadriven.spec::Uses nothing",
+        "specs/datadriven.spec::Own table[1]",
+        "specs/datadriven.spec::Own table[2]",
+        "specs/datadriven.spec::Own table[3]",
+        "specs/datadriven.spec::External table[1]",
+        "specs/datadriven.spec::External table[2]",
+    ]
+
+
+def test_items_carry_scenario_spec_root_row_and_report_the_spec_line(pytester: pytest.Pytester) -> None:
+    items, _ = pytester.inline_genitems("--streamstress", f"--release-tests-dir={GRAMMAR}")
+    by_id = {item.nodeid: item for item in items}
+    item = by_id["specs/datadriven.spec::External table[2]"]
+    assert isinstance(item, ScenarioItem)
+    assert (item.scenario.heading, item.spec.heading, item.project_root) == (
+        "External table",
+        "Data driven",
+        GRAMMAR,
+    )
+    assert (item.row, item.row_values) == (2, (("first", "Alan"), ("last", "Turing")))
+    assert item.junit_name == "External table 2: [first: Alan] [last: Turing]"
+    assert item.gauge_arg == "specs/datadriven.spec:22"
+    assert item.reportinfo() == (GRAMMAR / "specs" / "datadriven.spec", 21, "scenario: External table")
+
+
+def test_gauge_tags_become_markers_including_inherited_spec_tags(pytester: pytest.Pytester) -> None:
+    items, _ = pytester.inline_genitems("--streamstress", f"--release-tests-dir={GRAMMAR}")
+    item = next(i for i in items if i.nodeid == "specs/tags.spec::Inherits and adds")
+    names = [mark.name for mark in item.iter_markers()]
+    assert names == ["spec-tag", "linux/amd64", "continuedtag", "skip-4.14", "own", "e2e"]
+
+
+@pytest.mark.parametrize(
+    ("tag", "marker"),
+    [
+        ("e2e", "e2e"),
+        ("Admin", "admin"),
+        ("linux/amd64", "linux/amd64"),
+        ("to-do", "to-do"),
+        ("skip-4.14", "skip-4.14"),
+        ("skip", "gauge_skip"),
+        ("xfail", "gauge_xfail"),
+        ("not", "gauge_not"),
+        ("a:b (c)", "a_b_c_"),
+        ("continued tag", "continuedtag"),
+        ("(wip)", "gauge__wip_"),
+    ],
+)
+def test_marker_name_mapping(tag: str, marker: str) -> None:
+    assert marker_name(tag) == marker
+
+
+def test_heading_node_id_selects_every_row_and_a_bracketed_one_selects_one(pytester: pytest.Pytester) -> None:
+    base = f"--release-tests-dir={GRAMMAR}"
+    every = pytester.runpytest(
+        "--streamstress", "--collect-only", "-q", base, "specs/datadriven.spec::Own table"
+    )
+    one = pytester.runpytest(
+        "--streamstress", "--collect-only", "-q", base, "specs/datadriven.spec::Own table[2]"
+    )
+    assert collected(every) == [f"specs/datadriven.spec::Own table[{n}]" for n in (1, 2, 3)]
+    assert collected(one) == ["specs/datadriven.spec::Own table[2]"]
+
+
+def test_last_failed_finds_a_data_row_by_its_bracketed_node_id(pytester: pytest.Pytester) -> None:
+    cache = pytester.path / ".pytest_cache" / "v" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "lastfailed").write_text('{"specs/datadriven.spec::Own table[2]": true}')
+    result = pytester.runpytest(
+        "--streamstress", "--collect-only", "-q", "--lf", f"--release-tests-dir={GRAMMAR}"
+    )
+    assert collected(result) == ["specs/datadriven.spec::Own table[2]"]
