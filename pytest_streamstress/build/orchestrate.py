@@ -1,0 +1,352 @@
+"""Build the requested components in parallel, each in isolation, shared between xdist workers.
+
+Each component runs in its own thread (at most `build_jobs` at once in this process): lock the
+cached clone, fetch and check out its ref (`gitrepo`), build its images (ko, or podman/docker for
+a Containerfile), and turn every pushed ref into the in-cluster pull ref with its digest. Output
+of git and the build tools streams to `<log_dir>/build-<component>.log`. A failure is caught per
+component and becomes a FAILED `BuildResult` (headline, last 50 log lines, log path); the other
+components go on (issue 6, failure isolation).
+
+Under xdist, callers pass one `shared_dir` per session (phases.py uses the `testrunuid`). A worker
+claims a component with a non-blocking file lock on `<shared_dir>/<component>.lock` and publishes
+the result as `<component>.json` before releasing it. A component whose lock is held elsewhere is
+skipped at first, so the worker builds others meanwhile; afterwards the worker waits (bounded)
+for that lock and reads the JSON. If the JSON is missing (the other worker died), it builds the
+component itself. Workers start at different offsets of the component list (`worker_id` gwN), so
+two workers begin with two different components. `build_jobs` bounds each process.
+
+This module never starts a process itself: `_proc` and `gitrepo` do (R15).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal
+
+from pytest_streamstress import _proc, gitrepo
+from pytest_streamstress.errors import StreamstressError
+from pytest_streamstress.model import BuildResult, BuildStatus, ComponentRequest, ComponentSpec
+from pytest_streamstress.redact import NO_REDACTION, Redactor
+
+from . import images as image_builds
+from .registry import RegistryTarget, auth_environment
+from .reuse import result_from_json, result_to_json
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from pytest_streamstress.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TAIL_LINES: Final = _proc.TAIL_LINES
+EventKind = Literal["start", "finish", "fail", "wait", "shared"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildEvent:
+    """Progress for the terminal: started, finished, failed, waiting on or shared by another worker."""
+
+    kind: EventKind
+    component: str
+    duration_s: float = 0.0
+    message: str = ""
+    log_path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildOptions:
+    """The build settings; `from_settings` takes them from the session's `Settings`."""
+
+    jobs: int = 1
+    timeout_s: float = 1800.0
+    """Seconds one component may take, fetch and every image included."""
+    platform: str = ""
+    container_tool: str = "auto"
+    as_of: dt.date | None = None
+    wait_timeout_s: float = 4 * 3600.0
+    """How long a worker waits for a component another worker is building."""
+    push: bool = True
+    """False: dry ko builds (`--push=false`) that need no registry; for tests and bench/build.py."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BuildOptions:
+        return cls(
+            jobs=settings.build_jobs,
+            timeout_s=settings.build_timeout,
+            platform=settings.platform,
+            container_tool=settings.container_tool,
+            as_of=settings.as_of,
+            wait_timeout_s=max(4 * 3600.0, 2 * settings.build_timeout),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Context:
+    options: BuildOptions
+    registry: RegistryTarget
+    work_dir: Path
+    log_dir: Path
+    cache_dir: Path
+    env: Mapping[str, str]
+    redactor: Redactor
+    on_event: Callable[[BuildEvent], None] | None
+    shared_dir: Path | None = None
+
+    def emit(self, event: BuildEvent) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:  # a broken progress callback must not fail a build
+            log.warning("build progress callback failed for %s", event, exc_info=True)
+
+
+def build_components(
+    selected: Sequence[tuple[ComponentSpec, ComponentRequest]],
+    *,
+    options: BuildOptions,
+    registry: RegistryTarget,
+    work_dir: Path,
+    log_dir: Path,
+    cache_dir: Path,
+    env: Mapping[str, str] | None = None,
+    redactor: Redactor = NO_REDACTION,
+    on_event: Callable[[BuildEvent], None] | None = None,
+    shared_dir: Path | None = None,
+    worker_id: str | None = None,
+) -> tuple[BuildResult, ...]:
+    """Build every selected component; one result per component, in the order given. Never raises for a build.
+
+    `on_event` is called from build threads; it must be thread-safe.
+    """
+    if registry.password is not None:
+        redactor.add(registry.password)
+    base_env = dict(env) if env is not None else dict(os.environ)
+    for directory in (work_dir, log_dir, cache_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    with auth_environment(registry, base_env=base_env) as auth:
+        ctx = _Context(
+            options=options,
+            registry=registry,
+            work_dir=work_dir,
+            log_dir=log_dir,
+            cache_dir=cache_dir,
+            env={**base_env, **auth},
+            redactor=redactor,
+            on_event=on_event,
+            shared_dir=shared_dir,
+        )
+        order = _rotated(list(selected), worker_id)
+        with ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="build") as pool:
+            first = {spec.name: pool.submit(_claim_and_build, spec, request, ctx) for spec, request in order}
+            done = {name: future.result() for name, future in first.items()}
+        deferred = [(spec, request) for spec, request in order if done[spec.name] is None]
+        if deferred:
+            with ThreadPoolExecutor(max_workers=len(deferred), thread_name_prefix="build-wait") as waiters:
+                later = {
+                    spec.name: waiters.submit(_await_shared, spec, request, ctx) for spec, request in deferred
+                }
+                done.update({name: future.result() for name, future in later.items()})
+    results = tuple(done[spec.name] for spec, _ in selected)
+    return tuple(r for r in results if r is not None)
+
+
+def _rotated(
+    items: list[tuple[ComponentSpec, ComponentRequest]], worker_id: str | None
+) -> list[tuple[ComponentSpec, ComponentRequest]]:
+    """Worker gwN starts N places into the list, so workers begin with different components."""
+    match = re.fullmatch(r"gw(\d+)", worker_id or "")
+    if not match or not items:
+        return items
+    offset = int(match.group(1)) % len(items)
+    return items[offset:] + items[:offset]
+
+
+def _claim_and_build(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) -> BuildResult | None:
+    """Build unless another worker holds the component (then None: wait for it later)."""
+    if ctx.shared_dir is None:
+        return _build_one(spec, request, ctx)
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(_shared_path(ctx.shared_dir, spec, ".lock")))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        ctx.emit(BuildEvent(kind="wait", component=spec.name, message="another worker is building it"))
+        return None
+    try:
+        return _shared_or_build(spec, request, ctx)
+    finally:
+        lock.release()
+
+
+def _await_shared(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) -> BuildResult:
+    """Wait (bounded) for the worker that builds `spec`, then read its result."""
+    from filelock import FileLock, Timeout
+
+    assert ctx.shared_dir is not None
+    lock = FileLock(str(_shared_path(ctx.shared_dir, spec, ".lock")))
+    try:
+        lock.acquire(timeout=ctx.options.wait_timeout_s)
+    except Timeout:
+        message = (
+            f"waited {ctx.options.wait_timeout_s:g}s for another worker to build {spec.name}"
+            f" (lock {lock.lock_file}); it never finished"
+        )
+        ctx.emit(BuildEvent(kind="fail", component=spec.name, message=message))
+        return BuildResult(component=spec.name, repo=spec.repo, status=BuildStatus.FAILED, error=message)
+    try:
+        return _shared_or_build(spec, request, ctx)
+    finally:
+        lock.release()
+
+
+def _shared_or_build(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) -> BuildResult:
+    """Holding the component's lock: reuse a published result, or build and publish one."""
+    assert ctx.shared_dir is not None
+    record = _shared_path(ctx.shared_dir, spec, ".json")
+    if record.exists():
+        result = result_from_json(json.loads(record.read_text(encoding="utf-8")))
+        ctx.emit(
+            BuildEvent(
+                kind="shared",
+                component=spec.name,
+                duration_s=result.duration_s,
+                message=f"built by another worker: {result.status.value}",
+                log_path=result.log_path,
+            )
+        )
+        return result
+    result = _build_one(spec, request, ctx)
+    tmp = record.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(result_to_json(result)), encoding="utf-8")
+    tmp.replace(record)
+    return result
+
+
+def _shared_path(shared_dir: Path, spec: ComponentSpec, suffix: str) -> Path:
+    shared_dir.mkdir(parents=True, exist_ok=True)
+    return shared_dir / f"{spec.name}{suffix}"
+
+
+def clone_dir_for(cache_dir: Path, repo: str) -> Path:
+    """One cached clone per repository URL: `<last path element>-<8 hex of the URL>`."""
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")) or "repo"
+    return cache_dir / f"{stem}-{hashlib.sha256(repo.encode()).hexdigest()[:8]}"
+
+
+def _build_one(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) -> BuildResult:
+    log_path = ctx.log_dir / f"build-{spec.name}.log"
+    log_path.write_text(f"# build of {request}\n", encoding="utf-8")
+    ctx.emit(BuildEvent(kind="start", component=spec.name, message=str(request), log_path=log_path))
+    started = time.monotonic()
+    deadline = started + ctx.options.timeout_s
+    source = None
+    try:
+        clone_dir = clone_dir_for(ctx.cache_dir, spec.repo)
+        with gitrepo.locked(clone_dir, timeout=ctx.options.timeout_s):
+            git = gitrepo.Git(
+                url=spec.repo,
+                clone_dir=clone_dir,
+                timeout=ctx.options.timeout_s,
+                log_to=log_path,
+                env=ctx.env,
+                redactor=ctx.redactor,
+            )
+            source = gitrepo.checkout_ref(
+                git, ref=request.git_ref, default_branch=spec.default_branch, as_of=ctx.options.as_of
+            )
+            _note(log_path, f"# source {source.sha} {source.date} {source.subject}")
+            images = image_builds.build_images(
+                spec,
+                source=source,
+                clone_dir=clone_dir,
+                tools=image_builds.Tools(
+                    registry=ctx.registry,
+                    env=ctx.env,
+                    redactor=ctx.redactor,
+                    log_path=log_path,
+                    work_dir=ctx.work_dir / spec.name,
+                    deadline=deadline,
+                    platform=ctx.options.platform,
+                    container_tool=ctx.options.container_tool,
+                    push=ctx.options.push,
+                ),
+            )
+    except Exception as exc:
+        duration = time.monotonic() - started
+        error = ctx.redactor(_failure_text(spec, exc, log_path))
+        if not isinstance(exc, StreamstressError):
+            log.error("unexpected error building %s", spec.name, exc_info=exc)
+        ctx.emit(
+            BuildEvent(
+                kind="fail",
+                component=spec.name,
+                duration_s=duration,
+                message=error.splitlines()[0],
+                log_path=log_path,
+            )
+        )
+        return BuildResult(
+            component=spec.name,
+            repo=ctx.redactor(spec.repo),
+            status=BuildStatus.FAILED,
+            source=source,
+            error=error,
+            log_path=log_path,
+            duration_s=duration,
+        )
+    duration = time.monotonic() - started
+    ctx.emit(
+        BuildEvent(
+            kind="finish",
+            component=spec.name,
+            duration_s=duration,
+            message=f"{len(images)} image(s)",
+            log_path=log_path,
+        )
+    )
+    return BuildResult(
+        component=spec.name,
+        repo=ctx.redactor(spec.repo),
+        status=BuildStatus.BUILT,
+        source=source,
+        images=images,
+        log_path=log_path,
+        duration_s=duration,
+    )
+
+
+def _failure_text(spec: ComponentSpec, exc: BaseException, log_path: Path) -> str:
+    """Headline (with exit code and hint), then the last 50 lines of the log and its path."""
+    if isinstance(exc, StreamstressError):
+        headline = exc.message.split("; last output:", 1)[0].splitlines()[0]
+        hint = f"\n  hint: {exc.hint}" if exc.hint else ""
+    else:
+        headline = f"internal error: {''.join(traceback.format_exception_only(exc)).strip()}"
+        hint = ""
+    with contextlib.suppress(OSError):  # the log may not exist if nothing ran yet
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-TAIL_LINES:]
+        tail = "\n".join(lines)
+        return (
+            f"building {spec.name} failed: {headline}{hint}\n--- last {len(lines)} lines of {log_path} ---\n"
+            f"{tail}"
+        )
+    return f"building {spec.name} failed: {headline}{hint}"
+
+
+def _note(log_path: Path, text: str) -> None:
+    with log_path.open("a", encoding="utf-8") as handle:
+        handle.write(text + "\n")

@@ -1,0 +1,166 @@
+"""Where builds push, where the cluster pulls, and the credentials the build tools read.
+
+OpenShift's internal registry is reached from outside through its route
+(`default-route-openshift-image-registry.apps.<domain>/tekton-upstream/...`) and from pods through
+the service (`image-registry.openshift-image-registry.svc:5000/tekton-upstream/...`); both name the
+same repository, so a digest pushed through one is pullable through the other (reference §9). A
+build therefore pushes to `RegistryTarget.push` and records `RegistryTarget.pull` + the same
+repository name + the digest. With an external `--registry` both are the same host.
+
+The internal registry accepts exactly two path levels, `<namespace>/<image>` (reference §9); that
+is why every image is pushed under its own unique name (`tekton-upstream/pipeline-controller`).
+
+Credentials reach ko, docker and podman only through a temporary `DOCKER_CONFIG` directory (mode
+0700) whose `config.json` holds `auths[<host>].auth` (base64 `user:password`), the file all three
+read; podman also gets `REGISTRY_AUTH_FILE` pointing at it. The token never appears on a command
+line or in a log (R25).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.model import ImageRef
+from pytest_streamstress.redact import Secret
+
+log = logging.getLogger(__name__)
+
+INTERNAL_PULL_HOST: Final = "image-registry.openshift-image-registry.svc:5000"
+DEFAULT_NAMESPACE: Final = "tekton-upstream"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegistryTarget:
+    """Push to `push` (`host/namespace`), record refs on `pull` (`host/namespace` as pods see it)."""
+
+    push: str
+    pull: str = ""
+    """Empty: the cluster pulls from the push address (an external `--registry`)."""
+    username: str = "streamstress"
+    """OpenShift's registry ignores the user name of a token login; any non-empty value works."""
+    password: Secret | None = None
+    insecure: bool = False
+    """Plain HTTP or a self-signed certificate (ko --insecure-registry, podman --tls-verify=false)."""
+
+    @property
+    def push_host(self) -> str:
+        return self.push.split("/", 1)[0]
+
+    def push_repository(self, image_name: str) -> str:
+        return f"{self.push}/{image_name}"
+
+    def pull_ref(self, pushed: str) -> ImageRef:
+        """Map `<push>/<name>[:tag]@sha256:...` to `<pull>/<name>@sha256:...` (the ref pods use)."""
+        name_part, sep, digest = pushed.partition("@")
+        if not sep or not digest.startswith("sha256:"):
+            raise ValueError(f"not a digest reference: {pushed!r}")
+        repository = _strip_tag(name_part)
+        prefix = self.push + "/"
+        if not repository.startswith(prefix):
+            raise ValueError(f"{pushed!r} was not pushed under {self.push!r}")
+        return ImageRef(f"{self.pull or self.push}/{repository[len(prefix) :]}@{digest}")
+
+    @classmethod
+    def cluster(
+        cls,
+        route_host: str,
+        *,
+        token: Secret | None,
+        insecure: bool = True,
+        namespace: str = DEFAULT_NAMESPACE,
+    ) -> RegistryTarget:
+        """The cluster's internal registry through its route; pods pull through the service."""
+        return cls(
+            push=f"{route_host}/{namespace}",
+            pull=f"{INTERNAL_PULL_HOST}/{namespace}",
+            password=token,
+            insecure=insecure,
+        )
+
+    @classmethod
+    def from_option(
+        cls, text: str, *, password: Secret | None = None, insecure: bool = False
+    ) -> RegistryTarget:
+        """`--registry HOST[/NS]`: an external registry the cluster pulls from directly."""
+        value = text.strip().rstrip("/")
+        for scheme in ("https://", "http://"):
+            if value.startswith(scheme):
+                insecure = insecure or scheme == "http://"
+                value = value[len(scheme) :]
+        if not value or value.count("/") > 1:
+            raise ConfigError(
+                f"--registry: {text!r} is not HOST or HOST/NAMESPACE",
+                hint="e.g. --registry quay.io/myorg (images become quay.io/myorg/<image>)",
+            )
+        if "/" not in value:
+            value = f"{value}/{DEFAULT_NAMESPACE}"
+        return cls(push=value, password=password, insecure=insecure)
+
+
+def _strip_tag(repository: str) -> str:
+    """`host:5000/ns/name:tag` -> `host:5000/ns/name` (a colon after the last slash is a tag)."""
+    head, slash, last = repository.rpartition("/")
+    return f"{head}{slash}{last.split(':', 1)[0]}"
+
+
+def docker_config_json(target: RegistryTarget, existing: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Pure: the user's config (for base-image pulls) plus `auths[<push host>]` for our push."""
+    config: dict[str, Any] = dict(existing or {})
+    auths = dict(config.get("auths") or {})
+    if target.password:
+        raw = f"{target.username}:{target.password.reveal()}".encode()
+        auths[target.push_host] = {"auth": base64.b64encode(raw).decode("ascii")}
+    config["auths"] = auths
+    # A credential helper for our host would shadow the auth entry.
+    helpers = dict(config.get("credHelpers") or {})
+    helpers.pop(target.push_host, None)
+    config["credHelpers"] = helpers
+    if target.password:
+        # A global credential store would be asked instead of our auth entry.
+        config.pop("credsStore", None)
+    return config
+
+
+@contextlib.contextmanager
+def auth_environment(target: RegistryTarget, *, base_env: Mapping[str, str]) -> Iterator[dict[str, str]]:
+    """Env vars (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`) pointing at a private temporary config.
+
+    The directory is created 0700 and removed on exit, so the token lives on disk only while the
+    tools run.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="streamstress-auth-"))
+    try:
+        directory.chmod(0o700)
+        config_file = directory / "config.json"
+        fd = os.open(config_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(docker_config_json(target, _user_docker_config(base_env)), handle)
+        yield {"DOCKER_CONFIG": str(directory), "REGISTRY_AUTH_FILE": str(config_file)}
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _user_docker_config(env: Mapping[str, str]) -> dict[str, Any] | None:
+    """The config the tools would read without us (for pull credentials of base images)."""
+    home = env.get("HOME") or str(Path.home())
+    directory = env.get("DOCKER_CONFIG") or str(Path(home) / ".docker")
+    path = Path(directory) / "config.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable docker config %s: %s", path, exc)
+        return None
+    return data if isinstance(data, dict) else None

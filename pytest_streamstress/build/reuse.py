@@ -1,0 +1,196 @@
+"""Images that are not built in this session: `--image NAME=REF` and `--images-from results.json`.
+
+Both give `BuildResult`s with status REUSED, so deploy and the report treat them like builds.
+Every reused ref must carry a digest: a tag can move between the run that built it and this one,
+and everything downstream (deploy verification, results.json) compares digests (issue 6). A ref
+without `@sha256:` is refused with the fix, not resolved behind the user's back.
+
+Also the JSON form of one `BuildResult` that xdist workers share through the build's shared
+directory (R27: JSON, never a pickle).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from pytest_streamstress.components import ComponentCatalog
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.model import (
+    BuildResult,
+    BuildStatus,
+    BuiltImage,
+    ComponentName,
+    ImageRef,
+    SourceCommit,
+)
+
+log = logging.getLogger(__name__)
+
+_DIGEST_REF: Final = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+
+
+def has_digest(ref: str) -> bool:
+    return bool(_DIGEST_REF.match(ref))
+
+
+def images_from_assignments(
+    assignments: Sequence[tuple[str, str]], catalog: ComponentCatalog
+) -> tuple[BuildResult, ...]:
+    """`--image NAME=REF` (repeatable) -> one REUSED result per component, images in catalog order."""
+    chosen: dict[str, str] = {}
+    for name, ref in assignments:
+        if catalog.component_of_image(name) is None:
+            known = ", ".join(sorted(i.name for c in catalog for i in c.images))
+            raise ConfigError(
+                f"--image {name}={ref}: unknown image name {name!r}; known: {known}",
+                hint="image names are the 'name' fields of components.toml",
+            )
+        if not has_digest(ref):
+            raise _no_digest(f"--image {name}={ref}", ref)
+        chosen[name] = ref
+    results: list[BuildResult] = []
+    for component in catalog:
+        images = tuple(
+            BuiltImage(name=i.name, ref=ImageRef(chosen[i.name]), env_vars=i.env_vars)
+            for i in component.images
+            if i.name in chosen
+        )
+        if images:
+            results.append(
+                BuildResult(
+                    component=component.name, repo=component.repo, status=BuildStatus.REUSED, images=images
+                )
+            )
+    return tuple(results)
+
+
+def images_from_results(path: Path, catalog: ComponentCatalog | None = None) -> tuple[BuildResult, ...]:
+    """`--images-from PATH`: the images of an earlier results.json (`components[].images[]`).
+
+    Components that failed or were not built there have no images and are left out. With a
+    catalog, env vars come from today's components.toml (it may have been fixed since that run).
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "--images-from: file not found", path=path, hint="give the results.json of an earlier run"
+        ) from None
+    except ValueError as exc:
+        raise ConfigError(f"--images-from: not valid JSON ({exc})", path=path) from None
+    components = data.get("components") if isinstance(data, dict) else None
+    if not isinstance(components, list):
+        raise ConfigError(
+            "--images-from: no 'components' list; is this a streamstress results.json?", path=path
+        )
+    results = [
+        r for r in (_reused(entry, index, path, catalog) for index, entry in enumerate(components)) if r
+    ]
+    if not results:
+        raise ConfigError(
+            "--images-from: no component in this file has images",
+            path=path,
+            hint="use the results.json of a run whose builds succeeded",
+        )
+    return tuple(results)
+
+
+def _reused(entry: Any, index: int, path: Path, catalog: ComponentCatalog | None) -> BuildResult | None:
+    where = f"--images-from: components[{index}]"
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise ConfigError(f"{where} has no 'name'", path=path)
+    name = entry["name"]
+    images: list[BuiltImage] = []
+    for raw in entry.get("images") or []:
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("name"), str)
+            or not isinstance(raw.get("ref"), str)
+        ):
+            raise ConfigError(f"{where} ({name}): every image needs 'name' and 'ref'", path=path)
+        if not has_digest(raw["ref"]):
+            raise _no_digest(f"{where} ({name}) image {raw['name']}", raw["ref"], path=path)
+        env_vars = tuple(raw.get("env_vars") or ())
+        if catalog is not None:
+            component = catalog.component_of_image(raw["name"])
+            if component is None:
+                log.warning(
+                    "%s: image %s is not in components.toml; its env vars come from the file",
+                    where,
+                    raw["name"],
+                )
+            else:
+                env_vars = next(i.env_vars for i in component.images if i.name == raw["name"])
+        images.append(BuiltImage(name=raw["name"], ref=ImageRef(raw["ref"]), env_vars=env_vars))
+    if not images:
+        return None
+    commit = entry.get("commit")
+    source = None
+    if isinstance(commit, dict) and isinstance(commit.get("sha"), str):
+        source = SourceCommit(
+            sha=commit["sha"],
+            date=str(commit.get("date", "")),
+            subject=str(commit.get("subject", "")),
+            ref=entry.get("ref"),
+        )
+    return BuildResult(
+        component=ComponentName(name),
+        repo=str(entry.get("repo", "")),
+        status=BuildStatus.REUSED,
+        source=source,
+        images=tuple(images),
+    )
+
+
+def _no_digest(where: str, ref: str, *, path: Path | None = None) -> ConfigError:
+    return ConfigError(
+        f"{where}: {ref!r} has no digest; a tag can point elsewhere by the time it is deployed",
+        hint="give the ref as registry/namespace/name@sha256:<64 hex> (ko, `podman push --digestfile` and"
+        " `skopeo inspect --format '{{.Digest}}'` print it)",
+        path=path,
+    )
+
+
+# -- the shared-directory record of one build (xdist workers) ------------------------------------------
+
+
+def result_to_json(result: BuildResult) -> dict[str, Any]:
+    source = result.source
+    return {
+        "component": result.component,
+        "repo": result.repo,
+        "status": result.status.value,
+        "source": None
+        if source is None
+        else {"sha": source.sha, "date": source.date, "subject": source.subject, "ref": source.ref},
+        "images": [{"name": i.name, "ref": i.ref, "env_vars": list(i.env_vars)} for i in result.images],
+        "error": result.error,
+        "log_path": None if result.log_path is None else str(result.log_path),
+        "duration_s": result.duration_s,
+    }
+
+
+def result_from_json(data: dict[str, Any]) -> BuildResult:
+    source = data.get("source")
+    return BuildResult(
+        component=ComponentName(data["component"]),
+        repo=data["repo"],
+        status=BuildStatus(data["status"]),
+        source=None
+        if source is None
+        else SourceCommit(
+            sha=source["sha"], date=source["date"], subject=source["subject"], ref=source.get("ref")
+        ),
+        images=tuple(
+            BuiltImage(name=i["name"], ref=ImageRef(i["ref"]), env_vars=tuple(i["env_vars"]))
+            for i in data.get("images", [])
+        ),
+        error=data.get("error", ""),
+        log_path=Path(data["log_path"]) if data.get("log_path") else None,
+        duration_s=float(data.get("duration_s", 0.0)),
+    )
