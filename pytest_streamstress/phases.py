@@ -10,6 +10,7 @@ outcome as JSON (never a pickle, R27). The fixtures `streamstress_builds` and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import tempfile
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from .components import ComponentCatalog
-from .errors import StreamstressError
+from .errors import ConfigError, StreamstressError
 from .model import (
     BuildResult,
     BuildStatus,
@@ -135,17 +136,18 @@ class Phases:
                 registry_host = registry_host or self._setup(cluster)
             phase = "build"
             builds = self._builds(cluster, registry_host)
-            failed = [b for b in builds if b.status is BuildStatus.FAILED]
-            if failed and not settings.deploy_partial:
-                names = ", ".join(b.component for b in failed)
-                details = "\n\n".join(f"{b.component}: {b.error}" for b in failed)
+            from .build import decide
+
+            decision = decide(builds, deploy_partial=settings.deploy_partial)
+            if decision.skip_deploy:
                 return PhaseOutcome(builds=builds, deployment=Deployment(status=DeployStatus.SKIPPED),
-                                    error=f"{len(failed)} component(s) failed to build ({names}); deploy skipped"
-                                          f" (use --deploy-partial to deploy the rest)\n{details}",
-                                    error_phase="build")
+                                    error=decision.error, error_phase="build")
             if not settings.skip_deploy and cluster is not None:
                 phase = "deploy"
-                deployment = self._deploy(cluster, builds)
+                deployment = self._deploy(cluster, decision.deploy)
+            if decision.error:
+                # --deploy-partial: the scenarios run; the failed builds stay in results.json.
+                self.say(decision.error)
         except StreamstressError as exc:
             return PhaseOutcome(builds=builds, deployment=Deployment(status=DeployStatus.FAILED, message=str(exc)),
                                 error=str(exc), error_phase=phase)
@@ -176,9 +178,53 @@ class Phases:
         return report.registry_host
 
     def _builds(self, cluster: Cluster | None, registry_host: str) -> tuple[BuildResult, ...]:
-        from .build import build_for_session
+        """Build the requested components, or take `--image`/`--images-from` images with --skip-build."""
+        from .build import BuildEvent, BuildOptions, RegistryTarget, build_components, images_from_assignments
+        from .build import images_from_results
 
-        return build_for_session(self, cluster, registry_host)
+        settings = self.settings
+        if settings.skip_build:
+            reused: tuple[BuildResult, ...] = ()
+            if settings.image:
+                reused += images_from_assignments(settings.image, self.catalog)
+            if settings.images_from is not None:
+                reused += images_from_results(settings.images_from, self.catalog)
+            return reused
+        token = cluster.token if cluster is not None else None
+        if settings.registry:
+            target = RegistryTarget.from_option(settings.registry, password=token)
+        elif registry_host:
+            target = RegistryTarget.cluster(registry_host, token=token, insecure=True)
+        else:
+            raise ConfigError(
+                "no registry to push the builds to: the cluster's registry route is unknown",
+                hint="drop --no-auto-setup (it enables the route), or pass --registry HOST/NAMESPACE",
+            )
+        selected = self.catalog.select(settings.components)
+        names = ", ".join(str(request) for _spec, request in selected)
+        self.say(f"build: {len(selected)} component(s) ({names}), {settings.build_jobs} at a time,"
+                 f" pushing to {target.push}")
+
+        def progress(event: BuildEvent) -> None:
+            if event.kind == "finish":
+                self.say(f"build: {event.component} built in {event.duration_s:.1f}s")
+            elif event.kind == "fail":
+                self.say(f"build: {event.component} FAILED after {event.duration_s:.1f}s"
+                         + (f" (log {event.log_path})" if event.log_path else ""))
+            elif event.kind == "start":
+                log.info("build: %s started", event.component)
+
+        pytest_cache = getattr(self.config, "cache", None)  # None with -p no:cacheprovider
+        cache = pytest_cache.mkdir("streamstress") if pytest_cache is not None else settings.results_dir / "cache"
+        started = time.monotonic()
+        results = build_components(
+            selected, options=BuildOptions.from_settings(settings), registry=target,
+            work_dir=settings.results_dir / "build", log_dir=settings.results_dir / "logs", cache_dir=cache,
+            redactor=self.redactor, on_event=progress,
+        )
+        built = sum(1 for r in results if r.status is BuildStatus.BUILT)
+        self.say(f"build: {built}/{len(results)} component(s) built in {time.monotonic() - started:.1f}s")
+        return results
 
     def _deploy(self, cluster: Cluster, builds: tuple[BuildResult, ...]) -> Deployment:
         from .cluster.deploy import DeployParams, deploy
@@ -202,8 +248,28 @@ class Phases:
         if is_worker(self.config) or self.config.get_verbosity() < 0:
             return
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
+        if reporter is None:
+            return
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        # Phases run inside an item's setup, where output is captured; progress must reach the user live.
+        context = capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext()
+        with context:
             reporter.write_line(f"streamstress: {self.redactor(text)}")
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        settings = self.settings
+        lines = []
+        if self.embedded is not None:
+            lines.append("streamstress: EMULATED cluster (built-in OpenShift emulator; not a real cluster)"
+                         f" at kubeconfig {self.embedded.kubeconfig}")
+        else:
+            lines.append("streamstress: cluster from " + (str(settings.kubeconfig) if settings.kubeconfig
+                                                          else "$KUBECONFIG / ~/.kube/config / in-cluster"))
+        requested = ", ".join(str(r) for r in settings.components) or "all components"
+        lines.append(f"streamstress: components {requested}; build {'skipped' if settings.skip_build else 'on'};"
+                     f" deploy {'skipped' if settings.skip_deploy else settings.deploy_strategy};"
+                     f" results in {settings.results_dir}")
+        return lines
 
     # -- end of session: --restore --------------------------------------------------------------------
 

@@ -39,6 +39,11 @@ def configure_session(config: pytest.Config) -> None:
             settings = dataclasses.replace(settings, release_tests_dir=DEMO_SUITE)
             config.stash[settings_key] = settings
         embedded = start_embedded(settings.results_dir / "emulator", demo_outcomes=use_demo)
+        if settings.components_config is None:
+            from .testing.upstreams import local_catalog
+
+            # No network in the embedded default: the shipped components build from local repositories.
+            catalog = local_catalog(catalog, settings.results_dir / "emulator" / "upstreams")
 
     from .gauge.collect import configure_collection
 

@@ -114,7 +114,9 @@ class Cluster:
         return cls(api_client, request_timeout=access.request_timeout, redactor=redactor, clock=clock)
 
     def _token(self) -> Secret | None:
-        header = self.api_client.configuration.api_key.get("authorization", "")
+        keys = self.api_client.configuration.api_key or {}
+        # The client stores a kubeconfig token under "BearerToken" (newer) or "authorization" (older).
+        header = str(keys.get("BearerToken") or keys.get("authorization") or "")
         if header.lower().startswith("bearer "):
             return Secret(header[7:].strip())
         return None
