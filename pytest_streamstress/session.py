@@ -54,6 +54,10 @@ def configure_session(config: pytest.Config) -> None:
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
 
+    from .analysis.session_plugin import AnalysisPlugin
+
+    config.pluginmanager.register(AnalysisPlugin(config, settings), "streamstress-analysis")
+
     from .report.recorder import Recorder
 
     config.pluginmanager.register(Recorder(config, settings, catalog), "streamstress-recorder")

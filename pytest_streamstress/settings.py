@@ -237,9 +237,9 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "Categories whose failures fail the session: 'all' (default), 'none' or a list such as"
         " 'upstream-regression'", metavar="LIST"),
     Opt("known_failures", parse_path, None, "Known failures file listing failures with issue links and expiry dates",
-        metavar="PATH", supported=False, issue=10),
-    Opt("history", parse_path, None, "Directory (or published site checkout) with earlier runs, for"
-        " new/known/flaky classification", metavar="PATH", supported=False, issue=10),
+        metavar="PATH"),
+    Opt("history", parse_path, None, "History directory (runs/<id>/results.json, e.g. a checkout of the"
+        " published site) for new/known/flaky classification and regressions", metavar="PATH"),
     # results and publishing
     Opt("results_dir", parse_path, Path("results"), "Where results.json, logs and the site are written",
         metavar="PATH"),
@@ -303,11 +303,11 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         metavar="NAME"),
     # in-cluster
     Opt("in_cluster", parse_bool, False, "Launch the run as a Kubernetes Job in the cluster and return",
-        switch=True, supported=False, issue=8),
+        switch=True, issue=8),
     Opt("job_image", parse_str, "", "Container image of the in-cluster Job", metavar="IMAGE",
-        supported=False, issue=8),
+        issue=8),
     Opt("job_namespace", parse_str, "openshift-pipelines", "Namespace of the in-cluster Job",
-        metavar="NAME", supported=False, issue=8),
+        metavar="NAME", issue=8),
     # profiling and parallelism
     Opt("profile", parse_bool, False, "Sample pod metrics while scenarios run and recommend a parallelism",
         switch=True, supported=False, issue=9),

@@ -52,12 +52,17 @@ def make_component(
     images: tuple[str, ...] = ("controller",),
     duration_s: float = 0.0,
     fail: str = "",
+    rendezvous: Path | None = None,
+    parties: int = 0,
 ) -> ComponentSpec:
     """A bare upstream repo shaped like a Go module with one `cmd/<image>` per image."""
     work = root / f"{name}-work"
     (work / "cmd").mkdir(parents=True)
     (work / "go.mod").write_text(f"module github.com/example/{name}\n\ngo 1.22\n", encoding="utf-8")
-    (work / ".ko-standin.toml").write_text(f"duration_s = {duration_s}\n", encoding="utf-8")
+    knobs = f"duration_s = {duration_s}\n"
+    if rendezvous is not None:
+        knobs += f'rendezvous = "{rendezvous}"\nparties = {parties}\n'
+    (work / ".ko-standin.toml").write_text(knobs, encoding="utf-8")
     for image in images:
         (work / "cmd" / image).mkdir()
         (work / "cmd" / image / "main.go").write_text(f"package main // {name} {image}\n", encoding="utf-8")
@@ -137,7 +142,9 @@ def by_component(rows: list[dict[str, object]]) -> dict[str, dict[str, object]]:
 
 
 def test_two_components_build_at_the_same_time(tmp_path: Path, env: dict[str, str]) -> None:
-    specs = [make_component(tmp_path, n, duration_s=0.8) for n in ("alpha", "beta")]
+    # Each build waits at a rendezvous for the other: with jobs=2 both arrive; serial builds would not.
+    meet = tmp_path / "meet"
+    specs = [make_component(tmp_path, n, rendezvous=meet, parties=2) for n in ("alpha", "beta")]
     results = run_build(tmp_path, env, specs, jobs=2)
     assert [r.status for r in results] == [BuildStatus.BUILT, BuildStatus.BUILT]
     stamps = by_component(records(tmp_path))
@@ -233,7 +240,8 @@ def test_missing_ko_is_a_clear_message_per_component(tmp_path: Path, env: dict[s
 
 
 def test_two_workers_sharing_a_dir_build_each_component_once(tmp_path: Path, env: dict[str, str]) -> None:
-    specs = [make_component(tmp_path, n, duration_s=0.8) for n in ("alpha", "beta")]
+    meet = tmp_path / "meet"
+    specs = [make_component(tmp_path, n, rendezvous=meet, parties=2) for n in ("alpha", "beta")]
     shared = tmp_path / "shared"
     outcomes: dict[str, tuple[BuildResult, ...]] = {}
 
@@ -323,7 +331,8 @@ sys.stdout.write(json.dumps([build.result_to_json(r) for r in results]))
 def test_two_worker_processes_share_the_builds_through_file_locks(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    specs = [make_component(tmp_path, n, duration_s=0.8) for n in ("alpha", "beta")]
+    meet = tmp_path / "meet"
+    specs = [make_component(tmp_path, n, rendezvous=meet, parties=2) for n in ("alpha", "beta")]
     script = tmp_path / "worker.py"
     script.write_text(WORKER_SCRIPT, encoding="utf-8")
     argv = [sys.executable, str(script)]

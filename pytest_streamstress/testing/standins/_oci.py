@@ -251,6 +251,22 @@ def spend(duration_s: float, cpu_s: float) -> None:
         time.sleep(left)
 
 
+def rendezvous(directory: str, parties: int, *, name: str, timeout_s: float = 60.0) -> None:
+    """Wait until `parties` builds have arrived in `directory` (a knob that makes overlap certain).
+
+    Each build leaves a marker file; a build that waits longer than `timeout_s` goes on anyway, so a
+    test that asks for more parties than it starts fails on its assertions, not by hanging.
+    """
+    if not directory or parties <= 1:
+        return
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{os.getpid()}-{name}").write_text("", encoding="utf-8")
+    deadline = time.monotonic() + timeout_s
+    while len(list(folder.iterdir())) < parties and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def record(env_var: str, entry: Mapping[str, Any]) -> None:
     """Append one JSON line to the file named by `env_var` (one write: safe across processes)."""
     target = os.environ.get(env_var)

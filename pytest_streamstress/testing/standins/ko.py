@@ -13,7 +13,8 @@ platform: the same tree gives the same digest. The image is pushed over HTTP to 
 
 Behaviour knobs live in the repository being built, the way a real build's behaviour does:
 - `.ko-standin.toml` at the module root: `duration_s` (wall time per import path, default 0),
-  `cpu_s` (CPU burnt within it); a `[paths."./cmd/x"]` table overrides them for one path.
+  `cpu_s` (CPU burnt within it), `rendezvous` + `parties` (wait until that many builds have
+  reached the folder: makes overlap certain in tests); a `[paths."./cmd/x"]` table overrides them.
 - a file `FAIL_BUILD` in an import path's directory: the build fails like a Go compile error,
   quoting the file's first line, exit code 1.
 - `KO_STANDIN_RECORD=<file>`: one JSON line per invocation (pid, cwd, import paths, repo, start
@@ -227,6 +228,8 @@ def _one(
     knobs = _oci.read_knobs(module_root / KNOBS_FILE, relative)
     for platform in platforms:
         _log(f"Building {import_path} for {platform}")
+    _oci.rendezvous(str(knobs.get("rendezvous", "")), int(knobs.get("parties", 0)),
+                    name=relative.replace("/", "_"))
     _oci.spend(float(knobs.get("duration_s", 0.0)), float(knobs.get("cpu_s", 0.0)))
     if (directory / FAIL_FILE).is_file():
         reason = (directory / FAIL_FILE).read_text(encoding="utf-8").strip().splitlines() or [

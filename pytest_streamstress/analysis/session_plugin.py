@@ -1,0 +1,97 @@
+"""Reads a run against its history at session end (issue 10), as a plugin object (STYLE R7).
+
+It implements our own `pytest_streamstress_results` hook, so the Recorder stays unaware of it: the
+`analysis` section and each scenario's `history` entry are added to the document just before it is
+written, and the terminal summary gets the "new failures first" lines. History is a directory in the
+history-store layout (`runs/<run-id>/results.json`), e.g. a checkout of the published gh-pages
+branch; a malformed run in it is skipped with a warning naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..errors import ConfigError
+from ..settings import Settings, is_worker
+from .analyze import Analysis, analyze, summary_lines
+from .history_model import scenario_identity
+from .known import KnownFailure, load_known
+
+log = logging.getLogger(__name__)
+
+
+def load_history_documents(history_dir: Path, *, exclude_run: str = "") -> list[dict[str, Any]]:
+    """Every readable `runs/*/results.json`, oldest first; unreadable ones are skipped with a warning."""
+    runs = history_dir / "runs"
+    if not runs.is_dir():
+        raise ConfigError(f"{history_dir} holds no runs/ directory",
+                          hint="point --history at a history store or a checkout of the published site")
+    documents: list[dict[str, Any]] = []
+    for path in sorted(runs.glob("*/results.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("history: skipping %s (%s)", path, exc)
+            continue
+        if not isinstance(data, dict) or data.get("schema_version") != 1 or "scenarios" not in data:
+            log.warning("history: skipping %s (not a streamstress results.json v1)", path)
+            continue
+        if data.get("run_id") != exclude_run:
+            documents.append(data)
+    documents.sort(key=lambda d: str(d.get("started_at", "")))
+    return documents
+
+
+class AnalysisPlugin:
+    """Adds the history-aware analysis to results.json and the terminal summary."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.analysis: Analysis | None = None
+        try:
+            self.known: tuple[KnownFailure, ...] = load_known(settings.known_failures)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"--known-failures: {exc}") from None
+
+    def pytest_streamstress_results(self, config: pytest.Config, results: dict[str, Any]) -> None:
+        history: list[dict[str, Any]] = []
+        if self.settings.history is not None:
+            try:
+                history = load_history_documents(self.settings.history, exclude_run=results.get("run_id", ""))
+            except ConfigError as exc:
+                log.warning("history not used: %s", exc)
+        if not history and not self.known:
+            return
+        self.analysis = analyze(results, history, known=self.known, today=dt.date.today())
+        results["analysis"] = self.analysis.to_json()
+        by_test = self.analysis.by_test()
+        known = {match.test: match for match in self.analysis.known}
+        for scenario in results.get("scenarios", []):
+            identity = scenario.get("id") or scenario_identity(scenario["spec"], scenario["scenario"])
+            verdict = by_test.get(identity)
+            match = known.get(identity)
+            scenario["history"] = {
+                "id": identity,
+                "verdict": verdict.verdict.value if verdict else None,
+                "failing_since": verdict.failing_since if verdict else "",
+                "streak": verdict.streak if verdict else 0,
+                "alert": verdict.alert_open if verdict else False,
+                "known": None if match is None else {"issue": match.entry.issue, "stale": match.stale},
+            }
+            if match is not None and not scenario.get("known_issue"):
+                scenario["known_issue"] = match.entry.issue
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.analysis is None or is_worker(self.config) or self.config.get_verbosity() < 0:
+            return
+        terminalreporter.write_sep("-", "streamstress: against the history")
+        for line in summary_lines(self.analysis):
+            terminalreporter.write_line(line)
