@@ -88,6 +88,18 @@ class AnalysisPlugin:
             if match is not None and not scenario.get("known_issue"):
                 scenario["known_issue"] = match.entry.issue
 
+    def pytest_streamstress_results_written(self, config: pytest.Config, path: Path) -> None:
+        """With --history, the run joins the history so tomorrow's run is read against it."""
+        if self.settings.history is None or config.option.collectonly:
+            return
+        from ..report.history import HistoryError, add_run, update_index
+
+        try:
+            add_run(self.settings.history, path, label=self.settings.run_label)
+            update_index(self.settings.history)
+        except (HistoryError, OSError) as exc:
+            log.warning("could not add this run to the history %s: %s", self.settings.history, exc)
+
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.analysis is None or is_worker(self.config) or self.config.get_verbosity() < 0:
