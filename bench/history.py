@@ -27,18 +27,30 @@ def _write_history(root: Path) -> list[Path]:
     for run in range(RUNS):
         scenarios = []
         for index in range(SCENARIOS):
+            case = f"PIPELINES-{index % 40:02d}-TC{index:02d}"
             failing = rng.random() < (0.3 if index % 17 == 0 and run > 340 else 0.03)
-            scenarios.append({
-                "nodeid": f"specs/s{index % 20}.spec::Scenario {index}: PIPELINES-{index % 40:02d}-TC{index:02d}",
-                "spec": f"specs/area{index % 5}/s{index % 20}.spec",
-                "scenario": f"Scenario {index}: PIPELINES-{index % 40:02d}-TC{index:02d}",
-                "line": index + 1, "tags": ["e2e"], "status": "failed" if failing else "passed",
-                "duration_s": 1.0,
-                "message": f'pipelinerun "run-{rng.randrange(999)}" failed in releasetest-{rng.randrange(10**5):05d}'
-                if failing else "",
-            })
-        doc = {"schema_version": 1, "run_id": f"run-2026{run:04d}T000000Z-abcdef", "started_at": f"d{run}",
-               "scenarios": scenarios, "components": []}
+            scenarios.append(
+                {
+                    "nodeid": f"specs/s{index % 20}.spec::Scenario {index}: {case}",
+                    "spec": f"specs/area{index % 5}/s{index % 20}.spec",
+                    "scenario": f"Scenario {index}: {case}",
+                    "line": index + 1,
+                    "tags": ["e2e"],
+                    "status": "failed" if failing else "passed",
+                    "duration_s": 1.0,
+                    "message": f'pipelinerun "run-{rng.randrange(999)}" failed in'
+                    f" releasetest-{rng.randrange(10**5):05d}"
+                    if failing
+                    else "",
+                }
+            )
+        doc = {
+            "schema_version": 1,
+            "run_id": f"run-2026{run:04d}T000000Z-abcdef",
+            "started_at": f"d{run}",
+            "scenarios": scenarios,
+            "components": [],
+        }
         path = root / f"{run:04d}.json"
         path.write_text(json.dumps(doc), encoding="utf-8")
         paths.append(path)
@@ -65,8 +77,10 @@ def main() -> None:
         full = statistics.median(full_times)
         print(f"history: {RUNS} runs x {SCENARIOS} scenarios")
         print(f"load only:          {load:.3f} s")
-        print(f"load + analysis:    {full:.3f} s  ({len(result.regressions)} regressions,"
-              f" {len(result.clusters)} clusters)")
+        print(
+            f"load + analysis:    {full:.3f} s  ({len(result.regressions)} regressions,"
+            f" {len(result.clusters)} clusters)"
+        )
         print(f"analysis time: {full / load:.2f}x load time (goal <2x)")
 
 

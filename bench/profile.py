@@ -29,10 +29,17 @@ def main() -> None:
         store.create(store.rtype("v1", "Namespace"), {"metadata": {"name": "releasetest-bench"}})
         pod_type = store.rtype("v1", "Pod")
         for index in range(PODS):
-            store.create(pod_type, {"metadata": {"name": f"pod-{index}", "namespace": "releasetest-bench"},
-                                    "spec": {"containers": [{"name": "c", "image": "registry.redhat.io/x:1"}]}})
-        cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=30), redactor=Redactor())
-        sampler = MetricsSampler(cluster, interval=INTERVAL_S, warn=lambda text: print(text))
+            store.create(
+                pod_type,
+                {
+                    "metadata": {"name": f"pod-{index}", "namespace": "releasetest-bench"},
+                    "spec": {"containers": [{"name": "c", "image": "registry.redhat.io/x:1"}]},
+                },
+            )
+        cluster = Cluster.connect(
+            Access(kubeconfig=emulator.kubeconfig, request_timeout=30), redactor=Redactor()
+        )
+        sampler = MetricsSampler(cluster, interval=INTERVAL_S, warn=print)
         sampler.sample_once()  # warm up connections
         cpu, wall = [], []
         for _ in range(ROUNDS):
@@ -42,8 +49,10 @@ def main() -> None:
             wall.append(time.perf_counter() - start_wall)
         cost = statistics.median(cpu)
         print(f"pods in metrics: {len(sample.pods)}")
-        print(f"sampler CPU per sample: {cost * 1000:.1f} ms (wall {statistics.median(wall) * 1000:.1f} ms,"
-              " which includes the emulator serving it)")
+        print(
+            f"sampler CPU per sample: {cost * 1000:.1f} ms (wall {statistics.median(wall) * 1000:.1f} ms,"
+            " which includes the emulator serving it)"
+        )
         share = cost / INTERVAL_S
         print(f"sampler cost: {share:.4f}x one core at the {INTERVAL_S:g}s interval (goal <0.02x)")
         cluster.close()

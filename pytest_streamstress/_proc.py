@@ -110,14 +110,20 @@ class Running:
             ) from exc
         except PermissionError as exc:
             self._close_log()
-            raise ToolNotFound(f"cannot run {argv[0]!r}: permission denied", hint="make it executable") from exc
+            raise ToolNotFound(
+                f"cannot run {argv[0]!r}: permission denied", hint="make it executable"
+            ) from exc
         log.debug("started pid %s: %s", self._popen.pid, redactor(" ".join(argv)))
         if stdin is not None and self._popen.stdin is not None:
             self._popen.stdin.write(stdin)
             self._popen.stdin.close()
         self._pumps = [
-            threading.Thread(target=self._pump, args=("stdout", self._popen.stdout, self._stdout), daemon=True),
-            threading.Thread(target=self._pump, args=("stderr", self._popen.stderr, self._stderr), daemon=True),
+            threading.Thread(
+                target=self._pump, args=("stdout", self._popen.stdout, self._stdout), daemon=True
+            ),
+            threading.Thread(
+                target=self._pump, args=("stderr", self._popen.stderr, self._stderr), daemon=True
+            ),
         ]
         for pump in self._pumps:
             pump.start()
@@ -150,7 +156,7 @@ class Running:
             self._log = None
 
     def kill_group(self) -> None:
-        """SIGTERM the process group, then SIGKILL after a grace period: a hung child leaves nothing behind."""
+        """SIGTERM the process group, then SIGKILL after a grace: a hung child leaves nothing behind."""
         if self._popen.poll() is not None:
             return
         try:

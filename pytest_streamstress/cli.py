@@ -47,7 +47,7 @@ def _load(module_name: str) -> ModuleType | None:
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType | None]]:
     parser = argparse.ArgumentParser(
         prog="streamstress",
-        description="Companion commands of pytest-streamstress (the test run itself is `pytest --streamstress`).",
+        description="Companion commands of pytest-streamstress (the run itself is `pytest --streamstress`).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="Log details to stderr")

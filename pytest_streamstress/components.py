@@ -24,8 +24,15 @@ from .model import (
 )
 from .resources import shipped_config
 
-_COMPONENT_KEYS: Final = {"description", "repo", "build", "default_branch", "tekton_config_field", "installer_sets",
-                          "images"}
+_COMPONENT_KEYS: Final = {
+    "description",
+    "repo",
+    "build",
+    "default_branch",
+    "tekton_config_field",
+    "installer_sets",
+    "images",
+}
 _IMAGE_KEYS: Final = {"name", "path", "env_vars", "deployment", "container"}
 _SELECTOR_KEYS: Final = {"created_by", "types"}
 
@@ -50,8 +57,10 @@ class ComponentCatalog:
     def __iter__(self) -> Iterator[ComponentSpec]:
         return iter(self.components)
 
-    def select(self, requests: Sequence[ComponentRequest]) -> tuple[tuple[ComponentSpec, ComponentRequest], ...]:
-        """The requested components with their refs; no request means every component at its default branch."""
+    def select(
+        self, requests: Sequence[ComponentRequest]
+    ) -> tuple[tuple[ComponentSpec, ComponentRequest], ...]:
+        """The requested components with their refs; no request means all of them at their default branch."""
         if not requests:
             return tuple((c, ComponentRequest(name=c.name)) for c in self.components)
         unknown = [r.name for r in requests if r.name not in self.names]
@@ -90,7 +99,9 @@ def catalog_from_toml(data: Mapping[str, Any], *, source: Path | None = None) ->
         try:
             build = BuildSystem(build_text)
         except ValueError:
-            raise _error(f"{where}: build = {build_text!r}; expected 'ko' or 'containerfile'", source) from None
+            raise _error(
+                f"{where}: build = {build_text!r}; expected 'ko' or 'containerfile'", source
+            ) from None
         raw_images = table.get("images")
         if not isinstance(raw_images, list) or not raw_images:
             raise _error(f"{where}: 'images' must be a non-empty list of tables", source)
@@ -109,7 +120,9 @@ def catalog_from_toml(data: Mapping[str, Any], *, source: Path | None = None) ->
                     raise _error(f"{where}: env var {var} is already set by image {env_owner[var]!r}", source)
                 env_owner[var] = image.name
             images.append(image)
-        selectors = tuple(_selector(raw, f"{where} installer_sets", source) for raw in table.get("installer_sets", []))
+        selectors = tuple(
+            _selector(raw, f"{where} installer_sets", source) for raw in table.get("installer_sets", [])
+        )
         components.append(
             ComponentSpec(
                 name=ComponentName(name),
@@ -133,8 +146,10 @@ def _image(raw: object, where: str, source: Path | None) -> ImageSpec:
         raise _error(f"{where} must be a table", source)
     _check_keys(raw, _IMAGE_KEYS, where, source)
     env_vars = raw.get("env_vars")
-    if not isinstance(env_vars, list) or not env_vars or not all(
-        isinstance(v, str) and v.startswith("IMAGE_") for v in env_vars
+    if (
+        not isinstance(env_vars, list)
+        or not env_vars
+        or not all(isinstance(v, str) and v.startswith("IMAGE_") for v in env_vars)
     ):
         raise _error(f"{where}: env_vars must be a non-empty list of IMAGE_* names", source)
     return ImageSpec(
@@ -148,12 +163,14 @@ def _image(raw: object, where: str, source: Path | None) -> ImageSpec:
 
 def _selector(raw: object, where: str, source: Path | None) -> InstallerSetSelector:
     if not isinstance(raw, Mapping):
-        raise _error(f"{where}: each entry must be a table like {{ created_by = \"TektonPipeline\" }}", source)
+        raise _error(f'{where}: each entry must be a table like {{ created_by = "TektonPipeline" }}', source)
     _check_keys(raw, _SELECTOR_KEYS, where, source)
     types = raw.get("types", [])
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
         raise _error(f"{where}: types must be a list of strings", source)
-    return InstallerSetSelector(created_by=_required_str(raw, "created_by", where, source), types=tuple(types))
+    return InstallerSetSelector(
+        created_by=_required_str(raw, "created_by", where, source), types=tuple(types)
+    )
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str, source: Path | None) -> None:
@@ -170,4 +187,6 @@ def _required_str(table: Mapping[str, Any], key: str, where: str, source: Path |
 
 
 def _error(message: str, source: Path | None) -> ConfigError:
-    return ConfigError(message, path=source, hint="see the comments at the top of the shipped components.toml")
+    return ConfigError(
+        message, path=source, hint="see the comments at the top of the shipped components.toml"
+    )

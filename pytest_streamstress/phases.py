@@ -125,8 +125,11 @@ class Phases:
         """Connect, set up, build, deploy: each step's failure becomes the items' setup error."""
         settings = self.settings
         builds: tuple[BuildResult, ...] = ()
-        deployment = Deployment(status=DeployStatus.SKIPPED, message="--skip-deploy",
-                                cluster=ClusterInfo(kind="emulated" if self.embedded else "none"))
+        deployment = Deployment(
+            status=DeployStatus.SKIPPED,
+            message="--skip-deploy",
+            cluster=ClusterInfo(kind="emulated" if self.embedded else "none"),
+        )
         phase = "cluster access"
         try:
             cluster = self._connect() if self._needs_cluster() else None
@@ -140,8 +143,15 @@ class Phases:
 
             decision = decide(builds, deploy_partial=settings.deploy_partial)
             if decision.skip_deploy:
-                return PhaseOutcome(builds=builds, deployment=Deployment(status=DeployStatus.SKIPPED),
-                                    error=decision.error, error_phase="build")
+                return PhaseOutcome(
+                    builds=builds,
+                    deployment=Deployment(status=DeployStatus.SKIPPED),
+                    error=decision.error,
+                    error_phase="build",
+                )
+            if settings.in_cluster:
+                phase = "in-cluster launch"
+                self._launch_in_cluster(cluster, builds)  # ends the session with pytest.exit (issue 8)
             if not settings.skip_deploy and cluster is not None:
                 phase = "deploy"
                 deployment = self._deploy(cluster, decision.deploy)
@@ -149,12 +159,32 @@ class Phases:
                 # --deploy-partial: the scenarios run; the failed builds stay in results.json.
                 self.say(decision.error)
         except StreamstressError as exc:
-            return PhaseOutcome(builds=builds, deployment=Deployment(status=DeployStatus.FAILED, message=str(exc)),
-                                error=str(exc), error_phase=phase)
+            return PhaseOutcome(
+                builds=builds,
+                deployment=Deployment(status=DeployStatus.FAILED, message=str(exc)),
+                error=str(exc),
+                error_phase=phase,
+            )
         return PhaseOutcome(builds=builds, deployment=deployment)
+
+    def _launch_in_cluster(self, cluster: Cluster | None, builds: tuple[BuildResult, ...]) -> None:
+        """--in-cluster: a Job runs the same options with --skip-build and these images; this session ends."""
+        from .cluster.job import launch_from_session
+
+        launch = launch_from_session(
+            self.config,
+            self.settings,
+            builds,
+            cluster=cluster or self._connect(),
+            emulated=self.embedded is not None,
+        )
+        self.say(launch.message)
+        pytest.exit(launch.message, returncode=0)
 
     def _needs_cluster(self) -> bool:
         settings = self.settings
+        if settings.in_cluster:
+            return True
         return not (settings.skip_deploy and (settings.skip_build or settings.registry))
 
     def _connect(self) -> Cluster:
@@ -170,17 +200,33 @@ class Phases:
 
         settings = self.settings
         self.say("auto-setup: checking the registry route, image namespace and operator")
-        report = ensure(cluster, SetupParams(channel=settings.operator_channel, source=settings.operator_source,
-                                             target_namespace=settings.target_namespace,
-                                             timeout=settings.setup_timeout), on_progress=self.say)
-        self.say("auto-setup: " + ("changed " + "; ".join(report.changed) if report.changed else "nothing to do")
-                 + f" (operator {report.csv or 'unknown'})")
+        report = ensure(
+            cluster,
+            SetupParams(
+                channel=settings.operator_channel,
+                source=settings.operator_source,
+                target_namespace=settings.target_namespace,
+                timeout=settings.setup_timeout,
+            ),
+            on_progress=self.say,
+        )
+        self.say(
+            "auto-setup: "
+            + ("changed " + "; ".join(report.changed) if report.changed else "nothing to do")
+            + f" (operator {report.csv or 'unknown'})"
+        )
         return report.registry_host
 
     def _builds(self, cluster: Cluster | None, registry_host: str) -> tuple[BuildResult, ...]:
         """Build the requested components, or take `--image`/`--images-from` images with --skip-build."""
-        from .build import BuildEvent, BuildOptions, RegistryTarget, build_components, images_from_assignments
-        from .build import images_from_results
+        from .build import (
+            BuildEvent,
+            BuildOptions,
+            RegistryTarget,
+            build_components,
+            images_from_assignments,
+            images_from_results,
+        )
 
         settings = self.settings
         if settings.skip_build:
@@ -202,25 +248,36 @@ class Phases:
             )
         selected = self.catalog.select(settings.components)
         names = ", ".join(str(request) for _spec, request in selected)
-        self.say(f"build: {len(selected)} component(s) ({names}), {settings.build_jobs} at a time,"
-                 f" pushing to {target.push}")
+        self.say(
+            f"build: {len(selected)} component(s) ({names}), {settings.build_jobs} at a time,"
+            f" pushing to {target.push}"
+        )
 
         def progress(event: BuildEvent) -> None:
             if event.kind == "finish":
                 self.say(f"build: {event.component} built in {event.duration_s:.1f}s")
             elif event.kind == "fail":
-                self.say(f"build: {event.component} FAILED after {event.duration_s:.1f}s"
-                         + (f" (log {event.log_path})" if event.log_path else ""))
+                self.say(
+                    f"build: {event.component} FAILED after {event.duration_s:.1f}s"
+                    + (f" (log {event.log_path})" if event.log_path else "")
+                )
             elif event.kind == "start":
                 log.info("build: %s started", event.component)
 
         pytest_cache = getattr(self.config, "cache", None)  # None with -p no:cacheprovider
-        cache = pytest_cache.mkdir("streamstress") if pytest_cache is not None else settings.results_dir / "cache"
+        cache = (
+            pytest_cache.mkdir("streamstress") if pytest_cache is not None else settings.results_dir / "cache"
+        )
         started = time.monotonic()
         results = build_components(
-            selected, options=BuildOptions.from_settings(settings), registry=target,
-            work_dir=settings.results_dir / "build", log_dir=settings.results_dir / "logs", cache_dir=cache,
-            redactor=self.redactor, on_event=progress,
+            selected,
+            options=BuildOptions.from_settings(settings),
+            registry=target,
+            work_dir=settings.results_dir / "build",
+            log_dir=settings.results_dir / "logs",
+            cache_dir=cache,
+            redactor=self.redactor,
+            on_event=progress,
         )
         built = sum(1 for r in results if r.status is BuildStatus.BUILT)
         self.say(f"build: {built}/{len(results)} component(s) built in {time.monotonic() - started:.1f}s")
@@ -232,10 +289,14 @@ class Phases:
         settings = self.settings
         if not any(b.images for b in builds):
             self.say("deploy: no images to deploy (nothing built or given with --image/--images-from)")
-        params = DeployParams(strategy=settings.deploy_strategy, olm_timeout=settings.olm_timeout,
-                              deploy_timeout=settings.deploy_timeout, target_namespace=settings.target_namespace,
-                              record_dir=settings.results_dir,
-                              cluster_kind="emulated" if self.embedded else cluster.kind)
+        params = DeployParams(
+            strategy=settings.deploy_strategy,
+            olm_timeout=settings.olm_timeout,
+            deploy_timeout=settings.deploy_timeout,
+            target_namespace=settings.target_namespace,
+            record_dir=settings.results_dir,
+            cluster_kind="emulated" if self.embedded else cluster.kind,
+        )
         started = time.monotonic()
         result = deploy(cluster, builds, self.catalog, params, say=self.say)
         self.deployed_here = result.status is DeployStatus.DEPLOYED
@@ -260,15 +321,25 @@ class Phases:
         settings = self.settings
         lines = []
         if self.embedded is not None:
-            lines.append("streamstress: EMULATED cluster (built-in OpenShift emulator; not a real cluster)"
-                         f" at kubeconfig {self.embedded.kubeconfig}")
+            lines.append(
+                "streamstress: EMULATED cluster (built-in OpenShift emulator; not a real cluster)"
+                f" at kubeconfig {self.embedded.kubeconfig}"
+            )
         else:
-            lines.append("streamstress: cluster from " + (str(settings.kubeconfig) if settings.kubeconfig
-                                                          else "$KUBECONFIG / ~/.kube/config / in-cluster"))
+            lines.append(
+                "streamstress: cluster from "
+                + (
+                    str(settings.kubeconfig)
+                    if settings.kubeconfig
+                    else "$KUBECONFIG / ~/.kube/config / in-cluster"
+                )
+            )
         requested = ", ".join(str(r) for r in settings.components) or "all components"
-        lines.append(f"streamstress: components {requested}; build {'skipped' if settings.skip_build else 'on'};"
-                     f" deploy {'skipped' if settings.skip_deploy else settings.deploy_strategy};"
-                     f" results in {settings.results_dir}")
+        lines.append(
+            f"streamstress: components {requested}; build {'skipped' if settings.skip_build else 'on'};"
+            f" deploy {'skipped' if settings.skip_deploy else settings.deploy_strategy};"
+            f" results in {settings.results_dir}"
+        )
         return lines
 
     # -- end of session: --restore --------------------------------------------------------------------
@@ -282,12 +353,21 @@ class Phases:
         self.say("--restore: putting the recorded operator images back")
         try:
             cluster = self._connect()
-            restore(cluster, self.settings.results_dir / RESTORE_RECORD, self.catalog,
-                    DeployParams(deploy_timeout=self.settings.deploy_timeout,
-                                 target_namespace=self.settings.target_namespace,
-                                 record_dir=self.settings.results_dir), say=self.say)
+            restore(
+                cluster,
+                self.settings.results_dir / RESTORE_RECORD,
+                self.catalog,
+                DeployParams(
+                    deploy_timeout=self.settings.deploy_timeout,
+                    target_namespace=self.settings.target_namespace,
+                    record_dir=self.settings.results_dir,
+                ),
+                say=self.say,
+            )
         except StreamstressError as exc:
-            self.say(f"--restore failed: {exc}\nrun `streamstress restore {self.settings.results_dir}` to retry")
+            self.say(
+                f"--restore failed: {exc}\nrun `streamstress restore {self.settings.results_dir}` to retry"
+            )
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.embedded is not None:
@@ -309,8 +389,12 @@ def build_to_json(build: BuildResult) -> dict[str, Any]:
         "component": build.component,
         "repo": build.repo,
         "status": build.status.value,
-        "source": None if build.source is None else {
-            "sha": build.source.sha, "date": build.source.date, "subject": build.source.subject,
+        "source": None
+        if build.source is None
+        else {
+            "sha": build.source.sha,
+            "date": build.source.date,
+            "subject": build.source.subject,
             "ref": build.source.ref,
         },
         "images": [{"name": i.name, "ref": i.ref, "env_vars": list(i.env_vars)} for i in build.images],
@@ -326,8 +410,13 @@ def build_from_json(data: dict[str, Any]) -> BuildResult:
         component=ComponentName(data["component"]),
         repo=data["repo"],
         status=BuildStatus(data["status"]),
-        source=None if source is None else SourceCommit(
-            sha=source["sha"], date=source["date"], subject=source["subject"], ref=source.get("ref"),
+        source=None
+        if source is None
+        else SourceCommit(
+            sha=source["sha"],
+            date=source["date"],
+            subject=source["subject"],
+            ref=source.get("ref"),
         ),
         images=tuple(
             BuiltImage(name=i["name"], ref=ImageRef(i["ref"]), env_vars=tuple(i["env_vars"]))
@@ -345,12 +434,20 @@ def deployment_to_json(deployment: Deployment) -> dict[str, Any]:
         "status": deployment.status.value,
         "strategy": deployment.strategy,
         "cluster": {
-            "kind": cluster.kind, "server": cluster.server, "openshift_version": cluster.openshift_version,
-            "operator_csv": cluster.operator_csv, "operator_version": cluster.operator_version,
+            "kind": cluster.kind,
+            "server": cluster.server,
+            "openshift_version": cluster.openshift_version,
+            "operator_csv": cluster.operator_csv,
+            "operator_version": cluster.operator_version,
         },
         "running": [
-            {"component": r.component, "env_var": r.env_var, "expected": r.expected, "actual": r.actual,
-             "where": r.where}
+            {
+                "component": r.component,
+                "env_var": r.env_var,
+                "expected": r.expected,
+                "actual": r.actual,
+                "where": r.where,
+            }
             for r in deployment.running
         ],
         "message": deployment.message,
@@ -365,8 +462,13 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
         strategy=data.get("strategy", ""),
         cluster=ClusterInfo(**cluster),
         running=tuple(
-            RunningImage(component=ComponentName(r["component"]), env_var=r["env_var"],
-                         expected=ImageRef(r["expected"]), actual=r["actual"], where=r["where"])
+            RunningImage(
+                component=ComponentName(r["component"]),
+                env_var=r["env_var"],
+                expected=ImageRef(r["expected"]),
+                actual=r["actual"],
+                where=r["where"],
+            )
             for r in data.get("running", [])
         ),
         message=data.get("message", ""),

@@ -30,6 +30,14 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    if is_active(config):
+        from .gauge.run import choose_distribution
+
+        choose_distribution(config)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     if not is_active(config):
         return
@@ -46,7 +54,9 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile |
     return collect_file(file_path, parent)
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     if not is_active(config):
         return
     from .gauge.collect import select_items

@@ -22,12 +22,30 @@ NAMESPACE_PATTERN: Final = re.compile(r"\breleasetest-[a-z0-9]{3,}\b")
 SAFETY_MARGIN: Final = 0.20
 """Share of the free capacity kept in reserve (the original tool used 80% of what is free)."""
 
-_CPU_FACTORS: Final = {"n": Decimal("1e-6"), "u": Decimal("1e-3"), "m": Decimal(1), "": Decimal(1000),
-                       "k": Decimal(10**6)}
+_CPU_FACTORS: Final = {
+    "n": Decimal("1e-6"),
+    "u": Decimal("1e-3"),
+    "m": Decimal(1),
+    "": Decimal(1000),
+    "k": Decimal(10**6),
+}
 _MEMORY_FACTORS: Final[dict[str, Decimal]] = {
-    "": Decimal(1), "m": Decimal("0.001"), "k": Decimal(10**3), "K": Decimal(10**3), "M": Decimal(10**6),
-    "G": Decimal(10**9), "T": Decimal(10**12), "P": Decimal(10**15), "E": Decimal(10**18), "Ki": Decimal(2**10),
-    "Mi": Decimal(2**20), "Gi": Decimal(2**30), "Ti": Decimal(2**40), "Pi": Decimal(2**50), "Ei": Decimal(2**60)}
+    "": Decimal(1),
+    "m": Decimal("0.001"),
+    "k": Decimal(10**3),
+    "K": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
+    "P": Decimal(10**15),
+    "E": Decimal(10**18),
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
+    "Pi": Decimal(2**50),
+    "Ei": Decimal(2**60),
+}
 _QUANTITY: Final = re.compile(r"^([+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$")
 
 
@@ -83,8 +101,14 @@ def pods_from_metrics(items: Iterable[Mapping[str, Any]]) -> tuple[PodUsage, ...
             usage = container.get("usage", {}) or {}
             cpu += parse_cpu(usage.get("cpu", "0"))
             memory += parse_memory(usage.get("memory", "0"))
-        pods.append(PodUsage(namespace=meta.get("namespace", ""), name=meta.get("name", ""), cpu_m=cpu,
-                             memory_b=int(memory)))
+        pods.append(
+            PodUsage(
+                namespace=meta.get("namespace", ""),
+                name=meta.get("name", ""),
+                cpu_m=cpu,
+                memory_b=int(memory),
+            )
+        )
     return tuple(pods)
 
 
@@ -112,14 +136,21 @@ class ScenarioProfile:
     """`namespace` (named in the output), `window` (created during the scenario) or `none`."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"peak_cpu_m": round(self.peak_cpu_m, 3), "peak_memory_b": self.peak_memory_b,
-                "peak_pods": self.peak_pods, "samples": self.samples, "namespaces": list(self.namespaces),
-                "controllers_peak_cpu_m": round(self.controllers_peak_cpu_m, 3),
-                "controllers_peak_memory_b": self.controllers_peak_memory_b, "attribution": self.attribution}
+        return {
+            "peak_cpu_m": round(self.peak_cpu_m, 3),
+            "peak_memory_b": self.peak_memory_b,
+            "peak_pods": self.peak_pods,
+            "samples": self.samples,
+            "namespaces": list(self.namespaces),
+            "controllers_peak_cpu_m": round(self.controllers_peak_cpu_m, 3),
+            "controllers_peak_memory_b": self.controllers_peak_memory_b,
+            "attribution": self.attribution,
+        }
 
 
-def attribute(windows: Sequence[ScenarioWindow], samples: Sequence[Sample], *, target_namespace: str
-              ) -> tuple[ScenarioProfile, ...]:
+def attribute(
+    windows: Sequence[ScenarioWindow], samples: Sequence[Sample], *, target_namespace: str
+) -> tuple[ScenarioProfile, ...]:
     """Per-scenario peaks from the samples inside each scenario's window, by namespace."""
     claimed = {ns for window in windows for ns in window.namespaces}
     created: dict[str, float] = {}
@@ -130,8 +161,11 @@ def attribute(windows: Sequence[ScenarioWindow], samples: Sequence[Sample], *, t
         namespaces = set(window.namespaces)
         how = "namespace"
         if not namespaces:
-            namespaces = {ns for ns, at in created.items() if window.start <= at <= window.end and ns not in claimed
-                          and NAMESPACE_PATTERN.fullmatch(ns)}
+            namespaces = {
+                ns
+                for ns, at in created.items()
+                if window.start <= at <= window.end and ns not in claimed and NAMESPACE_PATTERN.fullmatch(ns)
+            }
             how = "window" if namespaces else "none"
         inside = [s for s in samples if window.start <= s.at <= window.end]
         peak_cpu = peak_memory = peak_pods = 0.0
@@ -144,10 +178,19 @@ def attribute(windows: Sequence[ScenarioWindow], samples: Sequence[Sample], *, t
             controllers = [p for p in sample.pods if p.namespace == target_namespace]
             ctl_cpu = max(ctl_cpu, sum(p.cpu_m for p in controllers))
             ctl_memory = max(ctl_memory, sum(p.memory_b for p in controllers))
-        profiles.append(ScenarioProfile(nodeid=window.nodeid, peak_cpu_m=peak_cpu, peak_memory_b=int(peak_memory),
-                                        peak_pods=int(peak_pods), samples=len(inside),
-                                        namespaces=tuple(sorted(namespaces)), controllers_peak_cpu_m=ctl_cpu,
-                                        controllers_peak_memory_b=int(ctl_memory), attribution=how))
+        profiles.append(
+            ScenarioProfile(
+                nodeid=window.nodeid,
+                peak_cpu_m=peak_cpu,
+                peak_memory_b=int(peak_memory),
+                peak_pods=int(peak_pods),
+                samples=len(inside),
+                namespaces=tuple(sorted(namespaces)),
+                controllers_peak_cpu_m=ctl_cpu,
+                controllers_peak_memory_b=int(ctl_memory),
+                attribution=how,
+            )
+        )
     return tuple(profiles)
 
 
@@ -167,8 +210,12 @@ def percentile(values: Sequence[float], share: float) -> float:
 def describe(values: Sequence[float]) -> dict[str, float]:
     if not values:
         return {"min": 0.0, "max": 0.0, "mean": 0.0, "p95": 0.0}
-    return {"min": float(min(values)), "max": float(max(values)), "mean": float(statistics.fmean(values)),
-            "p95": percentile(values, 0.95)}
+    return {
+        "min": float(min(values)),
+        "max": float(max(values)),
+        "mean": float(statistics.fmean(values)),
+        "p95": percentile(values, 0.95),
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,15 +234,22 @@ class Recommendation:
     serial_scenarios: int = 0
 
     def sentence(self) -> str:
-        text = (f"You can safely run {self.max_parallel} specs in parallel on this cluster"
-                f" (limited by {self.limiting_resource})")
+        text = (
+            f"You can safely run {self.max_parallel} specs in parallel on this cluster"
+            f" (limited by {self.limiting_resource})"
+        )
         if self.serial_scenarios:
             text += f"; {self.serial_scenarios} admin/install/upgrade scenario(s) still run alone"
         return text
 
 
-def recommend(capacity: Capacity, profiles: Sequence[ScenarioProfile], *, margin: float = SAFETY_MARGIN,
-              serial_scenarios: int = 0) -> Recommendation:
+def recommend(
+    capacity: Capacity,
+    profiles: Sequence[ScenarioProfile],
+    *,
+    margin: float = SAFETY_MARGIN,
+    serial_scenarios: int = 0,
+) -> Recommendation:
     """(allocatable - baseline) x (1 - margin) / p95 per-scenario need, per resource; the smaller wins."""
     free_cpu = max(0.0, capacity.allocatable_cpu_m - capacity.baseline_cpu_m) * (1 - margin)
     free_memory = max(0.0, float(capacity.allocatable_memory_b - capacity.baseline_memory_b)) * (1 - margin)
@@ -204,18 +258,33 @@ def recommend(capacity: Capacity, profiles: Sequence[ScenarioProfile], *, margin
     by_cpu = math.floor(free_cpu / need_cpu) if need_cpu > 0 else math.inf
     by_memory = math.floor(free_memory / need_memory) if need_memory > 0 else math.inf
     if by_cpu == math.inf and by_memory == math.inf:
-        return Recommendation(max_parallel=1, limiting_resource="no usage measured",
-                              reasoning="no scenario used measurable resources", serial_scenarios=serial_scenarios)
+        return Recommendation(
+            max_parallel=1,
+            limiting_resource="no usage measured",
+            reasoning="no scenario used measurable resources",
+            serial_scenarios=serial_scenarios,
+        )
     limiting = "memory" if by_memory <= by_cpu else "cpu"
     count = max(1, int(min(by_cpu, by_memory)))
-    reasoning = (f"free cpu {free_cpu:.0f}m / p95 {need_cpu:.0f}m = {by_cpu}; free memory {free_memory / 2**20:.0f}Mi"
-                 f" / p95 {need_memory / 2**20:.0f}Mi = {by_memory}; safety margin {margin:.0%}")
-    return Recommendation(max_parallel=count, limiting_resource=limiting, reasoning=reasoning,
-                          serial_scenarios=serial_scenarios)
+    reasoning = (
+        f"free cpu {free_cpu:.0f}m / p95 {need_cpu:.0f}m = {by_cpu}; free memory {free_memory / 2**20:.0f}Mi"
+        f" / p95 {need_memory / 2**20:.0f}Mi = {by_memory}; safety margin {margin:.0%}"
+    )
+    return Recommendation(
+        max_parallel=count, limiting_resource=limiting, reasoning=reasoning, serial_scenarios=serial_scenarios
+    )
 
 
-def profile_section(profiles: Sequence[ScenarioProfile], capacity: Capacity | None, recommendation: Recommendation | None,
-                    *, status: str, reason: str = "", samples: int = 0, failed_samples: int = 0) -> dict[str, Any]:
+def profile_section(
+    profiles: Sequence[ScenarioProfile],
+    capacity: Capacity | None,
+    recommendation: Recommendation | None,
+    *,
+    status: str,
+    reason: str = "",
+    samples: int = 0,
+    failed_samples: int = 0,
+) -> dict[str, Any]:
     """The `profile` section of results.json."""
     return {
         "status": status,
@@ -225,13 +294,25 @@ def profile_section(profiles: Sequence[ScenarioProfile], capacity: Capacity | No
         "cpu_m": describe([p.peak_cpu_m for p in profiles]),
         "memory_b": describe([float(p.peak_memory_b) for p in profiles]),
         "pods": describe([float(p.peak_pods) for p in profiles]),
-        "capacity": None if capacity is None else {
-            "allocatable_cpu_m": capacity.allocatable_cpu_m, "allocatable_memory_b": capacity.allocatable_memory_b,
-            "baseline_cpu_m": capacity.baseline_cpu_m, "baseline_memory_b": capacity.baseline_memory_b},
-        "recommendation": None if recommendation is None else {
-            "max_parallel_specs": recommendation.max_parallel, "limiting_resource": recommendation.limiting_resource,
-            "safety_margin_percent": round(SAFETY_MARGIN * 100), "reasoning": recommendation.reasoning,
-            "sentence": recommendation.sentence()},
-        "heaviest": [{"nodeid": p.nodeid, **p.to_json()}
-                     for p in sorted(profiles, key=lambda p: (p.peak_memory_b, p.peak_cpu_m), reverse=True)[:10]],
+        "capacity": None
+        if capacity is None
+        else {
+            "allocatable_cpu_m": capacity.allocatable_cpu_m,
+            "allocatable_memory_b": capacity.allocatable_memory_b,
+            "baseline_cpu_m": capacity.baseline_cpu_m,
+            "baseline_memory_b": capacity.baseline_memory_b,
+        },
+        "recommendation": None
+        if recommendation is None
+        else {
+            "max_parallel_specs": recommendation.max_parallel,
+            "limiting_resource": recommendation.limiting_resource,
+            "safety_margin_percent": round(SAFETY_MARGIN * 100),
+            "reasoning": recommendation.reasoning,
+            "sentence": recommendation.sentence(),
+        },
+        "heaviest": [
+            {"nodeid": p.nodeid, **p.to_json()}
+            for p in sorted(profiles, key=lambda p: (p.peak_memory_b, p.peak_cpu_m), reverse=True)[:10]
+        ],
     }

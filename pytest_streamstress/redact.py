@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterable
 from typing import Final
 
+import pytest
+
 MASK: Final = "***"
 _MIN_SECRET_LENGTH: Final = 4
 """Shorter values would mask ordinary words; no real token is this short."""
@@ -85,3 +87,6 @@ class Redactor:
 
 NO_REDACTION: Final = Redactor()
 """A redactor with no secrets, for code paths that handle none (unit tests, pure formatting)."""
+
+redactor_key: Final = pytest.StashKey[Redactor]()
+"""The session's Redactor in `config.stash`: the Recorder seeds it, gauge/run.py and the reports use it."""

@@ -20,7 +20,9 @@ def shipped_dir(name: str) -> Path:
     beside = _PACKAGE.parent / name
     if beside.is_dir():
         return beside
-    raise FileNotFoundError(f"shipped directory {name!r} not found in {inside} or {beside}; reinstall the package")
+    raise FileNotFoundError(
+        f"shipped directory {name!r} not found in {inside} or {beside}; reinstall the package"
+    )
 
 
 def shipped_config(filename: str) -> Path:

@@ -90,8 +90,22 @@ def parse_date(text: str) -> dt.date | None:
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)?\s*$", re.IGNORECASE)
-_SIZE_FACTORS: Final = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "ki": 2**10, "kib": 2**10, "m": 10**6,
-                        "mb": 10**6, "mi": 2**20, "mib": 2**20, "g": 10**9, "gb": 10**9, "gi": 2**30, "gib": 2**30}
+_SIZE_FACTORS: Final = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "ki": 2**10,
+    "kib": 2**10,
+    "m": 10**6,
+    "mb": 10**6,
+    "mi": 2**20,
+    "mib": 2**20,
+    "g": 10**9,
+    "gb": 10**9,
+    "gi": 2**30,
+    "gib": 2**30,
+}
 
 
 def parse_size(text: str) -> int:
@@ -124,7 +138,9 @@ def parse_components(text: str) -> tuple[ComponentRequest, ...]:
         if not _COMPONENT_NAME.match(name):
             raise ValueError(f"{entry!r} is not 'name', 'name:ref' or 'name:pr/N'")
         if sep and not ref:
-            raise ValueError(f"empty ref in {entry!r}; write '{name}' for the default branch or '{name}:<ref>'")
+            raise ValueError(
+                f"empty ref in {entry!r}; write '{name}' for the default branch or '{name}:<ref>'"
+            )
         if name in seen:
             raise ValueError(f"component {name!r} is given twice")
         seen.add(name)
@@ -199,124 +215,383 @@ class Opt(Generic[T]):
 
 OPTIONS: Final[tuple[Opt[Any], ...]] = (
     # activation and sources
-    Opt("streamstress", parse_bool, False, "Run the Gauge release-tests suite as one streamstress regression run",
-        switch=True),
-    Opt("cluster", choice("kubeconfig", "emulated"), "kubeconfig",
+    Opt(
+        "streamstress",
+        parse_bool,
+        False,
+        "Run the Gauge release-tests suite as one streamstress regression run",
+        switch=True,
+    ),
+    Opt(
+        "cluster",
+        choice("kubeconfig", "emulated"),
+        "kubeconfig",
         "Cluster to use: 'kubeconfig' (a real cluster) or 'emulated' (the built-in OpenShift emulator)",
-        metavar="KIND"),
-    Opt("kubeconfig", parse_path, None, "Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)",
-        metavar="PATH"),
+        metavar="KIND",
+    ),
+    Opt(
+        "kubeconfig",
+        parse_path,
+        None,
+        "Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)",
+        metavar="PATH",
+    ),
     Opt("context", parse_str, "", "Kubeconfig context (default: the current context)", metavar="NAME"),
-    Opt("components", parse_components, (),
+    Opt(
+        "components",
+        parse_components,
+        (),
         "Components to build and deploy, e.g. 'pipeline,triggers:v0.34.0,chains:pr/123' (default: all)",
-        metavar="LIST"),
-    Opt("components_config", parse_path, None, "Components file to use instead of the shipped components.toml",
-        metavar="PATH"),
-    Opt("release_tests_repo", parse_str, DEFAULT_RELEASE_TESTS_REPO, "Git URL of the release-tests suite",
-        metavar="URL"),
-    Opt("release_tests_ref", parse_str, "master", "Branch, tag or commit of release-tests to clone",
-        metavar="REF"),
-    Opt("release_tests_dir", parse_path, None,
-        "Use this release-tests checkout instead of cloning --release-tests-repo", metavar="PATH"),
+        metavar="LIST",
+    ),
+    Opt(
+        "components_config",
+        parse_path,
+        None,
+        "Components file to use instead of the shipped components.toml",
+        metavar="PATH",
+    ),
+    Opt(
+        "release_tests_repo",
+        parse_str,
+        DEFAULT_RELEASE_TESTS_REPO,
+        "Git URL of the release-tests suite",
+        metavar="URL",
+    ),
+    Opt(
+        "release_tests_ref",
+        parse_str,
+        "master",
+        "Branch, tag or commit of release-tests to clone",
+        metavar="REF",
+    ),
+    Opt(
+        "release_tests_dir",
+        parse_path,
+        None,
+        "Use this release-tests checkout instead of cloning --release-tests-repo",
+        metavar="PATH",
+    ),
     # gauge
-    Opt("gauge_tags", parse_str, "", "Gauge tag expression selecting scenarios, e.g. 'e2e & !tls'",
-        metavar="EXPR"),
-    Opt("gauge_env", parse_str, "default", "Gauge environment (env/<NAME>/*.properties) passed as --env",
-        metavar="NAME"),
+    Opt(
+        "gauge_tags",
+        parse_str,
+        "",
+        "Gauge tag expression selecting scenarios, e.g. 'e2e & !tls'",
+        metavar="EXPR",
+    ),
+    Opt(
+        "gauge_env",
+        parse_str,
+        "default",
+        "Gauge environment (env/<NAME>/*.properties) passed as --env",
+        metavar="NAME",
+    ),
     Opt("gauge_binary", parse_str, "gauge", "The gauge executable", metavar="PATH"),
-    Opt("gauge_timeout", parse_positive_float, 3600.0,
+    Opt(
+        "gauge_timeout",
+        parse_positive_float,
+        3600.0,
         "Seconds one gauge run (all selected scenarios of one spec) may take before it is killed",
-        metavar="SECONDS"),
-    Opt("gauge_retries", parse_non_negative_int, 0,
-        "Retries for a failed scenario (passed to gauge as --max-retries-count=N+1); a pass on retry is flaky",
-        metavar="N"),
+        metavar="SECONDS",
+    ),
+    Opt(
+        "gauge_retries",
+        parse_non_negative_int,
+        0,
+        "Retries for a failed scenario (gauge --max-retries-count=N+1); a pass on retry is flaky",
+        metavar="N",
+    ),
     # triage
-    Opt("categories", parse_path, None, "Failure rules file (default: the shipped categories.toml)",
-        metavar="PATH"),
-    Opt("fail_on", parse_csv, ("all",),
+    Opt(
+        "categories",
+        parse_path,
+        None,
+        "Failure rules file (default: the shipped categories.toml)",
+        metavar="PATH",
+    ),
+    Opt(
+        "fail_on",
+        parse_csv,
+        ("all",),
         "Categories whose failures fail the session: 'all' (default), 'none' or a list such as"
-        " 'upstream-regression'", metavar="LIST"),
-    Opt("known_failures", parse_path, None, "Known failures file listing failures with issue links and expiry dates",
-        metavar="PATH"),
-    Opt("history", parse_path, None, "History directory (runs/<id>/results.json, e.g. a checkout of the"
-        " published site) for new/known/flaky classification and regressions", metavar="PATH"),
+        " 'upstream-regression'",
+        metavar="LIST",
+    ),
+    Opt(
+        "known_failures",
+        parse_path,
+        None,
+        "Known failures file listing failures with issue links and expiry dates",
+        metavar="PATH",
+    ),
+    Opt(
+        "history",
+        parse_path,
+        None,
+        "History directory (runs/<id>/results.json, e.g. a checkout of the"
+        " published site) for new/known/flaky classification and regressions",
+        metavar="PATH",
+    ),
     # results and publishing
-    Opt("results_dir", parse_path, Path("results"), "Where results.json, logs and the site are written",
-        metavar="PATH"),
+    Opt(
+        "results_dir",
+        parse_path,
+        Path("results"),
+        "Where results.json, logs and the site are written",
+        metavar="PATH",
+    ),
     Opt("run_label", parse_str, "", "Label of this run on the dashboard, e.g. 'nightly'", metavar="TEXT"),
-    Opt("publish", parse_bool, False, "Publish the run to the dashboard's gh-pages branch at session end",
-        switch=True, supported=True, issue=7),
-    Opt("publish_repo", parse_str, "", "Git remote (URL or path) that holds the dashboard branch",
-        metavar="URL", supported=True, issue=7),
-    Opt("publish_branch", parse_str, "gh-pages", "Branch the dashboard is published to", metavar="NAME",
-        supported=True, issue=7),
-    Opt("history_budget", parse_size, 50_000_000,
-        "Byte budget of the published history; older runs lose messages and traces first", metavar="SIZE",
-        supported=True, issue=7),
+    Opt(
+        "publish",
+        parse_bool,
+        False,
+        "Publish the run to the dashboard's gh-pages branch at session end",
+        switch=True,
+        supported=True,
+        issue=7,
+    ),
+    Opt(
+        "publish_repo",
+        parse_str,
+        "",
+        "Git remote (URL or path) that holds the dashboard branch",
+        metavar="URL",
+        supported=True,
+        issue=7,
+    ),
+    Opt(
+        "publish_branch",
+        parse_str,
+        "gh-pages",
+        "Branch the dashboard is published to",
+        metavar="NAME",
+        supported=True,
+        issue=7,
+    ),
+    Opt(
+        "history_budget",
+        parse_size,
+        50_000_000,
+        "Byte budget of the published history; older runs lose messages and traces first",
+        metavar="SIZE",
+        supported=True,
+        issue=7,
+    ),
     # build
-    Opt("skip_build", parse_bool, False, "Do not build; deploy --image/--images-from images or none",
-        switch=True),
-    Opt("registry", parse_str, "", "Registry to push to (default: the cluster's internal registry route)",
-        metavar="HOST[/NS]"),
-    Opt("image", parse_image_assignment, (), "With --skip-build: deploy this image, NAME=REF (repeatable)",
-        multiple=True, metavar="NAME=REF"),
-    Opt("images_from", parse_path, None, "With --skip-build: deploy the images of an earlier results.json",
-        metavar="PATH"),
-    Opt("as_of", parse_date, None, "Build components without an explicit ref at their last commit on this date",
-        metavar="YYYY-MM-DD"),
-    Opt("build_jobs", parse_positive_int, os.cpu_count() or 1, "Components built at the same time",
-        metavar="N"),
-    Opt("build_timeout", parse_positive_float, 1800.0, "Seconds one component's build may take",
-        metavar="SECONDS"),
-    Opt("platform", parse_str, "", "Platforms for ko builds, e.g. linux/amd64,linux/arm64 (default: ko's)",
-        metavar="LIST"),
-    Opt("container_tool", choice("auto", "docker", "podman"), "auto",
-        "Tool for Containerfile builds (console-plugin): auto picks podman, then docker", metavar="TOOL"),
-    Opt("deploy_partial", parse_bool, False, "Deploy the components that built even when another failed",
-        switch=True),
-    Opt("since_last_run", parse_bool, False, "Build, deploy and test only when a component moved since the"
-        " last run in the history", switch=True, supported=False, issue=11),
+    Opt(
+        "skip_build",
+        parse_bool,
+        False,
+        "Do not build; deploy --image/--images-from images or none",
+        switch=True,
+    ),
+    Opt(
+        "registry",
+        parse_str,
+        "",
+        "Registry to push to (default: the cluster's internal registry route)",
+        metavar="HOST[/NS]",
+    ),
+    Opt(
+        "image",
+        parse_image_assignment,
+        (),
+        "With --skip-build: deploy this image, NAME=REF (repeatable)",
+        multiple=True,
+        metavar="NAME=REF",
+    ),
+    Opt(
+        "images_from",
+        parse_path,
+        None,
+        "With --skip-build: deploy the images of an earlier results.json",
+        metavar="PATH",
+    ),
+    Opt(
+        "as_of",
+        parse_date,
+        None,
+        "Build components without an explicit ref at their last commit on this date",
+        metavar="YYYY-MM-DD",
+    ),
+    Opt(
+        "build_jobs",
+        parse_positive_int,
+        os.cpu_count() or 1,
+        "Components built at the same time",
+        metavar="N",
+    ),
+    Opt(
+        "build_timeout",
+        parse_positive_float,
+        1800.0,
+        "Seconds one component's build may take",
+        metavar="SECONDS",
+    ),
+    Opt(
+        "platform",
+        parse_str,
+        "",
+        "Platforms for ko builds, e.g. linux/amd64,linux/arm64 (default: ko's)",
+        metavar="LIST",
+    ),
+    Opt(
+        "container_tool",
+        choice("auto", "docker", "podman"),
+        "auto",
+        "Tool for Containerfile builds (console-plugin): auto picks podman, then docker",
+        metavar="TOOL",
+    ),
+    Opt(
+        "deploy_partial",
+        parse_bool,
+        False,
+        "Deploy the components that built even when another failed",
+        switch=True,
+    ),
+    Opt(
+        "since_last_run",
+        parse_bool,
+        False,
+        "Build, deploy and test only when a component moved since the last run in the history",
+        switch=True,
+        supported=False,
+        issue=11,
+    ),
     # cluster setup and deploy
-    Opt("skip_deploy", parse_bool, False, "Do not touch the operator; test what the cluster runs now",
-        switch=True),
-    Opt("no_auto_setup", parse_bool, False, "Do not prepare a bare cluster (registry route, namespace,"
-        " operator subscription)", switch=True),
-    Opt("deploy_strategy", choice("auto", "csv", "deployment"), "auto",
+    Opt(
+        "skip_deploy",
+        parse_bool,
+        False,
+        "Do not touch the operator; test what the cluster runs now",
+        switch=True,
+    ),
+    Opt(
+        "no_auto_setup",
+        parse_bool,
+        False,
+        "Do not prepare a bare cluster (registry route, namespace, operator subscription)",
+        switch=True,
+    ),
+    Opt(
+        "deploy_strategy",
+        choice("auto", "csv", "deployment"),
+        "auto",
         "How images reach the operator: 'csv' (OLM rolls it), 'deployment' (direct edit) or 'auto' (CSV,"
-        " verified, falling back to the Deployment)", metavar="HOW"),
-    Opt("deploy_timeout", parse_positive_float, 900.0,
-        "Seconds to wait for TektonConfig Ready and the operands on the new images", metavar="SECONDS"),
-    Opt("olm_timeout", parse_positive_float, 180.0,
+        " verified, falling back to the Deployment)",
+        metavar="HOW",
+    ),
+    Opt(
+        "deploy_timeout",
+        parse_positive_float,
+        900.0,
+        "Seconds to wait for TektonConfig Ready and the operands on the new images",
+        metavar="SECONDS",
+    ),
+    Opt(
+        "olm_timeout",
+        parse_positive_float,
+        180.0,
         "Seconds to wait for OLM to roll a CSV change into the operator before falling back",
-        metavar="SECONDS"),
-    Opt("setup_timeout", parse_positive_float, 600.0,
-        "Seconds auto-setup may wait for the operator install and TektonConfig Ready", metavar="SECONDS"),
-    Opt("api_timeout", parse_positive_float, 30.0, "Seconds one Kubernetes API request may take",
-        metavar="SECONDS"),
-    Opt("restore", parse_bool, False, "Put the recorded IMAGE_* values back at session end, also after"
-        " failures and Ctrl-C", switch=True),
-    Opt("operator_channel", parse_str, "latest", "OLM channel for auto-setup's operator Subscription",
-        metavar="NAME"),
-    Opt("operator_source", parse_str, "redhat-operators", "OLM CatalogSource for auto-setup's Subscription",
-        metavar="NAME"),
-    Opt("target_namespace", parse_str, "openshift-pipelines", "Namespace the operator installs Tekton into",
-        metavar="NAME"),
+        metavar="SECONDS",
+    ),
+    Opt(
+        "setup_timeout",
+        parse_positive_float,
+        600.0,
+        "Seconds auto-setup may wait for the operator install and TektonConfig Ready",
+        metavar="SECONDS",
+    ),
+    Opt(
+        "api_timeout",
+        parse_positive_float,
+        30.0,
+        "Seconds one Kubernetes API request may take",
+        metavar="SECONDS",
+    ),
+    Opt(
+        "restore",
+        parse_bool,
+        False,
+        "Put the recorded IMAGE_* values back at session end, also after failures and Ctrl-C",
+        switch=True,
+    ),
+    Opt(
+        "operator_channel",
+        parse_str,
+        "latest",
+        "OLM channel for auto-setup's operator Subscription",
+        metavar="NAME",
+    ),
+    Opt(
+        "operator_source",
+        parse_str,
+        "redhat-operators",
+        "OLM CatalogSource for auto-setup's Subscription",
+        metavar="NAME",
+    ),
+    Opt(
+        "target_namespace",
+        parse_str,
+        "openshift-pipelines",
+        "Namespace the operator installs Tekton into",
+        metavar="NAME",
+    ),
     # in-cluster
-    Opt("in_cluster", parse_bool, False, "Launch the run as a Kubernetes Job in the cluster and return",
-        switch=True, issue=8),
-    Opt("job_image", parse_str, "", "Container image of the in-cluster Job", metavar="IMAGE",
-        issue=8),
-    Opt("job_namespace", parse_str, "openshift-pipelines", "Namespace of the in-cluster Job",
-        metavar="NAME", issue=8),
+    Opt(
+        "in_cluster",
+        parse_bool,
+        False,
+        "Launch the run as a Kubernetes Job in the cluster and return",
+        switch=True,
+        issue=8,
+    ),
+    Opt("job_image", parse_str, "", "Container image of the in-cluster Job", metavar="IMAGE", issue=8),
+    Opt(
+        "job_namespace",
+        parse_str,
+        "openshift-pipelines",
+        "Namespace of the in-cluster Job",
+        metavar="NAME",
+        issue=8,
+    ),
     # profiling and parallelism
-    Opt("profile", parse_bool, False, "Sample pod metrics while scenarios run and recommend a parallelism",
-        switch=True, supported=False, issue=9),
-    Opt("profile_interval", parse_positive_float, 5.0, "Seconds between metrics samples with --profile",
-        metavar="SECONDS", supported=False, issue=9),
-    Opt("parallel", parse_parallel, 1, "Workers for scenarios: a number, or 'auto' from the last profile",
-        metavar="N|auto", flag_override="--streamstress-parallel", supported=False, issue=9),
-    Opt("serial_tags", parse_csv, ("admin", "install", "upgrade"),
-        "Tags of scenarios that change cluster-wide state and must run alone", metavar="LIST"),
+    Opt(
+        "profile",
+        parse_bool,
+        False,
+        "Sample pod metrics while scenarios run and recommend a parallelism",
+        switch=True,
+        supported=False,
+        issue=9,
+    ),
+    Opt(
+        "profile_interval",
+        parse_positive_float,
+        5.0,
+        "Seconds between metrics samples with --profile",
+        metavar="SECONDS",
+        supported=False,
+        issue=9,
+    ),
+    Opt(
+        "parallel",
+        parse_parallel,
+        1,
+        "Workers for scenarios: a number, or 'auto' from the last profile",
+        metavar="N|auto",
+        flag_override="--streamstress-parallel",
+        supported=False,
+        issue=9,
+    ),
+    Opt(
+        "serial_tags",
+        parse_csv,
+        ("admin", "install", "upgrade"),
+        "Tags of scenarios that change cluster-wide state and must run alone",
+        metavar="LIST",
+    ),
 )
 
 OPTIONS_BY_NAME: Final = {opt.name: opt for opt in OPTIONS}
@@ -330,11 +605,13 @@ def add_options(parser: pytest.Parser) -> None:
         if opt.switch:
             group.addoption(opt.flag, action="store_true", default=None, dest=opt.dest, help=help_text)
         elif opt.multiple:
-            group.addoption(opt.flag, action="append", default=None, dest=opt.dest, metavar=opt.metavar,
-                            help=help_text)
+            group.addoption(
+                opt.flag, action="append", default=None, dest=opt.dest, metavar=opt.metavar, help=help_text
+            )
         else:
-            group.addoption(opt.flag, action="store", default=None, dest=opt.dest, metavar=opt.metavar,
-                            help=help_text)
+            group.addoption(
+                opt.flag, action="store", default=None, dest=opt.dest, metavar=opt.metavar, help=help_text
+            )
         if opt.multiple:
             parser.addini(opt.ini, help_text, type="linelist", default=None)
         else:
@@ -349,7 +626,7 @@ def _raw_values(config: pytest.Config, opt: Opt[Any]) -> tuple[str, list[str] | 
             return opt.flag, ["true"]
         return opt.flag, list(cli) if opt.multiple else [cli]
     ini = config.getini(opt.ini)
-    if ini is None or ini == "" or ini == []:
+    if ini is None or ini in ("", []):
         return opt.ini, None
     if opt.multiple:
         return f"ini {opt.ini}", [str(line) for line in ini]
@@ -457,20 +734,25 @@ class Settings:
         results_dir = values["results_dir"]
         if not results_dir.is_absolute():
             values["results_dir"] = Path(config.invocation_params.dir) / results_dir
-        return cls(rootdir=Path(config.rootpath), full_trace=bool(config.getoption("fulltrace", False)), **values)
+        return cls(
+            rootdir=Path(config.rootpath), full_trace=bool(config.getoption("fulltrace", False)), **values
+        )
 
     def check_components(self, catalog: ComponentCatalog) -> None:
         """Unknown component names are a usage error listing the known ones (R21)."""
         for request in self.components:
             if request.name not in catalog.names:
                 raise pytest.UsageError(
-                    f"--components: unknown component {request.name!r}; known: {', '.join(sorted(catalog.names))}"
+                    f"--components: unknown component {request.name!r};"
+                    f" known: {', '.join(sorted(catalog.names))}"
                     + (f" (from {catalog.source})" if catalog.source else "")
                 )
 
 
 _SETTINGS_FIELDS: Final = {f.name for f in fields(Settings)}
-assert {opt.name for opt in OPTIONS} | {"rootdir", "full_trace"} == _SETTINGS_FIELDS, "OPTIONS and Settings disagree"
+assert {opt.name for opt in OPTIONS} | {"rootdir", "full_trace"} == _SETTINGS_FIELDS, (
+    "OPTIONS and Settings disagree"
+)
 
 settings_key: Final = pytest.StashKey[Settings]()
 
@@ -495,7 +777,7 @@ def _shown_default(opt: Opt[Any]) -> str:
     if opt.name == "build_jobs":
         return "CPU count"
     value = opt.default
-    if value is None or value == () or value == "":
+    if value is None or value in ((), ""):
         return "—"
     if isinstance(value, bool):
         return "`true`" if value else "`false`"

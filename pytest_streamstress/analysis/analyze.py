@@ -38,36 +38,63 @@ class Analysis:
             "history_runs": self.history_runs,
             "counts": counts,
             "new_failures": [c.test for c in self.classes if c.verdict is Verdict.NEW_FAILURE],
-            "still_failing": [{"test": c.test, "since": c.failing_since, "runs": c.streak}
-                              for c in self.classes if c.verdict is Verdict.STILL_FAILING],
+            "still_failing": [
+                {"test": c.test, "since": c.failing_since, "runs": c.streak}
+                for c in self.classes
+                if c.verdict is Verdict.STILL_FAILING
+            ],
             "fixed": [c.test for c in self.classes if c.verdict is Verdict.FIXED],
             "flaky": [c.test for c in self.classes if c.verdict is Verdict.FLAKY],
             "new_tests": [c.test for c in self.classes if c.verdict is Verdict.NEW_TEST],
             "removed": [c.test for c in self.classes if c.verdict is Verdict.REMOVED],
             "alerts": [c.test for c in self.classes if c.alert_open],
             "regressions": [
-                {"subject": r.subject, "recent": [r.recent_pass, r.recent_fail], "basis": [r.basis_pass, r.basis_fail],
-                 "recent_rate": round(r.recent_rate, 4), "basis_rate": round(r.basis_rate, 4),
-                 "p_value": r.p_value}
+                {
+                    "subject": r.subject,
+                    "recent": [r.recent_pass, r.recent_fail],
+                    "basis": [r.basis_pass, r.basis_fail],
+                    "recent_rate": round(r.recent_rate, 4),
+                    "basis_rate": round(r.basis_rate, 4),
+                    "p_value": r.p_value,
+                }
                 for r in self.regressions
             ],
-            "clusters": [{"signature": c.signature, "size": len(c.members), "members": list(c.members),
-                          "example": c.example[:500]} for c in self.clusters],
-            "known": [{"test": m.test, "issue": m.entry.issue, "reason": m.entry.reason, "stale": m.stale}
-                      for m in self.known],
-            "stale_known_entries": [{"issue": e.issue, "expired": e.expires.isoformat() if e.expires else None}
-                                    for e in self.stale],
+            "clusters": [
+                {
+                    "signature": c.signature,
+                    "size": len(c.members),
+                    "members": list(c.members),
+                    "example": c.example[:500],
+                }
+                for c in self.clusters
+            ],
+            "known": [
+                {"test": m.test, "issue": m.entry.issue, "reason": m.entry.reason, "stale": m.stale}
+                for m in self.known
+            ],
+            "stale_known_entries": [
+                {"issue": e.issue, "expired": e.expires.isoformat() if e.expires else None}
+                for e in self.stale
+            ],
         }
 
 
-def analyze(current: Mapping[str, Any], history: Sequence[Mapping[str, Any]], *,
-            known: Sequence[KnownFailure] = (), today: dt.date | None = None) -> Analysis:
+def analyze(
+    current: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any]],
+    *,
+    known: Sequence[KnownFailure] = (),
+    today: dt.date | None = None,
+) -> Analysis:
     """`current` and `history` are results.json documents; history oldest first, without `current`."""
     today = today or dt.date.today()
     now = RunOutcomes.from_results(current)
     past = [RunOutcomes.from_results(doc) for doc in history]
-    failures = {scenario_identity(s["spec"], s["scenario"]) if not s.get("id") else s["id"]: s.get("message", "")
-                for s in current.get("scenarios", []) if s.get("status") in FAILING}
+    failures = {
+        scenario_identity(s["spec"], s["scenario"]) if not s.get("id") else s["id"]: s.get("message", "")
+        for s in current.get("scenarios", [])
+        if s.get("status") in FAILING
+    }
     return Analysis(
         classes=classify_run(now, past),
         regressions=detect_regressions([*past, now]),
@@ -82,21 +109,35 @@ def summary_lines(analysis: Analysis) -> list[str]:
     """New failures first: what a QE engineer reads at 9 a.m."""
     data = analysis.to_json()
     lines = [f"compared with {analysis.history_runs} earlier run(s)"]
-    for key, title in (("new_failures", "NEW failures"), ("fixed", "fixed"), ("flaky", "flaky"),
-                       ("new_tests", "new tests"), ("removed", "removed tests")):
+    for key, title in (
+        ("new_failures", "NEW failures"),
+        ("fixed", "fixed"),
+        ("flaky", "flaky"),
+        ("new_tests", "new tests"),
+        ("removed", "removed tests"),
+    ):
         if data[key]:
-            lines.append(f"{title} ({len(data[key])}): " + ", ".join(data[key][:8])
-                         + (" ..." if len(data[key]) > 8 else ""))
+            lines.append(
+                f"{title} ({len(data[key])}): "
+                + ", ".join(data[key][:8])
+                + (" ..." if len(data[key]) > 8 else "")
+            )
     for item in data["still_failing"][:8]:
         lines.append(f"still failing: {item['test']} since {item['since']} ({item['runs']} runs)")
     for regression in data["regressions"]:
-        lines.append(f"regression: {regression['subject']} pass rate {regression['basis_rate']:.0%} ->"
-                     f" {regression['recent_rate']:.0%} (p={regression['p_value']:.3f})")
+        lines.append(
+            f"regression: {regression['subject']} pass rate {regression['basis_rate']:.0%} ->"
+            f" {regression['recent_rate']:.0%} (p={regression['p_value']:.3f})"
+        )
     for cluster in data["clusters"]:
         if cluster["size"] > 1:
-            lines.append(f"one cause, {cluster['size']} failures: {cluster['signature'].splitlines()[0][:120]}")
+            lines.append(
+                f"one cause, {cluster['size']} failures: {cluster['signature'].splitlines()[0][:120]}"
+            )
     for match in data["known"]:
-        lines.append(f"known{' (STALE entry)' if match['stale'] else ''}: {match['test']} -> {match['issue']}")
+        lines.append(
+            f"known{' (STALE entry)' if match['stale'] else ''}: {match['test']} -> {match['issue']}"
+        )
     if data["alerts"]:
         lines.append(f"open alerts (3+ failures in a row): {', '.join(data['alerts'][:8])}")
     return lines

@@ -9,6 +9,7 @@ N consecutive failures open one, M consecutive passes close it.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -72,11 +73,12 @@ def count_flips(sequence: Sequence[str], *, breakage_streak: int = BREAKAGE_STRE
         else:
             kept.append(sequence[index])
             index += 1
-    return sum(1 for a, b in zip(kept, kept[1:]) if a != b)
+    return sum(1 for a, b in itertools.pairwise(kept) if a != b)
 
 
-def alert_state(sequence: Sequence[str], *, open_after: int = ALERT_OPEN_AFTER,
-                close_after: int = ALERT_CLOSE_AFTER) -> bool:
+def alert_state(
+    sequence: Sequence[str], *, open_after: int = ALERT_OPEN_AFTER, close_after: int = ALERT_CLOSE_AFTER
+) -> bool:
     """TestGrid-style: open after N failures in a row, close after M passes in a row."""
     is_open = False
     fails = passes = 0
@@ -92,14 +94,23 @@ def alert_state(sequence: Sequence[str], *, open_after: int = ALERT_OPEN_AFTER,
     return is_open
 
 
-def classify_run(current: RunOutcomes, history: Sequence[RunOutcomes], *, flake_window: int = FLAKE_WINDOW,
-                 flake_min_flips: int = FLAKE_MIN_FLIPS) -> tuple[TestClass, ...]:
+def classify_run(
+    current: RunOutcomes,
+    history: Sequence[RunOutcomes],
+    *,
+    flake_window: int = FLAKE_WINDOW,
+    flake_min_flips: int = FLAKE_MIN_FLIPS,
+) -> tuple[TestClass, ...]:
     """Every test of `current`, plus the tests the previous run had and this one dropped."""
     previous_run = history[-1] if history else None
     results: list[TestClass] = []
     for test, status in sorted(current.outcomes.items()):
         past = _status_sequence(test, history)
-        full = [*past, (current.run_id, "pass" if status == "passed" else "fail")] if status != "skipped" else past
+        full = (
+            [*past, (current.run_id, "pass" if status == "passed" else "fail")]
+            if status != "skipped"
+            else past
+        )
         flips = count_flips([s for _r, s in full[-flake_window:]])
         streak_start, streak = _failure_streak(full)
         alert = alert_state([s for _r, s in full])
@@ -115,8 +126,16 @@ def classify_run(current: RunOutcomes, history: Sequence[RunOutcomes], *, flake_
             verdict = Verdict.FIXED
         else:
             verdict = Verdict.PASSING
-        results.append(TestClass(test=test, verdict=verdict, failing_since=streak_start if status in FAILING else "",
-                                 streak=streak if status in FAILING else 0, flips=flips, alert_open=alert))
+        results.append(
+            TestClass(
+                test=test,
+                verdict=verdict,
+                failing_since=streak_start if status in FAILING else "",
+                streak=streak if status in FAILING else 0,
+                flips=flips,
+                alert_open=alert,
+            )
+        )
     if previous_run is not None:
         for test in sorted(set(previous_run.outcomes) - set(current.outcomes)):
             results.append(TestClass(test=test, verdict=Verdict.REMOVED))

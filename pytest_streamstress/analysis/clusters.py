@@ -16,7 +16,10 @@ from typing import Final
 
 _RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (re.compile(r"\x1b\[[0-9;]*m"), ""),
-    (re.compile(r"\b\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), "<time>"),
+    (
+        re.compile(r"\b\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
+        "<time>",
+    ),
     (re.compile(r"\bsha256:[0-9a-f]{12,64}\b"), "<digest>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
     (re.compile(r"\breleasetest-[a-z0-9]{4,}\b"), "<namespace>"),
@@ -57,4 +60,6 @@ def cluster_failures(messages: Mapping[str, str]) -> tuple[Cluster, ...]:
         groups[signature].append(test)
         examples.setdefault(signature, message)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
-    return tuple(Cluster(signature=sig, members=tuple(tests), example=examples[sig]) for sig, tests in ordered)
+    return tuple(
+        Cluster(signature=sig, members=tuple(tests), example=examples[sig]) for sig, tests in ordered
+    )

@@ -24,8 +24,11 @@ def hypergeometric_pmf(k: int, population: int, successes: int, draws: int) -> f
     """P(X = k) for X ~ Hypergeom(population, successes, draws)."""
     if k < max(0, draws - (population - successes)) or k > min(successes, draws):
         return 0.0
-    return math.exp(_log_choose(successes, k) + _log_choose(population - successes, draws - k)
-                    - _log_choose(population, draws))
+    return math.exp(
+        _log_choose(successes, k)
+        + _log_choose(population - successes, draws - k)
+        - _log_choose(population, draws)
+    )
 
 
 def fisher_exact_less(a: int, b: int, c: int, d: int) -> float:
@@ -53,5 +56,11 @@ def fisher_exact_two_sided(a: int, b: int, c: int, d: int) -> float:
     observed = hypergeometric_pmf(a, population, successes, draws)
     # Relative tolerance as in scipy, so equal probabilities computed by different routes still count.
     limit = observed * (1 + 1e-7)
-    return min(1.0, sum(p for k in range(low, high + 1)
-                        if (p := hypergeometric_pmf(k, population, successes, draws)) <= limit))
+    return min(
+        1.0,
+        sum(
+            p
+            for k in range(low, high + 1)
+            if (p := hypergeometric_pmf(k, population, successes, draws)) <= limit
+        ),
+    )

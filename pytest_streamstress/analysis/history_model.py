@@ -49,7 +49,16 @@ class RunOutcomes:
                 flaky.add(identity)
             if record.get("message"):
                 messages[identity] = record["message"]
-        components = {c["name"]: (c.get("commit") or {}).get("sha", "") for c in data.get("components", [])
-                      if c.get("commit")}
-        return cls(run_id=data["run_id"], timestamp=data.get("started_at", ""), outcomes=outcomes,
-                   flaky=frozenset(flaky), messages=messages, components=components)
+        components = {
+            c["name"]: (c.get("commit") or {}).get("sha", "")
+            for c in data.get("components", [])
+            if c.get("commit")
+        }
+        return cls(
+            run_id=data["run_id"],
+            timestamp=data.get("started_at", ""),
+            outcomes=outcomes,
+            flaky=frozenset(flaky),
+            messages=messages,
+            components=components,
+        )

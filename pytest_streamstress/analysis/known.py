@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from .._toml import load_toml
-from ..errors import ConfigError
-from ..resources import shipped_config
+from pytest_streamstress._toml import load_toml
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.resources import shipped_config
 
 _KEYS: Final = {"scenario", "message", "issue", "expires", "reason"}
 
@@ -58,18 +58,30 @@ def known_from_toml(data: Mapping[str, Any], *, source: Path | None = None) -> t
             raise ConfigError(f"{where} must be a table", path=source)
         unknown = sorted(set(raw) - _KEYS)
         if unknown:
-            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(_KEYS))}", path=source)
+            raise ConfigError(
+                f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(_KEYS))}", path=source
+            )
         if "scenario" not in raw and "message" not in raw:
             raise ConfigError(f"{where}: needs 'scenario' or 'message'", path=source)
         if not raw.get("issue"):
-            raise ConfigError(f"{where}: 'issue' (a link) is required", path=source,
-                              hint="every known failure needs a tracking issue")
+            raise ConfigError(
+                f"{where}: 'issue' (a link) is required",
+                path=source,
+                hint="every known failure needs a tracking issue",
+            )
         expires = raw.get("expires")
         if expires is not None and not isinstance(expires, dt.date):
             raise ConfigError(f"{where}: expires must be a TOML date like 2027-01-31", path=source)
-        entries.append(KnownFailure(scenario=_regex(raw.get("scenario"), where, source),
-                                    message=_regex(raw.get("message"), where, source), issue=str(raw["issue"]),
-                                    expires=expires, reason=str(raw.get("reason", "")), index=index))
+        entries.append(
+            KnownFailure(
+                scenario=_regex(raw.get("scenario"), where, source),
+                message=_regex(raw.get("message"), where, source),
+                issue=str(raw["issue"]),
+                expires=expires,
+                reason=str(raw.get("reason", "")),
+                index=index,
+            )
+        )
     return tuple(entries)
 
 
@@ -82,8 +94,9 @@ def _regex(value: object, where: str, source: Path | None) -> re.Pattern[str] | 
         raise ConfigError(f"{where}: bad regular expression {value!r}: {exc}", path=source) from exc
 
 
-def match_known(failures: Mapping[str, str], entries: Sequence[KnownFailure], *, today: dt.date
-                ) -> tuple[KnownMatch, ...]:
+def match_known(
+    failures: Mapping[str, str], entries: Sequence[KnownFailure], *, today: dt.date
+) -> tuple[KnownMatch, ...]:
     """test -> message of the run's failures in; one match per failure that an entry covers."""
     matches: list[KnownMatch] = []
     for test, message in sorted(failures.items()):

@@ -54,7 +54,9 @@ def complete_runs(runs: Sequence[RunOutcomes], *, share: float = COMPLETE_SHARE)
     return [run for run in runs if run.complete and len(run.outcomes) >= share * usual]
 
 
-def _counts(runs: Sequence[RunOutcomes], keys: Callable[[RunOutcomes], dict[str, str]]) -> dict[str, list[int]]:
+def _counts(
+    runs: Sequence[RunOutcomes], keys: Callable[[RunOutcomes], dict[str, str]]
+) -> dict[str, list[int]]:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for run in runs:
         for subject, status in keys(run).items():
@@ -65,8 +67,15 @@ def _counts(runs: Sequence[RunOutcomes], keys: Callable[[RunOutcomes], dict[str,
     return counts
 
 
-def _judge(subject: str, recent: list[int], basis: list[int], *, significance: float, min_drop: float,
-           min_failures: int) -> Regression | None:
+def _judge(
+    subject: str,
+    recent: list[int],
+    basis: list[int],
+    *,
+    significance: float,
+    min_drop: float,
+    min_failures: int,
+) -> Regression | None:
     rp, rf = recent
     bp, bf = basis
     if rf < min_failures or bp + bf == 0 or rp + rf == 0:
@@ -76,25 +85,39 @@ def _judge(subject: str, recent: list[int], basis: list[int], *, significance: f
     p_value = fisher_exact_less(rp, rf, bp, bf)
     if p_value >= significance:
         return None
-    return Regression(subject=subject, recent_pass=rp, recent_fail=rf, basis_pass=bp, basis_fail=bf, p_value=p_value)
+    return Regression(
+        subject=subject, recent_pass=rp, recent_fail=rf, basis_pass=bp, basis_fail=bf, p_value=p_value
+    )
 
 
-def detect_regressions(runs: Sequence[RunOutcomes], *, recent: int = RECENT_RUNS, basis: int = BASIS_RUNS,
-                       significance: float = SIGNIFICANCE, min_drop: float = MIN_DROP,
-                       min_failures: int = MIN_FAILURES,
-                       component_of: Callable[[str], str] | None = None) -> tuple[Regression, ...]:
+def detect_regressions(
+    runs: Sequence[RunOutcomes],
+    *,
+    recent: int = RECENT_RUNS,
+    basis: int = BASIS_RUNS,
+    significance: float = SIGNIFICANCE,
+    min_drop: float = MIN_DROP,
+    min_failures: int = MIN_FAILURES,
+    component_of: Callable[[str], str] | None = None,
+) -> tuple[Regression, ...]:
     """Per test and per component; `runs` ends with the current run."""
     usable = complete_runs(runs)
     recent_runs = usable[-recent:]
-    basis_runs = usable[-(recent + basis):-recent] if len(usable) > recent else []
+    basis_runs = usable[-(recent + basis) : -recent] if len(usable) > recent else []
     if not basis_runs:
         return ()
     found: list[Regression] = []
     recent_tests = _counts(recent_runs, lambda run: dict(run.outcomes))
     basis_tests = _counts(basis_runs, lambda run: dict(run.outcomes))
     for subject in sorted(recent_tests):
-        verdict = _judge(subject, recent_tests[subject], basis_tests.get(subject, [0, 0]), significance=significance,
-                         min_drop=min_drop, min_failures=min_failures)
+        verdict = _judge(
+            subject,
+            recent_tests[subject],
+            basis_tests.get(subject, [0, 0]),
+            significance=significance,
+            min_drop=min_drop,
+            min_failures=min_failures,
+        )
         if verdict is not None:
             found.append(verdict)
     group = component_of or component_of_test
@@ -111,8 +134,14 @@ def detect_regressions(runs: Sequence[RunOutcomes], *, recent: int = RECENT_RUNS
     recent_components = _counts(recent_runs, by_component)
     basis_components = _counts(basis_runs, by_component)
     for subject in sorted(recent_components):
-        verdict = _judge(subject, recent_components[subject], basis_components.get(subject, [0, 0]),
-                         significance=significance, min_drop=min_drop, min_failures=min_failures)
+        verdict = _judge(
+            subject,
+            recent_components[subject],
+            basis_components.get(subject, [0, 0]),
+            significance=significance,
+            min_drop=min_drop,
+            min_failures=min_failures,
+        )
         if verdict is not None:
             found.append(verdict)
     return tuple(found)

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from ..errors import ConfigError
-from ..settings import Settings, is_worker
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.settings import Settings, is_worker
+
 from .analyze import Analysis, analyze, summary_lines
 from .history_model import scenario_identity
 from .known import KnownFailure, load_known
@@ -30,8 +31,10 @@ def load_history_documents(history_dir: Path, *, exclude_run: str = "") -> list[
     """Every readable `runs/*/results.json`, oldest first; unreadable ones are skipped with a warning."""
     runs = history_dir / "runs"
     if not runs.is_dir():
-        raise ConfigError(f"{history_dir} holds no runs/ directory",
-                          hint="point --history at a history store or a checkout of the published site")
+        raise ConfigError(
+            f"{history_dir} holds no runs/ directory",
+            hint="point --history at a history store or a checkout of the published site",
+        )
     documents: list[dict[str, Any]] = []
     for path in sorted(runs.glob("*/results.json")):
         try:
@@ -92,7 +95,7 @@ class AnalysisPlugin:
         """With --history, the run joins the history so tomorrow's run is read against it."""
         if self.settings.history is None or config.option.collectonly:
             return
-        from ..report.history import HistoryError, add_run, update_index
+        from pytest_streamstress.report.history import HistoryError, add_run, update_index
 
         try:
             add_run(self.settings.history, path, label=self.settings.run_label)

@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import urllib3
 from kubernetes import client as k8s
@@ -25,9 +25,9 @@ from kubernetes import config as k8s_config
 from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
-from ..errors import ClusterError, Conflict, Forbidden, NotFound
-from ..redact import Redactor, Secret
-from ..waits import SYSTEM_CLOCK, Clock
+from pytest_streamstress.errors import ClusterError, Conflict, Forbidden, NotFound
+from pytest_streamstress.redact import Redactor, Secret
+from pytest_streamstress.waits import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,15 @@ def _kubeconfig_path(access: Access) -> Path | None:
 class Cluster:
     """Typed access to the API with timeouts, retries and translated errors."""
 
-    def __init__(self, api_client: k8s.ApiClient, *, request_timeout: float, redactor: Redactor,
-                 clock: Clock = SYSTEM_CLOCK, kind: str = "kubeconfig") -> None:
+    def __init__(
+        self,
+        api_client: k8s.ApiClient,
+        *,
+        request_timeout: float,
+        redactor: Redactor,
+        clock: Clock = SYSTEM_CLOCK,
+        kind: Literal["kubeconfig", "in-cluster"] = "kubeconfig",
+    ) -> None:
         self.api_client = api_client
         self.request_timeout = request_timeout
         self.redactor = redactor
@@ -93,8 +100,13 @@ class Cluster:
         if path is None and is_in_cluster():
             configuration = k8s.Configuration()
             k8s_config.load_incluster_config(client_configuration=configuration)
-            return cls(k8s.ApiClient(configuration), request_timeout=access.request_timeout, redactor=redactor,
-                       clock=clock, kind="in-cluster")
+            return cls(
+                k8s.ApiClient(configuration),
+                request_timeout=access.request_timeout,
+                redactor=redactor,
+                clock=clock,
+                kind="in-cluster",
+            )
         if path is None:
             raise ClusterError(
                 "no kubeconfig found ($KUBECONFIG unset, ~/.kube/config missing) and not running in a pod",
@@ -177,41 +189,72 @@ class Cluster:
             return Conflict(text, status=409, hint="somebody changed the object meanwhile; it is read again")
         if exc.status in (401, 403):
             return Forbidden(
-                text, status=exc.status,
+                text,
+                status=exc.status,
                 hint="the credentials lack the RBAC this needs (cluster-admin for setup and deploy)"
-                if exc.status == 403 else "the token is wrong or expired; log in again",
+                if exc.status == 403
+                else "the token is wrong or expired; log in again",
             )
         return ClusterError(text, status=exc.status)
 
     # -- conveniences used by setup, deploy, job and metrics ------------------------------------
 
-    def get_custom(self, group: str, version: str, plural: str, name: str, namespace: str | None = None
-                   ) -> dict[str, Any] | None:
+    def get_custom(
+        self, group: str, version: str, plural: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
         """A custom object, or None when it does not exist."""
         where = f"{namespace}/{name}" if namespace else name
         try:
             if namespace:
-                result = self.call(f"get {plural} {where}", self.custom.get_namespaced_custom_object,
-                                   group, version, namespace, plural, name)
+                result = self.call(
+                    f"get {plural} {where}",
+                    self.custom.get_namespaced_custom_object,
+                    group,
+                    version,
+                    namespace,
+                    plural,
+                    name,
+                )
             else:
-                result = self.call(f"get {plural} {where}", self.custom.get_cluster_custom_object,
-                                   group, version, plural, name)
+                result = self.call(
+                    f"get {plural} {where}",
+                    self.custom.get_cluster_custom_object,
+                    group,
+                    version,
+                    plural,
+                    name,
+                )
         except NotFound:
             return None
         return dict(result)
 
-    def list_custom(self, group: str, version: str, plural: str, namespace: str | None = None,
-                    label_selector: str = "") -> list[dict[str, Any]]:
+    def list_custom(
+        self, group: str, version: str, plural: str, namespace: str | None = None, label_selector: str = ""
+    ) -> list[dict[str, Any]]:
         if namespace:
-            result = self.call(f"list {plural} in {namespace}", self.custom.list_namespaced_custom_object,
-                               group, version, namespace, plural, label_selector=label_selector)
+            result = self.call(
+                f"list {plural} in {namespace}",
+                self.custom.list_namespaced_custom_object,
+                group,
+                version,
+                namespace,
+                plural,
+                label_selector=label_selector,
+            )
         else:
-            result = self.call(f"list {plural}", self.custom.list_cluster_custom_object, group, version, plural,
-                               label_selector=label_selector)
+            result = self.call(
+                f"list {plural}",
+                self.custom.list_cluster_custom_object,
+                group,
+                version,
+                plural,
+                label_selector=label_selector,
+            )
         return list(result.get("items", []))
 
-    def watch(self, what: str, fn: Callable[..., Any], *args: Any, timeout_s: float, **kwargs: Any
-              ) -> Iterator[dict[str, Any]]:
+    def watch(
+        self, what: str, fn: Callable[..., Any], *args: Any, timeout_s: float, **kwargs: Any
+    ) -> Iterator[dict[str, Any]]:
         """Watch events for up to `timeout_s`, with both server and client timeouts (R17).
 
         A dropped connection ends the iterator early; callers loop (re-list, re-watch) until their own
@@ -220,8 +263,13 @@ class Cluster:
         watcher = k8s_watch.Watch()
         server_timeout = max(1, int(timeout_s))
         try:
-            yield from watcher.stream(fn, *args, timeout_seconds=server_timeout,
-                                      _request_timeout=(self.request_timeout, server_timeout + 5), **kwargs)
+            yield from watcher.stream(
+                fn,
+                *args,
+                timeout_seconds=server_timeout,
+                _request_timeout=(self.request_timeout, server_timeout + 5),
+                **kwargs,
+            )
         except ApiException as exc:
             if exc.status == 410:
                 log.info("%s: watch expired (410 Gone); re-listing", what)

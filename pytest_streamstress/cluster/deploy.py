@@ -17,15 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
-from ..components import ComponentCatalog
-from ..errors import ClusterError, Conflict, NotFound, WaitTimeout
-from ..model import (
+from pytest_streamstress.components import ComponentCatalog
+from pytest_streamstress.errors import ClusterError, Conflict, NotFound, WaitTimeout
+from pytest_streamstress.model import (
     BuildResult,
     BuildStatus,
     ClusterInfo,
@@ -36,7 +35,8 @@ from ..model import (
     ImageRef,
     RunningImage,
 )
-from ..waits import Probe, Wakeup, wait_until
+from pytest_streamstress.waits import Probe, Wakeup, wait_until
+
 from . import images as img
 from . import resources as r
 from .client import Cluster
@@ -57,7 +57,7 @@ class DeployParams:
     deploy_timeout: float = 900.0
     target_namespace: str = "openshift-pipelines"
     record_dir: Path
-    cluster_kind: str = "kubeconfig"
+    cluster_kind: Literal["emulated", "kubeconfig", "in-cluster", "none"] = "kubeconfig"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,8 +87,13 @@ class OperatorTarget:
 # -- planning (pure) ---------------------------------------------------------------------------------
 
 
-def plan_changes(builds: Sequence[BuildResult], catalog: ComponentCatalog, current: Mapping[str, str | None],
-                 *, legacy_console: bool) -> tuple[ImageChange, ...]:
+def plan_changes(
+    builds: Sequence[BuildResult],
+    catalog: ComponentCatalog,
+    current: Mapping[str, str | None],
+    *,
+    legacy_console: bool,
+) -> tuple[ImageChange, ...]:
     """Every variable the built images must set, mapped by components.toml, by digest."""
     changes: list[ImageChange] = []
     for build in builds:
@@ -104,14 +109,23 @@ def plan_changes(builds: Sequence[BuildResult], catalog: ComponentCatalog, curre
             if img.CONSOLE_VAR in env_vars and legacy_console:
                 env_vars.append(img.LEGACY_CONSOLE_VAR)
             for var in env_vars:
-                changes.append(ImageChange(component=component.name, image=built.name, env_var=var, new=built.ref,
-                                           old=current.get(var), deployment=spec.deployment,
-                                           container=spec.container))
+                changes.append(
+                    ImageChange(
+                        component=component.name,
+                        image=built.name,
+                        env_var=var,
+                        new=built.ref,
+                        old=current.get(var),
+                        deployment=spec.deployment,
+                        container=spec.container,
+                    )
+                )
     return tuple(changes)
 
 
-def verify_workloads(changes: Iterable[ImageChange], deployments: Mapping[str, dict[str, Any]],
-                     pods: Sequence[dict[str, Any]]) -> tuple[list[RunningImage], list[str]]:
+def verify_workloads(
+    changes: Iterable[ImageChange], deployments: Mapping[str, dict[str, Any]], pods: Sequence[dict[str, Any]]
+) -> tuple[list[RunningImage], list[str]]:
     """Which expected images run, and a sentence for each that does not (pure; deploy feeds it objects)."""
     running: list[RunningImage] = []
     problems: list[str] = []
@@ -139,35 +153,50 @@ def verify_workloads(changes: Iterable[ImageChange], deployments: Mapping[str, d
         if rollout:
             problems.append(rollout)
             continue
-        running.append(RunningImage(component=change.component, env_var=change.env_var, expected=change.new,
-                                    actual=actual, where=where))
+        running.append(
+            RunningImage(
+                component=change.component,
+                env_var=change.env_var,
+                expected=change.new,
+                actual=actual,
+                where=where,
+            )
+        )
     return running, sorted(set(problems))
 
 
-def _rollout_problem(deployment: dict[str, Any], pods: Sequence[dict[str, Any]], container: str,
-                     image: str | None) -> str:
+def _rollout_problem(
+    deployment: dict[str, Any], pods: Sequence[dict[str, Any]], container: str, image: str | None
+) -> str:
     name = deployment["metadata"]["name"]
     spec_replicas = int(deployment.get("spec", {}).get("replicas", 1))
     status = deployment.get("status", {}) or {}
     generation = int(deployment["metadata"].get("generation", 0))
     if int(status.get("observedGeneration", 0)) < generation:
         return f"Deployment {name} rollout not observed yet"
-    if int(status.get("updatedReplicas", 0)) < spec_replicas or int(status.get("availableReplicas", 0)) < spec_replicas:
-        return (f"Deployment {name}: {status.get('updatedReplicas', 0)}/{spec_replicas} updated,"
-                f" {status.get('availableReplicas', 0)}/{spec_replicas} available")
+    if (
+        int(status.get("updatedReplicas", 0)) < spec_replicas
+        or int(status.get("availableReplicas", 0)) < spec_replicas
+    ):
+        return (
+            f"Deployment {name}: {status.get('updatedReplicas', 0)}/{spec_replicas} updated,"
+            f" {status.get('availableReplicas', 0)}/{spec_replicas} available"
+        )
     selector = deployment.get("spec", {}).get("selector", {}).get("matchLabels", {}) or {}
     mine = [p for p in pods if _matches(p, selector) and not p["metadata"].get("deletionTimestamp")]
     for pod in mine:
         statuses = {s.get("name"): s for s in pod.get("status", {}).get("containerStatuses", []) or []}
-        pod_image = next((c.get("image") for c in pod["spec"].get("containers", []) if c.get("name") == container),
-                         None)
+        pod_image = next(
+            (c.get("image") for c in pod["spec"].get("containers", []) if c.get("name") == container), None
+        )
         if image is not None and pod_image != image:
             return f"pod {pod['metadata']['name']} still runs {pod_image}"
         state = statuses.get(container, {})
         if not state.get("ready"):
             waiting = (state.get("state") or {}).get("waiting") or {}
             reason = waiting.get("reason") or pod.get("status", {}).get("phase", "not ready")
-            return f"pod {pod['metadata']['name']} container {container}: {reason} {waiting.get('message', '')}".rstrip()
+            detail = f"{reason} {waiting.get('message', '')}".rstrip()
+            return f"pod {pod['metadata']['name']} container {container}: {detail}"
     return ""
 
 
@@ -181,15 +210,21 @@ def _matches(obj: dict[str, Any], selector: Mapping[str, str]) -> bool:
 
 def find_operator(cluster: Cluster) -> OperatorTarget:
     """The installed CSV from the Subscription's status (never a name guess) and the versions."""
-    sub = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.SUBSCRIPTIONS, r.SUBSCRIPTION_NAME, r.OPERATOR_NAMESPACE)
+    sub = cluster.get_custom(
+        r.OLM_GROUP, r.OLM_VERSION, r.SUBSCRIPTIONS, r.SUBSCRIPTION_NAME, r.OPERATOR_NAMESPACE
+    )
     csv_name = ""
     namespace = r.OPERATOR_NAMESPACE
     if sub is not None:
         csv_name = str((sub.get("status") or {}).get("installedCSV") or "")
     if not csv_name:
         csvs = cluster.list_custom(r.OLM_GROUP, r.OLM_VERSION, r.CSVS, r.OPERATOR_NAMESPACE)
-        names = [c["metadata"]["name"] for c in csvs if c["metadata"]["name"].startswith(r.PACKAGE + ".")
-                 and "olm.copiedFrom" not in (c["metadata"].get("labels") or {})]
+        names = [
+            c["metadata"]["name"]
+            for c in csvs
+            if c["metadata"]["name"].startswith(r.PACKAGE + ".")
+            and "olm.copiedFrom" not in (c["metadata"].get("labels") or {})
+        ]
         if len(names) != 1:
             raise NotFound(
                 f"no installed OpenShift Pipelines operator: Subscription {r.OPERATOR_NAMESPACE}/"
@@ -201,8 +236,13 @@ def find_operator(cluster: Cluster) -> OperatorTarget:
     if csv is None:
         raise NotFound(f"CSV {namespace}/{csv_name} named by the Subscription does not exist")
     version = str(csv.get("spec", {}).get("version", ""))
-    return OperatorTarget(csv=csv_name, namespace=namespace, deployment=r.OPERATOR_DEPLOYMENT,
-                          openshift_version=openshift_version(cluster), operator_version=version)
+    return OperatorTarget(
+        csv=csv_name,
+        namespace=namespace,
+        deployment=r.OPERATOR_DEPLOYMENT,
+        openshift_version=openshift_version(cluster),
+        operator_version=version,
+    )
 
 
 def openshift_version(cluster: Cluster) -> str:
@@ -221,8 +261,10 @@ def _lifecycle_container(deployment_spec: dict[str, Any], what: str) -> dict[str
     for container in deployment_spec.get("template", {}).get("spec", {}).get("containers", []):
         if container.get("name") == r.LIFECYCLE_CONTAINER:
             return dict(container)
-    raise ClusterError(f"{what} has no container {r.LIFECYCLE_CONTAINER}",
-                       hint="is this the OpenShift Pipelines operator (reference §5.1)?")
+    raise ClusterError(
+        f"{what} has no container {r.LIFECYCLE_CONTAINER}",
+        hint="is this the OpenShift Pipelines operator (reference §5.1)?",
+    )
 
 
 def _csv_deployment(csv: dict[str, Any], name: str) -> dict[str, Any]:
@@ -257,21 +299,34 @@ def patch_csv(cluster: Cluster, target: OperatorTarget, values: Mapping[str, str
         if not changed:
             return False
         try:
-            cluster.call(f"replace csv {target.namespace}/{target.csv}",
-                         cluster.custom.replace_namespaced_custom_object, r.OLM_GROUP, r.OLM_VERSION,
-                         target.namespace, r.CSVS, target.csv, csv)
+            cluster.call(
+                f"replace csv {target.namespace}/{target.csv}",
+                cluster.custom.replace_namespaced_custom_object,
+                r.OLM_GROUP,
+                r.OLM_VERSION,
+                target.namespace,
+                r.CSVS,
+                target.csv,
+                csv,
+            )
             return True
         except Conflict:
             log.info("CSV %s changed meanwhile (409); reading again", target.csv)
-    raise Conflict(f"CSV {target.namespace}/{target.csv} kept changing: {CONFLICT_RETRIES} conflicts in a row",
-                   hint="something else is editing the CSV (an upgrade?); try again later")
+    raise Conflict(
+        f"CSV {target.namespace}/{target.csv} kept changing: {CONFLICT_RETRIES} conflicts in a row",
+        hint="something else is editing the CSV (an upgrade?); try again later",
+    )
 
 
 def patch_deployment(cluster: Cluster, target: OperatorTarget, values: Mapping[str, str | None]) -> bool:
     """Set the variables on the operator Deployment directly; OLM keeps this until the next CSV change."""
     for _attempt in range(CONFLICT_RETRIES):
-        deployment = cluster.call(f"get deployment {target.namespace}/{target.deployment}",
-                                  cluster.apps.read_namespaced_deployment, target.deployment, target.namespace)
+        deployment = cluster.call(
+            f"get deployment {target.namespace}/{target.deployment}",
+            cluster.apps.read_namespaced_deployment,
+            target.deployment,
+            target.namespace,
+        )
         body = cluster.api_client.sanitize_for_serialization(deployment)
         changed = False
         for container in body["spec"]["template"]["spec"]["containers"]:
@@ -280,20 +335,35 @@ def patch_deployment(cluster: Cluster, target: OperatorTarget, values: Mapping[s
         if not changed:
             return False
         try:
-            cluster.call(f"replace deployment {target.namespace}/{target.deployment}",
-                         cluster.apps.replace_namespaced_deployment, target.deployment, target.namespace, body)
+            cluster.call(
+                f"replace deployment {target.namespace}/{target.deployment}",
+                cluster.apps.replace_namespaced_deployment,
+                target.deployment,
+                target.namespace,
+                body,
+            )
             return True
         except Conflict:
             log.info("Deployment %s changed meanwhile (409); reading again", target.deployment)
-    raise Conflict(f"Deployment {target.namespace}/{target.deployment} kept changing: {CONFLICT_RETRIES} conflicts")
+    raise Conflict(
+        f"Deployment {target.namespace}/{target.deployment} kept changing: {CONFLICT_RETRIES} conflicts"
+    )
 
 
 def _operator_pods(cluster: Cluster, target: OperatorTarget) -> list[dict[str, Any]]:
-    deployment = cluster.call(f"get deployment {target.namespace}/{target.deployment}",
-                              cluster.apps.read_namespaced_deployment, target.deployment, target.namespace)
+    deployment = cluster.call(
+        f"get deployment {target.namespace}/{target.deployment}",
+        cluster.apps.read_namespaced_deployment,
+        target.deployment,
+        target.namespace,
+    )
     selector = ",".join(f"{k}={v}" for k, v in (deployment.spec.selector.match_labels or {}).items())
-    pods = cluster.call(f"list operator pods ({selector})", cluster.core.list_namespaced_pod, target.namespace,
-                        label_selector=selector)
+    pods = cluster.call(
+        f"list operator pods ({selector})",
+        cluster.core.list_namespaced_pod,
+        target.namespace,
+        label_selector=selector,
+    )
     return [cluster.api_client.sanitize_for_serialization(p) for p in pods.items]
 
 
@@ -303,16 +373,27 @@ def operator_runs_values(cluster: Cluster, target: OperatorTarget, values: Mappi
     if not pods:
         return Probe(done=False, state="no operator pod")
     for pod in pods:
-        container = next((c for c in pod["spec"]["containers"] if c.get("name") == r.LIFECYCLE_CONTAINER), None)
+        container = next(
+            (c for c in pod["spec"]["containers"] if c.get("name") == r.LIFECYCLE_CONTAINER), None
+        )
         if container is None:
             return Probe(done=False, state=f"pod {pod['metadata']['name']} has no {r.LIFECYCLE_CONTAINER}")
         env = img.env_values(container)
         wrong = [name for name, value in values.items() if env.get(name) != value]
         if wrong:
-            return Probe(done=False, state=f"operator pod {pod['metadata']['name']} still has old {wrong[0]}"
-                                           + (f" (+{len(wrong) - 1} more)" if len(wrong) > 1 else ""))
-        ready = next((s.get("ready") for s in pod.get("status", {}).get("containerStatuses", []) or []
-                      if s.get("name") == r.LIFECYCLE_CONTAINER), False)
+            return Probe(
+                done=False,
+                state=f"operator pod {pod['metadata']['name']} still has old {wrong[0]}"
+                + (f" (+{len(wrong) - 1} more)" if len(wrong) > 1 else ""),
+            )
+        ready = next(
+            (
+                s.get("ready")
+                for s in pod.get("status", {}).get("containerStatuses", []) or []
+                if s.get("name") == r.LIFECYCLE_CONTAINER
+            ),
+            False,
+        )
         if not ready:
             return Probe(done=False, state=f"operator pod {pod['metadata']['name']} not ready")
     return Probe(done=True, state="operator runs the new values")
@@ -340,20 +421,28 @@ def installer_sets_of(cluster: Cluster, components: Iterable[ComponentSpec]) -> 
 def delete_installer_sets(cluster: Cluster, names: Iterable[str]) -> None:
     for name in names:
         try:
-            cluster.call(f"delete tektoninstallerset {name}", cluster.custom.delete_cluster_custom_object,
-                         r.TEKTON_GROUP, r.TEKTON_VERSION, r.INSTALLERSETS, name)
+            cluster.call(
+                f"delete tektoninstallerset {name}",
+                cluster.custom.delete_cluster_custom_object,
+                r.TEKTON_GROUP,
+                r.TEKTON_VERSION,
+                r.INSTALLERSETS,
+                name,
+            )
         except NotFound:
             log.info("installer set %s already gone", name)
 
 
-def workload_state(cluster: Cluster, namespace: str, changes: Sequence[ImageChange]
-                   ) -> tuple[list[RunningImage], list[str]]:
+def workload_state(
+    cluster: Cluster, namespace: str, changes: Sequence[ImageChange]
+) -> tuple[list[RunningImage], list[str]]:
     names = {c.deployment for c in changes if c.deployment}
     deployments: dict[str, dict[str, Any]] = {}
     for name in names:
         try:
-            obj = cluster.call(f"get deployment {namespace}/{name}", cluster.apps.read_namespaced_deployment, name,
-                               namespace)
+            obj = cluster.call(
+                f"get deployment {namespace}/{name}", cluster.apps.read_namespaced_deployment, name, namespace
+            )
         except NotFound:
             continue
         deployments[name] = cluster.api_client.sanitize_for_serialization(obj)
@@ -362,7 +451,9 @@ def workload_state(cluster: Cluster, namespace: str, changes: Sequence[ImageChan
     return verify_workloads(changes, deployments, pod_dicts)
 
 
-def diagnose(cluster: Cluster, namespace: str, changes: Sequence[ImageChange], problems: Sequence[str]) -> str:
+def diagnose(
+    cluster: Cluster, namespace: str, changes: Sequence[ImageChange], problems: Sequence[str]
+) -> str:
     """What is not ready, in words a QE engineer can act on (issue 5 item 3)."""
     lines: list[str] = []
     config = cluster.get_custom(r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME)
@@ -378,37 +469,54 @@ def diagnose(cluster: Cluster, namespace: str, changes: Sequence[ImageChange], p
             for status in pod.status.container_statuses or []:
                 waiting = status.state.waiting if status.state is not None else None
                 if waiting is not None and waiting.reason:
-                    lines.append(f"- pod {pod.metadata.name} container {status.name}: {waiting.reason}"
-                                 f" (image {status.image}){': ' + waiting.message if waiting.message else ''}")
-        events = cluster.call(f"list events in {namespace}", cluster.core.list_namespaced_event, namespace,
-                              field_selector="type=Warning")
+                    lines.append(
+                        f"- pod {pod.metadata.name} container {status.name}: {waiting.reason}"
+                        f" (image {status.image}){': ' + waiting.message if waiting.message else ''}"
+                    )
+        events = cluster.call(
+            f"list events in {namespace}",
+            cluster.core.list_namespaced_event,
+            namespace,
+            field_selector="type=Warning",
+        )
         warnings = sorted(events.items, key=lambda e: str(e.last_timestamp or e.event_time or ""))[-5:]
         for event in warnings:
             involved = event.involved_object
             lines.append(f"- Warning {event.reason} {involved.kind}/{involved.name}: {event.message}")
     except ClusterError as exc:
         lines.append(f"(could not read pods/events: {exc})")
-    lines.append(f"Operator log: oc logs -n {r.OPERATOR_NAMESPACE} deploy/{r.OPERATOR_DEPLOYMENT}"
-                 f" -c {r.LIFECYCLE_CONTAINER}")
+    lines.append(
+        f"Operator log: oc logs -n {r.OPERATOR_NAMESPACE} deploy/{r.OPERATOR_DEPLOYMENT}"
+        f" -c {r.LIFECYCLE_CONTAINER}"
+    )
     return "\n".join(lines)
 
 
 # -- the record behind --restore ----------------------------------------------------------------------
 
 
-def write_record(record_dir: Path, target: OperatorTarget, original: Mapping[str, str | None], strategy: str,
-                 components: Sequence[str]) -> Path:
+def write_record(
+    record_dir: Path,
+    target: OperatorTarget,
+    original: Mapping[str, str | None],
+    strategy: str,
+    components: Sequence[str],
+) -> Path:
     """Written atomically before the first patch, so a dead session can always be undone."""
     record_dir.mkdir(parents=True, exist_ok=True)
     path = record_dir / RESTORE_RECORD
     data = {
-        "csv": target.csv, "namespace": target.namespace, "deployment": target.deployment,
-        "strategy": strategy, "components": list(components), "original": dict(original),
+        "csv": target.csv,
+        "namespace": target.namespace,
+        "deployment": target.deployment,
+        "strategy": strategy,
+        "components": list(components),
+        "original": dict(original),
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
     return path
 
 
@@ -416,8 +524,9 @@ def read_record(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"no restore record at {path}", hint="pass the results directory of the session to undo") \
-            from None
+        raise NotFound(
+            f"no restore record at {path}", hint="pass the results directory of the session to undo"
+        ) from None
     except ValueError as exc:
         raise ClusterError(f"{path}: not a restore record ({exc})") from exc
     if not isinstance(data, dict) or "original" not in data or "csv" not in data:
@@ -428,13 +537,23 @@ def read_record(path: Path) -> dict[str, Any]:
 # -- the whole deploy ---------------------------------------------------------------------------------
 
 
-def deploy(cluster: Cluster, builds: Sequence[BuildResult], catalog: ComponentCatalog, params: DeployParams,
-           *, say: Progress | None = None) -> Deployment:
+def deploy(
+    cluster: Cluster,
+    builds: Sequence[BuildResult],
+    catalog: ComponentCatalog,
+    params: DeployParams,
+    *,
+    say: Progress | None = None,
+) -> Deployment:
     say = say or (lambda _text: None)
     target = find_operator(cluster)
-    info = ClusterInfo(kind=params.cluster_kind, server=cluster.server,  # type: ignore[arg-type]  # checked Literal
-                       openshift_version=target.openshift_version, operator_csv=target.csv,
-                       operator_version=target.operator_version)
+    info = ClusterInfo(
+        kind=params.cluster_kind,
+        server=cluster.server,
+        openshift_version=target.openshift_version,
+        operator_csv=target.csv,
+        operator_version=target.operator_version,
+    )
     current = current_values(cluster, target)
     legacy = img.needs_legacy_console_var(target.openshift_version, target.operator_version)
     changes = plan_changes(builds, catalog, current, legacy_console=legacy)
@@ -447,24 +566,42 @@ def deploy(cluster: Cluster, builds: Sequence[BuildResult], catalog: ComponentCa
     running, problems = workload_state(cluster, params.target_namespace, changes)
     if not needs_env and not problems and operator_runs_values(cluster, target, values).done:
         say(f"no-op: the operator already runs every image of {', '.join(components)}; nothing patched")
-        return Deployment(status=DeployStatus.NOOP, strategy="none", cluster=info, running=tuple(running),
-                          message="operator already carried every image")
+        return Deployment(
+            status=DeployStatus.NOOP,
+            strategy="none",
+            cluster=info,
+            running=tuple(running),
+            message="operator already carried every image",
+        )
 
-    record = write_record(params.record_dir, target, {var: current.get(var) for var in values}, params.strategy,
-                          components)
+    record = write_record(
+        params.record_dir, target, {var: current.get(var) for var in values}, params.strategy, components
+    )
     strategy = apply_values(cluster, target, values, params, say)
     sets = installer_sets_of(cluster, specs)
     say(f"deleting {len(sets)} installer set(s) of {', '.join(components)}: {', '.join(sets) or 'none'}")
     delete_installer_sets(cluster, sets)
     running = wait_for_operands(cluster, params, changes, say)
-    say(f"deployed {len(values)} image variable(s) of {', '.join(components)} via {strategy}; verified"
-        f" {len(running)} running")
-    return Deployment(status=DeployStatus.DEPLOYED, strategy=strategy, cluster=info, running=tuple(running),
-                      restore_record=record)
+    say(
+        f"deployed {len(values)} image variable(s) of {', '.join(components)} via {strategy}; verified"
+        f" {len(running)} running"
+    )
+    return Deployment(
+        status=DeployStatus.DEPLOYED,
+        strategy=strategy,
+        cluster=info,
+        running=tuple(running),
+        restore_record=record,
+    )
 
 
-def apply_values(cluster: Cluster, target: OperatorTarget, values: Mapping[str, str | None], params: DeployParams,
-                 say: Progress) -> str:
+def apply_values(
+    cluster: Cluster,
+    target: OperatorTarget,
+    values: Mapping[str, str | None],
+    params: DeployParams,
+    say: Progress,
+) -> str:
     """Put the values into the operator by the chosen strategy; return the strategy that worked."""
     if params.strategy == "deployment":
         say(f"patching Deployment {target.deployment} directly ({len(values)} variables)")
@@ -474,32 +611,44 @@ def apply_values(cluster: Cluster, target: OperatorTarget, values: Mapping[str, 
     say(f"patching CSV {target.csv} ({len(values)} variables); OLM rolls the operator")
     patch_csv(cluster, target, values)
     try:
-        _wait_operator(cluster, target, values,
-                       params.olm_timeout if params.strategy == "auto" else params.deploy_timeout,
-                       "OLM to roll the CSV change into the operator pod")
+        _wait_operator(
+            cluster,
+            target,
+            values,
+            params.olm_timeout if params.strategy == "auto" else params.deploy_timeout,
+            "OLM to roll the CSV change into the operator pod",
+        )
         return "csv"
     except WaitTimeout:
         if params.strategy == "csv":
             raise
-    say(f"warning: OLM did not roll the CSV change within {params.olm_timeout:g}s; patching Deployment"
-        f" {target.deployment} directly (kept until the next CSV change)")
+    say(
+        f"warning: OLM did not roll the CSV change within {params.olm_timeout:g}s; patching Deployment"
+        f" {target.deployment} directly (kept until the next CSV change)"
+    )
     log.warning("OLM did not propagate the CSV env change; falling back to the Deployment")
     patch_deployment(cluster, target, values)
     _wait_operator(cluster, target, values, params.deploy_timeout, "operator pod with the new env")
     return "deployment"
 
 
-def _wait_operator(cluster: Cluster, target: OperatorTarget, values: Mapping[str, str | None], timeout: float,
-                   what: str) -> None:
+def _wait_operator(
+    cluster: Cluster, target: OperatorTarget, values: Mapping[str, str | None], timeout: float, what: str
+) -> None:
     wakeup = Wakeup()
     with WatchSet(cluster, wakeup) as watches:
         watches.add("operator pods", cluster.core.list_namespaced_pod, target.namespace)
-        wait_until(lambda: operator_runs_values(cluster, target, values), what=f"waited for {what}",
-                   timeout=timeout, wake=wakeup)
+        wait_until(
+            lambda: operator_runs_values(cluster, target, values),
+            what=f"waited for {what}",
+            timeout=timeout,
+            wake=wakeup,
+        )
 
 
-def wait_for_operands(cluster: Cluster, params: DeployParams, changes: Sequence[ImageChange], say: Progress
-                      ) -> list[RunningImage]:
+def wait_for_operands(
+    cluster: Cluster, params: DeployParams, changes: Sequence[ImageChange], say: Progress
+) -> list[RunningImage]:
     """TektonConfig Ready and every affected workload on the expected image, by watch (R18)."""
     wakeup = Wakeup()
     seen: dict[str, Any] = {"running": [], "problems": []}
@@ -508,8 +657,10 @@ def wait_for_operands(cluster: Cluster, params: DeployParams, changes: Sequence[
         config = cluster.get_custom(r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME)
         running, problems = workload_state(cluster, params.target_namespace, changes)
         if config is None or not r.is_ready(config):
-            problems = ["TektonConfig not Ready: " + (r.describe_conditions(config) if config else "absent"),
-                        *problems]
+            problems = [
+                "TektonConfig not Ready: " + (r.describe_conditions(config) if config else "absent"),
+                *problems,
+            ]
         seen["running"], seen["problems"] = running, problems
         return Probe(done=not problems, state="; ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""))
 
@@ -521,13 +672,23 @@ def wait_for_operands(cluster: Cluster, params: DeployParams, changes: Sequence[
             last_said[0] = state
 
     with WatchSet(cluster, wakeup) as watches:
-        watches.add("tektonconfigs", cluster.custom.list_cluster_custom_object, r.TEKTON_GROUP, r.TEKTON_VERSION,
-                    r.TEKTONCONFIGS)
+        watches.add(
+            "tektonconfigs",
+            cluster.custom.list_cluster_custom_object,
+            r.TEKTON_GROUP,
+            r.TEKTON_VERSION,
+            r.TEKTONCONFIGS,
+        )
         watches.add("deployments", cluster.apps.list_namespaced_deployment, params.target_namespace)
         watches.add("pods", cluster.core.list_namespaced_pod, params.target_namespace)
         try:
-            wait_until(probe, what="operands not on the new images", timeout=params.deploy_timeout, wake=wakeup,
-                       on_progress=progress)
+            wait_until(
+                probe,
+                what="operands not on the new images",
+                timeout=params.deploy_timeout,
+                wake=wakeup,
+                on_progress=progress,
+            )
         except WaitTimeout:
             detail = diagnose(cluster, params.target_namespace, changes, seen["problems"])
             raise WaitTimeout(
@@ -537,14 +698,23 @@ def wait_for_operands(cluster: Cluster, params: DeployParams, changes: Sequence[
     return list(seen["running"])
 
 
-def restore(cluster: Cluster, record_path: Path, catalog: ComponentCatalog, params: DeployParams,
-            *, say: Progress | None = None) -> None:
+def restore(
+    cluster: Cluster,
+    record_path: Path,
+    catalog: ComponentCatalog,
+    params: DeployParams,
+    *,
+    say: Progress | None = None,
+) -> None:
     """Put the recorded IMAGE_* values back, re-create the operands and wait for Ready."""
     say = say or (lambda _text: None)
     data = read_record(record_path)
     target = find_operator(cluster)
     if target.csv != data["csv"]:
-        say(f"warning: the record is for CSV {data['csv']}, the cluster now runs {target.csv}; restoring there")
+        say(
+            f"warning: the record is for CSV {data['csv']}, the cluster now runs {target.csv};"
+            " restoring there"
+        )
     original: dict[str, str | None] = dict(data["original"])
     say(f"restoring {len(original)} IMAGE_* variable(s) recorded at {data.get('written_at', '?')}")
     patch_csv(cluster, target, original)
@@ -556,14 +726,23 @@ def restore(cluster: Cluster, record_path: Path, catalog: ComponentCatalog, para
     delete_installer_sets(cluster, sets)
     wakeup = Wakeup()
     with WatchSet(cluster, wakeup) as watches:
-        watches.add("tektonconfigs", cluster.custom.list_cluster_custom_object, r.TEKTON_GROUP, r.TEKTON_VERSION,
-                    r.TEKTONCONFIGS)
+        watches.add(
+            "tektonconfigs",
+            cluster.custom.list_cluster_custom_object,
+            r.TEKTON_GROUP,
+            r.TEKTON_VERSION,
+            r.TEKTONCONFIGS,
+        )
 
         def ready() -> Probe:
-            config = cluster.get_custom(r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME)
+            config = cluster.get_custom(
+                r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME
+            )
             ok = config is not None and r.is_ready(config)
             return Probe(done=ok, state=r.describe_conditions(config) if config else "TektonConfig absent")
 
-        wait_until(ready, what="TektonConfig not Ready after restore", timeout=params.deploy_timeout, wake=wakeup)
+        wait_until(
+            ready, what="TektonConfig not Ready after restore", timeout=params.deploy_timeout, wake=wakeup
+        )
     record_path.rename(record_path.with_name(RESTORE_RECORD + ".restored"))
     say("restored; the record is kept as restore.json.restored")

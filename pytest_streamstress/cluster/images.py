@@ -11,8 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-PREFIXES: Final = ("PIPELINES", "TRIGGERS", "ADDONS", "PAC", "CHAINS", "MAG", "PRUNER", "RESULTS", "DASHBOARD",
-                   "HUB", "SCHEDULER", "MULTICLUSTERPROXYAAE", "SYNCER_SERVICE_WORKLOAD")
+PREFIXES: Final = (
+    "PIPELINES",
+    "TRIGGERS",
+    "ADDONS",
+    "PAC",
+    "CHAINS",
+    "MAG",
+    "PRUNER",
+    "RESULTS",
+    "DASHBOARD",
+    "HUB",
+    "SCHEDULER",
+    "MULTICLUSTERPROXYAAE",
+    "SYNCER_SERVICE_WORKLOAD",
+)
 LEGACY_CONSOLE_VAR: Final = "IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY"
 CONSOLE_VAR: Final = "IMAGE_PIPELINES_CONSOLE_PLUGIN"
 
@@ -22,7 +35,7 @@ def variable_key(env_var: str) -> str:
     rest = env_var.removeprefix("IMAGE_")
     for prefix in sorted(PREFIXES, key=len, reverse=True):
         if rest.startswith(prefix + "_"):
-            return rest[len(prefix) + 1:].lower()
+            return rest[len(prefix) + 1 :].lower()
     return rest.lower()
 
 
@@ -31,7 +44,7 @@ def argument_flag(env_var: str) -> str | None:
     key = variable_key(env_var)
     if not key.startswith("arg_"):
         return None
-    return key[len("arg_"):].replace("_", "-")
+    return key[len("arg_") :].replace("_", "-")
 
 
 def argument_value(args: Sequence[str], flag: str) -> str | None:

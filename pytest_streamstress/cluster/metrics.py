@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ClusterError, Forbidden, NotFound
-from ..profile import Capacity, PodUsage, Sample, parse_cpu, parse_memory, pods_from_metrics
+from pytest_streamstress.errors import ClusterError, Forbidden, NotFound
+from pytest_streamstress.profile import Capacity, PodUsage, Sample, parse_cpu, parse_memory, pods_from_metrics
+
 from .client import Cluster
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,14 @@ class SamplerState:
 class MetricsSampler:
     """Samples PodMetrics of all namespaces every `interval` seconds in a background thread."""
 
-    def __init__(self, cluster: Cluster, *, interval: float, warn: Callable[[str], None],
-                 request_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        interval: float,
+        warn: Callable[[str], None],
+        request_timeout: float | None = None,
+    ) -> None:
         self.cluster = cluster
         self.interval = interval
         self.warn = warn
@@ -72,15 +79,25 @@ class MetricsSampler:
             self._unavailable(exc)
             return False
         try:
-            nodes = self.cluster.call("list nodes", self.cluster.core.list_node, _request_timeout=self.request_timeout)
-            cpu = sum(parse_cpu(n.status.allocatable.get("cpu", "0")) for n in nodes.items if n.status.allocatable)
-            memory = sum(parse_memory(n.status.allocatable.get("memory", "0")) for n in nodes.items
-                         if n.status.allocatable)
+            nodes = self.cluster.call(
+                "list nodes", self.cluster.core.list_node, _request_timeout=self.request_timeout
+            )
+            cpu = sum(
+                parse_cpu(n.status.allocatable.get("cpu", "0")) for n in nodes.items if n.status.allocatable
+            )
+            memory = sum(
+                parse_memory(n.status.allocatable.get("memory", "0"))
+                for n in nodes.items
+                if n.status.allocatable
+            )
             first = self._sample()
             self.state.samples.append(first)
-            self.state.capacity = Capacity(allocatable_cpu_m=cpu, allocatable_memory_b=memory,
-                                           baseline_cpu_m=sum(p.cpu_m for p in first.pods),
-                                           baseline_memory_b=sum(p.memory_b for p in first.pods))
+            self.state.capacity = Capacity(
+                allocatable_cpu_m=cpu,
+                allocatable_memory_b=memory,
+                baseline_cpu_m=sum(p.cpu_m for p in first.pods),
+                baseline_memory_b=sum(p.memory_b for p in first.pods),
+            )
         except ClusterError as exc:
             self.warn(f"profile: cannot read node capacity ({exc}); no parallelism recommendation")
         return True
@@ -100,8 +117,14 @@ class MetricsSampler:
         kwargs: dict[str, Any] = {"_request_timeout": self.request_timeout}
         if limit:
             kwargs["limit"] = limit
-        result = self.cluster.call("list pod metrics", self.cluster.custom.list_cluster_custom_object,
-                                   "metrics.k8s.io", "v1beta1", "pods", **kwargs)
+        result = self.cluster.call(
+            "list pod metrics",
+            self.cluster.custom.list_cluster_custom_object,
+            "metrics.k8s.io",
+            "v1beta1",
+            "pods",
+            **kwargs,
+        )
         return list(result.get("items", []))
 
     def sample_once(self) -> Sample:
@@ -112,10 +135,14 @@ class MetricsSampler:
 
     def _sample(self) -> Sample:
         items = self._list_metrics()
-        namespaces = self.cluster.call("list namespaces", self.cluster.core.list_namespace,
-                                       _request_timeout=self.request_timeout)
-        created = {ns.metadata.name: ns.metadata.creation_timestamp.timestamp() for ns in namespaces.items
-                   if ns.metadata.creation_timestamp is not None}
+        namespaces = self.cluster.call(
+            "list namespaces", self.cluster.core.list_namespace, _request_timeout=self.request_timeout
+        )
+        created = {
+            ns.metadata.name: ns.metadata.creation_timestamp.timestamp()
+            for ns in namespaces.items
+            if ns.metadata.creation_timestamp is not None
+        }
         return Sample(at=time.time(), pods=pods_from_metrics(items), namespaces_created=created)
 
     def _loop(self) -> None:

@@ -1,4 +1,4 @@
-"""Names of the API objects we touch (reference openshift-pipelines.md §2): one table, no guessing elsewhere."""
+"""Names of the API objects we touch (reference openshift-pipelines.md §2): one table, no guessing."""
 
 from __future__ import annotations
 

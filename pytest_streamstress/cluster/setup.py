@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ClusterError, NotFound, WaitTimeout
-from ..waits import Probe, Wakeup, wait_until
+from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
+from pytest_streamstress.waits import Probe, Wakeup, wait_until
+
 from . import resources as r
 from .client import Cluster
 from .watchers import WatchSet
@@ -67,20 +68,29 @@ class SetupReport:
 def _registry_item(cluster: Cluster) -> tuple[CheckItem, str]:
     config = cluster.get_custom(*r.REGISTRY_CONFIG)
     if config is None:
-        return CheckItem(name="image registry", status=ItemStatus.WRONG,
-                         detail="configs.imageregistry.operator.openshift.io/cluster not found",
-                         fix=""), ""
+        return CheckItem(
+            name="image registry",
+            status=ItemStatus.WRONG,
+            detail="configs.imageregistry.operator.openshift.io/cluster not found",
+            fix="",
+        ), ""
     spec = config.get("spec") or {}
     problems = _registry_patch(spec)
     host = _route_host(cluster)
     if problems:
-        return CheckItem(name="image registry route", status=ItemStatus.MISSING,
-                         detail="registry config needs " + ", ".join(f"{k}={v}" for k, v in problems.items()),
-                         fix="merge-patch the registry config: " + ", ".join(problems)), host
+        return CheckItem(
+            name="image registry route",
+            status=ItemStatus.MISSING,
+            detail="registry config needs " + ", ".join(f"{k}={v}" for k, v in problems.items()),
+            fix="merge-patch the registry config: " + ", ".join(problems),
+        ), host
     if not host:
-        return CheckItem(name="image registry route", status=ItemStatus.MISSING,
-                         detail=f"route {r.REGISTRY_NAMESPACE}/{r.REGISTRY_ROUTE_NAME} not there yet",
-                         fix="wait for the registry operator to create the route"), ""
+        return CheckItem(
+            name="image registry route",
+            status=ItemStatus.MISSING,
+            detail=f"route {r.REGISTRY_NAMESPACE}/{r.REGISTRY_ROUTE_NAME} not there yet",
+            fix="wait for the registry operator to create the route",
+        ), ""
     return CheckItem(name="image registry route", status=ItemStatus.OK, detail=host), host
 
 
@@ -108,55 +118,93 @@ def _namespace_item(cluster: Cluster) -> CheckItem:
     try:
         cluster.call(f"get namespace {r.IMAGE_NAMESPACE}", cluster.core.read_namespace, r.IMAGE_NAMESPACE)
     except NotFound:
-        return CheckItem(name="image namespace", status=ItemStatus.MISSING,
-                         detail=f"namespace {r.IMAGE_NAMESPACE} does not exist",
-                         fix=f"create namespace {r.IMAGE_NAMESPACE}")
+        return CheckItem(
+            name="image namespace",
+            status=ItemStatus.MISSING,
+            detail=f"namespace {r.IMAGE_NAMESPACE} does not exist",
+            fix=f"create namespace {r.IMAGE_NAMESPACE}",
+        )
     return CheckItem(name="image namespace", status=ItemStatus.OK, detail=r.IMAGE_NAMESPACE)
 
 
 def _rbac_item(cluster: Cluster) -> CheckItem:
     name = f"rolebinding {r.IMAGE_NAMESPACE}/{r.PULLER_ROLEBINDING}"
     try:
-        binding = cluster.call(f"get {name}", cluster.rbac.read_namespaced_role_binding,
-                               r.PULLER_ROLEBINDING, r.IMAGE_NAMESPACE)
+        binding = cluster.call(
+            f"get {name}", cluster.rbac.read_namespaced_role_binding, r.PULLER_ROLEBINDING, r.IMAGE_NAMESPACE
+        )
     except NotFound:
-        return CheckItem(name="image pull RBAC", status=ItemStatus.MISSING, detail=f"{name} does not exist",
-                         fix=f"create {name}: ClusterRole {r.PULLER_CLUSTERROLE} for group {r.PULLER_GROUP}")
+        return CheckItem(
+            name="image pull RBAC",
+            status=ItemStatus.MISSING,
+            detail=f"{name} does not exist",
+            fix=f"create {name}: ClusterRole {r.PULLER_CLUSTERROLE} for group {r.PULLER_GROUP}",
+        )
     role = binding.role_ref.name if binding.role_ref is not None else ""
     groups = {s.name for s in (binding.subjects or []) if s.kind == "Group"}
     if role != r.PULLER_CLUSTERROLE or r.PULLER_GROUP not in groups:
-        return CheckItem(name="image pull RBAC", status=ItemStatus.WRONG,
-                         detail=f"{name} binds {role} to {sorted(groups)}",
-                         fix=f"add group {r.PULLER_GROUP} to a binding of {r.PULLER_CLUSTERROLE}"
-                             " (not changed automatically: somebody made it on purpose)")
+        return CheckItem(
+            name="image pull RBAC",
+            status=ItemStatus.WRONG,
+            detail=f"{name} binds {role} to {sorted(groups)}",
+            fix=f"add group {r.PULLER_GROUP} to a binding of {r.PULLER_CLUSTERROLE}"
+            " (not changed automatically: somebody made it on purpose)",
+        )
     return CheckItem(name="image pull RBAC", status=ItemStatus.OK, detail=name)
 
 
 def _operator_items(cluster: Cluster) -> tuple[list[CheckItem], str]:
     items: list[CheckItem] = []
-    sub = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.SUBSCRIPTIONS, r.SUBSCRIPTION_NAME, r.OPERATOR_NAMESPACE)
+    sub = cluster.get_custom(
+        r.OLM_GROUP, r.OLM_VERSION, r.SUBSCRIPTIONS, r.SUBSCRIPTION_NAME, r.OPERATOR_NAMESPACE
+    )
     config = cluster.get_custom(r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME)
     csv = str(((sub or {}).get("status") or {}).get("installedCSV") or "")
     if sub is None and config is None:
-        items.append(CheckItem(
-            name="operator", status=ItemStatus.MISSING,
-            detail=f"no Subscription {r.OPERATOR_NAMESPACE}/{r.SUBSCRIPTION_NAME} and no TektonConfig",
-            fix=f"create the Subscription for {r.PACKAGE} and wait for TektonConfig Ready"))
+        items.append(
+            CheckItem(
+                name="operator",
+                status=ItemStatus.MISSING,
+                detail=f"no Subscription {r.OPERATOR_NAMESPACE}/{r.SUBSCRIPTION_NAME} and no TektonConfig",
+                fix=f"create the Subscription for {r.PACKAGE} and wait for TektonConfig Ready",
+            )
+        )
         return items, ""
     if sub is not None and not csv:
-        items.append(CheckItem(name="operator", status=ItemStatus.WRONG,
-                               detail="Subscription has no installedCSV yet",
-                               fix="wait for OLM to install the CSV"))
+        items.append(
+            CheckItem(
+                name="operator",
+                status=ItemStatus.WRONG,
+                detail="Subscription has no installedCSV yet",
+                fix="wait for OLM to install the CSV",
+            )
+        )
     else:
-        items.append(CheckItem(name="operator", status=ItemStatus.OK,
-                               detail=csv or "installed without our Subscription (TektonConfig exists)"))
+        items.append(
+            CheckItem(
+                name="operator",
+                status=ItemStatus.OK,
+                detail=csv or "installed without our Subscription (TektonConfig exists)",
+            )
+        )
     if config is None:
-        items.append(CheckItem(name="TektonConfig", status=ItemStatus.MISSING, detail="TektonConfig config absent",
-                               fix="wait for the operator to create it, else create it"))
+        items.append(
+            CheckItem(
+                name="TektonConfig",
+                status=ItemStatus.MISSING,
+                detail="TektonConfig config absent",
+                fix="wait for the operator to create it, else create it",
+            )
+        )
     elif not r.is_ready(config):
-        items.append(CheckItem(name="TektonConfig", status=ItemStatus.WRONG,
-                               detail="not Ready: " + r.describe_conditions(config),
-                               fix="wait for TektonConfig Ready"))
+        items.append(
+            CheckItem(
+                name="TektonConfig",
+                status=ItemStatus.WRONG,
+                detail="not Ready: " + r.describe_conditions(config),
+                fix="wait for TektonConfig Ready",
+            )
+        )
     else:
         items.append(CheckItem(name="TektonConfig", status=ItemStatus.OK, detail="Ready"))
     return items, csv
@@ -180,33 +228,57 @@ def ensure(cluster: Cluster, params: SetupParams, *, on_progress: Progress | Non
 
     config = cluster.get_custom(*r.REGISTRY_CONFIG)
     if config is None:
-        raise ClusterError("the image registry operator config (configs.imageregistry.operator.openshift.io/cluster)"
-                           " does not exist", hint="is this an OpenShift cluster?")
+        raise ClusterError(
+            "the image registry operator config (configs.imageregistry.operator.openshift.io/cluster)"
+            " does not exist",
+            hint="is this an OpenShift cluster?",
+        )
     patch = _registry_patch(config.get("spec") or {})
     if patch:
         say(f"enabling the internal registry route ({', '.join(patch)})")
         group, version, plural, name = r.REGISTRY_CONFIG
-        cluster.call("patch registry config", cluster.custom.patch_cluster_custom_object, group, version, plural,
-                     name, {"spec": patch})
+        cluster.call(
+            "patch registry config",
+            cluster.custom.patch_cluster_custom_object,
+            group,
+            version,
+            plural,
+            name,
+            {"spec": patch},
+        )
         changed.append("registry config: " + ", ".join(patch))
 
     if _namespace_item(cluster).status is ItemStatus.MISSING:
         say(f"creating namespace {r.IMAGE_NAMESPACE}")
-        cluster.call(f"create namespace {r.IMAGE_NAMESPACE}", cluster.core.create_namespace,
-                     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": r.IMAGE_NAMESPACE}})
+        cluster.call(
+            f"create namespace {r.IMAGE_NAMESPACE}",
+            cluster.core.create_namespace,
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": r.IMAGE_NAMESPACE}},
+        )
         changed.append(f"namespace {r.IMAGE_NAMESPACE}")
 
     if _rbac_item(cluster).status is ItemStatus.MISSING:
         say(f"creating rolebinding {r.PULLER_ROLEBINDING}")
-        cluster.call(f"create rolebinding {r.PULLER_ROLEBINDING}", cluster.rbac.create_namespaced_role_binding,
-                     r.IMAGE_NAMESPACE, _puller_binding())
+        cluster.call(
+            f"create rolebinding {r.PULLER_ROLEBINDING}",
+            cluster.rbac.create_namespaced_role_binding,
+            r.IMAGE_NAMESPACE,
+            _puller_binding(),
+        )
         changed.append(f"rolebinding {r.IMAGE_NAMESPACE}/{r.PULLER_ROLEBINDING}")
 
     operator, _csv = _operator_items(cluster)
     if operator[0].status is ItemStatus.MISSING:
         say(f"subscribing to {r.PACKAGE} (channel {params.channel}, source {params.source})")
-        cluster.call("create subscription", cluster.custom.create_namespaced_custom_object, r.OLM_GROUP,
-                     r.OLM_VERSION, r.OPERATOR_NAMESPACE, r.SUBSCRIPTIONS, _subscription(params))
+        cluster.call(
+            "create subscription",
+            cluster.custom.create_namespaced_custom_object,
+            r.OLM_GROUP,
+            r.OLM_VERSION,
+            r.OPERATOR_NAMESPACE,
+            r.SUBSCRIPTIONS,
+            _subscription(params),
+        )
         changed.append(f"subscription {r.OPERATOR_NAMESPACE}/{r.SUBSCRIPTION_NAME}")
 
     host, csv = _wait_ready(cluster, params, say, changed)
@@ -217,9 +289,16 @@ def _puller_binding() -> dict[str, Any]:
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
-        "metadata": {"name": r.PULLER_ROLEBINDING, "namespace": r.IMAGE_NAMESPACE,
-                     "labels": {"app.kubernetes.io/managed-by": "streamstress"}},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": r.PULLER_CLUSTERROLE},
+        "metadata": {
+            "name": r.PULLER_ROLEBINDING,
+            "namespace": r.IMAGE_NAMESPACE,
+            "labels": {"app.kubernetes.io/managed-by": "streamstress"},
+        },
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": r.PULLER_CLUSTERROLE,
+        },
         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": r.PULLER_GROUP}],
     }
 
@@ -230,13 +309,18 @@ def _subscription(params: SetupParams) -> dict[str, Any]:
         "apiVersion": f"{r.OLM_GROUP}/{r.OLM_VERSION}",
         "kind": "Subscription",
         "metadata": {"name": r.SUBSCRIPTION_NAME, "namespace": r.OPERATOR_NAMESPACE},
-        "spec": {"channel": params.channel, "name": r.PACKAGE, "source": params.source,
-                 "sourceNamespace": r.SOURCE_NAMESPACE, "installPlanApproval": "Automatic"},
+        "spec": {
+            "channel": params.channel,
+            "name": r.PACKAGE,
+            "source": params.source,
+            "sourceNamespace": r.SOURCE_NAMESPACE,
+            "installPlanApproval": "Automatic",
+        },
     }
 
 
 def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: list[str]) -> tuple[str, str]:
-    """Route, CSV Succeeded, TektonConfig Ready: one watch-driven wait with a description of what is missing."""
+    """Route, CSV Succeeded, TektonConfig Ready: one watch-driven wait that says what is missing."""
     wakeup = Wakeup()
     found: dict[str, str] = {"host": "", "csv": ""}
     created_config = False
@@ -247,8 +331,9 @@ def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: l
         found["host"] = _route_host(cluster)
         if not found["host"]:
             missing.append(f"route {r.REGISTRY_NAMESPACE}/{r.REGISTRY_ROUTE_NAME} has no host")
-        sub = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.SUBSCRIPTIONS, r.SUBSCRIPTION_NAME,
-                                 r.OPERATOR_NAMESPACE)
+        sub = cluster.get_custom(
+            r.OLM_GROUP, r.OLM_VERSION, r.SUBSCRIPTIONS, r.SUBSCRIPTION_NAME, r.OPERATOR_NAMESPACE
+        )
         if sub is not None:
             csv_name = str((sub.get("status") or {}).get("installedCSV") or "")
             found["csv"] = csv_name
@@ -274,18 +359,42 @@ def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: l
         return Probe(done=not missing, state="; ".join(missing))
 
     with WatchSet(cluster, wakeup) as watches:
-        watches.add("tektonconfigs", cluster.custom.list_cluster_custom_object, r.TEKTON_GROUP, r.TEKTON_VERSION,
-                    r.TEKTONCONFIGS)
-        watches.add("csvs", cluster.custom.list_namespaced_custom_object, r.OLM_GROUP, r.OLM_VERSION,
-                    r.OPERATOR_NAMESPACE, r.CSVS)
-        watches.add("routes", cluster.custom.list_namespaced_custom_object, *r.ROUTE[:2], r.REGISTRY_NAMESPACE,
-                    r.ROUTE[2])
+        watches.add(
+            "tektonconfigs",
+            cluster.custom.list_cluster_custom_object,
+            r.TEKTON_GROUP,
+            r.TEKTON_VERSION,
+            r.TEKTONCONFIGS,
+        )
+        watches.add(
+            "csvs",
+            cluster.custom.list_namespaced_custom_object,
+            r.OLM_GROUP,
+            r.OLM_VERSION,
+            r.OPERATOR_NAMESPACE,
+            r.CSVS,
+        )
+        watches.add(
+            "routes",
+            cluster.custom.list_namespaced_custom_object,
+            *r.ROUTE[:2],
+            r.REGISTRY_NAMESPACE,
+            r.ROUTE[2],
+        )
         try:
-            wait_until(probe, what="cluster setup not complete", timeout=params.timeout, wake=wakeup,
-                       on_progress=lambda elapsed, state: log.info("setup waiting %.0fs: %s", elapsed, state))
+            wait_until(
+                probe,
+                what="cluster setup not complete",
+                timeout=params.timeout,
+                wake=wakeup,
+                on_progress=lambda elapsed, state: log.info("setup waiting %.0fs: %s", elapsed, state),
+            )
         except WaitTimeout as exc:
-            raise WaitTimeout(str(exc.message), hint="see `streamstress check` for each item; raise"
-                              " --setup-timeout if the operator install is just slow") from None
+            raise WaitTimeout(
+                str(exc.message),
+                hint="see `streamstress check` for each item; raise"
+                " --setup-timeout if the operator install is just slow",
+            ) from None
     return found["host"], found["csv"]
 
 
@@ -297,8 +406,14 @@ def _create_tektonconfig(cluster: Cluster, params: SetupParams) -> bool:
         "spec": {"targetNamespace": params.target_namespace, "profile": "all"},
     }
     try:
-        cluster.call("create tektonconfig config", cluster.custom.create_cluster_custom_object, r.TEKTON_GROUP,
-                     r.TEKTON_VERSION, r.TEKTONCONFIGS, body)
+        cluster.call(
+            "create tektonconfig config",
+            cluster.custom.create_cluster_custom_object,
+            r.TEKTON_GROUP,
+            r.TEKTON_VERSION,
+            r.TEKTONCONFIGS,
+            body,
+        )
     except ClusterError as exc:
         if exc.status in (404, 409):  # CRD not there yet, or the operator won the race: both are fine
             return False

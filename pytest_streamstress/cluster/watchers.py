@@ -14,8 +14,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Final
 
-from ..errors import StreamstressError
-from ..waits import Wakeup
+from pytest_streamstress.errors import StreamstressError
+from pytest_streamstress.waits import Wakeup
+
 from .client import Cluster
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,9 @@ class WatchSet:
         self._threads: list[threading.Thread] = []
 
     def add(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        thread = threading.Thread(target=self._loop, args=(what, fn, args, kwargs), daemon=True,
-                                  name=f"streamstress-watch-{what}")
+        thread = threading.Thread(
+            target=self._loop, args=(what, fn, args, kwargs), daemon=True, name=f"streamstress-watch-{what}"
+        )
         self._threads.append(thread)
         thread.start()
 
@@ -55,6 +57,7 @@ class WatchSet:
     def __enter__(self) -> WatchSet:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._stop.set()

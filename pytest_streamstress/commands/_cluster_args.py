@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cluster.client import Access, Cluster
-from ..redact import Redactor
+from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.redact import Redactor
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kubeconfig", type=Path, default=None,
-                        help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)")
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=None,
+        help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)",
+    )
     parser.add_argument("--context", default="", help="Kubeconfig context (default: the current one)")
     parser.add_argument("--api-timeout", type=float, default=30.0, help="Seconds one API request may take")
 

@@ -10,8 +10,9 @@ import argparse
 import sys
 from typing import Final
 
-from ..cluster.setup import ItemStatus, SetupParams, check, ensure
-from ..errors import StreamstressError
+from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
+from pytest_streamstress.errors import StreamstressError
+
 from ._cluster_args import add_cluster_arguments, connect
 
 HELP: Final = "Check that the cluster is ready for a run; with --fix, set up what is missing"
@@ -19,7 +20,9 @@ HELP: Final = "Check that the cluster is ready for a run; with --fix, set up wha
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cluster_arguments(parser)
-    parser.add_argument("--fix", action="store_true", help="Create and patch what is missing, then wait for Ready")
+    parser.add_argument(
+        "--fix", action="store_true", help="Create and patch what is missing, then wait for Ready"
+    )
     parser.add_argument("--channel", default="latest", help="OLM channel for the operator Subscription")
     parser.add_argument("--source", default="redhat-operators", help="OLM CatalogSource for the Subscription")
     parser.add_argument("--timeout", type=float, default=600.0, help="Seconds --fix may wait for Ready")
@@ -33,8 +36,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.fix:
-            report = ensure(cluster, SetupParams(channel=args.channel, source=args.source, timeout=args.timeout),
-                            on_progress=_say)
+            report = ensure(
+                cluster,
+                SetupParams(channel=args.channel, source=args.source, timeout=args.timeout),
+                on_progress=_say,
+            )
             for change in report.changed:
                 sys.stdout.write(f"  fixed: {change}\n")
             if not report.changed:

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from ..cluster.deploy import RESTORE_RECORD, DeployParams, restore
-from ..components import load_catalog
+from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, restore
+from pytest_streamstress.components import load_catalog
+
 from ._cluster_args import add_cluster_arguments, connect
 
 HELP: Final = "Put back the operator images recorded by a session (RESULTS_DIR/restore.json)"
@@ -23,16 +24,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results_dir", type=Path, help="The session's results directory (holds restore.json)")
     add_cluster_arguments(parser)
     parser.add_argument("--timeout", type=float, default=900.0, help="Seconds to wait for Ready again")
-    parser.add_argument("--components-config", type=Path, default=None, help="components.toml of that session")
+    parser.add_argument(
+        "--components-config", type=Path, default=None, help="components.toml of that session"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     record = args.results_dir / RESTORE_RECORD
     cluster = connect(args)
     try:
-        restore(cluster, record, load_catalog(args.components_config),
-                DeployParams(deploy_timeout=args.timeout, record_dir=args.results_dir),
-                say=_say)
+        restore(
+            cluster,
+            record,
+            load_catalog(args.components_config),
+            DeployParams(deploy_timeout=args.timeout, record_dir=args.results_dir),
+            say=_say,
+        )
     finally:
         cluster.close()
     return 0

@@ -52,7 +52,9 @@ def start_embedded(workdir: Path, *, demo_outcomes: bool) -> EmbeddedCluster:
     """Start the emulator (or join the controller's, in an xdist worker) and prepare the environment."""
     inherited = os.environ.get(ENV_KUBECONFIG)
     if inherited:
-        return EmbeddedCluster(kubeconfig=Path(inherited), bin_dir=Path(os.environ["PATH"].split(os.pathsep)[0]))
+        return EmbeddedCluster(
+            kubeconfig=Path(inherited), bin_dir=Path(os.environ["PATH"].split(os.pathsep)[0])
+        )
     from .emulator import Emulator
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -66,4 +68,6 @@ def start_embedded(workdir: Path, *, demo_outcomes: bool) -> EmbeddedCluster:
     if demo_outcomes and "GAUGE_STANDIN_OUTCOMES" not in os.environ:
         _set_env(saved, "GAUGE_STANDIN_OUTCOMES", str(DEMO_SUITE / "outcomes.toml"))
     log.info("emulated cluster at %s (kubeconfig %s)", emulator.url, emulator.kubeconfig)
-    return EmbeddedCluster(kubeconfig=emulator.kubeconfig, bin_dir=bin_dir, saved_env=saved, emulator=emulator)
+    return EmbeddedCluster(
+        kubeconfig=emulator.kubeconfig, bin_dir=bin_dir, saved_env=saved, emulator=emulator
+    )

@@ -14,13 +14,15 @@ import os
 from pathlib import Path
 from typing import Final
 
-from ..components import ComponentCatalog
-from ..gitrepo import Git
-from ..model import BuildSystem, ComponentSpec
+from pytest_streamstress.components import ComponentCatalog
+from pytest_streamstress.gitrepo import Git
+from pytest_streamstress.model import BuildSystem, ComponentSpec
 
 GIT_IDENTITY: Final = {
-    "GIT_AUTHOR_NAME": "Upstream Dev", "GIT_AUTHOR_EMAIL": "dev@upstream.invalid",
-    "GIT_COMMITTER_NAME": "Upstream Dev", "GIT_COMMITTER_EMAIL": "dev@upstream.invalid",
+    "GIT_AUTHOR_NAME": "Upstream Dev",
+    "GIT_AUTHOR_EMAIL": "dev@upstream.invalid",
+    "GIT_COMMITTER_NAME": "Upstream Dev",
+    "GIT_COMMITTER_EMAIL": "dev@upstream.invalid",
 }
 DATES: Final = ("2026-11-20T10:00:00+00:00", "2026-11-23T10:00:00+00:00", "2026-11-25T10:00:00+00:00")
 
@@ -31,7 +33,9 @@ def _module(spec: ComponentSpec) -> str:
 
 def _git(repo: Path, *args: str, date: str = DATES[0]) -> None:
     env = {**os.environ, **GIT_IDENTITY, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    Git(url=str(repo), clone_dir=repo, timeout=60, env=env).run(*args, what=f"preparing demo upstream {repo.name}")
+    Git(url=str(repo), clone_dir=repo, timeout=60, env=env).run(
+        *args, what=f"preparing demo upstream {repo.name}"
+    )
 
 
 def make_upstream(spec: ComponentSpec, root: Path) -> Path:
@@ -51,7 +55,8 @@ def make_upstream(spec: ComponentSpec, root: Path) -> Path:
                 main.write_text(f"package main\n\n// revision {index}\nfunc main() {{}}\n", encoding="utf-8")
             else:
                 (repo / "Dockerfile").write_text(
-                    f"FROM registry.access.redhat.com/ubi9/nginx-124\n# revision {index}\n", encoding="utf-8")
+                    f"FROM registry.access.redhat.com/ubi9/nginx-124\n# revision {index}\n", encoding="utf-8"
+                )
         _git(repo, "add", "-A", date=date)
         _git(repo, "commit", "-q", "-m", f"{spec.name}: change {index + 1}", date=date)
         if index == 0:

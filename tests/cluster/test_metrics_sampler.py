@@ -22,11 +22,17 @@ def _cluster(emulator: Any) -> Cluster:
 def _scripted_pod(emulator: Any, namespace: str, script: list[list[Any]]) -> None:
     store = emulator.store
     store.create(store.rtype("v1", "Namespace"), {"metadata": {"name": namespace}})
-    store.create(store.rtype("v1", "Pod"), {
-        "metadata": {"name": "step-pod", "namespace": namespace,
-                     "annotations": {"emulator.streamstress.io/usage": json.dumps(script)}},
-        "spec": {"containers": [{"name": "step", "image": "registry.redhat.io/ubi9/ubi-minimal:latest"}]},
-    })
+    store.create(
+        store.rtype("v1", "Pod"),
+        {
+            "metadata": {
+                "name": "step-pod",
+                "namespace": namespace,
+                "annotations": {"emulator.streamstress.io/usage": json.dumps(script)},
+            },
+            "spec": {"containers": [{"name": "step", "image": "registry.redhat.io/ubi9/ubi-minimal:latest"}]},
+        },
+    )
 
 
 def test_sampled_peaks_equal_the_scripted_usage(make_emulator: Any) -> None:
@@ -38,9 +44,18 @@ def test_sampled_peaks_equal_the_scripted_usage(make_emulator: Any) -> None:
     state = sampler.stop()
     assert state.status == "ok"
     assert state.capacity is not None and state.capacity.allocatable_cpu_m > 0
-    (profile,) = attribute([ScenarioWindow(nodeid="x", start=sample.at - 1, end=sample.at + 1,
-                                           namespaces=frozenset({"releasetest-abcde"}))],
-                           state.samples, target_namespace="openshift-pipelines")
+    (profile,) = attribute(
+        [
+            ScenarioWindow(
+                nodeid="x",
+                start=sample.at - 1,
+                end=sample.at + 1,
+                namespaces=frozenset({"releasetest-abcde"}),
+            )
+        ],
+        state.samples,
+        target_namespace="openshift-pipelines",
+    )
     assert profile.peak_cpu_m == pytest.approx(300.0)
     assert profile.peak_memory_b == 256 * 2**20
 

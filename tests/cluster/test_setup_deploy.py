@@ -12,11 +12,25 @@ import pytest
 
 from pytest_streamstress import cli
 from pytest_streamstress.cluster.client import Access, Cluster
-from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, current_values, deploy, find_operator, restore
+from pytest_streamstress.cluster.deploy import (
+    RESTORE_RECORD,
+    DeployParams,
+    current_values,
+    deploy,
+    find_operator,
+    restore,
+)
 from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.errors import WaitTimeout
-from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, DeployStatus, ImageRef
+from pytest_streamstress.model import (
+    BuildResult,
+    BuildStatus,
+    BuiltImage,
+    ComponentName,
+    DeployStatus,
+    ImageRef,
+)
 from pytest_streamstress.redact import Redactor
 from pytest_streamstress.testing.emulator import Emulator
 
@@ -31,7 +45,9 @@ def connect() -> Iterator[Callable[[Emulator], Cluster]]:
     clusters: list[Cluster] = []
 
     def make(emulator: Emulator) -> Cluster:
-        cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
+        cluster = Cluster.connect(
+            Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor()
+        )
         clusters.append(cluster)
         return cluster
 
@@ -42,22 +58,36 @@ def connect() -> Iterator[Callable[[Emulator], Cluster]]:
 
 def push(emulator: Emulator, name: str, content: str = "v1") -> ImageRef:
     """Arrange an image in the emulated registry, as a ko push would."""
-    body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "annotations": {"image": name, "content": content}}).encode()
-    digest = emulator.registry.put_manifest(f"tekton-upstream/{name}", "latest", body,
-                                            "application/vnd.oci.image.manifest.v1+json")
+    body = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "annotations": {"image": name, "content": content},
+        }
+    ).encode()
+    digest = emulator.registry.put_manifest(
+        f"tekton-upstream/{name}", "latest", body, "application/vnd.oci.image.manifest.v1+json"
+    )
     return ImageRef(f"{INTERNAL}/{name}@{digest}")
 
 
 def built(component: str, refs: dict[str, ImageRef]) -> BuildResult:
     spec = CATALOG[component]
-    images = tuple(BuiltImage(name=i.name, ref=refs[i.name], env_vars=i.env_vars) for i in spec.images if i.name in refs)
-    return BuildResult(component=ComponentName(component), repo=spec.repo, status=BuildStatus.BUILT, images=images)
+    images = tuple(
+        BuiltImage(name=i.name, ref=refs[i.name], env_vars=i.env_vars) for i in spec.images if i.name in refs
+    )
+    return BuildResult(
+        component=ComponentName(component), repo=spec.repo, status=BuildStatus.BUILT, images=images
+    )
 
 
 def params(tmp_path: Path, **overrides: Any) -> DeployParams:
-    values: dict[str, Any] = {"strategy": "auto", "olm_timeout": 10.0, "deploy_timeout": 20.0,
-                              "record_dir": tmp_path / "results"}
+    values: dict[str, Any] = {
+        "strategy": "auto",
+        "olm_timeout": 10.0,
+        "deploy_timeout": 20.0,
+        "record_dir": tmp_path / "results",
+    }
     values.update(overrides)
     return DeployParams(**values)
 
@@ -70,15 +100,20 @@ def installer_sets(emulator: Emulator) -> set[str]:
 def lifecycle_env(emulator: Emulator) -> dict[str, str]:
     rtype = emulator.store.rtype("apps/v1", "Deployment")
     deployment = emulator.store.get(rtype, "openshift-operators", "openshift-pipelines-operator")
-    container = next(c for c in deployment["spec"]["template"]["spec"]["containers"]
-                     if c["name"] == "openshift-pipelines-operator-lifecycle")
+    container = next(
+        c
+        for c in deployment["spec"]["template"]["spec"]["containers"]
+        if c["name"] == "openshift-pipelines-operator-lifecycle"
+    )
     return {e["name"]: e.get("value", "") for e in container["env"]}
 
 
 # -- setup ----------------------------------------------------------------------------------------------
 
 
-def test_setup_of_a_bare_cluster_installs_the_operator_and_waits_for_ready(make_emulator: Any, connect: Any) -> None:
+def test_setup_of_a_bare_cluster_installs_the_operator_and_waits_for_ready(
+    make_emulator: Any, connect: Any
+) -> None:
     emulator = make_emulator(state="bare")
     cluster = connect(emulator)
     report = ensure(cluster, SetupParams(timeout=30))
@@ -121,13 +156,16 @@ def test_check_command_exit_codes_follow_the_original_tool(make_emulator: Any, c
 
 
 def _pipeline_build(emulator: Emulator, content: str = "v1") -> BuildResult:
-    refs = {name: push(emulator, name, content) for name in
-            ("pipeline-controller", "pipeline-webhook", "pipeline-entrypoint", "pipeline-nop")}
+    refs = {
+        name: push(emulator, name, content)
+        for name in ("pipeline-controller", "pipeline-webhook", "pipeline-entrypoint", "pipeline-nop")
+    }
     return built("pipeline", refs)
 
 
 def test_deploy_of_a_pipeline_build_rolls_operands_and_verifies_images_and_arguments(
-        make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
     emulator = make_emulator(state="installed")
     build = _pipeline_build(emulator)
     result = deploy(connect(emulator), [build], CATALOG, params(tmp_path))
@@ -136,12 +174,15 @@ def test_deploy_of_a_pipeline_build_rolls_operands_and_verifies_images_and_argum
     verified = {r.env_var: r.where for r in result.running}
     assert verified["IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE"].endswith("arg -entrypoint-image")
     assert verified["IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER"] == (
-        "Deployment/tekton-pipelines-controller container tekton-pipelines-controller")
+        "Deployment/tekton-pipelines-controller container tekton-pipelines-controller"
+    )
     assert result.cluster.operator_csv == "openshift-pipelines-operator-rh.v1.21.3"
     assert (tmp_path / "results" / RESTORE_RECORD).exists()
 
 
-def test_a_second_deploy_of_the_same_images_is_a_noop(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+def test_a_second_deploy_of_the_same_images_is_a_noop(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
     emulator = make_emulator(state="installed")
     build = _pipeline_build(emulator)
     cluster = connect(emulator)
@@ -154,11 +195,15 @@ def test_a_second_deploy_of_the_same_images_is_a_noop(make_emulator: Any, connec
     assert any("no-op" in line for line in said)
 
 
-def test_deploying_triggers_leaves_pipeline_variables_alone(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+def test_deploying_triggers_leaves_pipeline_variables_alone(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
     emulator = make_emulator(state="installed")
     before = lifecycle_env(emulator)
-    refs = {"triggers-controller": push(emulator, "triggers-controller"),
-            "triggers-eventlistenersink": push(emulator, "triggers-eventlistenersink")}
+    refs = {
+        "triggers-controller": push(emulator, "triggers-controller"),
+        "triggers-eventlistenersink": push(emulator, "triggers-eventlistenersink"),
+    }
     deploy(connect(emulator), [built("triggers", refs)], CATALOG, params(tmp_path))
     after = lifecycle_env(emulator)
     pipeline_vars = {k for k in before if k.startswith("IMAGE_PIPELINES_")}
@@ -167,25 +212,35 @@ def test_deploying_triggers_leaves_pipeline_variables_alone(make_emulator: Any, 
 
 
 def test_auto_falls_back_to_the_deployment_when_olm_does_not_propagate(
-        make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
     emulator = make_emulator(state="installed")
     emulator.faults.olm_ignores_csv_env = True
     said: list[str] = []
-    result = deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path, olm_timeout=1.0),
-                    say=said.append)
+    result = deploy(
+        connect(emulator),
+        [_pipeline_build(emulator)],
+        CATALOG,
+        params(tmp_path, olm_timeout=1.0),
+        say=said.append,
+    )
     assert result.status is DeployStatus.DEPLOYED
     assert result.strategy == "deployment"
     assert any("did not roll the CSV change" in line for line in said)
 
 
-def test_deploy_survives_a_conflict_storm_on_the_csv(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+def test_deploy_survives_a_conflict_storm_on_the_csv(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
     emulator = make_emulator(state="installed")
     emulator.faults.conflict_storm = {"ClusterServiceVersion": 5}
     result = deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path))
     assert result.status is DeployStatus.DEPLOYED
 
 
-def test_deploy_retries_server_errors_and_throttling(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+def test_deploy_retries_server_errors_and_throttling(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
     emulator = make_emulator(state="installed")
     emulator.faults.retry_after_s = 0
     emulator.faults.throttle_next = 3
@@ -204,7 +259,8 @@ def test_deploy_completes_when_watches_are_dropped(make_emulator: Any, connect: 
 
 
 def test_an_operator_that_never_gets_ready_is_diagnosed_within_the_timeout(
-        make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
     emulator = make_emulator(state="installed")
     emulator.faults.operator_never_ready = True
     with pytest.raises(WaitTimeout) as excinfo:
@@ -215,12 +271,18 @@ def test_an_operator_that_never_gets_ready_is_diagnosed_within_the_timeout(
     assert "Ready=False" in message
 
 
-def test_an_image_that_cannot_be_pulled_is_named_in_the_error(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+def test_an_image_that_cannot_be_pulled_is_named_in_the_error(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
     emulator = make_emulator(state="installed")
     missing = ImageRef(f"{INTERNAL}/pipeline-controller@sha256:" + "0" * 64)
     with pytest.raises(WaitTimeout) as excinfo:
-        deploy(connect(emulator), [built("pipeline", {"pipeline-controller": missing})], CATALOG,
-               params(tmp_path, deploy_timeout=3.0))
+        deploy(
+            connect(emulator),
+            [built("pipeline", {"pipeline-controller": missing})],
+            CATALOG,
+            params(tmp_path, deploy_timeout=3.0),
+        )
     assert "ImagePullBackOff" in str(excinfo.value)
     assert missing in str(excinfo.value)
 
@@ -236,8 +298,9 @@ def test_restore_puts_the_recorded_values_back(make_emulator: Any, connect: Any,
     assert (tmp_path / "results" / (RESTORE_RECORD + ".restored")).exists()
 
 
-def test_the_bearer_token_never_reaches_logs_or_errors(make_emulator: Any, connect: Any, tmp_path: Path,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_the_bearer_token_never_reaches_logs_or_errors(
+    make_emulator: Any, connect: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     emulator = make_emulator(state="installed")
     emulator.faults.operator_never_ready = True

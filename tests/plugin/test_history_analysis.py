@@ -32,12 +32,30 @@ Tags: e2e
 
 def _history_run(root: Path, index: int, statuses: dict[str, str]) -> None:
     run_id = f"run-2026110{index}T000000Z-00000{index}"
-    scenarios = [{"nodeid": f"specs/h.spec::{name}", "spec": "specs/h.spec", "scenario": name, "line": 1,
-                  "tags": ["e2e"], "status": status, "duration_s": 1.0} for name, status in statuses.items()]
+    scenarios = [
+        {
+            "nodeid": f"specs/h.spec::{name}",
+            "spec": "specs/h.spec",
+            "scenario": name,
+            "line": 1,
+            "tags": ["e2e"],
+            "status": status,
+            "duration_s": 1.0,
+        }
+        for name, status in statuses.items()
+    ]
     folder = root / "runs" / run_id
     folder.mkdir(parents=True)
-    (folder / "results.json").write_text(json.dumps({
-        "schema_version": 1, "run_id": run_id, "started_at": f"2026-11-0{index}T00:00:00Z", "scenarios": scenarios}))
+    (folder / "results.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "run_id": run_id,
+                "started_at": f"2026-11-0{index}T00:00:00Z",
+                "scenarios": scenarios,
+            }
+        )
+    )
 
 
 @pytest.fixture
@@ -46,52 +64,80 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
     monkeypatch.setenv("KUBECONFIG", str(pytester.path / "no-kubeconfig"))
     outcomes = pytester.path / "outcomes.toml"
-    outcomes.write_text(textwrap.dedent("""\
+    outcomes.write_text(
+        textwrap.dedent("""\
         [[scenario]]
         match = "PIPELINES-91-TC0[23]"
         status = "fail"
         message = "pipelinerun failed in releasetest-abcde"
-        """))
+        """)
+    )
     monkeypatch.setenv("GAUGE_STANDIN_OUTCOMES", str(outcomes))
     root = pytester.path / "rt"
     (root / "specs").mkdir(parents=True)
     (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
     (root / "specs" / "h.spec").write_text(SPEC)
     history = pytester.path / "history"
-    names = ["Stable: PIPELINES-91-TC01", "Breaks today: PIPELINES-91-TC02", "Broken for days: PIPELINES-91-TC03"]
+    names = [
+        "Stable: PIPELINES-91-TC01",
+        "Breaks today: PIPELINES-91-TC02",
+        "Broken for days: PIPELINES-91-TC03",
+    ]
     for index, third in enumerate(["passed", "failed", "failed"], start=1):
         _history_run(history, index, {names[0]: "passed", names[1]: "passed", names[2]: third})
     return root
 
 
 def test_new_failures_are_told_apart_from_old_ones(pytester: pytest.Pytester, project: Path) -> None:
-    result = pytester.runpytest("--streamstress", f"--release-tests-dir={project}", "--skip-build",
-                                "--skip-deploy", f"--history={pytester.path / 'history'}",
-                                f"--results-dir={pytester.path / 'results'}", "-p", "no:cacheprovider")
+    result = pytester.runpytest(
+        "--streamstress",
+        f"--release-tests-dir={project}",
+        "--skip-build",
+        "--skip-deploy",
+        f"--history={pytester.path / 'history'}",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+    )
     result.assert_outcomes(passed=1, failed=2)
-    result.stdout.fnmatch_lines([
-        "*against the history*",
-        "compared with 3 earlier run(s)",
-        "NEW failures (1): specs/h.spec::PIPELINES-91-TC02",
-        "still failing: specs/h.spec::PIPELINES-91-TC03 since run-20261102T000000Z-000002 (3 runs)",
-        "one cause, 2 failures: *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*against the history*",
+            "compared with 3 earlier run(s)",
+            "NEW failures (1): specs/h.spec::PIPELINES-91-TC02",
+            "still failing: specs/h.spec::PIPELINES-91-TC03 since run-20261102T000000Z-000002 (3 runs)",
+            "one cause, 2 failures: *",
+        ]
+    )
     document = json.loads((pytester.path / "results" / "results.json").read_text())
     assert document["analysis"]["new_failures"] == ["specs/h.spec::PIPELINES-91-TC02"]
     assert document["analysis"]["history_runs"] == 3
     histories = {s["scenario"]: s["history"]["verdict"] for s in document["scenarios"]}
-    assert histories == {"Stable: PIPELINES-91-TC01": "passing", "Breaks today: PIPELINES-91-TC02": "new-failure",
-                         "Broken for days: PIPELINES-91-TC03": "still-failing"}
+    assert histories == {
+        "Stable: PIPELINES-91-TC01": "passing",
+        "Breaks today: PIPELINES-91-TC02": "new-failure",
+        "Broken for days: PIPELINES-91-TC03": "still-failing",
+    }
 
 
-def test_a_known_failure_is_reported_with_its_issue_and_still_counted(pytester: pytest.Pytester,
-                                                                      project: Path) -> None:
+def test_a_known_failure_is_reported_with_its_issue_and_still_counted(
+    pytester: pytest.Pytester, project: Path
+) -> None:
     known = pytester.path / "known.toml"
-    known.write_text('[[known]]\nscenario = "PIPELINES-91-TC03"\nissue = "https://issues.example/SRVKP-9"\n'
-                     "expires = 2099-01-01\n")
-    result = pytester.runpytest("--streamstress", f"--release-tests-dir={project}", "--skip-build",
-                                "--skip-deploy", f"--known-failures={known}",
-                                f"--results-dir={pytester.path / 'results'}", "-p", "no:cacheprovider")
+    known.write_text(
+        '[[known]]\nscenario = "PIPELINES-91-TC03"\nissue = "https://issues.example/SRVKP-9"\n'
+        "expires = 2099-01-01\n"
+    )
+    result = pytester.runpytest(
+        "--streamstress",
+        f"--release-tests-dir={project}",
+        "--skip-build",
+        "--skip-deploy",
+        f"--known-failures={known}",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+    )
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(["known: specs/h.spec::PIPELINES-91-TC03 -> https://issues.example/SRVKP-9"])
     document = json.loads((pytester.path / "results" / "results.json").read_text())

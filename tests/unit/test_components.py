@@ -15,7 +15,12 @@ from pytest_streamstress.model import BuildSystem, ComponentRequest
 def test_shipped_catalog_has_the_six_components_of_the_design() -> None:
     catalog = load_catalog()
     assert set(catalog.names) == {
-        "pipeline", "triggers", "chains", "results", "manual-approval-gate", "console-plugin",
+        "pipeline",
+        "triggers",
+        "chains",
+        "results",
+        "manual-approval-gate",
+        "console-plugin",
     }
     assert catalog["console-plugin"].build is BuildSystem.CONTAINERFILE
 

@@ -15,7 +15,9 @@ from pytest_streamstress.redact import Redactor, Secret
 def test_output_of_both_streams_is_captured_and_logged(tmp_path: Path) -> None:
     log = tmp_path / "x.log"
     done = _proc.run(
-        [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr)"], timeout=30, log_to=log
+        [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr)"],
+        timeout=30,
+        log_to=log,
     )
     assert done.ok
     assert done.stdout == "out\n"
@@ -30,7 +32,7 @@ def test_missing_tool_is_reported_with_an_install_hint() -> None:
 
 
 def test_known_tool_hint_names_how_to_install(tmp_path: Path) -> None:
-    with pytest.raises(ToolNotFound, match="go install github.com/google/ko"):
+    with pytest.raises(ToolNotFound, match=r"go install github\.com/google/ko"):
         _proc.run([str(tmp_path / "ko")], timeout=5)
 
 
@@ -63,7 +65,12 @@ def _is_running(pid: int) -> bool:
 
 def test_check_raises_with_the_tail_of_output() -> None:
     with pytest.raises(ToolFailed) as excinfo:
-        _proc.run([sys.executable, "-c", "print('boom'); raise SystemExit(3)"], timeout=30, check=True, what="ko build")
+        _proc.run(
+            [sys.executable, "-c", "print('boom'); raise SystemExit(3)"],
+            timeout=30,
+            check=True,
+            what="ko build",
+        )
     assert excinfo.value.returncode == 3
     assert "ko build failed with exit code 3" in str(excinfo.value)
     assert "boom" in str(excinfo.value)

@@ -81,7 +81,10 @@ def test_dates_must_be_iso() -> None:
 
 
 def test_image_assignment_needs_name_and_ref() -> None:
-    assert parse_image_assignment("pipeline-controller=r/ns/x@sha256:ab") == ("pipeline-controller", "r/ns/x@sha256:ab")
+    assert parse_image_assignment("pipeline-controller=r/ns/x@sha256:ab") == (
+        "pipeline-controller",
+        "r/ns/x@sha256:ab",
+    )
     with pytest.raises(ValueError, match="NAME=REF"):
         parse_image_assignment("pipeline-controller")
 

@@ -13,7 +13,9 @@ def _runs(pattern: dict[str, str]) -> list[RunOutcomes]:
     runs = []
     for index in range(length):
         outcomes = {test: letters[s[index]] for test, s in pattern.items() if s[index] != "-"}
-        runs.append(RunOutcomes(run_id=f"run-{index:02d}", timestamp=f"2026-11-{index + 1:02d}", outcomes=outcomes))
+        runs.append(
+            RunOutcomes(run_id=f"run-{index:02d}", timestamp=f"2026-11-{index + 1:02d}", outcomes=outcomes)
+        )
     return runs
 
 
@@ -23,20 +25,27 @@ def _verdicts(pattern: dict[str, str]) -> dict[str, Verdict]:
 
 
 def test_each_verdict_on_a_known_history() -> None:
-    verdicts = _verdicts({
-        "new-failure": "PPPPF",
-        "still-failing": "PPFFF",
-        "fixed": "PPFFP",
-        "passing": "PPPPP",
-        "new-test": "----F",
-        "skipped": "PPPPS",
-        "flaky": "PFPFP",
-        "removed": "PPPP-",
-    })
+    verdicts = _verdicts(
+        {
+            "new-failure": "PPPPF",
+            "still-failing": "PPFFF",
+            "fixed": "PPFFP",
+            "passing": "PPPPP",
+            "new-test": "----F",
+            "skipped": "PPPPS",
+            "flaky": "PFPFP",
+            "removed": "PPPP-",
+        }
+    )
     assert verdicts == {
-        "new-failure": Verdict.NEW_FAILURE, "still-failing": Verdict.STILL_FAILING, "fixed": Verdict.FIXED,
-        "passing": Verdict.PASSING, "new-test": Verdict.NEW_TEST, "skipped": Verdict.SKIPPED,
-        "flaky": Verdict.FLAKY, "removed": Verdict.REMOVED,
+        "new-failure": Verdict.NEW_FAILURE,
+        "still-failing": Verdict.STILL_FAILING,
+        "fixed": Verdict.FIXED,
+        "passing": Verdict.PASSING,
+        "new-test": Verdict.NEW_TEST,
+        "skipped": Verdict.SKIPPED,
+        "flaky": Verdict.FLAKY,
+        "removed": Verdict.REMOVED,
     }
 
 
@@ -71,5 +80,8 @@ def test_identity_uses_the_case_id_so_a_renamed_heading_keeps_its_history() -> N
     new = scenario_identity("specs/pipelines/run.spec", "Run the sample pipeline again: PIPELINES-03-TC01")
     assert old == new == "specs/pipelines/run.spec::PIPELINES-03-TC01"
     assert scenario_identity("specs/x.spec", "Test the functionality of hub resolvers") == (
-        "specs/x.spec::Test the functionality of hub resolvers")
-    assert scenario_identity("specs/a.spec", "Prune: PIPELINES-36-TC-07") == "specs/a.spec::PIPELINES-36-TC-07"
+        "specs/x.spec::Test the functionality of hub resolvers"
+    )
+    assert (
+        scenario_identity("specs/a.spec", "Prune: PIPELINES-36-TC-07") == "specs/a.spec::PIPELINES-36-TC-07"
+    )

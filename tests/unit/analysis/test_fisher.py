@@ -38,5 +38,7 @@ def test_pmf_sums_to_one() -> None:
 def test_agrees_with_scipy(table: tuple[int, int, int, int]) -> None:
     stats = pytest.importorskip("scipy.stats", reason="scipy is only a cross-check")
     a, b, c, d = table
-    assert fisher_exact_less(a, b, c, d) == pytest.approx(stats.fisher_exact([[a, b], [c, d]], alternative="less")[1])
+    assert fisher_exact_less(a, b, c, d) == pytest.approx(
+        stats.fisher_exact([[a, b], [c, d]], alternative="less")[1]
+    )
     assert fisher_exact_two_sided(a, b, c, d) == pytest.approx(stats.fisher_exact([[a, b], [c, d]])[1])

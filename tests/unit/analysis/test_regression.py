@@ -6,7 +6,9 @@ from pytest_streamstress.analysis.history_model import RunOutcomes
 from pytest_streamstress.analysis.regression import complete_runs, detect_regressions
 
 
-def _history(statuses: str, *, test: str = "specs/pipelines/run.spec::T1", others: int = 4) -> list[RunOutcomes]:
+def _history(
+    statuses: str, *, test: str = "specs/pipelines/run.spec::T1", others: int = 4
+) -> list[RunOutcomes]:
     runs = []
     for index, status in enumerate(statuses):
         outcomes = {test: "passed" if status == "P" else "failed"}

@@ -9,20 +9,31 @@ from pytest_streamstress.cluster.deploy import ImageChange, plan_changes, verify
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, ImageRef
 
-REF = ImageRef("image-registry.openshift-image-registry.svc:5000/tekton-upstream/pipeline-controller@sha256:" + "a" * 64)
-ENTRY = ImageRef("image-registry.openshift-image-registry.svc:5000/tekton-upstream/pipeline-entrypoint@sha256:" + "b" * 64)
+REF = ImageRef(
+    "image-registry.openshift-image-registry.svc:5000/tekton-upstream/pipeline-controller@sha256:" + "a" * 64
+)
+ENTRY = ImageRef(
+    "image-registry.openshift-image-registry.svc:5000/tekton-upstream/pipeline-entrypoint@sha256:" + "b" * 64
+)
 
 
 def _build(component: str, *images: tuple[str, str], status: BuildStatus = BuildStatus.BUILT) -> BuildResult:
-    return BuildResult(component=ComponentName(component), repo="r", status=status,
-                       images=tuple(BuiltImage(name=n, ref=ImageRef(ref), env_vars=()) for n, ref in images),
-                       log_path=Path("x"))
+    return BuildResult(
+        component=ComponentName(component),
+        repo="r",
+        status=status,
+        images=tuple(BuiltImage(name=n, ref=ImageRef(ref), env_vars=()) for n, ref in images),
+        log_path=Path("x"),
+    )
 
 
 def test_plan_maps_each_built_image_to_its_env_vars() -> None:
-    changes = plan_changes([_build("pipeline", ("pipeline-controller", REF), ("pipeline-entrypoint", ENTRY))],
-                           load_catalog(), {"IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER": "old"},
-                           legacy_console=False)
+    changes = plan_changes(
+        [_build("pipeline", ("pipeline-controller", REF), ("pipeline-entrypoint", ENTRY))],
+        load_catalog(),
+        {"IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER": "old"},
+        legacy_console=False,
+    )
     assert {(c.env_var, c.new, c.old) for c in changes} == {
         ("IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER", REF, "old"),
         ("IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE", ENTRY, None),
@@ -30,43 +41,82 @@ def test_plan_maps_each_built_image_to_its_env_vars() -> None:
 
 
 def test_plan_skips_failed_builds() -> None:
-    changes = plan_changes([_build("pipeline", ("pipeline-controller", REF), status=BuildStatus.FAILED)],
-                           load_catalog(), {}, legacy_console=False)
+    changes = plan_changes(
+        [_build("pipeline", ("pipeline-controller", REF), status=BuildStatus.FAILED)],
+        load_catalog(),
+        {},
+        legacy_console=False,
+    )
     assert changes == ()
 
 
 def test_console_plugin_also_sets_the_legacy_variable_on_old_openshift() -> None:
-    changes = plan_changes([_build("console-plugin", ("console-plugin", "reg/ns/console-plugin@sha256:c"))],
-                           load_catalog(), {}, legacy_console=True)
-    assert [c.env_var for c in changes] == ["IMAGE_PIPELINES_CONSOLE_PLUGIN", "IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY"]
+    changes = plan_changes(
+        [_build("console-plugin", ("console-plugin", "reg/ns/console-plugin@sha256:c"))],
+        load_catalog(),
+        {},
+        legacy_console=True,
+    )
+    assert [c.env_var for c in changes] == [
+        "IMAGE_PIPELINES_CONSOLE_PLUGIN",
+        "IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY",
+    ]
 
 
-def _deployment(image: str, args: list[str], *, ready: bool = True, pod_image: str | None = None
-                ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _deployment(
+    image: str, args: list[str], *, ready: bool = True, pod_image: str | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     name = "tekton-pipelines-controller"
     deployment = {
         "metadata": {"name": name, "generation": 2},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
-                 "template": {"spec": {"containers": [{"name": name, "image": image, "args": args}]}}},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"spec": {"containers": [{"name": name, "image": image, "args": args}]}},
+        },
         "status": {"observedGeneration": 2, "updatedReplicas": 1, "availableReplicas": 1},
     }
     pod = {
         "metadata": {"name": name + "-abc", "labels": {"app": name}},
         "spec": {"containers": [{"name": name, "image": pod_image or image}]},
-        "status": {"phase": "Running", "containerStatuses": [{"name": name, "ready": ready, "state": (
-            {"running": {}} if ready else {"waiting": {"reason": "ImagePullBackOff", "message": "pull failed"}})}]},
+        "status": {
+            "phase": "Running",
+            "containerStatuses": [
+                {
+                    "name": name,
+                    "ready": ready,
+                    "state": (
+                        {"running": {}}
+                        if ready
+                        else {"waiting": {"reason": "ImagePullBackOff", "message": "pull failed"}}
+                    ),
+                }
+            ],
+        },
     }
     return deployment, [pod]
 
 
 def _changes() -> list[ImageChange]:
     return [
-        ImageChange(component=ComponentName("pipeline"), image="pipeline-controller",
-                    env_var="IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER", new=REF, old=None,
-                    deployment="tekton-pipelines-controller", container="tekton-pipelines-controller"),
-        ImageChange(component=ComponentName("pipeline"), image="pipeline-entrypoint",
-                    env_var="IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE", new=ENTRY, old=None,
-                    deployment="tekton-pipelines-controller", container="tekton-pipelines-controller"),
+        ImageChange(
+            component=ComponentName("pipeline"),
+            image="pipeline-controller",
+            env_var="IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER",
+            new=REF,
+            old=None,
+            deployment="tekton-pipelines-controller",
+            container="tekton-pipelines-controller",
+        ),
+        ImageChange(
+            component=ComponentName("pipeline"),
+            image="pipeline-entrypoint",
+            env_var="IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE",
+            new=ENTRY,
+            old=None,
+            deployment="tekton-pipelines-controller",
+            container="tekton-pipelines-controller",
+        ),
     ]
 
 
@@ -74,15 +124,19 @@ def test_verification_checks_container_images_and_controller_arguments() -> None
     deployment, pods = _deployment(REF, ["-entrypoint-image", ENTRY])
     running, problems = verify_workloads(_changes(), {"tekton-pipelines-controller": deployment}, pods)
     assert problems == []
-    assert {r.env_var for r in running} == {"IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER",
-                                            "IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE"}
+    assert {r.env_var for r in running} == {
+        "IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER",
+        "IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE",
+    }
 
 
 def test_verification_names_the_argument_that_is_still_old() -> None:
     deployment, pods = _deployment(REF, ["-entrypoint-image", "registry.redhat.io/old@sha256:0"])
     _running, problems = verify_workloads(_changes(), {"tekton-pipelines-controller": deployment}, pods)
-    assert problems == [f"Deployment/tekton-pipelines-controller container tekton-pipelines-controller arg"
-                        f" -entrypoint-image is registry.redhat.io/old@sha256:0, expected {ENTRY}"]
+    assert problems == [
+        f"Deployment/tekton-pipelines-controller container tekton-pipelines-controller arg"
+        f" -entrypoint-image is registry.redhat.io/old@sha256:0, expected {ENTRY}"
+    ]
 
 
 def test_verification_reports_pods_that_cannot_pull() -> None:

@@ -37,22 +37,33 @@ def test_argument_value_reads_both_forms_the_operator_writes(args: list[str]) ->
 
 
 def test_set_env_overwrites_drops_value_from_and_appends() -> None:
-    container = {"env": [
-        {"name": "IMAGE_A", "value": "old"},
-        {"name": "IMAGE_B", "valueFrom": {"configMapKeyRef": {"name": "x", "key": "y"}}},
-        {"name": "IMAGE_GONE", "value": "x"},
-    ]}
-    changed = images.set_env(container, {"IMAGE_A": "new", "IMAGE_B": "b", "IMAGE_C": "c", "IMAGE_GONE": None})
+    container = {
+        "env": [
+            {"name": "IMAGE_A", "value": "old"},
+            {"name": "IMAGE_B", "valueFrom": {"configMapKeyRef": {"name": "x", "key": "y"}}},
+            {"name": "IMAGE_GONE", "value": "x"},
+        ]
+    }
+    changed = images.set_env(
+        container, {"IMAGE_A": "new", "IMAGE_B": "b", "IMAGE_C": "c", "IMAGE_GONE": None}
+    )
     assert changed
     assert container["env"] == [
-        {"name": "IMAGE_A", "value": "new"}, {"name": "IMAGE_B", "value": "b"}, {"name": "IMAGE_C", "value": "c"},
+        {"name": "IMAGE_A", "value": "new"},
+        {"name": "IMAGE_B", "value": "b"},
+        {"name": "IMAGE_C", "value": "c"},
     ]
     assert images.set_env(container, {"IMAGE_A": "new"}) is False
 
 
 @pytest.mark.parametrize(
     ("ocp", "operator", "legacy"),
-    [("4.20.3", "1.21.3", True), ("4.22.0", "1.21.3", False), ("4.18.1", "1.20.2", False), ("", "1.21.3", False)],
+    [
+        ("4.20.3", "1.21.3", True),
+        ("4.22.0", "1.21.3", False),
+        ("4.18.1", "1.20.2", False),
+        ("", "1.21.3", False),
+    ],
     ids=["old-ocp-new-operator", "new-ocp", "old-operator", "unknown-ocp"],
 )
 def test_legacy_console_variable_rule(ocp: str, operator: str, legacy: bool) -> None:
