@@ -1,0 +1,289 @@
+"""The dashboard in real headless Chromium on a generated history of 60 runs (STYLE R37).
+
+Elements are found by role or data-testid; expectations are computed from the generated
+results.json documents, never written down from the page. Each test leaves a screenshot in
+test-output/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from pytest_streamstress.report.history import add_run, case_key
+from pytest_streamstress.report.site import build_site
+from pytest_streamstress.testing.histories import XSS_MESSAGE, generate_history, write_results_dirs
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).parents[2] / "test-output" / "screenshots"
+RUNS = 60
+SCENARIOS = 40
+WAIT_MS = 15_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep the test output clean; the browser reports failed loads itself."""
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[dict[str, Any]]:
+    return generate_history(RUNS, SCENARIOS)
+
+
+@pytest.fixture(scope="module")
+def site_url(documents: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("dashboard")
+    for folder in write_results_dirs(documents, root / "results"):
+        add_run(root / "site", folder / "results.json")
+    build_site(root / "site", root / "site")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site"))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.set_default_timeout(WAIT_MS)
+    yield opened
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    opened.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert errors == [], "the page raised JavaScript errors"
+
+
+def open_view(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("html[data-ready]")
+
+
+def wait_for_run_table(page: Any) -> None:
+    page.wait_for_selector('[data-testid="run-table"][data-loaded]')
+
+
+def status_code(scenario: dict[str, Any]) -> str:
+    if scenario["status"] == "passed" and scenario["flaky"]:
+        return "flaky"
+    return str(scenario["status"])
+
+
+def test_trend_charts_draw_one_point_per_run_for_each_series(page: Any, site_url: str) -> None:
+    open_view(page, site_url)
+    for series in ("passed", "failed", "error", "passrate"):
+        assert page.get_by_test_id(f"series-{series}").locator("circle").count() == RUNS, series
+
+
+def test_category_chart_stacks_one_bar_per_run_and_category_with_failures(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_view(page, site_url)
+    expected = sum(len(document["categories"]) for document in documents)
+    assert page.get_by_test_id("category-bar").count() == expected
+
+
+def test_grid_has_a_row_per_test_and_a_cell_per_run(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+):
+    open_view(page, site_url + "#view=grid")
+    assert page.get_by_test_id("grid-row").count() == SCENARIOS
+    assert page.get_by_test_id("grid-cell").count() == SCENARIOS * RUNS
+    scenario = documents[17]["scenarios"][12]
+    cell = page.locator(
+        f'[data-testid="grid-row"][data-key="{case_key(scenario)}"]'
+        f' [data-testid="grid-cell"][data-run="{documents[17]["run_id"]}"]'
+    )
+    assert cell.get_attribute("data-status") == status_code(scenario)
+
+
+def test_grid_shows_since_when_a_test_fails(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_view(page, site_url + "#view=grid")
+    broken = documents[-1]["scenarios"][1]  # the generator breaks every 10th+1 scenario in the last five runs
+    row = page.locator(f'[data-testid="grid-row"][data-key="{case_key(broken)}"]')
+    assert row.get_by_test_id("failing-since").get_attribute("data-run") == documents[-5]["run_id"]
+
+
+def test_grid_marks_a_scenario_that_passed_on_retry_as_flaky(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+):
+    open_view(page, site_url + "#view=grid")
+    flaky = next(s for d in documents for s in d["scenarios"] if s["flaky"])
+    row = page.locator(f'[data-testid="grid-row"][data-key="{case_key(flaky)}"]')
+    assert row.get_by_test_id("flaky-badge").is_visible()
+
+
+def test_filtering_by_category_shows_exactly_the_matching_rows(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_view(page, site_url + "#view=run")
+    wait_for_run_table(page)
+    page.get_by_test_id("filter-category").select_option("upstream-regression")
+    expected = sorted(
+        case_key(s) for s in documents[-1]["scenarios"] if s.get("category") == "upstream-regression"
+    )
+    rows = page.get_by_test_id("run-row")
+    assert expected, "the generated latest run has upstream regressions"
+    assert sorted(rows.nth(i).get_attribute("data-key") for i in range(rows.count())) == expected
+    page.get_by_role("tab", name="Test grid").click()
+    grid_rows = page.get_by_test_id("grid-row")
+    assert sorted(grid_rows.nth(i).get_attribute("data-key") for i in range(grid_rows.count())) == expected
+
+
+def test_a_copied_url_reopens_the_same_filtered_view(browser: Any, page: Any, site_url: str) -> None:
+    open_view(page, site_url)
+    page.get_by_role("tab", name="Test grid").click()
+    page.get_by_test_id("filter-status").select_option("failed")
+    page.get_by_test_id("filter-component").select_option("triggers")
+    page.get_by_test_id("filter-search").fill("behaviour")
+    copied = page.evaluate("location.href")
+    keys = page.get_by_test_id("grid-row").evaluate_all("rows => rows.map(r => r.dataset.key)")
+    assert parse_qs(copied.split("#", 1)[1]) == {
+        "view": ["grid"],
+        "status": ["failed"],
+        "comp": ["triggers"],
+        "q": ["behaviour"],
+    }
+    other = browser.new_page()
+    try:
+        open_view(other, copied)
+        assert other.get_by_role("tab", name="Test grid").get_attribute("aria-selected") == "true"
+        assert other.get_by_test_id("filter-status").input_value() == "failed"
+        assert other.get_by_test_id("filter-component").input_value() == "triggers"
+        assert other.get_by_test_id("filter-search").input_value() == "behaviour"
+        assert other.get_by_test_id("grid-row").evaluate_all("rows => rows.map(r => r.dataset.key)") == keys
+    finally:
+        other.close()
+    assert keys
+
+
+def test_comparing_two_runs_lists_new_failures_and_commit_ranges(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    old, new = documents[40], documents[56]
+    open_view(page, site_url + "#view=compare")
+    page.get_by_test_id("compare-base").select_option(old["run_id"])
+    page.get_by_test_id("compare-head").select_option(new["run_id"])
+    before = {case_key(s): s["status"] for s in old["scenarios"]}
+    expected = sorted(
+        case_key(s)
+        for s in new["scenarios"]
+        if s["status"] in ("failed", "error") and before[case_key(s)] not in ("failed", "error")
+    )
+    listed = page.get_by_test_id("new-failures").get_by_test_id("compare-item")
+    assert sorted(listed.evaluate_all("items => items.map(i => i.dataset.key)")) == expected
+    old_sha = old["components"][0]["commit"]["sha"]
+    new_sha = new["components"][0]["commit"]["sha"]
+    compare = page.locator('[data-testid="compare-component"][data-component="pipeline"]').get_by_test_id(
+        "compare-range"
+    )
+    assert (
+        compare.get_attribute("href") == f"https://github.com/tektoncd/pipeline/compare/{old_sha}...{new_sha}"
+    )
+
+
+def test_a_failure_message_holding_markup_is_shown_as_text(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+):
+    run = next(d for d in reversed(documents) if d["scenarios"][0]["status"] == "failed")
+    key = case_key(run["scenarios"][0])
+    open_view(page, f"{site_url}#view=run&run={run['run_id']}&q=Scenario%20000")
+    wait_for_run_table(page)
+    page.locator(f'[data-testid="run-row"][data-key="{key}"]').click()
+    message = page.get_by_test_id("detail-message")
+    assert message.text_content() == XSS_MESSAGE
+    assert message.is_visible()
+    assert message.locator("img, script").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_an_expanded_row_shows_step_category_evidence_and_upstream_commits(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    run = documents[-1]
+    scenario = next(s for s in run["scenarios"] if s.get("known_issue"))
+    open_view(page, f"{site_url}#view=run&run={run['run_id']}")
+    wait_for_run_table(page)
+    page.locator(f'[data-testid="run-row"][data-key="{case_key(scenario)}"]').click()
+    assert page.get_by_test_id("detail-step").text_content().startswith(scenario["failing_step"]["text"])
+    assert page.get_by_test_id("detail-rule").text_content() == scenario["category_rule"]
+    assert page.get_by_test_id("detail-evidence").text_content() == scenario["category_evidence"]
+    assert page.get_by_test_id("detail-trace").text_content() == scenario["trace"]
+    links = page.get_by_test_id("commit-link")
+    assert links.evaluate_all("links => links.map(a => a.href)") == [
+        f"{c['repo']}/commit/{c['commit']['sha']}" for c in run["components"]
+    ]
+    row = page.locator(f'[data-testid="run-row"][data-key="{case_key(scenario)}"]')
+    assert row.get_by_test_id("known-issue").get_attribute("href") == scenario["known_issue"]
+
+
+def test_an_emulated_run_carries_the_banner_and_a_real_one_does_not(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    emulated = next(d for d in documents if d["emulated"])
+    real = next(d for d in documents if not d["emulated"])
+    open_view(page, f"{site_url}#view=run&run={real['run_id']}")
+    assert page.get_by_test_id("emulated-banner").is_hidden()
+    open_view(page, f"{site_url}#view=run&run={emulated['run_id']}")
+    assert page.get_by_test_id("emulated-banner").is_visible()
+
+
+def test_a_date_range_limits_the_charts_to_the_runs_inside_it(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    first, last = documents[20]["started_at"][:10], documents[29]["started_at"][:10]
+    open_view(page, f"{site_url}#from={first}&to={last}")
+    assert page.get_by_test_id("filter-from").input_value() == first
+    assert page.get_by_test_id("series-passed").locator("circle").count() == 10
+
+
+def test_clicking_a_grid_cell_opens_that_run_with_the_test_expanded(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    run = documents[33]
+    scenario = next(s for s in run["scenarios"] if s["status"] == "failed")
+    open_view(page, site_url + "#view=grid")
+    row = page.locator(f'[data-testid="grid-row"][data-key="{case_key(scenario)}"]')
+    row.locator(f'[data-testid="grid-cell"][data-run="{run["run_id"]}"]').click()
+    wait_for_run_table(page)
+    assert page.get_by_test_id("run-select").input_value() == run["run_id"]
+    assert page.get_by_test_id("detail-message").text_content() == scenario["message"]
