@@ -35,7 +35,7 @@ from .model import (
     RunningImage,
     SourceCommit,
 )
-from .redact import Redactor
+from .redact import Redactor, redactor_key
 from .settings import Settings, is_worker
 
 if TYPE_CHECKING:
@@ -69,8 +69,13 @@ class Phases:
         self.catalog = catalog
         self._outcome: PhaseOutcome | None = None
         self.embedded: EmbeddedCluster | None = None
-        self.redactor = Redactor()
+        self._redactor = Redactor()
         self.deployed_here = False
+
+    @property
+    def redactor(self) -> Redactor:
+        """The session's redactor (it knows the kubeconfig and registry secrets), else our own."""
+        return self.config.stash.get(redactor_key, self._redactor)
 
     # -- the fixtures -------------------------------------------------------------------------------
 
@@ -171,14 +176,25 @@ class Phases:
         """--in-cluster: a Job runs the same options with --skip-build and these images; this session ends."""
         from .cluster.job import launch_from_session
 
+        cluster = cluster or self._connect()
         launch = launch_from_session(
             self.config,
             self.settings,
             builds,
-            cluster=cluster or self._connect(),
+            cluster=cluster,
             emulated=self.embedded is not None,
         )
         self.say(launch.message)
+        if self.embedded is not None:  # the emulated cluster ends with this session: wait for the Job here
+            from .cluster.job import DEFAULT_DEADLINE_S, follow_and_collect
+
+            dest = self.settings.results_dir / "in-cluster" / launch.name
+            collected = follow_and_collect(
+                cluster, launch, dest, timeout=DEFAULT_DEADLINE_S,
+                write=lambda line: self.say("job: " + line.rstrip()),
+            )
+            files = len(collected.files)
+            self.say(f"emulated Job finished; {files} files collected (checksum verified) to {dest}")
         pytest.exit(launch.message, returncode=0)
 
     def _needs_cluster(self) -> bool:

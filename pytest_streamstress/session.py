@@ -16,7 +16,7 @@ import pytest
 from .components import load_catalog
 from .errors import ConfigError
 from .phases import Phases, phases_key
-from .settings import Settings, settings_key
+from .settings import Settings, is_worker, settings_key
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,16 @@ def configure_session(config: pytest.Config) -> None:
     from .analysis.session_plugin import AnalysisPlugin
 
     config.pluginmanager.register(AnalysisPlugin(config, settings), "streamstress-analysis")
+
+    from .report.session_site import DashboardPlugin
+
+    if not is_worker(config):
+        config.pluginmanager.register(DashboardPlugin(config, settings), "streamstress-dashboard")
+        if config.pluginmanager.hasplugin("html"):
+            from .report.site import HtmlReportLink
+
+            link = (settings.results_dir / "site" / "index.html").as_uri()
+            config.pluginmanager.register(HtmlReportLink(link), "streamstress-html-link")
 
     from .report.recorder import Recorder
 
