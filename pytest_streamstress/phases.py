@@ -21,19 +21,18 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from .build.reuse import result_from_json, result_to_json
 from .components import ComponentCatalog
 from .errors import ConfigError, StreamstressError
 from .model import (
     BuildResult,
     BuildStatus,
-    BuiltImage,
     ClusterInfo,
     ComponentName,
     Deployment,
     DeployStatus,
     ImageRef,
     RunningImage,
-    SourceCommit,
 )
 from .redact import Redactor, redactor_key
 from .settings import Settings, is_worker
@@ -400,50 +399,6 @@ def phases_of(config: pytest.Config) -> Phases:
 # -- JSON for sharing between workers (and for --images-from) -------------------------------------------
 
 
-def build_to_json(build: BuildResult) -> dict[str, Any]:
-    return {
-        "component": build.component,
-        "repo": build.repo,
-        "status": build.status.value,
-        "source": None
-        if build.source is None
-        else {
-            "sha": build.source.sha,
-            "date": build.source.date,
-            "subject": build.source.subject,
-            "ref": build.source.ref,
-        },
-        "images": [{"name": i.name, "ref": i.ref, "env_vars": list(i.env_vars)} for i in build.images],
-        "error": build.error,
-        "log_path": None if build.log_path is None else str(build.log_path),
-        "duration_s": build.duration_s,
-    }
-
-
-def build_from_json(data: dict[str, Any]) -> BuildResult:
-    source = data.get("source")
-    return BuildResult(
-        component=ComponentName(data["component"]),
-        repo=data["repo"],
-        status=BuildStatus(data["status"]),
-        source=None
-        if source is None
-        else SourceCommit(
-            sha=source["sha"],
-            date=source["date"],
-            subject=source["subject"],
-            ref=source.get("ref"),
-        ),
-        images=tuple(
-            BuiltImage(name=i["name"], ref=ImageRef(i["ref"]), env_vars=tuple(i["env_vars"]))
-            for i in data.get("images", [])
-        ),
-        error=data.get("error", ""),
-        log_path=Path(data["log_path"]) if data.get("log_path") else None,
-        duration_s=float(data.get("duration_s", 0.0)),
-    )
-
-
 def deployment_to_json(deployment: Deployment) -> dict[str, Any]:
     cluster = deployment.cluster
     return {
@@ -494,7 +449,7 @@ def deployment_from_json(data: dict[str, Any]) -> Deployment:
 
 def outcome_to_json(outcome: PhaseOutcome) -> dict[str, Any]:
     return {
-        "builds": [build_to_json(b) for b in outcome.builds],
+        "builds": [result_to_json(b) for b in outcome.builds],
         "deployment": deployment_to_json(outcome.deployment),
         "error": outcome.error,
         "error_phase": outcome.error_phase,
@@ -504,7 +459,7 @@ def outcome_to_json(outcome: PhaseOutcome) -> dict[str, Any]:
 
 def outcome_from_json(data: dict[str, Any]) -> PhaseOutcome:
     return PhaseOutcome(
-        builds=tuple(build_from_json(b) for b in data["builds"]),
+        builds=tuple(result_from_json(b) for b in data["builds"]),
         deployment=deployment_from_json(data["deployment"]),
         error=data.get("error", ""),
         error_phase=data.get("error_phase", ""),
