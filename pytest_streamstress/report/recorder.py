@@ -1,0 +1,448 @@
+"""The Recorder: from pytest reports to categories, the terminal summary, `--fail-on` and results.json.
+
+A plugin object registered by `session.configure_session` on the controller and on every xdist
+worker (R7). On the process that runs an item, its report hook categorizes a failed scenario (the
+`pytest_streamstress_categorize` hook first, then the rules of categories.toml), applies the
+`streamstress_category(...)` marker and puts the category, rule, evidence, known issue and the whole
+per-scenario record (one JSON string) into `user_properties`, which survive xdist's report
+serialization and land in pytest's own `--junitxml` (R27). The controller builds every record from
+reports alone, prints the summary, applies `--fail-on` to the exit status and writes results.json
+atomically at session end, also after collection errors, setup errors and Ctrl-C (R38).
+
+It also owns the session's `Redactor` (R25): seeded with every secret value it can find (kubeconfig
+credentials, registry auths, token environment variables) and stored under `redact.redactor_key`,
+so gauge output, logs and results.json are scrubbed with the same list. It must not run gauge,
+parse gauge output or format results.json itself (run.py, results.py, results_json.py do).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import html
+import json
+import logging
+import os
+import re
+from collections.abc import Generator, Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+from pytest_streamstress import categorize
+from pytest_streamstress.errors import ConfigError, ScenarioFailed
+from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
+from pytest_streamstress.redact import Redactor, Secret, redactor_key
+from pytest_streamstress.settings import Settings, is_worker
+
+from .results_json import (
+    RunError,
+    RunFacts,
+    ScenarioRecord,
+    build_document,
+    decide_status,
+    is_gating,
+    iso,
+    new_run_id,
+    write_atomically,
+)
+from .summary import summary_lines
+
+if TYPE_CHECKING:
+    from pytest_streamstress.components import ComponentCatalog
+    from pytest_streamstress.gauge.collect import ScenarioItem
+
+log = logging.getLogger(__name__)
+
+RECORD_PROPERTY: Final = "streamstress_record"
+ERROR_PHASE_PROPERTY: Final = "streamstress_error_phase"
+PROPERTY_PREFIX: Final = "streamstress_"
+RESULTS_FILE: Final = "results.json"
+SECRET_ENV: Final = re.compile(r"(TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|DOCKER_CONFIG_JSON)$", re.IGNORECASE)
+"""Environment variables whose values are secrets (GITHUB_TOKEN, GH_TOKEN, PAC_GITHUB_TOKEN, …)."""
+MIN_ENV_SECRET: Final = 8
+KUBE_USER_SECRETS: Final = ("token", "client-key-data", "password")
+AUTH_PROVIDER_SECRETS: Final = ("access-token", "refresh-token", "id-token", "client-secret")
+REGISTRY_SECRETS: Final = ("auth", "identitytoken", "registrytoken", "password")
+
+
+class Recorder:
+    """Per-session reporting state; see the module docstring for what runs where."""
+
+    def __init__(self, config: pytest.Config, settings: Settings, catalog: ComponentCatalog) -> None:
+        self.config = config
+        self.settings = settings
+        self.catalog = catalog
+        try:
+            self.rules = categorize.load_rules(settings.categories)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"--categories: {exc}") from None
+        self._check_fail_on()
+        self.redactor = Redactor(find_secrets(settings.kubeconfig, os.environ))
+        config.stash[redactor_key] = self.redactor
+        config.addinivalue_line(
+            "markers",
+            "streamstress_category(id): failure category pytest-streamstress assigned to a scenario",
+        )
+        config.addinivalue_line("markers", "streamstress_flaky: the scenario passed only after a gauge retry")
+        self.started = dt.datetime.now(dt.timezone.utc)
+        self.run_id = new_run_id(self.started)
+        self.records: dict[str, ScenarioRecord] = {}
+        self.errors: list[RunError] = []
+        self.other_failures = 0
+        self.interrupted = False
+        self.results_path = settings.results_dir / RESULTS_FILE
+        self.written: Path | None = None
+
+    def _check_fail_on(self) -> None:
+        known = set(self.rules.categories) | {self.rules.default_category}
+        for value in self.settings.fail_on:
+            if value not in known | {"all", "none"}:
+                raise pytest.UsageError(
+                    f"--fail-on: unknown category {value!r}; use 'all', 'none' or categories from"
+                    f" {self.rules.source or 'the shipped categories.toml'}: {', '.join(sorted(known))}"
+                )
+
+    def label(self, category: str) -> str:
+        """The display label of a category id ("Upstream Regression")."""
+        return self.rules.label(category)
+
+    # -- on the process that runs the item ----------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        from pytest_streamstress.gauge.collect import ScenarioItem
+
+        if isinstance(item, ScenarioItem) and call.when in {"setup", "call"}:
+            self._record_item(item, call)
+        report = yield
+        if (
+            isinstance(item, ScenarioItem)
+            and call.when == "setup"
+            and report.failed
+            and call.excinfo is not None
+            and isinstance(call.excinfo.value, ScenarioFailed)
+        ):
+            # pytest builds setup errors with `_repr_failure_py`, never `repr_failure`: give them the
+            # same Gauge view (R22), so a BeforeSpec, timeout or build failure reads like one.
+            from pytest_streamstress.gauge.run import repr_item_failure
+
+            report.longrepr = repr_item_failure(item, call.excinfo)
+        return report
+
+    def _record_item(self, item: ScenarioItem, call: pytest.CallInfo[None]) -> None:
+        """Categorize before the report is built: the failure view (repr_failure) shows the category."""
+        from pytest_streamstress.gauge import run
+
+        if call.when == "setup" and call.excinfo is None:
+            return
+        outcome = item.stash.get(run.outcome_key, None)
+        setup_error = item.stash.get(run.setup_error_key, None)
+        if outcome is None and call.excinfo is not None and call.excinfo.errisinstance(pytest.skip.Exception):
+            # Skipped before gauge ran (a skip marker from a conftest, -m tags): a skip, not an error.
+            outcome = ScenarioOutcome(status=Status.SKIPPED, message=str(call.excinfo.value))
+        if outcome is None or (
+            call.when == "call" and call.excinfo is not None and outcome.status is Status.PASSED
+        ):
+            # Failed outside gauge (a fixture or plugin error): still a record, never lost, but no
+            # category: it says nothing about upstream. It is listed under errors instead.
+            message = str(call.excinfo.value) if call.excinfo is not None else ""
+            outcome = ScenarioOutcome(
+                status=Status.ERROR if call.when == "setup" else Status.FAILED, message=message
+            )
+            setup_error = setup_error or run.SetupError(phase="internal", message=message)
+        category: Categorization | None = None
+        if outcome.status in {Status.FAILED, Status.ERROR} and setup_error is None:
+            category = self._categorize(item, outcome)
+            item.stash[run.category_key] = category
+            item.add_marker(pytest.mark.streamstress_category(category.category))
+        if outcome.flaky:
+            item.add_marker("streamstress_flaky")
+        record = ScenarioRecord(
+            nodeid=item.nodeid,
+            spec=item.spec_relpath,
+            spec_heading=item.spec.heading,
+            scenario=item.scenario.heading,
+            line=item.scenario.line,
+            tags=tuple(item.scenario.all_tags),
+            status=outcome.status,
+            duration_s=outcome.duration_s,
+            failing_step=outcome.failing_step,
+            message=self.redactor(outcome.message),
+            trace=self.redactor(outcome.trace),
+            category=category,
+            attempts=outcome.attempts,
+            flaky=outcome.flaky,
+            source=outcome.source,
+            log_path=None if outcome.log_path is None else str(outcome.log_path),
+            started_at=iso(outcome.started_at),
+            finished_at=iso(outcome.finished_at),
+        )
+        properties = [p for p in item.user_properties if not str(p[0]).startswith(PROPERTY_PREFIX)]
+        if category is not None:
+            properties += [
+                ("streamstress_category", category.category),
+                ("streamstress_rule", category.rule),
+                ("streamstress_evidence", self.redactor(category.evidence)),
+                ("streamstress_known_issue", category.known_issue),
+            ]
+        if outcome.flaky:
+            properties.append(("streamstress_flaky", "true"))
+        if setup_error is not None:
+            properties.append((ERROR_PHASE_PROPERTY, setup_error.phase))
+        properties.append((RECORD_PROPERTY, json.dumps(record.to_json(self.redactor), ensure_ascii=False)))
+        item.user_properties[:] = properties
+
+    def _categorize(self, item: ScenarioItem, outcome: ScenarioOutcome) -> Categorization:
+        message = self.redactor(outcome.message)
+        trace = self.redactor(outcome.trace)
+        chosen: Categorization | None = self.config.hook.pytest_streamstress_categorize(
+            item=item, message=message, trace=trace
+        )
+        if chosen is not None:
+            return chosen
+        return categorize.categorize(
+            self.rules,
+            message=message,
+            trace=trace,
+            spec=item.spec_relpath,
+            scenario=item.scenario.heading,
+            tags=tuple(item.scenario.all_tags),
+        )
+
+    # -- on the controller ----------------------------------------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        found = False
+        phase = ""
+        for name, value in report.user_properties:
+            if name == RECORD_PROPERTY:
+                record = ScenarioRecord.from_json(json.loads(str(value)))
+                self.records[record.nodeid] = record
+                found = True
+            elif name == ERROR_PHASE_PROPERTY:
+                phase = str(value)
+        if phase and found and report.when in {"setup", "call"}:
+            message = self.records[report.nodeid].message
+            if not any(e.phase == phase and e.message == message for e in self.errors):
+                self.errors.append(RunError(phase=phase, message=message))
+        if report.failed and not found:
+            self.other_failures += 1
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            text = self.redactor(str(report.longreprtext))
+            self.errors.append(RunError(phase="collection", message=f"{report.nodeid or '.'}: {text}"[:4000]))
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # pytest raises Session.Interrupted (a KeyboardInterrupt) for collection errors too: not Ctrl-C.
+        if not isinstance(excinfo.value, pytest.Session.Interrupted):
+            self.interrupted = True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
+        if is_worker(self.config) or self.config.option.collectonly:
+            return  # --collect-only ran nothing: keep the last run's results.json
+        records = self.sorted_records()
+        gating = sum(1 for r in records if is_gating(r, self.settings.fail_on))
+        if (
+            int(session.exitstatus) == int(pytest.ExitCode.TESTS_FAILED)
+            and gating == 0
+            and self.other_failures == 0
+            and not self.errors
+        ):
+            session.exitstatus = pytest.ExitCode.OK
+        status = decide_status(
+            interrupted=self.interrupted,
+            has_errors=bool(self.errors)
+            or int(session.exitstatus)
+            in {int(pytest.ExitCode.INTERNAL_ERROR), int(pytest.ExitCode.USAGE_ERROR)},
+            gating_failures=gating + self.other_failures,
+        )
+        self.write_results(records, status=status, exit_code=int(session.exitstatus))
+
+    def sorted_records(self) -> list[ScenarioRecord]:
+        return sorted(self.records.values(), key=lambda r: (r.spec, r.line, r.nodeid))
+
+    def write_results(self, records: list[ScenarioRecord], *, status: str, exit_code: int) -> None:
+        from pytest_streamstress.phases import phases_of
+
+        phased = phases_of(self.config).outcome_if_run
+        facts = RunFacts(
+            run_id=self.run_id,
+            started_at=self.started,
+            finished_at=dt.datetime.now(dt.timezone.utc),
+            status=status,
+            exit_code=exit_code,
+            label=self.settings.run_label,
+            plugin_version=_plugin_version(),
+            settings=self.public_settings(),
+            requests=self.settings.components,
+            builds=phased.builds if phased is not None else (),
+            deployment=phased.deployment if phased is not None else None,
+            errors=tuple(self.errors),
+        )
+        document = build_document(facts, records, labels=dict(self.rules.labels), redactor=self.redactor)
+        self.config.hook.pytest_streamstress_results(config=self.config, results=document)
+        try:
+            write_atomically(self.results_path, document)
+        except OSError as exc:
+            log.error("could not write %s: %s", self.results_path, exc)
+            return
+        self.written = self.results_path
+        self.config.hook.pytest_streamstress_results_written(config=self.config, path=self.results_path)
+
+    def public_settings(self) -> dict[str, Any]:
+        """The options that describe the run; never a path to credentials or a token."""
+        s = self.settings
+        return {
+            "components": [str(c) for c in s.components],
+            "release_tests_ref": s.release_tests_ref,
+            "gauge_tags": s.gauge_tags,
+            "gauge_env": s.gauge_env,
+            "gauge_retries": s.gauge_retries,
+            "gauge_timeout": s.gauge_timeout,
+            "fail_on": list(s.fail_on),
+            "skip_build": s.skip_build,
+            "skip_deploy": s.skip_deploy,
+        }
+
+    def pytest_terminal_summary(
+        self, terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+    ) -> None:
+        if is_worker(config):
+            return
+        verbosity = int(getattr(config.option, "verbose", 0))
+        if verbosity < -1:
+            return
+        lines = summary_lines(
+            self.sorted_records(),
+            labels=dict(self.rules.labels),
+            fail_on=self.settings.fail_on,
+            results_path=self.written,
+            verbosity=verbosity,
+        )
+        terminalreporter.write_sep("=", "streamstress summary")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+    # -- pytest-html, when it is active -----------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells.insert(2, "<th>Category</th>")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        category = next((str(v) for k, v in report.user_properties if k == "streamstress_category"), "")
+        cells.insert(2, f"<td>{html.escape(self.label(category) if category else '')}</td>")
+
+
+def _plugin_version() -> str:
+    try:
+        return metadata.version("pytest-streamstress")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+# --- secrets (R25) -----------------------------------------------------------------------------------
+
+
+def find_secrets(kubeconfig: Path | None, environ: Mapping[str, str]) -> list[Secret]:
+    """Every secret value this session could leak: kubeconfig credentials, registry auths, tokens."""
+    found: list[Secret] = []
+    for name, value in environ.items():
+        # By name only, so short flag-like values (`X_SECRET=true`) would mask ordinary words: skip them.
+        if SECRET_ENV.search(name) and len(value) >= MIN_ENV_SECRET:
+            found.append(Secret(value))
+    for path in _kubeconfig_paths(kubeconfig, environ):
+        found.extend(kubeconfig_secrets(path))
+    for path in _registry_auth_paths(environ):
+        found.extend(registry_secrets(path))
+    return found
+
+
+def _kubeconfig_paths(kubeconfig: Path | None, environ: Mapping[str, str]) -> list[Path]:
+    if kubeconfig is not None:
+        return [kubeconfig]
+    if environ.get("KUBECONFIG"):
+        return [Path(p) for p in environ["KUBECONFIG"].split(os.pathsep) if p]
+    return [Path.home() / ".kube" / "config"]
+
+
+def _registry_auth_paths(environ: Mapping[str, str]) -> list[Path]:
+    paths = []
+    if environ.get("DOCKER_CONFIG"):
+        paths.append(Path(environ["DOCKER_CONFIG"]) / "config.json")
+    paths.append(Path.home() / ".docker" / "config.json")
+    if environ.get("REGISTRY_AUTH_FILE"):
+        paths.append(Path(environ["REGISTRY_AUTH_FILE"]))
+    if environ.get("XDG_RUNTIME_DIR"):
+        paths.append(Path(environ["XDG_RUNTIME_DIR"]) / "containers" / "auth.json")
+    return paths
+
+
+def kubeconfig_secrets(path: Path) -> list[Secret]:
+    """Tokens, client keys and passwords of every user in a kubeconfig (the file is never logged)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        log.debug("no secrets read from kubeconfig %s: %s", path, type(exc).__name__)
+        return []
+    found: list[Secret] = []
+    users = data.get("users") if isinstance(data, dict) else None
+    for entry in users if isinstance(users, list) else []:
+        user = entry.get("user") if isinstance(entry, dict) else None
+        if not isinstance(user, dict):
+            continue
+        found.extend(_values(user, KUBE_USER_SECRETS))
+        provider = user.get("auth-provider")
+        if isinstance(provider, dict) and isinstance(provider.get("config"), dict):
+            found.extend(_values(provider["config"], AUTH_PROVIDER_SECRETS))
+        if isinstance(user.get("client-key-data"), str):
+            found.extend(_decoded(user["client-key-data"]))
+    return found
+
+
+def registry_secrets(path: Path) -> list[Secret]:
+    """`auths` of a docker/podman config: the base64 `auth`, its decoded password, tokens."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        log.debug("no secrets read from registry config %s: %s", path, type(exc).__name__)
+        return []
+    found: list[Secret] = []
+    auths = data.get("auths") if isinstance(data, dict) else None
+    for entry in auths.values() if isinstance(auths, dict) else []:
+        if not isinstance(entry, dict):
+            continue
+        found.extend(_values(entry, REGISTRY_SECRETS))
+        if isinstance(entry.get("auth"), str):
+            for decoded in _decoded(entry["auth"]):
+                found.append(decoded)
+                _user, sep, password = decoded.reveal().partition(":")
+                if sep and password:
+                    found.append(Secret(password))
+    return found
+
+
+def _values(mapping: Mapping[str, Any], keys: Iterable[str]) -> list[Secret]:
+    return [Secret(mapping[k]) for k in keys if isinstance(mapping.get(k), str) and mapping[k]]
+
+
+def _decoded(text: str) -> list[Secret]:
+    try:
+        value = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return []
+    secrets = [Secret(value)] if value else []
+    # A PEM key is multi-line: gauge output might quote one line of it.
+    secrets += [Secret(line) for line in value.splitlines() if len(line) >= 16 and "-----" not in line]
+    return secrets

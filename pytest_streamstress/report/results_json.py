@@ -1,0 +1,341 @@
+"""results.json: the one document a run leaves behind (schema `report/results.schema.json`, R38).
+
+Owns the per-scenario record (`ScenarioRecord`, which also travels from xdist workers to the
+controller as one JSON string in `report.user_properties`, R27), the pure function that turns
+records and run facts into the document, and the atomic write (temporary file in the same folder,
+then `os.replace`). It must not read pytest state, run anything or decide categories: the
+`Recorder` collects the facts and calls in here. Every message and trace goes through the session's
+`Redactor` on the way in, so no token reaches the file (R25).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import secrets
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from pytest_streamstress.model import (
+    BuildResult,
+    Categorization,
+    ClusterInfo,
+    ComponentRequest,
+    Deployment,
+    FailingStep,
+    ResultSource,
+    Status,
+)
+from pytest_streamstress.redact import NO_REDACTION, Redactor
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION: Final = 1
+SCHEMA_FILE: Final = Path(__file__).with_name("results.schema.json")
+UPSTREAM_REGRESSION: Final = "upstream-regression"
+_TEST_CASE_ID: Final = re.compile(r"PIPELINES-\d+-TC-?\d+")
+
+
+def new_run_id(now: dt.datetime, suffix: str | None = None) -> str:
+    """`run-20260629T101640Z-1a2b3c`: sortable by time, unique by a random suffix."""
+    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"run-{stamp}-{suffix if suffix is not None else secrets.token_hex(3)}"
+
+
+def iso(when: dt.datetime | float | None) -> str | None:
+    """UTC ISO-8601 with a `Z`, from a datetime or an epoch float."""
+    if when is None:
+        return None
+    if isinstance(when, float | int):
+        when = dt.datetime.fromtimestamp(when, tz=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def stable_id(spec: str, heading: str) -> str:
+    """Identity across runs: spec path + the PIPELINES-NN-TCNN id when the heading has one."""
+    found = _TEST_CASE_ID.search(heading)
+    return f"{spec}::{found.group(0) if found else heading}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScenarioRecord:
+    """Everything results.json says about one scenario item."""
+
+    nodeid: str
+    spec: str
+    """Spec path relative to the release-tests root."""
+    scenario: str
+    line: int
+    tags: tuple[str, ...]
+    status: Status
+    duration_s: float = 0.0
+    spec_heading: str = ""
+    failing_step: FailingStep | None = None
+    message: str = ""
+    trace: str = ""
+    category: Categorization | None = None
+    attempts: int = 1
+    flaky: bool = False
+    source: ResultSource = ResultSource.NONE
+    log_path: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+
+    @property
+    def retries(self) -> int:
+        return max(0, self.attempts - 1)
+
+    def to_json(self, redactor: Redactor = NO_REDACTION) -> dict[str, Any]:
+        """The record as results.json's `scenarios[]` entry (also the xdist wire format)."""
+        cat = self.category
+        return {
+            "nodeid": self.nodeid,
+            "id": stable_id(self.spec, self.scenario),
+            "spec": self.spec,
+            "spec_heading": self.spec_heading,
+            "scenario": self.scenario,
+            "line": self.line,
+            "tags": list(self.tags),
+            "status": self.status.value,
+            "duration_s": max(0.0, round(self.duration_s, 3)),
+            "failing_step": None
+            if self.failing_step is None
+            else {"text": redactor(self.failing_step.text), "line": self.failing_step.line},
+            "message": redactor(self.message),
+            "trace": redactor(self.trace),
+            "category": cat.category if cat else None,
+            "category_rule": cat.rule if cat else None,
+            "category_evidence": redactor(cat.evidence) if cat else None,
+            "category_field": cat.field if cat else None,
+            "known_issue": (cat.known_issue or None) if cat else None,
+            "attempts": self.attempts,
+            "retries": self.retries,
+            "flaky": self.flaky,
+            "source": self.source.value,
+            "log_path": self.log_path,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ScenarioRecord:
+        """Back from the wire (R11: the dict stops at this edge)."""
+        step = data.get("failing_step")
+        category = None
+        if data.get("category"):
+            category = Categorization(
+                category=str(data["category"]),
+                rule=str(data.get("category_rule") or ""),
+                evidence=str(data.get("category_evidence") or ""),
+                field=str(data.get("category_field") or ""),
+                known_issue=str(data.get("known_issue") or ""),
+            )
+        return cls(
+            nodeid=str(data["nodeid"]),
+            spec=str(data["spec"]),
+            spec_heading=str(data.get("spec_heading", "")),
+            scenario=str(data["scenario"]),
+            line=int(data["line"]),
+            tags=tuple(str(t) for t in data.get("tags", ())),
+            status=Status(data["status"]),
+            duration_s=float(data.get("duration_s", 0.0)),
+            failing_step=None if not step else FailingStep(text=str(step["text"]), line=step.get("line")),
+            message=str(data.get("message", "")),
+            trace=str(data.get("trace", "")),
+            category=category,
+            attempts=int(data.get("attempts", 1)),
+            flaky=bool(data.get("flaky", False)),
+            source=ResultSource(data.get("source", "none")),
+            log_path=data.get("log_path"),
+            started_at=data.get("started_at"),
+            finished_at=data.get("finished_at"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunError:
+    """A problem outside scenarios: build, deploy, collection, gauge, report."""
+
+    phase: str
+    message: str
+    component: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFacts:
+    """What the Recorder knows about the run as a whole."""
+
+    run_id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    status: str
+    exit_code: int | None = None
+    label: str = ""
+    plugin_version: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    requests: tuple[ComponentRequest, ...] = ()
+    builds: tuple[BuildResult, ...] = ()
+    deployment: Deployment | None = None
+    errors: tuple[RunError, ...] = ()
+
+
+def is_gating(record: ScenarioRecord, fail_on: Sequence[str]) -> bool:
+    """Does this record make the session fail under `--fail-on`? Uncategorized errors (build, deploy)
+    gate unless `none`: they are not scenario failures a category could excuse."""
+    if record.status not in {Status.FAILED, Status.ERROR}:
+        return False
+    if "none" in fail_on:
+        return False
+    if "all" in fail_on or record.category is None:
+        return True
+    return record.category.category in fail_on
+
+
+def decide_status(*, interrupted: bool, has_errors: bool, gating_failures: int) -> str:
+    """interrupted > error (build/deploy/collection) > failed (a failure inside --fail-on) > passed."""
+    if interrupted:
+        return "interrupted"
+    if has_errors:
+        return "error"
+    return "failed" if gating_failures else "passed"
+
+
+def category_order(counts: Mapping[str, int]) -> list[str]:
+    """Largest first; upstream-regression first on ties (it is what the run exists to find)."""
+    return sorted(counts, key=lambda cat: (-counts[cat], cat != UPSTREAM_REGRESSION, cat))
+
+
+def build_document(
+    facts: RunFacts,
+    records: Sequence[ScenarioRecord],
+    *,
+    labels: Mapping[str, str] | None = None,
+    redactor: Redactor = NO_REDACTION,
+) -> dict[str, Any]:
+    """The whole results.json document; validates against SCHEMA_FILE."""
+    labels = labels or {}
+    deployment = facts.deployment
+    cluster = deployment.cluster if deployment is not None else ClusterInfo(kind="none")
+    statuses = Counter(record.status for record in records)
+    by_category: dict[str, list[str]] = {}
+    for record in records:
+        if record.category is not None and record.status in {Status.FAILED, Status.ERROR}:
+            by_category.setdefault(record.category.category, []).append(record.nodeid)
+    counts = {cat: len(ids) for cat, ids in by_category.items()}
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": facts.run_id,
+        "label": facts.label,
+        "started_at": iso(facts.started_at),
+        "finished_at": iso(facts.finished_at),
+        "duration_s": max(0.0, round((facts.finished_at - facts.started_at).total_seconds(), 3)),
+        "status": facts.status,
+        "exit_code": facts.exit_code,
+        "emulated": cluster.is_emulated,
+        "plugin_version": facts.plugin_version,
+        "settings": dict(facts.settings),
+        "cluster": {
+            "kind": cluster.kind,
+            "server": cluster.server,
+            "openshift_version": cluster.openshift_version,
+            "operator_csv": cluster.operator_csv,
+            "operator_version": cluster.operator_version,
+        },
+        "components": [_component(build, facts.requests, deployment, redactor) for build in facts.builds],
+        "deploy": {
+            "status": deployment.status.value if deployment is not None else "not-run",
+            "strategy": deployment.strategy if deployment is not None else "",
+            "message": redactor(deployment.message) if deployment is not None else "",
+        },
+        "scenarios": [record.to_json(redactor) for record in records],
+        "counts": {
+            "total": len(records),
+            "passed": statuses[Status.PASSED],
+            "failed": statuses[Status.FAILED],
+            "error": statuses[Status.ERROR],
+            "skipped": statuses[Status.SKIPPED],
+            "flaky": sum(1 for record in records if record.flaky),
+        },
+        "categories": [
+            {
+                "category": cat,
+                "label": labels.get(cat, cat),
+                "count": counts[cat],
+                "scenarios": by_category[cat],
+            }
+            for cat in category_order(counts)
+        ],
+        "errors": [_error(error, redactor) for error in facts.errors],
+    }
+    return document
+
+
+def _component(
+    build: BuildResult,
+    requests: Sequence[ComponentRequest],
+    deployment: Deployment | None,
+    redactor: Redactor,
+) -> dict[str, Any]:
+    request = next((r for r in requests if r.name == build.component), None)
+    running = {r.env_var: r.actual for r in deployment.running} if deployment is not None else {}
+    return {
+        "name": build.component,
+        "repo": build.repo,
+        "ref": None
+        if request is None or (request.ref is None and request.pull_request is None)
+        else str(request).partition(":")[2],
+        "status": build.status.value,
+        "commit": None
+        if build.source is None
+        else {"sha": build.source.sha, "date": build.source.date, "subject": build.source.subject},
+        "images": [
+            {
+                "name": image.name,
+                "ref": image.ref,
+                "env_vars": list(image.env_vars),
+                "running": next((running[v] for v in image.env_vars if v in running), None),
+            }
+            for image in build.images
+        ],
+        "error": redactor(build.error),
+        "log_path": None if build.log_path is None else str(build.log_path),
+        "duration_s": build.duration_s,
+    }
+
+
+def _error(error: RunError, redactor: Redactor) -> dict[str, Any]:
+    entry: dict[str, Any] = {"phase": error.phase, "message": redactor(error.message)}
+    if error.component:
+        entry["component"] = error.component
+    return entry
+
+
+def write_atomically(path: Path, document: Mapping[str, Any]) -> None:
+    """Write to a temporary file in the same folder, then `os.replace`: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)  # os.replace: atomic within one filesystem (R38)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    log.debug("wrote %s", path)
+
+
+def load_schema() -> dict[str, Any]:
+    """The shipped JSON Schema (tests validate every document they produce against it)."""
+    data: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return data

@@ -1,0 +1,139 @@
+"""The terminal summary of a run: pure text from records (STYLE R13, R23).
+
+Owns what the end of a streamstress session prints: failures counted by category, the upstream
+regressions first (with failing step and the evidence that put them there), the other failures
+with their rule, flaky scenarios, how many failures `--fail-on` let through, and where
+results.json is. It returns lines; the Recorder writes them through the terminal reporter, which
+decides about colour and `-q`. It must not read pytest state or files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Final
+
+from pytest_streamstress.model import Status
+from pytest_streamstress.report.results_json import (
+    UPSTREAM_REGRESSION,
+    ScenarioRecord,
+    category_order,
+    is_gating,
+)
+
+log = logging.getLogger(__name__)
+
+MESSAGE_CHARS: Final = 160
+NOT_RUN_LINES: Final = 6
+"""Lines of a build/deploy/setup error shown once for all the scenarios it stopped."""
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
+
+
+def _where(record: ScenarioRecord) -> str:
+    step = record.failing_step
+    if step is None:
+        return ""
+    location = f"{record.spec}:{step.line}" if step.line is not None else f"{record.spec} (inside a concept)"
+    return f"step '{step.text}' at {location}"
+
+
+def _evidence(record: ScenarioRecord) -> str:
+    cat = record.category
+    if cat is None:
+        return ""
+    text = f"rule '{cat.rule}'"
+    if cat.evidence:
+        text += f" matched {cat.field or 'text'} '{cat.evidence}'"
+    if cat.known_issue:
+        text += f"; known issue {cat.known_issue}"
+    return text
+
+
+def summary_lines(
+    records: Sequence[ScenarioRecord],
+    *,
+    labels: Mapping[str, str],
+    fail_on: Sequence[str],
+    results_path: Path | None,
+    verbosity: int = 0,
+) -> list[str]:
+    """The summary; `verbosity < 0` (-q) keeps only the counts, the gate note and the results path."""
+    failed = [r for r in records if r.status in {Status.FAILED, Status.ERROR}]
+    lines: list[str] = []
+    statuses = Counter(r.status for r in records)
+    lines.append(
+        f"{len(records)} scenarios: {statuses[Status.PASSED]} passed, {statuses[Status.FAILED]} failed,"
+        f" {statuses[Status.ERROR]} error, {statuses[Status.SKIPPED]} skipped"
+        + (f", {sum(r.flaky for r in records)} flaky" if any(r.flaky for r in records) else "")
+    )
+    categorized = Counter(r.category.category for r in failed if r.category is not None)
+    if categorized:
+        lines.append(
+            "failures by category: "
+            + ", ".join(f"{categorized[c]} {labels.get(c, c)}" for c in category_order(categorized))
+        )
+    if verbosity >= 0:
+        regressions = [
+            r for r in failed if r.category is not None and r.category.category == UPSTREAM_REGRESSION
+        ]
+        if regressions:
+            lines.append("")
+            lines.append(f"{labels.get(UPSTREAM_REGRESSION, UPSTREAM_REGRESSION)} ({len(regressions)}):")
+            for record in regressions:
+                lines.extend(_entry(record))
+        not_run = [r for r in failed if r.category is None and r.status is Status.ERROR]
+        by_message: dict[str, list[ScenarioRecord]] = {}
+        for record in not_run:
+            by_message.setdefault(record.message, []).append(record)
+        for message, group in by_message.items():
+            lines.append("")
+            lines.append(f"did not run ({len(group)} scenario{'s' if len(group) != 1 else ''}):")
+            lines.extend(f"    {line}" for line in message.strip().splitlines()[:NOT_RUN_LINES])
+        others = [r for r in failed if r not in regressions and r not in not_run]
+        if others:
+            lines.append("")
+            lines.append(f"other failures ({len(others)}):")
+            for record in others:
+                label = (
+                    labels.get(record.category.category, record.category.category) if record.category else ""
+                )
+                lines.extend(_entry(record, label=label))
+        flaky = [r for r in records if r.flaky]
+        if flaky:
+            lines.append("")
+            lines.append(f"flaky, passed after a retry ({len(flaky)}):")
+            lines.extend(f"  {r.nodeid} ({r.attempts} attempts)" for r in flaky)
+    outside = [r for r in failed if not is_gating(r, fail_on)]
+    if outside:
+        lines.append("")
+        lines.append(
+            f"{len(outside)} failure{'s' if len(outside) != 1 else ''} outside --fail-on"
+            f" {','.join(fail_on)}: they do not fail the session"
+        )
+    if results_path is not None:
+        lines.append(f"results: {results_path}")
+    return lines
+
+
+def _entry(record: ScenarioRecord, *, label: str = "") -> list[str]:
+    head = (
+        f"  {record.nodeid}"
+        + (f" [{label}]" if label else "")
+        + (" (error)" if record.status is Status.ERROR else "")
+    )
+    out = [head]
+    where = _where(record)
+    if where:
+        out.append(f"      {where}")
+    if record.message:
+        out.append(f"      {_first_line(record.message)}")
+    evidence = _evidence(record)
+    if evidence:
+        out.append(f"      {evidence}")
+    return out
