@@ -9,14 +9,6 @@ ratio under 3x; the last line says so. Run: `.venv/bin/python bench/results.py [
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, bench/ is sys.path[0], and sibling scripts (bench/bisect.py) shadow the stdlib
-# modules that tempfile and random import: take bench/ off the path before importing them.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import argparse
 import gc
 import tempfile
@@ -24,6 +16,7 @@ import time
 import tracemalloc
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 
 from pytest_streamstress.gauge.results import read_junit
 

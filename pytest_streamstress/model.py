@@ -225,6 +225,11 @@ class ScenarioOutcome:
     log_path: Path | None = None
     started_at: float | None = None
     finished_at: float | None = None
+    namespaces: tuple[str, ...] = ()
+    """Namespaces the scenario named in its output (`releasetest-...`): profiling attributes pods by them."""
+    local_cpu_s: float | None = None
+    """With --profile: CPU seconds of the gauge process tree inside the scenario's window."""
+    local_peak_rss_b: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

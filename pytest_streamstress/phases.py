@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -92,7 +93,14 @@ class Phases:
 
     @property
     def outcome_if_run(self) -> PhaseOutcome | None:
-        """The outcome if the phases already ran in this process (the Recorder reads it at the end)."""
+        """The outcome if the phases ran (the Recorder reads it at the end).
+
+        Under xdist the controller never runs them itself: it reads what a worker shared.
+        """
+        if self._outcome is None and not is_worker(self.config):
+            record = shared_dir(self.config) / "phases.json"
+            if record.is_file():
+                return outcome_from_json(json.loads(record.read_text(encoding="utf-8")))
         return self._outcome
 
     def ready(self) -> Deployment:
@@ -112,9 +120,7 @@ class Phases:
     def _shared_outcome(self) -> PhaseOutcome:
         from filelock import FileLock
 
-        workerinput: dict[str, Any] = self.config.workerinput  # type: ignore[attr-defined]  # set by xdist
-        shared = Path(tempfile.gettempdir()) / f"streamstress-{workerinput['testrunuid']}"
-        shared.mkdir(parents=True, exist_ok=True)
+        shared = shared_dir(self.config)
         record = shared / "phases.json"
         with FileLock(str(shared / "phases.lock"), timeout=PHASE_LOCK_TIMEOUT_S):
             if record.exists():
@@ -390,6 +396,21 @@ class Phases:
 
 
 phases_key: Final = pytest.StashKey[Phases]()
+SHARED_DIR_ENV: Final = "STREAMSTRESS_SHARED_DIR"
+"""Set by the controller before xdist starts workers: the directory they coordinate in."""
+
+
+def shared_dir(config: pytest.Config) -> Path:
+    """The run's directory shared by the controller and its xdist workers (made on first use)."""
+    path = os.environ.get(SHARED_DIR_ENV, "")
+    if not path:
+        workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+        suffix = workerinput["testrunuid"] if workerinput else f"{os.getpid()}"
+        path = str(Path(tempfile.gettempdir()) / f"streamstress-{suffix}")
+        if not is_worker(config):
+            os.environ[SHARED_DIR_ENV] = path
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return Path(path)
 
 
 def phases_of(config: pytest.Config) -> Phases:

@@ -33,7 +33,9 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_cmdline_main(config: pytest.Config) -> None:
     if is_active(config):
         from .gauge.run import choose_distribution
+        from .parallel import apply_parallel
 
+        apply_parallel(config)
         choose_distribution(config)
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import tempfile
 
 import pytest
 
 from .components import load_catalog
 from .errors import ConfigError
-from .phases import Phases, phases_key
+from .phases import SHARED_DIR_ENV, Phases, phases_key
 from .settings import Settings, is_worker, settings_key
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,11 @@ def configure_session(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"--components-config: {exc}") from None
     settings.check_components(catalog)
+    if settings.since_last_run:
+        from .since_last_run import apply
+
+        settings = apply(settings, catalog)  # ends the session (exit 0) when nothing moved
+        config.stash[settings_key] = settings
 
     embedded = None
     if settings.cluster == "emulated":
@@ -36,6 +43,7 @@ def configure_session(config: pytest.Config) -> None:
 
         use_demo = settings.release_tests_dir is None
         if use_demo:
+            # gauge runs in an overlay (gauge/run.py), so the installed demo suite is never written to.
             settings = dataclasses.replace(settings, release_tests_dir=DEMO_SUITE)
             config.stash[settings_key] = settings
         embedded = start_embedded(settings.results_dir / "emulator", demo_outcomes=use_demo)
@@ -49,14 +57,26 @@ def configure_session(config: pytest.Config) -> None:
 
     configure_collection(config, settings)
 
+    if not is_worker(config):
+        # Before xdist starts workers: they inherit the directory to coordinate in.
+        os.environ[SHARED_DIR_ENV] = tempfile.mkdtemp(prefix="streamstress-run-")
     phases = Phases(config, settings, catalog)
     phases.embedded = embedded
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
 
+    if settings.profile:
+        from .profile_session import ProfilePlugin
+
+        config.pluginmanager.register(ProfilePlugin(config, settings, phases), "streamstress-profile")
+
     from .analysis.session_plugin import AnalysisPlugin
 
     config.pluginmanager.register(AnalysisPlugin(config, settings), "streamstress-analysis")
+
+    from .culprit_session import CulpritPlugin
+
+    config.pluginmanager.register(CulpritPlugin(config, settings, catalog), "streamstress-culprits")
 
     from .report.session_site import DashboardPlugin
 

@@ -456,8 +456,6 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         False,
         "Build, deploy and test only when a component moved since the last run in the history",
         switch=True,
-        supported=False,
-        issue=11,
     ),
     # cluster setup and deploy
     Opt(
@@ -563,8 +561,6 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         False,
         "Sample pod metrics while scenarios run and recommend a parallelism",
         switch=True,
-        supported=False,
-        issue=9,
     ),
     Opt(
         "profile_interval",
@@ -572,8 +568,6 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         5.0,
         "Seconds between metrics samples with --profile",
         metavar="SECONDS",
-        supported=False,
-        issue=9,
     ),
     Opt(
         "parallel",
@@ -582,8 +576,6 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "Workers for scenarios: a number, or 'auto' from the last profile",
         metavar="N|auto",
         flag_override="--streamstress-parallel",
-        supported=False,
-        issue=9,
     ),
     Opt(
         "serial_tags",

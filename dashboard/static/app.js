@@ -521,8 +521,8 @@
   function scenarioKey(s) {
     // Same rule as history.case_key / results_json.stable_id: the writer's id, else spec + case id or heading.
     if (s.id) return s.id;
-    var found = /PIPELINES-\d+-TC-?\d+/.exec(s.scenario);
-    return s.spec + "::" + (found ? found[0] : s.scenario);
+    var found = /\b([A-Z][A-Z0-9]+-\d+-TC-?\d+)\b/.exec(s.scenario);
+    return s.spec + "::" + (found ? found[1] : s.scenario);
   }
 
   function scenarioMatches(s) {

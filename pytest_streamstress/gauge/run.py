@@ -50,9 +50,12 @@ import pytest
 
 from pytest_streamstress import _proc
 from pytest_streamstress.errors import ScenarioFailed, ToolError, ToolTimedOut
+from pytest_streamstress.localprofile import ProcessTreeSampler, TreeSample, window_usage
 from pytest_streamstress.model import Categorization, FailingStep, ResultSource, ScenarioOutcome, Status
-from pytest_streamstress.phases import PhaseFailed, phases_of
+from pytest_streamstress.phases import PhaseFailed, phases_of, shared_dir
+from pytest_streamstress.profile import NAMESPACE_PATTERN
 from pytest_streamstress.redact import NO_REDACTION, Redactor, redactor_key
+from pytest_streamstress.serial import SerialGate, is_serial
 from pytest_streamstress.settings import Settings, is_worker, settings_of
 
 from .results import (
@@ -175,7 +178,10 @@ class GaugeRunner:
             "overwrite_reports": "true",
             "logs_directory": str(logs),
         }
-        done = self.execute(argv, env=env, project=project, log_path=log_path, spec_rel=spec_rel)
+        exclusive = any(is_serial(i.scenario.all_tags, self.settings.serial_tags) for i in group)
+        gate = SerialGate(shared_dir(self.config) if is_worker(self.config) else None)
+        with gate.hold(exclusive=exclusive):
+            done = self.execute(argv, env=env, project=project, log_path=log_path, spec_rel=spec_rel)
         started, finished, problem = done.started, done.finished, done.problem
         text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
         junit = None
@@ -226,6 +232,18 @@ class GaugeRunner:
                 )
                 for key in outcomes
             }
+        windows = scenario_windows(done.marks, [w.heading for w in wanted], finished=finished)
+        outcomes = {
+            w.key: replace(
+                outcomes[w.key],
+                started_at=windows.get(w.heading, (started, finished))[0],
+                finished_at=windows.get(w.heading, (started, finished))[1],
+                namespaces=tuple(dict.fromkeys(NAMESPACE_PATTERN.findall("\n".join(console.block_of(w.heading))))),
+                **_local_usage(done.tree, windows.get(w.heading, (started, finished))),
+            )
+            for w in wanted
+            if w.key in outcomes
+        } | {key: o for key, o in outcomes.items() if key not in {w.key for w in wanted}}
         outcomes = {key: redact_outcome(outcome, self.redactor) for key, outcome in outcomes.items()}
         tails = {w.key: console.block_of(w.heading)[-LOG_TAIL_LINES:] for w in wanted}
         run = SpecRun(argv=tuple(argv), log_path=log_path, outcomes=outcomes, tails=tails, problem=problem)
@@ -239,30 +257,45 @@ class GaugeRunner:
         """Run gauge within `gauge_timeout`; a hang is killed with its process group (R15, R17)."""
         started = time.time()
         log.info("running %s in %s", " ".join(argv), project)
+        marks: list[tuple[float, str]] = []
+        stream = self.streamer(spec_rel)
+
+        def on_line(which: _proc.Stream, line: str) -> None:
+            text = line.strip()
+            if text.startswith("## "):
+                marks.append((time.time(), text[3:].strip()))
+            if stream is not None:
+                stream(which, line)
+
         try:
-            running = _proc.spawn(
-                argv,
-                env=env,
-                cwd=project,
-                log_to=log_path,
-                on_line=self.streamer(spec_rel),
-                redactor=self.redactor,
-            )
+            running = _proc.spawn(argv, env=env, cwd=project, log_to=log_path, on_line=on_line,
+                                  redactor=self.redactor)
         except ToolError as exc:
             return Execution(started=started, finished=time.time(), problem=str(exc))
+        sampler = None
+        if self.settings.profile:
+            interval = min(1.0, self.settings.profile_interval)
+            sampler = ProcessTreeSampler(running.pid, interval=interval).start()
         try:
             with self.uncaptured():
                 completed = running.wait(timeout=self.settings.gauge_timeout, what=f"gauge run {spec_rel}")
         except ToolTimedOut:
             tail = "\n".join(running.tail().splitlines()[-TIMEOUT_TAIL_LINES:])
             return Execution(
-                started=started, finished=time.time(), timed_out_after=self.settings.gauge_timeout, tail=tail
+                started=started,
+                finished=time.time(),
+                timed_out_after=self.settings.gauge_timeout,
+                tail=tail,
+                marks=tuple(marks),
+                tree=tuple(sampler.stop()) if sampler else (),
             )
         return Execution(
             started=started,
             finished=time.time(),
             exit_code=completed.returncode,
             tail=completed.tail(TIMEOUT_TAIL_LINES),
+            marks=tuple(marks),
+            tree=tuple(sampler.stop()) if sampler else (),
         )
 
     # -- places ---------------------------------------------------------------------------------------
@@ -283,12 +316,15 @@ class GaugeRunner:
         return path
 
     def project_dir(self, root: Path) -> Path:
-        """The real project, or under xdist this worker's overlay of it (module docstring)."""
-        if not is_worker(self.config):
-            return root
+        """An overlay of the project: symlinks to it, so gauge's own files land in the results directory.
+
+        gauge writes `.gauge/`, `logs/` and `reports/` into its project; concurrent workers would clash
+        there (module docstring), and a read-only checkout or the installed demo suite must stay untouched.
+        """
         if root in self.overlays:
             return self.overlays[root]
-        worker = str(self.config.workerinput["workerid"])  # type: ignore[attr-defined]  # set by xdist
+        workerinput = getattr(self.config, "workerinput", None)
+        worker = str(workerinput["workerid"]) if workerinput else "main"
         overlay = self.settings.results_dir / "gauge" / "projects" / f"{worker}-{len(self.overlays)}"
         if overlay.exists():
             shutil.rmtree(overlay)  # only symlinks and gauge's own files: rmtree never follows links
@@ -369,6 +405,10 @@ class Execution:
     tail: str = ""
     problem: str = ""
     """gauge could not be started at all (ToolNotFound and friends)."""
+    marks: tuple[tuple[float, str], ...] = ()
+    """(time, heading) for every `## heading` line as it streamed: the scenarios' time windows."""
+    tree: tuple[TreeSample, ...] = ()
+    """With --profile: psutil samples of the gauge process tree."""
 
 
 runner_key: Final = pytest.StashKey[GaugeRunner]()
@@ -394,6 +434,34 @@ def is_marked_to_skip(item: pytest.Item) -> bool:
         any(arg is True for arg in mark.args) or mark.kwargs.get("condition") is True
         for mark in item.iter_markers("skipif")
     )
+
+
+def _local_usage(tree: Sequence[TreeSample], window: tuple[float, float]) -> dict[str, Any]:
+    if not tree:
+        return {}
+    cpu, rss = window_usage(list(tree), *window)
+    return {"local_cpu_s": cpu, "local_peak_rss_b": rss}
+
+
+def scenario_windows(
+    marks: Sequence[tuple[float, str]], headings: Sequence[str], *, finished: float
+) -> dict[str, tuple[float, float]]:
+    """Each scenario's (start, end): from its first `## heading` line to the next other heading (or the end).
+
+    Retries repeat a scenario's block right after it, so the window spans every attempt.
+    """
+    wanted = set(headings)
+    windows: dict[str, tuple[float, float]] = {}
+    current: str | None = None
+    for at, heading in marks:
+        if heading == current:
+            continue
+        if current is not None and current in windows:
+            windows[current] = (windows[current][0], at)
+        current = heading if heading in wanted else None
+        if current is not None and current not in windows:
+            windows[current] = (at, finished)
+    return windows
 
 
 def gauge_argv(settings: Settings, args: Sequence[str]) -> list[str]:

@@ -182,6 +182,9 @@ class Recorder:
             log_path=None if outcome.log_path is None else str(outcome.log_path),
             started_at=iso(outcome.started_at),
             finished_at=iso(outcome.finished_at),
+            namespaces=outcome.namespaces,
+            local_cpu_s=outcome.local_cpu_s,
+            local_peak_rss_b=outcome.local_peak_rss_b,
         )
         properties = [p for p in item.user_properties if not str(p[0]).startswith(PROPERTY_PREFIX)]
         if category is not None:

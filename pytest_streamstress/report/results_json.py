@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import secrets
 import tempfile
 from collections import Counter
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_streamstress.analysis.history_model import scenario_identity
 from pytest_streamstress.model import (
     BuildResult,
     Categorization,
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION: Final = 1
 SCHEMA_FILE: Final = Path(__file__).with_name("results.schema.json")
 UPSTREAM_REGRESSION: Final = "upstream-regression"
-_TEST_CASE_ID: Final = re.compile(r"PIPELINES-\d+-TC-?\d+")
 
 
 def new_run_id(now: dt.datetime, suffix: str | None = None) -> str:
@@ -59,9 +58,11 @@ def iso(when: dt.datetime | float | None) -> str | None:
 
 
 def stable_id(spec: str, heading: str) -> str:
-    """Identity across runs: spec path + the PIPELINES-NN-TCNN id when the heading has one."""
-    found = _TEST_CASE_ID.search(heading)
-    return f"{spec}::{found.group(0) if found else heading}"
+    """Identity across runs: spec path + the test-case id (`PIPELINES-03-TC01`) when the heading has one.
+
+    One rule for the writer, the history store and the analysis: `analysis.history_model` owns it.
+    """
+    return scenario_identity(spec, heading)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +88,9 @@ class ScenarioRecord:
     log_path: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    namespaces: tuple[str, ...] = ()
+    local_cpu_s: float | None = None
+    local_peak_rss_b: int | None = None
 
     @property
     def retries(self) -> int:
@@ -122,6 +126,10 @@ class ScenarioRecord:
             "log_path": self.log_path,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "namespaces": list(self.namespaces),
+            "local_profile": None
+            if self.local_cpu_s is None
+            else {"cpu_s": round(self.local_cpu_s, 3), "peak_rss_b": self.local_peak_rss_b or 0},
         }
 
     @classmethod
@@ -156,6 +164,9 @@ class ScenarioRecord:
             log_path=data.get("log_path"),
             started_at=data.get("started_at"),
             finished_at=data.get("finished_at"),
+            namespaces=tuple(data.get("namespaces") or ()),
+            local_cpu_s=(data.get("local_profile") or {}).get("cpu_s"),
+            local_peak_rss_b=(data.get("local_profile") or {}).get("peak_rss_b"),
         )
 
 

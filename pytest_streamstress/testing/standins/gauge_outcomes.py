@@ -8,7 +8,9 @@ answers "what should happen to this scenario/spec/run". Every mistake in the fil
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -49,8 +51,10 @@ _SCENARIO_KEYS: Final = frozenset(
         "sleep_s",
         "fail_attempts",
         "runner_output",
+        "when_running",
     }
 )
+_WHEN_RUNNING_KEYS: Final = frozenset({"namespace", "deployment", "container", "image_in"})
 _SPEC_KEYS: Final = frozenset({"match", "before_spec_fail", "trace", "runner_output"})
 _RUN_KEYS: Final = frozenset(
     {
@@ -74,6 +78,52 @@ class OutcomeFileError(Exception):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RunningCondition:
+    """`when_running`: the rule applies only while a Deployment's container runs one of these images.
+
+    Read from the cluster through `$KUBECONFIG` with the official client, as release-tests' Go
+    code reads it with client-go, so an outcome can depend on what was deployed (issue 11's
+    bisect: which commit's image runs). A cluster that cannot be read makes the condition false
+    and prints one `Warning:` line on stderr.
+    """
+
+    namespace: str
+    deployment: str
+    container: str = ""
+    """Container name; "" means the Deployment's first container."""
+    image_in: tuple[str, ...]
+    """Substrings of the running image reference (e.g. `sha256:<hex>` digests); any one matches."""
+
+    def holds(self) -> bool:
+        kubeconfig = os.environ.get("KUBECONFIG", "")
+        image = _running_image(kubeconfig, self.namespace, self.deployment, self.container)
+        return image is not None and any(wanted in image for wanted in self.image_in)
+
+
+@functools.lru_cache(maxsize=32)
+def _running_image(kubeconfig: str, namespace: str, deployment: str, container: str) -> str | None:
+    """The image the Deployment's container runs, read once per stand-in process (None: unreadable)."""
+    try:
+        from kubernetes import client, config
+
+        api = config.new_client_from_config(config_file=kubeconfig or None)
+        try:
+            apps = client.AppsV1Api(api)
+            found = apps.read_namespaced_deployment(deployment, namespace, _request_timeout=15)
+        finally:
+            api.close()
+        containers = found.spec.template.spec.containers
+        chosen = next((c for c in containers if c.name == container), None) if container else containers[0]
+        if chosen is None:
+            sys.stderr.write(f"Warning: deployment {namespace}/{deployment} has no container {container!r}\n")
+            return None
+        return str(chosen.image)
+    except Exception as exc:  # a stand-in reports and carries on, as a test step would log it
+        sys.stderr.write(f"Warning: cannot read deployment {namespace}/{deployment}: {type(exc).__name__}\n")
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScenarioRule:
     """One `[[scenario]]` entry; all given match keys must match (regex search)."""
 
@@ -90,13 +140,17 @@ class ScenarioRule:
     fail_attempts: int | None = None
     """None: fails on every attempt; N: fails on attempts 1..N, passes afterwards."""
     runner_output: tuple[str, ...] = ()
+    when_running: RunningCondition | None = None
 
     def matches(self, *, spec_path: str, heading: str, step_texts: tuple[str, ...]) -> bool:
         if self.match is not None and not self.match.search(heading):
             return False
         if self.spec is not None and not self.spec.search(spec_path):
             return False
-        return not (self.match_step is not None and not any(self.match_step.search(t) for t in step_texts))
+        if self.match_step is not None and not any(self.match_step.search(t) for t in step_texts):
+            return False
+        # Last, so the cluster is read only for scenarios the rule is about.
+        return self.when_running is None or self.when_running.holds()
 
     def fails_on(self, attempt: int) -> bool:
         """Whether attempt `attempt` (1-based) of a fail/hook-fail scenario fails."""
@@ -228,6 +282,27 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         sleep_s=float(sleep),
         fail_attempts=fail_attempts,
         runner_output=_lines(table, "runner_output", where),
+        when_running=_when_running(table["when_running"], where) if "when_running" in table else None,
+    )
+
+
+def _when_running(value: Any, where: str) -> RunningCondition:
+    where = f"{where}: when_running"
+    if not isinstance(value, dict):
+        raise OutcomeFileError(f"{where} must be a table: {{ deployment = ..., image_in = [...] }}")
+    _unknown(value, _WHEN_RUNNING_KEYS, where)
+    if "deployment" not in value or "image_in" not in value:
+        raise OutcomeFileError(
+            f"{where} needs deployment = '<name>' and image_in = ['<image substring>', ...]"
+        )
+    images = _lines(value, "image_in", where)
+    if not images or not all(images):
+        raise OutcomeFileError(f"{where}: image_in must list at least one non-empty image substring")
+    return RunningCondition(
+        namespace=_typed(value, "namespace", str, where, "openshift-pipelines"),
+        deployment=_typed(value, "deployment", str, where, ""),
+        container=_typed(value, "container", str, where, ""),
+        image_in=images,
     )
 
 

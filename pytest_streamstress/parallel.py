@@ -1,0 +1,65 @@
+"""`--streamstress-parallel N|auto`: how many xdist workers, taken from the last profile with `auto`.
+
+Runs in `pytest_cmdline_main`, before xdist reads `-n`, so it can only read raw option values (no
+Settings exist yet). `auto` takes `max_parallel_specs` from the newest run in `--history` that has a
+profile recommendation, and falls back to 1 (no parallelism) with a log line when there is none.
+An explicit `-n` always wins.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from .settings import OPTIONS_BY_NAME, parse_parallel, parse_path
+
+log = logging.getLogger(__name__)
+
+
+def _raw(config: pytest.Config, name: str) -> str:
+    opt = OPTIONS_BY_NAME[name]
+    value = config.getoption(opt.dest, default=None)
+    if value is None:
+        value = config.getini(opt.ini) or ""
+    return str(value).strip()
+
+
+def last_recommendation(history: Path) -> int | None:
+    """`max_parallel_specs` of the newest run in the history that has one."""
+    runs = history / "runs"
+    if not runs.is_dir():
+        return None
+    for folder in sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True):
+        try:
+            data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        profile = (data.get("profile") or {}) if isinstance(data, dict) else {}
+        recommendation = profile.get("recommendation") or {}
+        count = recommendation.get("max_parallel_specs")
+        if isinstance(count, int) and count >= 1:
+            return count
+    return None
+
+
+def apply_parallel(config: pytest.Config) -> None:
+    raw = _raw(config, "parallel")
+    if not raw or getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        return  # an explicit -n wins; a worker must never start workers of its own
+    if not hasattr(config.option, "numprocesses"):
+        raise pytest.UsageError("--streamstress-parallel needs pytest-xdist, which is not active")
+    try:
+        count = parse_parallel(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--streamstress-parallel: {raw!r}: {exc}") from None
+    if count is None:
+        history = parse_path(_raw(config, "history"))
+        count = last_recommendation(history) if history is not None else None
+        if count is None:
+            log.warning("--streamstress-parallel auto: no profile recommendation in the history; serial run")
+            count = 1
+    if count > 1:
+        config.option.numprocesses = count

@@ -1,0 +1,123 @@
+"""`--profile`: sample cluster metrics while scenarios run and add the profile to results.json.
+
+A plugin object (STYLE R7) on the controller: the sampler starts at session start (with its own
+connection and timeouts), stops when results.json is about to be written, and the per-scenario
+windows and namespaces come from the scenario records themselves, so attribution works the same
+under xdist. A cluster without metrics is one warning and a profile marked unavailable, never a
+failed run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .errors import StreamstressError
+from .profile import ScenarioWindow, attribute, profile_section, recommend
+from .serial import is_serial
+from .settings import Settings, is_worker
+
+if TYPE_CHECKING:
+    from .cluster.metrics import MetricsSampler
+    from .phases import Phases
+
+log = logging.getLogger(__name__)
+
+
+def _epoch(text: str | None) -> float | None:
+    if not text:
+        return None
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class ProfilePlugin:
+    def __init__(self, config: pytest.Config, settings: Settings, phases: Phases) -> None:
+        self.config = config
+        self.settings = settings
+        self.phases = phases
+        self.sampler: MetricsSampler | None = None
+        self.unavailable = ""
+        self.sentence = ""
+        self.warnings: list[str] = []
+
+    def _warn(self, text: str) -> None:
+        self.warnings.append(text)
+        log.warning("%s", text)
+        self.phases.say(text)
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if is_worker(self.config):
+            return
+        from .cluster.metrics import MetricsSampler
+
+        try:
+            cluster = self.phases._connect()
+        except StreamstressError as exc:
+            self.unavailable = f"no cluster access for metrics: {exc.message}"
+            self._warn(f"profile: {self.unavailable}; the run goes on without a profile")
+            return
+        self.sampler = MetricsSampler(
+            cluster, interval=self.settings.profile_interval, warn=self._warn
+        ).start()
+
+    def pytest_streamstress_results(self, config: pytest.Config, results: dict[str, Any]) -> None:
+        if self.sampler is None:
+            results["profile"] = profile_section(
+                (), None, None, status="unavailable", reason=self.unavailable
+            )
+            return
+        state = self.sampler.stop()
+        windows = []
+        serial = 0
+        for record in results.get("scenarios", []):
+            start, end = _epoch(record.get("started_at")), _epoch(record.get("finished_at"))
+            if start is None or end is None:
+                continue
+            is_alone = is_serial(record.get("tags", []), self.settings.serial_tags)
+            serial += int(is_alone)
+            windows.append(
+                ScenarioWindow(
+                    nodeid=record["nodeid"],
+                    start=start,
+                    end=end,
+                    namespaces=frozenset(record.get("namespaces", [])),
+                    serial=is_alone,
+                )
+            )
+        profiles = attribute(windows, state.samples, target_namespace=self.settings.target_namespace)
+        measured = [p for p in profiles if p.samples]
+        recommendation = (
+            recommend(state.capacity, measured, serial_scenarios=serial) if state.capacity else None
+        )
+        if recommendation is not None:
+            self.sentence = recommendation.sentence()
+        by_nodeid = {p.nodeid: p for p in profiles}
+        for record in results.get("scenarios", []):
+            found = by_nodeid.get(record["nodeid"])
+            record["profile"] = found.to_json() if found else None
+        results["profile"] = profile_section(
+            profiles,
+            state.capacity,
+            recommendation,
+            status=state.status,
+            reason=state.reason,
+            samples=len(state.samples),
+            failed_samples=state.failed,
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if is_worker(self.config) or self.config.get_verbosity() < 0:
+            return
+        if self.sentence:
+            terminalreporter.write_line(f"profile: {self.sentence}")
+        elif self.unavailable or (self.sampler is not None and self.sampler.state.status == "unavailable"):
+            reason = self.unavailable or self.sampler.state.reason if self.sampler else self.unavailable
+            terminalreporter.write_line(f"profile: unavailable ({reason})")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.sampler is not None:
+            self.sampler.stop()

@@ -1,0 +1,207 @@
+"""`--since-last-run`: build, deploy and test only when a component's default branch moved.
+
+A scheduled job runs every night; on a quiet day nothing upstream changed and the whole run would
+repeat the last one. This module decides, before anything is built: it reads the last finished
+run of the history (`--history`), asks each requested component's remote for its default-branch
+head (`git ls-remote`, through `gitrepo.Git.run`: no clone, no fetch), and compares. The answer
+pins the run to the heads it compared (`<component>:<sha>`), so what is built is exactly what was
+judged "moved", even if upstream moves again during the build.
+
+It does not build, deploy or stop the session: `session.py` applies the decision (replace the
+requested components, or end the session with exit code 0 and the reason).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from pytest_streamstress import gitrepo
+from pytest_streamstress.errors import ConfigError, ToolError
+from pytest_streamstress.model import ComponentName, ComponentRequest, ComponentSpec
+
+if TYPE_CHECKING:
+    from pytest_streamstress.components import ComponentCatalog
+    from pytest_streamstress.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FINISHED: Final = frozenset({"passed", "failed"})
+"""Runs that really tested: an errored (build/deploy) or interrupted run is no baseline to skip against."""
+LS_REMOTE_TIMEOUT_S: Final = 120.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LastRun:
+    """The baseline: the last finished run, and the commit each component was built from in it."""
+
+    run_id: str
+    commits: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentMove:
+    component: ComponentName
+    branch: str
+    last_sha: str
+    """"" when the last run did not build this component from source."""
+    head_sha: str
+
+    @property
+    def moved(self) -> bool:
+        return self.last_sha != self.head_sha
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SinceLastRun:
+    """The decision: run or not, why, and the pinned requests to run with."""
+
+    last_run: str | None
+    moves: tuple[ComponentMove, ...]
+
+    @property
+    def should_run(self) -> bool:
+        return self.last_run is None or any(move.moved for move in self.moves)
+
+    @property
+    def requests(self) -> tuple[ComponentRequest, ...]:
+        """Every requested component pinned at the head that was compared (moved or not: all are deployed)."""
+        return tuple(ComponentRequest(name=move.component, ref=move.head_sha) for move in self.moves)
+
+    def reason(self) -> str:
+        if self.last_run is None:
+            return "no finished run in the history yet: running"
+        moved = [
+            f"{m.component} {m.last_sha[:12] or '(not built)'} -> {m.head_sha[:12]}"
+            for m in self.moves
+            if m.moved
+        ]
+        if moved:
+            return f"moved since {self.last_run}: {', '.join(moved)}: running"
+        quiet = ", ".join(f"{m.component} {m.head_sha[:12]}" for m in self.moves)
+        return f"nothing moved since {self.last_run} ({quiet}): nothing to build, deploy or test"
+
+
+def last_finished_run(history_dir: Path) -> LastRun | None:
+    """The newest run with status passed/failed under `runs/*/results.json` (malformed files are skipped)."""
+    from pytest_streamstress.report.history import HistoryError, read_results
+
+    runs = sorted((history_dir / "runs").glob("*/results.json"))
+    best: tuple[str, LastRun] | None = None
+    for path in runs:
+        try:
+            record, data = read_results(path)
+        except HistoryError as exc:
+            log.warning("--since-last-run: skipping %s: %s", path, exc)
+            continue
+        if record.summary.status not in FINISHED:
+            continue
+        key = record.summary.started_at
+        if best is None or key > best[0]:
+            best = (key, LastRun(run_id=record.summary.run_id, commits=_built_commits(data)))
+    return best[1] if best is not None else None
+
+
+def _built_commits(data: Mapping[str, Any]) -> dict[str, str]:
+    commits: dict[str, str] = {}
+    for component in data.get("components", []):
+        sha = (component.get("commit") or {}).get("sha", "")
+        if sha and component.get("status") in ("built", "reused"):
+            commits[str(component["name"])] = str(sha)
+    return commits
+
+
+def remote_head(git: gitrepo.Git, branch: str) -> str:
+    """The commit `refs/heads/<branch>` names on the remote, without cloning."""
+    ref = f"refs/heads/{branch}"
+    out = git.run("ls-remote", "--exit-code", git.url, ref, what=f"reading the head of {branch}").stdout
+    for line in out.splitlines():
+        sha, _, name = line.partition("\t")
+        if name.strip() == ref:
+            return sha.strip()
+    raise ConfigError(
+        f"{git.redactor(git.url)} has no branch {branch!r}", hint="fix default_branch in components.toml"
+    )
+
+
+def decide(
+    requested: Sequence[ComponentSpec], last: LastRun | None, heads: Mapping[str, str]
+) -> SinceLastRun:
+    """Pure: compare each component's head with the commit the last finished run built."""
+    moves = tuple(
+        ComponentMove(
+            component=spec.name,
+            branch=spec.default_branch,
+            last_sha=last.commits.get(spec.name, "") if last else "",
+            head_sha=heads[spec.name],
+        )
+        for spec in requested
+    )
+    return SinceLastRun(last_run=last.run_id if last else None, moves=moves)
+
+
+def check_requests(requests: Sequence[ComponentRequest]) -> None:
+    """`--since-last-run` follows default branches; a pinned ref contradicts it."""
+    pinned = [str(r) for r in requests if r.ref is not None or r.pull_request is not None]
+    if pinned:
+        raise ConfigError(
+            f"--since-last-run builds default-branch heads, but --components pins {', '.join(pinned)}",
+            hint="drop the refs (e.g. --components pipeline,triggers) or drop --since-last-run",
+        )
+
+
+def plan(
+    requested: Sequence[ComponentSpec],
+    requests: Sequence[ComponentRequest],
+    *,
+    history_dir: Path | None,
+    work_dir: Path,
+    env: Mapping[str, str] | None = None,
+) -> SinceLastRun:
+    """The whole check: history, remote heads, decision. Errors name the option and the fix."""
+    if history_dir is None:
+        raise ConfigError(
+            "--since-last-run needs --history DIR (the runs to compare with)",
+            hint="pass the history directory or the checkout of the published site",
+        )
+    check_requests(requests)
+    last = last_finished_run(history_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    heads: dict[str, str] = {}
+    for spec in requested:
+        git = gitrepo.Git(url=spec.repo, clone_dir=work_dir, timeout=LS_REMOTE_TIMEOUT_S, env=env)
+        try:
+            heads[spec.name] = remote_head(git, spec.default_branch)
+        except ToolError as exc:
+            raise ConfigError(
+                f"--since-last-run: cannot read the head of {spec.name}: {exc.message}", hint=exc.hint
+            ) from exc
+    return decide(requested, last, heads)
+
+
+def apply(settings: Settings, catalog: ComponentCatalog) -> Settings:
+    """For `session.py`: the settings pinned to the heads, or `pytest.exit(returncode=0)` when nothing moved.
+
+    Bad input (no --history, pinned refs, unreadable remote) is a `pytest.UsageError` naming the option.
+    """
+    import dataclasses
+
+    import pytest
+
+    selected = catalog.select(settings.components)
+    try:
+        decision = plan(
+            [spec for spec, _ in selected],
+            [request for _, request in selected],
+            history_dir=settings.history,
+            work_dir=settings.results_dir,
+        )
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    log.info("--since-last-run: %s", decision.reason())
+    if not decision.should_run:
+        pytest.exit(f"streamstress --since-last-run: {decision.reason()}", returncode=0)
+    return dataclasses.replace(settings, components=decision.requests)

@@ -1,0 +1,156 @@
+"""`--since-last-run` decisions against a real local upstream (git ls-remote) and a history directory.
+
+History runs are schema-valid results.json documents from `testing.histories`, with the pipeline
+component's commit set to the SHAs of the local upstream.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_streamstress import _proc
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.model import BuildSystem, ComponentName, ComponentRequest, ComponentSpec
+from pytest_streamstress.since_last_run import plan
+from pytest_streamstress.testing.histories import generate_run, write_results_dirs
+
+pytestmark = pytest.mark.tools
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "U",
+        "GIT_AUTHOR_EMAIL": "u@example.com",
+        "GIT_COMMITTER_NAME": "U",
+        "GIT_COMMITTER_EMAIL": "u@example.com",
+    }
+    return _proc.run(["git", *args], timeout=30, cwd=cwd, env=env, check=True).stdout.strip()
+
+
+class Upstream:
+    def __init__(self, root: Path) -> None:
+        self.work = root / "work"
+        self.work.mkdir()
+        git(self.work, "init", "-q", "-b", "main")
+        self.commit("first")
+        self.bare = root / "pipeline.git"
+        git(root, "clone", "-q", "--bare", str(self.work), str(self.bare))
+        git(self.work, "remote", "add", "origin", str(self.bare))
+
+    def commit(self, subject: str) -> str:
+        (self.work / "f.txt").write_text(subject, encoding="utf-8")
+        git(self.work, "add", "-A")
+        git(self.work, "commit", "-q", "-m", subject)
+        return git(self.work, "rev-parse", "HEAD")
+
+    def push(self) -> None:
+        git(self.work, "push", "-q", "origin", "main")
+
+    @property
+    def head(self) -> str:
+        return git(self.bare, "rev-parse", "main")
+
+    def spec(self, branch: str = "main") -> ComponentSpec:
+        return ComponentSpec(
+            name=ComponentName("pipeline"),
+            repo=str(self.bare),
+            build=BuildSystem.KO,
+            images=(),
+            installer_sets=(),
+            default_branch=branch,
+        )
+
+
+def history_run(
+    index: int, *, sha: str, status: str = "failed", component_status: str = "built"
+) -> dict[str, Any]:
+    doc = generate_run(index, runs=5, scenarios=3)
+    doc["status"] = status
+    for component in doc["components"]:
+        if component["name"] == "pipeline":
+            component["commit"]["sha"] = sha
+            component["status"] = component_status
+    return doc
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Upstream:
+    return Upstream(tmp_path)
+
+
+REQUEST = (ComponentRequest(name=ComponentName("pipeline")),)
+
+
+def test_quiet_day_needs_no_run(tmp_path: Path, upstream: Upstream) -> None:
+    history = tmp_path / "history"
+    write_results_dirs([history_run(0, sha="0" * 40), history_run(1, sha=upstream.head)], history / "runs")
+
+    decision = plan([upstream.spec()], REQUEST, history_dir=history, work_dir=tmp_path / "work-dir")
+
+    assert not decision.should_run
+    assert decision.reason().startswith(f"nothing moved since {history_run(1, sha='').get('run_id')}")
+
+
+def test_moved_component_runs_pinned_at_the_compared_head(tmp_path: Path, upstream: Upstream) -> None:
+    history = tmp_path / "history"
+    old = upstream.head
+    write_results_dirs([history_run(0, sha=old)], history / "runs")
+    new = upstream.commit("second")
+    upstream.push()
+
+    decision = plan([upstream.spec()], REQUEST, history_dir=history, work_dir=tmp_path / "work-dir")
+
+    assert decision.should_run
+    assert decision.requests == (ComponentRequest(name=ComponentName("pipeline"), ref=new),)
+    assert f"pipeline {old[:12]} -> {new[:12]}" in decision.reason()
+
+
+def test_errored_last_run_is_no_baseline(tmp_path: Path, upstream: Upstream) -> None:
+    history = tmp_path / "history"
+    write_results_dirs(
+        [history_run(0, sha="0" * 40), history_run(1, sha=upstream.head, status="error")], history / "runs"
+    )
+
+    decision = plan([upstream.spec()], REQUEST, history_dir=history, work_dir=tmp_path / "work-dir")
+
+    assert decision.should_run
+    assert decision.moves[0].last_sha == "0" * 40
+
+
+def test_component_not_built_in_the_last_run_counts_as_moved(tmp_path: Path, upstream: Upstream) -> None:
+    history = tmp_path / "history"
+    write_results_dirs([history_run(0, sha=upstream.head, component_status="failed")], history / "runs")
+
+    decision = plan([upstream.spec()], REQUEST, history_dir=history, work_dir=tmp_path / "work-dir")
+
+    assert decision.should_run
+    assert "(not built)" in decision.reason()
+
+
+def test_empty_history_runs(tmp_path: Path, upstream: Upstream) -> None:
+    decision = plan([upstream.spec()], REQUEST, history_dir=tmp_path / "empty", work_dir=tmp_path / "w")
+
+    assert decision.should_run
+    assert decision.reason() == "no finished run in the history yet: running"
+
+
+def test_pinned_ref_contradicts_since_last_run(tmp_path: Path, upstream: Upstream) -> None:
+    pinned = (ComponentRequest(name=ComponentName("pipeline"), ref="v0.62.0"),)
+
+    with pytest.raises(ConfigError, match=r"--components pins pipeline:v0\.62\.0"):
+        plan([upstream.spec()], pinned, history_dir=tmp_path, work_dir=tmp_path / "w")
+
+
+def test_since_last_run_without_history_names_the_missing_option(tmp_path: Path, upstream: Upstream) -> None:
+    with pytest.raises(ConfigError, match="--since-last-run needs --history DIR"):
+        plan([upstream.spec()], REQUEST, history_dir=None, work_dir=tmp_path / "w")
+
+
+def test_missing_default_branch_is_a_config_error(tmp_path: Path, upstream: Upstream) -> None:
+    with pytest.raises(ConfigError, match="cannot read the head of pipeline"):
+        plan([upstream.spec(branch="trunk")], REQUEST, history_dir=tmp_path, work_dir=tmp_path / "w")
