@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -59,8 +58,9 @@ def pytest_sessionstart(session):
 """
 
 
-def test_profile_attributes_each_scenario_its_namespace_usage(pytester: pytest.Pytester,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_attributes_each_scenario_its_namespace_usage(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bin_dir = install_standins(pytester.path / "bin", ("gauge",))
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
     outcomes = pytester.path / "outcomes.toml"
@@ -72,11 +72,23 @@ def test_profile_attributes_each_scenario_its_namespace_usage(pytester: pytest.P
     (root / "specs" / "p.spec").write_text(SPEC)
     pytester.makeconftest(CONFTEST)
     result = pytester.runpytest_subprocess(
-        "--streamstress", "--cluster", "emulated", f"--release-tests-dir={root}", "--skip-build", "--skip-deploy",
-        "--profile", "--profile-interval=0.2", f"--results-dir={pytester.path / 'results'}", "-p",
-        "no:cacheprovider", timeout=120)
+        "--streamstress",
+        "--cluster",
+        "emulated",
+        f"--release-tests-dir={root}",
+        "--skip-build",
+        "--skip-deploy",
+        "--profile",
+        "--profile-interval=0.2",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+        timeout=120,
+    )
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["profile: You can safely run * specs in parallel on this cluster (limited by *)"])
+    result.stdout.fnmatch_lines(
+        ["profile: You can safely run * specs in parallel on this cluster (limited by *)"]
+    )
     document = json.loads((pytester.path / "results" / "results.json").read_text())
     profiles = {s["scenario"].split(":")[0]: s["profile"] for s in document["scenarios"]}
     assert "releasetest-heavy1" in profiles["Heavy"]["namespaces"]
@@ -88,8 +100,9 @@ def test_profile_attributes_each_scenario_its_namespace_usage(pytester: pytest.P
     assert document["profile"]["recommendation"]["max_parallel_specs"] >= 1
 
 
-def test_profile_without_a_metrics_api_is_one_warning_and_the_run_passes(pytester: pytest.Pytester,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_without_a_metrics_api_is_one_warning_and_the_run_passes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bin_dir = install_standins(pytester.path / "bin", ("gauge",))
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
     monkeypatch.delenv("GAUGE_STANDIN_OUTCOMES", raising=False)
@@ -99,9 +112,17 @@ def test_profile_without_a_metrics_api_is_one_warning_and_the_run_passes(pyteste
     (root / "specs" / "p.spec").write_text(SPEC)
     kubeconfig = pytester.path / "nothing-here"
     result = pytester.runpytest_subprocess(
-        "--streamstress", f"--kubeconfig={kubeconfig}", f"--release-tests-dir={root}", "--skip-build",
-        "--skip-deploy", "--profile", f"--results-dir={pytester.path / 'results'}", "-p", "no:cacheprovider",
-        timeout=120)
+        "--streamstress",
+        f"--kubeconfig={kubeconfig}",
+        f"--release-tests-dir={root}",
+        "--skip-build",
+        "--skip-deploy",
+        "--profile",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+        timeout=120,
+    )
     result.assert_outcomes(passed=2)
     assert result.stdout.str().count("the run goes on without a profile") == 1
     document = json.loads((pytester.path / "results" / "results.json").read_text())

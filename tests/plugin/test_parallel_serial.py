@@ -30,8 +30,9 @@ def _spec(name: str, tag: str) -> str:
         """)
 
 
-def test_admin_scenarios_never_run_beside_another_with_three_workers(pytester: pytest.Pytester,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admin_scenarios_never_run_beside_another_with_three_workers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bin_dir = install_standins(pytester.path / "bin", ("gauge",))
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
     record = pytester.path / "record.jsonl"
@@ -42,14 +43,29 @@ def test_admin_scenarios_never_run_beside_another_with_three_workers(pytester: p
     root = pytester.path / "rt"
     (root / "specs").mkdir(parents=True)
     (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
-    for name, tag in (("1", "non-admin"), ("2", "non-admin"), ("3", "admin"), ("4", "non-admin"), ("5", "non-admin")):
+    for name, tag in (
+        ("1", "non-admin"),
+        ("2", "non-admin"),
+        ("3", "admin"),
+        ("4", "non-admin"),
+        ("5", "non-admin"),
+    ):
         (root / "specs" / f"s{name}.spec").write_text(_spec(name, tag))
     result = pytester.runpytest_subprocess(
-        "--streamstress", f"--release-tests-dir={root}", "--skip-build", "--skip-deploy",
-        "--streamstress-parallel=3", f"--results-dir={pytester.path / 'results'}", "-p", "no:cacheprovider",
-        timeout=180)
+        "--streamstress",
+        f"--release-tests-dir={root}",
+        "--skip-build",
+        "--skip-deploy",
+        "--streamstress-parallel=3",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+        timeout=180,
+    )
     result.assert_outcomes(passed=10)
-    runs: list[dict[str, Any]] = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+    runs: list[dict[str, Any]] = [
+        json.loads(line) for line in record.read_text().splitlines() if line.strip()
+    ]
     assert len({r["pid"] for r in runs}) > 1, "the specs should have been spread over several gauge processes"
     admin = [r for r in runs if r["spec"].endswith("s3.spec")]
     others = [r for r in runs if not r["spec"].endswith("s3.spec")]
@@ -64,7 +80,9 @@ def test_auto_takes_the_last_profile_recommendation(tmp_path: Path) -> None:
     for run_id, count in (("run-20261101T000000Z-aaaaaa", 4), ("run-20261102T000000Z-bbbbbb", 2)):
         folder = tmp_path / "runs" / run_id
         folder.mkdir(parents=True)
-        (folder / "results.json").write_text(json.dumps({"profile": {"recommendation": {"max_parallel_specs": count}}}))
+        (folder / "results.json").write_text(
+            json.dumps({"profile": {"recommendation": {"max_parallel_specs": count}}})
+        )
     newest_without = tmp_path / "runs" / "run-20261103T000000Z-cccccc"
     newest_without.mkdir()
     (newest_without / "results.json").write_text(json.dumps({"profile": None}))
