@@ -9,6 +9,7 @@ optional log file and callback with secrets redacted, and translate failures int
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -163,13 +164,12 @@ class Running:
             os.killpg(self._popen.pid, signal.SIGTERM)
         except ProcessLookupError:
             return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self._popen.wait(timeout=KILL_GRACE_S)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(self._popen.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                return
+        # The leader may be gone while a grandchild ignored SIGTERM: the group gets SIGKILL either way.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._popen.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self._popen.wait(timeout=KILL_GRACE_S)
 
     def tail(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from pytest_streamstress import _proc
 from pytest_streamstress.errors import ToolFailed, ToolNotFound, ToolTimedOut
 from pytest_streamstress.redact import Redactor, Secret
+
+WAIT_S = 10.0
 
 
 def test_output_of_both_streams_is_captured_and_logged(tmp_path: Path) -> None:
@@ -51,6 +54,9 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert "sleeper did not finish within 1s" in str(excinfo.value)
     assert "started" in str(excinfo.value)
     grandchild = int(pidfile.read_text())
+    deadline = time.monotonic() + WAIT_S  # the kernel takes a moment to finish a killed process
+    while _is_running(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert not _is_running(grandchild)
 
 
