@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -71,6 +72,8 @@ class Phases:
         self.embedded: EmbeddedCluster | None = None
         self._redactor = Redactor()
         self.deployed_here = False
+        self.own_shared_dir: Path | None = None
+        """The shared directory this controller made (removed at the end)."""
 
     @property
     def redactor(self) -> Redactor:
@@ -393,6 +396,10 @@ class Phases:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.embedded is not None:
             self.embedded.stop()
+        if self.own_shared_dir is not None:
+            shutil.rmtree(self.own_shared_dir, ignore_errors=True)  # locks and the workers' phases.json
+            if os.environ.get(SHARED_DIR_ENV) == str(self.own_shared_dir):
+                del os.environ[SHARED_DIR_ENV]
 
 
 phases_key: Final = pytest.StashKey[Phases]()

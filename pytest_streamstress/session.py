@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -57,10 +58,11 @@ def configure_session(config: pytest.Config) -> None:
 
     configure_collection(config, settings)
 
+    phases = Phases(config, settings, catalog)
     if not is_worker(config):
         # Before xdist starts workers: they inherit the directory to coordinate in.
-        os.environ[SHARED_DIR_ENV] = tempfile.mkdtemp(prefix="streamstress-run-")
-    phases = Phases(config, settings, catalog)
+        phases.own_shared_dir = Path(tempfile.mkdtemp(prefix="streamstress-run-"))
+        os.environ[SHARED_DIR_ENV] = str(phases.own_shared_dir)
     phases.embedded = embedded
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
