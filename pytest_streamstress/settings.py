@@ -315,7 +315,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         parse_csv,
         ("all",),
         "Categories whose failures fail the session: 'all' (default), 'none' or a list such as"
-        " 'upstream-regression'",
+        " 'upstream-regression'; add '-known' to excuse known failures",
         metavar="LIST",
     ),
     Opt(

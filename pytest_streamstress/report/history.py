@@ -44,6 +44,10 @@ INDEX_FILE: Final = "index.json"
 RUNS_DIR: Final = "runs"
 RESULTS_FILE: Final = "results.json"
 INDEX_FORMAT: Final = 1
+SUMMARY_VERSION: Final = 2
+"""Version of the per-run summaries inside a format-1 index. 2 adds the profile recommendation
+(issue 9). An index written with an older version is still read, then rebuilt once from `runs/`,
+since its summaries lack fields that only the run files can give."""
 SCHEMA_VERSION: Final = 1
 
 RUN_ID: Final = re.compile(r"^run-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$")
@@ -106,6 +110,19 @@ class ComponentCommit:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ProfileSummary:
+    """A run's profile as the index keeps it: enough for the recommendation chart (issue 9).
+
+    The heaviest scenarios and the sentence stay in the run file; the chart of 365 runs must not
+    need 365 fetches.
+    """
+
+    status: str
+    max_parallel: int | None = None
+    limiting_resource: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunSummary:
     """One run as the index shows it, without per-scenario detail."""
 
@@ -121,6 +138,8 @@ class RunSummary:
     components: tuple[ComponentCommit, ...]
     errors: int
     trimmed: Trim = ""
+    profile: ProfileSummary | None = None
+    """None when the run was made without `--profile`."""
 
     @property
     def file(self) -> str:
@@ -174,6 +193,7 @@ class HistoryIndex:
     categories: tuple[tuple[str, str], ...] = ()
     """(id, label) of every category seen, in order of first appearance."""
     skipped: tuple[SkippedFile, ...] = field(default=())
+    summary_version: int = SUMMARY_VERSION
 
     def run_ids(self) -> tuple[str, ...]:
         return tuple(run.run_id for run in self.runs)
@@ -263,6 +283,7 @@ class HistoryIndex:
     def to_json(self) -> dict[str, Any]:
         return {
             "format": INDEX_FORMAT,
+            "summary_version": self.summary_version,
             "runs": [_summary_to_json(run) for run in self.runs],
             "tests": [{"k": t.key, "s": t.spec, "n": t.scenario, "t": list(t.tags)} for t in self.tests],
             "cells": list(self.cells),
@@ -296,7 +317,15 @@ class HistoryIndex:
         skipped = tuple(
             SkippedFile(path=str(s["path"]), reason=str(s["reason"])) for s in data.get("skipped", ())
         )
-        return cls(runs=runs, tests=tests, cells=cells, cats=cats, categories=categories, skipped=skipped)
+        return cls(
+            runs=runs,
+            tests=tests,
+            cells=cells,
+            cats=cats,
+            categories=categories,
+            skipped=skipped,
+            summary_version=int(data.get("summary_version", 1)),
+        )
 
 
 def _summary_to_json(run: RunSummary) -> dict[str, Any]:
@@ -324,7 +353,27 @@ def _summary_to_json(run: RunSummary) -> dict[str, Any]:
         "errors": run.errors,
         "file": run.file,
         "trimmed": run.trimmed,
+        **({} if run.profile is None else {"profile": _profile_to_json(run.profile)}),
     }
+
+
+def _profile_to_json(profile: ProfileSummary) -> dict[str, Any]:
+    return {
+        "status": profile.status,
+        "max_parallel": profile.max_parallel,
+        "limiting_resource": profile.limiting_resource,
+    }
+
+
+def _profile_from_json(data: Any) -> ProfileSummary | None:
+    if data is None:
+        return None
+    limit = data.get("max_parallel")
+    return ProfileSummary(
+        status=str(data["status"]),
+        max_parallel=None if limit is None else int(limit),
+        limiting_resource=str(data.get("limiting_resource") or ""),
+    )
 
 
 def _summary_from_json(data: Mapping[str, Any]) -> RunSummary:
@@ -354,6 +403,7 @@ def _summary_from_json(data: Mapping[str, Any]) -> RunSummary:
         ),
         errors=int(data["errors"]),
         trimmed=trimmed,  # type: ignore[arg-type]  # checked against _TRIM_ORDER above
+        profile=_profile_from_json(data.get("profile")),
     )
 
 
@@ -464,8 +514,26 @@ def _parse_results(data: Any) -> RunRecord:
         components=tuple(components),
         errors=len(data.get("errors") or ()),
         trimmed=trimmed if trimmed in _TRIM_ORDER else "",  # type: ignore[arg-type]  # checked by the condition
+        profile=_profile_of(data.get("profile")),
     )
     return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=tuple(labels))
+
+
+def _profile_of(profile: Any) -> ProfileSummary | None:
+    """The index's view of a results.json `profile` section (`profile.profile_section`); None if absent."""
+    if not isinstance(profile, dict):
+        return None
+    recommendation = profile.get("recommendation")
+    if not isinstance(recommendation, dict):
+        return ProfileSummary(status=_text(profile.get("status", ""), "profile.status"))
+    limit = recommendation.get("max_parallel_specs")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+        raise ValueError(f"profile.recommendation.max_parallel_specs must be an integer, not {limit!r}")
+    return ProfileSummary(
+        status=_text(profile.get("status", ""), "profile.status"),
+        max_parallel=limit,
+        limiting_resource=str(recommendation.get("limiting_resource") or ""),
+    )
 
 
 def read_results(path: Path) -> tuple[RunRecord, dict[str, Any]]:
@@ -519,6 +587,9 @@ def update_index(history_dir: Path) -> HistoryIndex:
     file read. A bad run file is skipped with a warning naming it and listed under `skipped`.
     """
     index = load_index(history_dir)
+    if index.runs and index.summary_version < SUMMARY_VERSION:
+        log.info("%s predates summary version %d; re-reading every run once", INDEX_FILE, SUMMARY_VERSION)
+        index = HistoryIndex()
     runs_dir = history_dir / RUNS_DIR
     present = []
     if runs_dir.is_dir():
@@ -610,8 +681,13 @@ def trim_results(data: dict[str, Any], level: Trim) -> dict[str, Any]:
         scenarios.append(kept)
     trimmed["scenarios"] = scenarios
     if level == "outcomes":
-        trimmed.pop("profile", None)
         trimmed.pop("analysis", None)
+        profile = data.get("profile")
+        if isinstance(profile, dict):
+            # Keep what the index reads (its recommendation), so a rebuilt index equals the incremental one.
+            trimmed["profile"] = {
+                key: profile[key] for key in ("status", "reason", "recommendation") if key in profile
+            }
     extra = dict(trimmed.get("extra") or {})
     extra["trimmed"] = level
     trimmed["extra"] = extra

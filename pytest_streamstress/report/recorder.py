@@ -25,7 +25,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -39,6 +39,7 @@ from pytest_streamstress.redact import Redactor, Secret, redactor_key
 from pytest_streamstress.settings import Settings, is_worker
 
 from .results_json import (
+    EXCLUDE_KNOWN,
     RunError,
     RunFacts,
     ScenarioRecord,
@@ -47,6 +48,7 @@ from .results_json import (
     is_gating,
     iso,
     new_run_id,
+    stable_id,
     write_atomically,
 )
 from .summary import summary_lines
@@ -100,9 +102,9 @@ class Recorder:
     def _check_fail_on(self) -> None:
         known = set(self.rules.categories) | {self.rules.default_category}
         for value in self.settings.fail_on:
-            if value not in known | {"all", "none"}:
+            if value not in known | {"all", "none", EXCLUDE_KNOWN}:
                 raise pytest.UsageError(
-                    f"--fail-on: unknown category {value!r}; use 'all', 'none' or categories from"
+                    f"--fail-on: unknown category {value!r}; use 'all', 'none', '-known' or categories from"
                     f" {self.rules.source or 'the shipped categories.toml'}: {', '.join(sorted(known))}"
                 )
 
@@ -252,7 +254,7 @@ class Recorder:
         if is_worker(self.config) or self.config.option.collectonly:
             return  # --collect-only ran nothing: keep the last run's results.json
         records = self.sorted_records()
-        gating = sum(1 for r in records if is_gating(r, self.settings.fail_on))
+        gating = sum(1 for r in records if is_gating(r, self.settings.fail_on, self.known_failures(records)))
         if (
             int(session.exitstatus) == int(pytest.ExitCode.TESTS_FAILED)
             and gating == 0
@@ -268,6 +270,20 @@ class Recorder:
             gating_failures=gating + self.other_failures,
         )
         self.write_results(records, status=status, exit_code=int(session.exitstatus))
+
+    def known_failures(self, records: Sequence[ScenarioRecord]) -> set[str]:
+        """Identities of failures a not-expired known-failures entry covers (for `--fail-on ...,-known`)."""
+        if EXCLUDE_KNOWN not in self.settings.fail_on:
+            return set()
+        from pytest_streamstress.analysis.known import load_known, match_known
+
+        failures = {
+            stable_id(r.spec, r.scenario): r.message
+            for r in records
+            if r.status in {Status.FAILED, Status.ERROR}
+        }
+        matches = match_known(failures, load_known(self.settings.known_failures), today=dt.date.today())
+        return {m.test for m in matches if not m.stale}
 
     def sorted_records(self) -> list[ScenarioRecord]:
         return sorted(self.records.values(), key=lambda r: (r.spec, r.line, r.nodeid))
@@ -329,6 +345,7 @@ class Recorder:
             fail_on=self.settings.fail_on,
             results_path=self.written,
             verbosity=verbosity,
+            known=self.known_failures(self.sorted_records()),
         )
         terminalreporter.write_sep("=", "streamstress summary")
         for line in lines:

@@ -17,7 +17,7 @@ import os
 import secrets
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -197,16 +197,28 @@ class RunFacts:
     errors: tuple[RunError, ...] = ()
 
 
-def is_gating(record: ScenarioRecord, fail_on: Sequence[str]) -> bool:
+EXCLUDE_KNOWN: Final = "-known"
+"""`--fail-on ...,-known`: failures matched by a (not expired) known-failures entry do not gate."""
+
+
+def is_gating(record: ScenarioRecord, fail_on: Sequence[str], known: Collection[str] = ()) -> bool:
     """Does this record make the session fail under `--fail-on`? Uncategorized errors (build, deploy)
-    gate unless `none`: they are not scenario failures a category could excuse."""
+    gate unless `none`: they are not scenario failures a category could excuse. `known` holds the
+    identities of failures a known-failures entry covers; they gate unless `-known` is given."""
     if record.status not in {Status.FAILED, Status.ERROR}:
         return False
     if "none" in fail_on:
         return False
-    if "all" in fail_on or record.category is None:
+    if (
+        EXCLUDE_KNOWN in fail_on
+        and record.category is not None
+        and stable_id(record.spec, record.scenario) in known
+    ):
+        return False
+    categories = [value for value in fail_on if value != EXCLUDE_KNOWN]
+    if not categories or "all" in categories or record.category is None:
         return True
-    return record.category.category in fail_on
+    return record.category.category in categories
 
 
 def decide_status(*, interrupted: bool, has_errors: bool, gating_failures: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -62,6 +62,7 @@ def summary_lines(
     fail_on: Sequence[str],
     results_path: Path | None,
     verbosity: int = 0,
+    known: Collection[str] = (),
 ) -> list[str]:
     """The summary; `verbosity < 0` (-q) keeps only the counts, the gate note and the results path."""
     failed = [r for r in records if r.status in {Status.FAILED, Status.ERROR}]
@@ -109,7 +110,7 @@ def summary_lines(
             lines.append("")
             lines.append(f"flaky, passed after a retry ({len(flaky)}):")
             lines.extend(f"  {r.nodeid} ({r.attempts} attempts)" for r in flaky)
-    outside = [r for r in failed if not is_gating(r, fail_on)]
+    outside = [r for r in failed if not is_gating(r, fail_on, known)]
     if outside:
         lines.append("")
         lines.append(

@@ -144,3 +144,50 @@ def test_a_known_failure_is_reported_with_its_issue_and_still_counted(
     third = next(s for s in document["scenarios"] if "TC03" in s["scenario"])
     assert third["known_issue"] == "https://issues.example/SRVKP-9"
     assert document["counts"]["failed"] == 2
+
+
+def test_fail_on_minus_known_leaves_known_failures_out_of_the_exit_code(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    known = pytester.path / "known.toml"
+    known.write_text(
+        '[[known]]\nscenario = "PIPELINES-91-TC0[23]"\nissue = "https://issues.example/SRVKP-9"\n'
+        "expires = 2099-01-01\n"
+    )
+    args = [
+        "--streamstress",
+        f"--release-tests-dir={project}",
+        "--skip-build",
+        "--skip-deploy",
+        f"--known-failures={known}",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+    ]
+    gated = pytester.runpytest(*args)
+    assert gated.ret == pytest.ExitCode.TESTS_FAILED
+    excused = pytester.runpytest(*args, "--fail-on=all,-known")
+    excused.assert_outcomes(passed=1, failed=2)
+    assert excused.ret == pytest.ExitCode.OK
+    excused.stdout.fnmatch_lines(["2 failures outside --fail-on all,-known: they do not fail the session"])
+
+
+def test_an_expired_known_entry_does_not_excuse_a_failure(pytester: pytest.Pytester, project: Path) -> None:
+    known = pytester.path / "known.toml"
+    known.write_text(
+        '[[known]]\nscenario = "PIPELINES-91-TC0[23]"\nissue = "https://issues.example/SRVKP-9"\n'
+        "expires = 2020-01-01\n"
+    )
+    result = pytester.runpytest(
+        "--streamstress",
+        f"--release-tests-dir={project}",
+        "--skip-build",
+        "--skip-deploy",
+        f"--known-failures={known}",
+        "--fail-on=all,-known",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["known (STALE entry): *"])
