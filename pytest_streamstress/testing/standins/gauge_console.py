@@ -9,6 +9,7 @@ methods in the order gauge's reporter would see them.
 
 from __future__ import annotations
 
+import abc
 import logging
 from dataclasses import dataclass
 from typing import BinaryIO, Final
@@ -86,7 +87,7 @@ class StepView:
     depth: int
 
 
-class Console:
+class Console(abc.ABC):
     """Base: the writer and the event methods every console implements (no-ops by default)."""
 
     def __init__(self, out: BinaryIO, *, color: bool, prefix: str = "") -> None:
@@ -128,20 +129,25 @@ class Console:
         lines = format_table(row.headers, (row.cells,), 3)
         self.piece("\n" + "\n".join(lines) + "\n", None)
 
+    @abc.abstractmethod
     def scenario_start(self, heading: str) -> None:
-        raise NotImplementedError
+        """Each console prints this its own way."""
 
     def concept_start(self, view: StepView) -> None:
         """Only the verbose console shows concept lines."""
+        return  # a deliberate no-op default, not an abstract method
 
     def step_start(self, view: StepView) -> None:
         """Only the simple console with --verbose prints a step when it starts."""
+        return  # a deliberate no-op default, not an abstract method
 
+    @abc.abstractmethod
     def step_end(self, view: StepView, failure: StepFailure | None) -> None:
-        raise NotImplementedError
+        """Each console prints this its own way."""
 
+    @abc.abstractmethod
     def scenario_end(self, result: ScenarioResult) -> None:
-        raise NotImplementedError
+        """Each console prints this its own way."""
 
 
 class ColoredConsole(Console):
