@@ -134,8 +134,12 @@ def configure_collection(config: pytest.Config, settings: Settings) -> None:
 
 
 def _rewrite_args(config: pytest.Config, settings: Settings) -> None:
-    """No paths -> the checkout's specs; `specs/x.spec::name` not found here -> the checkout's file."""
-    if config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
+    """No paths -> the checkout's specs; `specs/x.spec::name` not found here -> the checkout's file.
+
+    `testpaths` counts as no paths: in a project that runs streamstress it names the project's own
+    Python tests, while `--streamstress` without paths means the Gauge suite.
+    """
+    if config.args_source in {pytest.Config.ArgsSource.INVOCATION_DIR, pytest.Config.ArgsSource.TESTPATHS}:
         root = checkout.release_tests_root(config, settings)
         specs = root / "specs"
         config.args[:] = [str(specs if specs.is_dir() else root)]
