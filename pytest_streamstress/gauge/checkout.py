@@ -19,6 +19,7 @@ import pytest
 
 from pytest_streamstress import _proc
 from pytest_streamstress.errors import ToolError
+from pytest_streamstress.gitrepo import Git
 from pytest_streamstress.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,8 @@ LOCK_TIMEOUT_S: Final = 900.0
 
 
 def _git(*args: str, cwd: Path) -> _proc.Completed:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    return _proc.run(
-        ["git", *args], timeout=GIT_TIMEOUT_S, cwd=cwd, env=env, check=True, what=f"git {args[0]}"
-    )
+    """git through the one git door (`gitrepo.Git`, STYLE R15)."""
+    return Git(url=str(cwd), clone_dir=cwd, timeout=GIT_TIMEOUT_S).run(*args, what="fetching release-tests")
 
 
 def fetch_at_ref(repo: str, ref: str, target: Path) -> Path:

@@ -31,6 +31,7 @@ from typing import Final
 
 from pytest_streamstress import _proc
 from pytest_streamstress.errors import ConfigError, ToolFailed
+from pytest_streamstress.gitrepo import Git
 from pytest_streamstress.redact import Redactor, Secret
 from pytest_streamstress.report.history import (
     RESULTS_FILE,
@@ -136,28 +137,19 @@ def auth_environment(token: Secret | None, environ: Mapping[str, str], redactor:
 
 
 class _Git:
-    """git in one work tree, through `_proc` with a timeout, a log file and the redactor."""
+    """git in the pages work tree, through the one git door (`gitrepo.Git`, STYLE R15)."""
 
     def __init__(
         self, cwd: Path, *, env: Mapping[str, str], redactor: Redactor, log_to: Path, timeout: float
     ):
         self.cwd = cwd
-        self.env = env
-        self.redactor = redactor
         self.log_to = log_to
-        self.timeout = timeout
+        self._git = Git(
+            url=str(cwd), clone_dir=cwd, timeout=timeout, log_to=log_to, env=env, redactor=redactor
+        )
 
     def __call__(self, *args: str, check: bool = True) -> _proc.Completed:
-        return _proc.run(
-            ["git", *args],
-            timeout=self.timeout,
-            env=self.env,
-            cwd=self.cwd,
-            log_to=self.log_to,
-            redactor=self.redactor,
-            check=check,
-            what=f"git {args[0]}",
-        )
+        return self._git.run(*args, what="publishing the dashboard", check=check)
 
     def out(self, *args: str) -> str:
         return self(*args).stdout.strip()
