@@ -23,7 +23,7 @@
   var PASSING = { P: true, K: true };
   var FILTER_KEYS = ["cat", "status", "comp", "tag", "from", "to", "q"];
   var STATE_KEYS = ["view"].concat(FILTER_KEYS, ["run", "a", "b", "open", "cols"]);
-  var VIEWS = ["overview", "grid", "run", "compare"];
+  var VIEWS = ["overview", "grid", "run", "compare", "profile"];
   var DEFAULT_COLUMNS = 60;
   var COLORS = { passed: "#1a7f37", failed: "#cf222e", error: "#8250df", passrate: "#0969da" };
   var CATEGORY_COLORS = ["#cf222e", "#bc4c00", "#8250df", "#0969da", "#1a7f37", "#9a6700", "#bf3989", "#57606a"];
@@ -301,7 +301,8 @@
 
   // Chart marks carry only geometry and `data-run`; colour comes from their group, the tooltip text
   // is made on hover and clicks are delegated: 365 runs x 4 series must redraw within a filter's budget.
-  var SERIES_LABEL = { passed: "passed", failed: "failed", error: "error", passrate: "pass rate" };
+  var SERIES_LABEL = { passed: "passed", failed: "failed", error: "error", passrate: "pass rate",
+    max_parallel: "safe parallel specs" };
 
   function drawLines(container, data, series, yMax, yFormat, legendEntries) {
     // Same runs and width as the chart on screen: move the points instead of rebuilding the chart
@@ -619,6 +620,7 @@
       clear($("run-table"));
       clear($("run-components"));
       $("run-status").textContent = "";
+      clear($("run-analysis")).hidden = true;
       return;
     }
     var r = runIndexById(state.run);
@@ -629,6 +631,7 @@
     showBanner(run.emulated);
     var table = clear($("run-table"));
     clear($("run-errors"));
+    clear($("run-analysis")).hidden = true;
     var status = $("run-status");
     status.textContent = "Loading " + run.file + " …";
     table.setAttribute("aria-busy", "true");
@@ -648,6 +651,7 @@
           el("span", { className: "badge failing", text: problem.phase + (problem.component ? " · " + problem.component : "") }),
           el("span", { text: problem.message })));
       });
+      renderAnalysis(results);
       var tbody = document.createElement("tbody");
       shown.forEach(function (s) { scenarioRows(s, tbody); });
       table.appendChild(tbody);
@@ -698,6 +702,7 @@
           item.cat ? el("span", { className: "badge", text: CATEGORY_LABEL[item.cat] || item.cat }) : null));
       });
     });
+    renderCulprits(b);
     var table = clear($("compare-components"));
     table.appendChild(el("tr", null, el("th", { text: "Component" }), el("th", { text: "Older" }), el("th", { text: "Newer" }),
       el("th", { text: "Upstream changes" })));
@@ -719,6 +724,263 @@
         el("td", null, oldC && oldC.sha ? link(base + "/commit/" + oldC.sha, shortSha(oldC.sha)) : el("span", { text: "—" })),
         el("td", null, newC && newC.sha ? link(base + "/commit/" + newC.sha, shortSha(newC.sha)) : el("span", { text: "—" })),
         el("td", null, change)));
+    });
+  }
+
+  // ------------------------------------------------------------------ analysis against the history (issue 10)
+
+  function testLabel(key) {
+    var t = TEST_INDEX[key];
+    return t === undefined ? key : TESTS[t].n;
+  }
+
+  function runLabel(id) {
+    var r = runIndexById(id);
+    return r < 0 ? id : runName(RUNS[r]);
+  }
+
+  function percent(rate) { return (100 * (Number(rate) || 0)).toFixed(0) + "%"; }
+
+  function testItem(key, testid) {
+    var t = TEST_INDEX[key];
+    var li = el("li", { testid: testid || "analysis-item", "data-key": key },
+      el("span", { className: "scenario", text: testLabel(key) }));
+    if (t !== undefined) li.appendChild(el("span", { className: "spec", text: " " + TESTS[t].s }));
+    return li;
+  }
+
+  function analysisGroup(title, testid, items, make) {
+    var list = el("ul", { testid: testid, "data-count": String(items.length) });
+    if (!items.length) list.appendChild(el("li", { className: "hint", text: "none" }));
+    items.forEach(function (item) { list.appendChild(make(item)); });
+    return el("div", { className: "analysis-group" }, el("h3", { text: title + " (" + items.length + ")" }), list);
+  }
+
+  function clusterItem(cluster) {
+    var members = cluster.members || [];
+    var size = cluster.size || members.length;
+    var memberList = el("ul", { className: "members" });
+    members.forEach(function (key) { memberList.appendChild(testItem(key, "cluster-member")); });
+    return el("li", { testid: "analysis-cluster", "data-size": String(size) },
+      el("details", null,
+        el("summary", { title: cluster.signature || "" },
+          el("span", { className: "badge failing", testid: "cluster-size", text: size + " × " }),
+          el("span", { className: "mono", text: cluster.example || cluster.signature || "" })),
+        memberList));
+  }
+
+  function renderAnalysis(results) {
+    var box = clear($("run-analysis"));
+    var a = results.analysis;
+    box.hidden = !a;
+    if (!a) return;
+    box.appendChild(el("h2", { text: "Compared with " + (a.history_runs || 0) + " earlier run(s)" }));
+    box.appendChild(analysisGroup("New failures", "analysis-new-failures", a.new_failures || [], function (key) {
+      return testItem(key);
+    }));
+    box.appendChild(analysisGroup("Still failing", "analysis-still-failing", a.still_failing || [], function (item) {
+      var li = testItem(item.test);
+      li.appendChild(el("span", { className: "badge failing", testid: "still-failing-since", "data-run": item.since,
+        text: "since " + runLabel(item.since) + " · " + item.runs + " run(s)" }));
+      return li;
+    }));
+    box.appendChild(analysisGroup("Fixed", "analysis-fixed", a.fixed || [], function (key) { return testItem(key); }));
+    box.appendChild(analysisGroup("Flaky", "analysis-flaky", a.flaky || [], function (key) { return testItem(key); }));
+    box.appendChild(analysisGroup("Regressions (pass rate, basis → recent)", "analysis-regressions", a.regressions || [],
+      function (reg) {
+        var li = testItem(reg.subject, "analysis-regression");
+        var basis = reg.basis || [0, 0];
+        var recent = reg.recent || [0, 0];
+        li.appendChild(el("span", { className: "badge failing", testid: "regression-rates",
+          text: percent(reg.basis_rate) + " (" + basis[0] + "/" + (basis[0] + basis[1]) + ") → " + percent(reg.recent_rate) +
+            " (" + recent[0] + "/" + (recent[0] + recent[1]) + ") · p = " + Number(reg.p_value).toPrecision(2) }));
+        return li;
+      }));
+    box.appendChild(analysisGroup("Failure clusters (one line per cause)", "analysis-clusters", a.clusters || [], clusterItem));
+    box.appendChild(analysisGroup("Known failures", "analysis-known", a.known || [], function (known) {
+      var li = testItem(known.test, "analysis-known-item");
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(link(known.issue, known.issue || "no issue link", "known-link"));
+      if (known.reason) li.appendChild(el("span", { className: "hint", text: " " + known.reason }));
+      if (known.stale) li.appendChild(el("span", { className: "badge failing", testid: "known-stale", text: "stale: entry expired" }));
+      return li;
+    }));
+    (a.stale_known_entries || []).forEach(function (entry) {
+      box.appendChild(el("p", { className: "hint", testid: "stale-known-entry" }, "Stale known-failures entry: ",
+        link(entry.issue, entry.issue), entry.expired ? " (expired " + entry.expired + ")" : ""));
+    });
+  }
+
+  // ------------------------------------------------------------------ culprit ranges in the comparison (issue 11)
+
+  function culpritRange(range) {
+    var base = repoBase(range.repo);
+    var head = el("div", { className: "range-head" },
+      el("strong", { text: range.component }), " ",
+      el("span", { className: "mono", text: (shortSha(range.old) || "?") + ".." + (shortSha(range.new) || "?") }), " ",
+      el("span", { className: "badge", testid: "culprit-state", text: range.state }));
+    if (safeUrl(range.compare_url)) {
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(link(range.compare_url, "compare", "culprit-compare"));
+    }
+    var box = el("div", { className: "culprit-range", testid: "culprit-range", "data-component": range.component }, head);
+    if (range.note) box.appendChild(el("p", { className: "hint", testid: "culprit-note", text: range.note }));
+    var commits = (range.commits || []).slice().reverse(); // newest first, like git log
+    if (commits.length) {
+      var list = el("ul", { className: "commits" });
+      commits.forEach(function (c) {
+        list.appendChild(el("li", { testid: "culprit-commit", "data-sha": c.sha },
+          link(base + "/commit/" + c.sha, shortSha(c.sha), "culprit-commit-link"), " ",
+          el("span", { className: "hint", text: day(c.date) + " " + (c.author || "") }), " ",
+          el("span", { text: c.subject || "" })));
+      });
+      box.appendChild(list);
+      if (range.truncated) box.appendChild(el("p", { className: "hint", text: "Only the newest commits are listed." }));
+    }
+    return box;
+  }
+
+  function renderCulprits(b) {
+    var list = clear($("compare-culprits"));
+    var status = $("culprits-status");
+    list.removeAttribute("data-loaded");
+    if (b < 0 || !RUNS[b]) { status.textContent = ""; return; }
+    status.textContent = "Loading " + RUNS[b].file + " …";
+    var seq = stats.renders;
+    loadDetails(b).then(function (results) {
+      if (seq !== stats.renders) return;
+      var culprits = results.analysis && results.analysis.culprits;
+      if (!culprits) {
+        status.textContent = "The newer run has no culprit ranges (they are computed with --history when a run has new failures or regressions).";
+      } else {
+        status.textContent = culprits.length ? culprits.length + " failing test(s) with a culprit range." :
+          "No new failures or regressions to explain in the newer run.";
+      }
+      (culprits || []).forEach(function (culprit) {
+        var item = el("li", { testid: "culprit", "data-key": culprit.test },
+          el("div", null, el("span", { className: "scenario", text: testLabel(culprit.test) }),
+            el("span", { className: "badge", text: culprit.reason }),
+            el("span", { className: "hint", text: "between " + runLabel(culprit.good_run) + " (good) and " +
+              runLabel(culprit.bad_run) + " (bad)" })));
+        if ((culprit.ruled_out || []).length) {
+          item.appendChild(el("p", { className: "hint", testid: "culprit-ruled-out",
+            text: "Ruled out (unchanged): " + culprit.ruled_out.join(", ") }));
+        }
+        (culprit.components || []).forEach(function (range) { item.appendChild(culpritRange(range)); });
+        list.appendChild(item);
+      });
+      list.setAttribute("data-loaded", RUNS[b].id);
+    }).catch(function (error) {
+      if (seq !== stats.renders) return;
+      status.textContent = "Cannot load " + RUNS[b].file + " (" + error.message + ").";
+    });
+  }
+
+  // ------------------------------------------------------------------ profile (issue 9)
+
+  function mebibytes(bytes) { return ((Number(bytes) || 0) / 1048576).toFixed(1) + " MiB"; }
+
+  var LIMIT_COLORS = { memory: "#8250df", cpu: "#bc4c00", pods: "#0969da" };
+
+  function drawRecommendations(container, runs, selected) {
+    clear(container).__chart = null;
+    var data = [];
+    runs.forEach(function (r) {
+      var p = RUNS[r].profile;
+      if (p && p.max_parallel !== null && p.max_parallel !== undefined) {
+        data.push({ run: r, date: new Date(RUNS[r].started_at), max_parallel: p.max_parallel, limit: p.limiting_resource });
+      }
+    });
+    var missing = runs.length - data.length;
+    if (!data.length) {
+      container.appendChild(el("p", { className: "hint", text: "No run in this range has a recommendation (run with --profile)." }));
+      return;
+    }
+    if (!chartWidth) chartWidth = container.clientWidth;
+    var frame = chartFrame(container, 200);
+    var x = timeScale(frame, data);
+    var y = d3.scaleLinear().domain([0, d3.max(data, function (d) { return d.max_parallel; }) || 1]).nice()
+      .range([frame.height - frame.margin.bottom, frame.margin.top]);
+    axes(frame, x, y, d3.format("d"));
+    frame.svg.append("path").datum(data).attr("fill", "none").attr("stroke", "#6e7781").attr("stroke-width", 1.2)
+      .attr("d", d3.line().x(function (d) { return x(d.date); }).y(function (d) { return y(d.max_parallel); }));
+    frame.svg.append("g").attr("class", "points").attr("data-series", "max_parallel")
+      .selectAll("circle").data(data).join("circle")
+      .attr("data-testid", "recommendation-point")
+      .attr("class", function (d) { return d.run === selected ? "selected" : null; })
+      .attr("data-run", function (d) { return d.run; })
+      .attr("data-run-id", function (d) { return RUNS[d.run].id; })
+      .attr("data-value", function (d) { return d.max_parallel; })
+      .attr("data-limit", function (d) { return d.limit; })
+      .attr("fill", function (d) { return LIMIT_COLORS[d.limit] || "#57606a"; })
+      .attr("stroke", function (d) { return LIMIT_COLORS[d.limit] || "#57606a"; })
+      .attr("cx", function (d) { return x(d.date); })
+      .attr("cy", function (d) { return y(d.max_parallel); });
+    var seen = [];
+    data.forEach(function (d) { if (seen.indexOf(d.limit) < 0) seen.push(d.limit); });
+    legend(container, seen.map(function (l) { return { label: "limited by " + (l || "?"), color: LIMIT_COLORS[l] || "#57606a" }; }));
+    if (missing) container.appendChild(el("p", { className: "hint", testid: "profile-missing",
+      text: missing + " run(s) in this range have no recommendation (made without --profile, or the profile was unavailable)." }));
+  }
+
+  function profileSentence(profile) {
+    if (!profile) return "No profile (run with --profile).";
+    var rec = profile.recommendation;
+    var text = rec && rec.sentence ? rec.sentence + "." : "No parallelism recommendation.";
+    if (profile.status && profile.status !== "complete") {
+      text += " Profile " + profile.status + (profile.reason ? ": " + profile.reason : "") + ".";
+    }
+    return text;
+  }
+
+  function renderProfile(runs) {
+    var select = $("profile-run-select");
+    var table = clear($("profile-heaviest"));
+    var sentence = $("profile-sentence");
+    if (!runs.length) {
+      clear(select);
+      drawRecommendations($("profile-chart"), runs, -1);
+      sentence.textContent = "No runs in this date range.";
+      return;
+    }
+    var r = runIndexById(state.run);
+    if (r < 0) r = runs[runs.length - 1];
+    drawRecommendations($("profile-chart"), runs, r);
+    fillRunSelect(select, runs.indexOf(r) >= 0 ? runs : runs.concat([r]).sort(function (a, b) { return a - b; }), RUNS[r].id);
+    showBanner(RUNS[r].emulated);
+    sentence.textContent = "Loading " + RUNS[r].file + " …";
+    table.removeAttribute("data-loaded");
+    var seq = stats.renders;
+    loadDetails(r).then(function (results) {
+      if (seq !== stats.renders) return;
+      var profile = results.profile || null;
+      sentence.textContent = profileSentence(profile);
+      sentence.setAttribute("data-has-profile", String(Boolean(profile)));
+      var names = {};
+      (results.scenarios || []).forEach(function (s) { names[s.nodeid] = s; });
+      var heaviest = profile && profile.heaviest ? profile.heaviest : [];
+      if (heaviest.length) {
+        table.appendChild(el("thead", null, el("tr", null, el("th", { text: "Scenario" }), el("th", { text: "Peak CPU (m)" }),
+          el("th", { text: "Peak memory" }), el("th", { text: "Peak pods" }), el("th", { text: "Samples" }))));
+      } else if (profile) {
+        table.appendChild(el("tr", null, el("td", { className: "hint", text: "No per-scenario peaks in this run." })));
+      }
+      var body = document.createElement("tbody");
+      heaviest.forEach(function (h) {
+        var s = names[h.nodeid];
+        body.appendChild(el("tr", { testid: "profile-row", "data-nodeid": h.nodeid },
+          el("td", null, el("div", { className: "scenario", text: s ? s.scenario : h.nodeid }),
+            el("div", { className: "spec", text: s ? s.spec : "" })),
+          el("td", { className: "num", testid: "profile-cpu", text: String(Math.round(h.peak_cpu_m)) }),
+          el("td", { className: "num", testid: "profile-memory", "data-bytes": String(h.peak_memory_b), text: mebibytes(h.peak_memory_b) }),
+          el("td", { className: "num", testid: "profile-pods", text: String(h.peak_pods) }),
+          el("td", { className: "num", text: String(h.samples || 0) })));
+      });
+      table.appendChild(body);
+      table.setAttribute("data-loaded", RUNS[r].id);
+    }).catch(function (error) {
+      if (seq !== stats.renders) return;
+      sentence.textContent = "Cannot load " + RUNS[r].file + " (" + error.message + "). Serve the site over HTTP to see run details.";
     });
   }
 
@@ -747,6 +1009,7 @@
       renderOverview(runs, chartTests);
     } else if (state.view === "grid") renderGrid(runs, tests);
     else if (state.view === "run") renderRun(runs);
+    else if (state.view === "profile") renderProfile(runs);
     else renderCompare(runs, tests);
     stats.lastRenderMs = performance.now() - started;
     if (!stats.firstRenderAt) {
@@ -818,6 +1081,16 @@
     $("run-select").addEventListener("change", function (event) {
       state.run = event.target.value;
       state.open = "";
+      commit();
+    });
+    document.querySelector('[data-panel="profile"]').addEventListener("click", function (event) {
+      var r = event.target.getAttribute && event.target.getAttribute("data-run");
+      if (r === null || r === undefined || !RUNS[r]) return;
+      state.run = RUNS[r].id;
+      commit();
+    });
+    $("profile-run-select").addEventListener("change", function (event) {
+      state.run = event.target.value;
       commit();
     });
     $("compare-base").addEventListener("change", function (event) { state.a = event.target.value; commit(); });

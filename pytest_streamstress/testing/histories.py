@@ -13,9 +13,12 @@ import datetime as dt
 import hashlib
 import json
 import random
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
+
+from pytest_streamstress.report import history
 
 CATEGORIES: Final = (
     ("upstream-regression", "Upstream Regression"),
@@ -181,9 +184,235 @@ def generate_run(index: int, *, runs: int, scenarios: int, seed: int = 0) -> dic
     }
 
 
-def generate_history(runs: int, scenarios: int, *, seed: int = 0) -> list[dict[str, Any]]:
-    """`runs` results.json documents, oldest first."""
-    return [generate_run(i, runs=runs, scenarios=scenarios, seed=seed) for i in range(runs)]
+def generate_history(
+    runs: int, scenarios: int, *, seed: int = 0, profile: bool = False, analysis: bool = False
+) -> list[dict[str, Any]]:
+    """`runs` results.json documents, oldest first.
+
+    `profile` adds a `profile` section (and per-scenario peaks) to every run but those with
+    `index % 4 == 1` (made "without --profile"); `analysis` adds an `analysis` section with culprit
+    ranges to every run after the first. Both default off, so the plain output never changes.
+    """
+    documents = [generate_run(i, runs=runs, scenarios=scenarios, seed=seed) for i in range(runs)]
+    for index, document in enumerate(documents):
+        if profile:
+            add_profile(document, index)
+        if analysis and index > 0:
+            add_analysis(document, documents[:index])
+    return documents
+
+
+# ------------------------------------------------------------------ optional sections (issues 9-11)
+
+PROFILE_LIMITS: Final = ("memory", "cpu")
+KNOWN_ISSUE_REASON: Final = "platform flake tracked upstream"
+
+
+def has_profile(index: int) -> bool:
+    return index % 4 != 1
+
+
+def add_profile(document: dict[str, Any], index: int) -> None:
+    """Per-scenario peaks and the run's `profile` section, shaped like `profile.profile_section`."""
+    if not has_profile(index):
+        document["profile"] = None
+        for item in document["scenarios"]:
+            item["profile"] = None
+        return
+    peaks = []
+    for number, item in enumerate(document["scenarios"]):
+        peak = {
+            "peak_cpu_m": float(50 + (number * 37 + index * 11) % 400),
+            "peak_memory_b": (64 + (number * 53 + index * 7) % 512) * 2**20,
+            "peak_pods": 1 + number % 6,
+            "samples": 3 + number % 4,
+            "namespaces": [f"e2e-{number:03d}-{_sha(index, number)[:5]}"],
+            "controllers_peak_cpu_m": 20.0,
+            "controllers_peak_memory_b": 128 * 2**20,
+            "attribution": "namespace",
+        }
+        item["profile"] = peak
+        peaks.append({"nodeid": item["nodeid"], **peak})
+    heaviest = sorted(peaks, key=lambda p: (p["peak_memory_b"], p["peak_cpu_m"]), reverse=True)[:10]
+    limit = 2 + index % 5
+    resource = PROFILE_LIMITS[index % 2]
+    document["profile"] = {
+        "status": "complete",
+        "reason": "",
+        "samples": 40 + index,
+        "failed_samples": 0,
+        "cpu_m": _describe([p["peak_cpu_m"] for p in peaks]),
+        "memory_b": _describe([float(p["peak_memory_b"]) for p in peaks]),
+        "pods": _describe([float(p["peak_pods"]) for p in peaks]),
+        "capacity": None,
+        "recommendation": {
+            "max_parallel_specs": limit,
+            "limiting_resource": resource,
+            "safety_margin_percent": 20,
+            "reasoning": f"{resource} bounds the run at {limit} specs",
+            "sentence": f"You can safely run {limit} specs in parallel on this cluster"
+            f" (limited by {resource})",
+        },
+        "heaviest": heaviest,
+    }
+
+
+def _describe(values: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {"min": 0.0, "max": 0.0, "mean": 0.0, "p95": 0.0}
+    return {
+        "min": ordered[0],
+        "max": ordered[-1],
+        "mean": sum(ordered) / len(ordered),
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+    }
+
+
+def _identity(item: dict[str, Any]) -> str:
+    return history.case_key(item)
+
+
+def add_analysis(document: dict[str, Any], earlier: Sequence[dict[str, Any]]) -> None:
+    """An `analysis` section (`Analysis.to_json()` shape) with known answers, from plain rules.
+
+    New failure: fails now, passed (or was flaky) in the previous run. Still failing: failed in the
+    previous run too (`since` is the first run of the streak). Clusters: failures grouped by their
+    message with digits removed, so scenarios "broken by one cause" form one line. Culprit ranges for
+    every new failure, between the previous run (good) and this one (bad), like `culprit.Culprit`.
+    """
+    previous = {_identity(s): s for s in earlier[-1]["scenarios"]}
+    failing = [s for s in document["scenarios"] if s["status"] in ("failed", "error")]
+    new_failures: list[str] = []
+    still_failing: list[dict[str, Any]] = []
+    fixed: list[str] = []
+    for item in document["scenarios"]:
+        key = _identity(item)
+        before = previous.get(key)
+        was_failing = before is not None and before["status"] in ("failed", "error")
+        if item["status"] in ("failed", "error"):
+            if was_failing:
+                since, runs = _streak(key, earlier, document)
+                still_failing.append({"test": key, "since": since, "runs": runs})
+            elif before is not None:
+                new_failures.append(key)
+        elif item["status"] == "passed" and was_failing:
+            fixed.append(key)
+    clusters: dict[str, list[dict[str, Any]]] = {}
+    for item in failing:
+        signature = re.sub(r"[0-9]+", "N", item["message"])
+        clusters.setdefault(signature, []).append(item)
+    document["analysis"] = {
+        "history_runs": len(earlier),
+        "counts": {"new-failure": len(new_failures), "still-failing": len(still_failing)},
+        "new_failures": new_failures,
+        "still_failing": still_failing,
+        "fixed": fixed,
+        "flaky": [_identity(s) for s in document["scenarios"] if s["flaky"]],
+        "new_tests": [],
+        "removed": [],
+        "alerts": [entry["test"] for entry in still_failing if entry["runs"] >= 3],
+        "regressions": [
+            {
+                "subject": entry["test"],
+                "recent": [0, entry["runs"]],
+                "basis": [10, 0],
+                "recent_rate": 0.0,
+                "basis_rate": 1.0,
+                "p_value": 0.0027,
+            }
+            for entry in still_failing
+            if entry["runs"] >= 3
+        ],
+        "clusters": [
+            {
+                "signature": signature,
+                "size": len(members),
+                "members": [_identity(m) for m in members],
+                "example": members[0]["message"][:500],
+            }
+            for signature, members in sorted(clusters.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ],
+        "known": [
+            {
+                "test": _identity(s),
+                "issue": s["known_issue"],
+                "reason": KNOWN_ISSUE_REASON,
+                "stale": n % 2 == 1,
+            }
+            for n, s in enumerate(x for x in failing if x.get("known_issue"))
+        ],
+        "stale_known_entries": [],
+        "culprits": [_culprit(key, earlier[-1], document) for key in new_failures],
+    }
+
+
+def _streak(key: str, earlier: Sequence[dict[str, Any]], document: dict[str, Any]) -> tuple[str, int]:
+    since, runs = document["run_id"], 1
+    for run in reversed(earlier):
+        status = next((s["status"] for s in run["scenarios"] if _identity(s) == key), "")
+        if status not in ("failed", "error"):
+            break
+        since, runs = run["run_id"], runs + 1
+    return since, runs
+
+
+def _culprit(key: str, good: dict[str, Any], bad: dict[str, Any]) -> dict[str, Any]:
+    """Pipeline and triggers list their commits; chains, when it moved, was force-pushed away."""
+    ruled_out, ranges = [], []
+    old_commits = {c["name"]: c for c in good["components"]}
+    for component in bad["components"]:
+        name, repo = component["name"], component["repo"]
+        old, new = old_commits[name]["commit"]["sha"], component["commit"]["sha"]
+        if old == new:
+            ruled_out.append(name)
+            continue
+        gone = name == "chains"
+        commits = (
+            []
+            if gone
+            else [
+                {
+                    "sha": _sha(name, "between", old, step),
+                    "author": f"dev{step}",
+                    "date": bad["started_at"],
+                    "subject": f"{name}: upstream change {step} <b>bold</b>",
+                }
+                for step in range(2)
+            ]
+            + [
+                {
+                    "sha": new,
+                    "author": "dev",
+                    "date": bad["started_at"],
+                    "subject": component["commit"]["subject"],
+                }
+            ]
+        )
+        ranges.append(
+            {
+                "component": name,
+                "repo": repo,
+                "old": old,
+                "new": new,
+                "state": "old-commit-gone" if gone else "changed",
+                "compare_url": f"{repo}/compare/{old}...{new}",
+                "note": f"the good run's commit {old[:12]} is gone from {repo} (the branch was probably"
+                " force-pushed)"
+                if gone
+                else "",
+                "truncated": False,
+                "commits": commits,
+            }
+        )
+    return {
+        "test": key,
+        "reason": "new-failure",
+        "good_run": good["run_id"],
+        "bad_run": bad["run_id"],
+        "ruled_out": ruled_out,
+        "components": ranges,
+    }
 
 
 def write_results_dirs(documents: Sequence[dict[str, Any]], root: Path) -> list[Path]:
