@@ -76,6 +76,11 @@ class Phases:
         """The shared directory this controller made (removed at the end)."""
 
     @property
+    def is_emulated(self) -> bool:
+        """The embedded emulator, or a Job pod the launcher started on it (it sets the mark)."""
+        return self.embedded is not None or os.environ.get("STREAMSTRESS_EMULATED_CLUSTER") == "1"
+
+    @property
     def redactor(self) -> Redactor:
         """The session's redactor (it knows the kubeconfig and registry secrets), else our own."""
         return self.config.stash.get(redactor_key, self._redactor)
@@ -141,7 +146,7 @@ class Phases:
         deployment = Deployment(
             status=DeployStatus.SKIPPED,
             message="--skip-deploy",
-            cluster=ClusterInfo(kind="emulated" if self.embedded else "none"),
+            cluster=ClusterInfo(kind="emulated" if self.is_emulated else "none"),
         )
         phase = "cluster access"
         try:
@@ -319,7 +324,7 @@ class Phases:
             deploy_timeout=settings.deploy_timeout,
             target_namespace=settings.target_namespace,
             record_dir=settings.results_dir,
-            cluster_kind="emulated" if self.embedded else cluster.kind,
+            cluster_kind="emulated" if self.is_emulated else cluster.kind,
         )
         started = time.monotonic()
         result = deploy(cluster, builds, self.catalog, params, say=self.say)

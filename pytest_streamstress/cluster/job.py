@@ -69,6 +69,8 @@ MAX_RECONNECTS: Final = 50
 RECONNECT_PAUSE_S: Final = 0.5
 NAME_ATTEMPTS: Final = 5
 EMULATED_ENV: Final = ("GAUGE_STANDIN_OUTCOMES",)
+EMULATED_MARK: Final = "STREAMSTRESS_EMULATED_CLUSTER"
+"""Set in a Job pod launched on the emulated cluster: its run is labelled emulated like the launcher's."""
 """With the embedded emulator the pod is a local process: it gets the stand-ins' settings too."""
 
 ARCHIVE_BEGIN: Final = "==== streamstress results archive begin"
@@ -956,6 +958,7 @@ def launch_from_session(
         if "release_tests_dir" not in raw and settings.release_tests_dir is not None:
             raw["release_tests_dir"] = [str(settings.release_tests_dir)]
         env += [(key, environ[key]) for key in EMULATED_ENV if environ.get(key)]
+        env.append((EMULATED_MARK, "1"))  # so the pod's results.json says "emulated" too
     request = JobRequest(
         namespace=settings.job_namespace,
         image=image,

@@ -117,6 +117,7 @@ def test_in_cluster_on_the_embedded_emulator_waits_for_its_job_and_collects_the_
     [collected] = (pytester.path / "results" / "in-cluster").iterdir()
     document = json.loads((collected / "results.json").read_text())
     assert document["counts"]["total"] == len(document["scenarios"]) > 0
+    assert document["emulated"] is True
 
 
 def test_ci_with_build_launches_through_the_plugin_then_publishes_the_real_results(
