@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -126,64 +127,114 @@ class Phases:
     # -- internals ----------------------------------------------------------------------------------
 
     def _shared_outcome(self) -> PhaseOutcome:
+        """Under xdist: setup once, builds shared between the workers, deploy once (DESIGN "Shape")."""
+        shared = shared_dir(self.config)
+        record = shared / "phases.json"
+        if record.exists():
+            return outcome_from_json(json.loads(record.read_text(encoding="utf-8")))
+        return self._run_phases(shared=shared)
+
+    def _once(self, shared: Path | None, name: str, compute: Callable[[], str]) -> str:
+        """Run `compute` in one worker only; the others wait for its value (or its error)."""
+        if shared is None:
+            return compute()
         from filelock import FileLock
 
-        shared = shared_dir(self.config)
+        stored = shared / f"{name}.json"
+        with FileLock(str(shared / f"{name}.lock"), timeout=PHASE_LOCK_TIMEOUT_S):
+            if stored.exists():
+                data = json.loads(stored.read_text(encoding="utf-8"))
+                if data.get("error"):
+                    raise PhaseFailed(data["error"])
+                return str(data["value"])
+            try:
+                value = compute()
+            except StreamstressError as exc:
+                stored.write_text(json.dumps({"error": str(exc)}), encoding="utf-8")
+                raise
+            stored.write_text(json.dumps({"value": value}), encoding="utf-8")
+            return value
+
+    def _finish(self, shared: Path | None, make: Callable[[], PhaseOutcome]) -> PhaseOutcome:
+        """The outcome every worker shares: the first worker to get here makes it (e.g. deploys)."""
+        if shared is None:
+            return make()
+        from filelock import FileLock
+
         record = shared / "phases.json"
         with FileLock(str(shared / "phases.lock"), timeout=PHASE_LOCK_TIMEOUT_S):
             if record.exists():
                 return outcome_from_json(json.loads(record.read_text(encoding="utf-8")))
-            outcome = self._run_phases()
+            outcome = make()
             tmp = record.with_suffix(".tmp")
             tmp.write_text(json.dumps(outcome_to_json(outcome)), encoding="utf-8")
             tmp.replace(record)
             return outcome
 
-    def _run_phases(self) -> PhaseOutcome:
-        """Connect, set up, build, deploy: each step's failure becomes the items' setup error."""
+    def _run_phases(self, *, shared: Path | None = None) -> PhaseOutcome:
+        """Connect, set up, build, deploy: each step's failure becomes the items' setup error.
+
+        With `shared` (xdist workers), setup runs in one worker, every worker takes part in the
+        builds (each component is built once, by whichever worker gets to it first), and the first
+        worker done building deploys for all of them.
+        """
         settings = self.settings
         builds: tuple[BuildResult, ...] = ()
-        deployment = Deployment(
-            status=DeployStatus.SKIPPED,
-            message="--skip-deploy",
-            cluster=ClusterInfo(kind="emulated" if self.is_emulated else "none"),
-        )
         phase = "cluster access"
+
+        def failed(error: str, at: str, deployment: Deployment | None = None) -> PhaseOutcome:
+            return PhaseOutcome(
+                builds=builds,
+                deployment=deployment or Deployment(status=DeployStatus.FAILED, message=error),
+                error=error,
+                error_phase=at,
+            )
+
         try:
             cluster = self._connect() if self._needs_cluster() else None
             registry_host = settings.registry
             if cluster is not None and not settings.no_auto_setup:
                 phase = "auto-setup"
-                registry_host = registry_host or self._setup(cluster)
-            phase = "build"
-            builds = self._builds(cluster, registry_host)
-            from .build import decide
-
-            decision = decide(builds, deploy_partial=settings.deploy_partial)
-            if decision.skip_deploy:
-                return PhaseOutcome(
-                    builds=builds,
-                    deployment=Deployment(status=DeployStatus.SKIPPED),
-                    error=decision.error,
-                    error_phase="build",
+                ready_cluster = cluster
+                registry_host = registry_host or self._once(
+                    shared, "setup", lambda: self._setup(ready_cluster)
                 )
-            if settings.in_cluster:
-                phase = "in-cluster launch"
+            phase = "build"
+            builds = self._builds(cluster, registry_host, shared=shared)
+        except StreamstressError as exc:
+            error = str(exc)
+            return self._finish(shared, lambda: failed(error, phase))
+        from .build import decide
+
+        decision = decide(builds, deploy_partial=settings.deploy_partial)
+        if decision.skip_deploy:
+            return self._finish(
+                shared, lambda: failed(decision.error, "build", Deployment(status=DeployStatus.SKIPPED))
+            )
+        if settings.in_cluster:
+            try:
                 self._launch_in_cluster(cluster, builds)  # ends the session with pytest.exit (issue 8)
+            except StreamstressError as exc:
+                error = str(exc)
+                return self._finish(shared, lambda: failed(error, "in-cluster launch"))
+
+        def deploy_for_all() -> PhaseOutcome:
+            deployment = Deployment(
+                status=DeployStatus.SKIPPED,
+                message="--skip-deploy",
+                cluster=ClusterInfo(kind="emulated" if self.is_emulated else "none"),
+            )
             if not settings.skip_deploy and cluster is not None:
-                phase = "deploy"
-                deployment = self._deploy(cluster, decision.deploy)
+                try:
+                    deployment = self._deploy(cluster, decision.deploy)
+                except StreamstressError as exc:
+                    return failed(str(exc), "deploy")
             if decision.error:
                 # --deploy-partial: the scenarios run; the failed builds stay in results.json.
                 self.say(decision.error)
-        except StreamstressError as exc:
-            return PhaseOutcome(
-                builds=builds,
-                deployment=Deployment(status=DeployStatus.FAILED, message=str(exc)),
-                error=str(exc),
-                error_phase=phase,
-            )
-        return PhaseOutcome(builds=builds, deployment=deployment)
+            return PhaseOutcome(builds=builds, deployment=deployment)
+
+        return self._finish(shared, deploy_for_all)
 
     def _launch_in_cluster(self, cluster: Cluster | None, builds: tuple[BuildResult, ...]) -> None:
         """--in-cluster: a Job runs the same options with --skip-build and these images; this session ends."""
@@ -203,12 +254,19 @@ class Phases:
 
             dest = self.settings.results_dir / "in-cluster" / launch.name
             collected = follow_and_collect(
-                cluster, launch, dest, timeout=DEFAULT_DEADLINE_S,
+                cluster,
+                launch,
+                dest,
+                timeout=DEFAULT_DEADLINE_S,
                 write=lambda line: self.say("job: " + line.rstrip()),
             )
             files = len(collected.files)
             self.say(f"emulated Job finished; {files} files collected (checksum verified) to {dest}")
         pytest.exit(launch.message, returncode=0)
+
+    def _worker_id(self) -> str | None:
+        workerinput = getattr(self.config, "workerinput", None)
+        return str(workerinput["workerid"]) if workerinput else None
 
     def _needs_cluster(self) -> bool:
         settings = self.settings
@@ -246,7 +304,9 @@ class Phases:
         )
         return report.registry_host
 
-    def _builds(self, cluster: Cluster | None, registry_host: str) -> tuple[BuildResult, ...]:
+    def _builds(
+        self, cluster: Cluster | None, registry_host: str, *, shared: Path | None = None
+    ) -> tuple[BuildResult, ...]:
         """Build the requested components, or take `--image`/`--images-from` images with --skip-build."""
         from .build import (
             BuildEvent,
@@ -307,6 +367,8 @@ class Phases:
             cache_dir=cache,
             redactor=self.redactor,
             on_event=progress,
+            shared_dir=shared / "builds" if shared is not None else None,
+            worker_id=self._worker_id(),
         )
         built = sum(1 for r in results if r.status is BuildStatus.BUILT)
         self.say(f"build: {built}/{len(results)} component(s) built in {time.monotonic() - started:.1f}s")

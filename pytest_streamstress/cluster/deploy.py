@@ -562,6 +562,18 @@ def deploy(
     values = {c.env_var: str(c.new) for c in changes}
     components = sorted({c.component for c in changes})
     specs = [catalog[name] for name in components]
+    # A component the cluster does not run (disabled in TektonConfig, or never installed, like a
+    # manual-approval-gate without its CR) has no installer sets: its variables are still set, but
+    # waiting for its workloads could only time out.
+    absent = sorted(spec.name for spec in specs if not installer_sets_of(cluster, [spec]))
+    note = ""
+    if absent:
+        note = (
+            f"not installed on this cluster: {', '.join(absent)} (their IMAGE_* variables are set in the"
+            " operator, nothing runs them)"
+        )
+        say(f"warning: {note}")
+    changes = tuple(c for c in changes if c.component not in absent)
     needs_env = any(current.get(var) != value for var, value in values.items())
     running, problems = workload_state(cluster, params.target_namespace, changes)
     if not needs_env and not problems and operator_runs_values(cluster, target, values).done:
@@ -592,6 +604,7 @@ def deploy(
         cluster=info,
         running=tuple(running),
         restore_record=record,
+        message=note,
     )
 
 

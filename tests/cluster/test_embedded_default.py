@@ -53,3 +53,35 @@ def test_readme_first_command_builds_deploys_runs_and_reports_on_the_emulator(
         "@sha256:" in image["ref"] and image["running"] == image["ref"] for image in pipeline["images"]
     )
     assert document["deploy"]["status"] == "deployed"
+
+
+def test_under_xdist_the_workers_share_the_builds_and_deploy_once(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = pytester.path / "ko-record.jsonl"
+    monkeypatch.setenv("KO_STANDIN_RECORD", str(record))
+    result = pytester.runpytest_subprocess(
+        "--streamstress",
+        "--cluster",
+        "emulated",
+        "--components",
+        "pipeline,triggers,chains",
+        "--fail-on",
+        "none",
+        "-n",
+        "2",
+        "--build-jobs",
+        "1",
+        "-p",
+        "no:cacheprovider",
+        timeout=300,
+    )
+    assert result.ret == pytest.ExitCode.OK
+    builds = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+    repositories = [b["repo"].rsplit("/", 1)[1] for b in builds]
+    # One ko invocation per image, never twice: pipeline 8 images, triggers 4, chains 1.
+    assert len(repositories) == len(set(repositories)) == 13
+    document = json.loads((pytester.path / "results" / "results.json").read_text())
+    assert [c["status"] for c in document["components"]] == ["built", "built", "built"]
+    assert document["deploy"]["status"] == "deployed"
+    assert len(list((pytester.path / "results").glob("restore.json"))) == 1

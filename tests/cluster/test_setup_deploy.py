@@ -312,3 +312,24 @@ def test_the_bearer_token_never_reaches_logs_or_errors(
     for path in (tmp_path / "results").rglob("*"):
         if path.is_file():
             assert token not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_a_component_the_cluster_does_not_run_is_set_but_not_waited_for(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    refs = {
+        name: push(emulator, name)
+        for name in ("manual-approval-gate-controller", "manual-approval-gate-webhook")
+    }
+    said: list[str] = []
+    result = deploy(
+        connect(emulator), [built("manual-approval-gate", refs)], CATALOG, params(tmp_path), say=said.append
+    )
+    assert result.status is DeployStatus.DEPLOYED
+    assert "not installed on this cluster: manual-approval-gate" in result.message
+    assert (
+        lifecycle_env(emulator)["IMAGE_MAG_TEKTON_TASKGROUP_CONTROLLER"]
+        == refs["manual-approval-gate-controller"]
+    )
+    assert any(line.startswith("warning: not installed on this cluster") for line in said)
