@@ -268,9 +268,11 @@ def _lifecycle_container(deployment_spec: dict[str, Any], what: str) -> dict[str
 
 
 def _csv_deployment(csv: dict[str, Any], name: str) -> dict[str, Any]:
-    for entry in csv.get("spec", {}).get("install", {}).get("spec", {}).get("deployments", []):
+    install = csv.get("spec", {}).get("install", {})
+    entries: list[dict[str, Any]] = install.get("spec", {}).get("deployments", [])
+    for entry in entries:
         if entry.get("name") == name:
-            return dict(entry)
+            return entry  # the CSV's own dict: edits change the CSV body
     raise ClusterError(f"CSV {csv['metadata']['name']} has no deployment {name} in spec.install")
 
 
@@ -283,70 +285,88 @@ def current_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str | 
     return img.env_values(_lifecycle_container(entry.get("spec", {}), f"CSV {target.csv}"))
 
 
-def patch_csv(cluster: Cluster, target: OperatorTarget, values: Mapping[str, str | None]) -> bool:
-    """Set the variables in the CSV's deployment spec; on 409 read again and reapply (R19)."""
+def _set_lifecycle_env(pod_spec: dict[str, Any], values: Mapping[str, str | None]) -> bool:
+    changed = False
+    for container in pod_spec["containers"]:
+        if container.get("name") == r.LIFECYCLE_CONTAINER:
+            changed = img.set_env(container, values) or changed
+    return changed
+
+
+def _replace_until_applied(
+    what: str,
+    read: Callable[[], dict[str, Any]],
+    edit: Callable[[dict[str, Any]], bool],
+    write: Callable[[dict[str, Any]], object],
+) -> bool:
+    """Read, edit, replace; on 409 read again and reapply, boundedly (R19). False: nothing to change."""
     for _attempt in range(CONFLICT_RETRIES):
-        csv = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.CSVS, target.csv, target.namespace)
-        if csv is None:
-            raise NotFound(f"CSV {target.namespace}/{target.csv} disappeared")
-        changed = False
-        for entry in csv["spec"]["install"]["spec"]["deployments"]:
-            if entry.get("name") != target.deployment:
-                continue
-            for container in entry["spec"]["template"]["spec"]["containers"]:
-                if container.get("name") == r.LIFECYCLE_CONTAINER:
-                    changed = img.set_env(container, values) or changed
-        if not changed:
+        body = read()
+        if not edit(body):
             return False
         try:
-            cluster.call(
-                f"replace csv {target.namespace}/{target.csv}",
-                cluster.custom.replace_namespaced_custom_object,
-                r.OLM_GROUP,
-                r.OLM_VERSION,
-                target.namespace,
-                r.CSVS,
-                target.csv,
-                csv,
-            )
+            write(body)
             return True
         except Conflict:
-            log.info("CSV %s changed meanwhile (409); reading again", target.csv)
+            log.info("%s changed meanwhile (409); reading again", what)
     raise Conflict(
-        f"CSV {target.namespace}/{target.csv} kept changing: {CONFLICT_RETRIES} conflicts in a row",
-        hint="something else is editing the CSV (an upgrade?); try again later",
+        f"{what} kept changing: {CONFLICT_RETRIES} conflicts in a row",
+        hint="something else is editing it (an upgrade?); try again later",
     )
+
+
+def patch_csv(cluster: Cluster, target: OperatorTarget, values: Mapping[str, str | None]) -> bool:
+    """Set the variables in the CSV's deployment spec (OLM then rolls the operator)."""
+    what = f"CSV {target.namespace}/{target.csv}"
+
+    def read() -> dict[str, Any]:
+        csv = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.CSVS, target.csv, target.namespace)
+        if csv is None:
+            raise NotFound(f"{what} disappeared")
+        return csv
+
+    def edit(csv: dict[str, Any]) -> bool:
+        entry = next(
+            e for e in csv["spec"]["install"]["spec"]["deployments"] if e.get("name") == target.deployment
+        )
+        return _set_lifecycle_env(entry["spec"]["template"]["spec"], values)
+
+    def write(csv: dict[str, Any]) -> object:
+        return cluster.call(
+            f"replace {what}",
+            cluster.custom.replace_namespaced_custom_object,
+            r.OLM_GROUP,
+            r.OLM_VERSION,
+            target.namespace,
+            r.CSVS,
+            target.csv,
+            csv,
+        )
+
+    return _replace_until_applied(what, read, edit, write)
 
 
 def patch_deployment(cluster: Cluster, target: OperatorTarget, values: Mapping[str, str | None]) -> bool:
     """Set the variables on the operator Deployment directly; OLM keeps this until the next CSV change."""
-    for _attempt in range(CONFLICT_RETRIES):
+    what = f"Deployment {target.namespace}/{target.deployment}"
+
+    def read() -> dict[str, Any]:
         deployment = cluster.call(
-            f"get deployment {target.namespace}/{target.deployment}",
-            cluster.apps.read_namespaced_deployment,
+            f"get {what}", cluster.apps.read_namespaced_deployment, target.deployment, target.namespace
+        )
+        return dict(cluster.api_client.sanitize_for_serialization(deployment))
+
+    def write(body: dict[str, Any]) -> object:
+        return cluster.call(
+            f"replace {what}",
+            cluster.apps.replace_namespaced_deployment,
             target.deployment,
             target.namespace,
+            body,
         )
-        body = cluster.api_client.sanitize_for_serialization(deployment)
-        changed = False
-        for container in body["spec"]["template"]["spec"]["containers"]:
-            if container.get("name") == r.LIFECYCLE_CONTAINER:
-                changed = img.set_env(container, values) or changed
-        if not changed:
-            return False
-        try:
-            cluster.call(
-                f"replace deployment {target.namespace}/{target.deployment}",
-                cluster.apps.replace_namespaced_deployment,
-                target.deployment,
-                target.namespace,
-                body,
-            )
-            return True
-        except Conflict:
-            log.info("Deployment %s changed meanwhile (409); reading again", target.deployment)
-    raise Conflict(
-        f"Deployment {target.namespace}/{target.deployment} kept changing: {CONFLICT_RETRIES} conflicts"
+
+    return _replace_until_applied(
+        what, read, lambda body: _set_lifecycle_env(body["spec"]["template"]["spec"], values), write
     )
 
 
