@@ -72,7 +72,8 @@ class Phases:
         self._outcome: PhaseOutcome | None = None
         self.embedded: EmbeddedCluster | None = None
         self._redactor = Redactor()
-        self.deployed_here = False
+        self.deploy_started_at: float | None = None
+        """Wall time this process started deploying: a restore record written since then is ours."""
         self.own_shared_dir: Path | None = None
         """The shared directory this controller made (removed at the end)."""
 
@@ -389,8 +390,8 @@ class Phases:
             cluster_kind="emulated" if self.is_emulated else cluster.kind,
         )
         started = time.monotonic()
+        self.deploy_started_at = time.time()
         result = deploy(cluster, builds, self.catalog, params, say=self.say)
-        self.deployed_here = result.status is DeployStatus.DEPLOYED
         self.say(f"deploy: {result.status.value} in {time.monotonic() - started:.1f}s")
         return result
 
@@ -437,9 +438,13 @@ class Phases:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not (self.settings.restore and self.deployed_here):
-            return
         from .cluster.deploy import RESTORE_RECORD, DeployParams, restore
+
+        record = self.settings.results_dir / RESTORE_RECORD
+        if not (self.settings.restore and self.deploy_started_at is not None and record.is_file()):
+            return
+        if record.stat().st_mtime < self.deploy_started_at - 1:
+            return  # an older session's record; this session patched nothing (a no-op deploy)
 
         self.say("--restore: putting the recorded operator images back")
         try:
