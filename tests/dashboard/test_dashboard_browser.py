@@ -7,88 +7,23 @@ test-output/screenshots/ for people to look at.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 
-from pytest_streamstress.report.history import add_run, case_key
-from pytest_streamstress.report.site import build_site
-from pytest_streamstress.testing.histories import XSS_MESSAGE, generate_history, write_results_dirs
+from pytest_streamstress.report.history import case_key
+from pytest_streamstress.testing.histories import XSS_MESSAGE, generate_history
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).parents[2] / "test-output" / "screenshots"
 RUNS = 60
 SCENARIOS = 40
-WAIT_MS = 15_000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
-]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output clean; the browser reports failed loads itself."""
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def documents() -> list[dict[str, Any]]:
     return generate_history(RUNS, SCENARIOS)
-
-
-@pytest.fixture(scope="module")
-def site_url(documents: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("dashboard")
-    for folder in write_results_dirs(documents, root / "results"):
-        add_run(root / "site", folder / "results.json")
-    build_site(root / "site", root / "site")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site"))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.set_default_timeout(WAIT_MS)
-    yield opened
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    opened.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert errors == [], "the page raised JavaScript errors"
 
 
 def open_view(page: Any, url: str) -> None:

@@ -8,87 +8,21 @@ test-output/screenshots/.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_streamstress.report.history import add_run
-from pytest_streamstress.report.site import build_site
-from pytest_streamstress.testing.histories import generate_history, has_profile, write_results_dirs
+from pytest_streamstress.testing.histories import generate_history, has_profile
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).parents[2] / "test-output" / "screenshots"
 RUNS = 32  # the newest run (index 31) has a profile: has_profile(31)
 SCENARIOS = 40
-WAIT_MS = 15_000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
-]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output clean; the browser reports failed loads itself."""
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def documents() -> list[dict[str, Any]]:
     return generate_history(RUNS, SCENARIOS, profile=True, analysis=True)
-
-
-@pytest.fixture(scope="module")
-def site_url(documents: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("insights")
-    for folder in write_results_dirs(documents, root / "results"):
-        add_run(root / "site", folder / "results.json")
-    build_site(root / "site", root / "site")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site"))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.set_default_timeout(WAIT_MS)
-    yield opened
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    opened.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert errors == [], "the page raised JavaScript errors"
 
 
 def open_view(page: Any, url: str) -> None:
