@@ -419,23 +419,32 @@ def operator_runs_values(cluster: Cluster, target: OperatorTarget, values: Mappi
     return Probe(done=True, state="operator runs the new values")
 
 
-def installer_sets_of(cluster: Cluster, components: Iterable[ComponentSpec]) -> list[str]:
-    """Names of the installer sets that belong to these components, by label and owner (reference §6)."""
-    sets = cluster.list_custom(r.TEKTON_GROUP, r.TEKTON_VERSION, r.INSTALLERSETS)
-    wanted: list[str] = []
+def sets_belonging_to(sets: Sequence[dict[str, Any]], components: Iterable[ComponentSpec]) -> list[str]:
+    """Pure: names of the sets that belong to these components, by label and owner (reference §6)."""
+    wanted: set[str] = set()
     for component in components:
         for selector in component.installer_sets:
             for item in sets:
                 labels = item["metadata"].get("labels") or {}
                 owners = {o.get("kind") for o in item["metadata"].get("ownerReferences") or []}
-                by_label = labels.get(r.CREATED_BY_LABEL) == selector.created_by
-                by_owner = selector.created_by in owners
-                if not (by_label or by_owner):
+                if (
+                    labels.get(r.CREATED_BY_LABEL) != selector.created_by
+                    and selector.created_by not in owners
+                ):
                     continue
                 if selector.types and labels.get(r.TYPE_LABEL) not in selector.types:
                     continue
-                wanted.append(item["metadata"]["name"])
-    return sorted(set(wanted))
+                wanted.add(item["metadata"]["name"])
+    return sorted(wanted)
+
+
+def list_installer_sets(cluster: Cluster) -> list[dict[str, Any]]:
+    return cluster.list_custom(r.TEKTON_GROUP, r.TEKTON_VERSION, r.INSTALLERSETS)
+
+
+def installer_sets_of(cluster: Cluster, components: Iterable[ComponentSpec]) -> list[str]:
+    """Names of the installer sets that belong to these components, read from the cluster now."""
+    return sets_belonging_to(list_installer_sets(cluster), components)
 
 
 def delete_installer_sets(cluster: Cluster, names: Iterable[str]) -> None:
@@ -585,7 +594,8 @@ def deploy(
     # A component the cluster does not run (disabled in TektonConfig, or never installed, like a
     # manual-approval-gate without its CR) has no installer sets: its variables are still set, but
     # waiting for its workloads could only time out.
-    absent = sorted(spec.name for spec in specs if not installer_sets_of(cluster, [spec]))
+    present_sets = list_installer_sets(cluster)  # one list for the whole check
+    absent = sorted(spec.name for spec in specs if not sets_belonging_to(present_sets, [spec]))
     note = ""
     if absent:
         note = (
