@@ -54,6 +54,7 @@ from .results_json import (
 from .summary import summary_lines
 
 if TYPE_CHECKING:
+    from pytest_streamstress.analysis.known import KnownFailure
     from pytest_streamstress.components import ComponentCatalog
     from pytest_streamstress.gauge.collect import ScenarioItem
 
@@ -98,6 +99,7 @@ class Recorder:
         self.interrupted = False
         self.results_path = settings.results_dir / RESULTS_FILE
         self.written: Path | None = None
+        self._known_entries: tuple[KnownFailure, ...] | None = None
 
     def _check_fail_on(self) -> None:
         known = set(self.rules.categories) | {self.rules.default_category}
@@ -254,7 +256,8 @@ class Recorder:
         if is_worker(self.config) or self.config.option.collectonly:
             return  # --collect-only ran nothing: keep the last run's results.json
         records = self.sorted_records()
-        gating = sum(1 for r in records if is_gating(r, self.settings.fail_on, self.known_failures(records)))
+        known = self.known_failures(records)
+        gating = sum(1 for r in records if is_gating(r, self.settings.fail_on, known))
         if (
             int(session.exitstatus) == int(pytest.ExitCode.TESTS_FAILED)
             and gating == 0
@@ -277,12 +280,15 @@ class Recorder:
             return set()
         from pytest_streamstress.analysis.known import load_known, match_known
 
+        if self._known_entries is None:  # read the file once per session, not once per question
+            self._known_entries = load_known(self.settings.known_failures)
+
         failures = {
             stable_id(r.spec, r.scenario): r.message
             for r in records
             if r.status in {Status.FAILED, Status.ERROR}
         }
-        matches = match_known(failures, load_known(self.settings.known_failures), today=dt.date.today())
+        matches = match_known(failures, self._known_entries, today=dt.date.today())
         return {m.test for m in matches if not m.stale}
 
     def sorted_records(self) -> list[ScenarioRecord]:
