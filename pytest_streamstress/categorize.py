@@ -10,6 +10,11 @@ matches anywhere in its field (`re.search`, never a full match: Allure's categor
 whole message, a known trap); a rule whose guard (`unless`) matches does not fire; no rule ->
 the default category with rule name "default". The evidence is the text the pattern matched, so
 a wrong category is one look away from the rule to fix (issue 12 item 4).
+
+One condition is not text: `api_version` compares the group/version a message names ("no matches
+for kind X in version G/V") with what the cluster's discovery serves, because the same words mean a
+missing component when the cluster serves nothing of G and an upstream API removal when it serves a
+newer version of G. The caller passes what discovery said (`served_apis`); unknown -> never fires.
 """
 
 from __future__ import annotations
@@ -34,8 +39,24 @@ DEFAULT_RULE: Final = "default"
 EVIDENCE_CHARS: Final = 120
 _ID: Final = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _RULE_KEYS: Final = frozenset(
-    {"name", "category", "unless", "known_issue", "comment", "cases", "case_sensitive", *FIELDS}
+    {"name", "category", "unless", "known_issue", "comment", "cases", "case_sensitive", "api_version"}
+    | set(FIELDS)
 )
+API_CONDITIONS: Final = ("withdrawn", "not-yet-served", "absent")
+"""Values of a rule's `api_version`: how the kind at the group/version a message names relates
+to what the cluster's discovery serves.
+
+withdrawn: the kind is served at a newer version of the group only (the named one was removed);
+not-yet-served: only at older versions (the installed component predates the API);
+absent: at no version of the group (the component is not installed)."""
+_GV: Final = r'"?((?:[a-z0-9-]+(?:\.[a-z0-9-]+)*/)?v\d+(?:(?:alpha|beta)\d+)?)\b'
+_NAMED_API: Final = (
+    # kubectl/client-go: no matches for kind "Task" in version "tekton.dev/v1beta1"
+    re.compile(r'kind "?([A-Za-z0-9]+)"? in version ' + _GV, re.IGNORECASE),
+    # oc/kubectl: doesn't have a resource type "kind: PipelineResource, apiVersion: tekton.dev/v1alpha1"
+    re.compile(r"kind:\s*([A-Za-z0-9]+),\s*apiVersion:\s*" + _GV, re.IGNORECASE),
+)
+_VERSION: Final = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 _TOP_KEYS: Final = frozenset({"default_category", "category", "rule"})
 
 Patterns = tuple["re.Pattern[str]", ...]
@@ -58,6 +79,8 @@ class Rule:
     comment: str = ""
     cases: tuple[str, ...] = ()
     """Corpus case ids this rule exists for (issue 12: every rule names its evidence)."""
+    api_version: str = ""
+    """One of API_CONDITIONS, or "" for none: a fact from cluster discovery the rule also needs."""
 
     def patterns(self, field: str) -> Patterns:
         return getattr(self, field)  # type: ignore[no-any-return]  # field is one of FIELDS
@@ -79,6 +102,11 @@ class Rules:
         """The display label of a category id (the id itself when the file gives none)."""
         return dict(self.labels).get(category, category)
 
+    @property
+    def asks_discovery(self) -> bool:
+        """Some rule needs the served API versions: only then is the cluster asked for them."""
+        return any(rule.api_version for rule in self.rules)
+
 
 def marker_name(category: str) -> str:
     """The value put into the `streamstress_category(...)` marker: the kebab-case category id."""
@@ -93,8 +121,13 @@ def categorize(
     spec: str = "",
     scenario: str = "",
     tags: Sequence[str] = (),
+    served_apis: frozenset[str] | None = None,
 ) -> model.Categorization:
-    """Decide the category of one failure: first matching rule wins, else the default category."""
+    """Decide the category of one failure: first matching rule wins, else the default category.
+
+    `served_apis` is the cluster's discovery as NamedApi.key strings ("tekton.dev/v1/Task",
+    "v1/Pod"), at least for the groups the message names; None when unknown.
+    """
     texts: dict[str, Sequence[str]] = {
         "message": (message or "",),
         "trace": (trace or "",),
@@ -102,8 +135,14 @@ def categorize(
         "scenario": (scenario or "",),
         "tags": tuple(tags),
     }
+    named = named_apis(f"{message}\n{trace}") if served_apis is not None else ()
     for rule in rules.rules:
         hit = _match_rule(rule, texts)
+        if hit is not None and rule.api_version:
+            fact = api_fact(named, served_apis) if served_apis is not None else None
+            if fact is None or fact[0] != rule.api_version:
+                continue
+            hit = (hit[0], f"{hit[1]} ({fact[1]})")
         if hit is not None:
             field, evidence = hit
             return model.Categorization(
@@ -114,6 +153,74 @@ def categorize(
                 known_issue=rule.known_issue,
             )
     return model.Categorization(category=rules.default_category, rule=DEFAULT_RULE)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedApi:
+    """A kind at an API group/version that a failure message names."""
+
+    group: str
+    """"" for the core group."""
+    version: str
+    kind: str
+
+    @property
+    def key(self) -> str:
+        """The form discovery facts use: "tekton.dev/v1/Task", "v1/Pod" for the core group."""
+        return f"{self.group}/{self.version}/{self.kind}" if self.group else f"{self.version}/{self.kind}"
+
+
+def named_apis(text: str) -> tuple[NamedApi, ...]:
+    """The kinds at group/versions a failure names, in order, once each."""
+    found: dict[NamedApi, None] = {}
+    for pattern in _NAMED_API:
+        for match in pattern.finditer(text):
+            group, _, version = match.group(2).lower().rpartition("/")
+            found[NamedApi(group, version, match.group(1))] = None
+    return tuple(found)
+
+
+def served_key(group: str, version: str, kind: str) -> str:
+    """One discovery fact: `kind` is served at `group/version` (the NamedApi.key form)."""
+    return NamedApi(group, version, kind).key
+
+
+def version_order(version: str) -> tuple[int, int, int]:
+    """Chronological order of Kubernetes API versions: v1alpha1 < v1beta1 < v1 < v2alpha1 < v2."""
+    match = _VERSION.match(version)
+    if match is None:
+        return (-1, -1, -1)
+    major, stage, minor = match.groups()
+    return (int(major), {"alpha": 0, "beta": 1}.get(stage or "", 2), int(minor or 0))
+
+
+def api_fact(named: Sequence[NamedApi], served: frozenset[str]) -> tuple[str, str] | None:
+    """How the first unserved named kind relates to discovery: (API_CONDITIONS value, explanation).
+
+    `served` holds NamedApi.key strings for (at least) the groups `named` mentions.
+    """
+    for api in named:
+        if api.key in served:
+            continue
+        prefix = f"{api.group}/" if api.group else ""
+        versions = sorted(
+            {
+                key[len(prefix) :].split("/")[0]
+                for key in served
+                if key.startswith(prefix)
+                and key.count("/") == (2 if api.group else 1)
+                and key.rsplit("/", 1)[1] == api.kind
+            },
+            key=version_order,
+        )
+        where = f"{api.kind} in {api.group or 'the core group'}"
+        if not versions:
+            return "absent", f"cluster serves no {where}"
+        listing = f"cluster serves {api.kind} at {', '.join(prefix + v for v in versions)}"
+        if version_order(versions[-1]) > version_order(api.version):
+            return "withdrawn", listing
+        return "not-yet-served", listing
+    return None
 
 
 def _search(patterns: Patterns, texts: Sequence[str]) -> re.Match[str] | None:
@@ -254,6 +361,12 @@ def _rule(raw: Any, *, index: int, ids: tuple[str, ...], source: Path, text: str
     }
     if not fields:
         raise fail("matches nothing: no field pattern given", f"give at least one of: {', '.join(FIELDS)}")
+    api_version = raw.get("api_version", "")
+    if api_version not in ("", *API_CONDITIONS):
+        raise fail(
+            f"api_version {api_version!r} is not a known condition",
+            f"one of: {', '.join(API_CONDITIONS)} (see the header of config/categories.toml)",
+        )
     unless_raw = raw.get("unless", {})
     if isinstance(unless_raw, (str, list)):  # shorthand: guards on the message
         unless_raw = {"message": unless_raw}
@@ -274,6 +387,7 @@ def _rule(raw: Any, *, index: int, ids: tuple[str, ...], source: Path, text: str
         known_issue=str(raw.get("known_issue", "")),
         comment=str(raw.get("comment", "")),
         cases=tuple(str(case) for case in cases) if isinstance(cases, list) else (str(cases),),
+        api_version=api_version,
         **fields,
     )
 

@@ -42,6 +42,7 @@ from .settings import Settings, is_worker
 
 if TYPE_CHECKING:
     from .cluster.client import Cluster
+    from .cluster.discovery import ServedApis
     from .testing.embedded import EmbeddedCluster
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class Phases:
         """Wall time this process started deploying: a restore record written since then is ours."""
         self.own_shared_dir: Path | None = None
         """The shared directory this controller made (removed at the end)."""
+        self._served_apis: ServedApis | None = None
 
     @property
     def is_emulated(self) -> bool:
@@ -124,6 +126,15 @@ class Phases:
         if self._outcome is None:
             self._outcome = self._shared_outcome() if is_worker(self.config) else self._run_phases()
         return self._outcome
+
+    @property
+    def served_apis(self) -> ServedApis:
+        """This process's discovery facts for triage (connects on first use, never before)."""
+        if self._served_apis is None:
+            from .cluster.discovery import ServedApis
+
+            self._served_apis = ServedApis(self._connect)
+        return self._served_apis
 
     # -- internals ----------------------------------------------------------------------------------
 
@@ -466,6 +477,8 @@ class Phases:
             )
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self._served_apis is not None:
+            self._served_apis.close()
         if self.embedded is not None:
             self.embedded.stop()
         if self.own_shared_dir is not None:

@@ -24,7 +24,20 @@ from .errors import ConfigError
 log = logging.getLogger(__name__)
 
 _CASE_KEYS: Final = frozenset(
-    {"id", "category", "hard", "source", "url", "reason", "message", "trace", "spec", "scenario", "tags"}
+    {
+        "id",
+        "category",
+        "hard",
+        "source",
+        "url",
+        "reason",
+        "message",
+        "trace",
+        "spec",
+        "scenario",
+        "tags",
+        "served_apis",
+    }
 )
 
 
@@ -43,6 +56,9 @@ class Case:
     source: str = ""
     url: str = ""
     reason: str = ""
+    served_apis: frozenset[str] | None = None
+    """The API group/versions the source shows the cluster serving (for the groups the message
+    names); None when the source does not say. Rules with `api_version` read it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +134,7 @@ def evaluate(rules: categorize.Rules, cases: Sequence[Case]) -> Report:
                 spec=case.spec,
                 scenario=case.scenario,
                 tags=case.tags,
+                served_apis=case.served_apis,
             ),
         )
         for case in cases
@@ -190,6 +207,13 @@ def _case(raw: Any, *, index: int, path: Path) -> Case:
         if not isinstance(raw.get(required), str):
             raise ConfigError(f"case {name!r}: {required} must be a string", path=path)
     tags = raw.get("tags", [])
+    served = raw.get("served_apis")
+    if served is not None and (not isinstance(served, list) or not all(isinstance(v, str) for v in served)):
+        raise ConfigError(
+            f"case {name!r}: served_apis must be a list of group/versions",
+            path=path,
+            hint='e.g. served_apis = ["serving.knative.dev/v1"]; [] means the source shows none served',
+        )
     return Case(
         id=raw["id"],
         category=raw["category"],
@@ -202,6 +226,7 @@ def _case(raw: Any, *, index: int, path: Path) -> Case:
         source=str(raw.get("source", "")),
         url=str(raw.get("url", "")),
         reason=str(raw.get("reason", "")),
+        served_apis=None if served is None else frozenset(served),
     )
 
 

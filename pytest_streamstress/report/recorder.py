@@ -220,7 +220,19 @@ class Recorder:
             spec=item.spec_relpath,
             scenario=item.scenario.heading,
             tags=tuple(item.scenario.all_tags),
+            served_apis=self._served_apis(f"{message}\n{trace}"),
         )
+
+    def _served_apis(self, text: str) -> frozenset[str] | None:
+        """Discovery facts, asked for only when a rule needs them and the failure names an API."""
+        if not self.rules.asks_discovery:
+            return None
+        named = categorize.named_apis(text)
+        if not named:
+            return None
+        from pytest_streamstress.phases import phases_of
+
+        return phases_of(self.config).served_apis.facts(api.group for api in named)
 
     # -- on the controller ----------------------------------------------------------------------------
 

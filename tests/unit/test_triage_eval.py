@@ -168,6 +168,18 @@ def test_an_unknown_case_field_is_rejected(tmp_path: Path) -> None:
         triage_eval.load_corpus(corpus)
 
 
+def test_served_apis_is_read_as_discovery_facts_and_checked(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.toml"
+    base = "[[case]]\nid = 'b1'\ncategory = 'x'\nmessage = 'x'\n"
+    corpus.write_text(base + "served_apis = ['tekton.dev/v1/Task']\n", encoding="utf-8")
+    assert triage_eval.load_corpus(corpus)[0].served_apis == frozenset({"tekton.dev/v1/Task"})
+    corpus.write_text(base, encoding="utf-8")
+    assert triage_eval.load_corpus(corpus)[0].served_apis is None
+    corpus.write_text(base + "served_apis = 'tekton.dev/v1/Task'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="case 'b1': served_apis must be a list"):
+        triage_eval.load_corpus(corpus)
+
+
 def test_the_command_prints_the_report_and_exits_zero(
     files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

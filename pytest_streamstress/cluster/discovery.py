@@ -1,0 +1,59 @@
+"""What the cluster serves, asked once per API group, for triage (issue 12).
+
+The same 'no matches for kind "Service" in version "serving.knative.dev/v1alpha1"' is a missing
+component on a cluster that serves no Service of that group and an upstream API removal on one that
+serves it at v1. Categorization is pure (`categorize.api_fact`); this module fetches the facts it
+needs, lazily: only when a rule asks for them and a failure names an API, each group once per
+process. A cluster that cannot answer leaves the facts unknown (the rule then does not fire) and is
+not asked again: triage must never fail or stall a run that already has its results.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from pytest_streamstress.categorize import served_key
+from pytest_streamstress.errors import StreamstressError
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
+
+log = logging.getLogger(__name__)
+
+
+class ServedApis:
+    """Discovery facts as `categorize.NamedApi.key` strings, cached per group."""
+
+    def __init__(self, connect: Callable[[], Cluster]) -> None:
+        self._connect = connect
+        self._cluster: Cluster | None = None
+        self._groups: dict[str, frozenset[str]] = {}
+        self.unavailable = ""
+        """Why discovery is off for this process ("" while it works)."""
+
+    def facts(self, groups: Iterable[str]) -> frozenset[str] | None:
+        """The served kinds of `groups` ("" = core), or None when the cluster cannot say."""
+        wanted = set(groups)
+        if self.unavailable:
+            return None
+        try:
+            for group in sorted(wanted - set(self._groups)):
+                if self._cluster is None:
+                    self._cluster = self._connect()
+                served = self._cluster.served_kinds(group)
+                self._groups[group] = frozenset(
+                    served_key(group, version, kind) for version, kinds in served.items() for kind in kinds
+                )
+        except StreamstressError as exc:
+            self.unavailable = str(exc).splitlines()[0]
+            log.warning("triage without API discovery (api_version rules do not fire): %s", self.unavailable)
+            self.close()
+            return None
+        return frozenset[str]().union(*(self._groups[group] for group in wanted))
+
+    def close(self) -> None:
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None

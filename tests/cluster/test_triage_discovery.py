@@ -1,0 +1,101 @@
+"""Triage asks the emulated cluster's discovery to tell a withdrawn API version from a missing component.
+
+The same words ('no matches for kind ... in version ...') mean an upstream API removal when the
+cluster serves the kind at a newer version (the emulator serves PipelineRun at tekton.dev/v1) and a
+missing component when it serves no version of it (the emulator has no Knative Serving).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_streamstress.testing.standins import install_standins
+
+pytestmark = pytest.mark.emulator
+
+SPEC = """\
+# API versions
+
+## Old PipelineRun API: PIPELINES-94-TC01
+Tags: e2e
+* Create "old.yaml"
+
+## Knative service: PIPELINES-94-TC02
+Tags: e2e
+* Create "ksvc.yaml"
+"""
+
+OLD_API = (
+    'error: resource mapping not found for name: "run" namespace: "" from "old.yaml": '
+    'no matches for kind "PipelineRun" in version "tekton.dev/v1beta1"'
+)
+KNATIVE = (
+    'error: unable to recognize "ksvc.yaml": '
+    'no matches for kind "Service" in version "serving.knative.dev/v1"'
+)
+OUTCOMES = f"""\
+[[scenario]]
+match = "PIPELINES-94-TC01"
+status = "fail"
+step = 'Create "old.yaml"'
+message = {json.dumps(OLD_API)}
+
+[[scenario]]
+match = "PIPELINES-94-TC02"
+status = "fail"
+step = 'Create "ksvc.yaml"'
+message = {json.dumps(KNATIVE)}
+"""
+
+
+def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *cluster: str) -> dict[str, Any]:
+    bin_dir = install_standins(pytester.path / "bin", ("gauge",))
+    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
+    outcomes = pytester.path / "outcomes.toml"
+    outcomes.write_text(textwrap.dedent(OUTCOMES))
+    monkeypatch.setenv("GAUGE_STANDIN_OUTCOMES", str(outcomes))
+    root = pytester.path / "rt"
+    (root / "specs").mkdir(parents=True)
+    (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
+    (root / "specs" / "api.spec").write_text(SPEC)
+    result = pytester.runpytest_subprocess(
+        "--streamstress",
+        *cluster,
+        f"--release-tests-dir={root}",
+        "--skip-build",
+        "--skip-deploy",
+        "--fail-on=none",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+        timeout=120,
+    )
+    result.assert_outcomes(failed=2)
+    document: dict[str, Any] = json.loads((pytester.path / "results" / "results.json").read_text())
+    return {s["scenario"].split(":")[0]: s for s in document["scenarios"]}
+
+
+def test_a_kind_served_at_a_newer_version_is_an_upstream_regression_with_the_served_version_as_evidence(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = run_suite(pytester, monkeypatch, "--cluster", "emulated")
+    old = records["Old PipelineRun API"]
+    assert (old["category"], old["category_rule"]) == ("upstream-regression", "api-version-withdrawn")
+    assert old["category_evidence"].endswith("(cluster serves PipelineRun at tekton.dev/v1)")
+    knative = records["Knative service"]
+    assert (knative["category"], knative["category_rule"]) == ("missing-component", "crd-not-installed")
+
+
+def test_without_a_reachable_cluster_the_discovery_rule_stays_silent_and_the_run_completes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    records = run_suite(pytester, monkeypatch, f"--kubeconfig={Path(str(pytester.path)) / 'nothing-here'}")
+    old = records["Old PipelineRun API"]
+    assert (old["category"], old["category_rule"]) == ("missing-component", "crd-not-installed")
