@@ -330,13 +330,13 @@ class Phases:
         )
 
         settings = self.settings
+        given: tuple[BuildResult, ...] = ()
+        if settings.image:
+            given += images_from_assignments(settings.image, self.catalog)
+        if settings.images_from is not None:
+            given += images_from_results(settings.images_from, self.catalog)
         if settings.skip_build:
-            reused: tuple[BuildResult, ...] = ()
-            if settings.image:
-                reused += images_from_assignments(settings.image, self.catalog)
-            if settings.images_from is not None:
-                reused += images_from_results(settings.images_from, self.catalog)
-            return reused
+            return given
         token = cluster.token if cluster is not None else None
         if settings.registry:
             target = RegistryTarget.from_option(settings.registry, password=token)
@@ -348,6 +348,19 @@ class Phases:
                 hint="drop --no-auto-setup (it enables the route), or pass --registry HOST/NAMESPACE",
             )
         selected = self.catalog.select(settings.components)
+        building = {spec.name for spec, _ in selected}
+        reused = tuple(r for r in given if r.component not in building)
+        shadowed = sorted(r.component for r in given if r.component in building)
+        if shadowed:
+            self.say(
+                f"build: the given images of {', '.join(shadowed)} are not used: this run builds"
+                " them (narrow --components to deploy them instead)"
+            )
+        if reused:
+            self.say(
+                f"build: not building {', '.join(r.component for r in reused)}:"
+                f" deploying the given images ({settings.images_from or '--image'})"
+            )
         names = ", ".join(str(request) for _spec, request in selected)
         self.say(
             f"build: {len(selected)} component(s) ({names}), {settings.build_jobs} at a time,"
@@ -384,7 +397,7 @@ class Phases:
         )
         built = sum(1 for r in results if r.status is BuildStatus.BUILT)
         self.say(f"build: {built}/{len(results)} component(s) built in {time.monotonic() - started:.1f}s")
-        return results
+        return (*results, *reused)
 
     def _deploy(self, cluster: Cluster, builds: tuple[BuildResult, ...]) -> Deployment:
         from .cluster.deploy import DeployParams, deploy

@@ -32,6 +32,12 @@ def configure_session(config: pytest.Config) -> None:
     except ConfigError as exc:
         raise pytest.UsageError(f"--components-config: {exc}") from None
     settings.check_components(catalog)
+    if settings.cluster == "emulated" and settings.components_config is None:
+        from .testing.upstreams import local_catalog
+
+        # No network in the embedded default: the shipped components build from local repositories
+        # (before --since-last-run, which asks these same repositories for their heads).
+        catalog = local_catalog(catalog, settings.results_dir / "emulator" / "upstreams")
     if settings.since_last_run:
         from .since_last_run import apply
 
@@ -48,11 +54,6 @@ def configure_session(config: pytest.Config) -> None:
             settings = dataclasses.replace(settings, release_tests_dir=DEMO_SUITE)
             config.stash[settings_key] = settings
         embedded = start_embedded(settings.results_dir / "emulator", demo_outcomes=use_demo)
-        if settings.components_config is None:
-            from .testing.upstreams import local_catalog
-
-            # No network in the embedded default: the shipped components build from local repositories.
-            catalog = local_catalog(catalog, settings.results_dir / "emulator" / "upstreams")
 
     from .gauge.collect import configure_collection
 

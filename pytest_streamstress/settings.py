@@ -397,7 +397,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "image",
         parse_image_assignment,
         (),
-        "With --skip-build: deploy this image, NAME=REF (repeatable)",
+        "Deploy this image, NAME=REF (repeatable), for a component this run does not build",
         multiple=True,
         metavar="NAME=REF",
     ),
@@ -405,7 +405,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "images_from",
         parse_path,
         None,
-        "With --skip-build: deploy the images of an earlier results.json",
+        "Deploy an earlier results.json's images of the components this run does not build",
         metavar="PATH",
     ),
     Opt(

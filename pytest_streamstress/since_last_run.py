@@ -7,13 +7,21 @@ head (`git ls-remote`, through `gitrepo.Git.run`: no clone, no fetch), and compa
 pins the run to the heads it compared (`<component>:<sha>`), so what is built is exactly what was
 judged "moved", even if upstream moves again during the build.
 
+A component that did not move is not rebuilt when the last run's images of it can be deployed
+again (every ref carries a digest): its entries are written to `since-last-run-images.json` in the
+results directory and deployed through `--images-from`, which covers the components a run does not
+build. Only what moved is built.
+
 It does not build, deploy or stop the session: `session.py` applies the decision (replace the
 requested components, or end the session with exit code 0 and the reason).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +40,8 @@ log = logging.getLogger(__name__)
 FINISHED: Final = frozenset({"passed", "failed"})
 """Runs that really tested: an errored (build/deploy) or interrupted run is no baseline to skip against."""
 LS_REMOTE_TIMEOUT_S: Final = 120.0
+REUSE_FILE: Final = "since-last-run-images.json"
+"""In the results directory: the last run's component entries this run deploys again unbuilt."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +50,8 @@ class LastRun:
 
     run_id: str
     commits: Mapping[str, str]
+    reusable: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    """Component -> its results.json entry, for components whose images all carry a digest."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,10 +61,16 @@ class ComponentMove:
     last_sha: str
     """"" when the last run did not build this component from source."""
     head_sha: str
+    reusable: bool = False
+    """The last run's images of this component can be deployed again (refs with digests)."""
 
     @property
     def moved(self) -> bool:
         return self.last_sha != self.head_sha
+
+    @property
+    def needs_build(self) -> bool:
+        return self.moved or not self.reusable
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,15 +79,30 @@ class SinceLastRun:
 
     last_run: str | None
     moves: tuple[ComponentMove, ...]
+    reuse_images: bool = True
+    """False when the user gave --image/--images-from: then every requested component is built."""
+    baseline: LastRun | None = None
 
     @property
     def should_run(self) -> bool:
         return self.last_run is None or any(move.moved for move in self.moves)
 
     @property
+    def reused(self) -> tuple[ComponentName, ...]:
+        """Components deployed from the last run's images instead of being rebuilt."""
+        if not self.reuse_images:
+            return ()
+        return tuple(move.component for move in self.moves if not move.needs_build)
+
+    @property
     def requests(self) -> tuple[ComponentRequest, ...]:
-        """Every requested component pinned at the head that was compared (moved or not: all are deployed)."""
-        return tuple(ComponentRequest(name=move.component, ref=move.head_sha) for move in self.moves)
+        """The components to build, pinned at the head that was compared."""
+        reused = set(self.reused)
+        return tuple(
+            ComponentRequest(name=move.component, ref=move.head_sha)
+            for move in self.moves
+            if move.component not in reused
+        )
 
     def reason(self) -> str:
         if self.last_run is None:
@@ -80,7 +113,8 @@ class SinceLastRun:
             if m.moved
         ]
         if moved:
-            return f"moved since {self.last_run}: {', '.join(moved)}: running"
+            reused = f"; reusing the images of {', '.join(self.reused)} (unchanged)" if self.reused else ""
+            return f"moved since {self.last_run}: {', '.join(moved)}{reused}: running"
         quiet = ", ".join(f"{m.component} {m.head_sha[:12]}" for m in self.moves)
         return f"nothing moved since {self.last_run} ({quiet}): nothing to build, deploy or test"
 
@@ -101,7 +135,12 @@ def last_finished_run(history_dir: Path) -> LastRun | None:
             continue
         key = record.summary.started_at
         if best is None or key > best[0]:
-            best = (key, LastRun(run_id=record.summary.run_id, commits=_built_commits(data)))
+            best = (
+                key,
+                LastRun(
+                    run_id=record.summary.run_id, commits=_built_commits(data), reusable=_reusable(data)
+                ),
+            )
     return best[1] if best is not None else None
 
 
@@ -112,6 +151,32 @@ def _built_commits(data: Mapping[str, Any]) -> dict[str, str]:
         if sha and component.get("status") in ("built", "reused"):
             commits[str(component["name"])] = str(sha)
     return commits
+
+
+def _reusable(data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    from pytest_streamstress.build.reuse import has_digest
+
+    entries: dict[str, Mapping[str, Any]] = {}
+    for component in data.get("components", []):
+        images = component.get("images") or []
+        if (
+            component.get("status") in ("built", "reused")
+            and images
+            and all(isinstance(i, dict) and has_digest(str(i.get("ref", ""))) for i in images)
+        ):
+            entries[str(component["name"])] = component
+    return entries
+
+
+def write_reuse_file(results_dir: Path, last: LastRun, components: Sequence[str]) -> Path:
+    """The last run's entries of `components`, in the results.json shape `--images-from` reads."""
+    path = results_dir / REUSE_FILE
+    results_dir.mkdir(parents=True, exist_ok=True)
+    document = {"run_id": last.run_id, "components": [dict(last.reusable[name]) for name in components]}
+    partial = path.with_suffix(f".{os.getpid()}.tmp")  # xdist workers decide too: never a torn file
+    partial.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    partial.replace(path)
+    return path
 
 
 def remote_head(git: gitrepo.Git, branch: str) -> str:
@@ -128,7 +193,11 @@ def remote_head(git: gitrepo.Git, branch: str) -> str:
 
 
 def decide(
-    requested: Sequence[ComponentSpec], last: LastRun | None, heads: Mapping[str, str]
+    requested: Sequence[ComponentSpec],
+    last: LastRun | None,
+    heads: Mapping[str, str],
+    *,
+    reuse_images: bool = True,
 ) -> SinceLastRun:
     """Pure: compare each component's head with the commit the last finished run built."""
     moves = tuple(
@@ -137,10 +206,13 @@ def decide(
             branch=spec.default_branch,
             last_sha=last.commits.get(spec.name, "") if last else "",
             head_sha=heads[spec.name],
+            reusable=last is not None and spec.name in last.reusable,
         )
         for spec in requested
     )
-    return SinceLastRun(last_run=last.run_id if last else None, moves=moves)
+    return SinceLastRun(
+        last_run=last.run_id if last else None, moves=moves, reuse_images=reuse_images, baseline=last
+    )
 
 
 def check_requests(requests: Sequence[ComponentRequest]) -> None:
@@ -160,6 +232,7 @@ def plan(
     history_dir: Path | None,
     work_dir: Path,
     env: Mapping[str, str] | None = None,
+    reuse_images: bool = True,
 ) -> SinceLastRun:
     """The whole check: history, remote heads, decision. Errors name the option and the fix."""
     if history_dir is None:
@@ -179,7 +252,7 @@ def plan(
             raise ConfigError(
                 f"--since-last-run: cannot read the head of {spec.name}: {exc.message}", hint=exc.hint
             ) from exc
-    return decide(requested, last, heads)
+    return decide(requested, last, heads, reuse_images=reuse_images)
 
 
 def apply(settings: Settings, catalog: ComponentCatalog) -> Settings:
@@ -187,8 +260,6 @@ def apply(settings: Settings, catalog: ComponentCatalog) -> Settings:
 
     Bad input (no --history, pinned refs, unreadable remote) is a `pytest.UsageError` naming the option.
     """
-    import dataclasses
-
     import pytest
 
     selected = catalog.select(settings.components)
@@ -198,10 +269,14 @@ def apply(settings: Settings, catalog: ComponentCatalog) -> Settings:
             [request for _, request in selected],
             history_dir=settings.history,
             work_dir=settings.results_dir,
+            reuse_images=not (settings.image or settings.images_from),
         )
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     log.info("--since-last-run: %s", decision.reason())
     if not decision.should_run:
         pytest.exit(f"streamstress --since-last-run: {decision.reason()}", returncode=0)
+    if decision.reused and decision.baseline is not None:
+        reuse = write_reuse_file(settings.results_dir, decision.baseline, decision.reused)
+        return dataclasses.replace(settings, components=decision.requests, images_from=reuse)
     return dataclasses.replace(settings, components=decision.requests)

@@ -154,3 +154,59 @@ def test_since_last_run_without_history_names_the_missing_option(tmp_path: Path,
 def test_missing_default_branch_is_a_config_error(tmp_path: Path, upstream: Upstream) -> None:
     with pytest.raises(ConfigError, match="cannot read the head of pipeline"):
         plan([upstream.spec(branch="trunk")], REQUEST, history_dir=tmp_path, work_dir=tmp_path / "w")
+
+
+def spec_named(name: str) -> ComponentSpec:
+    return ComponentSpec(
+        name=ComponentName(name),
+        repo=f"https://example.invalid/{name}",
+        build=BuildSystem.KO,
+        images=(),
+        installer_sets=(),
+        default_branch="main",
+    )
+
+
+DIGEST = "sha256:" + "a" * 64
+
+
+def test_only_the_moved_component_is_built_when_the_others_images_can_be_reused() -> None:
+    from pytest_streamstress.since_last_run import LastRun, decide
+
+    entry = {"name": "triggers", "status": "built", "images": [{"name": "t", "ref": f"r/t@{DIGEST}"}]}
+    last = LastRun(
+        run_id="run-1", commits={"pipeline": "1" * 40, "triggers": "2" * 40}, reusable={"triggers": entry}
+    )
+    heads = {"pipeline": "3" * 40, "triggers": "2" * 40}
+    specs = [spec_named("pipeline"), spec_named("triggers")]
+
+    decision = decide(specs, last, heads)
+
+    assert decision.requests == (ComponentRequest(name=ComponentName("pipeline"), ref="3" * 40),)
+    assert decision.reused == ("triggers",)
+    assert "reusing the images of triggers (unchanged)" in decision.reason()
+    # The user's own --image/--images-from turn reuse off: everything requested is built.
+    assert len(decide(specs, last, heads, reuse_images=False).requests) == 2
+    # An unmoved component without reusable images (no digest, or not built) is built again.
+    bare = LastRun(run_id="run-1", commits=last.commits)
+    assert [r.name for r in decide(specs, bare, heads).requests] == ["pipeline", "triggers"]
+
+
+def test_the_reuse_file_holds_the_last_runs_entries_in_the_images_from_shape(tmp_path: Path) -> None:
+    from pytest_streamstress.build.reuse import images_from_results
+    from pytest_streamstress.since_last_run import LastRun, write_reuse_file
+
+    entry = {
+        "name": "triggers",
+        "status": "built",
+        "commit": {"sha": "2" * 40},
+        "images": [{"name": "triggers-controller", "ref": f"r/t@{DIGEST}", "env_vars": ["IMAGE_X"]}],
+    }
+    last = LastRun(run_id="run-1", commits={"triggers": "2" * 40}, reusable={"triggers": entry})
+
+    path = write_reuse_file(tmp_path / "results", last, ["triggers"])
+
+    (reused,) = images_from_results(path)
+    assert reused.component == "triggers"
+    assert [str(i.ref) for i in reused.images] == [f"r/t@{DIGEST}"]
+    assert reused.source is not None and reused.source.sha == "2" * 40
