@@ -58,6 +58,10 @@ def configure_session(config: pytest.Config) -> None:
     from .gauge.collect import configure_collection
 
     configure_collection(config, settings)
+    if not is_worker(config) and not config.option.collectonly:
+        from .gauge.run import prune_previous_runs
+
+        prune_previous_runs(settings.results_dir)  # the results directory holds the last run, not all
 
     phases = Phases(config, settings, catalog)
     if not is_worker(config):

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import shutil
 import time
@@ -489,6 +490,33 @@ def redact_outcome(outcome: ScenarioOutcome, redactor: Redactor) -> ScenarioOutc
         trace=redactor(outcome.trace),
         failing_step=None if step is None else FailingStep(text=redactor(step.text), line=step.line),
     )
+
+
+_RUN_DIR: Final = re.compile(r"^.+-[0-9a-f]{6}$")
+
+
+def prune_previous_runs(results_dir: Path) -> int:
+    """Remove the `gauge/<spec>-<hex>` run directories earlier sessions left; returns how many.
+
+    Each gauge process gets a fresh run directory so a stale result.xml is never read; read once,
+    they are dead weight, and a nightly Job on a persistent volume would fill it. Called on the
+    controller before anything runs, so no worker of this session has one yet. Only directories
+    named like ours with gauge's `reports`/`logs` inside are touched.
+    """
+    root = results_dir / "gauge"
+    removed = 0
+    for entry in sorted(root.iterdir()) if root.is_dir() else ():
+        if (
+            entry.is_dir()
+            and not entry.is_symlink()
+            and _RUN_DIR.match(entry.name)
+            and {p.name for p in entry.iterdir()} <= {"reports", "logs"}
+        ):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+    if removed:
+        log.info("removed %d gauge run directories of earlier sessions", removed)
+    return removed
 
 
 def _slug(spec_rel: str) -> str:
