@@ -274,10 +274,20 @@
       .attr("x2", frame.width - frame.margin.left - frame.margin.right).attr("stroke-opacity", 0.08);
   }
 
+  // Run times on the x axis: whole seconds at least (runs never start a fraction apart that matters),
+  // labelled by the span shown: dates for nightly histories, clock times for runs within a day.
+  function timeAxis(frame, x) {
+    var domain = x.domain();
+    var span = domain[1] - domain[0];
+    var ticks = x.ticks(Math.min(10, frame.width / 90)).filter(function (t) { return t.getUTCMilliseconds() === 0; });
+    var format = d3.utcFormat(span >= 2 * 86400000 ? "%b %d" : span >= 2 * 3600000 ? "%b %d %H:%M" : "%H:%M:%S");
+    return d3.axisBottom(x).tickValues(ticks).tickFormat(format).tickSizeOuter(0);
+  }
+
   function axes(frame, x, y, yFormat) {
     frame.svg.append("g").attr("class", "axis")
       .attr("transform", "translate(0," + (frame.height - frame.margin.bottom) + ")")
-      .call(d3.axisBottom(x).ticks(Math.min(10, frame.width / 90)).tickSizeOuter(0));
+      .call(timeAxis(frame, x));
     var left = frame.svg.append("g").attr("class", "axis").attr("transform", "translate(" + frame.margin.left + ",0)");
     yAxis(left, frame, y, yFormat);
     return left;

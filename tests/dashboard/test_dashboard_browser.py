@@ -7,6 +7,7 @@ test-output/screenshots/ for people to look at.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -222,3 +223,12 @@ def test_clicking_a_grid_cell_opens_that_run_with_the_test_expanded(
     wait_for_run_table(page)
     assert page.get_by_test_id("run-select").input_value() == run["run_id"]
     assert page.get_by_test_id("detail-message").text_content() == scenario["message"]
+
+
+def test_the_time_axis_of_a_nightly_history_is_labelled_with_dates(page: Any, site_url: str) -> None:
+    open_view(page, site_url)
+    labels = page.locator("svg .axis .tick text").all_text_contents()
+    assert labels
+    dates = [label for label in labels if re.fullmatch(r"[A-Z][a-z]{2} \d{2}", label)]
+    # The x axis shows dates; the y axes show counts and percentages (digits only, or a trailing %).
+    assert dates and all(re.fullmatch(r"[A-Z][a-z]{2} \d{2}|\d+%?", label) for label in labels), labels
