@@ -556,9 +556,16 @@
 
   function renderRunHeader(run) {
     var header = clear($("run-header"));
-    header.appendChild(el("h2", { testid: "run-title" }, el("span", { className: "status s-" + run.status, text: run.status }),
-      " " + runName(run)));
     var c = run.counts;
+    // "passed" means no gating failure (--fail-on): say so when scenarios failed, or the pill reads as all green.
+    var ungated = run.status === "passed" ? c.failed + c.error : 0;
+    header.appendChild(el("h2", { testid: "run-title" },
+      el("span", { className: "status s-" + run.status, text: ungated ? "passed (gate)" : run.status }),
+      " " + runName(run)));
+    if (ungated) {
+      header.appendChild(el("p", { className: "hint", testid: "run-gate-note",
+        text: ungated + " failing scenario(s) did not fail this run: their categories are outside its --fail-on." }));
+    }
     header.appendChild(el("p", { className: "meta", testid: "run-meta",
       text: run.id + " · " + c.total + " scenarios: " + c.passed + " passed, " + c.failed + " failed, " + c.error +
         " error, " + c.skipped + " skipped, " + c.flaky + " flaky · " + duration(run.duration_s) +

@@ -1,7 +1,9 @@
 """Stage two of the Gauge spec parser: tokens -> model (STYLE R14; G parser/convert.go, specparser.go).
 
 A port of gauge's converter functions: one state bitmask, tokens applied in order, every problem kept
-with its line so `spec.parse_spec` can raise the first one. Pure: no I/O.
+with its line so `spec.parse_spec` can raise the first one. Pure: no I/O of its own; an external
+`table: x.csv` is read through the `TableLoader` the caller passes (`spec.parse_spec_file` passes one
+that reads from the project root), and only recorded when there is none.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from .lexer import Token
 from .specmodel import ConceptIndex, Scenario, Spec, Step, StepArg, Table
 
 log = logging.getLogger(__name__)
+
+TableLoader = Callable[[str], tuple[list[str], list[tuple[str, ...]]]]
+"""`table: <path>` -> (headers, rows); raises `TableLoadError` naming the file and the reason."""
+
+
+class TableLoadError(Exception):
+    """An external data table could not be read or parsed (the message names the file and why)."""
 
 
 @dataclass(slots=True)
@@ -51,6 +60,8 @@ class _TableDraft:
     headers: list[str]
     rows: list[tuple[str, ...]] = field(default_factory=list)
     external: str = ""
+    loaded: bool = True
+    """False for an external table recorded without a loader: its columns are unknown."""
 
     def freeze(self) -> Table:
         return Table(
@@ -72,6 +83,7 @@ class _Problem:
     line: int
     message: str
     text: str
+    hint: str = ""
 
 
 _SPEC: Final = 1
@@ -87,8 +99,9 @@ _TAGS: Final = 128
 class Converter:
     """Port of gauge's converter functions: one state bitmask, tokens applied in order."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tables: TableLoader | None = None) -> None:
         self.path = path
+        self.tables = tables
         self.state = 0
         self.heading: Token | None = None
         self.tags: list[str] | None = None
@@ -112,8 +125,8 @@ class Converter:
             "teardown": self.on_teardown,
         }
 
-    def error(self, token: Token, message: str) -> None:
-        self.problems.append(_Problem(token.line, message, token.raw.strip()))
+    def error(self, token: Token, message: str, hint: str = "") -> None:
+        self.problems.append(_Problem(token.line, message, token.raw.strip(), hint))
 
     def warn(self, token: Token, message: str) -> None:
         self.warnings.append(f"{self.path}:{token.line} {message}")
@@ -159,7 +172,7 @@ class Converter:
         names: set[str] = set()
         for table in (self.table, scenario.table if scenario else None):
             if table is not None:
-                if table.external:
+                if not table.loaded:
                     return None
                 names.update(table.headers)
         return names
@@ -175,6 +188,22 @@ class Converter:
             if kind == "dynamic" and lookup is not None and text not in lookup:
                 self.error(token, f"Dynamic parameter <{text}> could not be resolved")
             args.append(StepArg(kind=kind, value=text))
+        if token.unterminated_multiline:
+            self.warn(
+                token,
+                f'Multi-line string opened on line {token.unterminated_multiline} is never closed by a \'"""\' '
+                "line: gauge reads it and the lines after it as ordinary spec lines",
+            )
+        if token.multiline is not None:
+            if args:
+                # CreateStepUsingLookup (v1.6.28): a block is only an argument of a step without parameters.
+                self.error(
+                    token,
+                    "Step text should not have '{static}' or '{dynamic}' or '{special}'",
+                    hint='a step followed by a """ block must not have parameters in its own text',
+                )
+            else:
+                args.append(StepArg(kind="multiline", value=token.multiline))
         return StepDraft(token=token, args=args, value=token.step_value)
 
     def on_step(self, token: Token) -> None:
@@ -279,7 +308,14 @@ class Converter:
         external = token.value.removeprefix("table:").strip()
         if not external:
             return
-        draft = _TableDraft(line=token.line, headers=[], external=external)
+        draft = _TableDraft(line=token.line, headers=[], external=external, loaded=False)
+        if self.tables is not None:
+            try:
+                draft.headers, draft.rows = self.tables(external)
+            except TableLoadError as exc:
+                self.error(token, f"Could not resolve table from {token.raw.strip()}", hint=str(exc))
+                return
+            draft.loaded = True
         if self.state & _SCENARIO:
             if self.scenarios[-1].table is not None:
                 self.warn(token, "Multiple data table present, ignoring table")
@@ -305,7 +341,7 @@ class Converter:
             first = _Problem(1, "Spec heading not found", "")
         elif not self.heading.value:
             first = _Problem(self.heading.line, "Spec heading should have at least one character", "")
-        elif self.table is not None and not self.table.external and not self.table.rows:
+        elif self.table is not None and self.table.loaded and self.table.headers and not self.table.rows:
             first = _Problem(self.table.line, "Data table should have at least 1 data row", "")
         elif not self.scenarios:
             first = _Problem(
@@ -330,11 +366,13 @@ class Converter:
             return
         problems = sorted(self.problems, key=lambda problem: problem.line)
         first = problems[0]
-        hint = ""
+        hints = [first.hint] if first.hint else []
         if len(problems) > 1:
-            hint = "also: " + "; ".join(f"line {p.line}: {p.message}" for p in problems[1:6])
+            also = "also: " + "; ".join(f"line {p.line}: {p.message}" for p in problems[1:6])
             if len(problems) > 6:
-                hint += f"; and {len(problems) - 6} more"
+                also += f"; and {len(problems) - 6} more"
+            hints.append(also)
+        hint = "; ".join(hints)
         raise SpecSyntaxError(first.message, path=self.path, line=first.line, text=first.text, hint=hint)
 
     def freeze(self, concepts: ConceptIndex | None) -> Spec:

@@ -3,8 +3,11 @@
 A port of gauge v1.6.x `parser/lex.go` + `processor.go` + `stepParser.go` (reference gauge.md §2.1,
 §2.3): each line is trimmed and classified by the first matching rule; the lexer keeps gauge's small
 state machine (comment -> setext underline, trailing-comma tag continuation, table header vs row,
-blank lines swallowed after a step). It knows nothing about specs, scenarios or concepts: that is
-`spec.py`'s second stage. Pure: no I/O, no pytest.
+blank lines swallowed after a step, and v1.6.28's `\"\"\"` multi-line string argument: a step line
+whose very next line is exactly `\"\"\"` (trimmed) takes every line up to the next `\"\"\"` line, as
+written and joined by newlines, as that argument; without a closing `\"\"\"` nothing is taken and the
+lines are classified as usual, with no error). It knows nothing about specs, scenarios or concepts:
+that is `spec.py`'s second stage. Pure: no I/O, no pytest.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ class Token:
     """For a step: the kind of each entry of `args`."""
     step_value: str = ""
     """For a step: gauge's step value, every parameter replaced by `{}`."""
+    multiline: str | None = None
+    """For a step followed by a `\"\"\"` block: the block's lines between the quotes, joined by `\\n`."""
+    unterminated_multiline: int = 0
+    """For a step followed by a `\"\"\"` line that is never closed: that line's number (gauge ignores it)."""
     errors: list[str] = field(default_factory=list)
 
 
@@ -197,13 +204,36 @@ def _step_token(line_no: int, raw: str, text: str) -> Token:
     return token
 
 
+_TRIPLE_QUOTE: Final = '"' * 3
+
+
+def _take_multiline(token: Token, lines: list[str], following: int) -> int:
+    """A triple-quote block right after a step line becomes its argument (v1.6.28 lex.go).
+
+    `following` is the index of the line after the step; returns the index of the next line to
+    classify: past the closing quotes when the block is closed, else `following` (nothing taken).
+    """
+    if following >= len(lines) or lines[following].strip() != _TRIPLE_QUOTE:
+        return following
+    for end in range(following + 1, len(lines)):
+        if lines[end].strip() == _TRIPLE_QUOTE:
+            token.multiline = "\n".join(lines[following + 1 : end])
+            return end + 1
+    token.unterminated_multiline = following + 1
+    return following
+
+
 def tokenize(text: str) -> list[Token]:
     """Classify every line (G parser/lex.go GenerateTokens); lexer errors ride on their tokens."""
     tokens: list[Token] = []
     state = 0
     last: Token | None = None
-    for index, raw in enumerate(text.splitlines()):
-        line_no = index + 1
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        raw = lines[index]
+        index += 1
+        line_no = index
         trimmed = raw.strip()
         first = trimmed[:1]
         token: Token
@@ -230,6 +260,7 @@ def tokenize(text: str) -> list[Token]:
             token = Token(kind="comment", line=line_no, raw=raw, value=trimmed, span_end=line_no)
         elif first == "*" and not trimmed.startswith("**"):
             token = _step_token(line_no, raw, trimmed[1:].strip())
+            index = _take_multiline(token, lines, index)
         elif (start := _tag_start(trimmed)) >= 0 or state & _TAGS:
             body = trimmed if state & _TAGS else trimmed[start:]
             token = Token(kind="tags", line=line_no, raw=raw, value=body.strip(), span_end=line_no)

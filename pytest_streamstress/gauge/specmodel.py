@@ -24,14 +24,18 @@ class Table:
     line: int
     """Line of the header row (1-based), or of the `table:` line for an external table."""
     external: str = ""
-    """For `table: data.csv`: the path as written (relative to the project root); headers/rows empty."""
+    """For `table: data.csv`: the path as written (relative to the project root). Headers and rows are
+    the CSV's when the parser was given a project root (`parse_spec_file`), else empty."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StepArg:
-    kind: Literal["static", "dynamic", "special", "table"]
+    kind: Literal["static", "dynamic", "special", "table", "multiline"]
     value: str
-    """Static text / dynamic name / `file:x.txt` / "" for an inline table."""
+    """Static text / dynamic name / `file:x.txt` / "" for an inline table / the text of a `\"\"\"` block.
+
+    A `multiline` argument (gauge v1.6.28: a `\"\"\"` block right after the step line, proto
+    `Parameter_Multiline_String`) does not change the step value: `* Post` + block has value `Post`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
