@@ -422,7 +422,12 @@ class Phases:
     def say(self, text: str) -> None:
         """Progress on the terminal (controller, not -q) and in the log (R23, R24)."""
         log.info("%s", text)
-        if is_worker(self.config) or self.config.get_verbosity() < 0:
+        if is_worker(self.config):
+            from .progress import append
+
+            append(shared_dir(self.config), f"streamstress: {self.redactor(text)}")  # the controller shows it
+            return
+        if self.config.get_verbosity() < 0:
             return
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is None:

@@ -41,7 +41,7 @@ def configure_session(config: pytest.Config) -> None:
     if settings.since_last_run:
         from .since_last_run import apply
 
-        settings = apply(settings, catalog)  # ends the session (exit 0) when nothing moved
+        settings = apply(settings, catalog, worker=is_worker(config))  # exit 0 when nothing moved
         config.stash[settings_key] = settings
 
     embedded = None
@@ -71,6 +71,10 @@ def configure_session(config: pytest.Config) -> None:
     phases.embedded = embedded
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
+    if phases.own_shared_dir is not None and getattr(config.option, "numprocesses", None):
+        from .progress import ProgressRelay
+
+        config.pluginmanager.register(ProgressRelay(phases.own_shared_dir), "streamstress-progress")
 
     if settings.profile:
         from .profile_session import ProfilePlugin

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 FINISHED: Final = frozenset({"passed", "failed"})
 """Runs that really tested: an errored (build/deploy) or interrupted run is no baseline to skip against."""
 LS_REMOTE_TIMEOUT_S: Final = 120.0
+DECISION_ENV: Final = "STREAMSTRESS_SINCE_LAST_RUN"
+"""Set by the controller before xdist starts workers: its decision, so workers never decide again
+(upstream may move in between, and every worker must deploy and test what the controller judged)."""
 REUSE_FILE: Final = "since-last-run-images.json"
 """In the results directory: the last run's component entries this run deploys again unbuilt."""
 
@@ -255,13 +258,24 @@ def plan(
     return decide(requested, last, heads, reuse_images=reuse_images)
 
 
-def apply(settings: Settings, catalog: ComponentCatalog) -> Settings:
+def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False) -> Settings:
     """For `session.py`: the settings pinned to the heads, or `pytest.exit(returncode=0)` when nothing moved.
 
     Bad input (no --history, pinned refs, unreadable remote) is a `pytest.UsageError` naming the option.
+    An xdist worker takes the controller's decision from DECISION_ENV.
     """
     import pytest
 
+    from pytest_streamstress.settings import parse_components
+
+    inherited = os.environ.get(DECISION_ENV, "")
+    if worker and inherited:
+        shared = json.loads(inherited)
+        return dataclasses.replace(
+            settings,
+            components=parse_components(",".join(shared["components"])),
+            images_from=Path(shared["images_from"]) if shared["images_from"] else settings.images_from,
+        )
     selected = catalog.select(settings.components)
     try:
         decision = plan(
@@ -276,7 +290,11 @@ def apply(settings: Settings, catalog: ComponentCatalog) -> Settings:
     log.info("--since-last-run: %s", decision.reason())
     if not decision.should_run:
         pytest.exit(f"streamstress --since-last-run: {decision.reason()}", returncode=0)
+    reuse: Path | None = None
     if decision.reused and decision.baseline is not None:
         reuse = write_reuse_file(settings.results_dir, decision.baseline, decision.reused)
-        return dataclasses.replace(settings, components=decision.requests, images_from=reuse)
-    return dataclasses.replace(settings, components=decision.requests)
+    os.environ[DECISION_ENV] = json.dumps(
+        {"components": [str(r) for r in decision.requests], "images_from": str(reuse or "")}
+    )
+    images_from = reuse or settings.images_from
+    return dataclasses.replace(settings, components=decision.requests, images_from=images_from)

@@ -51,8 +51,12 @@ def components(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["name"]: c for c in document["components"]}
 
 
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
 def test_the_unmoved_component_is_deployed_from_the_last_runs_images(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, make_emulator: Callable[..., Emulator]
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    make_emulator: Callable[..., Emulator],
+    workers: tuple[str, ...],
 ) -> None:
     emulator = make_emulator(state="installed")
     bin_dir = install_standins(pytester.path / "bin")
@@ -74,7 +78,7 @@ def test_the_unmoved_component_is_deployed_from_the_last_runs_images(
     git.run("commit", "-q", "-am", "pipeline: change 4", what="moving pipeline")
     head = git.run("rev-parse", "HEAD", what="reading the head").stdout.strip()
 
-    second = night(pytester, results, "--since-last-run", f"--history={pytester.path / 'history'}")
+    second = night(pytester, results, "--since-last-run", f"--history={pytester.path / 'history'}", *workers)
 
     built, before = components(second), components(first)
     assert built["pipeline"]["status"] == "built"

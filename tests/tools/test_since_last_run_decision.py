@@ -210,3 +210,29 @@ def test_the_reuse_file_holds_the_last_runs_entries_in_the_images_from_shape(tmp
     assert reused.component == "triggers"
     assert [str(i.ref) for i in reused.images] == [f"r/t@{DIGEST}"]
     assert reused.source is not None and reused.source.sha == "2" * 40
+
+
+def test_an_xdist_worker_takes_the_controllers_decision_instead_of_deciding_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+    import json
+
+    from pytest_streamstress.components import load_catalog
+    from pytest_streamstress.settings import OPTIONS, Settings
+    from pytest_streamstress.since_last_run import DECISION_ENV, apply
+
+    defaults = Settings(**{o.name: o.default for o in OPTIONS}, rootdir=tmp_path, full_trace=False)
+    # No --history: deciding here would be a usage error, so the result can only come from the controller.
+    settings = dataclasses.replace(defaults, since_last_run=True, history=None, results_dir=tmp_path)
+    reuse = tmp_path / "since-last-run-images.json"
+    monkeypatch.setenv(
+        DECISION_ENV, json.dumps({"components": [f"pipeline:{'3' * 40}"], "images_from": str(reuse)})
+    )
+
+    applied = apply(settings, load_catalog(), worker=True)
+
+    assert applied.components == (ComponentRequest(name=ComponentName("pipeline"), ref="3" * 40),)
+    assert applied.images_from == reuse
+    with pytest.raises(pytest.UsageError, match="--since-last-run needs --history DIR"):
+        apply(settings, load_catalog(), worker=False)
