@@ -20,7 +20,6 @@ So `linux/amd64`, `to-do`, `skip-4.14` stay as they are (`-m "linux/amd64"` work
 
 from __future__ import annotations
 
-import csv
 import itertools
 import logging
 from collections.abc import Iterable, Iterator
@@ -201,12 +200,13 @@ class SpecFile(pytest.File):
                 line=1,
                 hint="gauge needs the project root; use --release-tests-dir",
             )
-        parsed = spec.parse_spec_file(self.path, concepts=state.concepts_for(root))
+        # External `table: x.csv` data tables are read by the parser, from this project root.
+        parsed = spec.parse_spec_file(self.path, concepts=state.concepts_for(root), project_root=root)
         for warning in parsed.warnings:
             log.warning("gauge parse warning: %s", warning)
-        spec_table = _loaded(parsed.data_table, root, self.path)
+        spec_table = parsed.data_table
         for scenario in parsed.scenarios:
-            scenario_table = _loaded(scenario.data_table, root, self.path)
+            scenario_table = scenario.data_table
             for row, values in _rows(parsed, scenario, spec_table, scenario_table):
                 name = scenario.heading if row is None else f"{scenario.heading}[{row}]"
                 item = ScenarioItem.from_parent(
@@ -293,27 +293,6 @@ class ScenarioItem(pytest.Item):
 
 
 # --- data-driven scenarios (reference gauge.md §2.4) ------------------------------------------------
-
-
-def _loaded(table: Table | None, root: Path, spec_path: Path) -> Table | None:
-    """An external `table: x.csv` read from the project root; inline tables as they are."""
-    if table is None or not table.external:
-        return table
-    csv_path = root / table.external
-    try:
-        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-            records = [row for row in csv.reader(handle) if row]
-    except OSError as exc:
-        raise SpecSyntaxError(
-            f"Could not resolve table from table: {table.external} ({exc.strerror})",
-            path=spec_path,
-            line=table.line,
-        ) from exc
-    if not records:
-        raise SpecSyntaxError(f"table: {table.external} is empty", path=spec_path, line=table.line)
-    headers = tuple(cell.strip() for cell in records[0])
-    rows = tuple(tuple(cell.strip() for cell in record) for record in records[1:])
-    return Table(headers=headers, rows=rows, line=table.line, external=table.external)
 
 
 def _uses(steps: Iterable[Step], columns: set[str]) -> bool:

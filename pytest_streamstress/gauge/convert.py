@@ -191,8 +191,8 @@ class Converter:
         if token.unterminated_multiline:
             self.warn(
                 token,
-                f'Multi-line string opened on line {token.unterminated_multiline} is never closed by a \'"""\' '
-                "line: gauge reads it and the lines after it as ordinary spec lines",
+                f"Multi-line string opened on line {token.unterminated_multiline} is never closed by a "
+                "triple-quote line: gauge reads it and the lines after it as ordinary spec lines",
             )
         if token.multiline is not None:
             if args:
@@ -312,10 +312,10 @@ class Converter:
         if self.tables is not None:
             try:
                 draft.headers, draft.rows = self.tables(external)
+                draft.loaded = True
             except TableLoadError as exc:
+                # Kept unloaded (any <param> accepted) so this stays the file's only error.
                 self.error(token, f"Could not resolve table from {token.raw.strip()}", hint=str(exc))
-                return
-            draft.loaded = True
         if self.state & _SCENARIO:
             if self.scenarios[-1].table is not None:
                 self.warn(token, "Multiple data table present, ignoring table")
