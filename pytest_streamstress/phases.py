@@ -78,6 +78,8 @@ class Phases:
         self.own_shared_dir: Path | None = None
         """The shared directory this controller made (removed at the end)."""
         self._served_apis: ServedApis | None = None
+        self.since_last_run = ""
+        """--since-last-run's decision, shown in the report header ("" without the option)."""
 
     @property
     def is_emulated(self) -> bool:
@@ -461,6 +463,8 @@ class Phases:
             f" deploy {'skipped' if settings.skip_deploy else settings.deploy_strategy};"
             f" results in {settings.results_dir}"
         )
+        if self.since_last_run:
+            lines.append(f"streamstress: --since-last-run: {self.since_last_run}")
         return lines
 
     # -- end of session: --restore --------------------------------------------------------------------

@@ -38,10 +38,11 @@ def configure_session(config: pytest.Config) -> None:
         # No network in the embedded default: the shipped components build from local repositories
         # (before --since-last-run, which asks these same repositories for their heads).
         catalog = local_catalog(catalog, settings.results_dir / "emulator" / "upstreams")
+    since_last_run = ""
     if settings.since_last_run:
         from .since_last_run import apply
 
-        settings = apply(settings, catalog, worker=is_worker(config))  # exit 0 when nothing moved
+        settings, since_last_run = apply(settings, catalog, worker=is_worker(config))  # exit 0: nothing moved
         config.stash[settings_key] = settings
 
     embedded = None
@@ -69,6 +70,7 @@ def configure_session(config: pytest.Config) -> None:
         phases.own_shared_dir = Path(tempfile.mkdtemp(prefix="streamstress-run-"))
         os.environ[SHARED_DIR_ENV] = str(phases.own_shared_dir)
     phases.embedded = embedded
+    phases.since_last_run = since_last_run
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
     if phases.own_shared_dir is not None and getattr(config.option, "numprocesses", None):

@@ -258,8 +258,9 @@ def plan(
     return decide(requested, last, heads, reuse_images=reuse_images)
 
 
-def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False) -> Settings:
-    """For `session.py`: the settings pinned to the heads, or `pytest.exit(returncode=0)` when nothing moved.
+def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False) -> tuple[Settings, str]:
+    """For `session.py`: (the settings pinned to the heads, the reason), or `pytest.exit(returncode=0)`
+    when nothing moved.
 
     Bad input (no --history, pinned refs, unreadable remote) is a `pytest.UsageError` naming the option.
     An xdist worker takes the controller's decision from DECISION_ENV.
@@ -271,11 +272,12 @@ def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False
     inherited = os.environ.get(DECISION_ENV, "")
     if worker and inherited:
         shared = json.loads(inherited)
-        return dataclasses.replace(
+        pinned = dataclasses.replace(
             settings,
             components=parse_components(",".join(shared["components"])),
             images_from=Path(shared["images_from"]) if shared["images_from"] else settings.images_from,
         )
+        return pinned, str(shared.get("reason", ""))
     selected = catalog.select(settings.components)
     try:
         decision = plan(
@@ -293,8 +295,9 @@ def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False
     reuse: Path | None = None
     if decision.reused and decision.baseline is not None:
         reuse = write_reuse_file(settings.results_dir, decision.baseline, decision.reused)
+    reason = decision.reason()
     os.environ[DECISION_ENV] = json.dumps(
-        {"components": [str(r) for r in decision.requests], "images_from": str(reuse or "")}
+        {"components": [str(r) for r in decision.requests], "images_from": str(reuse or ""), "reason": reason}
     )
     images_from = reuse or settings.images_from
-    return dataclasses.replace(settings, components=decision.requests, images_from=images_from)
+    return dataclasses.replace(settings, components=decision.requests, images_from=images_from), reason

@@ -89,6 +89,8 @@ def test_the_unmoved_component_is_deployed_from_the_last_runs_images(
     assert second["deploy"]["status"] == "deployed"
     assert "build: not building triggers: deploying the given images" in second["_stdout"]
     assert "build: 1/1 component(s) built" in second["_stdout"]
+    assert "--since-last-run: moved since " in second["_stdout"]
+    assert "reusing the images of triggers (unchanged): running" in second["_stdout"]
     # Night one's gauge run directory is gone: the results directory holds the last run.
     assert len(list((results / "gauge").glob("specs__versions-*"))) == 1
     reuse_file = json.loads((results / "since-last-run-images.json").read_text(encoding="utf-8"))

@@ -230,7 +230,7 @@ def test_an_xdist_worker_takes_the_controllers_decision_instead_of_deciding_agai
         DECISION_ENV, json.dumps({"components": [f"pipeline:{'3' * 40}"], "images_from": str(reuse)})
     )
 
-    applied = apply(settings, load_catalog(), worker=True)
+    applied, _reason = apply(settings, load_catalog(), worker=True)
 
     assert applied.components == (ComponentRequest(name=ComponentName("pipeline"), ref="3" * 40),)
     assert applied.images_from == reuse
