@@ -32,6 +32,7 @@ from .model import (
     BuildStatus,
     ClusterInfo,
     ComponentName,
+    ComponentRequest,
     Deployment,
     DeployStatus,
     ImageRef,
@@ -41,6 +42,7 @@ from .redact import Redactor, redactor_key
 from .settings import Settings, is_worker
 
 if TYPE_CHECKING:
+    from .build.registry import RegistryTarget
     from .cluster.client import Cluster
     from .cluster.discovery import ServedApis
     from .testing.embedded import EmbeddedCluster
@@ -358,6 +360,10 @@ class Phases:
                 f"build: the given images of {', '.join(shadowed)} are not used: this run builds"
                 " them (narrow --components to deploy them instead)"
             )
+        if reused and settings.since_last_run and settings.images_from is not None:
+            reused, gone = self._still_in_registry(reused, target)
+            if gone:
+                selected = (*selected, *self.catalog.select(gone))
         if reused:
             self.say(
                 f"build: not building {', '.join(r.component for r in reused)}:"
@@ -400,6 +406,36 @@ class Phases:
         built = sum(1 for r in results if r.status is BuildStatus.BUILT)
         self.say(f"build: {built}/{len(results)} component(s) built in {time.monotonic() - started:.1f}s")
         return (*results, *reused)
+
+    def _still_in_registry(
+        self, reused: tuple[BuildResult, ...], target: RegistryTarget
+    ) -> tuple[tuple[BuildResult, ...], tuple[ComponentRequest, ...]]:
+        """--since-last-run: keep the reused components whose images the registry still has.
+
+        The others (pruned, or the registry cannot say) are built again at the commit they were
+        built from last time, so a pruned image never turns into a failed deploy.
+        """
+        kept: list[BuildResult] = []
+        gone: list[ComponentRequest] = []
+        for result in reused:
+            missing = [image.name for image in result.images if not self._present(str(image.ref), target)]
+            if not missing:
+                kept.append(result)
+                continue
+            sha = result.source.sha if result.source is not None else None
+            gone.append(ComponentRequest(name=result.component, ref=sha))
+            self.say(
+                f"build: last run's images of {result.component} ({', '.join(missing)}) are not in the"
+                f" registry (pruned?) or cannot be checked: building it again at {sha or 'its branch head'}"
+            )
+        return tuple(kept), tuple(gone)
+
+    @staticmethod
+    def _present(ref: str, target: RegistryTarget) -> bool:
+        from .build.manifests import image_present
+
+        where = target.push_ref(ref)
+        return where is not None and image_present(where, target) is True
 
     def _deploy(self, cluster: Cluster, builds: tuple[BuildResult, ...]) -> Deployment:
         from .cluster.deploy import DeployParams, deploy

@@ -71,6 +71,13 @@ class RegistryTarget:
             raise ValueError(f"{pushed!r} was not pushed under {self.push!r}")
         return ImageRef(f"{self.pull or self.push}/{repository[len(prefix) :]}@{digest}")
 
+    def push_ref(self, pulled: str) -> str | None:
+        """The reverse of `pull_ref`: where this machine reaches a recorded ref; None if not ours."""
+        for prefix in filter(None, (self.pull, self.push)):
+            if pulled.startswith(prefix + "/"):
+                return f"{self.push}/{pulled[len(prefix) + 1 :]}"
+        return None
+
     @classmethod
     def cluster(
         cls,

@@ -51,14 +51,10 @@ def components(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["name"]: c for c in document["components"]}
 
 
-@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
-def test_the_unmoved_component_is_deployed_from_the_last_runs_images(
-    pytester: pytest.Pytester,
-    monkeypatch: pytest.MonkeyPatch,
-    make_emulator: Callable[..., Emulator],
-    workers: tuple[str, ...],
-) -> None:
-    emulator = make_emulator(state="installed")
+def first_night_then_pipeline_moves(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, emulator: Emulator
+) -> tuple[Path, dict[str, Any], str]:
+    """Night one builds both; its results.json becomes the history; pipeline's upstream moves."""
     bin_dir = install_standins(pytester.path / "bin")
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
     monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))
@@ -77,6 +73,19 @@ def test_the_unmoved_component_is_deployed_from_the_last_runs_images(
         main.write_text(main.read_text(encoding="utf-8") + "// change 4\n", encoding="utf-8")
     git.run("commit", "-q", "-am", "pipeline: change 4", what="moving pipeline")
     head = git.run("rev-parse", "HEAD", what="reading the head").stdout.strip()
+    return results, first, head
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_the_unmoved_component_is_deployed_from_the_last_runs_images(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    make_emulator: Callable[..., Emulator],
+    workers: tuple[str, ...],
+) -> None:
+    results, first, head = first_night_then_pipeline_moves(
+        pytester, monkeypatch, make_emulator(state="installed")
+    )
 
     second = night(pytester, results, "--since-last-run", f"--history={pytester.path / 'history'}", *workers)
 
@@ -95,3 +104,24 @@ def test_the_unmoved_component_is_deployed_from_the_last_runs_images(
     assert len(list((results / "gauge").glob("specs__versions-*"))) == 1
     reuse_file = json.loads((results / "since-last-run-images.json").read_text(encoding="utf-8"))
     assert [c["name"] for c in reuse_file["components"]] == ["triggers"]
+
+
+def test_a_pruned_image_is_built_again_at_the_commit_it_came_from(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, make_emulator: Callable[..., Emulator]
+) -> None:
+    emulator = make_emulator(state="installed")
+    results, first, head = first_night_then_pipeline_moves(pytester, monkeypatch, emulator)
+    before = components(first)
+    for image in before["triggers"]["images"]:  # the image pruner took last night's triggers images
+        repository, _, digest = image["ref"].partition("/")[2].partition("@")
+        assert emulator.registry.delete_manifest(repository, digest)
+
+    second = night(pytester, results, "--since-last-run", f"--history={pytester.path / 'history'}")
+
+    built = components(second)
+    assert built["triggers"]["status"] == "built"
+    assert built["triggers"]["commit"]["sha"] == before["triggers"]["commit"]["sha"]
+    assert built["pipeline"]["commit"]["sha"] == head
+    assert second["deploy"]["status"] == "deployed"
+    assert "build: last run's images of triggers" in second["_stdout"]
+    assert "are not in the registry (pruned?)" in second["_stdout"]

@@ -4,9 +4,10 @@ Owns blobs, manifests and tags in memory and the distribution HTTP API on its ow
 (127.0.0.1), so that `ko`/`docker` stand-ins push exactly as the real tools push to the
 `default-route` of `openshift-image-registry`: `GET /v2/`, blob uploads (monolithic POST+PUT, and
 chunked PATCH), blob HEAD/GET, manifest PUT/HEAD/GET (by tag or digest, with
-`Docker-Content-Digest`), `_catalog` and `tags/list`. Auth: Basic with any user name and the
-emulator's token as password, or `Bearer <token>`. Names have exactly two path levels
-(`<namespace>/<image>`) like OpenShift's registry; deeper names get NAME_INVALID.
+`Docker-Content-Digest`) and DELETE (by digest, as a pruner deletes), `_catalog` and `tags/list`.
+Auth: Basic with any user name and the emulator's token as password, or `Bearer <token>`. Names
+have exactly two path levels (`<namespace>/<image>`) like OpenShift's registry; deeper names get
+NAME_INVALID.
 `has_image` answers for the Deployment controller whether a pod's image can be pulled.
 Must not touch the Kubernetes object store.
 """
@@ -198,6 +199,16 @@ class Registry:
             body, media_type = self._repos[name].manifests[digest]
         return body, media_type, digest
 
+    def delete_manifest(self, name: str, digest: str) -> bool:
+        """What an image pruner does: the manifest and every tag on it go; False when absent."""
+        with self._lock:
+            repo = self._repos.get(name)
+            if repo is None or repo.manifests.pop(digest, None) is None:
+                return False
+            for tag in [t for t, d in repo.tags.items() if d == digest]:
+                del repo.tags[tag]
+            return True
+
     def tags(self, name: str) -> list[str] | None:
         with self._lock:
             repo = self._repos.get(name)
@@ -361,6 +372,13 @@ class _RegistryHandler(BaseHTTPRequestHandler):
         self._send(200, data, {"Docker-Content-Digest": digest}, content_type="application/octet-stream")
 
     def _manifest(self, name: str, reference: str, body: bytes) -> None:
+        if self.command == "DELETE":  # distribution: by digest only, 202 Accepted
+            if not _DIGEST.match(reference):
+                raise RegistryError(400, "DIGEST_INVALID", "delete a manifest by its digest, not by a tag")
+            if not self.registry.delete_manifest(name, reference):
+                raise RegistryError(404, "MANIFEST_UNKNOWN", f"manifest unknown: {name}@{reference}")
+            self._send(202)
+            return
         if self.command == "PUT":
             media_type = (self.headers.get("Content-Type") or "").split(";")[0]
             digest = self.registry.put_manifest(name, reference, body, media_type)
