@@ -2,8 +2,45 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
 # Import cryptography before any in-process pytester run: pytester restores sys.modules afterwards,
 # and a second import of cryptography's Python classes no longer matches its Rust extension
 # ("curve must be an EllipticCurve instance") when a later test starts an HTTPS emulator.
 from cryptography import x509  # noqa: F401
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
+
+from pytest_streamstress.testing.standins import install_standins
+
+GaugeProject = Callable[..., Path]
+
+
+@pytest.fixture
+def gauge_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> GaugeProject:
+    """A release-tests-shaped project under `pytester.path / "rt"` run by the gauge stand-in.
+
+    `make({"p.spec": text}, outcomes=toml)` writes manifest.json and the specs, puts the stand-in
+    first on PATH and points it at `outcomes` (None: every scenario passes).
+    """
+
+    def make(specs: Mapping[str, str], *, outcomes: str | None = None) -> Path:
+        bin_dir = install_standins(pytester.path / "bin", ("gauge",))
+        monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
+        if outcomes is None:
+            monkeypatch.delenv("GAUGE_STANDIN_OUTCOMES", raising=False)
+        else:
+            path = pytester.path / "outcomes.toml"
+            path.write_text(outcomes, encoding="utf-8")
+            monkeypatch.setenv("GAUGE_STANDIN_OUTCOMES", str(path))
+        root = pytester.path / "rt"
+        (root / "specs").mkdir(parents=True, exist_ok=True)
+        (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}', encoding="utf-8")
+        for name, text in specs.items():
+            (root / "specs" / name).write_text(text, encoding="utf-8")
+        return root
+
+    return make

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import textwrap
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-
-from pytest_streamstress.testing.standins import install_standins
 
 pytestmark = pytest.mark.emulator
 
@@ -59,17 +58,9 @@ def pytest_sessionstart(session):
 
 
 def test_profile_attributes_each_scenario_its_namespace_usage(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
 ) -> None:
-    bin_dir = install_standins(pytester.path / "bin", ("gauge",))
-    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
-    outcomes = pytester.path / "outcomes.toml"
-    outcomes.write_text(textwrap.dedent(OUTCOMES))
-    monkeypatch.setenv("GAUGE_STANDIN_OUTCOMES", str(outcomes))
-    root = pytester.path / "rt"
-    (root / "specs").mkdir(parents=True)
-    (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
-    (root / "specs" / "p.spec").write_text(SPEC)
+    root = gauge_project({"p.spec": SPEC}, outcomes=textwrap.dedent(OUTCOMES))
     pytester.makeconftest(CONFTEST)
     result = pytester.runpytest_subprocess(
         "--streamstress",
@@ -101,15 +92,9 @@ def test_profile_attributes_each_scenario_its_namespace_usage(
 
 
 def test_profile_without_a_metrics_api_is_one_warning_and_the_run_passes(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
 ) -> None:
-    bin_dir = install_standins(pytester.path / "bin", ("gauge",))
-    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
-    monkeypatch.delenv("GAUGE_STANDIN_OUTCOMES", raising=False)
-    root = pytester.path / "rt"
-    (root / "specs").mkdir(parents=True)
-    (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
-    (root / "specs" / "p.spec").write_text(SPEC)
+    root = gauge_project({"p.spec": SPEC})
     kubeconfig = pytester.path / "nothing-here"
     result = pytester.runpytest_subprocess(
         "--streamstress",

@@ -8,14 +8,11 @@ missing component when it serves no version of it (the emulator has no Knative S
 from __future__ import annotations
 
 import json
-import os
-import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from pytest_streamstress.testing.standins import install_standins
 
 pytestmark = pytest.mark.emulator
 
@@ -54,16 +51,8 @@ message = {json.dumps(KNATIVE)}
 """
 
 
-def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *cluster: str) -> dict[str, Any]:
-    bin_dir = install_standins(pytester.path / "bin", ("gauge",))
-    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
-    outcomes = pytester.path / "outcomes.toml"
-    outcomes.write_text(textwrap.dedent(OUTCOMES))
-    monkeypatch.setenv("GAUGE_STANDIN_OUTCOMES", str(outcomes))
-    root = pytester.path / "rt"
-    (root / "specs").mkdir(parents=True)
-    (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
-    (root / "specs" / "api.spec").write_text(SPEC)
+def run_suite(pytester: pytest.Pytester, gauge_project: Callable[..., Path], *cluster: str) -> dict[str, Any]:
+    root = gauge_project({"api.spec": SPEC}, outcomes=OUTCOMES)
     result = pytester.runpytest_subprocess(
         "--streamstress",
         *cluster,
@@ -82,9 +71,9 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *clust
 
 
 def test_a_kind_served_at_a_newer_version_is_an_upstream_regression_with_the_served_version_as_evidence(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
 ) -> None:
-    records = run_suite(pytester, monkeypatch, "--cluster", "emulated")
+    records = run_suite(pytester, gauge_project, "--cluster", "emulated")
     old = records["Old PipelineRun API"]
     assert (old["category"], old["category_rule"]) == ("upstream-regression", "api-version-withdrawn")
     assert old["category_evidence"].endswith("(cluster serves PipelineRun at tekton.dev/v1)")
@@ -93,9 +82,9 @@ def test_a_kind_served_at_a_newer_version_is_an_upstream_regression_with_the_ser
 
 
 def test_without_a_reachable_cluster_the_discovery_rule_stays_silent_and_the_run_completes(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, gauge_project: Callable[..., Path]
 ) -> None:
     monkeypatch.delenv("KUBECONFIG", raising=False)
-    records = run_suite(pytester, monkeypatch, f"--kubeconfig={Path(str(pytester.path)) / 'nothing-here'}")
+    records = run_suite(pytester, gauge_project, f"--kubeconfig={Path(str(pytester.path)) / 'nothing-here'}")
     old = records["Old PipelineRun API"]
     assert (old["category"], old["category_rule"]) == ("missing-component", "crd-not-installed")

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from pytest_streamstress.testing.standins import install_standins
 
 pytestmark = pytest.mark.tools
 
@@ -59,24 +57,17 @@ def _history_run(root: Path, index: int, statuses: dict[str, str]) -> None:
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = install_standins(pytester.path / "bin", ("gauge",))
-    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
+def project(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, gauge_project: Callable[..., Path]
+) -> Path:
     monkeypatch.setenv("KUBECONFIG", str(pytester.path / "no-kubeconfig"))
-    outcomes = pytester.path / "outcomes.toml"
-    outcomes.write_text(
-        textwrap.dedent("""\
+    outcomes = textwrap.dedent("""\
         [[scenario]]
         match = "PIPELINES-91-TC0[23]"
         status = "fail"
         message = "pipelinerun failed in releasetest-abcde"
         """)
-    )
-    monkeypatch.setenv("GAUGE_STANDIN_OUTCOMES", str(outcomes))
-    root = pytester.path / "rt"
-    (root / "specs").mkdir(parents=True)
-    (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
-    (root / "specs" / "h.spec").write_text(SPEC)
+    root = gauge_project({"h.spec": SPEC}, outcomes=outcomes)
     history = pytester.path / "history"
     names = [
         "Stable: PIPELINES-91-TC01",

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_streamstress.parallel import last_recommendation
-from pytest_streamstress.testing.standins import install_standins
 
 pytestmark = pytest.mark.tools
 
@@ -31,26 +30,15 @@ def _spec(name: str, tag: str) -> str:
 
 
 def test_admin_scenarios_never_run_beside_another_with_three_workers(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, gauge_project: Callable[..., Path]
 ) -> None:
-    bin_dir = install_standins(pytester.path / "bin", ("gauge",))
-    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
     record = pytester.path / "record.jsonl"
     monkeypatch.setenv("GAUGE_STANDIN_RECORD", str(record))
-    outcomes = pytester.path / "outcomes.toml"
-    outcomes.write_text('[[scenario]]\nmatch = "."\nstatus = "pass"\nsleep_s = 0.4\n')
-    monkeypatch.setenv("GAUGE_STANDIN_OUTCOMES", str(outcomes))
-    root = pytester.path / "rt"
-    (root / "specs").mkdir(parents=True)
-    (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
-    for name, tag in (
-        ("1", "non-admin"),
-        ("2", "non-admin"),
-        ("3", "admin"),
-        ("4", "non-admin"),
-        ("5", "non-admin"),
-    ):
-        (root / "specs" / f"s{name}.spec").write_text(_spec(name, tag))
+    tags = {"1": "non-admin", "2": "non-admin", "3": "admin", "4": "non-admin", "5": "non-admin"}
+    root = gauge_project(
+        {f"s{name}.spec": _spec(name, tag) for name, tag in tags.items()},
+        outcomes='[[scenario]]\nmatch = "."\nstatus = "pass"\nsleep_s = 0.4\n',
+    )
     result = pytester.runpytest_subprocess(
         "--streamstress",
         f"--release-tests-dir={root}",

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from pytest_streamstress.testing.standins import install_standins
 
 pytestmark = pytest.mark.tools
 
@@ -23,19 +21,14 @@ Tags: e2e
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = install_standins(pytester.path / "bin", ("gauge",))
-    monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
+def project(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, gauge_project: Callable[..., Path]
+) -> Path:
     monkeypatch.setenv("KUBECONFIG", str(pytester.path / "no-kubeconfig"))
-    monkeypatch.delenv("GAUGE_STANDIN_OUTCOMES", raising=False)
     for name, value in {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.invalid", "GIT_COMMITTER_NAME": "t",
                         "GIT_COMMITTER_EMAIL": "t@t.invalid"}.items():
         monkeypatch.setenv(name, value)
-    root = pytester.path / "rt"
-    (root / "specs").mkdir(parents=True)
-    (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
-    (root / "specs" / "p.spec").write_text(SPEC)
-    return root
+    return gauge_project({"p.spec": SPEC})
 
 
 def _args(pytester: pytest.Pytester, project: Path, *extra: str) -> list[str]:
