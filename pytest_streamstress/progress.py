@@ -4,7 +4,9 @@ Under `-n`, build and deploy run inside the first worker's item setup, and xdist
 worker writes until its reports arrive: a 20-minute build looked like a hung session. The worker
 appends each progress line to `progress.log` in the run's shared directory (`phases.shared_dir`);
 the controller tails that file from a daemon thread and writes new lines through the terminal
-reporter, and drains the rest when the session finishes. Lines are already redacted by the caller.
+reporter; it also drains it before each test report is printed (a worker writes its progress before
+it sends the report, so the lines come before the result they led to) and when the session ends.
+Lines are already redacted by the caller.
 """
 
 from __future__ import annotations
@@ -86,6 +88,12 @@ class ProgressRelay:
             self.write = reporter.write_line
         self._thread = threading.Thread(target=self._loop, name="streamstress-progress", daemon=True)
         self._thread.start()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self) -> None:
+        """Before the terminal prints a result: what the worker said before sending it comes first."""
+        if self._thread is not None:
+            self.drain()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self) -> None:
