@@ -100,6 +100,14 @@
 
   function shortSha(sha) { return (sha || "").slice(0, 12); }
   function day(iso) { return (iso || "").slice(0, 10); }
+  var RUNS_PER_DAY = {};
+  RUNS.forEach(function (run) { var d = day(run.started_at); RUNS_PER_DAY[d] = (RUNS_PER_DAY[d] || 0) + 1; });
+  // A run's date, with its time when the day had more runs (reruns in one morning look alike otherwise).
+  function when(run, short) {
+    var d = day(run.started_at);
+    var text = short ? d.slice(5) : d;
+    return RUNS_PER_DAY[d] > 1 ? text + " " + run.started_at.slice(11, 16) : text;
+  }
   function runName(run) {
     return day(run.started_at) + " " + run.started_at.slice(11, 16) + (run.label ? " · " + run.label : "") +
       (run.emulated ? " · emulated" : "");
@@ -454,7 +462,7 @@
       head.appendChild(el("th", {
         scope: "col", className: "col" + (run.emulated ? " emulated" : ""), title: runName(run) + "\n" + run.id,
         testid: "grid-column", "data-run": run.id,
-      }, el("span", { text: run.started_at.slice(5, 10) })));
+      }, el("span", { text: when(run, true) })));
     });
     table.appendChild(el("thead", null, head));
     // Failing now first (longest streak first), then flaky, then the rest by name.
@@ -479,7 +487,7 @@
       if (row.since >= 0) {
         name.appendChild(el("span", {
           className: "badge failing", testid: "failing-since", "data-run": RUNS[row.since].id,
-          text: "failing since " + day(RUNS[row.since].started_at),
+          text: "failing since " + when(RUNS[row.since], false),
         }));
       }
       var tr = el("tr", { testid: "grid-row", "data-key": test.k }, name);

@@ -68,3 +68,14 @@ def test_a_run_passed_only_by_its_gate_says_so_and_counts_the_failures(
         "() => (document.querySelector('[data-testid=run-title]') || {}).textContent?.startsWith('failed')"
     )
     assert page.get_by_test_id("run-gate-note").count() == 0
+
+
+def test_grid_columns_of_runs_on_one_day_carry_their_times(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    page.goto(f"{site_url}#view=grid")
+    page.wait_for_selector("html[data-ready]")
+    page.wait_for_selector('[data-testid="grid-column"]')
+    labels = page.get_by_test_id("grid-column").all_text_contents()
+    expected = [f"11-26 {d['started_at'][11:16]}" for d in reversed(documents)]
+    assert labels == expected
