@@ -42,13 +42,15 @@ _RULE_KEYS: Final = frozenset(
     {"name", "category", "unless", "known_issue", "comment", "cases", "case_sensitive", "api_version"}
     | set(FIELDS)
 )
-API_CONDITIONS: Final = ("withdrawn", "not-yet-served", "absent")
+API_CONDITIONS: Final = ("withdrawn", "not-yet-served", "kind-absent", "group-absent")
 """Values of a rule's `api_version`: how the kind at the group/version a message names relates
 to what the cluster's discovery serves.
 
 withdrawn: the kind is served at a newer version of the group only (the named one was removed);
 not-yet-served: only at older versions (the installed component predates the API);
-absent: at no version of the group (the component is not installed)."""
+kind-absent: the group is served, the kind at no version (the component dropped it, as Tekton
+dropped ClusterTask, or does not have it yet);
+group-absent: no version of the group is served (the component is not installed)."""
 _GV: Final = r'"?((?:[a-z0-9-]+(?:\.[a-z0-9-]+)*/)?v\d+(?:(?:alpha|beta)\d+)?)\b'
 _NAMED_API: Final = (
     # kubectl/client-go: no matches for kind "Task" in version "tekton.dev/v1beta1"
@@ -213,9 +215,12 @@ def api_fact(named: Sequence[NamedApi], served: frozenset[str]) -> tuple[str, st
             },
             key=version_order,
         )
-        where = f"{api.kind} in {api.group or 'the core group'}"
         if not versions:
-            return "absent", f"cluster serves no {where}"
+            depth = 2 if api.group else 1
+            group = api.group or "the core group"
+            if any(key.startswith(prefix) and key.count("/") == depth for key in served):
+                return "kind-absent", f"cluster serves {group} but no {api.kind} in it"
+            return "group-absent", f"cluster serves no version of {group}"
         listing = f"cluster serves {api.kind} at {', '.join(prefix + v for v in versions)}"
         if version_order(versions[-1]) > version_order(api.version):
             return "withdrawn", listing

@@ -81,10 +81,14 @@ def test_api_fact_names_the_condition_and_what_the_cluster_serves() -> None:
         "not-yet-served",
         "cluster serves Task at tekton.dev/v1alpha1",
     )
-    # Another kind at the newer version says nothing about Task.
+    # Another kind at the newer version says nothing about Task: the group is there, the kind is not.
     assert api_fact(task, frozenset({"tekton.dev/v1/Pipeline"})) == (
-        "absent",
-        "cluster serves no Task in tekton.dev",
+        "kind-absent",
+        "cluster serves tekton.dev but no Task in it",
+    )
+    assert api_fact(task, frozenset({"v1/Pod", "triggers.tekton.dev/v1beta1/Task"})) == (
+        "group-absent",
+        "cluster serves no version of tekton.dev",
     )
     assert api_fact(task, frozenset({"tekton.dev/v1beta1/Task"})) is None
     assert api_fact((NamedApi("", "v2", "Pod"),), frozenset({"v1/Pod", "apps/v1/Pod"})) == (
@@ -116,7 +120,7 @@ def test_an_unknown_api_version_condition_names_the_file_rule_and_choices(tmp_pa
     text = str(caught.value)
     assert f"{path}:" in text
     assert "rule 'withdrawn': api_version 'removed' is not a known condition" in text
-    assert "withdrawn, not-yet-served, absent" in text
+    assert "withdrawn, not-yet-served, kind-absent, group-absent" in text
 
 
 class FakeCluster:
