@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
 from pytest_streamstress import gitrepo
+from pytest_streamstress._files import write_json_atomically
 from pytest_streamstress.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -166,10 +167,7 @@ class StepCache:
     def record(self, step: Step) -> None:
         section = self._doc["scenarios"].setdefault(self.scenario, {"steps": []})
         section["steps"].append(step.to_json())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self._doc, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(self.path)
+        write_json_atomically(self.path, self._doc, indent=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

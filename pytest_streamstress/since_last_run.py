@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from pytest_streamstress import gitrepo
+from pytest_streamstress._files import write_json_atomically
 from pytest_streamstress.errors import ConfigError, ToolError
 from pytest_streamstress.model import ComponentName, ComponentRequest, ComponentSpec
 
@@ -174,11 +175,8 @@ def _reusable(data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 def write_reuse_file(results_dir: Path, last: LastRun, components: Sequence[str]) -> Path:
     """The last run's entries of `components`, in the results.json shape `--images-from` reads."""
     path = results_dir / REUSE_FILE
-    results_dir.mkdir(parents=True, exist_ok=True)
     document = {"run_id": last.run_id, "components": [dict(last.reusable[name]) for name in components]}
-    partial = path.with_suffix(f".{os.getpid()}.tmp")  # xdist workers decide too: never a torn file
-    partial.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    partial.replace(path)
+    write_json_atomically(path, document)
     return path
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from pytest_streamstress._files import write_json_atomically
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ClusterError, Conflict, NotFound, WaitTimeout
 from pytest_streamstress.model import (
@@ -543,9 +544,7 @@ def write_record(
         "original": dict(original),
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_json_atomically(path, data)
     return path
 
 

@@ -29,12 +29,12 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from pytest_streamstress import _files
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.report.results_json import stable_id
 
@@ -551,17 +551,8 @@ def read_results(path: Path) -> tuple[RunRecord, dict[str, Any]]:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Temporary file in the same folder, then `os.replace`: readers never see half a file (R38)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(temp).chmod(0o644)  # mkstemp makes 0600; a site must be readable by the web server
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """The site's files must be readable by the web server: 0644, not mkstemp's 0600."""
+    _files.write_atomically(path, data, mode=0o644)
 
 
 def _dump(data: Any) -> bytes:

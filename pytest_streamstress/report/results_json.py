@@ -13,15 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import secrets
-import tempfile
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_streamstress import _files
 from pytest_streamstress.analysis.history_model import scenario_identity
 from pytest_streamstress.model import (
     BuildResult,
@@ -341,20 +340,8 @@ def _error(error: RunError, redactor: Redactor) -> dict[str, Any]:
 
 
 def write_atomically(path: Path, document: Mapping[str, Any]) -> None:
-    """Write to a temporary file in the same folder, then `os.replace`: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2, ensure_ascii=False)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.replace(path)  # os.replace: atomic within one filesystem (R38)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """results.json survives a crash right after it is written: fsync before the rename."""
+    _files.write_json_atomically(path, document, fsync=True)
     log.debug("wrote %s", path)
 
 
