@@ -182,6 +182,12 @@ def named_apis(text: str) -> tuple[NamedApi, ...]:
     return tuple(found)
 
 
+def _split_key(key: str) -> tuple[str, str, str]:
+    """A NamedApi.key back into (group, version, kind); the core group has no group part."""
+    parts = key.split("/")
+    return ("", parts[0], parts[1]) if len(parts) == 2 else (parts[0], parts[1], parts[2])
+
+
 def served_key(group: str, version: str, kind: str) -> str:
     """One discovery fact: `kind` is served at `group/version` (the NamedApi.key form)."""
     return NamedApi(group, version, kind).key
@@ -201,26 +207,18 @@ def api_fact(named: Sequence[NamedApi], served: frozenset[str]) -> tuple[str, st
 
     `served` holds NamedApi.key strings for (at least) the groups `named` mentions.
     """
+    triples = [_split_key(key) for key in served]
     for api in named:
         if api.key in served:
             continue
-        prefix = f"{api.group}/" if api.group else ""
-        versions = sorted(
-            {
-                key[len(prefix) :].split("/")[0]
-                for key in served
-                if key.startswith(prefix)
-                and key.count("/") == (2 if api.group else 1)
-                and key.rsplit("/", 1)[1] == api.kind
-            },
-            key=version_order,
-        )
+        in_group = [(version, kind) for group, version, kind in triples if group == api.group]
+        versions = sorted({version for version, kind in in_group if kind == api.kind}, key=version_order)
+        group = api.group or "the core group"
         if not versions:
-            depth = 2 if api.group else 1
-            group = api.group or "the core group"
-            if any(key.startswith(prefix) and key.count("/") == depth for key in served):
+            if in_group:
                 return "kind-absent", f"cluster serves {group} but no {api.kind} in it"
             return "group-absent", f"cluster serves no version of {group}"
+        prefix = f"{api.group}/" if api.group else ""
         listing = f"cluster serves {api.kind} at {', '.join(prefix + v for v in versions)}"
         if version_order(versions[-1]) > version_order(api.version):
             return "withdrawn", listing

@@ -252,26 +252,21 @@ class Cluster:
             )
         return list(result.get("items", []))
 
-    def served_kinds(self, group: str) -> dict[str, frozenset[str]]:
-        """Discovery for one API group ("" = core): version -> the kinds served there; {} when absent.
-
-        Triage reads it to tell an API version upstream withdrew from a component not installed.
-        """
-        if not group:
-            versions = list(self.call("get /api", k8s.CoreApi(self.api_client).get_api_versions).versions)
-        else:
-            groups = self.call("get /apis", k8s.ApisApi(self.api_client).get_api_versions).groups or []
-            versions = [v.version for g in groups if g.name == group for v in (g.versions or [])]
-        served: dict[str, frozenset[str]] = {}
-        for version in versions:
-            if group:
-                listing = self.call(
-                    f"get /apis/{group}/{version}", self.custom.get_api_resources, group, version
-                )
-            else:
-                listing = self.call(f"get /api/{version}", self.core.get_api_resources)
-            served[version] = frozenset(r.kind for r in (listing.resources or []) if "/" not in r.name)
+    def api_group_versions(self) -> dict[str, tuple[str, ...]]:
+        """Discovery: every served API group ("" = core) and its versions (`GET /api`, `GET /apis`)."""
+        core = self.call("get /api", k8s.CoreApi(self.api_client).get_api_versions)
+        groups = self.call("get /apis", k8s.ApisApi(self.api_client).get_api_versions).groups or []
+        served = {"": tuple(core.versions or ())}
+        served.update({g.name: tuple(v.version for v in (g.versions or [])) for g in groups})
         return served
+
+    def kinds_at(self, group: str, version: str) -> frozenset[str]:
+        """The kinds one group/version serves (`GET /apis/<group>/<version>`, `/api/<version>`)."""
+        if group:
+            listing = self.call(f"get /apis/{group}/{version}", self.custom.get_api_resources, group, version)
+        else:
+            listing = self.call(f"get /api/{version}", self.core.get_api_resources)
+        return frozenset(r.kind for r in (listing.resources or []) if "/" not in r.name)
 
     def watch(
         self, what: str, fn: Callable[..., Any], *args: Any, timeout_s: float, **kwargs: Any

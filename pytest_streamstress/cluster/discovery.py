@@ -29,6 +29,8 @@ class ServedApis:
     def __init__(self, connect: Callable[[], Cluster]) -> None:
         self._connect = connect
         self._cluster: Cluster | None = None
+        self._versions: dict[str, tuple[str, ...]] | None = None
+        """Every served group's versions: one `GET /apis` per process, read on first need."""
         self._groups: dict[str, frozenset[str]] = {}
         self.unavailable = ""
         """Why discovery is off for this process ("" while it works)."""
@@ -40,18 +42,24 @@ class ServedApis:
             return None
         try:
             for group in sorted(wanted - set(self._groups)):
-                if self._cluster is None:
-                    self._cluster = self._connect()
-                served = self._cluster.served_kinds(group)
-                self._groups[group] = frozenset(
-                    served_key(group, version, kind) for version, kinds in served.items() for kind in kinds
-                )
+                self._groups[group] = self._kinds_of(group)
         except StreamstressError as exc:
             self.unavailable = str(exc).splitlines()[0]
             log.warning("triage without API discovery (api_version rules do not fire): %s", self.unavailable)
             self.close()
             return None
         return frozenset[str]().union(*(self._groups[group] for group in wanted))
+
+    def _kinds_of(self, group: str) -> frozenset[str]:
+        if self._cluster is None:
+            self._cluster = self._connect()
+        if self._versions is None:
+            self._versions = self._cluster.api_group_versions()
+        return frozenset(
+            served_key(group, version, kind)
+            for version in self._versions.get(group, ())
+            for kind in self._cluster.kinds_at(group, version)
+        )
 
     def close(self) -> None:
         if self._cluster is not None:

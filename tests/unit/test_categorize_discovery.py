@@ -124,16 +124,20 @@ def test_an_unknown_api_version_condition_names_the_file_rule_and_choices(tmp_pa
 
 
 class FakeCluster:
-    """Answers served_kinds like the client does, counting calls (real HTTP: tests/cluster)."""
+    """Answers discovery like the client does, logging each request (real HTTP: tests/cluster)."""
 
     def __init__(self, served: dict[str, dict[str, frozenset[str]]]) -> None:
         self.served = served
         self.calls: list[str] = []
         self.closed = False
 
-    def served_kinds(self, group: str) -> dict[str, frozenset[str]]:
-        self.calls.append(group)
-        return self.served.get(group, {})
+    def api_group_versions(self) -> dict[str, tuple[str, ...]]:
+        self.calls.append("/apis")
+        return {group: tuple(versions) for group, versions in self.served.items()}
+
+    def kinds_at(self, group: str, version: str) -> frozenset[str]:
+        self.calls.append(f"/apis/{group}/{version}")
+        return self.served[group][version]
 
     def close(self) -> None:
         self.closed = True
@@ -153,7 +157,8 @@ def test_served_apis_asks_each_group_once_and_connects_lazily() -> None:
     assert served.facts(["tekton.dev", "serving.knative.dev"]) == frozenset(
         {"tekton.dev/v1/Task", "tekton.dev/v1/Pipeline"}
     )
-    assert cluster.calls == ["tekton.dev", "serving.knative.dev"]
+    # One group list, one resource list per served group/version; the absent group costs nothing more.
+    assert cluster.calls == ["/apis", "/apis/tekton.dev/v1"]
     assert connects == [1]
     served.close()
     assert cluster.closed
