@@ -15,7 +15,6 @@ refused): callers decide what an unknown means. Credentials never reach a log.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import ssl
@@ -77,10 +76,8 @@ def image_present(ref: str, target: RegistryTarget, *, timeout: float = TIMEOUT_
 
 
 def _head_with_auth(url: str, target: RegistryTarget, context: ssl.SSLContext, timeout: float) -> int:
-    basic = ""
-    if target.password is not None:
-        raw = f"{target.username}:{target.password.reveal()}".encode()
-        basic = "Basic " + base64.b64encode(raw).decode("ascii")
+    credentials = target.basic_credentials()
+    basic = f"Basic {credentials}" if credentials else ""
     answer = _head(url, basic, context, timeout)
     if answer.status == 401 and answer.challenge.lower().startswith("bearer "):
         token = _bearer_token(answer.challenge, basic, context, timeout)

@@ -71,6 +71,12 @@ class RegistryTarget:
             raise ValueError(f"{pushed!r} was not pushed under {self.push!r}")
         return ImageRef(f"{self.pull or self.push}/{repository[len(prefix) :]}@{digest}")
 
+    def basic_credentials(self) -> str | None:
+        """base64 `user:password` as docker's config.json and an HTTP Basic header carry it."""
+        if self.password is None:
+            return None
+        return base64.b64encode(f"{self.username}:{self.password.reveal()}".encode()).decode("ascii")
+
     def push_ref(self, pulled: str) -> str | None:
         """The reverse of `pull_ref`: where this machine reaches a recorded ref; None if not ours."""
         for prefix in filter(None, (self.pull, self.push)):
@@ -125,9 +131,9 @@ def docker_config_json(target: RegistryTarget, existing: Mapping[str, Any] | Non
     """Pure: the user's config (for base-image pulls) plus `auths[<push host>]` for our push."""
     config: dict[str, Any] = dict(existing or {})
     auths = dict(config.get("auths") or {})
-    if target.password:
-        raw = f"{target.username}:{target.password.reveal()}".encode()
-        auths[target.push_host] = {"auth": base64.b64encode(raw).decode("ascii")}
+    credentials = target.basic_credentials() if target.password else None
+    if credentials:
+        auths[target.push_host] = {"auth": credentials}
     config["auths"] = auths
     # A credential helper for our host would shadow the auth entry.
     helpers = dict(config.get("credHelpers") or {})
