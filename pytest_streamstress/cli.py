@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Final
 
-from . import __version__
-from .errors import StreamstressError
+from pytest_streamstress import __version__
+from pytest_streamstress.errors import StreamstressError
 
 COMMANDS: Final = (
     ("emulator", "emulator"),

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from ._toml import load_toml
-from .errors import ConfigError
-from .model import (
+from pytest_streamstress._toml import load_toml
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.model import (
     BuildSystem,
     ComponentName,
     ComponentRequest,
@@ -22,7 +22,7 @@ from .model import (
     ImageSpec,
     InstallerSetSelector,
 )
-from .resources import shipped_config
+from pytest_streamstress.resources import shipped_config
 
 _COMPONENT_KEYS: Final = {
     "description",

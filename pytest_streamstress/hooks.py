@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .model import Categorization
+    from pytest_streamstress.model import Categorization
 
 
 @pytest.hookspec(firstresult=True)

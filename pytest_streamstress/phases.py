@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from .build.reuse import result_from_json, result_to_json
-from .components import ComponentCatalog
-from .errors import ConfigError, StreamstressError
-from .model import (
+from pytest_streamstress.build.reuse import result_from_json, result_to_json
+from pytest_streamstress.components import ComponentCatalog
+from pytest_streamstress.errors import ConfigError, StreamstressError
+from pytest_streamstress.model import (
     BuildResult,
     BuildStatus,
     ClusterInfo,
@@ -38,14 +38,14 @@ from .model import (
     ImageRef,
     RunningImage,
 )
-from .redact import Redactor, redactor_key
-from .settings import Settings, is_worker
+from pytest_streamstress.redact import Redactor, redactor_key
+from pytest_streamstress.settings import Settings, is_worker
 
 if TYPE_CHECKING:
-    from .build.registry import RegistryTarget
-    from .cluster.client import Cluster
-    from .cluster.discovery import ServedApis
-    from .testing.embedded import EmbeddedCluster
+    from pytest_streamstress.build.registry import RegistryTarget
+    from pytest_streamstress.cluster.client import Cluster
+    from pytest_streamstress.cluster.discovery import ServedApis
+    from pytest_streamstress.testing.embedded import EmbeddedCluster
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class Phases:
     def served_apis(self) -> ServedApis:
         """This process's discovery facts for triage (connects on first use, never before)."""
         if self._served_apis is None:
-            from .cluster.discovery import ServedApis
+            from pytest_streamstress.cluster.discovery import ServedApis
 
             self._served_apis = ServedApis(self._connect)
         return self._served_apis
@@ -220,7 +220,7 @@ class Phases:
         except StreamstressError as exc:
             error = str(exc)
             return self._finish(shared, lambda: failed(error, phase))
-        from .build import decide
+        from pytest_streamstress.build import decide
 
         decision = decide(builds, deploy_partial=settings.deploy_partial)
         if decision.skip_deploy:
@@ -254,7 +254,7 @@ class Phases:
 
     def _launch_in_cluster(self, cluster: Cluster | None, builds: tuple[BuildResult, ...]) -> None:
         """--in-cluster: a Job runs the same options with --skip-build and these images; this session ends."""
-        from .cluster.job import launch_from_session
+        from pytest_streamstress.cluster.job import launch_from_session
 
         cluster = cluster or self._connect()
         launch = launch_from_session(
@@ -266,7 +266,7 @@ class Phases:
         )
         self.say(launch.message)
         if self.embedded is not None:  # the emulated cluster ends with this session: wait for the Job here
-            from .cluster.job import DEFAULT_DEADLINE_S, follow_and_collect
+            from pytest_streamstress.cluster.job import DEFAULT_DEADLINE_S, follow_and_collect
 
             dest = self.settings.results_dir / "in-cluster" / launch.name
             collected = follow_and_collect(
@@ -291,7 +291,7 @@ class Phases:
         return not (settings.skip_deploy and (settings.skip_build or settings.registry))
 
     def _connect(self) -> Cluster:
-        from .cluster.client import Access, Cluster
+        from pytest_streamstress.cluster.client import Access, Cluster
 
         settings = self.settings
         kubeconfig = settings.kubeconfig or (self.embedded.kubeconfig if self.embedded else None)
@@ -299,7 +299,7 @@ class Phases:
         return Cluster.connect(access, redactor=self.redactor)
 
     def _setup(self, cluster: Cluster) -> str:
-        from .cluster.setup import SetupParams, ensure
+        from pytest_streamstress.cluster.setup import SetupParams, ensure
 
         settings = self.settings
         self.say("auto-setup: checking the registry route, image namespace and operator")
@@ -324,7 +324,7 @@ class Phases:
         self, cluster: Cluster | None, registry_host: str, *, shared: Path | None = None
     ) -> tuple[BuildResult, ...]:
         """Build the requested components, or take `--image`/`--images-from` images with --skip-build."""
-        from .build import (
+        from pytest_streamstress.build import (
             BuildEvent,
             BuildOptions,
             RegistryTarget,
@@ -432,13 +432,13 @@ class Phases:
 
     @staticmethod
     def _present(ref: str, target: RegistryTarget) -> bool:
-        from .build.manifests import image_present
+        from pytest_streamstress.build.manifests import image_present
 
         where = target.push_ref(ref)
         return where is not None and image_present(where, target) is True
 
     def _deploy(self, cluster: Cluster, builds: tuple[BuildResult, ...]) -> Deployment:
-        from .cluster.deploy import DeployParams, deploy
+        from pytest_streamstress.cluster.deploy import DeployParams, deploy
 
         settings = self.settings
         if not any(b.images for b in builds):
@@ -461,7 +461,7 @@ class Phases:
         """Progress on the terminal (controller, not -q) and in the log (R23, R24)."""
         log.info("%s", text)
         if is_worker(self.config):
-            from .progress import append
+            from pytest_streamstress.progress import append
 
             append(shared_dir(self.config), f"streamstress: {self.redactor(text)}")  # the controller shows it
             return
@@ -507,7 +507,7 @@ class Phases:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from .cluster.deploy import RESTORE_RECORD, DeployParams, restore
+        from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, restore
 
         record = self.settings.results_dir / RESTORE_RECORD
         if not (self.settings.restore and self.deploy_started_at is not None and record.is_file()):

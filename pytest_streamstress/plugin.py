@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .settings import add_options, is_active
+from pytest_streamstress.settings import add_options, is_active
 
 if TYPE_CHECKING:
-    from .gauge.collect import SpecFile
+    from pytest_streamstress.gauge.collect import SpecFile
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
@@ -24,7 +24,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from . import hooks
+    from pytest_streamstress import hooks
 
     pluginmanager.add_hookspecs(hooks)
 
@@ -32,8 +32,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     if is_active(config):
-        from .gauge.run import choose_distribution
-        from .parallel import apply_parallel
+        from pytest_streamstress.gauge.run import choose_distribution
+        from pytest_streamstress.parallel import apply_parallel
 
         apply_parallel(config)
         choose_distribution(config)
@@ -43,7 +43,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not is_active(config):
         return
-    from .session import configure_session
+    from pytest_streamstress.session import configure_session
 
     configure_session(config)
 
@@ -51,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     if not is_active(parent.config):
         return None
-    from .gauge.collect import collect_file
+    from pytest_streamstress.gauge.collect import collect_file
 
     return collect_file(file_path, parent)
 
@@ -61,6 +61,6 @@ def pytest_collection_modifyitems(
 ) -> None:
     if not is_active(config):
         return
-    from .gauge.collect import select_items
+    from pytest_streamstress.gauge.collect import select_items
 
     select_items(session, config, items)

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import StreamstressError
-from .profile import ScenarioWindow, attribute, profile_section, recommend
-from .serial import is_serial
-from .settings import Settings, is_worker
+from pytest_streamstress.errors import StreamstressError
+from pytest_streamstress.profile import ScenarioWindow, attribute, profile_section, recommend
+from pytest_streamstress.serial import is_serial
+from pytest_streamstress.settings import Settings, is_worker
 
 if TYPE_CHECKING:
-    from .cluster.metrics import MetricsSampler
-    from .phases import Phases
+    from pytest_streamstress.cluster.metrics import MetricsSampler
+    from pytest_streamstress.phases import Phases
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class ProfilePlugin:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if is_worker(self.config):
             return
-        from .cluster.metrics import MetricsSampler
+        from pytest_streamstress.cluster.metrics import MetricsSampler
 
         try:
             cluster = self.phases._connect()

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from .components import load_catalog
-from .errors import ConfigError
-from .phases import SHARED_DIR_ENV, Phases, phases_key
-from .settings import Settings, is_worker, settings_key
+from pytest_streamstress.components import load_catalog
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.phases import SHARED_DIR_ENV, Phases, phases_key
+from pytest_streamstress.settings import Settings, is_worker, settings_key
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +33,21 @@ def configure_session(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--components-config: {exc}") from None
     settings.check_components(catalog)
     if settings.cluster == "emulated" and settings.components_config is None:
-        from .testing.upstreams import local_catalog
+        from pytest_streamstress.testing.upstreams import local_catalog
 
         # No network in the embedded default: the shipped components build from local repositories
         # (before --since-last-run, which asks these same repositories for their heads).
         catalog = local_catalog(catalog, settings.results_dir / "emulator" / "upstreams")
     since_last_run = ""
     if settings.since_last_run:
-        from .since_last_run import apply
+        from pytest_streamstress.since_last_run import apply
 
         settings, since_last_run = apply(settings, catalog, worker=is_worker(config))  # exit 0: nothing moved
         config.stash[settings_key] = settings
 
     embedded = None
     if settings.cluster == "emulated":
-        from .testing.embedded import DEMO_SUITE, start_embedded
+        from pytest_streamstress.testing.embedded import DEMO_SUITE, start_embedded
 
         use_demo = settings.release_tests_dir is None
         if use_demo:
@@ -56,11 +56,11 @@ def configure_session(config: pytest.Config) -> None:
             config.stash[settings_key] = settings
         embedded = start_embedded(settings.results_dir / "emulator", demo_outcomes=use_demo)
 
-    from .gauge.collect import configure_collection
+    from pytest_streamstress.gauge.collect import configure_collection
 
     configure_collection(config, settings)
     if not is_worker(config) and not config.option.collectonly:
-        from .gauge.run import prune_previous_runs
+        from pytest_streamstress.gauge.run import prune_previous_runs
 
         prune_previous_runs(settings.results_dir)  # the results directory holds the last run, not all
 
@@ -74,33 +74,33 @@ def configure_session(config: pytest.Config) -> None:
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
     if phases.own_shared_dir is not None and getattr(config.option, "numprocesses", None):
-        from .progress import ProgressRelay
+        from pytest_streamstress.progress import ProgressRelay
 
         config.pluginmanager.register(ProgressRelay(phases.own_shared_dir), "streamstress-progress")
 
     if settings.profile:
-        from .profile_session import ProfilePlugin
+        from pytest_streamstress.profile_session import ProfilePlugin
 
         config.pluginmanager.register(ProfilePlugin(config, settings, phases), "streamstress-profile")
 
-    from .analysis.session_plugin import AnalysisPlugin
+    from pytest_streamstress.analysis.session_plugin import AnalysisPlugin
 
     config.pluginmanager.register(AnalysisPlugin(config, settings), "streamstress-analysis")
 
-    from .culprit_session import CulpritPlugin
+    from pytest_streamstress.culprit_session import CulpritPlugin
 
     config.pluginmanager.register(CulpritPlugin(config, settings, catalog), "streamstress-culprits")
 
-    from .report.session_site import DashboardPlugin
+    from pytest_streamstress.report.session_site import DashboardPlugin
 
     if not is_worker(config):
         config.pluginmanager.register(DashboardPlugin(config, settings), "streamstress-dashboard")
         if config.pluginmanager.hasplugin("html"):
-            from .report.site import HtmlReportLink
+            from pytest_streamstress.report.site import HtmlReportLink
 
             link = (settings.results_dir / "site" / "index.html").as_uri()
             config.pluginmanager.register(HtmlReportLink(link), "streamstress-html-link")
 
-    from .report.recorder import Recorder
+    from pytest_streamstress.report.recorder import Recorder
 
     config.pluginmanager.register(Recorder(config, settings, catalog), "streamstress-recorder")

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import pytest
 
-from .errors import ConfigError
-from .model import ComponentRequest
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.model import ComponentRequest
 
 if TYPE_CHECKING:
-    from .components import ComponentCatalog
+    from pytest_streamstress.components import ComponentCatalog
 
 T = TypeVar("T")
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from . import categorize, model
-from ._toml import load_toml
-from .errors import ConfigError
+from pytest_streamstress import categorize, model
+from pytest_streamstress._toml import load_toml
+from pytest_streamstress.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from .errors import WaitTimeout
+from pytest_streamstress.errors import WaitTimeout
 
 DEFAULT_POLL_S: Final = 5.0
 """Safety net between watch events: a missed event costs at most this long."""

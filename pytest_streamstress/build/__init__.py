@@ -10,10 +10,16 @@ credentials), `reuse` (images not built in this session),
 
 from __future__ import annotations
 
-from .orchestrate import BuildEvent, BuildOptions, build_components, clone_dir_for
-from .registry import INTERNAL_PULL_HOST, RegistryTarget
-from .reuse import has_digest, images_from_assignments, images_from_results, result_from_json, result_to_json
-from .summary import BuildDecision, decide
+from pytest_streamstress.build.orchestrate import BuildEvent, BuildOptions, build_components, clone_dir_for
+from pytest_streamstress.build.registry import INTERNAL_PULL_HOST, RegistryTarget
+from pytest_streamstress.build.reuse import (
+    has_digest,
+    images_from_assignments,
+    images_from_results,
+    result_from_json,
+    result_to_json,
+)
+from pytest_streamstress.build.summary import BuildDecision, decide
 
 __all__ = [
     "INTERNAL_PULL_HOST",

@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from pytest_streamstress._files import write_json_atomically
+from pytest_streamstress.cluster import images as img
+from pytest_streamstress.cluster import resources as r
+from pytest_streamstress.cluster.client import Cluster
+from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ClusterError, Conflict, NotFound, WaitTimeout
 from pytest_streamstress.model import (
@@ -37,11 +41,6 @@ from pytest_streamstress.model import (
     RunningImage,
 )
 from pytest_streamstress.waits import Probe, Wakeup, wait_until
-
-from . import images as img
-from . import resources as r
-from .client import Cluster
-from .watchers import WatchSet
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.errors import ClusterError, Forbidden, NotFound
 from pytest_streamstress.profile import Capacity, PodUsage, Sample, parse_cpu, parse_memory, pods_from_metrics
-
-from .client import Cluster
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,8 @@ import sys
 from typing import Final
 
 from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
+from pytest_streamstress.commands._cluster_args import add_cluster_arguments, connect
 from pytest_streamstress.errors import StreamstressError
-
-from ._cluster_args import add_cluster_arguments, connect
 
 HELP: Final = "Check that the cluster is ready for a run; with --fix, set up what is missing"
 

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, restore
+from pytest_streamstress.commands._cluster_args import add_cluster_arguments, connect
 from pytest_streamstress.components import load_catalog
-
-from ._cluster_args import add_cluster_arguments, connect
 
 HELP: Final = "Put back the operator images recorded by a session (RESULTS_DIR/restore.json)"
 

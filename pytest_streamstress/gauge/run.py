@@ -51,6 +51,14 @@ import pytest
 
 from pytest_streamstress import _proc
 from pytest_streamstress.errors import ScenarioFailed, ToolError, ToolTimedOut
+from pytest_streamstress.gauge.results import (
+    RunFacts,
+    UnreadableResults,
+    Wanted,
+    merge_outcomes,
+    parse_console,
+    read_junit,
+)
 from pytest_streamstress.localprofile import ProcessTreeSampler, TreeSample, window_usage
 from pytest_streamstress.model import Categorization, FailingStep, ResultSource, ScenarioOutcome, Status
 from pytest_streamstress.phases import PhaseFailed, phases_of, shared_dir
@@ -59,19 +67,10 @@ from pytest_streamstress.redact import NO_REDACTION, Redactor, redactor_key
 from pytest_streamstress.serial import SerialGate, is_serial
 from pytest_streamstress.settings import Settings, is_worker, settings_of
 
-from .results import (
-    RunFacts,
-    UnreadableResults,
-    Wanted,
-    merge_outcomes,
-    parse_console,
-    read_junit,
-)
-
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
-    from .collect import ScenarioItem
+    from pytest_streamstress.gauge.collect import ScenarioItem
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +143,7 @@ class GaugeRunner:
 
     def group_of(self, item: ScenarioItem) -> list[ScenarioItem]:
         """Every selected, not yet served item of the same spec file, in file order."""
-        from .collect import ScenarioItem
+        from pytest_streamstress.gauge.collect import ScenarioItem
 
         dist = str(self.config.getoption("dist", "no") or "no")
         if is_worker(self.config) and dist not in GROUPING_DIST_MODES:

@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.errors import SpecSyntaxError
-
-from . import lexer
-from .convert import Converter, StepDraft, TableLoader, TableLoadError
-from .lexer import Token
-from .specmodel import Concept, ConceptIndex, Scenario, Spec, Step, StepArg, Table
+from pytest_streamstress.gauge import lexer
+from pytest_streamstress.gauge.convert import Converter, StepDraft, TableLoader, TableLoadError
+from pytest_streamstress.gauge.lexer import Token
+from pytest_streamstress.gauge.specmodel import Concept, ConceptIndex, Scenario, Spec, Step, StepArg, Table
 
 __all__ = [
     "CONCEPT_SKIP_DIRS",

@@ -36,9 +36,7 @@ from pytest_streamstress import categorize
 from pytest_streamstress.errors import ConfigError, ScenarioFailed
 from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
 from pytest_streamstress.redact import Redactor, Secret, redactor_key
-from pytest_streamstress.settings import Settings, is_worker
-
-from .results_json import (
+from pytest_streamstress.report.results_json import (
     EXCLUDE_KNOWN,
     RunError,
     RunFacts,
@@ -51,7 +49,8 @@ from .results_json import (
     stable_id,
     write_atomically,
 )
-from .summary import summary_lines
+from pytest_streamstress.report.summary import summary_lines
+from pytest_streamstress.settings import Settings, is_worker
 
 if TYPE_CHECKING:
     from pytest_streamstress.analysis.known import KnownFailure

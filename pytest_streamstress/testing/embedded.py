@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.errors import ConfigError
-
-from .standins import install_standins, path_with
+from pytest_streamstress.testing.standins import install_standins, path_with
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ def start_embedded(workdir: Path, *, demo_outcomes: bool) -> EmbeddedCluster:
         return EmbeddedCluster(
             kubeconfig=Path(inherited), bin_dir=Path(os.environ["PATH"].split(os.pathsep)[0])
         )
-    from .emulator import Emulator
+    from pytest_streamstress.testing.emulator import Emulator
 
     workdir.mkdir(parents=True, exist_ok=True)
     emulator = Emulator(workdir, state="installed")

@@ -21,11 +21,10 @@ from typing import Any, Literal
 
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.redact import Secret
-
-from . import kinds, kubeconfig, server, tls
-from .faults import Faults
-from .registry import INTERNAL_HOST, Registry
-from .store import ApiError, Event, ResourceType, Store
+from pytest_streamstress.testing.emulator import kinds, kubeconfig, server, tls
+from pytest_streamstress.testing.emulator.faults import Faults
+from pytest_streamstress.testing.emulator.registry import INTERNAL_HOST, Registry
+from pytest_streamstress.testing.emulator.store import ApiError, Event, ResourceType, Store
 
 __all__ = ["INTERNAL_HOST", "ApiError", "Emulator", "Event", "Faults", "ResourceType", "Store"]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any, Final
 
-from .store import Obj, ResourceType
+from pytest_streamstress.testing.emulator.store import Obj, ResourceType
 
 log = logging.getLogger(__name__)
 

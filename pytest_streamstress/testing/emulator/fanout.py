@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from .apitypes import Event
+from pytest_streamstress.testing.emulator.apitypes import Event
 
 log = logging.getLogger(__name__)
 

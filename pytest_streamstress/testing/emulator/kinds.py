@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from .store import ResourceType, Store
+from pytest_streamstress.testing.emulator.store import ResourceType, Store
 
 log = logging.getLogger(__name__)
 

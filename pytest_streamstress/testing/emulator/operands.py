@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .manifests import TARGET_NAMESPACE
+from pytest_streamstress.testing.emulator.manifests import TARGET_NAMESPACE
 
 log = logging.getLogger(__name__)
 

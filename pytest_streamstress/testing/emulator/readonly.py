@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from . import selectors
-from .store import ApiError, Obj, ResourceType
+from pytest_streamstress.testing.emulator import selectors
+from pytest_streamstress.testing.emulator.store import ApiError, Obj, ResourceType
 
 if TYPE_CHECKING:
-    from .server import ApiHandler, Route
+    from pytest_streamstress.testing.emulator.server import ApiHandler, Route
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 
 from pytest_streamstress.redact import Secret
-
-from .faults import Faults
-from .server import read_body
+from pytest_streamstress.testing.emulator.faults import Faults
+from pytest_streamstress.testing.emulator.server import read_body
 
 log = logging.getLogger(__name__)
 

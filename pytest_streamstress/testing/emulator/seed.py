@@ -19,12 +19,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from pytest_streamstress.errors import StreamstressError, WaitTimeout
-
-from . import manifests
-from .store import ApiError, Obj, Store
+from pytest_streamstress.testing.emulator import manifests
+from pytest_streamstress.testing.emulator.store import ApiError, Obj, Store
 
 if TYPE_CHECKING:
-    from .controllers import Host
+    from pytest_streamstress.testing.emulator.controllers import Host
 
 log = logging.getLogger(__name__)
 

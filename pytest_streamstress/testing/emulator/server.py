@@ -19,12 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Protocol
 
 from pytest_streamstress.redact import Secret
-
-from . import discovery, patching, verbs
-from .faults import Faults
-from .kinds import METRICS_GROUP
-from .store import ApiError, Obj, ResourceType, Store
-from .tls import ServerTLS
+from pytest_streamstress.testing.emulator import discovery, patching, verbs
+from pytest_streamstress.testing.emulator.faults import Faults
+from pytest_streamstress.testing.emulator.kinds import METRICS_GROUP
+from pytest_streamstress.testing.emulator.store import ApiError, Obj, ResourceType, Store
+from pytest_streamstress.testing.emulator.tls import ServerTLS
 
 log = logging.getLogger(__name__)
 

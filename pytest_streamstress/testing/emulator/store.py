@@ -28,10 +28,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Final
 
-from . import selectors
-from .apitypes import ApiError, Event, Obj, ResourceType, clone, now_rfc3339, status_details
-from .fanout import Fanout
-from .logs import LogBuffer
+from pytest_streamstress.testing.emulator import selectors
+from pytest_streamstress.testing.emulator.apitypes import (
+    ApiError,
+    Event,
+    Obj,
+    ResourceType,
+    clone,
+    now_rfc3339,
+    status_details,
+)
+from pytest_streamstress.testing.emulator.fanout import Fanout
+from pytest_streamstress.testing.emulator.logs import LogBuffer
 
 __all__ = ["ApiError", "Event", "LogBuffer", "Obj", "ResourceType", "Store", "clone", "now_rfc3339"]
 

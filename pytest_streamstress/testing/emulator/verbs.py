@@ -17,12 +17,12 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from . import discovery, patching, readonly, selectors, watch
-from .kinds import METRICS_GROUP
-from .store import ApiError, Obj, ResourceType, clone
+from pytest_streamstress.testing.emulator import discovery, patching, readonly, selectors, watch
+from pytest_streamstress.testing.emulator.kinds import METRICS_GROUP
+from pytest_streamstress.testing.emulator.store import ApiError, Obj, ResourceType, clone
 
 if TYPE_CHECKING:
-    from .server import ApiHandler, Route
+    from pytest_streamstress.testing.emulator.server import ApiHandler, Route
 
 log = logging.getLogger(__name__)
 

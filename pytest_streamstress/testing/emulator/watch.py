@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from . import selectors
-from .faults import Faults
-from .store import ApiError, Event, Obj, ResourceType, Store
+from pytest_streamstress.testing.emulator import selectors
+from pytest_streamstress.testing.emulator.faults import Faults
+from pytest_streamstress.testing.emulator.store import ApiError, Event, Obj, ResourceType, Store
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,8 @@ from pathlib import Path
 from pytest_streamstress.errors import SpecSyntaxError
 from pytest_streamstress.gauge import spec as gauge_spec
 from pytest_streamstress.gauge.tags import TagExpression, parse_tag_expression
-
-from . import gauge_files
-from .gauge_cli import (
+from pytest_streamstress.testing.standins import gauge_files
+from pytest_streamstress.testing.standins.gauge_cli import (
     ROOT_USAGE,
     RUN_USAGE,
     RunOptions,
@@ -31,11 +30,18 @@ from .gauge_cli import (
     parse_run_args,
     version_text,
 )
-from .gauge_console import make_console
-from .gauge_model import SpecResult, count, go_duration
-from .gauge_outcomes import OutcomeFileError, Outcomes, load_outcomes
-from .gauge_project import Filters, GaugeExit, GaugeFatal, executions, load_properties, resolve_args
-from .gauge_run import Executor, OutcomeMismatch, SelectedSpec
+from pytest_streamstress.testing.standins.gauge_console import make_console
+from pytest_streamstress.testing.standins.gauge_model import SpecResult, count, go_duration
+from pytest_streamstress.testing.standins.gauge_outcomes import OutcomeFileError, Outcomes, load_outcomes
+from pytest_streamstress.testing.standins.gauge_project import (
+    Filters,
+    GaugeExit,
+    GaugeFatal,
+    executions,
+    load_properties,
+    resolve_args,
+)
+from pytest_streamstress.testing.standins.gauge_run import Executor, OutcomeMismatch, SelectedSpec
 
 log = logging.getLogger(__name__)
 

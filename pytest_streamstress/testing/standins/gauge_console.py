@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Final
 
 from pytest_streamstress.gauge.spec import Table
-
-from .gauge_model import HookFailure, Row, ScenarioResult, StepFailure
+from pytest_streamstress.testing.standins.gauge_model import HookFailure, Row, ScenarioResult, StepFailure
 
 log = logging.getLogger(__name__)
 

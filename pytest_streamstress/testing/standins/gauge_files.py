@@ -14,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import gauge_xml
-from .gauge_cli import installed_plugins
-from .gauge_model import SpecResult, count
-from .gauge_outcomes import Outcomes
+from pytest_streamstress.testing.standins import gauge_xml
+from pytest_streamstress.testing.standins.gauge_cli import installed_plugins
+from pytest_streamstress.testing.standins.gauge_model import SpecResult, count
+from pytest_streamstress.testing.standins.gauge_outcomes import Outcomes
 
 log = logging.getLogger(__name__)
 

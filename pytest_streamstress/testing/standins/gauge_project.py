@@ -19,9 +19,8 @@ from typing import Final
 
 from pytest_streamstress.gauge.spec import Scenario, Spec, Step, Table
 from pytest_streamstress.gauge.tags import TagExpression
-
-from .gauge_model import Row
-from .gauge_run import Execution
+from pytest_streamstress.testing.standins.gauge_model import Row
+from pytest_streamstress.testing.standins.gauge_run import Execution
 
 log = logging.getLogger(__name__)
 

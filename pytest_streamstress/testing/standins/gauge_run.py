@@ -25,10 +25,15 @@ from typing import NoReturn
 
 from pytest_streamstress.gauge.spec import Scenario, Spec, Step
 from pytest_streamstress.gauge.tags import TagExpression
-
-from .gauge_console import Console, StepView
-from .gauge_model import HookFailure, Row, ScenarioResult, SpecResult, StepFailure
-from .gauge_outcomes import Outcomes, ScenarioRule
+from pytest_streamstress.testing.standins.gauge_console import Console, StepView
+from pytest_streamstress.testing.standins.gauge_model import (
+    HookFailure,
+    Row,
+    ScenarioResult,
+    SpecResult,
+    StepFailure,
+)
+from pytest_streamstress.testing.standins.gauge_outcomes import Outcomes, ScenarioRule
 
 log = logging.getLogger(__name__)
 

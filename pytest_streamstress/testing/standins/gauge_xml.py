@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Final
 
-from .gauge_model import ScenarioResult, SpecResult
+from pytest_streamstress.testing.standins.gauge_model import ScenarioResult, SpecResult
 
 log = logging.getLogger(__name__)
 

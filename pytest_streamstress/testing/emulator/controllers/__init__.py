@@ -15,14 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from . import metrics
-from ._base import Controller, Host
-from .jobs import JobsController
-from .kubelet import KubeletController
-from .olm import OlmController
-from .registry_route import RegistryRouteController
-from .tekton_operator import TektonOperatorController
-from .workloads import WorkloadsController
+from pytest_streamstress.testing.emulator.controllers import metrics
+from pytest_streamstress.testing.emulator.controllers._base import Controller, Host
+from pytest_streamstress.testing.emulator.controllers.jobs import JobsController
+from pytest_streamstress.testing.emulator.controllers.kubelet import KubeletController
+from pytest_streamstress.testing.emulator.controllers.olm import OlmController
+from pytest_streamstress.testing.emulator.controllers.registry_route import RegistryRouteController
+from pytest_streamstress.testing.emulator.controllers.tekton_operator import TektonOperatorController
+from pytest_streamstress.testing.emulator.controllers.workloads import WorkloadsController
 
 __all__ = [
     "Controller",

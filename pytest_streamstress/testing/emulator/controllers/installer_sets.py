@@ -16,9 +16,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
+from pytest_streamstress.testing.emulator.controllers import _util
 from pytest_streamstress.testing.emulator.store import ApiError, Obj, ResourceType, Store
-
-from . import _util
 
 log = logging.getLogger(__name__)
 

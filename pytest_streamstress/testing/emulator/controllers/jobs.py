@@ -30,10 +30,9 @@ from typing import Any, Final
 
 from pytest_streamstress import _proc
 from pytest_streamstress.errors import ToolError, ToolTimedOut
+from pytest_streamstress.testing.emulator.controllers import _util
+from pytest_streamstress.testing.emulator.controllers._base import Controller, Host
 from pytest_streamstress.testing.emulator.store import ApiError, Event, Obj
-
-from . import _util
-from ._base import Controller, Host
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,9 @@ import time
 from collections.abc import Hashable, Iterable
 from typing import Any, Final
 
+from pytest_streamstress.testing.emulator.controllers import _util
+from pytest_streamstress.testing.emulator.controllers._base import Controller, Host
 from pytest_streamstress.testing.emulator.store import Event, Obj, Store
-
-from . import _util
-from ._base import Controller, Host
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Final
 
+from pytest_streamstress.testing.emulator.controllers import _util
 from pytest_streamstress.testing.emulator.store import Obj, Store, now_rfc3339
-
-from . import _util
 
 log = logging.getLogger(__name__)
 

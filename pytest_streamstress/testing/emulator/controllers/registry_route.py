@@ -12,10 +12,9 @@ import logging
 from collections.abc import Hashable, Iterable
 from typing import Final
 
+from pytest_streamstress.testing.emulator.controllers import _util
+from pytest_streamstress.testing.emulator.controllers._base import Controller, Host
 from pytest_streamstress.testing.emulator.store import Event, Obj
-
-from . import _util
-from ._base import Controller, Host
 
 log = logging.getLogger(__name__)
 

@@ -35,11 +35,9 @@ from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, Final
 
 from pytest_streamstress.testing.emulator import manifests, operands, transform
-from pytest_streamstress.testing.emulator.store import Event, Obj
-
-from . import _util, tekton_status
-from ._base import Controller, Host
-from .installer_sets import (
+from pytest_streamstress.testing.emulator.controllers import _util, tekton_status
+from pytest_streamstress.testing.emulator.controllers._base import Controller, Host
+from pytest_streamstress.testing.emulator.controllers.installer_sets import (
     A_HASH,
     A_TARGET,
     API,
@@ -50,6 +48,7 @@ from .installer_sets import (
     L_TYPE,
     InstallerSets,
 )
+from pytest_streamstress.testing.emulator.store import Event, Obj
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
+from pytest_streamstress.testing.emulator.controllers import _util
+from pytest_streamstress.testing.emulator.controllers.installer_sets import L_TYPE, mark
 from pytest_streamstress.testing.emulator.store import Obj
-
-from . import _util
-from .installer_sets import L_TYPE, mark
 
 log = logging.getLogger(__name__)
 
