@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_streamstress import _proc, build
+from pytest_streamstress import build
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.build import BuildOptions, RegistryTarget
 from pytest_streamstress.model import (
     BuildStatus,

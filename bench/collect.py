@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_FIXTURES = Path(

@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.deploy import DeployParams, deploy
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, ImageRef
-from pytest_streamstress.redact import Redactor
 from pytest_streamstress.testing.emulator import Emulator
 
 ROUNDS = 3

@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.metrics import MetricsSampler
-from pytest_streamstress.redact import Redactor
 from pytest_streamstress.testing.emulator import Emulator
 
 PODS = 500

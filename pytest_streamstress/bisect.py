@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
-from pytest_streamstress import gitrepo
-from pytest_streamstress._files import write_json_atomically
+from pytest_streamstress._infra import git as gitrepo
+from pytest_streamstress._infra.files import write_json_atomically
 from pytest_streamstress.errors import ConfigError
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_streamstress import model, resources
-from pytest_streamstress._toml import load_toml
+from pytest_streamstress import model
+from pytest_streamstress._infra import resources
+from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.errors import ConfigError
 
 log = logging.getLogger(__name__)

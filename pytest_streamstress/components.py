@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_streamstress._toml import load_toml
+from pytest_streamstress._infra.resources import shipped_config
+from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import (
     BuildSystem,
@@ -22,7 +23,6 @@ from pytest_streamstress.model import (
     ImageSpec,
     InstallerSetSelector,
 )
-from pytest_streamstress.resources import shipped_config
 
 _COMPONENT_KEYS: Final = {
     "description",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_streamstress import gitrepo
+from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress.analysis.history_model import FAILING, RunOutcomes
 from pytest_streamstress.errors import ToolError
 

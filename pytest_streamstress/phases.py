@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from pytest_streamstress._infra.redact import Redactor, redactor_key
 from pytest_streamstress.build.reuse import result_from_json, result_to_json
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ConfigError, StreamstressError
@@ -38,7 +39,6 @@ from pytest_streamstress.model import (
     ImageRef,
     RunningImage,
 )
-from pytest_streamstress.redact import Redactor, redactor_key
 from pytest_streamstress.settings import Settings, is_worker
 
 if TYPE_CHECKING:
@@ -461,7 +461,7 @@ class Phases:
         """Progress on the terminal (controller, not -q) and in the log (R23, R24)."""
         log.info("%s", text)
         if is_worker(self.config):
-            from pytest_streamstress.progress import append
+            from pytest_streamstress._infra.progress import append
 
             append(shared_dir(self.config), f"streamstress: {self.redactor(text)}")  # the controller shows it
             return

@@ -74,7 +74,7 @@ def configure_session(config: pytest.Config) -> None:
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
     if phases.own_shared_dir is not None and getattr(config.option, "numprocesses", None):
-        from pytest_streamstress.progress import ProgressRelay
+        from pytest_streamstress._infra.progress import ProgressRelay
 
         config.pluginmanager.register(ProgressRelay(phases.own_shared_dir), "streamstress-progress")
 

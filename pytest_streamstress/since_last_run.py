@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from pytest_streamstress import gitrepo
-from pytest_streamstress._files import write_json_atomically
+from pytest_streamstress._infra import git as gitrepo
+from pytest_streamstress._infra.files import write_json_atomically
 from pytest_streamstress.errors import ConfigError, ToolError
 from pytest_streamstress.model import ComponentName, ComponentRequest, ComponentSpec
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pytest_streamstress import categorize, model
-from pytest_streamstress._toml import load_toml
+from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.errors import ConfigError
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from pytest_streamstress._proc import INSTALL_HINTS
+from pytest_streamstress._infra.proc import INSTALL_HINTS
 from pytest_streamstress.errors import ToolNotFound
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.build import containerfile, ko
 from pytest_streamstress.build.registry import RegistryTarget
 from pytest_streamstress.errors import ToolFailed, ToolTimedOut
 from pytest_streamstress.model import BuildSystem, BuiltImage, ComponentSpec, ImageSpec, SourceCommit
-from pytest_streamstress.redact import Redactor
 
 log = logging.getLogger(__name__)
 

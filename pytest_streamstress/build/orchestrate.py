@@ -34,13 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
-from pytest_streamstress import _proc, gitrepo
+from pytest_streamstress._infra import git as gitrepo
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.redact import NO_REDACTION, Redactor
 from pytest_streamstress.build import images as image_builds
 from pytest_streamstress.build.registry import RegistryTarget, auth_environment
 from pytest_streamstress.build.reuse import result_from_json, result_to_json
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.model import BuildResult, BuildStatus, ComponentRequest, ComponentSpec
-from pytest_streamstress.redact import NO_REDACTION, Redactor
 
 if TYPE_CHECKING:
     import datetime as dt

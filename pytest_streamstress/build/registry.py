@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import ImageRef
-from pytest_streamstress.redact import Secret
 
 log = logging.getLogger(__name__)
 

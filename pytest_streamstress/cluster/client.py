@@ -25,9 +25,9 @@ from kubernetes import config as k8s_config
 from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
+from pytest_streamstress._infra.redact import Redactor, Secret
+from pytest_streamstress._infra.waits import SYSTEM_CLOCK, Clock
 from pytest_streamstress.errors import ClusterError, Conflict, Forbidden, NotFound
-from pytest_streamstress.redact import Redactor, Secret
-from pytest_streamstress.waits import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger(__name__)
 

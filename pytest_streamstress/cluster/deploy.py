@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pytest_streamstress._files import write_json_atomically
+from pytest_streamstress._infra.files import write_json_atomically
+from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import images as img
 from pytest_streamstress.cluster import resources as r
 from pytest_streamstress.cluster.client import Cluster
@@ -40,7 +41,6 @@ from pytest_streamstress.model import (
     ImageRef,
     RunningImage,
 )
-from pytest_streamstress.waits import Probe, Wakeup, wait_until
 
 log = logging.getLogger(__name__)
 

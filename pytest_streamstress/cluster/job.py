@@ -32,8 +32,8 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import urllib3
 
+from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.errors import ClusterError, Conflict, NotFound, StreamstressError
-from pytest_streamstress.redact import Secret
 
 if TYPE_CHECKING:
     import pytest
@@ -508,7 +508,7 @@ def require_job(cluster: Cluster, namespace: str, name: str = "") -> JobState:
 
 def wait_for_pod(cluster: Cluster, namespace: str, name: str, *, timeout: float) -> JobState:
     """Until the Job has a pod that is past Pending (its log can be read)."""
-    from pytest_streamstress.waits import Probe, wait_until
+    from pytest_streamstress._infra.waits import Probe, wait_until
 
     seen: list[JobState] = []
 
@@ -975,7 +975,7 @@ def follow_and_collect(
 ) -> Collected:
     """Show the Job's log until its pod ends, then collect its results (the embedded emulator's way:
     the emulated cluster ends with the session that started it, so that session waits for its Job)."""
-    from pytest_streamstress.waits import Probe, wait_until
+    from pytest_streamstress._infra.waits import Probe, wait_until
 
     namespace, name = launch.namespace, launch.name
     state = wait_for_pod(cluster, namespace, name, timeout=timeout)

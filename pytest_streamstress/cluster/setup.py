@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import resources as r
 from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
-from pytest_streamstress.waits import Probe, Wakeup, wait_until
 
 log = logging.getLogger(__name__)
 

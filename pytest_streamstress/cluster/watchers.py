@@ -14,9 +14,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Final
 
+from pytest_streamstress._infra.waits import Wakeup
 from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.waits import Wakeup
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
-from pytest_streamstress.redact import Redactor
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:

@@ -24,7 +24,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
-from pytest_streamstress import _proc, gitrepo
+from pytest_streamstress._infra import git as gitrepo
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.bisect import (
     BisectResult,
     Step,

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.ci import (
     Action,
     JobView,

@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.commands.report import size_argument
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.redact import Redactor
 from pytest_streamstress.report.publish import default_repo, publish_run, token_from_env
 
 HELP: Final = "Publish a run's results to the dashboard branch of a git remote"

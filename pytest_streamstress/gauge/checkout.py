@@ -17,9 +17,9 @@ from typing import Final
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.git import Git
 from pytest_streamstress.errors import ToolError
-from pytest_streamstress.gitrepo import Git
 from pytest_streamstress.settings import Settings
 
 log = logging.getLogger(__name__)

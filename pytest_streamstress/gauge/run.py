@@ -49,7 +49,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.redact import NO_REDACTION, Redactor, redactor_key
 from pytest_streamstress.errors import ScenarioFailed, ToolError, ToolTimedOut
 from pytest_streamstress.gauge.results import (
     RunFacts,
@@ -63,7 +64,6 @@ from pytest_streamstress.localprofile import ProcessTreeSampler, TreeSample, win
 from pytest_streamstress.model import Categorization, FailingStep, ResultSource, ScenarioOutcome, Status
 from pytest_streamstress.phases import PhaseFailed, phases_of, shared_dir
 from pytest_streamstress.profile import NAMESPACE_PATTERN
-from pytest_streamstress.redact import NO_REDACTION, Redactor, redactor_key
 from pytest_streamstress.serial import SerialGate, is_serial
 from pytest_streamstress.settings import Settings, is_worker, settings_of
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pytest_streamstress import _files
+from pytest_streamstress._infra import files as _files
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.report.results_json import stable_id
 

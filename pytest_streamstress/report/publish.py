@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.git import Git
+from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress.errors import ConfigError, ToolFailed
-from pytest_streamstress.gitrepo import Git
-from pytest_streamstress.redact import Redactor, Secret
 from pytest_streamstress.report.history import (
     RESULTS_FILE,
     add_run,

@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_streamstress import categorize
+from pytest_streamstress._infra.redact import Redactor, Secret, redactor_key
 from pytest_streamstress.errors import ConfigError, ScenarioFailed
 from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
-from pytest_streamstress.redact import Redactor, Secret, redactor_key
 from pytest_streamstress.report.results_json import (
     EXCLUDE_KNOWN,
     RunError,

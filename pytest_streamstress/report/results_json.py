@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_streamstress import _files
+from pytest_streamstress._infra import files as _files
+from pytest_streamstress._infra.redact import NO_REDACTION, Redactor
 from pytest_streamstress.analysis.history_model import scenario_identity
 from pytest_streamstress.model import (
     BuildResult,
@@ -32,7 +33,6 @@ from pytest_streamstress.model import (
     ResultSource,
     Status,
 )
-from pytest_streamstress.redact import NO_REDACTION, Redactor
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from pytest_streamstress._infra.redact import Redactor, redactor_key
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.redact import Redactor, redactor_key
 from pytest_streamstress.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pytest_streamstress import __version__
+from pytest_streamstress._infra.resources import shipped_dir
 from pytest_streamstress.report.history import (
     INDEX_FILE,
     RUNS_DIR,
@@ -29,7 +30,6 @@ from pytest_streamstress.report.history import (
     update_index,
     write_atomically,
 )
-from pytest_streamstress.resources import shipped_dir
 
 log = logging.getLogger(__name__)
 

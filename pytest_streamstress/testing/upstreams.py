@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import Final
 
+from pytest_streamstress._infra.git import Git
 from pytest_streamstress.components import ComponentCatalog
-from pytest_streamstress.gitrepo import Git
 from pytest_streamstress.model import BuildSystem, ComponentSpec
 
 GIT_IDENTITY: Final = {

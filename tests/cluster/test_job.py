@@ -18,6 +18,8 @@ import pytest
 import urllib3
 
 from pytest_streamstress import cli
+from pytest_streamstress._infra.redact import Redactor, Secret
+from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.job import (
     ARCHIVE_BEGIN,
@@ -38,11 +40,9 @@ from pytest_streamstress.cluster.job import (
     require_job,
     wait_for_pod,
 )
-from pytest_streamstress.redact import Redactor, Secret
 from pytest_streamstress.report.publish import publish_run
 from pytest_streamstress.testing.emulator import Emulator
 from pytest_streamstress.testing.emulator.controllers.jobs import SCRIPT_ANNOTATION
-from pytest_streamstress.waits import Probe, wait_until
 
 pytestmark = pytest.mark.emulator
 

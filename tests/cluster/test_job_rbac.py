@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.deploy import DeployParams, deploy
 from pytest_streamstress.cluster.job import RUNNER_RULES, Rule, rbac_objects
@@ -23,7 +24,6 @@ from pytest_streamstress.cluster.metrics import MetricsSampler
 from pytest_streamstress.cluster.setup import SetupParams, ensure
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, ImageRef
-from pytest_streamstress.redact import Redactor
 from pytest_streamstress.testing.emulator import Emulator
 
 INTERNAL = "image-registry.openshift-image-registry.svc:5000/tekton-upstream"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.cluster.job import (
     ARCHIVE_BEGIN,
     ArchiveError,
@@ -19,7 +20,6 @@ from pytest_streamstress.cluster.job import (
     parse_archive,
     plugin_arguments,
 )
-from pytest_streamstress.redact import Secret
 
 
 @pytest.fixture
@@ -131,9 +131,9 @@ def test_the_entry_point_fails_the_job_only_when_pytest_could_not_run_the_suite(
 
 
 def test_the_pod_kubeconfig_points_at_the_mounted_token_without_copying_it(tmp_path: Path) -> None:
+    from pytest_streamstress._infra.redact import Redactor
     from pytest_streamstress.cluster.client import Access, Cluster
     from pytest_streamstress.cluster.job import write_incluster_kubeconfig
-    from pytest_streamstress.redact import Redactor
 
     account = tmp_path / "serviceaccount"
     account.mkdir()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.testing.emulator import Emulator
 
 pytestmark = [

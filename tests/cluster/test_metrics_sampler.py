@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.metrics import MetricsSampler
 from pytest_streamstress.profile import ScenarioWindow, attribute
-from pytest_streamstress.redact import Redactor
 
 pytestmark = pytest.mark.emulator
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.build.manifests import image_present
 from pytest_streamstress.build.registry import RegistryTarget
-from pytest_streamstress.redact import Secret
 from pytest_streamstress.testing.emulator import Emulator
 
 pytestmark = pytest.mark.emulator

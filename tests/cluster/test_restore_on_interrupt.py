@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 
 pytestmark = pytest.mark.emulator
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_streamstress import cli
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.deploy import (
     RESTORE_RECORD,
@@ -31,7 +32,6 @@ from pytest_streamstress.model import (
     DeployStatus,
     ImageRef,
 )
-from pytest_streamstress.redact import Redactor
 from pytest_streamstress.testing.emulator import Emulator
 
 pytestmark = pytest.mark.emulator

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress.gitrepo import Git
+from pytest_streamstress._infra.git import Git
 from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
 from pytest_streamstress.testing.emulator import Emulator
 from pytest_streamstress.testing.standins import install_standins

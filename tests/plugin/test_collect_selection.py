@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 
 RUN_SPEC = """\
 # Run pipelines

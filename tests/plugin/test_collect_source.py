@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

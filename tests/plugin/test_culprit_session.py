@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.report.results_json import stable_id
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import _proc, build
+from pytest_streamstress import build
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress.build import BuildEvent, BuildOptions, RegistryTarget
 from pytest_streamstress.model import (
     BuildResult,
@@ -26,7 +28,6 @@ from pytest_streamstress.model import (
     ComponentSpec,
     ImageSpec,
 )
-from pytest_streamstress.redact import Redactor, Secret
 from pytest_streamstress.testing.standins import install_standins, path_with
 
 pytestmark = pytest.mark.tools

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress import build
+from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.build import (
     RegistryTarget,
     containerfile,
@@ -20,7 +21,6 @@ from pytest_streamstress.build.registry import docker_config_json
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.errors import ConfigError, ToolNotFound
 from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, ImageRef, ImageSpec
-from pytest_streamstress.redact import Secret
 from pytest_streamstress.testing.standins import install_standins
 
 D1 = "sha256:" + "1" * 64

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress import _proc, gitrepo
+from pytest_streamstress._infra import git as gitrepo
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.analysis.analyze import analyze
 from pytest_streamstress.analysis.history_model import RunOutcomes
 from pytest_streamstress.build.orchestrate import clone_dir_for

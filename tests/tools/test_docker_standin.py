@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.testing.standins import install_standins, path_with
 
 pytestmark = pytest.mark.tools

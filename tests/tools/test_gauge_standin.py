@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.errors import ToolTimedOut
 from pytest_streamstress.testing.standins import install_standins, path_with
 

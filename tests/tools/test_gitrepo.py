@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import _proc, gitrepo
+from pytest_streamstress._infra import git as gitrepo
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.errors import ToolFailed, ToolNotFound
 from pytest_streamstress.model import ComponentName, ComponentRequest
 

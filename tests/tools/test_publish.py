@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from pytest_streamstress import cli
+from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.redact import Redactor, Secret
 from pytest_streamstress.report.publish import PublishResult, auth_environment, pages_url, publish_run
 from pytest_streamstress.testing.histories import generate_history, write_results_dirs
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import BuildSystem, ComponentName, ComponentRequest, ComponentSpec
 from pytest_streamstress.since_last_run import plan

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress.errors import ToolFailed, ToolNotFound, ToolTimedOut
-from pytest_streamstress.redact import Redactor, Secret
 
 WAIT_S = 10.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_streamstress.progress import PROGRESS_FILE, ProgressRelay, append
+from pytest_streamstress._infra.progress import PROGRESS_FILE, ProgressRelay, append
 
 
 def test_complete_lines_are_shown_once_and_a_partial_line_waits(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_streamstress.redact import Redactor, Secret
+from pytest_streamstress._infra.redact import Redactor, Secret
 
 
 def test_secret_hides_its_value_in_repr_and_str() -> None:

@@ -19,8 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.redact import Secret
 from pytest_streamstress.testing.emulator import kinds, kubeconfig, server, tls
 from pytest_streamstress.testing.emulator.faults import Faults
 from pytest_streamstress.testing.emulator.registry import INTERNAL_HOST, Registry

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import yaml
 
-from pytest_streamstress.redact import Secret
+from pytest_streamstress._infra.redact import Secret
 
 log = logging.getLogger(__name__)
 

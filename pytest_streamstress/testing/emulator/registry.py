@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 
-from pytest_streamstress.redact import Secret
+from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.testing.emulator.faults import Faults
 from pytest_streamstress.testing.emulator.server import read_body
 

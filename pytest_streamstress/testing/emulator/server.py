@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final, Protocol
 
-from pytest_streamstress.redact import Secret
+from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.testing.emulator import discovery, patching, verbs
 from pytest_streamstress.testing.emulator.faults import Faults
 from pytest_streamstress.testing.emulator.kinds import METRICS_GROUP

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.model import (
     BuildResult,
     BuildStatus,
@@ -26,7 +27,6 @@ from pytest_streamstress.model import (
     SourceCommit,
     Status,
 )
-from pytest_streamstress.redact import Redactor
 from pytest_streamstress.report.results_json import (
     RunError,
     RunFacts,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress.redact import Redactor
+from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.report.recorder import find_secrets
 
 KEY_PEM = (

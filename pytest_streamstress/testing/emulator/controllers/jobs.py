@@ -2,7 +2,7 @@
 
 Owns: the Job's pod (`<job>-<5>`, labels `job-name`, `batch.kubernetes.io/job-name`,
 `controller-uid`, owner = the Job), running it, and the Job/pod status. The pod's first container
-runs as a local subprocess through `pytest_streamstress._proc.spawn` (the single door to processes)
+runs as a local subprocess through `pytest_streamstress._infra.proc.spawn` (the single door to processes)
 with argv = `command` + `args`, the container env (values, fieldRefs, ConfigMap/Secret keys)
 over a minimal host env (PATH, LANG, PYTHONPATH, VIRTUAL_ENV), `KUBECONFIG` = the emulator's
 kubeconfig (so an in-cluster run of our plugin talks back), `HOME` and cwd = a per-pod directory
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.errors import ToolError, ToolTimedOut
 from pytest_streamstress.testing.emulator.controllers import _util
 from pytest_streamstress.testing.emulator.controllers._base import Controller, Host

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final, Literal
 
+from pytest_streamstress._infra.redact import NO_REDACTION, Redactor
 from pytest_streamstress.errors import ToolFailed, ToolNotFound, ToolTimedOut
-from pytest_streamstress.redact import NO_REDACTION, Redactor
 
 log = logging.getLogger(__name__)
 

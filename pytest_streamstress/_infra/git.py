@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from pytest_streamstress import _proc
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.redact import NO_REDACTION, Redactor
 from pytest_streamstress.errors import ToolFailed
 from pytest_streamstress.model import SourceCommit
-from pytest_streamstress.redact import NO_REDACTION, Redactor
 
 log = logging.getLogger(__name__)
 
