@@ -14,8 +14,8 @@ from typing import Any
 from pytest_streamstress.analysis.classify import TestClass, Verdict, classify_run
 from pytest_streamstress.analysis.clusters import Cluster, cluster_failures
 from pytest_streamstress.analysis.history_model import FAILING, RunOutcomes, scenario_identity
-from pytest_streamstress.analysis.known import KnownFailure, KnownMatch, match_known, stale_entries
 from pytest_streamstress.analysis.regression import Regression, detect_regressions
+from pytest_streamstress.triage.known import KnownFailure, KnownMatch, match_known, stale_entries
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

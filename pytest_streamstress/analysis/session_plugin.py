@@ -19,9 +19,9 @@ import pytest
 
 from pytest_streamstress.analysis.analyze import Analysis, analyze, summary_lines
 from pytest_streamstress.analysis.history_model import scenario_identity
-from pytest_streamstress.analysis.known import KnownFailure, load_known
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.settings import Settings, is_worker
+from pytest_streamstress.triage.known import KnownFailure, load_known
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from pytest_streamstress.categorize import served_key
 from pytest_streamstress.errors import StreamstressError
+from pytest_streamstress.triage.categorize import served_key
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster

@@ -1,7 +1,7 @@
 """`streamstress triage-eval [CORPUS] [--rules FILE]`: measure categorization rules on a labelled corpus.
 
 Owns only the command line: finding the corpus and rules, calling `triage_eval.evaluate` and
-writing its report to stdout. The scoring itself lives in `pytest_streamstress.triage_eval`.
+writing its report to stdout. The scoring itself lives in `pytest_streamstress.triage.evaluate`.
 Exit code 0 whatever the figures (it is a measurement; the CI ratchet decides pass or fail).
 """
 
@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from pytest_streamstress import categorize, triage_eval
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.triage import categorize
+from pytest_streamstress.triage import evaluate as triage_eval
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pytest_streamstress import categorize
 from pytest_streamstress._infra.redact import Redactor, Secret, redactor_key
 from pytest_streamstress.errors import ConfigError, ScenarioFailed
 from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
@@ -51,11 +50,12 @@ from pytest_streamstress.report.results_json import (
 )
 from pytest_streamstress.report.summary import summary_lines
 from pytest_streamstress.settings import Settings, is_worker
+from pytest_streamstress.triage import categorize
 
 if TYPE_CHECKING:
-    from pytest_streamstress.analysis.known import KnownFailure
     from pytest_streamstress.components import ComponentCatalog
     from pytest_streamstress.gauge.collect import ScenarioItem
+    from pytest_streamstress.triage.known import KnownFailure
 
 log = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ class Recorder:
         """Identities of failures a not-expired known-failures entry covers (for `--fail-on ...,-known`)."""
         if EXCLUDE_KNOWN not in self.settings.fail_on:
             return set()
-        from pytest_streamstress.analysis.known import load_known, match_known
+        from pytest_streamstress.triage.known import load_known, match_known
 
         if self._known_entries is None:  # read the file once per session, not once per question
             self._known_entries = load_known(self.settings.known_failures)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import categorize
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.triage import categorize
 
 HEADER = textwrap.dedent(
     """\

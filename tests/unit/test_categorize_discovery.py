@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import categorize
-from pytest_streamstress.categorize import NamedApi, api_fact, named_apis, version_order
 from pytest_streamstress.cluster.discovery import ServedApis
 from pytest_streamstress.errors import ClusterError, ConfigError
+from pytest_streamstress.triage import categorize
+from pytest_streamstress.triage.categorize import NamedApi, api_fact, named_apis, version_order
 
 NO_MATCH = 'no matches for kind "Task" in version "tekton.dev/v1beta1"'
 

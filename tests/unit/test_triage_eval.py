@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import categorize, cli, triage_eval
+from pytest_streamstress import cli
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.triage import categorize
+from pytest_streamstress.triage import evaluate as triage_eval
 
 RULES = textwrap.dedent(
     """\

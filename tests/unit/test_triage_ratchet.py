@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress import categorize, triage_eval
 from pytest_streamstress._infra.toml import load_toml
+from pytest_streamstress.triage import categorize
+from pytest_streamstress.triage import evaluate as triage_eval
 
 TRIAGE = Path(__file__).resolve().parents[1] / "data" / "triage"
 CORPUS = TRIAGE / "corpus.toml"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress.analysis.known import known_from_toml, load_known, match_known, stale_entries
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.triage.known import known_from_toml, load_known, match_known, stale_entries
 
 TODAY = dt.date(2026, 11, 26)
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_streamstress import categorize, model
+from pytest_streamstress import model
 from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.triage import categorize
 
 log = logging.getLogger(__name__)
 
