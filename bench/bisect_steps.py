@@ -1,6 +1,6 @@
 """Benchmark: bisect steps taken against log2 of the range, for ranges of 8, 64 and 512 commits.
 
-Runs the real engine (`pytest_streamstress.bisect.run_bisect`, step cache on disk included) with a
+Runs the real engine (`pytest_streamstress.history.bisection.run_bisect`, step cache on disk included) with a
 `StepRunner` that answers from a planted culprit at random positions (seeded), once without
 unbuildable commits and once with 10% of the commits skipped (they do not build, as `git bisect
 skip`). A step here is one build-deploy-test, so steps are the cost that matters; the confirmation
@@ -18,7 +18,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from pytest_streamstress.bisect import StepCache, StepOutcome, cache_path, run_bisect
+from pytest_streamstress.history.bisection import StepCache, StepOutcome, cache_path, run_bisect
 
 GOAL = 1.2
 SIZES = (8, 64, 512)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.report.history import INDEX_FILE, add_run, update_index
+from pytest_streamstress.history.store import INDEX_FILE, add_run, update_index
 from pytest_streamstress.report.site import build_site
 from pytest_streamstress.testing.histories import generate_run, write_results_dirs
 

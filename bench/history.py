@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_streamstress.analysis.analyze import analyze
+from pytest_streamstress.history.analyze import analyze
 
 RUNS = 365
 SCENARIOS = 200

@@ -83,11 +83,11 @@ def configure_session(config: pytest.Config) -> None:
 
         config.pluginmanager.register(ProfilePlugin(config, settings, phases), "streamstress-profile")
 
-    from pytest_streamstress.analysis.session_plugin import AnalysisPlugin
+    from pytest_streamstress.run.analysis import AnalysisPlugin
 
     config.pluginmanager.register(AnalysisPlugin(config, settings), "streamstress-analysis")
 
-    from pytest_streamstress.culprit_session import CulpritPlugin
+    from pytest_streamstress.run.culprits import CulpritPlugin
 
     config.pluginmanager.register(CulpritPlugin(config, settings, catalog), "streamstress-culprits")
 

@@ -125,7 +125,7 @@ class SinceLastRun:
 
 def last_finished_run(history_dir: Path) -> LastRun | None:
     """The newest run with status passed/failed under `runs/*/results.json` (malformed files are skipped)."""
-    from pytest_streamstress.report.history import HistoryError, read_results
+    from pytest_streamstress.history.store import HistoryError, read_results
 
     runs = sorted((history_dir / "runs").glob("*/results.json"))
     best: tuple[str, LastRun] | None = None

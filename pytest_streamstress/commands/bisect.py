@@ -26,7 +26,8 @@ from typing import Any, Final
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.bisect import (
+from pytest_streamstress.errors import ConfigError, ToolFailed
+from pytest_streamstress.history.bisection import (
     BisectResult,
     Step,
     StepCache,
@@ -36,7 +37,6 @@ from pytest_streamstress.bisect import (
     describe_steps,
     run_bisect,
 )
-from pytest_streamstress.errors import ConfigError, ToolFailed
 
 log = logging.getLogger(__name__)
 
@@ -473,7 +473,7 @@ def _bisect(args: argparse.Namespace, commits: Sequence[str], path: Path, state_
 
 
 def _report(result: BisectResult, git: gitrepo.Git) -> None:
-    from pytest_streamstress.culprit import compare_url
+    from pytest_streamstress.history.culprits import compare_url
 
     _say("")
     if result.culprit is not None:

@@ -219,7 +219,7 @@ def _collect_and_publish(args: argparse.Namespace, cluster: Cluster, job: JobVie
     sys.stdout.write(
         f"collected {len(collected.files)} files ({collected.size} bytes, checksum verified) into {dest}\n"
     )
-    from pytest_streamstress.report.history import read_results
+    from pytest_streamstress.history.store import read_results
 
     record, _ = read_results(dest / "results.json")
     view = PublishedView(

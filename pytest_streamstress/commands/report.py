@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.report.history import RESULTS_FILE, RUNS_DIR, add_run, enforce_budget, update_index
+from pytest_streamstress.history.store import RESULTS_FILE, RUNS_DIR, add_run, enforce_budget, update_index
 from pytest_streamstress.report.site import build_site
 from pytest_streamstress.settings import parse_size
 

@@ -33,7 +33,7 @@ from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.git import Git
 from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress.errors import ConfigError, ToolFailed
-from pytest_streamstress.report.history import (
+from pytest_streamstress.history.store import (
     RESULTS_FILE,
     add_run,
     enforce_budget,

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from pytest_streamstress._infra import files as _files
 from pytest_streamstress._infra.redact import NO_REDACTION, Redactor
-from pytest_streamstress.analysis.history_model import scenario_identity
+from pytest_streamstress.history.model import scenario_identity
 from pytest_streamstress.model import (
     BuildResult,
     Categorization,

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from pytest_streamstress import __version__
 from pytest_streamstress._infra.resources import shipped_dir
-from pytest_streamstress.report.history import (
+from pytest_streamstress.history.store import (
     INDEX_FILE,
     RUNS_DIR,
     HistoryIndex,

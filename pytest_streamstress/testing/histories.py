@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_streamstress.report import history
+from pytest_streamstress.history import store as history
 
 CATEGORIES: Final = (
     ("upstream-regression", "Upstream Regression"),

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress.report.history import add_run
+from pytest_streamstress.history.store import add_run
 from pytest_streamstress.report.site import build_site
 from pytest_streamstress.testing.histories import write_results_dirs
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from pytest_streamstress.report.history import case_key
+from pytest_streamstress.history.store import case_key
 from pytest_streamstress.testing.histories import XSS_MESSAGE, generate_history
 
 RUNS = 60

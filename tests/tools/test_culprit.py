@@ -17,10 +17,9 @@ import pytest
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.analysis.analyze import analyze
-from pytest_streamstress.analysis.history_model import RunOutcomes
 from pytest_streamstress.build.orchestrate import clone_dir_for
-from pytest_streamstress.culprit import (
+from pytest_streamstress.history.analyze import analyze
+from pytest_streamstress.history.culprits import (
     RangeState,
     bracketing_runs,
     clones_under,
@@ -29,6 +28,7 @@ from pytest_streamstress.culprit import (
     culprits_from_analysis,
     summary_lines,
 )
+from pytest_streamstress.history.model import RunOutcomes
 
 pytestmark = pytest.mark.tools
 

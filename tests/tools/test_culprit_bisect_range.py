@@ -12,8 +12,8 @@ import pytest
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.bisect import commits_between
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.history.bisection import commits_between
 
 pytestmark = pytest.mark.tools
 

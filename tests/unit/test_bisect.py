@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress.bisect import (
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.history.bisection import (
     Step,
     StepCache,
     StepOutcome,
@@ -23,7 +24,6 @@ from pytest_streamstress.bisect import (
     next_index,
     run_bisect,
 )
-from pytest_streamstress.errors import ConfigError
 
 SCENARIO = "specs/pipelines/run.spec::PIPELINES-01-TC01"
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from pytest_streamstress import cli
-from pytest_streamstress.bisect import Verdict
 from pytest_streamstress.commands.bisect import StepCommand, endpoints_from, judge_document, judge_step
 from pytest_streamstress.errors import ConfigError, ToolFailed
+from pytest_streamstress.history.bisection import Verdict
 
 NODEID = "specs/pipelines/run.spec::Run sample pipeline: DEMO-03-TC01"
 

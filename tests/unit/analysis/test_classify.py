@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pytest_streamstress.analysis.classify import Verdict, alert_state, classify_run, count_flips
-from pytest_streamstress.analysis.history_model import RunOutcomes, scenario_identity
+from pytest_streamstress.history.classify import Verdict, alert_state, classify_run, count_flips
+from pytest_streamstress.history.model import RunOutcomes, scenario_identity
 
 
 def _runs(pattern: dict[str, str]) -> list[RunOutcomes]:

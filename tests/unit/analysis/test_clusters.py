@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_streamstress.analysis.clusters import cluster_failures, normalize
+from pytest_streamstress.history.clusters import cluster_failures, normalize
 
 
 def test_messages_differing_only_in_generated_names_share_a_signature() -> None:

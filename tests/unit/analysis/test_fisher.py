@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_streamstress.analysis.fisher import fisher_exact_less, fisher_exact_two_sided, hypergeometric_pmf
+from pytest_streamstress.history.fisher import fisher_exact_less, fisher_exact_two_sided, hypergeometric_pmf
 
 
 def test_tea_tasting_one_sided_is_17_over_70() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pytest_streamstress.analysis.history_model import RunOutcomes
-from pytest_streamstress.analysis.regression import complete_runs, detect_regressions
+from pytest_streamstress.history.model import RunOutcomes
+from pytest_streamstress.history.regression import complete_runs, detect_regressions
 
 
 def _history(

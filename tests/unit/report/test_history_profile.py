@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pytest_streamstress.report.history import (
+from pytest_streamstress.history.store import (
     INDEX_FILE,
     SUMMARY_VERSION,
     HistoryError,

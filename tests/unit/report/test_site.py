@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from pytest_streamstress.report.history import add_run, update_index
+from pytest_streamstress.history.store import add_run, update_index
 from pytest_streamstress.report.site import HtmlReportLink, build_site, build_view, render_page
 from pytest_streamstress.testing.histories import XSS_MESSAGE, generate_history, write_results_dirs
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from pytest_streamstress.analysis.history_model import FAILING, RunOutcomes
+from pytest_streamstress.history.model import FAILING, RunOutcomes
 
 FLAKE_WINDOW: Final = 10
 FLAKE_MIN_FLIPS: Final = 3

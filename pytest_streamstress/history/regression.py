@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from pytest_streamstress.analysis.fisher import fisher_exact_less
-from pytest_streamstress.analysis.history_model import FAILING, RunOutcomes
+from pytest_streamstress.history.fisher import fisher_exact_less
+from pytest_streamstress.history.model import FAILING, RunOutcomes
 
 RECENT_RUNS: Final = 10
 BASIS_RUNS: Final = 20

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from pytest_streamstress._infra import git as gitrepo
-from pytest_streamstress.analysis.history_model import FAILING, RunOutcomes
 from pytest_streamstress.errors import ToolError
+from pytest_streamstress.history.model import FAILING, RunOutcomes
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_streamstress.analysis.classify import TestClass, Verdict, classify_run
-from pytest_streamstress.analysis.clusters import Cluster, cluster_failures
-from pytest_streamstress.analysis.history_model import FAILING, RunOutcomes, scenario_identity
-from pytest_streamstress.analysis.regression import Regression, detect_regressions
+from pytest_streamstress.history.classify import TestClass, Verdict, classify_run
+from pytest_streamstress.history.clusters import Cluster, cluster_failures
+from pytest_streamstress.history.model import FAILING, RunOutcomes, scenario_identity
+from pytest_streamstress.history.regression import Regression, detect_regressions
 from pytest_streamstress.triage.known import KnownFailure, KnownMatch, match_known, stale_entries
 
 

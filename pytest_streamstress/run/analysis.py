@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress.analysis.analyze import Analysis, analyze, summary_lines
-from pytest_streamstress.analysis.history_model import scenario_identity
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.history.analyze import Analysis, analyze, summary_lines
+from pytest_streamstress.history.model import scenario_identity
 from pytest_streamstress.settings import Settings, is_worker
 from pytest_streamstress.triage.known import KnownFailure, load_known
 
@@ -94,7 +94,7 @@ class AnalysisPlugin:
         """With --history, the run joins the history so tomorrow's run is read against it."""
         if self.settings.history is None or config.option.collectonly:
             return
-        from pytest_streamstress.report.history import HistoryError, add_run, update_index
+        from pytest_streamstress.history.store import HistoryError, add_run, update_index
 
         try:
             add_run(self.settings.history, path, label=self.settings.run_label)

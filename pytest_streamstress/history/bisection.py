@@ -363,7 +363,7 @@ def commits_between(
     Fetches what is missing from the cached clone. A good commit that is not an ancestor of the bad
     one is bad input, reported with both SHAs.
     """
-    from pytest_streamstress.culprit import fetch_history, has_commit
+    from pytest_streamstress.history.culprits import fetch_history, has_commit
 
     gitrepo.ensure_clone(git)
     fetch_history(git, (good, bad), default_branch=default_branch)

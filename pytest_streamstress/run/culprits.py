@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_streamstress.culprit import Culprit, culprits_from_analysis, summary_lines
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.history.culprits import Culprit, culprits_from_analysis, summary_lines
 from pytest_streamstress.settings import Settings, is_worker
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class CulpritPlugin:
             return
         if not analysis.get("new_failures") and not analysis.get("regressions"):
             return
-        from pytest_streamstress.analysis.session_plugin import load_history_documents
+        from pytest_streamstress.run.analysis import load_history_documents
 
         try:
             history = load_history_documents(self.settings.history, exclude_run=results.get("run_id", ""))

@@ -1,3 +1,0 @@
-"""analysis."""
-
-from __future__ import annotations
