@@ -79,7 +79,7 @@ def configure_session(config: pytest.Config) -> None:
         config.pluginmanager.register(ProgressRelay(phases.own_shared_dir), "streamstress-progress")
 
     if settings.profile:
-        from pytest_streamstress.profile_session import ProfilePlugin
+        from pytest_streamstress.run.profiling import ProfilePlugin
 
         config.pluginmanager.register(ProfilePlugin(config, settings, phases), "streamstress-profile")
 

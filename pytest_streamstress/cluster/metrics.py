@@ -18,7 +18,14 @@ from typing import Any
 
 from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.errors import ClusterError, Forbidden, NotFound
-from pytest_streamstress.profile import Capacity, PodUsage, Sample, parse_cpu, parse_memory, pods_from_metrics
+from pytest_streamstress.profile.stats import (
+    Capacity,
+    PodUsage,
+    Sample,
+    parse_cpu,
+    parse_memory,
+    pods_from_metrics,
+)
 
 log = logging.getLogger(__name__)
 

@@ -60,10 +60,10 @@ from pytest_streamstress.gauge.results import (
     parse_console,
     read_junit,
 )
-from pytest_streamstress.localprofile import ProcessTreeSampler, TreeSample, window_usage
 from pytest_streamstress.model import Categorization, FailingStep, ResultSource, ScenarioOutcome, Status
 from pytest_streamstress.phases import PhaseFailed, phases_of, shared_dir
-from pytest_streamstress.profile import NAMESPACE_PATTERN
+from pytest_streamstress.profile.local import ProcessTreeSampler, TreeSample, window_usage
+from pytest_streamstress.profile.stats import NAMESPACE_PATTERN
 from pytest_streamstress.serial import SerialGate, is_serial
 from pytest_streamstress.settings import Settings, is_worker, settings_of
 

@@ -10,7 +10,7 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.metrics import MetricsSampler
-from pytest_streamstress.profile import ScenarioWindow, attribute
+from pytest_streamstress.profile.stats import ScenarioWindow, attribute
 
 pytestmark = pytest.mark.emulator
 

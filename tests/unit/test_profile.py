@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_streamstress.profile import (
+from pytest_streamstress.profile.stats import (
     Capacity,
     PodUsage,
     Sample,

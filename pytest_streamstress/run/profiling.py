@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.profile import ScenarioWindow, attribute, profile_section, recommend
+from pytest_streamstress.profile.stats import ScenarioWindow, attribute, profile_section, recommend
 from pytest_streamstress.serial import is_serial
 from pytest_streamstress.settings import Settings, is_worker
 
