@@ -127,7 +127,7 @@ def bisect_argv(root: Path, *, good: str, bad: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "pytest_streamstress.cli",
+        "pytest_streamstress.cli.main",
         "bisect",
         "--component",
         "pipeline",

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import urllib3
 
-from pytest_streamstress import cli
 from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress._infra.waits import Probe, wait_until
+from pytest_streamstress.cli import main as cli
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.job import (
     ARCHIVE_BEGIN,

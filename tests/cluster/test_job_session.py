@@ -128,7 +128,7 @@ def test_ci_with_build_launches_through_the_plugin_then_publishes_the_real_resul
 ) -> None:
     import subprocess
 
-    from pytest_streamstress import cli
+    from pytest_streamstress.cli import main as cli
 
     emulator = make_emulator(state="installed")
     bin_dir = install_standins(tmp_path / "bin")

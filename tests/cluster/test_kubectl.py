@@ -74,7 +74,7 @@ def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         [
             sys.executable,
             "-m",
-            "pytest_streamstress.cli",
+            "pytest_streamstress.cli.main",
             "emulator",
             "--kubeconfig",
             str(kubeconfig),

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress import cli
 from pytest_streamstress._infra.redact import Redactor
+from pytest_streamstress.cli import main as cli
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.deploy import (
     RESTORE_RECORD,

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress import cli
 from pytest_streamstress._infra.redact import Redactor, Secret
+from pytest_streamstress.cli import main as cli
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.report.publish import PublishResult, auth_environment, pages_url, publish_run
 from pytest_streamstress.testing.histories import generate_history, write_results_dirs
@@ -125,7 +125,7 @@ def test_a_publisher_that_loses_the_race_redoes_its_change_on_the_new_tip(
         "#!/bin/sh\n"
         f'[ -e "{marker}" ] && exit 0\n'
         f'touch "{marker}"\n'
-        f'exec "{sys.executable}" -m pytest_streamstress.cli publish "{runs[2]}" --repo "{remote}"'
+        f'exec "{sys.executable}" -m pytest_streamstress.cli.main publish "{runs[2]}" --repo "{remote}"'
         f' --work-dir "{tmp_path / "rival"}" >/dev/null\n'
     )
     (hooks / "pre-push").chmod(0o755)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress import cli
-from pytest_streamstress.commands.bisect import StepCommand, endpoints_from, judge_document, judge_step
+from pytest_streamstress.cli import main as cli
+from pytest_streamstress.cli.bisect import StepCommand, endpoints_from, judge_document, judge_step
 from pytest_streamstress.errors import ConfigError, ToolFailed
 from pytest_streamstress.history.bisection import Verdict
 

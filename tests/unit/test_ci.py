@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_streamstress.ci import (
+from pytest_streamstress.cli.ci_plan import (
     Action,
     JobView,
     PublishedView,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress import cli
+from pytest_streamstress.cli import main as cli
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.triage import categorize
 from pytest_streamstress.triage import evaluate as triage_eval

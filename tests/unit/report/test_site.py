@@ -163,7 +163,7 @@ def test_pytest_html_report_carries_the_dashboard_link(pytester: pytest.Pytester
 def test_report_command_adds_runs_to_an_existing_site(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pytest_streamstress import cli
+    from pytest_streamstress.cli import main as cli
 
     folders = write_results_dirs(generate_history(3, 5), tmp_path / "results")
     assert (
@@ -178,7 +178,7 @@ def test_report_command_adds_runs_to_an_existing_site(
 def test_report_command_names_a_directory_without_results(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pytest_streamstress import cli
+    from pytest_streamstress.cli import main as cli
 
     assert cli.main(["report", str(tmp_path), "-o", str(tmp_path / "site")]) == 2
     assert f"no results.json in {tmp_path}" in capsys.readouterr().err

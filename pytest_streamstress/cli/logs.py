@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Final
 
+from pytest_streamstress.cli._cluster_args import connect
+from pytest_streamstress.cli.status import add_job_arguments
 from pytest_streamstress.cluster.job import (
     ArchiveFilter,
     LogFollower,
@@ -18,8 +20,6 @@ from pytest_streamstress.cluster.job import (
     require_job,
     wait_for_pod,
 )
-from pytest_streamstress.commands._cluster_args import connect
-from pytest_streamstress.commands.status import add_job_arguments
 
 HELP: Final = "Show the in-cluster Job's log; with -f, follow it until the pod ends (resuming after drops)"
 

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from pytest_streamstress.cli._cluster_args import add_cluster_arguments, connect
 from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, restore
-from pytest_streamstress.commands._cluster_args import add_cluster_arguments, connect
 from pytest_streamstress.components import load_catalog
 
 HELP: Final = "Put back the operator images recorded by a session (RESULTS_DIR/restore.json)"

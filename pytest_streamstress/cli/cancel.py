@@ -6,9 +6,9 @@ import argparse
 import sys
 from typing import Final
 
+from pytest_streamstress.cli._cluster_args import connect
+from pytest_streamstress.cli.status import add_job_arguments
 from pytest_streamstress.cluster.job import cancel_job, require_job
-from pytest_streamstress.commands._cluster_args import connect
-from pytest_streamstress.commands.status import add_job_arguments
 
 HELP: Final = "Stop the in-cluster Job: delete it with its pod (its results are lost)"
 

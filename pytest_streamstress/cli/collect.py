@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Final
 
+from pytest_streamstress.cli._cluster_args import connect
+from pytest_streamstress.cli.status import add_job_arguments
 from pytest_streamstress.cluster.job import ArchiveError, collect_results, require_job
-from pytest_streamstress.commands._cluster_args import connect
-from pytest_streamstress.commands.status import add_job_arguments
 
 HELP: Final = "Copy results.json and logs out of the finished Job's pod, verified by size and sha256"
 

@@ -1,6 +1,6 @@
 """The `streamstress` console script: commands that are not a test session.
 
-Each command lives in its own module under `commands/` exposing `HELP`, `add_arguments(parser)` and
+Each command lives in its own module under `cli/` exposing `HELP`, `add_arguments(parser)` and
 `run(args) -> int`; this module only dispatches. Exit codes follow the original tool: 0 ok, 1 a
 problem found (failures, missing items), 2 an error that stopped the command.
 """
@@ -37,9 +37,9 @@ COMMANDS: Final = (
 
 def _load(module_name: str) -> ModuleType | None:
     try:
-        return importlib.import_module(f"pytest_streamstress.commands.{module_name}")
+        return importlib.import_module(f"pytest_streamstress.cli.{module_name}")
     except ModuleNotFoundError as exc:
-        if exc.name == f"pytest_streamstress.commands.{module_name}":
+        if exc.name == f"pytest_streamstress.cli.{module_name}":
             return None
         raise
 

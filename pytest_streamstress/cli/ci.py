@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.ci import (
+from pytest_streamstress.cli._cluster_args import connect
+from pytest_streamstress.cli.ci_plan import (
     Action,
     JobView,
     PublishedView,
@@ -28,6 +29,7 @@ from pytest_streamstress.ci import (
     launched_summary,
     published_summary,
 )
+from pytest_streamstress.cli.status import add_job_arguments
 from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.job import (
     DEFAULT_COMMAND,
@@ -42,8 +44,6 @@ from pytest_streamstress.cluster.job import (
     list_jobs,
     mark_published,
 )
-from pytest_streamstress.commands._cluster_args import connect
-from pytest_streamstress.commands.status import add_job_arguments
 from pytest_streamstress.errors import ConfigError, StreamstressError
 
 HELP: Final = "One idempotent CI step: launch the Job, report progress, or collect and publish its results"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.commands.report import size_argument
+from pytest_streamstress.cli.report import size_argument
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.report.publish import default_repo, publish_run, token_from_env
 

@@ -10,8 +10,8 @@ import argparse
 import sys
 from typing import Final
 
+from pytest_streamstress.cli._cluster_args import add_cluster_arguments, connect
 from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
-from pytest_streamstress.commands._cluster_args import add_cluster_arguments, connect
 from pytest_streamstress.errors import StreamstressError
 
 HELP: Final = "Check that the cluster is ready for a run; with --fix, set up what is missing"

@@ -1,3 +1,0 @@
-"""commands."""
-
-from __future__ import annotations
