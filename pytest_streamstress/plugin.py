@@ -33,7 +33,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_cmdline_main(config: pytest.Config) -> None:
     if is_active(config):
         from pytest_streamstress.gauge.run import choose_distribution
-        from pytest_streamstress.parallel import apply_parallel
+        from pytest_streamstress.run.parallel import apply_parallel
 
         apply_parallel(config)
         choose_distribution(config)
@@ -43,7 +43,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if not is_active(config):
         return
-    from pytest_streamstress.session import configure_session
+    from pytest_streamstress.run.session import configure_session
 
     configure_session(config)
 

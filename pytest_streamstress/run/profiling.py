@@ -17,12 +17,12 @@ import pytest
 
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.profile.stats import ScenarioWindow, attribute, profile_section, recommend
-from pytest_streamstress.serial import is_serial
+from pytest_streamstress.run.serial import is_serial
 from pytest_streamstress.settings import Settings, is_worker
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.metrics import MetricsSampler
-    from pytest_streamstress.phases import Phases
+    from pytest_streamstress.run.preconditions import Phases
 
 log = logging.getLogger(__name__)
 

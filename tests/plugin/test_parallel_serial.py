@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pytest_streamstress.parallel import last_recommendation
+from pytest_streamstress.run.parallel import last_recommendation
 
 pytestmark = pytest.mark.tools
 

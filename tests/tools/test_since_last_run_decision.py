@@ -15,7 +15,7 @@ import pytest
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import BuildSystem, ComponentName, ComponentRequest, ComponentSpec
-from pytest_streamstress.since_last_run import plan
+from pytest_streamstress.run.since_last_run import plan
 from pytest_streamstress.testing.histories import generate_run, write_results_dirs
 
 pytestmark = pytest.mark.tools
@@ -171,7 +171,7 @@ DIGEST = "sha256:" + "a" * 64
 
 
 def test_only_the_moved_component_is_built_when_the_others_images_can_be_reused() -> None:
-    from pytest_streamstress.since_last_run import LastRun, decide
+    from pytest_streamstress.run.since_last_run import LastRun, decide
 
     entry = {"name": "triggers", "status": "built", "images": [{"name": "t", "ref": f"r/t@{DIGEST}"}]}
     last = LastRun(
@@ -194,7 +194,7 @@ def test_only_the_moved_component_is_built_when_the_others_images_can_be_reused(
 
 def test_the_reuse_file_holds_the_last_runs_entries_in_the_images_from_shape(tmp_path: Path) -> None:
     from pytest_streamstress.build.reuse import images_from_results
-    from pytest_streamstress.since_last_run import LastRun, write_reuse_file
+    from pytest_streamstress.run.since_last_run import LastRun, write_reuse_file
 
     entry = {
         "name": "triggers",
@@ -219,8 +219,8 @@ def test_an_xdist_worker_takes_the_controllers_decision_instead_of_deciding_agai
     import json
 
     from pytest_streamstress.components import load_catalog
+    from pytest_streamstress.run.since_last_run import DECISION_ENV, apply
     from pytest_streamstress.settings import OPTIONS, Settings
-    from pytest_streamstress.since_last_run import DECISION_ENV, apply
 
     defaults = Settings(**{o.name: o.default for o in OPTIONS}, rootdir=tmp_path, full_trace=False)
     # No --history: deciding here would be a usage error, so the result can only come from the controller.

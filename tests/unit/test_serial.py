@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from pytest_streamstress.serial import SerialGate, is_serial
+from pytest_streamstress.run.serial import SerialGate, is_serial
 
 WAIT = 10.0
 

@@ -229,7 +229,7 @@ class Recorder:
         named = categorize.named_apis(text)
         if not named:
             return None
-        from pytest_streamstress.phases import phases_of
+        from pytest_streamstress.run.preconditions import phases_of
 
         return phases_of(self.config).served_apis.facts(api.group for api in named)
 
@@ -306,7 +306,7 @@ class Recorder:
         return sorted(self.records.values(), key=lambda r: (r.spec, r.line, r.nodeid))
 
     def write_results(self, records: list[ScenarioRecord], *, status: str, exit_code: int) -> None:
-        from pytest_streamstress.phases import phases_of
+        from pytest_streamstress.run.preconditions import phases_of
 
         phased = phases_of(self.config).outcome_if_run
         facts = RunFacts(

@@ -18,7 +18,7 @@ import pytest
 
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.phases import SHARED_DIR_ENV, Phases, phases_key
+from pytest_streamstress.run.preconditions import SHARED_DIR_ENV, Phases, phases_key
 from pytest_streamstress.settings import Settings, is_worker, settings_key
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def configure_session(config: pytest.Config) -> None:
         catalog = local_catalog(catalog, settings.results_dir / "emulator" / "upstreams")
     since_last_run = ""
     if settings.since_last_run:
-        from pytest_streamstress.since_last_run import apply
+        from pytest_streamstress.run.since_last_run import apply
 
         settings, since_last_run = apply(settings, catalog, worker=is_worker(config))  # exit 0: nothing moved
         config.stash[settings_key] = settings
@@ -91,7 +91,7 @@ def configure_session(config: pytest.Config) -> None:
 
     config.pluginmanager.register(CulpritPlugin(config, settings, catalog), "streamstress-culprits")
 
-    from pytest_streamstress.report.session_site import DashboardPlugin
+    from pytest_streamstress.run.dashboard import DashboardPlugin
 
     if not is_worker(config):
         config.pluginmanager.register(DashboardPlugin(config, settings), "streamstress-dashboard")
@@ -101,6 +101,6 @@ def configure_session(config: pytest.Config) -> None:
             link = (settings.results_dir / "site" / "index.html").as_uri()
             config.pluginmanager.register(HtmlReportLink(link), "streamstress-html-link")
 
-    from pytest_streamstress.report.recorder import Recorder
+    from pytest_streamstress.run.recorder import Recorder
 
     config.pluginmanager.register(Recorder(config, settings, catalog), "streamstress-recorder")
