@@ -32,7 +32,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     if is_active(config):
-        from pytest_streamstress.gauge.run import choose_distribution
+        from pytest_streamstress.gauge.execute import choose_distribution
         from pytest_streamstress.run.parallel import apply_parallel
 
         apply_parallel(config)

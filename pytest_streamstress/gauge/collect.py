@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Final
 import pytest
 
 from pytest_streamstress.errors import ScenarioFailed, SpecSyntaxError
-from pytest_streamstress.gauge import checkout, spec
-from pytest_streamstress.gauge.spec import ConceptIndex, Scenario, Spec, Step, Table
-from pytest_streamstress.gauge.tags import TagExpression, parse_tag_expression
+from pytest_streamstress.gauge import checkout
+from pytest_streamstress.gauge.parse import spec
+from pytest_streamstress.gauge.parse.spec import ConceptIndex, Scenario, Spec, Step, Table
+from pytest_streamstress.gauge.parse.tags import TagExpression, parse_tag_expression
 from pytest_streamstress.settings import Settings
 
 if TYPE_CHECKING:
@@ -268,12 +269,12 @@ class ScenarioItem(pytest.Item):
         return f"{self.scenario.heading} {self.row}: {cells}"
 
     def setup(self) -> None:
-        from pytest_streamstress.gauge.run import setup_item
+        from pytest_streamstress.gauge.execute import setup_item
 
         setup_item(self)
 
     def runtest(self) -> None:
-        from pytest_streamstress.gauge.run import run_item
+        from pytest_streamstress.gauge.execute import run_item
 
         run_item(self)
 
@@ -281,7 +282,7 @@ class ScenarioItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, ScenarioFailed):
-            from pytest_streamstress.gauge.run import repr_item_failure
+            from pytest_streamstress.gauge.execute import repr_item_failure
 
             shown: str | TerminalRepr = repr_item_failure(self, excinfo)
             return shown

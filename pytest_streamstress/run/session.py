@@ -60,7 +60,7 @@ def configure_session(config: pytest.Config) -> None:
 
     configure_collection(config, settings)
     if not is_worker(config) and not config.option.collectonly:
-        from pytest_streamstress.gauge.run import prune_previous_runs
+        from pytest_streamstress.gauge.execute import prune_previous_runs
 
         prune_previous_runs(settings.results_dir)  # the results directory holds the last run, not all
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge import spec as gauge_spec
-from pytest_streamstress.gauge.tags import TagExpression, parse_tag_expression
+from pytest_streamstress.gauge.parse import spec as gauge_spec
+from pytest_streamstress.gauge.parse.tags import TagExpression, parse_tag_expression
 from pytest_streamstress.testing.standins import gauge_files
 from pytest_streamstress.testing.standins.gauge_cli import (
     ROOT_USAGE,

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 
-from pytest_streamstress.gauge.spec import Table
+from pytest_streamstress.gauge.parse.spec import Table
 from pytest_streamstress.testing.standins.gauge_model import HookFailure, Row, ScenarioResult, StepFailure
 
 log = logging.getLogger(__name__)

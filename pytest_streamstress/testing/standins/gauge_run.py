@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from pytest_streamstress.gauge.spec import Scenario, Spec, Step
-from pytest_streamstress.gauge.tags import TagExpression
+from pytest_streamstress.gauge.parse.spec import Scenario, Spec, Step
+from pytest_streamstress.gauge.parse.tags import TagExpression
 from pytest_streamstress.testing.standins.gauge_console import Console, StepView
 from pytest_streamstress.testing.standins.gauge_model import (
     HookFailure,

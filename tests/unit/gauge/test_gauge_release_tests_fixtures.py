@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress.gauge import spec
+from pytest_streamstress.gauge.parse import spec
 
 REPO = Path(__file__).parents[3]
 FIXTURES = Path(

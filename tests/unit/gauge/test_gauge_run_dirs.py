@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_streamstress.gauge.run import prune_previous_runs
+from pytest_streamstress.gauge.execute import prune_previous_runs
 
 
 def run_dir(root: Path, name: str, *contents: str) -> Path:

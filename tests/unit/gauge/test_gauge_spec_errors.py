@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge import spec
+from pytest_streamstress.gauge.parse import spec
 
 MALFORMED = Path(__file__).parents[2] / "data" / "specs" / "malformed"
 

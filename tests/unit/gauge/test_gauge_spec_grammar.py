@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge import spec
-from pytest_streamstress.gauge.spec import Spec, StepArg, Table
+from pytest_streamstress.gauge.parse import spec
+from pytest_streamstress.gauge.parse.spec import Spec, StepArg, Table
 
 DATA = Path(__file__).parents[2] / "data" / "specs"
 GRAMMAR = DATA / "grammar"

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge import spec
-from pytest_streamstress.gauge.spec import Spec, StepArg, Table
+from pytest_streamstress.gauge.parse import spec
+from pytest_streamstress.gauge.parse.spec import Spec, StepArg, Table
 from pytest_streamstress.testing.standins.gauge_project import FileSelection, Filters, executions
 
 QUOTES = '"' * 3

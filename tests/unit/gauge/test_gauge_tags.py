@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_streamstress.gauge.tags import parse_tag_expression
+from pytest_streamstress.gauge.parse.tags import parse_tag_expression
 
 CASES = [
     ("e2e", ["e2e", "sanity"], True),

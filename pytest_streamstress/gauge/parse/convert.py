@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge import lexer
-from pytest_streamstress.gauge.lexer import Token
-from pytest_streamstress.gauge.specmodel import ConceptIndex, Scenario, Spec, Step, StepArg, Table
+from pytest_streamstress.gauge.parse import lexer
+from pytest_streamstress.gauge.parse.lexer import Token
+from pytest_streamstress.gauge.parse.model import ConceptIndex, Scenario, Spec, Step, StepArg, Table
 
 log = logging.getLogger(__name__)
 

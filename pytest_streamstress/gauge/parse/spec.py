@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge import lexer
-from pytest_streamstress.gauge.convert import Converter, StepDraft, TableLoader, TableLoadError
-from pytest_streamstress.gauge.lexer import Token
-from pytest_streamstress.gauge.specmodel import Concept, ConceptIndex, Scenario, Spec, Step, StepArg, Table
+from pytest_streamstress.gauge.parse import lexer
+from pytest_streamstress.gauge.parse.convert import Converter, StepDraft, TableLoader, TableLoadError
+from pytest_streamstress.gauge.parse.lexer import Token
+from pytest_streamstress.gauge.parse.model import Concept, ConceptIndex, Scenario, Spec, Step, StepArg, Table
 
 __all__ = [
     "CONCEPT_SKIP_DIRS",
