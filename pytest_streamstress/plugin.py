@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_streamstress.settings import add_options, is_active
+from pytest_streamstress.options import add_options, is_active
 
 if TYPE_CHECKING:
     from pytest_streamstress.gauge.collect import SpecFile

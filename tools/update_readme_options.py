@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pytest_streamstress.settings import options_markdown
+from pytest_streamstress.options import options_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -46,7 +46,7 @@ from pytest_streamstress.model import BuildResult, BuildStatus, ComponentRequest
 if TYPE_CHECKING:
     import datetime as dt
 
-    from pytest_streamstress.settings import Settings
+    from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 

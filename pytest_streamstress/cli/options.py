@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Final
 
-from pytest_streamstress.settings import options_markdown
+from pytest_streamstress.options import options_markdown
 
 HELP: Final = "Print every pytest option of the plugin with its ini key, default and help"
 

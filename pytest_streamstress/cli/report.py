@@ -17,8 +17,8 @@ from typing import Final
 
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.history.store import RESULTS_FILE, RUNS_DIR, add_run, enforce_budget, update_index
+from pytest_streamstress.options import parse_size
 from pytest_streamstress.report.site import build_site
-from pytest_streamstress.settings import parse_size
 
 log = logging.getLogger(__name__)
 

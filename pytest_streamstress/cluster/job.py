@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.model import BuildResult
-    from pytest_streamstress.settings import Settings
+    from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 
@@ -892,7 +892,7 @@ def plugin_arguments(raw: Mapping[str, Sequence[str]], images: Iterable[tuple[st
     `raw` maps option names to the text the user gave (CLI or ini), so nothing is re-rendered and a
     value means in the pod what it meant here.
     """
-    from pytest_streamstress.settings import OPTIONS_BY_NAME
+    from pytest_streamstress.options import OPTIONS_BY_NAME
 
     args = ["--streamstress"]
     for name, values in raw.items():
@@ -913,7 +913,7 @@ def plugin_arguments(raw: Mapping[str, Sequence[str]], images: Iterable[tuple[st
 
 def _raw_session_options(config: pytest.Config) -> dict[str, list[str]]:
     """CLI first, then ini, as `Settings.from_config` reads them (settings.py R26)."""
-    from pytest_streamstress.settings import OPTIONS
+    from pytest_streamstress.options import OPTIONS
 
     raw: dict[str, list[str]] = {}
     for opt in OPTIONS:

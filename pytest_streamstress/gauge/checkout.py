@@ -20,7 +20,7 @@ import pytest
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.git import Git
 from pytest_streamstress.errors import ToolError
-from pytest_streamstress.settings import Settings
+from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 

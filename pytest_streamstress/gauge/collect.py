@@ -34,7 +34,7 @@ from pytest_streamstress.gauge import checkout
 from pytest_streamstress.gauge.parse import spec
 from pytest_streamstress.gauge.parse.spec import ConceptIndex, Scenario, Spec, Step, Table
 from pytest_streamstress.gauge.parse.tags import TagExpression, parse_tag_expression
-from pytest_streamstress.settings import Settings
+from pytest_streamstress.options import Settings
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle

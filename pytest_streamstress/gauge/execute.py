@@ -61,11 +61,11 @@ from pytest_streamstress.gauge.results import (
     read_junit,
 )
 from pytest_streamstress.model import Categorization, FailingStep, ResultSource, ScenarioOutcome, Status
+from pytest_streamstress.options import Settings, is_worker, settings_of
 from pytest_streamstress.profile.local import ProcessTreeSampler, TreeSample, window_usage
 from pytest_streamstress.profile.stats import NAMESPACE_PATTERN
 from pytest_streamstress.run.preconditions import PhaseFailed, phases_of, shared_dir
 from pytest_streamstress.run.serial import SerialGate, is_serial
-from pytest_streamstress.settings import Settings, is_worker, settings_of
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr

@@ -20,7 +20,7 @@ import pytest
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.history.analyze import Analysis, analyze, summary_lines
 from pytest_streamstress.history.model import scenario_identity
-from pytest_streamstress.settings import Settings, is_worker
+from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.triage.known import KnownFailure, load_known
 
 log = logging.getLogger(__name__)

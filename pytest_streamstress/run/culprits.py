@@ -16,7 +16,7 @@ import pytest
 
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.history.culprits import Culprit, culprits_from_analysis, summary_lines
-from pytest_streamstress.settings import Settings, is_worker
+from pytest_streamstress.options import Settings, is_worker
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog

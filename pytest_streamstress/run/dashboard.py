@@ -17,7 +17,7 @@ import pytest
 
 from pytest_streamstress._infra.redact import Redactor, redactor_key
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.settings import Settings
+from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 

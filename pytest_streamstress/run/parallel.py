@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress.settings import OPTIONS_BY_NAME, parse_parallel, parse_path
+from pytest_streamstress.options import OPTIONS_BY_NAME, parse_parallel, parse_path
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from pytest_streamstress.model import (
     ImageRef,
     RunningImage,
 )
-from pytest_streamstress.settings import Settings, is_worker
+from pytest_streamstress.options import Settings, is_worker
 
 if TYPE_CHECKING:
     from pytest_streamstress.build.registry import RegistryTarget

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_streamstress.errors import StreamstressError
+from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.profile.stats import ScenarioWindow, attribute, profile_section, recommend
 from pytest_streamstress.run.serial import is_serial
-from pytest_streamstress.settings import Settings, is_worker
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.metrics import MetricsSampler

@@ -35,6 +35,7 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor, Secret, redactor_key
 from pytest_streamstress.errors import ConfigError, ScenarioFailed
 from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
+from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.report.results_json import (
     EXCLUDE_KNOWN,
     RunError,
@@ -49,7 +50,6 @@ from pytest_streamstress.report.results_json import (
     write_atomically,
 )
 from pytest_streamstress.report.summary import summary_lines
-from pytest_streamstress.settings import Settings, is_worker
 from pytest_streamstress.triage import categorize
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ import pytest
 
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.options import Settings, is_worker, settings_key
 from pytest_streamstress.run.preconditions import SHARED_DIR_ENV, Phases, phases_key
-from pytest_streamstress.settings import Settings, is_worker, settings_key
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from pytest_streamstress.model import ComponentName, ComponentRequest, Component
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog
-    from pytest_streamstress.settings import Settings
+    from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False
     """
     import pytest
 
-    from pytest_streamstress.settings import parse_components
+    from pytest_streamstress.options import parse_components
 
     inherited = os.environ.get(DECISION_ENV, "")
     if worker and inherited:

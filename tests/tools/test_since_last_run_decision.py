@@ -219,8 +219,8 @@ def test_an_xdist_worker_takes_the_controllers_decision_instead_of_deciding_agai
     import json
 
     from pytest_streamstress.components import load_catalog
+    from pytest_streamstress.options import OPTIONS, Settings
     from pytest_streamstress.run.since_last_run import DECISION_ENV, apply
-    from pytest_streamstress.settings import OPTIONS, Settings
 
     defaults = Settings(**{o.name: o.default for o in OPTIONS}, rootdir=tmp_path, full_trace=False)
     # No --history: deciding here would be a usage error, so the result can only come from the controller.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress.model import ComponentRequest
-from pytest_streamstress.settings import (
+from pytest_streamstress.options import (
     OPTIONS,
     options_markdown,
     parse_bool,
