@@ -19,7 +19,7 @@ from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.triage import categorize
 from pytest_streamstress.triage import evaluate as triage_eval
 
-TRIAGE = Path(__file__).resolve().parents[1] / "data" / "triage"
+TRIAGE = Path(__file__).resolve().parents[2] / "data" / "triage"
 CORPUS = TRIAGE / "corpus.toml"
 RATCHET = TRIAGE / "ratchet.toml"
 TOLERANCE = 1e-9
