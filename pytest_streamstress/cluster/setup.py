@@ -318,7 +318,7 @@ def _subscription(params: SetupParams) -> dict[str, Any]:
     }
 
 
-def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: list[str]) -> tuple[str, str]:
+def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: list[str]) -> tuple[str, str]:  # noqa: C901
     """Route, CSV Succeeded, TektonConfig Ready: one watch-driven wait that says what is missing."""
     wakeup = Wakeup()
     found: dict[str, str] = {"host": "", "csv": ""}

@@ -1,3 +1,7 @@
-"""gauge."""
+"""Gauge: the spec parser (parse/), scenarios as pytest items (collect), the gauge process (execute), its results.
+
+The items do not know how a session builds or deploys: `collect.ScenarioDriver` is the seam run/
+fills. This room never reaches the cluster, the build, the options or the session (import-linter).
+"""
 
 from __future__ import annotations

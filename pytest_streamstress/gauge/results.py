@@ -334,7 +334,7 @@ def _continues(lines: Sequence[str], position: int, stop: int, pad: str) -> bool
     return False
 
 
-def _read_block(lines: Sequence[str], index: int, stop: int, pad: str) -> ConsoleFailure:
+def _read_block(lines: Sequence[str], index: int, stop: int, pad: str) -> ConsoleFailure:  # noqa: C901
     step = location = ""
     line_no: int | None = None
     message: list[str] = []

@@ -250,7 +250,7 @@ def next_index(commits: Sequence[str], verdicts: dict[str, Verdict]) -> tuple[in
     return lo, hi, min(open_indexes, key=lambda i: (abs(i - middle), i))
 
 
-def run_bisect(
+def run_bisect(  # noqa: C901
     commits: Sequence[str],
     *,
     component: str,

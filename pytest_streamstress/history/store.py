@@ -200,7 +200,7 @@ class HistoryIndex:
 
     # ---------------------------------------------------------------- incremental changes
 
-    def with_run(self, record: RunRecord) -> HistoryIndex:
+    def with_run(self, record: RunRecord) -> HistoryIndex:  # noqa: C901
         """A new index with `record` inserted in time order (normally appended)."""
         if record.summary.run_id in self.run_ids():
             return self
@@ -441,7 +441,7 @@ def parse_results(data: Any, *, source: str) -> RunRecord:
         ) from exc
 
 
-def _parse_results(data: Any) -> RunRecord:
+def _parse_results(data: Any) -> RunRecord:  # noqa: C901
     if not isinstance(data, dict):
         raise ValueError("the top level is not a JSON object")
     missing = [key for key in _REQUIRED if key not in data]

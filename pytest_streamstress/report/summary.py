@@ -55,7 +55,7 @@ def _evidence(record: ScenarioRecord) -> str:
     return text
 
 
-def summary_lines(
+def summary_lines(  # noqa: C901
     records: Sequence[ScenarioRecord],
     *,
     labels: Mapping[str, str],

@@ -187,7 +187,7 @@ class Phases:
             tmp.replace(record)
             return outcome
 
-    def _run_phases(self, *, shared: Path | None = None) -> PhaseOutcome:
+    def _run_phases(self, *, shared: Path | None = None) -> PhaseOutcome:  # noqa: C901
         """Connect, set up, build, deploy: each step's failure becomes the items' setup error.
 
         With `shared` (xdist workers), setup runs in one worker, every worker takes part in the
@@ -320,7 +320,7 @@ class Phases:
         )
         return report.registry_host
 
-    def _builds(
+    def _builds(  # noqa: C901
         self, cluster: Cluster | None, registry_host: str, *, shared: Path | None = None
     ) -> tuple[BuildResult, ...]:
         """Build the requested components, or take `--image`/`--images-from` images with --skip-build."""

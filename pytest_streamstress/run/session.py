@@ -24,7 +24,7 @@ from pytest_streamstress.run.preconditions import SHARED_DIR_ENV, Phases, phases
 log = logging.getLogger(__name__)
 
 
-def configure_session(config: pytest.Config) -> None:
+def configure_session(config: pytest.Config) -> None:  # noqa: C901, PLR0915
     settings = Settings.from_config(config)
     config.stash[settings_key] = settings
     try:

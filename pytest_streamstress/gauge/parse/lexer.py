@@ -128,7 +128,7 @@ _ESCAPES: Final = {"n": "\n", "t": "\t"}
 _STEP_SPECIALS: Final = '"<\\{}'
 
 
-def parse_step_text(text: str) -> tuple[str, list[str], list[ArgKind]]:
+def parse_step_text(text: str) -> tuple[str, list[str], list[ArgKind]]:  # noqa: C901, PLR0912
     """Gauge's processStepText: (step value with `{}` placeholders, arg texts, arg kinds).
 
     Raises ValueError with gauge's message for reserved `{`/`}` and unterminated params.
@@ -223,7 +223,7 @@ def _take_multiline(token: Token, lines: list[str], following: int) -> int:
     return following
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str) -> list[Token]:  # noqa: C901, PLR0912, PLR0915
     """Classify every line (G parser/lex.go GenerateTokens); lexer errors ride on their tokens."""
     tokens: list[Token] = []
     state = 0

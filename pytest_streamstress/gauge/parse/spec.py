@@ -101,7 +101,7 @@ def _csv_tables(root: Path, delimiter: str) -> TableLoader:
     return load
 
 
-def read_csv_table(csv_path: Path, *, delimiter: str = ",") -> tuple[list[str], list[tuple[str, ...]]]:
+def read_csv_table(csv_path: Path, *, delimiter: str = ",") -> tuple[list[str], list[tuple[str, ...]]]:  # noqa: C901
     """A CSV data table as gauge's convertCsvToTable reads it: (header cells, rows), cells as written.
 
     Like Go's encoding/csv with `Comment = '#'`: blank lines and lines starting with `#` are skipped,
@@ -157,7 +157,7 @@ def _concept_heading(token: Token, path: Path) -> tuple[str, tuple[str, ...]]:
     return value, tuple(args)
 
 
-def parse_concepts(text: str, *, path: Path) -> tuple[Concept, ...]:
+def parse_concepts(text: str, *, path: Path) -> tuple[Concept, ...]:  # noqa: C901
     """Every `# heading` + `* steps` block of a `.cpt` file; raises `SpecSyntaxError` on the first problem."""
     concepts: list[Concept] = []
     current: tuple[Token, str, tuple[str, ...]] | None = None
