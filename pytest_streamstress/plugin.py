@@ -32,8 +32,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     if is_active(config):
-        from pytest_streamstress.gauge.execute import choose_distribution
-        from pytest_streamstress.run.parallel import apply_parallel
+        from pytest_streamstress.run.parallel import apply_parallel, choose_distribution
 
         apply_parallel(config)
         choose_distribution(config)
@@ -51,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     if not is_active(parent.config):
         return None
-    from pytest_streamstress.gauge.collect import collect_file
+    from pytest_streamstress.run.collecting import collect_file
 
     return collect_file(file_path, parent)
 
@@ -61,6 +60,6 @@ def pytest_collection_modifyitems(
 ) -> None:
     if not is_active(config):
         return
-    from pytest_streamstress.gauge.collect import select_items
+    from pytest_streamstress.run.collecting import select_items
 
-    select_items(session, config, items)
+    select_items(config, items)

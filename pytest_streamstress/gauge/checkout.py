@@ -3,15 +3,15 @@
 Owns only the choice of the project root and a minimal clone/fetch at a ref. Git runs through
 `_proc.run` (STYLE R15) with a timeout; the clone lives under the pytest cache directory
 (`<cache_dir>/d/streamstress-release-tests/<repo slug>`) and is guarded by a file lock so that
-xdist workers or parallel sessions never fetch into the same directory at once. This is a stop-gap
-until `gitrepo.py` (another helper's door to git) exists; `fetch_at_ref` is meant to move there.
+xdist workers or parallel sessions never fetch into the same directory at once. The session decides
+where the cache is (`CheckoutParams`); this module never reads pytest's config.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -20,7 +20,6 @@ import pytest
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.git import Git
 from pytest_streamstress.errors import ToolError
-from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +75,21 @@ def _slug(repo: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", repo.rstrip("/").removesuffix(".git"))[-80:] or "repo"
 
 
-def release_tests_root(config: pytest.Config, settings: Settings) -> Path:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckoutParams:
+    """Where the suite comes from: a local checkout, or a repository and ref to fetch into `cache_base`."""
+
+    directory: Path | None
+    repo: str
+    ref: str
+    cache_base: Path
+    """`<pytest cache>/d/streamstress-release-tests`: one clone per repository lives under it."""
+
+
+def release_tests_root(params: CheckoutParams) -> Path:
     """The release-tests project root (holds manifest.json); a bad source is one UsageError."""
-    if settings.release_tests_dir is not None:
-        root = Path(config.invocation_params.dir, settings.release_tests_dir).resolve()
+    if params.directory is not None:
+        root = params.directory.resolve()
         if not root.is_dir():
             raise pytest.UsageError(f"--release-tests-dir: {root} is not a directory")
         if not (root / "manifest.json").is_file():
@@ -88,26 +98,19 @@ def release_tests_root(config: pytest.Config, settings: Settings) -> Path:
                 "point it at the root of a release-tests checkout"
             )
         return root
-    return _cloned_root(config, settings)
+    return _cloned_root(params)
 
 
-def _cloned_root(config: pytest.Config, settings: Settings) -> Path:
+def _cloned_root(params: CheckoutParams) -> Path:
     from filelock import FileLock, Timeout
 
-    # Our pytest_configure runs before the cache plugin's, so config.cache is not there yet:
-    # resolve the cache directory the way pytest does (ini cache_dir, relative to rootdir).
-    try:
-        cache_dir = Path(os.path.expandvars(str(config.getini("cache_dir"))))
-    except ValueError:  # -p no:cacheprovider: the ini key is not even registered
-        cache_dir = Path(".pytest_cache")
-    base = Path(config.rootpath, cache_dir) / "d" / "streamstress-release-tests"
-    base.mkdir(parents=True, exist_ok=True)
-    target = base / _slug(settings.release_tests_repo)
-    what = f"{settings.release_tests_repo} at {settings.release_tests_ref!r}"
+    params.cache_base.mkdir(parents=True, exist_ok=True)
+    target = params.cache_base / _slug(params.repo)
+    what = f"{params.repo} at {params.ref!r}"
     try:
         with FileLock(str(target) + ".lock", timeout=LOCK_TIMEOUT_S):
             log.info("fetching release-tests %s into %s", what, target)
-            fetch_at_ref(settings.release_tests_repo, settings.release_tests_ref, target)
+            fetch_at_ref(params.repo, params.ref, target)
     except Timeout:
         raise pytest.UsageError(f"--release-tests-repo: another session holds {target}.lock") from None
     except ToolError as exc:

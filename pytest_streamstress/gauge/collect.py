@@ -1,9 +1,9 @@
 """Gauge specs as pytest collectors and scenarios as pytest items (STYLE R9; issue 2 item 5).
 
-Owns: which files are specs, node ids, one item per scenario (per data row when data-driven),
-Gauge tags as registered markers, `--gauge-tags` selection, and where the specs come from when
-`--streamstress` runs without paths. It parses through `spec.py` and never runs gauge: running is
-`run.py`'s job (`ScenarioItem.setup/runtest` delegate there).
+Owns: which files are specs, node ids, one item per scenario (per data row when data-driven) and
+Gauge tags as registered markers. It parses through `parse.spec` and never runs gauge: an item's
+setup, run and failure view go to the `ScenarioDriver` the session hands in (run/scenarios.py
+fills it), so this room never learns how a session builds, deploys or runs gauge.
 
 Node ids are relative to the Gauge project root (the directory holding manifest.json), even when it
 is outside rootdir or in the pytest cache: `specs/pipelines/run.spec::Run sample pipeline: …`.
@@ -25,16 +25,14 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import pytest
 
 from pytest_streamstress.errors import ScenarioFailed, SpecSyntaxError
-from pytest_streamstress.gauge import checkout
 from pytest_streamstress.gauge.parse import spec
 from pytest_streamstress.gauge.parse.spec import ConceptIndex, Scenario, Spec, Step, Table
-from pytest_streamstress.gauge.parse.tags import TagExpression, parse_tag_expression
-from pytest_streamstress.options import Settings
+from pytest_streamstress.gauge.parse.tags import TagExpression
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
@@ -74,11 +72,27 @@ def marker_name(tag: str) -> str:
     return f"gauge_{name}" if name in RESERVED_MARKERS or name.startswith("_") else name
 
 
+class ScenarioDriver(Protocol):
+    """What a scenario item does when pytest sets it up, runs it and shows its failure.
+
+    The seam between collection and the session (R29): run/scenarios.py builds and deploys once,
+    runs the spec's gauge process and keeps the outcome; tests of collection alone may pass a fake.
+    """
+
+    def setup(self, item: ScenarioItem) -> None: ...
+
+    def runtest(self, item: ScenarioItem) -> None: ...
+
+    def repr_failure(
+        self, item: ScenarioItem, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str | TerminalRepr: ...
+
+
 @dataclass(slots=True)
 class CollectionState:
-    """Per-session collection state, in `config.stash` (R7)."""
+    """Per-session collection state; the session makes one and hands it to every `SpecFile`."""
 
-    settings: Settings
+    driver: ScenarioDriver
     expression: TagExpression | None
     concepts: dict[Path, ConceptIndex | SpecSyntaxError] = field(default_factory=dict)
     roots: dict[Path, Path | None] = field(default_factory=dict)
@@ -112,69 +126,8 @@ class CollectionState:
             item.add_marker(decorator)
 
 
-state_key: Final = pytest.StashKey[CollectionState]()
-
-
-def configure_collection(config: pytest.Config, settings: Settings) -> None:
-    """Check `--gauge-tags`, and point a path-less run at the release-tests specs."""
-    expression = None
-    if settings.gauge_tags.strip():
-        try:
-            expression = parse_tag_expression(settings.gauge_tags)
-        except ValueError as exc:
-            raise pytest.UsageError(
-                f"--gauge-tags: {settings.gauge_tags!r}: {exc}; "
-                "use tags with & (or ,), |, ! and parentheses, e.g. 'e2e & !tls'"
-            ) from None
-    config.stash[state_key] = CollectionState(settings=settings, expression=expression)
-    if config.getoption("help", False) or config.getoption("version", 0):
-        return
-    _rewrite_args(config, settings)
-
-
-def _rewrite_args(config: pytest.Config, settings: Settings) -> None:
-    """No paths -> the checkout's specs; `specs/x.spec::name` not found here -> the checkout's file.
-
-    `testpaths` counts as no paths: in a project that runs streamstress it names the project's own
-    Python tests, while `--streamstress` without paths means the Gauge suite.
-    """
-    if config.args_source in {pytest.Config.ArgsSource.INVOCATION_DIR, pytest.Config.ArgsSource.TESTPATHS}:
-        root = checkout.release_tests_root(config, settings)
-        specs = root / "specs"
-        config.args[:] = [str(specs if specs.is_dir() else root)]
-        log.info("collecting Gauge specs from %s", config.args[0])
-        return
-    if config.args_source != pytest.Config.ArgsSource.ARGS:
-        return
-    found: Path | None = None
-    for index, arg in enumerate(config.args):
-        strpath = arg.partition("[")[0].split("::")[0]
-        if not strpath or Path(config.invocation_params.dir, strpath).exists():
-            continue
-        if not (strpath.endswith(".spec") or Path(strpath).parts[:1] == ("specs",)):
-            continue
-        found = found or checkout.release_tests_root(config, settings)
-        if (found / strpath).exists():
-            config.args[index] = str(found / strpath) + arg[len(strpath) :]
-
-
-def collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
-    """A `SpecFile` for a `.spec` file; None for anything else."""
-    if file_path.suffix not in SPEC_SUFFIXES:
-        return None
-    state = parent.config.stash[state_key]
-    root = state.project_root(file_path.parent)
-    if root is None:
-        return SpecFile.from_parent(parent, path=file_path)  # collect() reports the missing manifest
-    nodeid = file_path.relative_to(root).as_posix()
-    return SpecFile.from_parent(parent, path=file_path, nodeid=nodeid)
-
-
-def select_items(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`--gauge-tags`: keep scenarios whose tags (own + spec's) satisfy the expression."""
-    expression = config.stash[state_key].expression
-    if expression is None:
-        return
+def deselect_by_tags(items: list[pytest.Item], expression: TagExpression) -> list[pytest.Item]:
+    """`--gauge-tags`: drop scenarios whose tags (own + spec's) fail the expression; returns the dropped."""
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
@@ -182,16 +135,30 @@ def select_items(session: pytest.Session, config: pytest.Config, items: list[pyt
             dropped.append(item)
         else:
             kept.append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    items[:] = kept
+    return dropped
+
+
+def spec_file(parent: pytest.Collector, file_path: Path, state: CollectionState) -> SpecFile | None:
+    """A `SpecFile` for a `.spec` file (node id relative to the Gauge project root); None otherwise."""
+    if file_path.suffix not in SPEC_SUFFIXES:
+        return None
+    root = state.project_root(file_path.parent)
+    if root is None:
+        return SpecFile.from_parent(parent, path=file_path, state=state)  # collect() reports it
+    nodeid = file_path.relative_to(root).as_posix()
+    return SpecFile.from_parent(parent, path=file_path, nodeid=nodeid, state=state)
 
 
 class SpecFile(pytest.File):
     """One `.spec` file; a malformed file is one collection error naming file and line (R9)."""
 
+    def __init__(self, *, state: CollectionState, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.state = state
+
     def collect(self) -> Iterator[ScenarioItem]:
-        state = self.config.stash[state_key]
+        state = self.state
         root = state.project_root(self.path.parent)
         if root is None:
             raise SpecSyntaxError(
@@ -218,6 +185,7 @@ class SpecFile(pytest.File):
                     project_root=root,
                     row=row,
                     row_values=values,
+                    driver=state.driver,
                 )
                 state.mark(item, scenario.all_tags, self.config)
                 yield item
@@ -231,7 +199,7 @@ class SpecFile(pytest.File):
 
 
 class ScenarioItem(pytest.Item):
-    """One Gauge scenario (one data row of it when data-driven); runs through `gauge/run.py`."""
+    """One Gauge scenario (one data row of it when data-driven); its driver runs it."""
 
     def __init__(
         self,
@@ -241,9 +209,11 @@ class ScenarioItem(pytest.Item):
         project_root: Path,
         row: int | None = None,
         row_values: tuple[tuple[str, str], ...] = (),
-        **kwargs: object,
+        driver: ScenarioDriver,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]  # pytest's Node kwargs (name, parent, nodeid)
+        super().__init__(**kwargs)
+        self.driver = driver
         self.scenario = scenario
         self.spec = spec
         self.project_root = project_root
@@ -269,23 +239,16 @@ class ScenarioItem(pytest.Item):
         return f"{self.scenario.heading} {self.row}: {cells}"
 
     def setup(self) -> None:
-        from pytest_streamstress.gauge.execute import setup_item
-
-        setup_item(self)
+        self.driver.setup(self)
 
     def runtest(self) -> None:
-        from pytest_streamstress.gauge.execute import run_item
-
-        run_item(self)
+        self.driver.runtest(self)
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, ScenarioFailed):
-            from pytest_streamstress.gauge.execute import repr_item_failure
-
-            shown: str | TerminalRepr = repr_item_failure(self, excinfo)
-            return shown
+            return self.driver.repr_failure(self, excinfo)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -1,4 +1,6 @@
-"""`--streamstress-parallel N|auto`: how many xdist workers, taken from the last profile with `auto`.
+"""xdist for scenarios: how many workers (`--streamstress-parallel N|auto`) and how items are spread.
+
+`auto` takes the number of workers from the last profile; `-n` without `--dist` spreads by spec file.
 
 Runs in `pytest_cmdline_main`, before xdist reads `-n`, so it can only read raw option values (no
 Settings exist yet). `auto` takes `max_parallel_specs` from the newest run in `--history` that has a
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +67,31 @@ def apply_parallel(config: pytest.Config) -> None:
             count = 1
     if count > 1:
         config.option.numprocesses = count
+
+
+
+def choose_distribution(config: pytest.Config) -> None:
+    """`-n N` without an explicit `--dist`: use `loadfile` so a spec's scenarios share one worker.
+
+    Runs in `pytest_cmdline_main`, before xdist reads the mode (and either before or after xdist's
+    own `-n` -> `load` default, so both `no` and an implicit `load` are replaced).
+    """
+    option = config.option
+    if not getattr(option, "numprocesses", None) or _dist_given(config):
+        return
+    if getattr(option, "dist", "no") in {"no", "load"}:
+        option.dist = "loadfile"
+        log.debug("streamstress: -n without --dist: distributing by spec file (--dist loadfile)")
+
+
+def _dist_given(config: pytest.Config) -> bool:
+    if getattr(config.option, "distload", False):
+        return True
+    sources: Iterator[str] = iter(
+        [
+            *config.invocation_params.args,
+            *os.environ.get("PYTEST_ADDOPTS", "").split(),
+            *(str(a) for a in (config.getini("addopts") or ())),
+        ]
+    )
+    return any(arg == "-d" or arg.startswith("--dist") for arg in sources)

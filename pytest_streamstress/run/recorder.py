@@ -133,14 +133,12 @@ class Recorder:
         ):
             # pytest builds setup errors with `_repr_failure_py`, never `repr_failure`: give them the
             # same Gauge view (R22), so a BeforeSpec, timeout or build failure reads like one.
-            from pytest_streamstress.gauge.execute import repr_item_failure
-
-            report.longrepr = repr_item_failure(item, call.excinfo)
+            report.longrepr = item.driver.repr_failure(item, call.excinfo)
         return report
 
     def _record_item(self, item: ScenarioItem, call: pytest.CallInfo[None]) -> None:
         """Categorize before the report is built: the failure view (repr_failure) shows the category."""
-        from pytest_streamstress.gauge import execute as run
+        from pytest_streamstress.run import scenarios as run
 
         if call.when == "setup" and call.excinfo is None:
             return

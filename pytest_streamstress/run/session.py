@@ -56,7 +56,7 @@ def configure_session(config: pytest.Config) -> None:  # noqa: C901, PLR0915
             config.stash[settings_key] = settings
         embedded = start_embedded(settings.results_dir / "emulator", demo_outcomes=use_demo)
 
-    from pytest_streamstress.gauge.collect import configure_collection
+    from pytest_streamstress.run.collecting import configure_collection
 
     configure_collection(config, settings)
     if not is_worker(config) and not config.option.collectonly:

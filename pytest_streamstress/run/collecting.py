@@ -1,0 +1,101 @@
+"""Collection for a session: which specs, from where, with which driver, and `--gauge-tags`.
+
+The session's side of gauge/collect.py: it reads the options, points a path-less run at the
+release-tests checkout, makes the one `CollectionState` (with the `ScenarioDriver` of
+run/scenarios.py) that every `SpecFile` gets, and deselects by Gauge tag expression. It imports
+nothing of the cluster: collecting with `--skip-deploy` never loads the Kubernetes client.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from pytest_streamstress.gauge import checkout
+from pytest_streamstress.gauge.collect import CollectionState, SpecFile, deselect_by_tags, spec_file
+from pytest_streamstress.gauge.parse.tags import parse_tag_expression
+from pytest_streamstress.options import Settings
+from pytest_streamstress.run.scenarios import SessionDriver
+
+log = logging.getLogger(__name__)
+
+state_key: Final = pytest.StashKey[CollectionState]()
+
+
+def configure_collection(config: pytest.Config, settings: Settings) -> None:
+    """Check `--gauge-tags`, make the collection state, and point a path-less run at the specs."""
+    expression = None
+    if settings.gauge_tags.strip():
+        try:
+            expression = parse_tag_expression(settings.gauge_tags)
+        except ValueError as exc:
+            raise pytest.UsageError(
+                f"--gauge-tags: {settings.gauge_tags!r}: {exc}; "
+                "use tags with & (or ,), |, ! and parentheses, e.g. 'e2e & !tls'"
+            ) from None
+    config.stash[state_key] = CollectionState(driver=SessionDriver(config), expression=expression)
+    if config.getoption("help", False) or config.getoption("version", 0):
+        return
+    _rewrite_args(config, settings)
+
+
+def checkout_params(config: pytest.Config, settings: Settings) -> checkout.CheckoutParams:
+    """The suite's source; the clone cache is resolved the way pytest resolves `cache_dir`.
+
+    Our pytest_configure runs before the cache plugin's, so `config.cache` is not there yet.
+    """
+    try:
+        cache_dir = Path(os.path.expandvars(str(config.getini("cache_dir"))))
+    except ValueError:  # -p no:cacheprovider: the ini key is not even registered
+        cache_dir = Path(".pytest_cache")
+    directory = settings.release_tests_dir
+    return checkout.CheckoutParams(
+        directory=None if directory is None else Path(config.invocation_params.dir, directory),
+        repo=settings.release_tests_repo,
+        ref=settings.release_tests_ref,
+        cache_base=Path(config.rootpath, cache_dir) / "d" / "streamstress-release-tests",
+    )
+
+
+def _rewrite_args(config: pytest.Config, settings: Settings) -> None:
+    """No paths -> the checkout's specs; `specs/x.spec::name` not found here -> the checkout's file.
+
+    `testpaths` counts as no paths: in a project that runs streamstress it names the project's own
+    Python tests, while `--streamstress` without paths means the Gauge suite.
+    """
+    if config.args_source in {pytest.Config.ArgsSource.INVOCATION_DIR, pytest.Config.ArgsSource.TESTPATHS}:
+        root = checkout.release_tests_root(checkout_params(config, settings))
+        specs = root / "specs"
+        config.args[:] = [str(specs if specs.is_dir() else root)]
+        log.info("collecting Gauge specs from %s", config.args[0])
+        return
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return
+    found: Path | None = None
+    for index, arg in enumerate(config.args):
+        strpath = arg.partition("[")[0].split("::")[0]
+        if not strpath or Path(config.invocation_params.dir, strpath).exists():
+            continue
+        if not (strpath.endswith(".spec") or Path(strpath).parts[:1] == ("specs",)):
+            continue
+        found = found or checkout.release_tests_root(checkout_params(config, settings))
+        if (found / strpath).exists():
+            config.args[index] = str(found / strpath) + arg[len(strpath) :]
+
+
+def collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
+    return spec_file(parent, file_path, parent.config.stash[state_key])
+
+
+def select_items(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--gauge-tags`: keep scenarios whose tags (own + spec's) satisfy the expression."""
+    expression = config.stash[state_key].expression
+    if expression is None:
+        return
+    dropped = deselect_by_tags(items, expression)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)

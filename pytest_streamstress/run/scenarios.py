@@ -1,0 +1,233 @@
+"""Each scenario item's life in a session: preconditions, the spec's gauge run, the pytest outcome.
+
+`SessionDriver` is the `gauge.collect.ScenarioDriver` of a real session. An item's setup first
+needs the build and deploy (run/preconditions.py, once per session, also under xdist); then the
+first item of a spec to get here starts one gauge process for every selected, not yet served item
+of that spec (gauge/execute.py) and the others take their outcome from it. So a scenario gauge never
+reported (timeout, crash, failed BeforeSpec, build or deploy failure) errors at setup, and one that
+ran and failed fails at call, with the Gauge failure view (STYLE R22).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.redact import NO_REDACTION, redactor_key
+from pytest_streamstress.errors import ScenarioFailed
+from pytest_streamstress.gauge.execute import GaugeParams, GaugeRunner, SpecRun
+from pytest_streamstress.gauge.failure import format_failure
+from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
+from pytest_streamstress.options import Settings, is_worker, settings_of
+from pytest_streamstress.run.serial import SerialGate, is_serial
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
+    from pytest_streamstress.gauge.collect import ScenarioItem
+
+GROUPING_DIST_MODES: Final = frozenset({"no", "loadfile", "loadscope"})
+"""xdist modes that keep every item of one spec file on one worker, so one gauge run can serve them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetupError:
+    """Build or deploy failed (or gauge could not start): the item errors at setup, with no category."""
+
+    phase: str
+    message: str
+
+
+outcome_key: Final = pytest.StashKey[ScenarioOutcome]()
+"""The scenario's outcome, set in setup by the gauge run that served it."""
+setup_error_key: Final = pytest.StashKey[SetupError]()
+category_key: Final = pytest.StashKey[Categorization]()
+"""Set by the Recorder's report hook before the report (and the failure view) is built."""
+log_tail_key: Final = pytest.StashKey[tuple[str, ...]]()
+
+
+def gauge_params(settings: Settings) -> GaugeParams:
+    return GaugeParams(
+        binary=settings.gauge_binary,
+        env=settings.gauge_env,
+        retries=settings.gauge_retries,
+        timeout=settings.gauge_timeout,
+        results_dir=settings.results_dir,
+        profile=settings.profile,
+        profile_interval=settings.profile_interval,
+    )
+
+
+class SessionHost:
+    """The `RunnerHost` of a pytest session: the serial gate, the worker id and the terminal."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @property
+    def worker_id(self) -> str | None:
+        workerinput = getattr(self.config, "workerinput", None)
+        return str(workerinput["workerid"]) if workerinput else None
+
+    def hold(self, group: Sequence[ScenarioItem]) -> AbstractContextManager[object]:
+        from pytest_streamstress.run.preconditions import shared_dir
+
+        serial_tags = settings_of(self.config).serial_tags
+        exclusive = any(is_serial(i.scenario.all_tags, serial_tags) for i in group)
+        gate = SerialGate(shared_dir(self.config) if is_worker(self.config) else None)
+        return gate.hold(exclusive=exclusive)
+
+    def streams_live(self) -> bool:
+        option = self.config.option
+        return not is_worker(self.config) and (
+            getattr(option, "capture", "fd") == "no" or int(getattr(option, "verbose", 0)) > 0
+        )
+
+    def streamer(self, spec_rel: str) -> _proc.LineCallback | None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if not self.streams_live() or reporter is None:
+            return None
+
+        def write(stream: _proc.Stream, line: str) -> None:
+            reporter.write_line(f"[gauge {spec_rel}] {line}")
+
+        return write
+
+    def uncaptured(self) -> AbstractContextManager[Any]:
+        """Let live gauge output through pytest's capture while the process runs (like live logging)."""
+        capman = self.config.pluginmanager.get_plugin("capturemanager")
+        if not self.streams_live() or capman is None:
+            return nullcontext()
+        return capman.global_and_fixture_disabled()  # type: ignore[no-any-return]
+
+    def report_line(self, text: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and self.streams_live():
+            with self.uncaptured():
+                reporter.write_line(text)
+
+
+class SessionDriver:
+    """Sets up, runs and explains scenario items; one per session (the gauge.collect seam)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self._runner: GaugeRunner | None = None
+        self.served: dict[str, tuple[SpecRun, str]] = {}
+        """nodeid -> (the run that served it, its key in that run's outcomes)."""
+
+    @property
+    def runner(self) -> GaugeRunner:
+        if self._runner is None:
+            self._runner = GaugeRunner(
+                params=gauge_params(settings_of(self.config)),
+                redactor=self.config.stash.get(redactor_key, NO_REDACTION),
+                host=SessionHost(self.config),
+            )
+        return self._runner
+
+    def setup(self, item: ScenarioItem) -> None:
+        """Build/deploy must be ready, then the spec's gauge run gives this item its outcome."""
+        from pytest_streamstress.run.preconditions import PhaseFailed, phases_of
+
+        try:
+            phases_of(self.config).ready()
+        except PhaseFailed as exc:
+            phased = phases_of(self.config).outcome_if_run
+            phase = phased.error_phase if phased is not None and phased.error_phase else "setup"
+            item.stash[setup_error_key] = SetupError(phase=phase, message=str(exc))
+            item.stash[outcome_key] = ScenarioOutcome(status=Status.ERROR, message=str(exc))
+            raise ScenarioFailed(str(exc)) from None
+        if item.nodeid not in self.served:
+            group = self.group_of(item)
+            run = self.runner.run_spec(group)
+            for member, key in zip(group, run.keys, strict=True):
+                self.served[member.nodeid] = (run, key)
+        run, key = self.served[item.nodeid]
+        outcome = run.outcomes[key]
+        item.stash[outcome_key] = outcome
+        item.stash[log_tail_key] = run.tails.get(key, ())
+        if run.problem:
+            item.stash[setup_error_key] = SetupError(phase="gauge", message=run.problem)
+        if outcome.status is Status.ERROR:
+            raise ScenarioFailed(outcome.message)
+
+    def runtest(self, item: ScenarioItem) -> None:
+        """Report the outcome setup stored: pass, skip with gauge's reason, or fail with the failure view."""
+        outcome = item.stash[outcome_key]
+        if outcome.status is Status.SKIPPED:
+            pytest.skip(outcome.message or "skipped by gauge")
+        if outcome.status in {Status.FAILED, Status.ERROR}:
+            raise ScenarioFailed(outcome.message)
+
+    def repr_failure(
+        self, item: ScenarioItem, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str | TerminalRepr:
+        """The Gauge failure view (R22); `--full-trace` gives pytest's default instead."""
+        if settings_of(self.config).full_trace:
+            return pytest.Item.repr_failure(item, excinfo)
+        return failure_view(item)
+
+    def group_of(self, item: ScenarioItem) -> list[ScenarioItem]:
+        """Every selected, not yet served item of the same spec file, in file order."""
+        from pytest_streamstress.gauge.collect import ScenarioItem
+
+        dist = str(self.config.getoption("dist", "no") or "no")
+        if is_worker(self.config) and dist not in GROUPING_DIST_MODES:
+            return [item]
+        group = [
+            other
+            for other in item.session.items
+            if isinstance(other, ScenarioItem)
+            and other.path == item.path
+            and other.nodeid not in self.served
+            and (other is item or not is_marked_to_skip(other))
+        ]
+        if item not in group:
+            group.append(item)
+        return sorted(group, key=lambda i: (i.scenario.line, i.row or 0))
+
+
+def is_marked_to_skip(item: pytest.Item) -> bool:
+    """A `skip` mark, or a `skipif` with a plain true condition: pytest will not run it, so gauge must not.
+
+    String conditions of `skipif` are not evaluated here (that is pytest-internal); such an item is
+    run by gauge with its spec and then skipped by pytest as usual.
+    """
+    if item.get_closest_marker("skip") is not None:
+        return True
+    return any(
+        any(arg is True for arg in mark.args) or mark.kwargs.get("condition") is True
+        for mark in item.iter_markers("skipif")
+    )
+
+
+def failure_view(item: ScenarioItem) -> str:
+    setup_error = item.stash.get(setup_error_key, None)
+    if setup_error is not None:
+        return setup_error.message  # PhaseFailed already says which phase failed and what to do
+    outcome = item.stash.get(outcome_key, None)
+    if outcome is None:  # pragma: no cover - setup always stores one before ScenarioFailed
+        return "gauge gave no outcome for this scenario"
+    tail: tuple[str, ...] = item.stash.get(log_tail_key, ())
+    return format_failure(
+        heading=item.scenario.heading,
+        where=f"{item.spec_relpath}:{item.scenario.line}",
+        spec_rel=item.spec_relpath,
+        outcome=outcome,
+        category=item.stash.get(category_key, None),
+        label=_label_of(item),
+        tail=tail,
+        verbose=int(getattr(item.config.option, "verbose", 0)),
+    )
+
+
+def _label_of(item: ScenarioItem) -> Callable[[str], str]:
+    recorder = item.config.pluginmanager.get_plugin("streamstress-recorder")
+    label = getattr(recorder, "label", None)
+    return label if callable(label) else (lambda category: category)
