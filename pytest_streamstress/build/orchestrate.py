@@ -46,7 +46,6 @@ from pytest_streamstress.model import BuildResult, BuildStatus, ComponentRequest
 if TYPE_CHECKING:
     import datetime as dt
 
-    from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ class BuildEvent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BuildOptions:
-    """The build settings; `from_settings` takes them from the session's `Settings`."""
+    """The build settings; the session makes them from its options (run/building.py)."""
 
     jobs: int = 1
     timeout_s: float = 1800.0
@@ -79,17 +78,6 @@ class BuildOptions:
     """How long a worker waits for a component another worker is building."""
     push: bool = True
     """False: dry ko builds (`--push=false`) that need no registry; for tests and bench/build.py."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> BuildOptions:
-        return cls(
-            jobs=settings.build_jobs,
-            timeout_s=settings.build_timeout,
-            platform=settings.platform,
-            container_tool=settings.container_tool,
-            as_of=settings.as_of,
-            wait_timeout_s=max(4 * 3600.0, 2 * settings.build_timeout),
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

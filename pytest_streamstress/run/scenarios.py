@@ -75,7 +75,7 @@ class SessionHost:
         return str(workerinput["workerid"]) if workerinput else None
 
     def hold(self, group: Sequence[ScenarioItem]) -> AbstractContextManager[object]:
-        from pytest_streamstress.run.preconditions import shared_dir
+        from pytest_streamstress.run.shared import shared_dir
 
         serial_tags = settings_of(self.config).serial_tags
         exclusive = any(is_serial(i.scenario.all_tags, serial_tags) for i in group)
@@ -133,7 +133,8 @@ class SessionDriver:
 
     def setup(self, item: ScenarioItem) -> None:
         """Build/deploy must be ready, then the spec's gauge run gives this item its outcome."""
-        from pytest_streamstress.run.preconditions import PhaseFailed, phases_of
+        from pytest_streamstress.run.preconditions import phases_of
+        from pytest_streamstress.run.shared import PhaseFailed
 
         try:
             phases_of(self.config).ready()

@@ -13,20 +13,54 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_streamstress.components import load_catalog
+from pytest_streamstress.components import ComponentCatalog, load_catalog
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.options import Settings, is_worker, settings_key
-from pytest_streamstress.run.preconditions import SHARED_DIR_ENV, Phases, phases_key
+from pytest_streamstress.run.preconditions import Phases, phases_key
+from pytest_streamstress.run.shared import SHARED_DIR_ENV
+
+if TYPE_CHECKING:
+    from pytest_streamstress.testing.embedded import EmbeddedCluster
 
 log = logging.getLogger(__name__)
 
 
-def configure_session(config: pytest.Config) -> None:  # noqa: C901, PLR0915
+def configure_session(config: pytest.Config) -> None:
+    """Settings, files and the emulated cluster first; then the plugin objects that hold the run."""
     settings = Settings.from_config(config)
     config.stash[settings_key] = settings
+    catalog = _catalog(settings)
+    if settings.since_last_run:
+        from pytest_streamstress.run.since_last_run import apply
+
+        settings, since_last_run = apply(settings, catalog, worker=is_worker(config))  # exit 0: nothing moved
+        config.stash[settings_key] = settings
+    else:
+        since_last_run = ""
+    embedded = None
+    if settings.cluster == "emulated":
+        settings, embedded = _start_embedded(settings)
+        config.stash[settings_key] = settings
+
+    from pytest_streamstress.run.collecting import configure_collection
+
+    configure_collection(config, settings)
+    if not is_worker(config) and not config.option.collectonly:
+        from pytest_streamstress.gauge.execute import prune_previous_runs
+
+        prune_previous_runs(settings.results_dir)  # the results directory holds the last run, not all
+
+    phases = _register_phases(config, settings, catalog)
+    phases.embedded = embedded
+    phases.since_last_run = since_last_run
+    _register_plugins(config, settings, catalog, phases)
+
+
+def _catalog(settings: Settings) -> ComponentCatalog:
     try:
         catalog = load_catalog(settings.components_config)
     except ConfigError as exc:
@@ -38,62 +72,52 @@ def configure_session(config: pytest.Config) -> None:  # noqa: C901, PLR0915
         # No network in the embedded default: the shipped components build from local repositories
         # (before --since-last-run, which asks these same repositories for their heads).
         catalog = local_catalog(catalog, settings.results_dir / "emulator" / "upstreams")
-    since_last_run = ""
-    if settings.since_last_run:
-        from pytest_streamstress.run.since_last_run import apply
+    return catalog
 
-        settings, since_last_run = apply(settings, catalog, worker=is_worker(config))  # exit 0: nothing moved
-        config.stash[settings_key] = settings
 
-    embedded = None
-    if settings.cluster == "emulated":
-        from pytest_streamstress.testing.embedded import DEMO_SUITE, start_embedded
+def _start_embedded(settings: Settings) -> tuple[Settings, EmbeddedCluster]:
+    """`--cluster emulated`: the emulator, and the demo suite unless a suite was given."""
+    from pytest_streamstress.testing.embedded import DEMO_SUITE, start_embedded
 
-        use_demo = settings.release_tests_dir is None
-        if use_demo:
-            # gauge runs in an overlay (gauge/run.py), so the installed demo suite is never written to.
-            settings = dataclasses.replace(settings, release_tests_dir=DEMO_SUITE)
-            config.stash[settings_key] = settings
-        embedded = start_embedded(settings.results_dir / "emulator", demo_outcomes=use_demo)
+    use_demo = settings.release_tests_dir is None
+    if use_demo:
+        # gauge runs in an overlay (gauge/execute.py), so the installed demo suite is never written to.
+        settings = dataclasses.replace(settings, release_tests_dir=DEMO_SUITE)
+    return settings, start_embedded(settings.results_dir / "emulator", demo_outcomes=use_demo)
 
-    from pytest_streamstress.run.collecting import configure_collection
 
-    configure_collection(config, settings)
-    if not is_worker(config) and not config.option.collectonly:
-        from pytest_streamstress.gauge.execute import prune_previous_runs
-
-        prune_previous_runs(settings.results_dir)  # the results directory holds the last run, not all
-
+def _register_phases(config: pytest.Config, settings: Settings, catalog: ComponentCatalog) -> Phases:
     phases = Phases(config, settings, catalog)
     if not is_worker(config):
         # Before xdist starts workers: they inherit the directory to coordinate in.
         phases.own_shared_dir = Path(tempfile.mkdtemp(prefix="streamstress-run-"))
         os.environ[SHARED_DIR_ENV] = str(phases.own_shared_dir)
-    phases.embedded = embedded
-    phases.since_last_run = since_last_run
     config.stash[phases_key] = phases
     config.pluginmanager.register(phases, "streamstress-phases")
     if phases.own_shared_dir is not None and getattr(config.option, "numprocesses", None):
         from pytest_streamstress._infra.progress import ProgressRelay
 
         config.pluginmanager.register(ProgressRelay(phases.own_shared_dir), "streamstress-progress")
+    return phases
 
+
+def _register_plugins(
+    config: pytest.Config, settings: Settings, catalog: ComponentCatalog, phases: Phases
+) -> None:
+    """The per-run plugin objects (R7); the ones that write files on the controller only (R27)."""
     if settings.profile:
         from pytest_streamstress.run.profiling import ProfilePlugin
 
         config.pluginmanager.register(ProfilePlugin(config, settings, phases), "streamstress-profile")
 
     from pytest_streamstress.run.analysis import AnalysisPlugin
-
-    config.pluginmanager.register(AnalysisPlugin(config, settings), "streamstress-analysis")
-
     from pytest_streamstress.run.culprits import CulpritPlugin
 
+    config.pluginmanager.register(AnalysisPlugin(config, settings), "streamstress-analysis")
     config.pluginmanager.register(CulpritPlugin(config, settings, catalog), "streamstress-culprits")
-
-    from pytest_streamstress.run.dashboard import DashboardPlugin
-
     if not is_worker(config):
+        from pytest_streamstress.run.dashboard import DashboardPlugin
+
         config.pluginmanager.register(DashboardPlugin(config, settings), "streamstress-dashboard")
         if config.pluginmanager.hasplugin("html"):
             from pytest_streamstress.report.site import HtmlReportLink

@@ -24,7 +24,6 @@ OVERSIZED: Final[dict[str, int]] = {
     "cluster/deploy.py": 790,
     "options.py": 783,
     "history/store.py": 726,
-    "run/preconditions.py": 637,
     "gauge/results.py": 598,
     "cli/bisect.py": 532,
 }

@@ -1,0 +1,176 @@
+"""The build step of a session: which components to build, which given images to reuse, where to push.
+
+Turns the options into `build.BuildOptions` and a `RegistryTarget`, says what it is about to do,
+calls `build.build_components` (shared between xdist workers through `shared`) and reports each
+component as it finishes. With `--skip-build` it only gathers `--image`/`--images-from` images.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_streamstress._infra.redact import Redactor, Secret
+from pytest_streamstress.build import BuildEvent, BuildOptions, RegistryTarget, build_components
+from pytest_streamstress.build.reuse import images_from_assignments, images_from_results
+from pytest_streamstress.components import ComponentCatalog
+from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.model import BuildResult, BuildStatus, ComponentRequest, ComponentSpec
+from pytest_streamstress.options import Settings
+
+log = logging.getLogger(__name__)
+
+Say = Callable[[str], None]
+
+
+def build_options(settings: Settings) -> BuildOptions:
+    return BuildOptions(
+        jobs=settings.build_jobs,
+        timeout_s=settings.build_timeout,
+        platform=settings.platform,
+        container_tool=settings.container_tool,
+        as_of=settings.as_of,
+        wait_timeout_s=max(4 * 3600.0, 2 * settings.build_timeout),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildStep:
+    """Everything the build step needs from the session."""
+
+    settings: Settings
+    catalog: ComponentCatalog
+    token: Secret | None
+    """The cluster's bearer token: the internal registry's password."""
+    registry_host: str
+    cache_dir: Path
+    redactor: Redactor
+    say: Say
+    shared: Path | None = None
+    worker_id: str | None = None
+
+
+def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
+    """Build the requested components, or take `--image`/`--images-from` images with --skip-build."""
+    settings = step.settings
+    given = given_images(settings, step.catalog)
+    if settings.skip_build:
+        return given
+    target = registry_target(settings, step.registry_host, step.token)
+    selected = step.catalog.select(settings.components)
+    reused = _reused(step, given, selected)
+    if reused and settings.since_last_run and settings.images_from is not None:
+        reused, gone = still_in_registry(reused, target, step.say)
+        if gone:
+            selected = (*selected, *step.catalog.select(gone))
+    if reused:
+        step.say(
+            f"build: not building {', '.join(r.component for r in reused)}:"
+            f" deploying the given images ({settings.images_from or '--image'})"
+        )
+    names = ", ".join(str(request) for _spec, request in selected)
+    step.say(
+        f"build: {len(selected)} component(s) ({names}), {settings.build_jobs} at a time,"
+        f" pushing to {target.push}"
+    )
+    started = time.monotonic()
+    results = build_components(
+        selected,
+        options=build_options(settings),
+        registry=target,
+        work_dir=settings.results_dir / "build",
+        log_dir=settings.results_dir / "logs",
+        cache_dir=step.cache_dir,
+        redactor=step.redactor,
+        on_event=_progress(step.say),
+        shared_dir=step.shared / "builds" if step.shared is not None else None,
+        worker_id=step.worker_id,
+    )
+    built = sum(1 for r in results if r.status is BuildStatus.BUILT)
+    step.say(f"build: {built}/{len(results)} component(s) built in {time.monotonic() - started:.1f}s")
+    return (*results, *reused)
+
+
+def given_images(settings: Settings, catalog: ComponentCatalog) -> tuple[BuildResult, ...]:
+    given: tuple[BuildResult, ...] = ()
+    if settings.image:
+        given += images_from_assignments(settings.image, catalog)
+    if settings.images_from is not None:
+        given += images_from_results(settings.images_from, catalog)
+    return given
+
+
+def registry_target(settings: Settings, registry_host: str, token: Secret | None) -> RegistryTarget:
+    if settings.registry:
+        return RegistryTarget.from_option(settings.registry, password=token)
+    if registry_host:
+        return RegistryTarget.cluster(registry_host, token=token, insecure=True)
+    raise ConfigError(
+        "no registry to push the builds to: the cluster's registry route is unknown",
+        hint="drop --no-auto-setup (it enables the route), or pass --registry HOST/NAMESPACE",
+    )
+
+
+def _reused(
+    step: BuildStep,
+    given: tuple[BuildResult, ...],
+    selected: tuple[tuple[ComponentSpec, ComponentRequest], ...],
+) -> tuple[BuildResult, ...]:
+    """The given images of components this run does not build; says which given ones it shadows."""
+    building = {spec.name for spec, _ in selected}
+    shadowed = sorted(r.component for r in given if r.component in building)
+    if shadowed:
+        step.say(
+            f"build: the given images of {', '.join(shadowed)} are not used: this run builds"
+            " them (narrow --components to deploy them instead)"
+        )
+    return tuple(r for r in given if r.component not in building)
+
+
+def _progress(say: Say) -> Callable[[BuildEvent], None]:
+    def progress(event: BuildEvent) -> None:
+        if event.kind == "finish":
+            say(f"build: {event.component} built in {event.duration_s:.1f}s")
+        elif event.kind == "fail":
+            say(
+                f"build: {event.component} FAILED after {event.duration_s:.1f}s"
+                + (f" (log {event.log_path})" if event.log_path else "")
+            )
+        elif event.kind == "start":
+            log.info("build: %s started", event.component)
+
+    return progress
+
+
+def still_in_registry(
+    reused: tuple[BuildResult, ...], target: RegistryTarget, say: Say
+) -> tuple[tuple[BuildResult, ...], tuple[ComponentRequest, ...]]:
+    """--since-last-run: keep the reused components whose images the registry still has.
+
+    The others (pruned, or the registry cannot say) are built again at the commit they were
+    built from last time, so a pruned image never turns into a failed deploy.
+    """
+    kept: list[BuildResult] = []
+    gone: list[ComponentRequest] = []
+    for result in reused:
+        missing = [image.name for image in result.images if not _present(str(image.ref), target)]
+        if not missing:
+            kept.append(result)
+            continue
+        sha = result.source.sha if result.source is not None else None
+        gone.append(ComponentRequest(name=result.component, ref=sha))
+        say(
+            f"build: last run's images of {result.component} ({', '.join(missing)}) are not in the"
+            f" registry (pruned?) or cannot be checked: building it again at {sha or 'its branch head'}"
+        )
+    return tuple(kept), tuple(gone)
+
+
+def _present(ref: str, target: RegistryTarget) -> bool:
+    from pytest_streamstress.build.manifests import image_present
+
+    where = target.push_ref(ref)
+    return where is not None and image_present(where, target) is True

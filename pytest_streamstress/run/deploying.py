@@ -1,0 +1,107 @@
+"""The cluster steps of a session: auto-setup, deploy, and `--restore` at the end.
+
+Each turns the options into the cluster room's frozen parameters, calls it, and says what happened
+in one line. Nothing here talks to the API itself (cluster/ is the one door, R15).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pytest_streamstress.components import ComponentCatalog
+from pytest_streamstress.errors import StreamstressError
+from pytest_streamstress.model import BuildResult, Deployment
+from pytest_streamstress.options import Settings
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
+
+Say = Callable[[str], None]
+
+
+def run_setup(cluster: Cluster, settings: Settings, say: Say) -> str:
+    """Auto-setup of a bare cluster; returns the registry route's host."""
+    from pytest_streamstress.cluster.setup import SetupParams, ensure
+
+    say("auto-setup: checking the registry route, image namespace and operator")
+    report = ensure(
+        cluster,
+        SetupParams(
+            channel=settings.operator_channel,
+            source=settings.operator_source,
+            target_namespace=settings.target_namespace,
+            timeout=settings.setup_timeout,
+        ),
+        on_progress=say,
+    )
+    say(
+        "auto-setup: "
+        + ("changed " + "; ".join(report.changed) if report.changed else "nothing to do")
+        + f" (operator {report.csv or 'unknown'})"
+    )
+    return report.registry_host
+
+
+def run_deploy(
+    cluster: Cluster,
+    builds: tuple[BuildResult, ...],
+    catalog: ComponentCatalog,
+    settings: Settings,
+    *,
+    emulated: bool,
+    say: Say,
+) -> Deployment:
+    from pytest_streamstress.cluster.deploy import DeployParams, deploy
+
+    if not any(b.images for b in builds):
+        say("deploy: no images to deploy (nothing built or given with --image/--images-from)")
+    params = DeployParams(
+        strategy=settings.deploy_strategy,
+        olm_timeout=settings.olm_timeout,
+        deploy_timeout=settings.deploy_timeout,
+        target_namespace=settings.target_namespace,
+        record_dir=settings.results_dir,
+        cluster_kind="emulated" if emulated else cluster.kind,
+    )
+    started = time.monotonic()
+    result = deploy(cluster, builds, catalog, params, say=say)
+    say(f"deploy: {result.status.value} in {time.monotonic() - started:.1f}s")
+    return result
+
+
+def restore_record_is_ours(settings: Settings, deploy_started_at: float | None) -> Path | None:
+    """The restore record this session wrote, if it deployed and `--restore` is on; else None."""
+    from pytest_streamstress.cluster.deploy import RESTORE_RECORD
+
+    record = settings.results_dir / RESTORE_RECORD
+    if not (settings.restore and deploy_started_at is not None and record.is_file()):
+        return None
+    if record.stat().st_mtime < deploy_started_at - 1:
+        return None  # an older session's record; this session patched nothing (a no-op deploy)
+    return record
+
+
+def run_restore(
+    connect: Callable[[], Cluster], record: Path, catalog: ComponentCatalog, settings: Settings, say: Say
+) -> None:
+    """Put the recorded operator images back; a failure says how to retry by hand."""
+    from pytest_streamstress.cluster.deploy import DeployParams, restore
+
+    say("--restore: putting the recorded operator images back")
+    try:
+        restore(
+            connect(),
+            record,
+            catalog,
+            DeployParams(
+                deploy_timeout=settings.deploy_timeout,
+                target_namespace=settings.target_namespace,
+                record_dir=settings.results_dir,
+            ),
+            say=say,
+        )
+    except StreamstressError as exc:
+        say(f"--restore failed: {exc}\nrun `streamstress restore {settings.results_dir}` to retry")
