@@ -13,50 +13,18 @@ import json
 import logging
 import threading
 import urllib.parse
-from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final, Protocol
-
-from pytest_streamstress.redact import Secret
+from typing import Any, Final
 
 from . import discovery, patching, verbs
-from .faults import Faults
+from .exchange import Backend, Route
 from .kinds import METRICS_GROUP
 from .store import ApiError, Obj, ResourceType, Store
 from .tls import ServerTLS
 
 log = logging.getLogger(__name__)
 
-MetricsProvider = Callable[[], list[dict[str, Any]]]
 UNAUTHENTICATED_PATHS: Final = frozenset({"/healthz", "/readyz", "/livez", "/version"})
-
-
-class Backend(Protocol):
-    """What the handler needs from the emulator (the `Emulator` object satisfies it)."""
-
-    store: Store
-    faults: Faults
-    token: Secret
-    openshift_version: str
-    stopping: threading.Event
-    bookmark_interval_s: float
-
-    @property
-    def metrics_provider(self) -> MetricsProvider | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """A parsed resource URL."""
-
-    group: str
-    version: str
-    plural: str
-    namespace: str | None = None
-    name: str | None = None
-    subresource: str | None = None
-    legacy_watch: bool = False
 
 
 def parse_resource_path(parts: list[str], *, group: str, version: str, store: Store) -> Route:
