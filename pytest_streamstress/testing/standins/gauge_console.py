@@ -14,9 +14,8 @@ import logging
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 
-from pytest_streamstress.gauge.spec import Table
-
 from .gauge_model import HookFailure, Row, ScenarioResult, StepFailure
+from .gauge_spec import Table
 
 log = logging.getLogger(__name__)
 

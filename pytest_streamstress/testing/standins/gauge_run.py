@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from pytest_streamstress.gauge.spec import Scenario, Spec, Step
-from pytest_streamstress.gauge.tags import TagExpression
-
 from .gauge_console import Console, StepView
 from .gauge_model import HookFailure, Row, ScenarioResult, SpecResult, StepFailure
 from .gauge_outcomes import Outcomes, ScenarioRule
+from .gauge_spec import Scenario, Spec, Step
+from .gauge_tags import TagExpression
 
 log = logging.getLogger(__name__)
 
