@@ -166,14 +166,11 @@ class _Lexer:
         value: str,
         *,
         cells: tuple[str, ...] = (),
-        block: str | None = None,
         problem: str = "",
-    ) -> Token:
-        token = Token(
-            kind=kind, line=self.index, value=value, text=raw, cells=cells, block=block, problem=problem
-        )
+        line: int = 0,
+    ) -> None:
+        token = Token(kind=kind, line=line or self.index, value=value, text=raw, cells=cells, problem=problem)
         self.tokens.append(token)
-        return token
 
     def run(self) -> list[Token]:
         while self.index < len(self.lines):
@@ -227,14 +224,17 @@ class _Lexer:
         """
         if not self.after_comment:
             self.comment(raw, raw.rstrip())
-        elif trimmed[0] == "=":
-            self.tokens.append(dataclasses.replace(self.tokens[-1], kind="spec"))
+            return
+        above = self.tokens[-1]
+        if trimmed[0] == "=":
+            self.add("spec", above.text, above.value, line=above.line)
         else:
-            self.scenario(dataclasses.replace(self.tokens[-1], kind="scenario"))
+            self.scenario(Token(kind="scenario", line=above.line, value=above.value, text=above.text))
 
     def step(self, text: str) -> None:
         """processStep: a blank step or a bad parameter is a problem, and then the state is kept."""
-        token = Token(kind="step", line=self.index, value=text, text=text, pattern=text, block=self.block())
+        line = self.index
+        token = Token(kind="step", line=line, value=text, text=text, pattern=text, block=self.block())
         if not text:
             token = dataclasses.replace(token, problem="Step should not be blank")
         elif token.block is None:
