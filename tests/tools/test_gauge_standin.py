@@ -1,7 +1,7 @@
 """The gauge stand-in executable, run through `_proc.run` like the plugin runs the real gauge.
 
-Expected console and XML text is written by hand from reference gauge.md §4/§5 (the stand-in reuses our
-spec parser, so comparing against the parser's own view would hide shared bugs).
+Expected console and XML text is written by hand from reference gauge.md §4/§5, never taken from a
+parser's view of the spec (the stand-in has its own spec reader, independent of the plugin's parser).
 """
 
 from __future__ import annotations

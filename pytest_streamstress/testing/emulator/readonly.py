@@ -14,7 +14,7 @@ from pytest_streamstress.testing.emulator import selectors
 from pytest_streamstress.testing.emulator.store import ApiError, Obj, ResourceType
 
 if TYPE_CHECKING:
-    from pytest_streamstress.testing.emulator.server import ApiHandler, Route
+    from pytest_streamstress.testing.emulator.exchange import Exchange, Route
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def truthy(value: str | None) -> bool:
 
 
 # -- pod logs -------------------------------------------------------------------------------------
-def logs(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str]) -> None:
+def logs(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str]) -> None:
     assert route.name is not None and route.namespace is not None
     pod = h.backend.store.get(rtype, route.namespace, route.name)
     spec = pod.get("spec", {})
@@ -88,7 +88,7 @@ def _raise_if_waiting(pod: Obj, container: str) -> None:
 
 
 # -- metrics.k8s.io -------------------------------------------------------------------------------
-def metrics(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str]) -> None:
+def metrics(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str]) -> None:
     if h.command not in ("GET", "HEAD") or route.subresource is not None:
         raise ApiError(
             405, "MethodNotAllowed", "the server does not allow this method on the requested resource"

@@ -13,49 +13,18 @@ import json
 import logging
 import threading
 import urllib.parse
-from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
-from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.testing.emulator import discovery, patching, verbs
-from pytest_streamstress.testing.emulator.faults import Faults
+from pytest_streamstress.testing.emulator.exchange import Backend, Route
 from pytest_streamstress.testing.emulator.kinds import METRICS_GROUP
 from pytest_streamstress.testing.emulator.store import ApiError, Obj, ResourceType, Store
 from pytest_streamstress.testing.emulator.tls import ServerTLS
 
 log = logging.getLogger(__name__)
 
-MetricsProvider = Callable[[], list[dict[str, Any]]]
 UNAUTHENTICATED_PATHS: Final = frozenset({"/healthz", "/readyz", "/livez", "/version"})
-
-
-class Backend(Protocol):
-    """What the handler needs from the emulator (the `Emulator` object satisfies it)."""
-
-    store: Store
-    faults: Faults
-    token: Secret
-    openshift_version: str
-    stopping: threading.Event
-    bookmark_interval_s: float
-
-    @property
-    def metrics_provider(self) -> MetricsProvider | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """A parsed resource URL."""
-
-    group: str
-    version: str
-    plural: str
-    namespace: str | None = None
-    name: str | None = None
-    subresource: str | None = None
-    legacy_watch: bool = False
 
 
 def parse_resource_path(parts: list[str], *, group: str, version: str, store: Store) -> Route:

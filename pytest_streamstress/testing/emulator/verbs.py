@@ -22,7 +22,7 @@ from pytest_streamstress.testing.emulator.kinds import METRICS_GROUP
 from pytest_streamstress.testing.emulator.store import ApiError, Obj, ResourceType, clone
 
 if TYPE_CHECKING:
-    from pytest_streamstress.testing.emulator.server import ApiHandler, Route
+    from pytest_streamstress.testing.emulator.exchange import Exchange, Route
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ _VERB_OF: Final = {
 _PATCH_ATTEMPTS: Final = 10
 
 
-def handle(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
+def handle(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
     method = h.command
     if rtype.group == METRICS_GROUP:
         readonly.metrics(h, rtype, route, query)
@@ -78,7 +78,7 @@ def handle(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, st
 
 
 # -- reads ----------------------------------------------------------------------------------------
-def _get(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
+def _get(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
     assert route.name is not None
     if route.subresource == "log":
         readonly.logs(h, rtype, route, query)
@@ -94,7 +94,7 @@ def _get(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str]
     h._send_json(200, obj)
 
 
-def _list(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
+def _list(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
     items, rv = h.backend.store.list(
         rtype,
         route.namespace,
@@ -136,7 +136,7 @@ def _page(items: list[Obj], rv: int, query: dict[str, str]) -> tuple[list[Obj], 
     return page, token
 
 
-def _watch(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
+def _watch(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
     try:
         selectors.parse_label_selector(query.get("labelSelector", ""))
         selectors.parse_field_selector(query.get("fieldSelector", ""), kind=rtype.kind)
@@ -179,7 +179,7 @@ def _watch(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, st
 
 
 # -- writes ---------------------------------------------------------------------------------------
-def _body_object(h: ApiHandler, raw: bytes, rtype: ResourceType) -> Obj:
+def _body_object(h: Exchange, raw: bytes, rtype: ResourceType) -> Obj:
     content_type = (h.headers.get("Content-Type") or "application/json").split(";")[0].strip()
     if content_type not in ("application/json", "application/yaml", "*/*", ""):
         # Like the real server without that serializer; client-go then falls back to JSON.
@@ -220,7 +220,7 @@ def _place(rtype: ResourceType, route: Route, body: Obj) -> None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
 
 
-def _create(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
+def _create(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
     body = _body_object(h, raw, rtype)
     _place(rtype, route, body)
     if "status" in rtype.subresources:
@@ -228,7 +228,7 @@ def _create(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, s
     h._send_json(201, h.backend.store.create(rtype, body))
 
 
-def _update(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
+def _update(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
     assert route.name is not None
     body = _body_object(h, raw, rtype) if route.subresource != "scale" else h._json_body(raw)
     if route.subresource == "scale":
@@ -244,7 +244,7 @@ def _update(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, s
     h._send_json(200, h.backend.store.update(rtype, body, subresource=route.subresource))
 
 
-def _patch(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
+def _patch(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
     assert route.name is not None
     content_type = (h.headers.get("Content-Type") or "").split(";")[0].strip()
     kind = {
@@ -316,7 +316,7 @@ def _to_scale(obj: Obj) -> Obj:
     }
 
 
-def _write_scale(h: ApiHandler, rtype: ResourceType, route: Route, scale: Any) -> Obj:
+def _write_scale(h: Exchange, rtype: ResourceType, route: Route, scale: Any) -> Obj:
     assert route.name is not None
     replicas = scale.get("spec", {}).get("replicas") if isinstance(scale, dict) else None
     if not isinstance(replicas, int) or replicas < 0:
@@ -330,7 +330,7 @@ def _write_scale(h: ApiHandler, rtype: ResourceType, route: Route, scale: Any) -
     return h.backend.store.update(rtype, current)
 
 
-def _delete_options(h: ApiHandler, raw: bytes, query: dict[str, str]) -> tuple[str, dict[str, Any]]:
+def _delete_options(h: Exchange, raw: bytes, query: dict[str, str]) -> tuple[str, dict[str, Any]]:
     body = h._json_body(raw) if raw.strip() else {}
     if not isinstance(body, dict):
         raise ApiError.bad_request("DeleteOptions must be a JSON object")
@@ -342,7 +342,7 @@ def _delete_options(h: ApiHandler, raw: bytes, query: dict[str, str]) -> tuple[s
     return policy, body.get("preconditions") or {}
 
 
-def _delete(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
+def _delete(h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes) -> None:
     assert route.name is not None
     policy, preconditions = _delete_options(h, raw, query)
     store = h.backend.store
@@ -380,7 +380,7 @@ def _delete(h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, s
 
 
 def _delete_collection(
-    h: ApiHandler, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes
+    h: Exchange, rtype: ResourceType, route: Route, query: dict[str, str], raw: bytes
 ) -> None:
     policy, _ = _delete_options(h, raw, query)
     store = h.backend.store

@@ -1,9 +1,10 @@
 """The `gauge` stand-in executable: `gauge run`, `gauge version`, `gauge -v` (gauge 1.6.28, xml-report 0.5.3).
 
-Tests put it first on PATH (`install_standins`). It takes the real command line, parses the specs with
-our own parser, decides each scenario's outcome from the TOML file named by `$GAUGE_STANDIN_OUTCOMES`
-(every scenario passes without it), prints gauge's console, writes result.xml, `.gauge/*.json` and
-`logs/gauge.log`, and exits with gauge's codes (reference gauge.md §2.6, §3-§6, §9; docs/standins.md).
+Tests put it first on PATH (`install_standins`). It takes the real command line, reads the specs
+with its own reader (`gauge_reader`, never the plugin's parser: DESIGN.md), decides each scenario's
+outcome from the TOML file named by `$GAUGE_STANDIN_OUTCOMES` (every scenario passes without it),
+prints gauge's console, writes result.xml, `.gauge/*.json` and `logs/gauge.log`, and exits with
+gauge's codes (reference gauge.md §2.6, §3-§6, §9; docs/standins.md).
 It must not know which test calls it. Being an executable, it prints (its output is the product).
 """
 
@@ -17,10 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge.parse import spec as gauge_spec
-from pytest_streamstress.gauge.parse.tags import TagExpression, parse_tag_expression
-from pytest_streamstress.testing.standins import gauge_files
+from pytest_streamstress.testing.standins import gauge_concepts, gauge_files, gauge_reader
 from pytest_streamstress.testing.standins.gauge_cli import (
     ROOT_USAGE,
     RUN_USAGE,
@@ -42,6 +40,13 @@ from pytest_streamstress.testing.standins.gauge_project import (
     resolve_args,
 )
 from pytest_streamstress.testing.standins.gauge_run import Executor, OutcomeMismatch, SelectedSpec
+from pytest_streamstress.testing.standins.gauge_spec import Problem, SpecError
+from pytest_streamstress.testing.standins.gauge_steps import DataFiles
+from pytest_streamstress.testing.standins.gauge_tags import (
+    TagExpression,
+    TagExpressionError,
+    parse_tag_expression,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +117,8 @@ def _tag_expr(text: str, what: str) -> TagExpression | None:
         return None
     try:
         return parse_tag_expression(text)
-    except ValueError as exc:
-        raise GaugeFatal(str(exc).replace(". ", ".\n", 1)) from None
+    except TagExpressionError as exc:
+        raise GaugeFatal(str(exc)) from None
 
 
 def _project_root(options: RunOptions) -> Path:
@@ -122,25 +127,18 @@ def _project_root(options: RunOptions) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         os.chdir(directory)
     cwd = Path.cwd()
-    root = gauge_spec.find_project_root(cwd)
+    root = gauge_reader.find_project_root(cwd)
     if root is None and options.args:
         first = os.path.abspath(options.args[0].split(":")[0])  # noqa: PTH100 - Go filepath.Abs keeps symlinks
-        root = gauge_spec.find_project_root(Path(first))
+        root = gauge_reader.find_project_root(Path(first))
     if root is None:
         raise GaugeFatal(f"Failed to find project directory: {cwd}")
     return root
 
 
-def _parse_error_line(exc: SpecSyntaxError) -> str:
-    """`[ParseError] <abs path>:<line> <message> => '<line text>'` from our parser's error."""
-    shown = exc.message.removeprefix(f"{exc.path}:{exc.line}: ")
-    if " => '" not in shown:
-        try:
-            text = exc.path.read_text(encoding="utf-8-sig").splitlines()[exc.line - 1].strip()
-        except (OSError, IndexError, UnicodeDecodeError):
-            text = ""
-        shown += f" => '{text}'"
-    return f"{os.path.abspath(exc.path)}:{exc.line} {shown}"  # noqa: PTH100 - no symlink resolution
+def _parse_errors(problems: tuple[Problem, ...]) -> str:
+    """Gauge prints every problem of a file: `[ParseError] <abs path>:<line> <message> => '<text>'`."""
+    return "".join(f"[ParseError] {problem}\n" for problem in problems)
 
 
 def _failed_args(state_dir: Path) -> list[str]:
@@ -173,10 +171,12 @@ def _run(options: RunOptions, argv: list[str]) -> int:
     tags = _tag_expr(options.text("tags"), "--tags")
     retry_only = _tag_expr(options.text("retry-only"), "--retry-only")
     gauge_log(f"Gauge stand-in {' '.join(argv)} in {root}")
+    files = DataFiles(root, csv_delimiter=props["csv_delimiter"])
+    own_dirs = (Path(props["gauge_reports_dir"]), Path(props["logs_directory"]))
     try:
-        concepts = gauge_spec.load_concepts(root)
-    except SpecSyntaxError as exc:
-        _out(f"[ParseError] {_parse_error_line(exc)}\n")
+        concepts = gauge_concepts.load_concepts(root, files=files, skip=own_dirs)
+    except SpecError as exc:
+        _out(_parse_errors(exc.problems))
         return 3
     args = _failed_args(state_dir) if options.flag("failed") else list(options.args)
     if not args:
@@ -197,12 +197,12 @@ def _run(options: RunOptions, argv: list[str]) -> int:
     parse_failed: list[SpecResult] = []
     for selection in selections:
         try:
-            spec = gauge_spec.parse_spec_file(selection.path, concepts=concepts)
-        except SpecSyntaxError as exc:
-            line = _parse_error_line(exc)
-            _out(f"[ParseError] {line}\n")
+            spec = gauge_reader.read_spec_file(selection.path, concepts=concepts, files=files)
+        except SpecError as exc:
+            _out(_parse_errors(exc.problems))
+            errors = tuple(str(problem) for problem in exc.problems)
             parse_failed.append(
-                SpecResult(path=selection.path, heading=_heading_guess(selection.path), parse_errors=(line,))
+                SpecResult(path=selection.path, heading=_heading_guess(selection.path), parse_errors=errors)
             )
             continue
         runs = executions(spec, selection, filters)

@@ -14,8 +14,8 @@ import logging
 from dataclasses import dataclass
 from typing import BinaryIO, Final
 
-from pytest_streamstress.gauge.parse.spec import Table
 from pytest_streamstress.testing.standins.gauge_model import HookFailure, Row, ScenarioResult, StepFailure
+from pytest_streamstress.testing.standins.gauge_spec import Table
 
 log = logging.getLogger(__name__)
 

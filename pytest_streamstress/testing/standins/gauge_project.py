@@ -3,8 +3,8 @@
 Owns `env/<name>/*.properties` loading with gauge's precedence (named envs, then `default`, then
 built-in defaults; a non-empty OS environment variable wins, reference gauge.md §3.2), argument
 resolution (files, recursive directories, `file:LINE` spans, de-duplication, §2.6), and the per-scenario
-filters (`--tags`, `--scenario`, data-table rows). Parsing is delegated to our own
-`pytest_streamstress.gauge.parse.spec` (so parser bugs are shared with the plugin). Must not print.
+filters (`--tags`, `--scenario`, data-table rows). Specs are read by the stand-in's own reader
+(`gauge_reader`), never by the plugin's parser (DESIGN.md). Must not print.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from pytest_streamstress.gauge.parse.spec import Scenario, Spec, Step, Table
-from pytest_streamstress.gauge.parse.tags import TagExpression
 from pytest_streamstress.testing.standins.gauge_model import Row
 from pytest_streamstress.testing.standins.gauge_run import Execution
+from pytest_streamstress.testing.standins.gauge_spec import Scenario, Spec, Step, Table
+from pytest_streamstress.testing.standins.gauge_tags import TagExpression
 
 log = logging.getLogger(__name__)
 

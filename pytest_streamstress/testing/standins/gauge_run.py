@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from pytest_streamstress.gauge.parse.spec import Scenario, Spec, Step
-from pytest_streamstress.gauge.parse.tags import TagExpression
 from pytest_streamstress.testing.standins.gauge_console import Console, StepView
 from pytest_streamstress.testing.standins.gauge_model import (
     HookFailure,
@@ -34,6 +32,8 @@ from pytest_streamstress.testing.standins.gauge_model import (
     StepFailure,
 )
 from pytest_streamstress.testing.standins.gauge_outcomes import Outcomes, ScenarioRule
+from pytest_streamstress.testing.standins.gauge_spec import Scenario, Spec, Step
+from pytest_streamstress.testing.standins.gauge_tags import TagExpression
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ import pytest
 from pytest_streamstress.errors import SpecSyntaxError
 from pytest_streamstress.gauge.parse import spec
 from pytest_streamstress.gauge.parse.spec import Spec, StepArg, Table
-from pytest_streamstress.testing.standins.gauge_project import FileSelection, Filters, executions
 
 QUOTES = '"' * 3
 
@@ -253,28 +252,6 @@ def test_scenario_external_table_is_read_too(tmp_path: Path) -> None:
         (("Ada", "Lovelace"), ("Alan", "Turing")),
         3,
     )
-
-
-def test_external_table_rows_expand_exactly_like_the_same_inline_table(tmp_path: Path) -> None:
-    external = write_project(tmp_path / "ext", EXTERNAL_SPEC, data__people_csv=PEOPLE_CSV)
-    inline = write_project(tmp_path / "inl", INLINE_SPEC)
-    everything = Filters(tags=None, scenarios=(), table_rows="")
-
-    def runs(path: Path) -> list[tuple[str, int | None, tuple[str, ...], tuple[str, ...]]]:
-        found = executions(spec.parse_spec_file(path), FileSelection(path, whole=True), everything)
-        return [
-            (e.scenario.heading, e.row.index, e.row.headers, e.row.cells)
-            if e.row
-            else (e.scenario.heading, None, (), ())
-            for e in found
-        ]
-
-    assert runs(external) == runs(inline)
-    assert runs(external) == [
-        ("Greets", 1, ("first", "last"), ("Ada", "Lovelace")),
-        ("Greets", 2, ("first", "last"), ("Alan", "Turing")),
-        ("Waves", None, (), ()),
-    ]
 
 
 def test_dynamic_parameter_not_in_the_csv_header_is_unresolved(tmp_path: Path) -> None:
