@@ -74,10 +74,12 @@ def run_deploy(
 
 def restore_record_is_ours(settings: Settings, deploy_started_at: float | None) -> Path | None:
     """The restore record this session wrote, if it deployed and `--restore` is on; else None."""
+    if not settings.restore or deploy_started_at is None:
+        return None  # nothing deployed here: do not even load the Kubernetes client
     from pytest_streamstress.cluster.deploy import RESTORE_RECORD
 
     record = settings.results_dir / RESTORE_RECORD
-    if not (settings.restore and deploy_started_at is not None and record.is_file()):
+    if not record.is_file():
         return None
     if record.stat().st_mtime < deploy_started_at - 1:
         return None  # an older session's record; this session patched nothing (a no-op deploy)

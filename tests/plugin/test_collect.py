@@ -175,3 +175,24 @@ def test_last_failed_finds_a_data_row_by_its_bracketed_node_id(pytester: pytest.
         "--streamstress", "--collect-only", "-q", "--lf", f"--release-tests-dir={GRAMMAR}"
     )
     assert collected(result) == ["specs/datadriven.spec::Own table[2]"]
+
+
+KUBERNETES_PROBE = """\
+import sys
+
+def pytest_unconfigure(config):
+    loaded = sorted(m for m in sys.modules if m == "kubernetes" or m.startswith("kubernetes."))
+    config.rootpath.joinpath("kubernetes-modules.txt").write_text("\\n".join(loaded))
+"""
+
+
+def test_collecting_without_deploy_never_loads_the_kubernetes_client(pytester: pytest.Pytester) -> None:
+    """`--skip-deploy --collect-only` is what an IDE does on every keystroke: no 0.5 s client import."""
+    root = make_project(pytester, run=RUN_SPEC)
+    pytester.makeconftest(KUBERNETES_PROBE)
+    result = pytester.runpytest_subprocess(
+        "--streamstress", "--collect-only", "-q", "--skip-build", "--skip-deploy", f"--release-tests-dir={root}"
+    )
+    assert result.ret == 0
+    assert len(collected(result)) == 2
+    assert (pytester.path / "kubernetes-modules.txt").read_text() == ""
