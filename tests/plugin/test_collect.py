@@ -191,7 +191,12 @@ def test_collecting_without_deploy_never_loads_the_kubernetes_client(pytester: p
     root = make_project(pytester, run=RUN_SPEC)
     pytester.makeconftest(KUBERNETES_PROBE)
     result = pytester.runpytest_subprocess(
-        "--streamstress", "--collect-only", "-q", "--skip-build", "--skip-deploy", f"--release-tests-dir={root}"
+        "--streamstress",
+        "--collect-only",
+        "-q",
+        "--skip-build",
+        "--skip-deploy",
+        f"--release-tests-dir={root}",
     )
     assert result.ret == 0
     assert len(collected(result)) == 2

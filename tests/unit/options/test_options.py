@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress.model import ComponentRequest
-from pytest_streamstress.options import (
-    OPTIONS,
-    options_markdown,
+from pytest_streamstress.options import OPTIONS, options_markdown
+from pytest_streamstress.options.parse import (
     parse_bool,
     parse_components,
     parse_date,
@@ -19,7 +18,7 @@ from pytest_streamstress.options import (
     parse_size,
 )
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 @pytest.mark.parametrize(
