@@ -46,25 +46,35 @@ _GROUP_OF: Final = {
 """API group -> component. The groups are the CRD groups each component installs (Tekton and
 Knative install docs); a group that no component here owns names nothing."""
 
-# How a message names a component: by an API group (resource.group, group/version) or by the name
-# of a workload the component's installer sets create. Component names as bare words ("chains",
-# "knative") are not enough: the original tool's rules filed on those and were wrong most of the time.
+# How a message names a component: by an API group (resource.group, group/version), by a kind only
+# that component defines (its CRDs; case-sensitive where the word is also plain English) or by the
+# name of a workload its installer sets create. Component names as bare words ("chains", "knative")
+# are not enough: the original tool's rules filed on those and were wrong most of the time.
 _GROUPS: Final = "|".join(re.escape(group) for group in sorted(_GROUP_OF, key=len, reverse=True))
 _NAMING: Final = (
     ("clustertasks", re.compile(r"\bclustertasks?\b", re.IGNORECASE)),
     ("", re.compile(r"(?<![\w.-])(" + _GROUPS + r")/v\d", re.IGNORECASE)),
     ("", re.compile(r"\b[a-z]+\.(" + _GROUPS + r")\b", re.IGNORECASE)),
     ("tekton-pipelines", re.compile(r"\btekton-pipelines-(?:controller|webhook|remote-resolvers)\b")),
-    ("tekton-triggers", re.compile(r"\btekton-triggers-[a-z]|\bEventListener\b|\bTriggerBinding\b", re.I)),
+    (
+        "tekton-triggers",
+        re.compile(
+            r"\btekton-triggers-[a-z]|\b(?:EventListener|(?:Cluster)?TriggerBinding|TriggerTemplate)s?\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("tekton-chains", re.compile(r"\btekton-chains\b")),
-    ("tekton-results", re.compile(r"\btekton-results-[a-z]")),
+    ("tekton-results", re.compile(r"\btekton-results-[a-z]|\btkn-results\b")),
     ("pipelines-as-code", re.compile(r"\bpipelines-as-code\b")),
     (
         "openshift-pipelines-operator",
         re.compile(r"\b(?:openshift-pipelines|tekton)-operator\b|\bTektonConfig\b"),
     ),
-    ("knative-serving", re.compile(r"\bKnativeServing\b")),
-    ("knative-eventing", re.compile(r"\bKnativeEventing\b")),
+    ("knative-serving", re.compile(r"\bKnativeServing\b|\bksvcs?\b")),
+    (
+        "knative-eventing",
+        re.compile(r"\bKnativeEventing\b|\b(?:Broker|PingSource|ApiServerSource|SinkBinding)s?\b"),
+    ),
 )
 
 API_CONDITIONS: Final = ("withdrawn", "not-yet-served", "kind-absent", "group-absent")
