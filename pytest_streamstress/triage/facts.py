@@ -70,10 +70,10 @@ _NAMING: Final = (
         "openshift-pipelines-operator",
         re.compile(r"\b(?:openshift-pipelines|tekton)-operator\b|\bTektonConfig\b"),
     ),
-    ("knative-serving", re.compile(r"\bKnativeServing\b|\bksvcs?\b")),
+    ("knative-serving", re.compile(r"\bKnative[ -]?Serving\b|\bksvcs?\b", re.IGNORECASE)),
     (
         "knative-eventing",
-        re.compile(r"\bKnativeEventing\b|\b(?:Broker|PingSource|ApiServerSource|SinkBinding)s?\b"),
+        re.compile(r"\b[Kk]native[ -]?[Ee]venting\b|\b(?:Broker|PingSource|ApiServerSource|SinkBinding)s?\b"),
     ),
 )
 
