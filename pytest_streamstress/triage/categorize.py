@@ -1,24 +1,26 @@
 """Failure categorization: ordered rules from `categories.toml` decide a failed scenario's category.
 
 Owns the rules file format (loading, checking, compiling) and the pure decision `categorize()`:
-text in, `model.Categorization` out (STYLE R13). It must not read results, touch pytest items or
-do any I/O beyond reading the rules file; the runner applies the result as a marker and the
-report shows it.
+text and facts in, `model.Categorization` out (STYLE R13). It must not read results, touch pytest
+items or do any I/O beyond reading the rules file; the runner applies the result as a marker and
+the report shows it.
 
 Semantics (issue 3 item 4): the first rule whose every given field matches wins; a pattern
 matches anywhere in its field (`re.search`, never a full match: Allure's categories match the
 whole message, a known trap); a rule whose guard (`unless`) matches does not fire; no rule ->
-the default category with rule name "default". The evidence is the text the pattern matched, so
-a wrong category is one look away from the rule to fix (issue 12 item 4).
+the default category with rule name "default". The evidence is the text the pattern matched and
+the field it came from, so a wrong category is one look away from the rule to fix (issue 12 item 4).
 
-One condition is not text: `api_version` compares the group/version a message names ("no matches
-for kind X in version G/V") with what the cluster's discovery serves, because the same words mean a
-missing component when the cluster serves nothing of G and an upstream API removal when it serves a
-newer version of G. The caller passes what discovery said (`served_apis`); unknown -> never fires.
+Two conditions are not text but facts about the cluster (`facts.ClusterFacts`, issue 18 part 2):
+`api_version` compares the group/version a message names with what API discovery serves (the same
+"no matches for kind" is a missing component when nothing of the group is served and an upstream
+API removal when a newer version is), and `component` checks the components a message names
+against the installed ones. The caller passes the facts as values; an unknown fact never fires.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -30,36 +32,60 @@ from pytest_streamstress import model
 from pytest_streamstress._infra import resources
 from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.triage.facts import (
+    API_CONDITIONS,
+    COMPONENT_CONDITIONS,
+    UNKNOWN,
+    ClusterFacts,
+    NamedApi,
+    api_fact,
+    component_fact,
+    named_apis,
+    served_key,
+    version_order,
+)
+
+__all__ = [
+    "API_CONDITIONS",
+    "COMPONENT_CONDITIONS",
+    "DEFAULT_RULE",
+    "FIELDS",
+    "ClusterFacts",
+    "NamedApi",
+    "Rule",
+    "Rules",
+    "api_fact",
+    "categorize",
+    "load_rules",
+    "marker_name",
+    "named_apis",
+    "served_key",
+    "version_order",
+]
 
 log = logging.getLogger(__name__)
 
-FIELDS: Final = ("message", "trace", "spec", "scenario", "tags")
-"""The fields a rule may match, in the order evidence is taken from."""
+FIELDS: Final = ("message", "trace", "step", "spec", "scenario", "tags")
+"""The text fields a rule may match, in the order evidence is taken from. `step` is the failing
+Gauge step's text; `tags` are the scenario's tags, spec tags included."""
 
 DEFAULT_RULE: Final = "default"
 EVIDENCE_CHARS: Final = 120
 _ID: Final = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _RULE_KEYS: Final = frozenset(
-    {"name", "category", "unless", "known_issue", "comment", "cases", "case_sensitive", "api_version"}
+    {
+        "name",
+        "category",
+        "unless",
+        "known_issue",
+        "comment",
+        "cases",
+        "case_sensitive",
+        "api_version",
+        "component",
+    }
     | set(FIELDS)
 )
-API_CONDITIONS: Final = ("withdrawn", "not-yet-served", "kind-absent", "group-absent")
-"""Values of a rule's `api_version`: how the kind at the group/version a message names relates
-to what the cluster's discovery serves.
-
-withdrawn: the kind is served at a newer version of the group only (the named one was removed);
-not-yet-served: only at older versions (the installed component predates the API);
-kind-absent: the group is served, the kind at no version (the component dropped it, as Tekton
-dropped ClusterTask, or does not have it yet);
-group-absent: no version of the group is served (the component is not installed)."""
-_GV: Final = r'"?((?:[a-z0-9-]+(?:\.[a-z0-9-]+)*/)?v\d+(?:(?:alpha|beta)\d+)?)\b'
-_NAMED_API: Final = (
-    # kubectl/client-go: no matches for kind "Task" in version "tekton.dev/v1beta1"
-    re.compile(r'kind "?([A-Za-z0-9]+)"? in version ' + _GV, re.IGNORECASE),
-    # oc/kubectl: doesn't have a resource type "kind: PipelineResource, apiVersion: tekton.dev/v1alpha1"
-    re.compile(r"kind:\s*([A-Za-z0-9]+),\s*apiVersion:\s*" + _GV, re.IGNORECASE),
-)
-_VERSION: Final = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 _TOP_KEYS: Final = frozenset({"default_category", "category", "rule"})
 
 Patterns = tuple["re.Pattern[str]", ...]
@@ -73,6 +99,7 @@ class Rule:
     category: str
     message: Patterns = ()
     trace: Patterns = ()
+    step: Patterns = ()
     spec: Patterns = ()
     scenario: Patterns = ()
     tags: Patterns = ()
@@ -84,6 +111,9 @@ class Rule:
     """Corpus case ids this rule exists for (issue 12: every rule names its evidence)."""
     api_version: str = ""
     """One of API_CONDITIONS, or "" for none: a fact from cluster discovery the rule also needs."""
+    component: str = ""
+    """One of COMPONENT_CONDITIONS, or "" for none: what the cluster has of the components the
+    failure names."""
 
     def patterns(self, field: str) -> Patterns:
         return getattr(self, field)  # type: ignore[no-any-return]  # field is one of FIELDS
@@ -110,6 +140,11 @@ class Rules:
         """Some rule needs the served API versions: only then is the cluster asked for them."""
         return any(rule.api_version for rule in self.rules)
 
+    @property
+    def asks_components(self) -> bool:
+        """Some rule needs to know which components are installed."""
+        return any(rule.component for rule in self.rules)
+
 
 def marker_name(category: str) -> str:
     """The value put into the `streamstress_category(...)` marker: the kebab-case category id."""
@@ -121,110 +156,47 @@ def categorize(
     *,
     message: str,
     trace: str = "",
+    step: str = "",
     spec: str = "",
     scenario: str = "",
     tags: Sequence[str] = (),
     served_apis: frozenset[str] | None = None,
+    facts: ClusterFacts | None = None,
 ) -> model.Categorization:
     """Decide the category of one failure: first matching rule wins, else the default category.
 
-    `served_apis` is the cluster's discovery as NamedApi.key strings ("tekton.dev/v1/Task",
+    `facts` is what is known of the cluster (None: nothing). `served_apis`, kept for callers that
+    only know discovery, overrides `facts.served_apis`: NamedApi.key strings ("tekton.dev/v1/Task",
     "v1/Pod"), at least for the groups the message names; None when unknown.
     """
+    known = facts or UNKNOWN
+    if served_apis is not None:
+        known = dataclasses.replace(known, served_apis=served_apis)
     texts: dict[str, Sequence[str]] = {
         "message": (message or "",),
         "trace": (trace or "",),
+        "step": (step or "",),
         "spec": (spec or "",),
         "scenario": (scenario or "",),
         "tags": tuple(tags),
     }
-    named = named_apis(f"{message}\n{trace}") if served_apis is not None else ()
+    named = f"{message}\n{trace}"
     for rule in rules.rules:
         hit = _match_rule(rule, texts)
-        if hit is not None and rule.api_version:
-            fact = api_fact(named, served_apis) if served_apis is not None else None
-            if fact is None or fact[0] != rule.api_version:
-                continue
-            hit = (hit[0], f"{hit[1]} ({fact[1]})")
-        if hit is not None:
-            field, evidence = hit
-            return model.Categorization(
-                category=rule.category,
-                rule=rule.name,
-                evidence=evidence,
-                field=field,
-                known_issue=rule.known_issue,
-            )
-    return model.Categorization(category=rules.default_category, rule=DEFAULT_RULE)
-
-
-@dataclass(frozen=True, slots=True)
-class NamedApi:
-    """A kind at an API group/version that a failure message names."""
-
-    group: str
-    """"" for the core group."""
-    version: str
-    kind: str
-
-    @property
-    def key(self) -> str:
-        """The form discovery facts use: "tekton.dev/v1/Task", "v1/Pod" for the core group."""
-        return f"{self.group}/{self.version}/{self.kind}" if self.group else f"{self.version}/{self.kind}"
-
-
-def named_apis(text: str) -> tuple[NamedApi, ...]:
-    """The kinds at group/versions a failure names, in order, once each."""
-    found: dict[NamedApi, None] = {}
-    for pattern in _NAMED_API:
-        for match in pattern.finditer(text):
-            group, _, version = match.group(2).lower().rpartition("/")
-            found[NamedApi(group, version, match.group(1))] = None
-    return tuple(found)
-
-
-def _split_key(key: str) -> tuple[str, str, str]:
-    """A NamedApi.key back into (group, version, kind); the core group has no group part."""
-    parts = key.split("/")
-    return ("", parts[0], parts[1]) if len(parts) == 2 else (parts[0], parts[1], parts[2])
-
-
-def served_key(group: str, version: str, kind: str) -> str:
-    """One discovery fact: `kind` is served at `group/version` (the NamedApi.key form)."""
-    return NamedApi(group, version, kind).key
-
-
-def version_order(version: str) -> tuple[int, int, int]:
-    """Chronological order of Kubernetes API versions: v1alpha1 < v1beta1 < v1 < v2alpha1 < v2."""
-    match = _VERSION.match(version)
-    if match is None:
-        return (-1, -1, -1)
-    major, stage, minor = match.groups()
-    return (int(major), {"alpha": 0, "beta": 1}.get(stage or "", 2), int(minor or 0))
-
-
-def api_fact(named: Sequence[NamedApi], served: frozenset[str]) -> tuple[str, str] | None:
-    """How the first unserved named kind relates to discovery: (API_CONDITIONS value, explanation).
-
-    `served` holds NamedApi.key strings for (at least) the groups `named` mentions.
-    """
-    triples = [_split_key(key) for key in served]
-    for api in named:
-        if api.key in served:
+        if hit is None:
             continue
-        in_group = [(version, kind) for group, version, kind in triples if group == api.group]
-        versions = sorted({version for version, kind in in_group if kind == api.kind}, key=version_order)
-        group = api.group or "the core group"
-        if not versions:
-            if in_group:
-                return "kind-absent", f"cluster serves {group} but no {api.kind} in it"
-            return "group-absent", f"cluster serves no version of {group}"
-        prefix = f"{api.group}/" if api.group else ""
-        listing = f"cluster serves {api.kind} at {', '.join(prefix + v for v in versions)}"
-        if version_order(versions[-1]) > version_order(api.version):
-            return "withdrawn", listing
-        return "not-yet-served", listing
-    return None
+        notes = _match_facts(rule, named, known)
+        if notes is None:
+            continue
+        field, evidence = _combine(hit, notes)
+        return model.Categorization(
+            category=rule.category,
+            rule=rule.name,
+            evidence=evidence,
+            field=field,
+            known_issue=rule.known_issue,
+        )
+    return model.Categorization(category=rules.default_category, rule=DEFAULT_RULE)
 
 
 def _search(patterns: Patterns, texts: Sequence[str]) -> re.Match[str] | None:
@@ -237,7 +209,8 @@ def _search(patterns: Patterns, texts: Sequence[str]) -> re.Match[str] | None:
 
 
 def _match_rule(rule: Rule, texts: Mapping[str, Sequence[str]]) -> tuple[str, str] | None:
-    first: tuple[str, str] | None = None
+    """(field, evidence) of the first text field, ("", "") for a rule on facts alone; None: no match."""
+    first = ("", "")
     for field in FIELDS:
         patterns = rule.patterns(field)
         if not patterns:
@@ -245,14 +218,37 @@ def _match_rule(rule: Rule, texts: Mapping[str, Sequence[str]]) -> tuple[str, st
         found = _search(patterns, texts[field])
         if found is None:
             return None
-        if first is None:
+        if not first[0]:
             first = (field, _evidence(found))
-    if first is None:
-        return None
     for field, patterns in rule.unless:
         if _search(patterns, texts[field]) is not None:
             return None
     return first
+
+
+def _match_facts(rule: Rule, text: str, facts: ClusterFacts) -> list[tuple[str, str]] | None:
+    """(fact, explanation) for each fact condition of the rule, or None when one does not hold."""
+    notes: list[tuple[str, str]] = []
+    if rule.api_version:
+        fact = api_fact(named_apis(text), facts.served_apis) if facts.served_apis is not None else None
+        if fact is None or fact[0] != rule.api_version:
+            return None
+        notes.append(("served_apis", fact[1]))
+    if rule.component:
+        note = component_fact(rule.component, text, facts)
+        if note is None:
+            return None
+        notes.append(("installed", note))
+    return notes
+
+
+def _combine(hit: tuple[str, str], notes: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """The evidence: the matched text with the facts in brackets, or the facts alone."""
+    field, evidence = hit
+    facts = "; ".join(note for _, note in notes)
+    if not field:
+        return (notes[0][0] if notes else "", facts)
+    return (field, f"{evidence} ({facts})" if facts else evidence)
 
 
 def _evidence(found: re.Match[str]) -> str:
@@ -363,36 +359,52 @@ def _rule(raw: Any, *, index: int, ids: tuple[str, ...], source: Path, text: str
     fields = {
         field: _compile(raw[field], field=field, flags=flags, fail=fail) for field in FIELDS if field in raw
     }
-    if not fields:
-        raise fail("matches nothing: no field pattern given", f"give at least one of: {', '.join(FIELDS)}")
-    api_version = raw.get("api_version", "")
-    if api_version not in ("", *API_CONDITIONS):
+    api_version = _condition(raw, "api_version", API_CONDITIONS, fail=fail)
+    component = _condition(raw, "component", COMPONENT_CONDITIONS, fail=fail)
+    if not fields and not (api_version or component):
         raise fail(
-            f"api_version {api_version!r} is not a known condition",
-            f"one of: {', '.join(API_CONDITIONS)} (see the header of config/categories.toml)",
+            "matches nothing: no field pattern and no fact condition given",
+            f"give at least one of: {', '.join(FIELDS)}, api_version, component",
         )
-    unless_raw = raw.get("unless", {})
-    if isinstance(unless_raw, (str, list)):  # shorthand: guards on the message
-        unless_raw = {"message": unless_raw}
-    if not isinstance(unless_raw, dict):
-        raise fail("'unless' must be a table of field = pattern(s)", "e.g. unless = { message = 'panic' }")
-    bad = sorted(set(unless_raw) - set(FIELDS))
-    if bad:
-        raise fail(f"unknown field(s) in unless: {', '.join(bad)}", f"fields: {', '.join(FIELDS)}")
-    unless = tuple(
-        (field, _compile(value, field=f"unless.{field}", flags=flags, fail=fail))
-        for field, value in unless_raw.items()
-    )
     cases = raw.get("cases", [])
     return Rule(
         name=name,
         category=category,
-        unless=unless,
+        unless=_guards(raw.get("unless", {}), flags=flags, fail=fail),
         known_issue=str(raw.get("known_issue", "")),
         comment=str(raw.get("comment", "")),
         cases=tuple(str(case) for case in cases) if isinstance(cases, list) else (str(cases),),
         api_version=api_version,
+        component=component,
         **fields,
+    )
+
+
+def _condition(
+    raw: Mapping[str, Any], key: str, choices: Sequence[str], *, fail: Callable[[str, str], ConfigError]
+) -> str:
+    value = raw.get(key, "")
+    if value not in ("", *choices):
+        raise fail(
+            f"{key} {value!r} is not a known condition",
+            f"one of: {', '.join(choices)} (see the header of config/categories.toml)",
+        )
+    return str(value)
+
+
+def _guards(
+    raw: Any, *, flags: int, fail: Callable[[str, str], ConfigError]
+) -> tuple[tuple[str, Patterns], ...]:
+    if isinstance(raw, (str, list)):  # shorthand: guards on the message
+        raw = {"message": raw}
+    if not isinstance(raw, dict):
+        raise fail("'unless' must be a table of field = pattern(s)", "e.g. unless = { message = 'panic' }")
+    bad = sorted(set(raw) - set(FIELDS))
+    if bad:
+        raise fail(f"unknown field(s) in unless: {', '.join(bad)}", f"fields: {', '.join(FIELDS)}")
+    return tuple(
+        (field, _compile(value, field=f"unless.{field}", flags=flags, fail=fail))
+        for field, value in raw.items()
     )
 
 

@@ -137,12 +137,41 @@ def test_each_miss_records_the_rule_that_fired(report: triage_eval.Report) -> No
     ]
 
 
-def test_the_text_report_shows_figures_table_and_misses(report: triage_eval.Report) -> None:
+def test_the_text_report_shows_figures_table_and_training_misses(report: triage_eval.Report) -> None:
     text = triage_eval.format_report(report)
-    assert "accuracy: overall 60.0%   plain 75.0%   hard 0.0%" in text
-    assert "config-gap                   1         2       0.50    1.00" in text
-    assert "missing-component            0         0        n/a     n/a" in text
+    assert "accuracy overall                       60.0%" in text
+    assert "accuracy plain                         75.0%" in text
+    assert "config-gap              |        1         2      0.50    1.00" in text
+    assert "missing-component       |        0         0       n/a     n/a" in text
     assert "a4 (hard): expected upstream-regression, got config-gap by rule 'secret' matched 'secret'" in text
+
+
+def test_held_back_figures_lead_and_name_no_case(files: tuple[Path, Path], tmp_path: Path) -> None:
+    rules = categorize.load_rules(files[0])
+    training = triage_eval.evaluate(rules, triage_eval.load_corpus(files[1], categories=rules.categories))
+    heldout = tmp_path / "heldout.toml"
+    heldout.write_text(
+        "[[case]]\nid = 'h-secret-id'\ncategory = 'platform-issue'\nmessage = 'quota-words-nobody-may-see'\n",
+        encoding="utf-8",
+    )
+    text = triage_eval.format_report(training, heldout=triage_eval.score_blind(rules, heldout))
+    assert text.index("held-back") < text.index("training")
+    assert "accuracy overall                        0.0%         60.0%" in text
+    assert "held-back misses: 1 (never listed" in text
+    assert "h-secret-id" not in text
+    assert "quota-words-nobody-may-see" not in text
+
+
+def test_a_broken_held_back_case_is_reported_without_its_id_or_values(tmp_path: Path) -> None:
+    heldout = tmp_path / "heldout.toml"
+    heldout.write_text(
+        "[[case]]\nid = 'h-secret-id'\ncategory = 'flaky-x'\nmessage = 'x'\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        triage_eval.load_corpus(heldout, categories=("platform-issue",), blind=True)
+    assert "case #1 (held-back, not shown): unknown category" in str(caught.value)
+    assert "h-secret-id" not in str(caught.value)
+    assert "flaky-x" not in str(caught.value)
 
 
 def test_a_case_with_an_unknown_category_is_rejected(tmp_path: Path) -> None:
@@ -182,22 +211,40 @@ def test_served_apis_is_read_as_discovery_facts_and_checked(tmp_path: Path) -> N
         triage_eval.load_corpus(corpus)
 
 
+def test_step_and_installed_are_read_as_case_facts_and_checked(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.toml"
+    base = "[[case]]\nid = 'b1'\ncategory = 'x'\nmessage = 'x'\nstep = 'Create pipeline'\n"
+    corpus.write_text(base + "installed = ['tekton-pipelines', '!knative-eventing']\n", encoding="utf-8")
+    case = triage_eval.load_corpus(corpus)[0]
+    assert case.step == "Create pipeline"
+    assert (case.facts.installed, case.facts.absent) == (
+        frozenset({"tekton-pipelines"}),
+        frozenset({"knative-eventing"}),
+    )
+    corpus.write_text(base + "installed = ['!knative']\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="case 'b1': installed must list component ids"):
+        triage_eval.load_corpus(corpus)
+
+
 def test_the_command_prints_the_report_and_exits_zero(
     files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     rules, corpus = files
-    code = cli.main(["triage-eval", str(corpus), "--rules", str(rules)])
+    code = cli.main(["triage-eval", str(corpus), "--no-heldout", "--rules", str(rules)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "cases: 5 (4 plain, 1 hard)" in out
-    assert "misses: 2" in out
+    assert "5 cases (4 plain, 1 hard)" in out
+    assert "training misses: 2" in out
 
 
 def test_the_command_defaults_to_the_shipped_corpus_and_rules(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["triage-eval"])
     out = capsys.readouterr().out
     assert code == 0
+    assert "training:  " in out
     assert "corpus.toml" in out
+    assert "held-back: " in out
+    assert "corpus-heldout.toml" in out
     assert "categories.toml" in out
 
 
@@ -206,7 +253,7 @@ def test_the_command_reports_a_bad_rules_file_and_exits_two(
 ) -> None:
     rules, corpus = files
     rules.write_text(RULES.replace("'exec format error'", "'exec (format'"), encoding="utf-8")
-    code = cli.main(["triage-eval", str(corpus), "--rules", str(rules)])
+    code = cli.main(["triage-eval", str(corpus), "--no-heldout", "--rules", str(rules)])
     err = capsys.readouterr().err
     assert code == 2
     assert "rule 'arch'" in err

@@ -1,17 +1,17 @@
-"""CI ratchet: the shipped rules must not score worse on the shipped corpus than recorded (issue 12).
+"""CI ratchet: the shipped rules must not score worse on either corpus file than recorded (issues 12, 18).
 
-The recorded figures live in tests/data/triage/ratchet.toml. Raise them when the rules get
-better; never lower them to make a change pass. The held-out check re-derives a "training
-only" rule set mechanically (every pattern that matches no case outside the held-out third is
-dropped) and scores it on the held-out third, so a rule written for a single held-out message
-cannot inflate that figure.
+The recorded figures live in tests/data/triage/ratchet.toml, one table per part. Raise them when the
+rules get better; never lower them to make a change pass. The held-back file is only ever scored
+through `evaluate.score_blind`, which returns counts: no test here can print one of its cases, even
+when it fails (assertions compare plain numbers and dicts of figures, never a Report or a Case).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -19,10 +19,12 @@ from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.triage import categorize
 from pytest_streamstress.triage import evaluate as triage_eval
 
-TRIAGE = Path(__file__).resolve().parents[2] / "data" / "triage"
-CORPUS = TRIAGE / "corpus.toml"
-RATCHET = TRIAGE / "ratchet.toml"
-TOLERANCE = 1e-9
+TRIAGE: Final = Path(__file__).resolve().parents[2] / "data" / "triage"
+CORPUS: Final = TRIAGE / "corpus.toml"
+HELDOUT: Final = TRIAGE / "corpus-heldout.toml"
+RATCHET: Final = TRIAGE / "ratchet.toml"
+TOLERANCE: Final = 1e-9
+REGRESSION: Final = "upstream-regression"
 
 
 @pytest.fixture(scope="module")
@@ -40,37 +42,38 @@ def recorded() -> dict[str, Any]:
     return load_toml(RATCHET)
 
 
-def is_held_out(case: triage_eval.Case) -> bool:
-    return int(case.id.lstrip("c")) % 3 == 0
+@pytest.fixture(scope="module")
+def training(rules: categorize.Rules, cases: tuple[triage_eval.Case, ...]) -> triage_eval.Figures:
+    return triage_eval.evaluate(rules, cases).figures
 
 
-def field_texts(case: triage_eval.Case, field: str) -> tuple[str, ...]:
-    if field == "tags":
-        return case.tags
-    return (str(getattr(case, field)),)
+@pytest.fixture(scope="module")
+def heldout(rules: categorize.Rules) -> triage_eval.Figures:
+    return triage_eval.score_blind(rules, HELDOUT)
 
 
-def train_only(rules: categorize.Rules, train: list[triage_eval.Case]) -> categorize.Rules:
-    """Drop every pattern (and then every rule) that no training case supports."""
-    kept: list[categorize.Rule] = []
-    for rule in rules.rules:
-        changes: dict[str, tuple[object, ...]] = {}
-        for field in categorize.FIELDS:
-            patterns = rule.patterns(field)
-            if not patterns:
-                continue
-            supported = tuple(
-                p
-                for p in patterns
-                if any(p.search(text) for case in train for text in field_texts(case, field))
-            )
-            changes[field] = supported
-        if all(changes.values()):
-            kept.append(dataclasses.replace(rule, **changes))  # type: ignore[arg-type]  # field names are FIELDS
-    return dataclasses.replace(rules, rules=tuple(kept))
+def accuracy_below(figures: triage_eval.Figures, floor: dict[str, float]) -> dict[str, float | None]:
+    measured = {
+        "overall": figures.accuracy(),
+        "plain": figures.accuracy(hard=False),
+        "hard": figures.accuracy(hard=True),
+    }
+    return {name: measured[name] for name in floor if (measured[name] or 0.0) + TOLERANCE < floor[name]}
 
 
-def test_corpus_has_at_least_one_hundred_sourced_cases(cases: tuple[triage_eval.Case, ...]) -> None:
+def scores_below(figures: triage_eval.Figures, recorded: dict[str, Any]) -> dict[str, float | None]:
+    below: dict[str, float | None] = {}
+    for category in figures.categories:
+        score = figures.score(category)
+        for measure in ("precision", "recall"):
+            floor = recorded[measure].get(category)
+            value = getattr(score, measure)
+            if floor is not None and (value or 0.0) + TOLERANCE < floor:
+                below[f"{category}.{measure}"] = value
+    return below
+
+
+def test_training_corpus_has_at_least_one_hundred_sourced_cases(cases: tuple[triage_eval.Case, ...]) -> None:
     unsourced = [
         case.id for case in cases if not (case.source and case.url.startswith("https://") and case.reason)
     ]
@@ -78,7 +81,29 @@ def test_corpus_has_at_least_one_hundred_sourced_cases(cases: tuple[triage_eval.
     assert unsourced == []
 
 
-def test_every_rule_names_corpus_cases_that_exist(
+def test_the_held_back_file_loads_and_has_at_least_sixty_cases(heldout: triage_eval.Figures) -> None:
+    assert heldout.total >= 60
+
+
+def test_no_thread_is_in_both_files(cases: tuple[triage_eval.Case, ...]) -> None:
+    """Counted, never listed: a failure must not print a held-back source."""
+    held_sources = {str(case.get("source", "")) for case in load_toml(HELDOUT)["case"]}
+    overlap = sum(case.source in held_sources for case in cases)
+    assert overlap == 0
+
+
+def test_training_cases_added_after_the_split_are_on_the_training_side_of_it(
+    cases: tuple[triage_eval.Case, ...],
+) -> None:
+    """SOURCES.md: a thread is held back when sha1(source) starts with 0-a; later training cases keep that."""
+    late = [case for case in cases if int(case.id.lstrip("c")) > 107]
+    held_side = [
+        case.id for case in late if hashlib.sha1(case.source.encode()).hexdigest()[0] in "0123456789a"
+    ]
+    assert held_side == []
+
+
+def test_every_rule_names_training_cases_that_exist(
     rules: categorize.Rules, cases: tuple[triage_eval.Case, ...]
 ) -> None:
     known = {case.id for case in cases}
@@ -87,57 +112,49 @@ def test_every_rule_names_corpus_cases_that_exist(
     assert [rule.name for rule in rules.rules if not rule.cases] == []
 
 
+def test_every_rule_says_which_evidence_class_it_stands_on(rules: categorize.Rules) -> None:
+    assert [rule.name for rule in rules.rules if "Evidence class" not in rule.comment] == []
+
+
+@pytest.mark.parametrize("part", ["training", "heldout"])
 def test_shipped_rules_do_not_fall_below_recorded_accuracy(
-    rules: categorize.Rules, cases: tuple[triage_eval.Case, ...], recorded: dict[str, Any]
+    part: str, request: pytest.FixtureRequest, recorded: dict[str, Any]
 ) -> None:
-    report = triage_eval.evaluate(rules, cases)
-    floor = recorded["accuracy"]
-    measured = {
-        "overall": report.accuracy(),
-        "plain": report.accuracy(hard=False),
-        "hard": report.accuracy(hard=True),
-    }
-    below = {name: measured[name] for name in floor if (measured[name] or 0.0) + TOLERANCE < floor[name]}
-    assert below == {}, f"accuracy fell below {RATCHET.name}: {below} (recorded {floor})"
+    figures: triage_eval.Figures = request.getfixturevalue(part)
+    floor = recorded[part]["accuracy"]
+    below = accuracy_below(figures, floor)
+    assert below == {}, f"{part} accuracy fell below {RATCHET.name}: {below} (recorded {floor})"
 
 
+@pytest.mark.parametrize("part", ["training", "heldout"])
 def test_shipped_rules_do_not_fall_below_recorded_precision_and_recall(
-    rules: categorize.Rules, cases: tuple[triage_eval.Case, ...], recorded: dict[str, Any]
+    part: str, request: pytest.FixtureRequest, recorded: dict[str, Any]
 ) -> None:
-    report = triage_eval.evaluate(rules, cases)
-    below: dict[str, float] = {}
-    for category in rules.categories:
-        score = report.score(category)
-        for measure in ("precision", "recall"):
-            key = f"{category}.{measure}"
-            floor = recorded[measure].get(category)
-            value = getattr(score, measure)
-            if floor is not None and (value or 0.0) + TOLERANCE < floor:
-                below[key] = value
-    assert below == {}
+    figures: triage_eval.Figures = request.getfixturevalue(part)
+    below = scores_below(figures, recorded[part])
+    assert below == {}, f"{part} per-category figures fell below {RATCHET.name}: {below}"
 
 
-def test_training_only_rules_keep_their_recorded_accuracy_on_the_held_out_third(
-    rules: categorize.Rules, cases: tuple[triage_eval.Case, ...], recorded: dict[str, Any]
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "issue 18's goals are not met on the held-back part (2026-12-07, 37 rules): plain 80.9% "
+        "(38/47, goal 90%), upstream-regression precision 0.61 (19/31, goal 0.8), recall 0.76 "
+        "(19/25, goal 0.9); see docs/triage.md"
+    ),
+)
+def test_shipped_rules_meet_the_goals_issue_18_sets_on_the_held_back_part(
+    heldout: triage_eval.Figures,
 ) -> None:
-    train = [case for case in cases if not is_held_out(case)]
-    held = [case for case in cases if is_held_out(case)]
-    report = triage_eval.evaluate(train_only(rules, train), held)
-    floor = recorded["held_out"]
-    measured = {"overall": report.accuracy(), "plain": report.accuracy(hard=False)}
-    below = {name: measured[name] for name in floor if (measured[name] or 0.0) + TOLERANCE < floor[name]}
-    assert below == {}, f"held-out accuracy fell: {below} (recorded {floor})"
-
-
-def test_shipped_rules_meet_the_goals_issue_12_sets(
-    rules: categorize.Rules, cases: tuple[triage_eval.Case, ...]
-) -> None:
-    """The absolute goals, beside the ratchet: a recorded floor below them would not catch a slide."""
-    report = triage_eval.evaluate(rules, cases)
-    regression = report.score("upstream-regression")
-    assert (report.accuracy(hard=False) or 0.0) >= 0.9
-    assert (regression.recall or 0.0) >= 0.9
-    assert (regression.precision or 0.0) >= 0.8
+    """The absolute goals, measured where they mean something: on failures no rule was written from."""
+    regression = heldout.score(REGRESSION)
+    measured = {
+        "plain": heldout.accuracy(hard=False) or 0.0,
+        "regression.precision": regression.precision or 0.0,
+        "regression.recall": regression.recall or 0.0,
+    }
+    goals = {"plain": 0.9, "regression.precision": 0.8, "regression.recall": 0.9}
+    assert {name: value for name, value in measured.items() if value + TOLERANCE < goals[name]} == {}
 
 
 def test_an_api_version_rule_needs_the_discovery_facts_a_case_carries(
@@ -157,3 +174,15 @@ def test_an_api_version_rule_needs_the_discovery_facts_a_case_carries(
     assert "cluster serves Service at serving.knative.dev/v1" in withdrawn.evidence
     assert (absent.category, absent.rule) == ("missing-component", "crd-not-installed")
     assert (unknown.category, unknown.rule) == ("missing-component", "crd-not-installed")
+
+
+def test_an_absent_component_fact_decides_before_the_message(
+    rules: categorize.Rules, cases: tuple[triage_eval.Case, ...]
+) -> None:
+    """c111 names tekton.dev and the source shows Tekton Pipelines not installed."""
+    case = next(case for case in cases if case.id == "c111")
+    with_fact = triage_eval.evaluate(rules, [case]).outcomes[0].got
+    without = triage_eval.evaluate(rules, [dataclasses.replace(case, installed=())]).outcomes[0].got
+    assert (with_fact.rule, with_fact.field) == ("component-not-installed", "installed")
+    assert "tekton-pipelines is not installed" in with_fact.evidence
+    assert (without.category, without.rule) == ("missing-component", "crd-not-installed")
