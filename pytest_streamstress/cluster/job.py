@@ -36,11 +36,7 @@ from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.errors import ClusterError, Conflict, NotFound, StreamstressError
 
 if TYPE_CHECKING:
-    import pytest
-
     from pytest_streamstress.cluster.client import Cluster
-    from pytest_streamstress.model import BuildResult
-    from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 
@@ -59,19 +55,12 @@ POD_RESULTS_DIR: Final = "results"
 """Relative to the container's working directory (the image's WORKDIR; the emulator's pod dir)."""
 PUBLISHED_ANNOTATION: Final = "streamstress.io/published"
 """Set on a succeeded Job once its results were collected and published: `ci` then starts a new run."""
-FORWARDED_ENV: Final = ("GITHUB_REPOSITORY", "RUN_LABEL")
-SECRET_ENV: Final = ("GITHUB_TOKEN", "GH_TOKEN")
-"""Never on the command line: they travel in a Secret and reach the container by `secretKeyRef`."""
 LOG_READ_TIMEOUT_S: Final = 300.0
 """A followed log with no output for this long is re-opened (a silent connection may be dead)."""
 MAX_RECONNECTS: Final = 50
 """Consecutive re-opens of a followed log that bring nothing new before `logs -f` gives up."""
 RECONNECT_PAUSE_S: Final = 0.5
 NAME_ATTEMPTS: Final = 5
-EMULATED_ENV: Final = ("GAUGE_STANDIN_OUTCOMES",)
-EMULATED_MARK: Final = "STREAMSTRESS_EMULATED_CLUSTER"
-"""Set in a Job pod launched on the emulated cluster: its run is labelled emulated like the launcher's."""
-"""With the embedded emulator the pod is a local process: it gets the stand-ins' settings too."""
 
 ARCHIVE_BEGIN: Final = "==== streamstress results archive begin"
 ARCHIVE_END: Final = "==== streamstress results archive end"
@@ -859,115 +848,7 @@ def _extract(data: bytes, dest: Path) -> list[str]:
     return names
 
 
-# -- from a pytest session: --in-cluster ----
-
-
-NOT_FORWARDED: Final = frozenset(
-    {
-        "in_cluster",
-        "job_image",
-        "job_namespace",
-        "cluster",
-        "kubeconfig",
-        "context",
-        "skip_build",
-        "image",
-        "images_from",
-        "registry",
-        "build_jobs",
-        "build_timeout",
-        "platform",
-        "container_tool",
-        "results_dir",
-        "deploy_partial",
-        "since_last_run",
-    }
-)
-"""Options that describe this machine, the build, or the launch itself; the Job gets its own values."""
-
-
-def plugin_arguments(raw: Mapping[str, Sequence[str]], images: Iterable[tuple[str, str]]) -> list[str]:
-    """The Job's pytest arguments: the session's own option text, `--skip-build` and the built images.
-
-    `raw` maps option names to the text the user gave (CLI or ini), so nothing is re-rendered and a
-    value means in the pod what it meant here.
-    """
-    from pytest_streamstress.options import OPTIONS_BY_NAME
-
-    args = ["--streamstress"]
-    for name, values in raw.items():
-        if name in NOT_FORWARDED or name == "streamstress":
-            continue
-        opt = OPTIONS_BY_NAME[name]
-        if opt.switch:
-            if values and values[-1].strip().lower() in ("1", "true", "yes", "on"):
-                args.append(opt.flag)
-            continue
-        for value in values:
-            args.append(f"{opt.flag}={value}")
-    args.append("--skip-build")
-    args += [f"--image={image}={ref}" for image, ref in images]
-    args.append(f"--results-dir={POD_RESULTS_DIR}")
-    return args
-
-
-def _raw_session_options(config: pytest.Config) -> dict[str, list[str]]:
-    """CLI first, then ini, as `Settings.from_config` reads them (settings.py R26)."""
-    from pytest_streamstress.options import OPTIONS
-
-    raw: dict[str, list[str]] = {}
-    for opt in OPTIONS:
-        cli = config.getoption(opt.dest, default=None)
-        if cli is not None:
-            raw[opt.name] = ["true"] if opt.switch else (list(cli) if opt.multiple else [str(cli)])
-            continue
-        ini = config.getini(opt.ini)
-        if ini is None or ini in ("", []):
-            continue
-        raw[opt.name] = [str(line) for line in ini] if opt.multiple else [str(ini)]
-    return raw
-
-
-def launch_from_session(
-    config: pytest.Config,
-    settings: Settings,
-    builds: Sequence[BuildResult],
-    *,
-    cluster: Cluster,
-    emulated: bool = False,
-    environ: Mapping[str, str] | None = None,
-) -> JobLaunch:
-    """`--in-cluster`: after the builds, launch the Job with the same options; the session then exits."""
-    import os
-
-    environ = os.environ if environ is None else environ
-    images = [(image.name, str(image.ref)) for build in builds for image in build.images]
-    images += [(name, ref) for name, ref in settings.image if name not in {n for n, _ in images}]
-    image = settings.job_image or ("streamstress:emulated" if emulated else "")
-    if not image:
-        raise StreamstressError(
-            "--in-cluster needs --job-image: the container image the Job runs",
-            hint="build it from the repository's Containerfile and push it where the cluster"
-            " can pull it, e.g. --job-image quay.io/you/streamstress:0.1",
-        )
-    command = (sys.executable, *DEFAULT_COMMAND[1:]) if emulated else DEFAULT_COMMAND
-    raw = _raw_session_options(config)
-    env = [(key, environ[key]) for key in FORWARDED_ENV if environ.get(key)]
-    if emulated:
-        # `--cluster emulated` chose the bundled demo suite and the stand-ins' outcomes on this machine.
-        if "release_tests_dir" not in raw and settings.release_tests_dir is not None:
-            raw["release_tests_dir"] = [str(settings.release_tests_dir)]
-        env += [(key, environ[key]) for key in EMULATED_ENV if environ.get(key)]
-        env.append((EMULATED_MARK, "1"))  # so the pod's results.json says "emulated" too
-    request = JobRequest(
-        namespace=settings.job_namespace,
-        image=image,
-        command=command,
-        plugin_args=tuple(plugin_arguments(raw, images)),
-        env=tuple(env),
-        secret_env=tuple((key, Secret(environ[key])) for key in SECRET_ENV if environ.get(key)),
-    )
-    return launch_job(cluster, request)
+# -- following a launched Job to its end ----
 
 
 def follow_and_collect(

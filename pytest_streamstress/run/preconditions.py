@@ -254,7 +254,7 @@ class Phases:
 
     def _launch_in_cluster(self, cluster: Cluster | None, builds: tuple[BuildResult, ...]) -> None:
         """--in-cluster: a Job runs the same options with --skip-build and these images; this session ends."""
-        from pytest_streamstress.cluster.job import launch_from_session
+        from pytest_streamstress.run.launch import launch_from_session
 
         cluster = cluster or self._connect()
         launch = launch_from_session(

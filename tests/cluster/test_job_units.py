@@ -18,7 +18,6 @@ from pytest_streamstress.cluster.job import (
     entry,
     job_manifest,
     parse_archive,
-    plugin_arguments,
 )
 
 
@@ -88,29 +87,6 @@ def test_the_manifest_never_puts_a_secret_in_args_or_plain_env() -> None:
     assert container["args"] == ["results", "--", "--streamstress"]
     token = next(e for e in container["env"] if e["name"] == "GITHUB_TOKEN")
     assert token["valueFrom"] == {"secretKeyRef": {"name": "streamstress-1-env", "key": "GITHUB_TOKEN"}}
-
-
-def test_plugin_arguments_forward_the_run_options_and_replace_the_local_ones() -> None:
-    raw = {
-        "streamstress": ["true"],
-        "components": ["pipeline:v0.62.0"],
-        "in_cluster": ["true"],
-        "job_image": ["quay.io/x:1"],
-        "kubeconfig": ["/home/me/.kube/config"],
-        "gauge_tags": ["e2e & !tls"],
-        "skip_deploy": ["false"],
-        "results_dir": ["/tmp/here"],
-        "image": ["a=b"],
-    }
-    args = plugin_arguments(raw, [("pipeline-controller", "reg/ns/c@sha256:" + "1" * 64)])
-    assert args == [
-        "--streamstress",
-        "--components=pipeline:v0.62.0",
-        "--gauge-tags=e2e & !tls",
-        "--skip-build",
-        "--image=pipeline-controller=reg/ns/c@sha256:" + "1" * 64,
-        "--results-dir=results",
-    ]
 
 
 @pytest.mark.parametrize(
