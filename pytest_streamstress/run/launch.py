@@ -3,23 +3,30 @@
 Owns what a launch reads from the session: the option text the user gave (CLI first, then ini),
 which options describe this machine rather than the run (`NOT_FORWARDED`), and which environment
 variables travel with the Job. It builds a frozen `JobRequest` with the argv already built and
-hands it to `cluster.job`, which never reads pytest's config or the option table (issue 17).
+hands it to `cluster.job`, which never reads pytest's config or the option table (issue 17). On
+the embedded emulator the session also waits for its Job and collects it (`follow_and_collect`):
+the emulated cluster ends with the session that started it.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from pytest_streamstress._infra.redact import Secret
-from pytest_streamstress.cluster.job import (
+from pytest_streamstress.cluster.job.archive import ArchiveFilter
+from pytest_streamstress.cluster.job.collect import Collected, collect_results
+from pytest_streamstress.cluster.job.follow import LogFollower, pod_log_opener
+from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
+from pytest_streamstress.cluster.job.manifest import (
     DEFAULT_COMMAND,
+    DEFAULT_DEADLINE_S,
     POD_RESULTS_DIR,
-    JobLaunch,
     JobRequest,
-    launch_job,
 )
+from pytest_streamstress.cluster.job.state import find_job, require_job, wait_for_pod
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.options import OPTIONS, OPTIONS_BY_NAME
 
@@ -29,6 +36,18 @@ if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.model import BuildResult
     from pytest_streamstress.options import Settings
+
+__all__ = [
+    "DEFAULT_DEADLINE_S",  # the Job's deadline: the emulated session waits for its Job as long as that
+    "EMULATED_ENV",
+    "EMULATED_MARK",
+    "FORWARDED_ENV",
+    "NOT_FORWARDED",
+    "SECRET_ENV",
+    "follow_and_collect",
+    "launch_from_session",
+    "plugin_arguments",
+]
 
 FORWARDED_ENV: Final = ("GITHUB_REPOSITORY", "RUN_LABEL")
 SECRET_ENV: Final = ("GITHUB_TOKEN", "GH_TOKEN")
@@ -140,3 +159,31 @@ def launch_from_session(
         secret_env=tuple((key, Secret(environ[key])) for key in SECRET_ENV if environ.get(key)),
     )
     return launch_job(cluster, request)
+
+
+def follow_and_collect(
+    cluster: Cluster, launch: JobLaunch, dest: Path, *, write: Callable[[str], object], timeout: float
+) -> Collected:
+    """Show the Job's log until its pod ends, then collect its results (the embedded emulator's way:
+    the emulated cluster ends with the session that started it, so that session waits for its Job)."""
+    from pytest_streamstress._infra.waits import Probe, wait_until
+
+    namespace, name = launch.namespace, launch.name
+    state = wait_for_pod(cluster, namespace, name, timeout=timeout)
+    shown = ArchiveFilter(write)
+
+    def pod_ended() -> bool:
+        current = find_job(cluster, namespace, name)
+        return current is None or current.pod_phase in ("Succeeded", "Failed")
+
+    LogFollower(
+        opener=pod_log_opener(cluster, namespace, state.pod), write=shown, is_finished=pod_ended
+    ).run()
+    shown.flush()
+
+    def job_ended() -> Probe:
+        current = require_job(cluster, namespace, name)
+        return Probe(done=current.phase in ("Succeeded", "Failed"), state=f"job {current.phase}")
+
+    wait_until(job_ended, what=f"Job {namespace}/{name} not finished", timeout=timeout, clock=cluster.clock)
+    return collect_results(cluster, namespace, name, dest)

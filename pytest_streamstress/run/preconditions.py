@@ -266,7 +266,7 @@ class Phases:
         )
         self.say(launch.message)
         if self.embedded is not None:  # the emulated cluster ends with this session: wait for the Job here
-            from pytest_streamstress.cluster.job import DEFAULT_DEADLINE_S, follow_and_collect
+            from pytest_streamstress.run.launch import DEFAULT_DEADLINE_S, follow_and_collect
 
             dest = self.settings.results_dir / "in-cluster" / launch.name
             collected = follow_and_collect(

@@ -9,16 +9,15 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress._infra.redact import Secret
-from pytest_streamstress.cluster.job import (
+from pytest_streamstress.cluster.job.archive import (
     ARCHIVE_BEGIN,
     ArchiveError,
     ArchiveFilter,
-    JobRequest,
     emit_archive,
-    entry,
-    job_manifest,
     parse_archive,
 )
+from pytest_streamstress.cluster.job.entry import entry
+from pytest_streamstress.cluster.job.manifest import JobRequest, job_manifest
 
 
 @pytest.fixture
@@ -109,7 +108,7 @@ def test_the_entry_point_fails_the_job_only_when_pytest_could_not_run_the_suite(
 def test_the_pod_kubeconfig_points_at_the_mounted_token_without_copying_it(tmp_path: Path) -> None:
     from pytest_streamstress._infra.redact import Redactor
     from pytest_streamstress.cluster.client import Access, Cluster
-    from pytest_streamstress.cluster.job import write_incluster_kubeconfig
+    from pytest_streamstress.cluster.job.kubeconfig import write_incluster_kubeconfig
 
     account = tmp_path / "serviceaccount"
     account.mkdir()
@@ -128,7 +127,7 @@ def test_the_pod_kubeconfig_points_at_the_mounted_token_without_copying_it(tmp_p
 
 
 def test_no_pod_kubeconfig_is_written_outside_a_pod(tmp_path: Path) -> None:
-    from pytest_streamstress.cluster.job import write_incluster_kubeconfig
+    from pytest_streamstress.cluster.job.kubeconfig import write_incluster_kubeconfig
 
     assert not write_incluster_kubeconfig(tmp_path / "config", {}, account_dir=tmp_path)
     assert not (tmp_path / "config").exists()
@@ -149,7 +148,7 @@ def _block(data: bytes, *, end_digest: str | None = None) -> str:
 def test_an_archive_entry_outside_the_destination_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     import tarfile
 
-    from pytest_streamstress.cluster.job import _extract
+    from pytest_streamstress.cluster.job.collect import _extract
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
