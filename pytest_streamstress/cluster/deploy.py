@@ -24,13 +24,12 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pytest_streamstress._infra.files import write_json_atomically
 from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import images as img
 from pytest_streamstress.cluster import resources as r
-from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to
 from pytest_streamstress.cluster.operands import (
     delete_installer_sets,
@@ -51,6 +50,9 @@ from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
 from pytest_streamstress.model import BuildResult, ClusterInfo, Deployment, DeployStatus, RunningImage
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.errors import ClusterError, Forbidden, NotFound
 from pytest_streamstress.profile.stats import (
     Capacity,
@@ -26,6 +25,9 @@ from pytest_streamstress.profile.stats import (
     parse_memory,
     pods_from_metrics,
 )
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
 
 log = logging.getLogger(__name__)
 

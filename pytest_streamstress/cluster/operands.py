@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_streamstress.cluster import resources as r
-from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.deploy_plan import ImageChange, sets_belonging_to, verify_workloads
 from pytest_streamstress.errors import ClusterError, NotFound
 from pytest_streamstress.model import ComponentSpec, RunningImage
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
 
 log = logging.getLogger(__name__)
 

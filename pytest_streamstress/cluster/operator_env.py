@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_streamstress._infra.waits import Probe
 from pytest_streamstress.cluster import images as img
 from pytest_streamstress.cluster import resources as r
-from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.errors import ClusterError, Conflict, NotFound
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,15 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import resources as r
-from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
 
 log = logging.getLogger(__name__)
 
