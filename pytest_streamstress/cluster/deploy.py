@@ -58,11 +58,16 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 RESTORE_RECORD: Final = "restore.json"
+DeployStrategy = Literal["auto", "csv", "deployment"]
+"""How the images reach the operator (--deploy-strategy): through the CSV, the Deployment, or both."""
+AppliedStrategy = Literal["csv", "deployment"]
+"""How they did reach it: `Deployment.strategy`, results.json's `deploy.strategy` ("none": a no-op)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeployParams:
     strategy: str = "auto"
+    """A `DeployStrategy`; typed `str` while its source, `Settings.deploy_strategy`, is (options.py)."""
     olm_timeout: float = 180.0
     deploy_timeout: float = 900.0
     target_namespace: str = "openshift-pipelines"
@@ -191,7 +196,7 @@ def apply_values(
     values: Mapping[str, str | None],
     params: DeployParams,
     say: Progress,
-) -> str:
+) -> AppliedStrategy:
     """Put the values into the operator by the chosen strategy; return the strategy that worked."""
     if params.strategy == "deployment":
         say(f"patching Deployment {target.deployment} directly ({len(values)} variables)")

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_streamstress.errors import ClusterError, Forbidden, NotFound
 from pytest_streamstress.profile.stats import (
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SamplerStatus = Literal["ok", "partial", "unavailable"]
+"""results.json's `profile.status`: every sample read, some failed, or no metrics API to read."""
+
 
 @dataclass
 class SamplerState:
@@ -38,7 +41,7 @@ class SamplerState:
 
     samples: list[Sample] = field(default_factory=list)
     failed: int = 0
-    status: str = "ok"
+    status: SamplerStatus = "ok"
     reason: str = ""
     capacity: Capacity | None = None
 

@@ -7,7 +7,7 @@ which is what `status`, `logs`, `collect` and `ci` read. Nothing here launches a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pytest_streamstress.cluster.job.rbac import SELECTOR
 from pytest_streamstress.errors import NotFound
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 PUBLISHED_ANNOTATION: Final = "streamstress.io/published"
 """Set on a succeeded Job once its results were collected and published: `ci` then starts a new run."""
+JobPhase = Literal["Pending", "Running", "Succeeded", "Failed"]
+"""A Job's phase as `status`, `collect` and `ci` decide on it; Pending until its pod has started."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,7 +27,7 @@ class JobState:
 
     namespace: str
     name: str
-    phase: str
+    phase: JobPhase
     """Pending (no pod yet), Running, Succeeded or Failed."""
     created: float
     pod: str = ""
@@ -35,7 +37,7 @@ class JobState:
     """The `streamstress.io/published` annotation: "" until `ci` collected and published it."""
 
 
-def _job_phase(job: Any) -> tuple[str, str]:
+def _job_phase(job: Any) -> tuple[JobPhase, str]:
     status = job.status
     for cond in (status.conditions or []) if status else []:
         if cond.type == "Failed" and cond.status == "True":
