@@ -8,7 +8,7 @@ from typing import Final
 
 from pytest_streamstress.cli._cluster_args import connect
 from pytest_streamstress.cli.status import add_job_arguments
-from pytest_streamstress.cluster.job import cancel_job, require_job
+from pytest_streamstress.cluster.job.state import cancel_job, require_job
 
 HELP: Final = "Stop the in-cluster Job: delete it with its pod (its results are lost)"
 

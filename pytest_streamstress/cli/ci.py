@@ -31,19 +31,16 @@ from pytest_streamstress.cli.ci_plan import (
 )
 from pytest_streamstress.cli.status import add_job_arguments
 from pytest_streamstress.cluster.client import Cluster
-from pytest_streamstress.cluster.job import (
+from pytest_streamstress.cluster.job.archive import ArchiveError
+from pytest_streamstress.cluster.job.collect import collect_results
+from pytest_streamstress.cluster.job.launch import launch_job
+from pytest_streamstress.cluster.job.manifest import (
     DEFAULT_COMMAND,
     DEFAULT_DEADLINE_S,
     POD_RESULTS_DIR,
-    ArchiveError,
     JobRequest,
-    JobState,
-    collect_results,
-    find_job,
-    launch_job,
-    list_jobs,
-    mark_published,
 )
+from pytest_streamstress.cluster.job.state import JobState, find_job, list_jobs, mark_published
 from pytest_streamstress.errors import ConfigError, StreamstressError
 
 HELP: Final = "One idempotent CI step: launch the Job, report progress, or collect and publish its results"

@@ -14,7 +14,9 @@ from typing import Final
 
 from pytest_streamstress.cli._cluster_args import connect
 from pytest_streamstress.cli.status import add_job_arguments
-from pytest_streamstress.cluster.job import ArchiveError, collect_results, require_job
+from pytest_streamstress.cluster.job.archive import ArchiveError
+from pytest_streamstress.cluster.job.collect import collect_results
+from pytest_streamstress.cluster.job.state import require_job
 
 HELP: Final = "Copy results.json and logs out of the finished Job's pod, verified by size and sha256"
 

@@ -1,6 +1,6 @@
 """`streamstress logs [-f] [NAME]`: the in-cluster Job's pod log, followed across dropped connections.
 
-Resumes by byte count after a drop, so no line is shown twice (see `cluster.job.LogFollower`). The
+Resumes by byte count after a drop, so no line is shown twice (see `cluster.job.follow.LogFollower`). The
 results archive at the end of the log is shown as one line, not as base64.
 """
 
@@ -12,14 +12,9 @@ from typing import Final
 
 from pytest_streamstress.cli._cluster_args import connect
 from pytest_streamstress.cli.status import add_job_arguments
-from pytest_streamstress.cluster.job import (
-    ArchiveFilter,
-    LogFollower,
-    find_job,
-    pod_log_opener,
-    require_job,
-    wait_for_pod,
-)
+from pytest_streamstress.cluster.job.archive import ArchiveFilter
+from pytest_streamstress.cluster.job.follow import LogFollower, pod_log_opener
+from pytest_streamstress.cluster.job.state import find_job, require_job, wait_for_pod
 
 HELP: Final = "Show the in-cluster Job's log; with -f, follow it until the pod ends (resuming after drops)"
 

@@ -11,7 +11,7 @@ import sys
 from typing import Final
 
 from pytest_streamstress.cli._cluster_args import add_cluster_arguments, connect
-from pytest_streamstress.cluster.job import list_jobs, require_job
+from pytest_streamstress.cluster.job.state import list_jobs, require_job
 
 HELP: Final = "Show the in-cluster Job: running, succeeded or failed, with its pod and the pod's phase"
 DEFAULT_NAMESPACE: Final = "openshift-pipelines"

@@ -14,9 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.errors import ClusterError, Forbidden, NotFound
 from pytest_streamstress.profile.stats import (
     Capacity,
@@ -27,7 +26,13 @@ from pytest_streamstress.profile.stats import (
     pods_from_metrics,
 )
 
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
+
 log = logging.getLogger(__name__)
+
+SamplerStatus = Literal["ok", "partial", "unavailable"]
+"""results.json's `profile.status`: every sample read, some failed, or no metrics API to read."""
 
 
 @dataclass
@@ -36,7 +41,7 @@ class SamplerState:
 
     samples: list[Sample] = field(default_factory=list)
     failed: int = 0
-    status: str = "ok"
+    status: SamplerStatus = "ok"
     reason: str = ""
     capacity: Capacity | None = None
 

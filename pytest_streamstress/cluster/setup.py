@@ -12,13 +12,15 @@ import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import resources as r
-from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
 
 log = logging.getLogger(__name__)
 
@@ -318,7 +320,7 @@ def _subscription(params: SetupParams) -> dict[str, Any]:
     }
 
 
-def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: list[str]) -> tuple[str, str]:  # noqa: C901
+def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: list[str]) -> tuple[str, str]:
     """Route, CSV Succeeded, TektonConfig Ready: one watch-driven wait that says what is missing."""
     wakeup = Wakeup()
     found: dict[str, str] = {"host": "", "csv": ""}
@@ -330,20 +332,10 @@ def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: l
         found["host"] = _route_host(cluster)
         if not found["host"]:
             missing.append(f"route {r.REGISTRY_NAMESPACE}/{r.REGISTRY_ROUTE_NAME} has no host")
-        sub = cluster.get_custom(
-            r.OLM_GROUP, r.OLM_VERSION, r.SUBSCRIPTIONS, r.SUBSCRIPTION_NAME, r.OPERATOR_NAMESPACE
-        )
-        if sub is not None:
-            csv_name = str((sub.get("status") or {}).get("installedCSV") or "")
+        csv_name, csv_missing = _installed_csv(cluster)
+        if csv_name is not None:
             found["csv"] = csv_name
-            if not csv_name:
-                missing.append("Subscription has no installedCSV yet")
-            else:
-                csv = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.CSVS, csv_name, r.OPERATOR_NAMESPACE)
-                phase = str(((csv or {}).get("status") or {}).get("phase") or "absent")
-                if phase != "Succeeded":
-                    reason = ((csv or {}).get("status") or {}).get("reason") or ""
-                    missing.append(f"CSV {csv_name} phase {phase} {reason}".rstrip())
+        missing += csv_missing
         config = cluster.get_custom(r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME)
         if config is None:
             if not missing and not created_config:
@@ -358,28 +350,7 @@ def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: l
         return Probe(done=not missing, state="; ".join(missing))
 
     with WatchSet(cluster, wakeup) as watches:
-        watches.add(
-            "tektonconfigs",
-            cluster.custom.list_cluster_custom_object,
-            r.TEKTON_GROUP,
-            r.TEKTON_VERSION,
-            r.TEKTONCONFIGS,
-        )
-        watches.add(
-            "csvs",
-            cluster.custom.list_namespaced_custom_object,
-            r.OLM_GROUP,
-            r.OLM_VERSION,
-            r.OPERATOR_NAMESPACE,
-            r.CSVS,
-        )
-        watches.add(
-            "routes",
-            cluster.custom.list_namespaced_custom_object,
-            *r.ROUTE[:2],
-            r.REGISTRY_NAMESPACE,
-            r.ROUTE[2],
-        )
+        _watch_setup_objects(watches, cluster)
         try:
             wait_until(
                 probe,
@@ -395,6 +366,50 @@ def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: l
                 " --setup-timeout if the operator install is just slow",
             ) from None
     return found["host"], found["csv"]
+
+
+def _installed_csv(cluster: Cluster) -> tuple[str | None, list[str]]:
+    """The CSV the Subscription installed (None: no Subscription yet) and what keeps it from Succeeded."""
+    sub = cluster.get_custom(
+        r.OLM_GROUP, r.OLM_VERSION, r.SUBSCRIPTIONS, r.SUBSCRIPTION_NAME, r.OPERATOR_NAMESPACE
+    )
+    if sub is None:
+        return None, []
+    csv_name = str((sub.get("status") or {}).get("installedCSV") or "")
+    if not csv_name:
+        return csv_name, ["Subscription has no installedCSV yet"]
+    csv = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.CSVS, csv_name, r.OPERATOR_NAMESPACE)
+    phase = str(((csv or {}).get("status") or {}).get("phase") or "absent")
+    if phase != "Succeeded":
+        reason = ((csv or {}).get("status") or {}).get("reason") or ""
+        return csv_name, [f"CSV {csv_name} phase {phase} {reason}".rstrip()]
+    return csv_name, []
+
+
+def _watch_setup_objects(watches: WatchSet, cluster: Cluster) -> None:
+    """What setup waits on: TektonConfig, the operator's CSVs and the registry route."""
+    watches.add(
+        "tektonconfigs",
+        cluster.custom.list_cluster_custom_object,
+        r.TEKTON_GROUP,
+        r.TEKTON_VERSION,
+        r.TEKTONCONFIGS,
+    )
+    watches.add(
+        "csvs",
+        cluster.custom.list_namespaced_custom_object,
+        r.OLM_GROUP,
+        r.OLM_VERSION,
+        r.OPERATOR_NAMESPACE,
+        r.CSVS,
+    )
+    watches.add(
+        "routes",
+        cluster.custom.list_namespaced_custom_object,
+        *r.ROUTE[:2],
+        r.REGISTRY_NAMESPACE,
+        r.ROUTE[2],
+    )
 
 
 def _create_tektonconfig(cluster: Cluster, params: SetupParams) -> bool:

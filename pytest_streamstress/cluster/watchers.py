@@ -12,11 +12,13 @@ import logging
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_streamstress._infra.waits import Wakeup
-from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.errors import StreamstressError
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
 
 log = logging.getLogger(__name__)
 

@@ -214,7 +214,7 @@ class Phases:
 
     def _launch_in_cluster(self, cluster: Cluster | None, builds: tuple[BuildResult, ...]) -> None:
         """--in-cluster: a Job runs the same options with --skip-build and these images; this session ends."""
-        from pytest_streamstress.cluster.job import launch_from_session
+        from pytest_streamstress.run.launch import launch_from_session
 
         cluster = cluster or self._connect()
         launch = launch_from_session(
@@ -226,7 +226,7 @@ class Phases:
         )
         self.say(launch.message)
         if self.embedded is not None:  # the emulated cluster ends with this session: wait for the Job here
-            from pytest_streamstress.cluster.job import DEFAULT_DEADLINE_S, follow_and_collect
+            from pytest_streamstress.run.launch import DEFAULT_DEADLINE_S, follow_and_collect
 
             dest = self.settings.results_dir / "in-cluster" / launch.name
             collected = follow_and_collect(

@@ -21,25 +21,13 @@ from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cli import main as cli
 from pytest_streamstress.cluster.client import Access, Cluster
-from pytest_streamstress.cluster.job import (
-    ARCHIVE_BEGIN,
-    CLUSTER_ROLE,
-    SERVICE_ACCOUNT,
-    ArchiveError,
-    ArchiveFilter,
-    JobRequest,
-    JobRunning,
-    LogFollower,
-    collect_results,
-    emit_archive,
-    find_job,
-    launch_job,
-    list_jobs,
-    pod_log_opener,
-    read_log,
-    require_job,
-    wait_for_pod,
-)
+from pytest_streamstress.cluster.job.archive import ARCHIVE_BEGIN, ArchiveError, ArchiveFilter, emit_archive
+from pytest_streamstress.cluster.job.collect import collect_results
+from pytest_streamstress.cluster.job.follow import LogFollower, pod_log_opener, read_log
+from pytest_streamstress.cluster.job.launch import JobRunning, launch_job
+from pytest_streamstress.cluster.job.manifest import JobRequest
+from pytest_streamstress.cluster.job.rbac import CLUSTER_ROLE, SERVICE_ACCOUNT
+from pytest_streamstress.cluster.job.state import find_job, list_jobs, require_job, wait_for_pod
 from pytest_streamstress.report.publish import publish_run
 from pytest_streamstress.testing.emulator import Emulator
 from pytest_streamstress.testing.emulator.controllers.jobs import SCRIPT_ANNOTATION
@@ -52,7 +40,7 @@ TOKEN = "ghp_" + "JobT0ken" * 5
 
 PROGRAM = """
 import json, os, pathlib, sys, time
-from pytest_streamstress.cluster.job import emit_archive
+from pytest_streamstress.cluster.job.archive import emit_archive
 from pytest_streamstress.testing.histories import generate_history
 
 print("streamstress job: scenario 1 of 5 running", flush=True)

@@ -19,7 +19,7 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.deploy import DeployParams, deploy
-from pytest_streamstress.cluster.job import RUNNER_RULES, Rule, rbac_objects
+from pytest_streamstress.cluster.job.rbac import RUNNER_RULES, Rule, rbac_objects
 from pytest_streamstress.cluster.metrics import MetricsSampler
 from pytest_streamstress.cluster.setup import SetupParams, ensure
 from pytest_streamstress.components import load_catalog

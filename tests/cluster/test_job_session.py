@@ -18,7 +18,9 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cluster.client import Access, Cluster
-from pytest_streamstress.cluster.job import collect_results, list_jobs, read_log, require_job
+from pytest_streamstress.cluster.job.collect import collect_results
+from pytest_streamstress.cluster.job.follow import read_log
+from pytest_streamstress.cluster.job.state import list_jobs, require_job
 from pytest_streamstress.testing.embedded import DEMO_SUITE
 from pytest_streamstress.testing.emulator import Emulator
 from pytest_streamstress.testing.standins import install_standins, path_with

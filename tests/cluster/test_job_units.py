@@ -9,17 +9,15 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress._infra.redact import Secret
-from pytest_streamstress.cluster.job import (
+from pytest_streamstress.cluster.job.archive import (
     ARCHIVE_BEGIN,
     ArchiveError,
     ArchiveFilter,
-    JobRequest,
     emit_archive,
-    entry,
-    job_manifest,
     parse_archive,
-    plugin_arguments,
 )
+from pytest_streamstress.cluster.job.entry import entry
+from pytest_streamstress.cluster.job.manifest import JobRequest, job_manifest
 
 
 @pytest.fixture
@@ -90,29 +88,6 @@ def test_the_manifest_never_puts_a_secret_in_args_or_plain_env() -> None:
     assert token["valueFrom"] == {"secretKeyRef": {"name": "streamstress-1-env", "key": "GITHUB_TOKEN"}}
 
 
-def test_plugin_arguments_forward_the_run_options_and_replace_the_local_ones() -> None:
-    raw = {
-        "streamstress": ["true"],
-        "components": ["pipeline:v0.62.0"],
-        "in_cluster": ["true"],
-        "job_image": ["quay.io/x:1"],
-        "kubeconfig": ["/home/me/.kube/config"],
-        "gauge_tags": ["e2e & !tls"],
-        "skip_deploy": ["false"],
-        "results_dir": ["/tmp/here"],
-        "image": ["a=b"],
-    }
-    args = plugin_arguments(raw, [("pipeline-controller", "reg/ns/c@sha256:" + "1" * 64)])
-    assert args == [
-        "--streamstress",
-        "--components=pipeline:v0.62.0",
-        "--gauge-tags=e2e & !tls",
-        "--skip-build",
-        "--image=pipeline-controller=reg/ns/c@sha256:" + "1" * 64,
-        "--results-dir=results",
-    ]
-
-
 @pytest.mark.parametrize(
     ("pytest_code", "job_code"),
     [(0, 0), (1, 0), (2, 2), (4, 4)],
@@ -133,7 +108,7 @@ def test_the_entry_point_fails_the_job_only_when_pytest_could_not_run_the_suite(
 def test_the_pod_kubeconfig_points_at_the_mounted_token_without_copying_it(tmp_path: Path) -> None:
     from pytest_streamstress._infra.redact import Redactor
     from pytest_streamstress.cluster.client import Access, Cluster
-    from pytest_streamstress.cluster.job import write_incluster_kubeconfig
+    from pytest_streamstress.cluster.job.kubeconfig import write_incluster_kubeconfig
 
     account = tmp_path / "serviceaccount"
     account.mkdir()
@@ -152,7 +127,7 @@ def test_the_pod_kubeconfig_points_at_the_mounted_token_without_copying_it(tmp_p
 
 
 def test_no_pod_kubeconfig_is_written_outside_a_pod(tmp_path: Path) -> None:
-    from pytest_streamstress.cluster.job import write_incluster_kubeconfig
+    from pytest_streamstress.cluster.job.kubeconfig import write_incluster_kubeconfig
 
     assert not write_incluster_kubeconfig(tmp_path / "config", {}, account_dir=tmp_path)
     assert not (tmp_path / "config").exists()
@@ -173,7 +148,7 @@ def _block(data: bytes, *, end_digest: str | None = None) -> str:
 def test_an_archive_entry_outside_the_destination_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     import tarfile
 
-    from pytest_streamstress.cluster.job import _extract
+    from pytest_streamstress.cluster.job.collect import _extract
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:

@@ -13,14 +13,8 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cli import main as cli
 from pytest_streamstress.cluster.client import Access, Cluster
-from pytest_streamstress.cluster.deploy import (
-    RESTORE_RECORD,
-    DeployParams,
-    current_values,
-    deploy,
-    find_operator,
-    restore,
-)
+from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy, restore
+from pytest_streamstress.cluster.operator_env import current_values, find_operator
 from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.errors import WaitTimeout

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pytest_streamstress.cluster.deploy import ImageChange, plan_changes, verify_workloads
+from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, verify_workloads
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, ImageRef
 

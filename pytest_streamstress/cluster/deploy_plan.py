@@ -1,0 +1,175 @@
+"""What a deploy must change and whether the operands run it: the pure decisions of deploy.
+
+`plan_changes` maps the built images to the operator's IMAGE_* variables (components.toml, by
+digest); `verify_workloads` says which expected images run and, in a sentence each, which do not;
+`sets_belonging_to` picks a component's TektonInstallerSets by label and owner (reference §6). They
+take objects already read (deploy.py and operands.py read them) and are tested with values alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_streamstress.cluster import images as img
+from pytest_streamstress.cluster import resources as r
+from pytest_streamstress.components import ComponentCatalog
+from pytest_streamstress.model import (
+    BuildResult,
+    BuildStatus,
+    ComponentName,
+    ComponentSpec,
+    ImageRef,
+    RunningImage,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageChange:
+    """One variable to set: which component and image it belongs to, and where it must show up."""
+
+    component: ComponentName
+    image: str
+    env_var: str
+    new: ImageRef
+    old: str | None
+    deployment: str
+    container: str
+
+
+def plan_changes(
+    builds: Sequence[BuildResult],
+    catalog: ComponentCatalog,
+    current: Mapping[str, str | None],
+    *,
+    legacy_console: bool,
+) -> tuple[ImageChange, ...]:
+    """Every variable the built images must set, mapped by components.toml, by digest."""
+    changes: list[ImageChange] = []
+    for build in builds:
+        if build.status is BuildStatus.FAILED:
+            continue
+        component = catalog[build.component]
+        specs = {image.name: image for image in component.images}
+        for built in build.images:
+            spec = specs.get(built.name)
+            if spec is None:
+                continue
+            env_vars = list(built.env_vars or spec.env_vars)
+            if img.CONSOLE_VAR in env_vars and legacy_console:
+                env_vars.append(img.LEGACY_CONSOLE_VAR)
+            for var in env_vars:
+                changes.append(
+                    ImageChange(
+                        component=component.name,
+                        image=built.name,
+                        env_var=var,
+                        new=built.ref,
+                        old=current.get(var),
+                        deployment=spec.deployment,
+                        container=spec.container,
+                    )
+                )
+    return tuple(changes)
+
+
+def verify_workloads(
+    changes: Iterable[ImageChange], deployments: Mapping[str, dict[str, Any]], pods: Sequence[dict[str, Any]]
+) -> tuple[list[RunningImage], list[str]]:
+    """Which expected images run, and a sentence for each that does not (pure; deploy feeds it objects)."""
+    running: list[RunningImage] = []
+    problems: list[str] = []
+    for change in changes:
+        deployment = deployments.get(change.deployment)
+        if deployment is None:
+            problems.append(f"Deployment {change.deployment} does not exist (yet)")
+            continue
+        containers = deployment.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
+        container = next((c for c in containers if c.get("name") == change.container), None)
+        if container is None:
+            problems.append(f"Deployment {change.deployment} has no container {change.container}")
+            continue
+        flag = img.argument_flag(change.env_var)
+        if flag is not None:
+            actual = img.argument_value(container.get("args") or [], flag) or ""
+            where = f"Deployment/{change.deployment} container {change.container} arg {flag}"
+        else:
+            actual = str(container.get("image", ""))
+            where = f"Deployment/{change.deployment} container {change.container}"
+        if actual != change.new:
+            problems.append(f"{where} is {actual or 'unset'}, expected {change.new}")
+            continue
+        rollout = _rollout_problem(deployment, pods, change.container, change.new if flag is None else None)
+        if rollout:
+            problems.append(rollout)
+            continue
+        running.append(
+            RunningImage(
+                component=change.component,
+                env_var=change.env_var,
+                expected=change.new,
+                actual=actual,
+                where=where,
+            )
+        )
+    return running, sorted(set(problems))
+
+
+def _rollout_problem(
+    deployment: dict[str, Any], pods: Sequence[dict[str, Any]], container: str, image: str | None
+) -> str:
+    name = deployment["metadata"]["name"]
+    spec_replicas = int(deployment.get("spec", {}).get("replicas", 1))
+    status = deployment.get("status", {}) or {}
+    generation = int(deployment["metadata"].get("generation", 0))
+    if int(status.get("observedGeneration", 0)) < generation:
+        return f"Deployment {name} rollout not observed yet"
+    if (
+        int(status.get("updatedReplicas", 0)) < spec_replicas
+        or int(status.get("availableReplicas", 0)) < spec_replicas
+    ):
+        return (
+            f"Deployment {name}: {status.get('updatedReplicas', 0)}/{spec_replicas} updated,"
+            f" {status.get('availableReplicas', 0)}/{spec_replicas} available"
+        )
+    selector = deployment.get("spec", {}).get("selector", {}).get("matchLabels", {}) or {}
+    mine = [p for p in pods if _matches(p, selector) and not p["metadata"].get("deletionTimestamp")]
+    for pod in mine:
+        statuses = {s.get("name"): s for s in pod.get("status", {}).get("containerStatuses", []) or []}
+        pod_image = next(
+            (c.get("image") for c in pod["spec"].get("containers", []) if c.get("name") == container), None
+        )
+        if image is not None and pod_image != image:
+            return f"pod {pod['metadata']['name']} still runs {pod_image}"
+        state = statuses.get(container, {})
+        if not state.get("ready"):
+            waiting = (state.get("state") or {}).get("waiting") or {}
+            reason = waiting.get("reason") or pod.get("status", {}).get("phase", "not ready")
+            detail = f"{reason} {waiting.get('message', '')}".rstrip()
+            return f"pod {pod['metadata']['name']} container {container}: {detail}"
+    return ""
+
+
+def _matches(obj: dict[str, Any], selector: Mapping[str, str]) -> bool:
+    labels = obj.get("metadata", {}).get("labels") or {}
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def sets_belonging_to(sets: Sequence[dict[str, Any]], components: Iterable[ComponentSpec]) -> list[str]:
+    """Pure: names of the sets that belong to these components, by label and owner (reference §6)."""
+    wanted: set[str] = set()
+    for component in components:
+        for selector in component.installer_sets:
+            for item in sets:
+                labels = item["metadata"].get("labels") or {}
+                owners = {o.get("kind") for o in item["metadata"].get("ownerReferences") or []}
+                if (
+                    labels.get(r.CREATED_BY_LABEL) != selector.created_by
+                    and selector.created_by not in owners
+                ):
+                    continue
+                if selector.types and labels.get(r.TYPE_LABEL) not in selector.types:
+                    continue
+                wanted.add(item["metadata"]["name"])
+    return sorted(wanted)

@@ -1,0 +1,92 @@
+"""The Job object, built from a frozen `JobRequest` (pure): labels, no retries, a deadline, the SA.
+
+The request carries the pytest arguments already built (`run/launch.py` builds them from the
+session, `cli/ci.py` from its command line); this module only places them in the container's args
+behind the entry point's results directory. Secrets reach the container by `secretKeyRef`, never
+on the command line or in the manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pytest_streamstress._infra.redact import Secret
+from pytest_streamstress.cluster.job.rbac import APP_LABEL, SERVICE_ACCOUNT
+
+CONTAINER: Final = "streamstress"
+DEFAULT_DEADLINE_S: Final = 10800
+"""activeDeadlineSeconds of the Job: three hours, as the original (reference §12.6)."""
+DEFAULT_COMMAND: Final = ("python", "-m", "pytest_streamstress.cluster.job")
+POD_RESULTS_DIR: Final = "results"
+"""Relative to the container's working directory (the image's WORKDIR; the emulator's pod dir)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobRequest:
+    """Everything a launch needs; `plugin_args` already hold `--skip-build` and the `--image`s."""
+
+    namespace: str
+    image: str
+    plugin_args: tuple[str, ...]
+    command: tuple[str, ...] = DEFAULT_COMMAND
+    env: tuple[tuple[str, str], ...] = ()
+    secret_env: tuple[tuple[str, Secret], ...] = ()
+    deadline_s: int = DEFAULT_DEADLINE_S
+    cluster_admin: bool = False
+    pod_annotations: tuple[tuple[str, str], ...] = ()
+
+
+def job_args(request: JobRequest) -> list[str]:
+    """Container args: the entry point's results dir, then pytest's arguments (no secret ever)."""
+    if tuple(request.command) == DEFAULT_COMMAND or request.command[1:] == DEFAULT_COMMAND[1:]:
+        return [POD_RESULTS_DIR, "--", *request.plugin_args]
+    return list(request.plugin_args)
+
+
+def job_manifest(request: JobRequest, name: str, *, secret_name: str = "") -> dict[str, Any]:
+    """The Job object (pure): labels, no retries, a deadline, the SA, env and secret references."""
+    labels = {APP_LABEL[0]: APP_LABEL[1]}
+    env: list[dict[str, Any]] = [
+        {"name": "JOB_NAME", "value": name},
+        {"name": "STREAMSTRESS_INCLUSTER", "value": "1"},
+    ]
+    env += [{"name": key, "value": value} for key, value in request.env]
+    env += [
+        {"name": key, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
+        for key, _ in request.secret_env
+    ]
+    template_meta: dict[str, Any] = {"labels": labels}
+    if request.pod_annotations:
+        template_meta["annotations"] = dict(request.pod_annotations)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": request.namespace, "labels": labels},
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": request.deadline_s,
+            "template": {
+                "metadata": template_meta,
+                "spec": {
+                    "serviceAccountName": SERVICE_ACCOUNT,
+                    "restartPolicy": "Never",
+                    "containers": [
+                        {
+                            "name": CONTAINER,
+                            "image": request.image,
+                            "imagePullPolicy": "Always",
+                            "command": list(request.command),
+                            "args": job_args(request),
+                            "env": env,
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "runAsNonRoot": True,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+    }

@@ -1,0 +1,189 @@
+"""`--in-cluster` from a pytest session: the session's own options become the Job's pytest arguments.
+
+Owns what a launch reads from the session: the option text the user gave (CLI first, then ini),
+which options describe this machine rather than the run (`NOT_FORWARDED`), and which environment
+variables travel with the Job. It builds a frozen `JobRequest` with the argv already built and
+hands it to `cluster.job`, which never reads pytest's config or the option table (issue 17). On
+the embedded emulator the session also waits for its Job and collects it (`follow_and_collect`):
+the emulated cluster ends with the session that started it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from pytest_streamstress._infra.redact import Secret
+from pytest_streamstress.cluster.job.archive import ArchiveFilter
+from pytest_streamstress.cluster.job.collect import Collected, collect_results
+from pytest_streamstress.cluster.job.follow import LogFollower, pod_log_opener
+from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
+from pytest_streamstress.cluster.job.manifest import (
+    DEFAULT_COMMAND,
+    DEFAULT_DEADLINE_S,
+    POD_RESULTS_DIR,
+    JobRequest,
+)
+from pytest_streamstress.cluster.job.state import find_job, require_job, wait_for_pod
+from pytest_streamstress.errors import StreamstressError
+from pytest_streamstress.options import OPTIONS, OPTIONS_BY_NAME
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_streamstress.cluster.client import Cluster
+    from pytest_streamstress.model import BuildResult
+    from pytest_streamstress.options import Settings
+
+__all__ = [
+    "DEFAULT_DEADLINE_S",  # the Job's deadline: the emulated session waits for its Job as long as that
+    "EMULATED_ENV",
+    "EMULATED_MARK",
+    "FORWARDED_ENV",
+    "NOT_FORWARDED",
+    "SECRET_ENV",
+    "follow_and_collect",
+    "launch_from_session",
+    "plugin_arguments",
+]
+
+FORWARDED_ENV: Final = ("GITHUB_REPOSITORY", "RUN_LABEL")
+SECRET_ENV: Final = ("GITHUB_TOKEN", "GH_TOKEN")
+"""Never on the command line: they travel in a Secret and reach the container by `secretKeyRef`."""
+EMULATED_ENV: Final = ("GAUGE_STANDIN_OUTCOMES",)
+"""With the embedded emulator the pod is a local process: it gets the stand-ins' settings too."""
+EMULATED_MARK: Final = "STREAMSTRESS_EMULATED_CLUSTER"
+"""Set in a Job pod launched on the emulated cluster: its run is labelled emulated like the launcher's."""
+
+NOT_FORWARDED: Final = frozenset(
+    {
+        "in_cluster",
+        "job_image",
+        "job_namespace",
+        "cluster",
+        "kubeconfig",
+        "context",
+        "skip_build",
+        "image",
+        "images_from",
+        "registry",
+        "build_jobs",
+        "build_timeout",
+        "platform",
+        "container_tool",
+        "results_dir",
+        "deploy_partial",
+        "since_last_run",
+    }
+)
+"""Options that describe this machine, the build, or the launch itself; the Job gets its own values."""
+
+
+def plugin_arguments(raw: Mapping[str, Sequence[str]], images: Iterable[tuple[str, str]]) -> list[str]:
+    """The Job's pytest arguments: the session's own option text, `--skip-build` and the built images.
+
+    `raw` maps option names to the text the user gave (CLI or ini), so nothing is re-rendered and a
+    value means in the pod what it meant here.
+    """
+    args = ["--streamstress"]
+    for name, values in raw.items():
+        if name in NOT_FORWARDED or name == "streamstress":
+            continue
+        opt = OPTIONS_BY_NAME[name]
+        if opt.switch:
+            if values and values[-1].strip().lower() in ("1", "true", "yes", "on"):
+                args.append(opt.flag)
+            continue
+        for value in values:
+            args.append(f"{opt.flag}={value}")
+    args.append("--skip-build")
+    args += [f"--image={image}={ref}" for image, ref in images]
+    args.append(f"--results-dir={POD_RESULTS_DIR}")
+    return args
+
+
+def _raw_session_options(config: pytest.Config) -> dict[str, list[str]]:
+    """CLI first, then ini, as `Settings.from_config` reads them (options.py, R26)."""
+    raw: dict[str, list[str]] = {}
+    for opt in OPTIONS:
+        cli = config.getoption(opt.dest, default=None)
+        if cli is not None:
+            raw[opt.name] = ["true"] if opt.switch else (list(cli) if opt.multiple else [str(cli)])
+            continue
+        ini = config.getini(opt.ini)
+        if ini is None or ini in ("", []):
+            continue
+        raw[opt.name] = [str(line) for line in ini] if opt.multiple else [str(ini)]
+    return raw
+
+
+def launch_from_session(
+    config: pytest.Config,
+    settings: Settings,
+    builds: Sequence[BuildResult],
+    *,
+    cluster: Cluster,
+    emulated: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> JobLaunch:
+    """`--in-cluster`: after the builds, launch the Job with the same options; the session then exits."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    images = [(image.name, str(image.ref)) for build in builds for image in build.images]
+    images += [(name, ref) for name, ref in settings.image if name not in {n for n, _ in images}]
+    image = settings.job_image or ("streamstress:emulated" if emulated else "")
+    if not image:
+        raise StreamstressError(
+            "--in-cluster needs --job-image: the container image the Job runs",
+            hint="build it from the repository's Containerfile and push it where the cluster"
+            " can pull it, e.g. --job-image quay.io/you/streamstress:0.1",
+        )
+    command = (sys.executable, *DEFAULT_COMMAND[1:]) if emulated else DEFAULT_COMMAND
+    raw = _raw_session_options(config)
+    env = [(key, environ[key]) for key in FORWARDED_ENV if environ.get(key)]
+    if emulated:
+        # `--cluster emulated` chose the bundled demo suite and the stand-ins' outcomes on this machine.
+        if "release_tests_dir" not in raw and settings.release_tests_dir is not None:
+            raw["release_tests_dir"] = [str(settings.release_tests_dir)]
+        env += [(key, environ[key]) for key in EMULATED_ENV if environ.get(key)]
+        env.append((EMULATED_MARK, "1"))  # so the pod's results.json says "emulated" too
+    request = JobRequest(
+        namespace=settings.job_namespace,
+        image=image,
+        command=command,
+        plugin_args=tuple(plugin_arguments(raw, images)),
+        env=tuple(env),
+        secret_env=tuple((key, Secret(environ[key])) for key in SECRET_ENV if environ.get(key)),
+    )
+    return launch_job(cluster, request)
+
+
+def follow_and_collect(
+    cluster: Cluster, launch: JobLaunch, dest: Path, *, write: Callable[[str], object], timeout: float
+) -> Collected:
+    """Show the Job's log until its pod ends, then collect its results (the embedded emulator's way:
+    the emulated cluster ends with the session that started it, so that session waits for its Job)."""
+    from pytest_streamstress._infra.waits import Probe, wait_until
+
+    namespace, name = launch.namespace, launch.name
+    state = wait_for_pod(cluster, namespace, name, timeout=timeout)
+    shown = ArchiveFilter(write)
+
+    def pod_ended() -> bool:
+        current = find_job(cluster, namespace, name)
+        return current is None or current.pod_phase in ("Succeeded", "Failed")
+
+    LogFollower(
+        opener=pod_log_opener(cluster, namespace, state.pod), write=shown, is_finished=pod_ended
+    ).run()
+    shown.flush()
+
+    def job_ended() -> Probe:
+        current = require_job(cluster, namespace, name)
+        return Probe(done=current.phase in ("Succeeded", "Failed"), state=f"job {current.phase}")
+
+    wait_until(job_ended, what=f"Job {namespace}/{name} not finished", timeout=timeout, clock=cluster.clock)
+    return collect_results(cluster, namespace, name, dest)

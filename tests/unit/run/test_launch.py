@@ -1,0 +1,28 @@
+"""`--in-cluster`: the session's option text becomes the Job's pytest arguments (run/launch.py)."""
+
+from __future__ import annotations
+
+from pytest_streamstress.run.launch import plugin_arguments
+
+
+def test_plugin_arguments_forward_the_run_options_and_replace_the_local_ones() -> None:
+    raw = {
+        "streamstress": ["true"],
+        "components": ["pipeline:v0.62.0"],
+        "in_cluster": ["true"],
+        "job_image": ["quay.io/x:1"],
+        "kubeconfig": ["/home/me/.kube/config"],
+        "gauge_tags": ["e2e & !tls"],
+        "skip_deploy": ["false"],
+        "results_dir": ["/tmp/here"],
+        "image": ["a=b"],
+    }
+    args = plugin_arguments(raw, [("pipeline-controller", "reg/ns/c@sha256:" + "1" * 64)])
+    assert args == [
+        "--streamstress",
+        "--components=pipeline:v0.62.0",
+        "--gauge-tags=e2e & !tls",
+        "--skip-build",
+        "--image=pipeline-controller=reg/ns/c@sha256:" + "1" * 64,
+        "--results-dir=results",
+    ]
