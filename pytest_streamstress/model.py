@@ -19,6 +19,13 @@ ImageRef = NewType("ImageRef", str)
 NodeId = NewType("NodeId", str)
 
 
+ClusterChoice = Literal["kubeconfig", "emulated"]
+"""--cluster: a real cluster from a kubeconfig, or the built-in OpenShift emulator."""
+DeployStrategy = Literal["auto", "csv", "deployment"]
+"""How the images reach the operator (--deploy-strategy): through the CSV, the Deployment, or both."""
+ContainerTool = Literal["auto", "docker", "podman"]
+"""What builds Containerfiles (--container-tool); auto picks podman, then docker."""
+
 class BuildSystem(enum.Enum):
     """How a component's images are built."""
 

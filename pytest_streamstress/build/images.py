@@ -19,7 +19,14 @@ from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.build import containerfile, ko
 from pytest_streamstress.build.registry import RegistryTarget
 from pytest_streamstress.errors import ToolFailed, ToolTimedOut
-from pytest_streamstress.model import BuildSystem, BuiltImage, ComponentSpec, ImageSpec, SourceCommit
+from pytest_streamstress.model import (
+    BuildSystem,
+    BuiltImage,
+    ComponentSpec,
+    ContainerTool,
+    ImageSpec,
+    SourceCommit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +43,7 @@ class Tools:
     deadline: float
     """`time.monotonic()` value by which the whole component must be done."""
     platform: str = ""
-    container_tool: str = "auto"
+    container_tool: ContainerTool = "auto"
     push: bool = True
     """False: ko builds with `--push=false` (a dry build for tests and benchmarks; ko only)."""
 

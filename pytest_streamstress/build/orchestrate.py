@@ -41,7 +41,7 @@ from pytest_streamstress.build import images as image_builds
 from pytest_streamstress.build.registry import RegistryTarget, auth_environment
 from pytest_streamstress.build.reuse import result_from_json, result_to_json
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.model import BuildResult, BuildStatus, ComponentRequest, ComponentSpec
+from pytest_streamstress.model import BuildResult, BuildStatus, ComponentRequest, ComponentSpec, ContainerTool
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -72,7 +72,7 @@ class BuildOptions:
     timeout_s: float = 1800.0
     """Seconds one component may take, fetch and every image included."""
     platform: str = ""
-    container_tool: str = "auto"
+    container_tool: ContainerTool = "auto"
     as_of: dt.date | None = None
     wait_timeout_s: float = 4 * 3600.0
     """How long a worker waits for a component another worker is building."""

@@ -49,7 +49,14 @@ from pytest_streamstress.cluster.operator_env import (
 from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
-from pytest_streamstress.model import BuildResult, ClusterInfo, Deployment, DeployStatus, RunningImage
+from pytest_streamstress.model import (
+    BuildResult,
+    ClusterInfo,
+    Deployment,
+    DeployStatus,
+    DeployStrategy,
+    RunningImage,
+)
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
@@ -58,16 +65,13 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 RESTORE_RECORD: Final = "restore.json"
-DeployStrategy = Literal["auto", "csv", "deployment"]
-"""How the images reach the operator (--deploy-strategy): through the CSV, the Deployment, or both."""
 AppliedStrategy = Literal["csv", "deployment"]
 """How they did reach it: `Deployment.strategy`, results.json's `deploy.strategy` ("none": a no-op)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeployParams:
-    strategy: str = "auto"
-    """A `DeployStrategy`; typed `str` while its source, `Settings.deploy_strategy`, is (options.py)."""
+    strategy: DeployStrategy = "auto"
     olm_timeout: float = 180.0
     deploy_timeout: float = 900.0
     target_namespace: str = "openshift-pipelines"

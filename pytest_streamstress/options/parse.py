@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, get_args
 
 from pytest_streamstress.model import ComponentRequest
 
@@ -143,8 +143,11 @@ def parse_image_assignment(text: str) -> tuple[str, str]:
     return name.strip(), ref.strip()
 
 
-def choice(*allowed: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
+def choice(literal: Any) -> Callable[[str], Any]:
+    """A parser for one of a Literal's values: `choice(DeployStrategy)`."""
+    allowed: tuple[str, ...] = get_args(literal)
+
+    def parse(text: str) -> Any:
         value = text.strip()
         if value not in allowed:
             raise ValueError(f"expected one of {', '.join(allowed)}")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.model import ComponentRequest
+from pytest_streamstress.model import ClusterChoice, ComponentRequest, ContainerTool, DeployStrategy
 from pytest_streamstress.options.parse import parse_bool
 from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME, Opt
 
@@ -80,7 +80,7 @@ class Settings:
     """Every option's resolved value; built once per session in `pytest_configure`."""
 
     streamstress: bool
-    cluster: str
+    cluster: ClusterChoice
     kubeconfig: Path | None
     context: str
     components: tuple[ComponentRequest, ...]
@@ -111,12 +111,12 @@ class Settings:
     build_jobs: int
     build_timeout: float
     platform: str
-    container_tool: str
+    container_tool: ContainerTool
     deploy_partial: bool
     since_last_run: bool
     skip_deploy: bool
     no_auto_setup: bool
-    deploy_strategy: str
+    deploy_strategy: DeployStrategy
     deploy_timeout: float
     olm_timeout: float
     setup_timeout: float

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Generic, TypeVar
 
+from pytest_streamstress.model import ClusterChoice, ContainerTool, DeployStrategy
 from pytest_streamstress.options.parse import (
     choice,
     parse_bool,
@@ -77,7 +78,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
     ),
     Opt(
         "cluster",
-        choice("kubeconfig", "emulated"),
+        choice(ClusterChoice),
         "kubeconfig",
         "Cluster to use: 'kubeconfig' (a real cluster) or 'emulated' (the built-in OpenShift emulator)",
         metavar="KIND",
@@ -291,7 +292,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
     ),
     Opt(
         "container_tool",
-        choice("auto", "docker", "podman"),
+        choice(ContainerTool),
         "auto",
         "Tool for Containerfile builds (console-plugin): auto picks podman, then docker",
         metavar="TOOL",
@@ -327,7 +328,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
     ),
     Opt(
         "deploy_strategy",
-        choice("auto", "csv", "deployment"),
+        choice(DeployStrategy),
         "auto",
         "How images reach the operator: 'csv' (OLM rolls it), 'deployment' (direct edit) or 'auto' (CSV,"
         " verified, falling back to the Deployment)",
