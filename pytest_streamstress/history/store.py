@@ -20,7 +20,7 @@ Rules the rest of the project relies on:
   failure category one more character per run, never objects.
 
 Test identity across runs: the scenario's `id` when the writer gives one, else the writer's own rule
-(`results_json.stable_id`: spec + PIPELINES-NN-TCNN from the heading, else the heading).
+(`history.model.scenario_identity`, below report/: spec + PIPELINES-NN-TCNN from the heading, else it).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing import Any, Final, Literal
 
 from pytest_streamstress._infra import files as _files
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.report.results_json import stable_id
+from pytest_streamstress.history.model import scenario_identity
 
 log = logging.getLogger(__name__)
 
@@ -411,11 +411,11 @@ def _summary_from_json(data: Mapping[str, Any]) -> RunSummary:
 
 
 def case_key(scenario: Mapping[str, Any]) -> str:
-    """Identity of a test across runs: the writer's `id`, else its rule (`results_json.stable_id`)."""
+    """Identity of a test across runs: the writer's `id`, else its rule (`model.scenario_identity`)."""
     explicit = scenario.get("id")
     if isinstance(explicit, str) and explicit:
         return explicit
-    return stable_id(str(scenario["spec"]), str(scenario["scenario"]))
+    return scenario_identity(str(scenario["spec"]), str(scenario["scenario"]))
 
 
 def _text(value: Any, where: str) -> str:

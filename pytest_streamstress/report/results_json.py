@@ -59,7 +59,8 @@ def iso(when: dt.datetime | float | None) -> str | None:
 def stable_id(spec: str, heading: str) -> str:
     """Identity across runs: spec path + the test-case id (`PIPELINES-03-TC01`) when the heading has one.
 
-    One rule for the writer, the history store and the analysis: `analysis.history_model` owns it.
+    One rule for the writer, the history store and the analysis: `history.model` owns it (history/ is
+    below report/, so the store reads it without importing the writer).
     """
     return scenario_identity(spec, heading)
 
