@@ -373,7 +373,6 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def _run(args: argparse.Namespace) -> int:
     from filelock import FileLock, Timeout
 
-    from pytest_streamstress.build.orchestrate import clone_dir_for
     from pytest_streamstress.components import load_catalog
 
     if args.retries < 0:
@@ -387,9 +386,8 @@ def _run(args: argparse.Namespace) -> int:
     ends = endpoints_from(args, catalog_repo=spec.repo)
     state_dir = args.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
-    clone_dir = (
-        args.source_dir.resolve() if args.source_dir else clone_dir_for(state_dir / "sources", ends.repo)
-    )
+    sources = state_dir / "sources"
+    clone_dir = args.source_dir.resolve() if args.source_dir else gitrepo.clone_dir_for(sources, ends.repo)
     git = gitrepo.Git(url=ends.repo, clone_dir=clone_dir, timeout=GIT_TIMEOUT_S, log_to=state_dir / "git.log")
     if args.source_dir is not None:
         origin = git.run(

@@ -320,15 +320,13 @@ def clones_under(
     log_to: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> GitFor:
-    """The build's cached clones (`build.orchestrate.clone_dir_for`): the same clone, fetched further."""
-    from pytest_streamstress.build.orchestrate import clone_dir_for
+    """The build's cached clones (`gitrepo.clone_dir_for`): the same clone, fetched further."""
 
     def git_for(repo: str) -> gitrepo.Git | None:
         if not repo:
             return None
-        return gitrepo.Git(
-            url=repo, clone_dir=clone_dir_for(cache_dir, repo), timeout=timeout, log_to=log_to, env=env
-        )
+        clone_dir = gitrepo.clone_dir_for(cache_dir, repo)
+        return gitrepo.Git(url=repo, clone_dir=clone_dir, timeout=timeout, log_to=log_to, env=env)
 
     return git_for
 

@@ -17,7 +17,6 @@ import pytest
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.build.orchestrate import clone_dir_for
 from pytest_streamstress.history.analyze import analyze
 from pytest_streamstress.history.culprits import (
     RangeState,
@@ -81,7 +80,7 @@ def make_upstream(root: Path, name: str, subjects: list[str]) -> Upstream:
 
 def build_clone(cache: Path, up: Upstream, sha: str) -> None:
     """What the build leaves behind: a shallow cached clone checked out at `sha`."""
-    clone = clone_dir_for(cache, str(up.bare))
+    clone = gitrepo.clone_dir_for(cache, str(up.bare))
     gitrepo.checkout_ref(
         gitrepo.Git(url=str(up.bare), clone_dir=clone, timeout=60), ref=sha, default_branch="main"
     )
