@@ -21,7 +21,6 @@ OVERSIZED: Final[dict[str, int]] = {
     "cluster/job.py": 1088,
     "cluster/deploy.py": 790,
     "options.py": 783,
-    "history/store.py": 726,
     "gauge/execute.py": 679,
     "run/preconditions.py": 637,
     "gauge/results.py": 598,
