@@ -207,7 +207,7 @@ def publish_run(
     """
     repo = check_remote(repo)
     results_path = results_dir / RESULTS_FILE if results_dir.is_dir() else results_dir
-    record, _ = read_results(results_path)  # a bad input fails before any git work
+    record = read_results(results_path)  # a bad input fails before any git work
     run_id = record.summary.run_id
     env = auth_environment(token, os.environ if environ is None else environ, redactor)
     work_dir.mkdir(parents=True, exist_ok=True)

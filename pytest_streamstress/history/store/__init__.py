@@ -22,9 +22,9 @@ Rules the rest of the project relies on:
 Test identity across runs: the scenario's `id` when the writer gives one, else the writer's own rule
 (`history.model.scenario_identity`, below report/: spec + PIPELINES-NN-TCNN from the heading, else it).
 
-The parts: `summaries` (what the index keeps of one run), `index` (the test x run matrix, pure),
-`reader` (results.json -> typed values), `directory` (the files on disk), `budget` (trimming old
-runs). Callers import from here (R4).
+The parts: `results` (a results.json as typed values) and `reader` (the one reader that makes
+them), `summaries` (what the index keeps of one run), `index` (the test x run matrix, pure),
+`directory` (the files on disk), `budget` (trimming old runs). Callers import from here (R4).
 """
 
 from __future__ import annotations
@@ -38,7 +38,29 @@ from pytest_streamstress.history.store.directory import (
     write_index,
 )
 from pytest_streamstress.history.store.index import HistoryIndex
-from pytest_streamstress.history.store.reader import SCHEMA_VERSION, case_key, parse_results, read_results
+from pytest_streamstress.history.store.reader import (
+    SCHEMA_VERSION,
+    case_key,
+    history_run_from_json,
+    outcomes_of,
+    parse_results,
+    read_components,
+    read_history_run,
+    read_results,
+    read_run,
+    record_of,
+    run_from_json,
+)
+from pytest_streamstress.history.store.results import (
+    CategoryCount,
+    CommitResult,
+    ComponentResult,
+    ComponentStatus,
+    ImageResult,
+    RunResults,
+    RunStatus,
+    ScenarioResult,
+)
 from pytest_streamstress.history.store.summaries import (
     INDEX_FILE,
     RESULTS_FILE,
@@ -62,12 +84,20 @@ __all__ = [
     "SCHEMA_VERSION",
     "SUMMARY_VERSION",
     "CaseOutcome",
+    "CategoryCount",
+    "CommitResult",
     "ComponentCommit",
+    "ComponentResult",
+    "ComponentStatus",
     "HistoryError",
     "HistoryIndex",
+    "ImageResult",
     "ProfileSummary",
     "RunRecord",
+    "RunResults",
+    "RunStatus",
     "RunSummary",
+    "ScenarioResult",
     "SkippedFile",
     "TestCase",
     "Trim",
@@ -75,9 +105,16 @@ __all__ = [
     "case_key",
     "enforce_budget",
     "history_bytes",
+    "history_run_from_json",
     "load_index",
+    "outcomes_of",
     "parse_results",
+    "read_components",
+    "read_history_run",
     "read_results",
+    "read_run",
+    "record_of",
+    "run_from_json",
     "trim_results",
     "update_index",
     "write_atomically",

@@ -14,7 +14,7 @@ from typing import Any
 
 from pytest_streamstress._infra import files as _files
 from pytest_streamstress.history.store.index import HistoryIndex
-from pytest_streamstress.history.store.reader import read_results
+from pytest_streamstress.history.store.reader import load_document, parse_results, read_results
 from pytest_streamstress.history.store.summaries import (
     INDEX_FILE,
     RESULTS_FILE,
@@ -75,7 +75,7 @@ def update_index(history_dir: Path) -> HistoryIndex:
         path = runs_dir / name / RESULTS_FILE
         relative = f"{RUNS_DIR}/{name}/{RESULTS_FILE}"
         try:
-            record, _ = read_results(path)
+            record = read_results(path)
             if record.summary.run_id != name:
                 raise HistoryError(
                     f"run_id {record.summary.run_id!r} does not match its folder {name!r}", path=path
@@ -104,7 +104,8 @@ def add_run(history_dir: Path, results_path: Path, *, label: str = "") -> RunRec
     Adding the same run twice is a no-op; a different file under the same run id is an error, because
     old runs are never rewritten.
     """
-    record, data = read_results(results_path)
+    data = load_document(results_path)
+    record = parse_results(data, source=str(results_path))
     raw = results_path.read_bytes()
     if label and data.get("label") != label:
         data["label"] = label

@@ -1,18 +1,33 @@
 """The one typed reader of results.json documents (R11: the dict stops here).
 
-Pure checks and reductions over a parsed document, and the file read that names the file on any
-problem. It must not write anything: `directory.py` stores runs, `budget.py` trims them.
+Every room that reads a run reads it through here: the history index (`parse_results`,
+`read_results`), the analysis and culprit ranges (`run_from_json`, `outcomes_of`), `--since-last-run`
+(`read_history_run`), `--images-from` (`read_components`) and the bisect steps (`read_run`). A field
+of the wrong type or outside its closed set raises `HistoryError` naming the source and the field;
+a field a partial document lacks takes its default. The history admits only complete schema-1 runs
+(`history_run_from_json`). It must not write anything: `directory.py` stores runs, `budget.py`
+trims them.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from pytest_streamstress.history.model import scenario_identity
+from pytest_streamstress.history.model import RunOutcomes, scenario_identity
+from pytest_streamstress.history.store.results import (
+    COMPONENT_STATUSES,
+    RUN_STATUSES,
+    CategoryCount,
+    CommitResult,
+    ComponentResult,
+    ImageResult,
+    RunResults,
+    ScenarioResult,
+)
 from pytest_streamstress.history.store.summaries import (
     FLAKY_CODE,
     STATUS_CODES,
@@ -24,7 +39,9 @@ from pytest_streamstress.history.store.summaries import (
     RunRecord,
     RunSummary,
     TestCase,
+    Trim,
 )
+from pytest_streamstress.model import Status
 
 SCHEMA_VERSION: Final = 1
 
@@ -41,6 +58,11 @@ _REQUIRED: Final = (
     "counts",
 )
 _COUNT_KEYS: Final = ("total", "passed", "failed", "error", "skipped", "flaky")
+_NOT_OURS: Final = f"not a pytest-streamstress results.json (schema {SCHEMA_VERSION})"
+_HISTORY_HINT: Final = "the history holds only files written by pytest --streamstress"
+_READ_HINT: Final = "pass the results directory of a finished run"
+
+T = TypeVar("T")
 
 
 def case_key(scenario: Mapping[str, Any]) -> str:
@@ -51,10 +73,18 @@ def case_key(scenario: Mapping[str, Any]) -> str:
     return scenario_identity(str(scenario["spec"]), str(scenario["scenario"]))
 
 
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{where} must be a string, not {type(value).__name__}")
-    return value
+# -------------------------------------------------------------------- documents -> values (pure)
+
+
+def run_from_json(data: Any, *, source: str, hint: str = _READ_HINT) -> RunResults:
+    """Any results.json-shaped document (a partial one too) as `RunResults`; `source` names it in errors."""
+    return _reading(_run, data, source=source, hint=hint)
+
+
+def history_run_from_json(data: Any, *, source: str) -> RunResults:
+    """A complete schema-1 run, as the history admits it (every field the index reads, a run id)."""
+    _reading(_admit, data, source=source, hint=_HISTORY_HINT)
+    return _reading(_run, data, source=source, hint=_HISTORY_HINT)
 
 
 def parse_results(data: Any, *, source: str) -> RunRecord:
@@ -63,18 +93,18 @@ def parse_results(data: Any, *, source: str) -> RunRecord:
     A full JSON Schema validation would need `jsonschema` at run time; this checks every field the
     index reads and raises `HistoryError` naming `source` and the field, which is what a user needs.
     """
+    return record_of(history_run_from_json(data, source=source))
+
+
+def _reading(parse: Callable[[Any], T], data: Any, *, source: str, hint: str) -> T:
     try:
-        return _parse_results(data)
+        return parse(data)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         reason = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise HistoryError(
-            f"not a pytest-streamstress results.json (schema {SCHEMA_VERSION}): {reason}",
-            path=Path(source),
-            hint="the history holds only files written by pytest --streamstress",
-        ) from exc
+        raise HistoryError(f"{_NOT_OURS}: {reason}", path=Path(source), hint=hint) from exc
 
 
-def _parse_results(data: Any) -> RunRecord:  # noqa: C901
+def _admit(data: Any) -> None:
     if not isinstance(data, dict):
         raise ValueError("the top level is not a JSON object")
     missing = [key for key in _REQUIRED if key not in data]
@@ -87,69 +117,126 @@ def _parse_results(data: Any) -> RunRecord:  # noqa: C901
     run_id = _text(data["run_id"], "run_id")
     if not RUN_ID.match(run_id):
         raise ValueError(f"run_id {run_id!r} does not look like run-YYYYMMDDTHHMMSSZ-xxxxxx")
-    counts_raw = data["counts"]
-    counts = tuple((key, int(counts_raw[key])) for key in _COUNT_KEYS)
-    outcomes: list[CaseOutcome] = []
-    seen: set[str] = set()
-    for number, scenario in enumerate(data["scenarios"], start=1):
-        if not isinstance(scenario, dict):
-            raise ValueError(f"scenarios[{number}] is not an object")
-        status = _text(scenario["status"], f"scenarios[{number}].status")
-        if status not in STATUS_CODES:
-            raise ValueError(f"scenarios[{number}].status {status!r} is not one of {', '.join(STATUS_CODES)}")
-        case = TestCase(
-            key=case_key(scenario),
-            spec=_text(scenario["spec"], f"scenarios[{number}].spec"),
-            scenario=_text(scenario["scenario"], f"scenarios[{number}].scenario"),
-            tags=tuple(_text(tag, f"scenarios[{number}].tags") for tag in scenario.get("tags", ())),
-        )
-        if case.key in seen:
-            continue  # a retried scenario listed twice: the first entry is the final outcome
-        seen.add(case.key)
-        code = FLAKY_CODE if status == "passed" and scenario.get("flaky") else STATUS_CODES[status]
-        category = scenario.get("category") if status in ("failed", "error") else None
-        outcomes.append(
-            CaseOutcome(
-                case=case, code=code, category=_text(category, "category") if category is not None else None
-            )
-        )
-    categories: list[tuple[str, int]] = []
-    labels: list[tuple[str, str]] = []
-    for entry in data.get("categories", ()):
-        cat_id = _text(entry["category"], "categories[].category")
-        categories.append((cat_id, int(entry["count"])))
-        labels.append((cat_id, _text(entry.get("label", cat_id), "categories[].label")))
-    components = []
-    for comp in data["components"]:
-        commit = comp.get("commit") or {}
-        components.append(
-            ComponentCommit(
-                name=_text(comp["name"], "components[].name"),
-                repo=str(comp.get("repo") or ""),
-                ref=comp.get("ref"),
-                sha=str(commit.get("sha") or ""),
-                subject=str(commit.get("subject") or ""),
-                status=str(comp.get("status") or ""),
-            )
-        )
-    extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
-    trimmed = str(extra.get("trimmed", "")) if extra else ""
-    summary = RunSummary(
-        run_id=run_id,
+    _require_cases(data["scenarios"])
+
+
+def _require_cases(scenarios: Any) -> None:
+    """The index's rows need a spec and a heading for every scenario, whatever its `id`."""
+    for number, scenario in enumerate(scenarios, start=1):
+        if isinstance(scenario, dict):
+            for key in ("spec", "scenario"):
+                if key not in scenario:
+                    raise KeyError(f"scenarios[{number}].{key}")
+
+
+def _run(data: Any) -> RunResults:
+    if not isinstance(data, dict):
+        raise ValueError("the top level is not a JSON object")
+    return RunResults(
+        run_id=_text_in(data, "run_id"),
         label=str(data.get("label") or ""),
-        started_at=_text(data["started_at"], "started_at"),
-        finished_at=_text(data["finished_at"], "finished_at"),
+        started_at=_text_in(data, "started_at"),
+        finished_at=_text_in(data, "finished_at"),
         duration_s=float(data.get("duration_s") or 0.0),
-        status=_text(data["status"], "status"),
-        emulated=bool(data["emulated"]),
-        counts=counts,
-        categories=tuple(categories),
-        components=tuple(components),
-        errors=len(data.get("errors") or ()),
-        trimmed=trimmed if trimmed in TRIM_ORDER else "",  # type: ignore[arg-type]  # checked by the condition
+        status=_one_of(data.get("status"), RUN_STATUSES, "status"),
+        emulated=bool(data.get("emulated", False)),
+        counts=_counts(data["counts"]) if "counts" in data else (),
+        categories=tuple(_category(entry) for entry in data.get("categories") or ()),
+        components=_components(data),
+        scenarios=tuple(
+            _scenario(raw, number) for number, raw in enumerate(_list(data, "scenarios"), start=1)
+        ),
+        errors=tuple(_error_message(entry) for entry in data.get("errors") or ()),
         profile=_profile_of(data.get("profile")),
+        trimmed=_trimmed(data.get("extra")),
     )
-    return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=tuple(labels))
+
+
+def _counts(raw: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    return tuple((key, int(raw[key])) for key in _COUNT_KEYS)
+
+
+def _scenario(raw: Any, number: int) -> ScenarioResult:
+    where = f"scenarios[{number}]"
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is not an object")
+    status = _text(raw["status"], f"{where}.status")
+    if status not in STATUS_CODES:
+        raise ValueError(f"{where}.status {status!r} is not one of {', '.join(STATUS_CODES)}")
+    return ScenarioResult(
+        key=case_key(raw),
+        status=Status(status),
+        nodeid=_text_in(raw, "nodeid", where),
+        spec=_text_in(raw, "spec", where),
+        scenario=_text_in(raw, "scenario", where),
+        tags=tuple(_text(tag, f"{where}.tags") for tag in raw.get("tags") or ()),
+        flaky=bool(raw.get("flaky")),
+        attempts=_integer(raw.get("attempts"), f"{where}.attempts"),
+        message=_text_in(raw, "message", where),
+        category=_text(raw["category"], "category") if raw.get("category") is not None else None,
+    )
+
+
+def _components(data: Mapping[str, Any]) -> tuple[ComponentResult, ...]:
+    return tuple(_component(raw, f"components[{i}]") for i, raw in enumerate(_list(data, "components")))
+
+
+def _component(raw: Any, where: str) -> ComponentResult:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is not an object")
+    return ComponentResult(
+        name=_text(raw.get("name"), f"{where}.name"),
+        repo=str(raw.get("repo") or ""),
+        ref=None if raw.get("ref") is None else _text(raw["ref"], f"{where}.ref"),
+        status=_one_of(raw.get("status"), COMPONENT_STATUSES, f"{where}.status"),
+        commit=_commit(raw.get("commit"), f"{where}.commit"),
+        images=tuple(
+            _image(raw_image, f"{where}.images[{i}]") for i, raw_image in enumerate(raw.get("images") or ())
+        ),
+        error=_text_in(raw, "error", where),
+    )
+
+
+def _commit(raw: Any, where: str) -> CommitResult | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is not an object")
+    if raw.get("sha") is None:
+        return None
+    return CommitResult(
+        sha=_text(raw["sha"], f"{where}.sha"),
+        date=str(raw.get("date") or ""),
+        subject=str(raw.get("subject") or ""),
+    )
+
+
+def _image(raw: Any, where: str) -> ImageResult:
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is not an object")
+    return ImageResult(
+        name=_text(raw.get("name"), f"{where}.name"),
+        ref=_text(raw.get("ref"), f"{where}.ref"),
+        env_vars=tuple(_text(var, f"{where}.env_vars") for var in raw.get("env_vars") or ()),
+    )
+
+
+def _category(raw: Mapping[str, Any]) -> CategoryCount:
+    category = _text(raw["category"], "categories[].category")
+    return CategoryCount(
+        category=category,
+        count=int(raw["count"]),
+        label=_text(raw.get("label", category), "categories[].label"),
+    )
+
+
+def _error_message(raw: Any) -> str:
+    return str(raw.get("message") or "") if isinstance(raw, dict) else ""
+
+
+def _trimmed(extra: Any) -> Trim:
+    trimmed = str(extra.get("trimmed", "")) if isinstance(extra, dict) and extra else ""
+    return trimmed if trimmed in TRIM_ORDER else ""  # type: ignore[return-value]  # checked by the condition
 
 
 def _profile_of(profile: Any) -> ProfileSummary | None:
@@ -169,12 +256,146 @@ def _profile_of(profile: Any) -> ProfileSummary | None:
     )
 
 
-def read_results(path: Path) -> tuple[RunRecord, dict[str, Any]]:
-    """Read and check one results.json; `HistoryError` names the file on any problem."""
+# -------------------------------------------------------------------- field readers
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{where} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _text_in(raw: Mapping[str, Any], key: str, where: str = "") -> str:
+    """An optional text field: "" when absent or null, else it must be a string."""
+    value = raw.get(key)
+    return "" if value is None else _text(value, f"{where}.{key}" if where else key)
+
+
+def _integer(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{where} must be an integer, not {value!r}")
+    return value
+
+
+def _one_of(value: Any, allowed: tuple[T, ...], where: str) -> T | None:
+    """A closed-set field (R10): None when absent, else one of `allowed`."""
+    if value is None:
+        return None
+    for option in allowed:
+        if value == option:
+            return option
+    raise ValueError(f"{where} {value!r} is not one of {', '.join(map(str, allowed))}")
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{key} is not a list")
+    return value
+
+
+# -------------------------------------------------------------------- values -> the views that read them
+
+
+def record_of(run: RunResults) -> RunRecord:
+    """The index's view of a run: its summary and one outcome per test."""
+    outcomes: list[CaseOutcome] = []
+    seen: set[str] = set()
+    for scenario in run.scenarios:
+        if scenario.key in seen:
+            continue  # a retried scenario listed twice: the first entry is the final outcome
+        seen.add(scenario.key)
+        outcomes.append(_case_outcome(scenario))
+    summary = RunSummary(
+        run_id=run.run_id,
+        label=run.label,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_s=run.duration_s,
+        status=run.status or "",
+        emulated=run.emulated,
+        counts=run.counts,
+        categories=tuple((c.category, c.count) for c in run.categories),
+        components=tuple(_component_commit(c) for c in run.components),
+        errors=len(run.errors),
+        trimmed=run.trimmed,
+        profile=run.profile,
+    )
+    labels = tuple((c.category, c.label) for c in run.categories)
+    return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=labels)
+
+
+def _case_outcome(scenario: ScenarioResult) -> CaseOutcome:
+    case = TestCase(key=scenario.key, spec=scenario.spec, scenario=scenario.scenario, tags=scenario.tags)
+    passed_on_retry = scenario.status is Status.PASSED and scenario.flaky
+    code = FLAKY_CODE if passed_on_retry else STATUS_CODES[scenario.status.value]
+    return CaseOutcome(case=case, code=code, category=scenario.category if scenario.is_failing else None)
+
+
+def _component_commit(component: ComponentResult) -> ComponentCommit:
+    return ComponentCommit(
+        name=component.name,
+        repo=component.repo,
+        ref=component.ref,
+        sha=component.sha,
+        subject=component.commit.subject if component.commit is not None else "",
+        status=component.status or "",
+    )
+
+
+def outcomes_of(run: RunResults) -> RunOutcomes:
+    """The analysis's view of a run: outcome per test identity (a later entry wins), flakes, commits."""
+    return RunOutcomes(
+        run_id=run.run_id,
+        timestamp=run.started_at,
+        outcomes={s.key: s.status.value for s in run.scenarios},
+        flaky=frozenset(s.key for s in run.scenarios if s.flaky),
+        messages={s.key: s.message for s in run.scenarios if s.message},
+        components={c.name: c.sha for c in run.components if c.commit is not None},
+    )
+
+
+# -------------------------------------------------------------------- files
+
+
+def load_document(path: Path) -> Any:
+    """The parsed JSON of a file; `HistoryError` names the file when it cannot be read or parsed."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise HistoryError("cannot read results.json: file not found", path=path, hint=_READ_HINT) from exc
+    except json.JSONDecodeError as exc:
         raise HistoryError(
-            f"cannot read results.json: {exc}", path=path, hint="pass the results directory of a finished run"
+            f"cannot read results.json: not valid JSON ({exc})", path=path, hint=_READ_HINT
         ) from exc
-    return parse_results(data, source=str(path)), data
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryError(f"cannot read results.json: {exc}", path=path, hint=_READ_HINT) from exc
+
+
+def read_run(path: Path) -> RunResults:
+    """Any results.json a run wrote, complete or not (a session that broke early writes one too)."""
+    return run_from_json(load_document(path), source=str(path))
+
+
+def read_history_run(path: Path) -> RunResults:
+    """A results.json the history would admit; `HistoryError` names the file and the field otherwise."""
+    return history_run_from_json(load_document(path), source=str(path))
+
+
+def read_results(path: Path) -> RunRecord:
+    """Read and check one results.json for the history index; `HistoryError` names the file on any problem."""
+    return record_of(read_history_run(path))
+
+
+def read_components(path: Path) -> tuple[ComponentResult, ...]:
+    """The `components` list of a results.json (or of a file holding only that list, R27's reuse file)."""
+    data = load_document(path)
+    if not isinstance(data, dict) or not isinstance(data.get("components"), list):
+        raise HistoryError(
+            "no 'components' list; is this a streamstress results.json?", path=path, hint=_READ_HINT
+        )
+    return _reading(_components, data, source=str(path), hint=_READ_HINT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, Literal
 
 from pytest_streamstress.errors import ConfigError
@@ -32,7 +33,12 @@ TRIM_ORDER: Final[Mapping[str, int]] = {"": 0, "messages": 1, "outcomes": 2}
 
 
 class HistoryError(ConfigError):
-    """A results.json cannot be used as a run of the history (malformed, foreign, clashing)."""
+    """A results.json cannot be read, or cannot be a run of the history (malformed, foreign, clashing)."""
+
+    def __init__(self, message: str, *, hint: str = "", path: Path | None = None, line: int | None = None):
+        super().__init__(message, hint=hint, path=path, line=line)
+        self.reason = message
+        """The message without the file name, for callers that name the file their own way."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
