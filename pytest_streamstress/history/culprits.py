@@ -24,10 +24,10 @@ from typing import Any, Final
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress.errors import ToolError
-from pytest_streamstress.history.model import FAILING, RunOutcomes
+from pytest_streamstress.history.model import EARLIER_RUN, FAILING, THIS_RUN, RunOutcomes
+from pytest_streamstress.history.store import ComponentResult, components_from_json, outcomes_from_json
 
 log = logging.getLogger(__name__)
-
 MAX_COMMITS: Final = 200
 """Commits listed per component range; a longer range is truncated (and says so)."""
 GIT_TIMEOUT_S: Final = 300.0
@@ -337,15 +337,10 @@ class _RunComponents:
     repos: Mapping[str, str]
 
 
-def _components_of(doc: Mapping[str, Any]) -> _RunComponents:
-    commits: dict[str, str] = {}
-    repos: dict[str, str] = {}
-    for component in doc.get("components", []):
-        name = str(component.get("name", ""))
-        commit = component.get("commit") or {}
-        commits[name] = str(commit.get("sha", "") or "")
-        repos[name] = str(component.get("repo", "") or "")
-    return _RunComponents(commits=commits, repos=repos)
+def _components_of(components: Sequence[ComponentResult]) -> _RunComponents:
+    return _RunComponents(
+        commits={c.name: c.sha for c in components}, repos={c.name: c.repo for c in components}
+    )
 
 
 def culprit_ranges(
@@ -365,9 +360,13 @@ def culprit_ranges(
     regressions' subjects; `component:` subjects have no single scenario and are skipped). Ranges
     are computed once per (component, old, new) and shared by the tests that break together.
     """
+    sources = [*(EARLIER_RUN for _ in history), THIS_RUN]
     docs = [*history, current]
-    runs = [RunOutcomes.from_results(doc) for doc in docs]
-    by_run = {run.run_id: _components_of(doc) for run, doc in zip(runs, docs, strict=True)}
+    runs = [outcomes_from_json(doc, source=source) for doc, source in zip(docs, sources, strict=True)]
+    by_run = {
+        run.run_id: _components_of(components_from_json(doc, source=source))
+        for run, doc, source in zip(runs, docs, sources, strict=True)
+    }
     branches = default_branches or {}
     memo: dict[tuple[str, str, str], CommitRange] = {}
     found: list[Culprit] = []

@@ -1,8 +1,9 @@
 """The one typed reader of results.json documents (R11: the dict stops here).
 
 Every room that reads a run reads it through here: the history index (`parse_results`,
-`read_results`), the analysis and culprit ranges (`run_from_json`, `outcomes_of`), `--since-last-run`
-(`read_history_run`), `--images-from` (`read_components`) and the bisect steps (`read_run`). A field
+`read_results`), the analysis and culprit ranges (`run_from_json`, `components_from_json`), `--since-last-run`
+(`read_history_run`), `--images-from` (`read_components`) and the bisect steps (`read_run`); the
+analysis of a long history reads a lean view (`outcomes_from_json`), for speed. A field
 of the wrong type or outside its closed set raises `HistoryError` naming the source and the field;
 a field a partial document lacks takes its default. The history admits only complete schema-1 runs
 (`history_run_from_json`). It must not write anything: `directory.py` stores runs, `budget.py`
@@ -15,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 from pytest_streamstress.history.model import RunOutcomes, scenario_identity
 from pytest_streamstress.history.store.results import (
@@ -61,6 +62,7 @@ _COUNT_KEYS: Final = ("total", "passed", "failed", "error", "skipped", "flaky")
 _NOT_OURS: Final = f"not a pytest-streamstress results.json (schema {SCHEMA_VERSION})"
 _HISTORY_HINT: Final = "the history holds only files written by pytest --streamstress"
 _READ_HINT: Final = "pass the results directory of a finished run"
+_STATUSES: Final = {status.value: status for status in Status}
 
 T = TypeVar("T")
 
@@ -160,21 +162,30 @@ def _scenario(raw: Any, number: int) -> ScenarioResult:
     where = f"scenarios[{number}]"
     if not isinstance(raw, dict):
         raise ValueError(f"{where} is not an object")
-    status = _text(raw["status"], f"{where}.status")
-    if status not in STATUS_CODES:
-        raise ValueError(f"{where}.status {status!r} is not one of {', '.join(STATUS_CODES)}")
     return ScenarioResult(
         key=case_key(raw),
-        status=Status(status),
+        status=_status(raw["status"], where),
         nodeid=_text_in(raw, "nodeid", where),
         spec=_text_in(raw, "spec", where),
         scenario=_text_in(raw, "scenario", where),
-        tags=tuple(_text(tag, f"{where}.tags") for tag in raw.get("tags") or ()),
+        tags=_texts(raw.get("tags"), where, "tags"),
         flaky=bool(raw.get("flaky")),
         attempts=_integer(raw.get("attempts"), f"{where}.attempts"),
         message=_text_in(raw, "message", where),
         category=_text(raw["category"], "category") if raw.get("category") is not None else None,
     )
+
+
+def _status(value: Any, where: str) -> Status:
+    status = _STATUSES.get(value) if isinstance(value, str) else None
+    if status is None:
+        _bad_status(value, where)
+    return status
+
+
+def _bad_status(value: Any, where: str) -> NoReturn:
+    text = _text(value, where, "status")
+    raise ValueError(f"{where}.status {text!r} is not one of {', '.join(STATUS_CODES)}")
 
 
 def _components(data: Mapping[str, Any]) -> tuple[ComponentResult, ...]:
@@ -185,9 +196,9 @@ def _component(raw: Any, where: str) -> ComponentResult:
     if not isinstance(raw, dict):
         raise ValueError(f"{where} is not an object")
     return ComponentResult(
-        name=_text(raw.get("name"), f"{where}.name"),
+        name=_text(raw.get("name"), where, "name"),
         repo=str(raw.get("repo") or ""),
-        ref=None if raw.get("ref") is None else _text(raw["ref"], f"{where}.ref"),
+        ref=None if raw.get("ref") is None else _text(raw["ref"], where, "ref"),
         status=_one_of(raw.get("status"), COMPONENT_STATUSES, f"{where}.status"),
         commit=_commit(raw.get("commit"), f"{where}.commit"),
         images=tuple(
@@ -205,7 +216,7 @@ def _commit(raw: Any, where: str) -> CommitResult | None:
     if raw.get("sha") is None:
         return None
     return CommitResult(
-        sha=_text(raw["sha"], f"{where}.sha"),
+        sha=_text(raw["sha"], where, "sha"),
         date=str(raw.get("date") or ""),
         subject=str(raw.get("subject") or ""),
     )
@@ -215,9 +226,9 @@ def _image(raw: Any, where: str) -> ImageResult:
     if not isinstance(raw, dict):
         raise ValueError(f"{where} is not an object")
     return ImageResult(
-        name=_text(raw.get("name"), f"{where}.name"),
-        ref=_text(raw.get("ref"), f"{where}.ref"),
-        env_vars=tuple(_text(var, f"{where}.env_vars") for var in raw.get("env_vars") or ()),
+        name=_text(raw.get("name"), where, "name"),
+        ref=_text(raw.get("ref"), where, "ref"),
+        env_vars=_texts(raw.get("env_vars"), where, "env_vars"),
     )
 
 
@@ -259,16 +270,28 @@ def _profile_of(profile: Any) -> ProfileSummary | None:
 # -------------------------------------------------------------------- field readers
 
 
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{where} must be a string, not {type(value).__name__}")
-    return value
+def _text(value: Any, where: str, key: str = "") -> str:
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"{_field(where, key)} must be a string, not {type(value).__name__}")
 
 
 def _text_in(raw: Mapping[str, Any], key: str, where: str = "") -> str:
     """An optional text field: "" when absent or null, else it must be a string."""
     value = raw.get(key)
-    return "" if value is None else _text(value, f"{where}.{key}" if where else key)
+    return "" if value is None else _text(value, where, key)
+
+
+def _texts(values: Any, where: str, key: str) -> tuple[str, ...]:
+    items = tuple(values or ())
+    for item in items:
+        _text(item, where, key)
+    return items
+
+
+def _field(where: str, key: str) -> str:
+    """`scenarios[3].status`: built only for an error message (the reader runs over every run, R13 bench)."""
+    return f"{where}.{key}" if where and key else where or key
 
 
 def _integer(value: Any, where: str) -> int | None:
@@ -347,16 +370,47 @@ def _component_commit(component: ComponentResult) -> ComponentCommit:
     )
 
 
-def outcomes_of(run: RunResults) -> RunOutcomes:
-    """The analysis's view of a run: outcome per test identity (a later entry wins), flakes, commits."""
+def outcomes_from_json(data: Any, *, source: str) -> RunOutcomes:
+    """The analysis's view of a document: outcome per test identity (a later entry wins), flakes, commits.
+
+    It reads only the fields classification and culprit ranges use, not a whole `RunResults`: every
+    run of the history goes through here at session end, 365 nights x 200 scenarios in
+    bench/history.py, whose budget (analysis under 2x the JSON load) a full reading would break.
+    """
+    return _reading(_outcomes, data, source=source, hint=_READ_HINT)
+
+
+def _outcomes(data: Any) -> RunOutcomes:
+    if not isinstance(data, dict):
+        raise ValueError("the top level is not a JSON object")
+    outcomes: dict[str, str] = {}
+    flaky: set[str] = set()
+    messages: dict[str, str] = {}
+    for number, raw in enumerate(_list(data, "scenarios"), start=1):
+        if not isinstance(raw, dict):
+            raise ValueError(f"scenarios[{number}] is not an object")
+        key = case_key(raw)
+        status = raw["status"]
+        if not isinstance(status, str) or status not in _STATUSES:
+            _bad_status(status, f"scenarios[{number}]")
+        outcomes[key] = status
+        if raw.get("flaky"):
+            flaky.add(key)
+        if raw.get("message"):
+            messages[key] = _text(raw["message"], f"scenarios[{number}]", "message")
     return RunOutcomes(
-        run_id=run.run_id,
-        timestamp=run.started_at,
-        outcomes={s.key: s.status.value for s in run.scenarios},
-        flaky=frozenset(s.key for s in run.scenarios if s.flaky),
-        messages={s.key: s.message for s in run.scenarios if s.message},
-        components={c.name: c.sha for c in run.components if c.commit is not None},
+        run_id=_text_in(data, "run_id"),
+        timestamp=_text_in(data, "started_at"),
+        outcomes=outcomes,
+        flaky=frozenset(flaky),
+        messages=messages,
+        components={c.name: c.sha for c in _components(data) if c.commit is not None},
     )
+
+
+def components_from_json(data: Any, *, source: str) -> tuple[ComponentResult, ...]:
+    """The `components` of a document (none when it has no such list)."""
+    return _reading(_components, data, source=source, hint=_READ_HINT)
 
 
 # -------------------------------------------------------------------- files
@@ -398,4 +452,4 @@ def read_components(path: Path) -> tuple[ComponentResult, ...]:
         raise HistoryError(
             "no 'components' list; is this a streamstress results.json?", path=path, hint=_READ_HINT
         )
-    return _reading(_components, data, source=str(path), hint=_READ_HINT)
+    return components_from_json(data, source=str(path))

@@ -11,7 +11,7 @@ import pytest
 from pytest_streamstress.history.store import (
     HistoryError,
     history_run_from_json,
-    outcomes_of,
+    outcomes_from_json,
     parse_results,
     read_components,
     record_of,
@@ -88,7 +88,7 @@ def test_the_index_record_is_the_reduction_of_the_typed_run() -> None:
 def test_the_analysis_view_keeps_outcomes_messages_and_commits() -> None:
     document = generate_run(3, runs=5, scenarios=8)
 
-    outcomes = outcomes_of(run_from_json(document, source="r.json"))
+    outcomes = outcomes_from_json(document, source="r.json")
 
     assert outcomes.run_id == document["run_id"]
     assert set(outcomes.outcomes.values()) <= {"passed", "failed", "error", "skipped"}
