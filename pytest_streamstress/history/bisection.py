@@ -3,7 +3,7 @@
 It owns the ordered commit list (oldest first, the good commit at index 0 and the bad one last),
 the choice of the next commit to test, the on-disk step cache, and the verdict. It does not know
 how a commit is tested: that is the `StepRunner` Protocol (the declared seam, STYLE R29/R34); the
-real runner builds, deploys and runs one scenario in a pytest subprocess (`commands/bisect.py`).
+real runner builds, deploys and runs one scenario in a pytest subprocess (`cli/bisect_step.py`).
 
 Like `git bisect`: the first bad commit lies in (last good, first bad]; test the commit in the
 middle and keep the half that holds it. A commit that does not build is skipped and a neighbour is
