@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -49,13 +49,33 @@ class HistoryIndex:
 
     # ---------------------------------------------------------------- incremental changes
 
-    def with_run(self, record: RunRecord) -> HistoryIndex:  # noqa: C901
+    def with_run(self, record: RunRecord) -> HistoryIndex:
         """A new index with `record` inserted in time order (normally appended)."""
         if record.summary.run_id in self.run_ids():
             return self
+        position = self._position_for(record.summary.started_at)
+        categories = self._categories_with(record)
+        category_code = {cat_id: _CATEGORY_ALPHABET[i] for i, (cat_id, _) in enumerate(categories)}
+        tests, cells, cats = self._rows_with_column(record, position, category_code)
+        runs = (*self.runs[:position], record.summary, *self.runs[position:])
+        return replace(
+            self,
+            runs=runs,
+            tests=tuple(tests),
+            cells=tuple(cells),
+            cats=tuple(cats),
+            categories=tuple(categories),
+        )
+
+    def _position_for(self, started_at: str) -> int:
+        """Where a run that started at `started_at` goes: after every run that started before it."""
         position = len(self.runs)
-        while position > 0 and self.runs[position - 1].started_at > record.summary.started_at:
+        while position > 0 and self.runs[position - 1].started_at > started_at:
             position -= 1
+        return position
+
+    def _categories_with(self, record: RunRecord) -> list[tuple[str, str]]:
+        """The known categories plus the run's new ones (its labels first, then bare ids), in order."""
         categories = list(self.categories)
         known = {cat_id for cat_id, _ in categories}
         for cat_id, label in record.category_labels:
@@ -71,7 +91,12 @@ class HistoryIndex:
                 f"more than {len(_CATEGORY_ALPHABET)} failure categories in the history",
                 hint="merge categories in categories.toml",
             )
-        category_code = {cat_id: _CATEGORY_ALPHABET[i] for i, (cat_id, _) in enumerate(categories)}
+        return categories
+
+    def _rows_with_column(
+        self, record: RunRecord, position: int, category_code: Mapping[str, str]
+    ) -> tuple[list[TestCase], list[str], list[str]]:
+        """Every row with the run's cell inserted at `position`, then a row per test new to the history."""
         by_key = {outcome.case.key: outcome for outcome in record.outcomes}
         tests = list(self.tests)
         cells = list(self.cells)
@@ -92,15 +117,7 @@ class HistoryIndex:
             cat = category_code[outcome.category] if outcome.category else NO_CATEGORY
             cells.append(ABSENT_CODE * position + outcome.code + ABSENT_CODE * (width - position))
             cats.append(NO_CATEGORY * position + cat + NO_CATEGORY * (width - position))
-        runs = (*self.runs[:position], record.summary, *self.runs[position:])
-        return replace(
-            self,
-            runs=runs,
-            tests=tuple(tests),
-            cells=tuple(cells),
-            cats=tuple(cats),
-            categories=tuple(categories),
-        )
+        return tests, cells, cats
 
     def without_runs(self, run_ids: Iterable[str]) -> HistoryIndex:
         """A new index without these runs; tests left with no outcome at all disappear."""
