@@ -26,6 +26,7 @@ from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress.errors import ToolError
 from pytest_streamstress.history.model import EARLIER_RUN, FAILING, THIS_RUN, RunOutcomes
 from pytest_streamstress.history.store import ComponentResult, components_from_json, outcomes_from_json
+from pytest_streamstress.model import Status
 
 log = logging.getLogger(__name__)
 MAX_COMMITS: Final = 200
@@ -164,7 +165,7 @@ def bracketing_runs(
     ran = [
         (index, status)
         for index, run in enumerate(runs)
-        if (status := run.outcomes.get(test, "")) == "passed" or status in FAILING
+        if (status := run.outcomes.get(test)) is Status.PASSED or status in FAILING
     ]
     if window is None:
         if not ran or ran[-1][1] not in FAILING:

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from pytest_streamstress.model import Status
+
 CASE_ID: Final = re.compile(r"\b([A-Z][A-Z0-9]+-\d+-TC-?\d+)\b")
-FAILING: Final = frozenset({"failed", "error"})
+FAILING: Final = frozenset({Status.FAILED, Status.ERROR})
 THIS_RUN: Final = "this run's results.json"
 EARLIER_RUN: Final = "an earlier run's results.json"
 """How reading errors name the documents the analysis gets in memory, not as files."""
@@ -26,12 +28,12 @@ def scenario_identity(spec: str, scenario: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunOutcomes:
-    """One run, reduced to what classification needs (`history.store.outcomes_of` makes it)."""
+    """One run, reduced to what classification needs (`history.store.outcomes_from_json` makes it)."""
 
     run_id: str
     timestamp: str
-    outcomes: Mapping[str, str]
-    """test identity -> passed / failed / error / skipped."""
+    outcomes: Mapping[str, Status]
+    """test identity -> its outcome in this run."""
     flaky: frozenset[str] = frozenset()
     """Tests that passed only after a retry in this run."""
     messages: Mapping[str, str] = field(default_factory=dict)

@@ -28,6 +28,7 @@ from pytest_streamstress.history.culprits import (
     summary_lines,
 )
 from pytest_streamstress.history.model import RunOutcomes
+from pytest_streamstress.model import Status
 
 pytestmark = pytest.mark.tools
 
@@ -298,7 +299,7 @@ def test_failure_without_any_earlier_pass_has_no_culprit(tmp_path: Path) -> None
 
 
 def outcomes(run_id: str, status: str | None) -> RunOutcomes:
-    return RunOutcomes(run_id=run_id, timestamp="", outcomes={} if status is None else {TEST: status})
+    return RunOutcomes(run_id=run_id, timestamp="", outcomes={} if status is None else {TEST: Status(status)})
 
 
 def test_regression_window_starts_at_its_earliest_failure() -> None:

@@ -383,16 +383,16 @@ def outcomes_from_json(data: Any, *, source: str) -> RunOutcomes:
 def _outcomes(data: Any) -> RunOutcomes:
     if not isinstance(data, dict):
         raise ValueError("the top level is not a JSON object")
-    outcomes: dict[str, str] = {}
+    outcomes: dict[str, Status] = {}
     flaky: set[str] = set()
     messages: dict[str, str] = {}
     for number, raw in enumerate(_list(data, "scenarios"), start=1):
         if not isinstance(raw, dict):
             raise ValueError(f"scenarios[{number}] is not an object")
         key = case_key(raw)
-        status = raw["status"]
-        if not isinstance(status, str) or status not in _STATUSES:
-            _bad_status(status, f"scenarios[{number}]")
+        status = _STATUSES.get(raw["status"]) if isinstance(raw["status"], str) else None
+        if status is None:
+            _bad_status(raw["status"], f"scenarios[{number}]")
         outcomes[key] = status
         if raw.get("flaky"):
             flaky.add(key)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
+from pytest_streamstress.history.model import FAILING
 from pytest_streamstress.history.store.summaries import ProfileSummary, Trim
 from pytest_streamstress.model import Status
 
@@ -22,7 +23,6 @@ RUN_STATUSES: Final[tuple[RunStatus, ...]] = get_args(RunStatus)
 ComponentStatus = Literal["built", "failed", "reused", "not-built"]
 """A component's `status` (schema enum)."""
 COMPONENT_STATUSES: Final[tuple[ComponentStatus, ...]] = get_args(ComponentStatus)
-FAILING: Final = frozenset({Status.FAILED, Status.ERROR})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

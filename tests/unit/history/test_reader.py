@@ -91,7 +91,7 @@ def test_the_analysis_view_keeps_outcomes_messages_and_commits() -> None:
     outcomes = outcomes_from_json(document, source="r.json")
 
     assert outcomes.run_id == document["run_id"]
-    assert set(outcomes.outcomes.values()) <= {"passed", "failed", "error", "skipped"}
+    assert set(outcomes.outcomes.values()) <= set(Status)
     assert len(outcomes.outcomes) == len(document["scenarios"])
     assert outcomes.components == {
         c["name"]: c["commit"]["sha"] for c in document["components"] if c.get("commit")
