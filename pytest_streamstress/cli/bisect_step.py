@@ -17,7 +17,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.errors import ConfigError, ToolFailed
@@ -36,7 +36,7 @@ class StepCommand:
     component: str
     scenario: str
     retries: int
-    cluster: str
+    cluster: Literal["kubeconfig", "emulated"]
     components_config: Path | None = None
     kubeconfig: Path | None = None
     context: str = ""

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress.errors import ToolError
@@ -34,6 +34,10 @@ MAX_COMMITS: Final = 200
 GIT_TIMEOUT_S: Final = 300.0
 """Seconds one git command may take while reading a range (a first full fetch of a big repo)."""
 _SCP_LIKE: Final = re.compile(r"^(?:[^@/]+@)?([^:/]+):(?!//)(.+)$")
+
+
+CulpritReason = Literal["new-failure", "regression"]
+"""Why a test gets a culprit range: it failed for the first time, or its pass rate dropped."""
 
 
 class RangeState(enum.Enum):
@@ -104,8 +108,7 @@ class Culprit:
     """The culprit range of one failing scenario: the runs that bracket it and each component's range."""
 
     test: str
-    reason: str
-    """`new-failure` or `regression`."""
+    reason: CulpritReason
     good_run: str
     bad_run: str
     ranges: tuple[CommitRange, ...]
@@ -371,7 +374,7 @@ def culprit_ranges(
     branches = default_branches or {}
     memo: dict[tuple[str, str, str], CommitRange] = {}
     found: list[Culprit] = []
-    wanted = [(t, "new-failure") for t in new_failures]
+    wanted: list[tuple[str, CulpritReason]] = [(t, "new-failure") for t in new_failures]
     wanted += [
         (t, "regression") for t in regressions if not t.startswith("component:") and t not in new_failures
     ]
