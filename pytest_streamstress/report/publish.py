@@ -2,7 +2,7 @@
 
 It owns the git conversation of publishing: fetch the branch (or start an orphan), add the run to
 the history, rebuild index and site, commit, push. It must not decide what the page shows
-(`site.py`) or how the history is stored (`history.py`); git runs only through `_proc.run` (R15).
+(`site.py`) or how the history is stored (`history.store`); git runs only through `_infra.git` (R15).
 
 Race safety: a push that is rejected because another publisher moved the branch is answered by
 fetching the new tip and redoing the whole change on it, a bounded number of times. A normal

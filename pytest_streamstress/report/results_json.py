@@ -35,7 +35,7 @@ from pytest_streamstress.model import (
 )
 
 if TYPE_CHECKING:
-    from pytest_streamstress.history.store.results import RunStatus
+    from pytest_streamstress.history.store import RunStatus
 
 log = logging.getLogger(__name__)
 
