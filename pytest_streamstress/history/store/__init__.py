@@ -37,7 +37,7 @@ from pytest_streamstress.history.store.directory import (
     write_atomically,
     write_index,
 )
-from pytest_streamstress.history.store.index import HistoryIndex
+from pytest_streamstress.history.store.index import HistoryIndex, record_of
 from pytest_streamstress.history.store.reader import (
     SCHEMA_VERSION,
     case_key,
@@ -49,7 +49,6 @@ from pytest_streamstress.history.store.reader import (
     read_history_run,
     read_results,
     read_run,
-    record_of,
     run_from_json,
 )
 from pytest_streamstress.history.store.results import (

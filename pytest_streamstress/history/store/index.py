@@ -1,6 +1,6 @@
-"""The index's test x run outcome matrix and its incremental changes (pure: values in, values out).
+"""The index's test x run outcome matrix, its incremental changes, and a run's row in it (`record_of`).
 
-`directory.py` reads and writes it; nothing here touches a file.
+Pure: values in, values out. `directory.py` reads and writes the index; nothing here touches a file.
 """
 
 from __future__ import annotations
@@ -9,11 +9,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from pytest_streamstress.history.store.results import ComponentResult, RunResults, ScenarioResult
 from pytest_streamstress.history.store.summaries import (
     ABSENT_CODE,
+    FLAKY_CODE,
     INDEX_FORMAT,
     NO_CATEGORY,
+    STATUS_CODES,
     SUMMARY_VERSION,
+    CaseOutcome,
+    ComponentCommit,
     HistoryError,
     RunRecord,
     RunSummary,
@@ -23,6 +28,7 @@ from pytest_streamstress.history.store.summaries import (
     summary_from_json,
     summary_to_json,
 )
+from pytest_streamstress.model import Status
 
 _CATEGORY_ALPHABET: Final = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -192,3 +198,49 @@ class HistoryIndex:
             skipped=skipped,
             summary_version=int(data.get("summary_version", 1)),
         )
+
+
+def record_of(run: RunResults) -> RunRecord:
+    """The index's view of a run: its summary and one outcome per test."""
+    outcomes: list[CaseOutcome] = []
+    seen: set[str] = set()
+    for scenario in run.scenarios:
+        if scenario.key in seen:
+            continue  # a retried scenario listed twice: the first entry is the final outcome
+        seen.add(scenario.key)
+        outcomes.append(_case_outcome(scenario))
+    summary = RunSummary(
+        run_id=run.run_id,
+        label=run.label,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_s=run.duration_s,
+        status=run.status or "",
+        emulated=run.emulated,
+        counts=run.counts,
+        categories=tuple((c.category, c.count) for c in run.categories),
+        components=tuple(_component_commit(c) for c in run.components),
+        errors=len(run.errors),
+        trimmed=run.trimmed,
+        profile=run.profile,
+    )
+    labels = tuple((c.category, c.label) for c in run.categories)
+    return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=labels)
+
+
+def _case_outcome(scenario: ScenarioResult) -> CaseOutcome:
+    case = TestCase(key=scenario.key, spec=scenario.spec, scenario=scenario.scenario, tags=scenario.tags)
+    passed_on_retry = scenario.status is Status.PASSED and scenario.flaky
+    code = FLAKY_CODE if passed_on_retry else STATUS_CODES[scenario.status.value]
+    return CaseOutcome(case=case, code=code, category=scenario.category if scenario.is_failing else None)
+
+
+def _component_commit(component: ComponentResult) -> ComponentCommit:
+    return ComponentCommit(
+        name=component.name,
+        repo=component.repo,
+        ref=component.ref,
+        sha=component.sha,
+        subject=component.commit.subject if component.commit is not None else "",
+        status=component.status or "",
+    )

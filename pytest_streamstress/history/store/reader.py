@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final, NoReturn, TypeVar
 
 from pytest_streamstress.history.model import RunOutcomes, scenario_identity
+from pytest_streamstress.history.store.index import record_of
 from pytest_streamstress.history.store.results import (
     COMPONENT_STATUSES,
     RUN_STATUSES,
@@ -30,16 +31,11 @@ from pytest_streamstress.history.store.results import (
     ScenarioResult,
 )
 from pytest_streamstress.history.store.summaries import (
-    FLAKY_CODE,
     STATUS_CODES,
     TRIM_ORDER,
-    CaseOutcome,
-    ComponentCommit,
     HistoryError,
     ProfileSummary,
     RunRecord,
-    RunSummary,
-    TestCase,
     Trim,
 )
 from pytest_streamstress.model import Status
@@ -322,52 +318,6 @@ def _list(data: Mapping[str, Any], key: str) -> list[Any]:
 
 
 # -------------------------------------------------------------------- values -> the views that read them
-
-
-def record_of(run: RunResults) -> RunRecord:
-    """The index's view of a run: its summary and one outcome per test."""
-    outcomes: list[CaseOutcome] = []
-    seen: set[str] = set()
-    for scenario in run.scenarios:
-        if scenario.key in seen:
-            continue  # a retried scenario listed twice: the first entry is the final outcome
-        seen.add(scenario.key)
-        outcomes.append(_case_outcome(scenario))
-    summary = RunSummary(
-        run_id=run.run_id,
-        label=run.label,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        duration_s=run.duration_s,
-        status=run.status or "",
-        emulated=run.emulated,
-        counts=run.counts,
-        categories=tuple((c.category, c.count) for c in run.categories),
-        components=tuple(_component_commit(c) for c in run.components),
-        errors=len(run.errors),
-        trimmed=run.trimmed,
-        profile=run.profile,
-    )
-    labels = tuple((c.category, c.label) for c in run.categories)
-    return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=labels)
-
-
-def _case_outcome(scenario: ScenarioResult) -> CaseOutcome:
-    case = TestCase(key=scenario.key, spec=scenario.spec, scenario=scenario.scenario, tags=scenario.tags)
-    passed_on_retry = scenario.status is Status.PASSED and scenario.flaky
-    code = FLAKY_CODE if passed_on_retry else STATUS_CODES[scenario.status.value]
-    return CaseOutcome(case=case, code=code, category=scenario.category if scenario.is_failing else None)
-
-
-def _component_commit(component: ComponentResult) -> ComponentCommit:
-    return ComponentCommit(
-        name=component.name,
-        repo=component.repo,
-        ref=component.ref,
-        sha=component.sha,
-        subject=component.commit.subject if component.commit is not None else "",
-        status=component.status or "",
-    )
 
 
 def outcomes_from_json(data: Any, *, source: str) -> RunOutcomes:
