@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import hashlib
 import logging
 import os
 import re
@@ -105,6 +106,16 @@ class Git:
                 log_path=self.log_to,
             )
         return done
+
+
+def clone_dir_for(cache_dir: Path, repo: str) -> Path:
+    """One cached clone per repository URL: `<last path element>-<8 hex of the URL>`.
+
+    The build clones into it and the culprit ranges and bisect read the same clone, fetched further,
+    so the naming rule lives here, in the door to git, where every room that reads clones can reach it.
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")) or "repo"
+    return cache_dir / f"{stem}-{hashlib.sha256(repo.encode()).hexdigest()[:8]}"
 
 
 @contextlib.contextmanager

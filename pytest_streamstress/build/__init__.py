@@ -10,7 +10,7 @@ credentials), `reuse` (images not built in this session),
 
 from __future__ import annotations
 
-from pytest_streamstress.build.orchestrate import BuildEvent, BuildOptions, build_components, clone_dir_for
+from pytest_streamstress.build.orchestrate import BuildEvent, BuildOptions, build_components
 from pytest_streamstress.build.registry import INTERNAL_PULL_HOST, RegistryTarget
 from pytest_streamstress.build.reuse import (
     has_digest,
@@ -28,7 +28,6 @@ __all__ = [
     "BuildOptions",
     "RegistryTarget",
     "build_components",
-    "clone_dir_for",
     "decide",
     "has_digest",
     "images_from_assignments",

@@ -21,7 +21,6 @@ This module never starts a process itself: `_proc` and `gitrepo` do (R15).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -229,12 +228,6 @@ def _shared_path(shared_dir: Path, spec: ComponentSpec, suffix: str) -> Path:
     return shared_dir / f"{spec.name}{suffix}"
 
 
-def clone_dir_for(cache_dir: Path, repo: str) -> Path:
-    """One cached clone per repository URL: `<last path element>-<8 hex of the URL>`."""
-    stem = re.sub(r"[^A-Za-z0-9._-]", "_", repo.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")) or "repo"
-    return cache_dir / f"{stem}-{hashlib.sha256(repo.encode()).hexdigest()[:8]}"
-
-
 def _build_one(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) -> BuildResult:
     log_path = ctx.log_dir / f"build-{spec.name}.log"
     log_path.write_text(f"# build of {request}\n", encoding="utf-8")
@@ -243,7 +236,7 @@ def _build_one(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) ->
     deadline = started + ctx.options.timeout_s
     source = None
     try:
-        clone_dir = clone_dir_for(ctx.cache_dir, spec.repo)
+        clone_dir = gitrepo.clone_dir_for(ctx.cache_dir, spec.repo)
         with gitrepo.locked(clone_dir, timeout=ctx.options.timeout_s):
             git = gitrepo.Git(
                 url=spec.repo,

@@ -11,12 +11,11 @@ directory (R27: JSON, never a pickle).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ConfigError
@@ -28,6 +27,9 @@ from pytest_streamstress.model import (
     ImageRef,
     SourceCommit,
 )
+
+if TYPE_CHECKING:
+    from pytest_streamstress.history.store import ComponentResult, ImageResult
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +76,16 @@ def images_from_results(path: Path, catalog: ComponentCatalog | None = None) -> 
 
     Components that failed or were not built there have no images and are left out. With a
     catalog, env vars come from today's components.toml (it may have been fixed since that run).
+    The file is read by the history's one typed reader (`history.store.read_components`).
     """
+    from pytest_streamstress.history.store import HistoryError, read_components
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        components = read_components(path)
+    except HistoryError as exc:
         raise ConfigError(
-            "--images-from: file not found", path=path, hint="give the results.json of an earlier run"
+            f"--images-from: {exc.reason}", path=path, hint="give the results.json of an earlier run"
         ) from None
-    except ValueError as exc:
-        raise ConfigError(f"--images-from: not valid JSON ({exc})", path=path) from None
-    components = data.get("components") if isinstance(data, dict) else None
-    if not isinstance(components, list):
-        raise ConfigError(
-            "--images-from: no 'components' list; is this a streamstress results.json?", path=path
-        )
     results = [
         r for r in (_reused(entry, index, path, catalog) for index, entry in enumerate(components)) if r
     ]
@@ -100,51 +98,41 @@ def images_from_results(path: Path, catalog: ComponentCatalog | None = None) -> 
     return tuple(results)
 
 
-def _reused(entry: Any, index: int, path: Path, catalog: ComponentCatalog | None) -> BuildResult | None:
-    where = f"--images-from: components[{index}]"
-    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-        raise ConfigError(f"{where} has no 'name'", path=path)
-    name = entry["name"]
-    images: list[BuiltImage] = []
-    for raw in entry.get("images") or []:
-        if (
-            not isinstance(raw, dict)
-            or not isinstance(raw.get("name"), str)
-            or not isinstance(raw.get("ref"), str)
-        ):
-            raise ConfigError(f"{where} ({name}): every image needs 'name' and 'ref'", path=path)
-        if not has_digest(raw["ref"]):
-            raise _no_digest(f"{where} ({name}) image {raw['name']}", raw["ref"], path=path)
-        env_vars = tuple(raw.get("env_vars") or ())
-        if catalog is not None:
-            component = catalog.component_of_image(raw["name"])
-            if component is None:
-                log.warning(
-                    "%s: image %s is not in components.toml; its env vars come from the file",
-                    where,
-                    raw["name"],
-                )
-            else:
-                env_vars = next(i.env_vars for i in component.images if i.name == raw["name"])
-        images.append(BuiltImage(name=raw["name"], ref=ImageRef(raw["ref"]), env_vars=env_vars))
+def _reused(
+    entry: ComponentResult, index: int, path: Path, catalog: ComponentCatalog | None
+) -> BuildResult | None:
+    where = f"--images-from: components[{index}] ({entry.name})"
+    images = tuple(_reused_image(image, where, path, catalog) for image in entry.images)
     if not images:
         return None
-    commit = entry.get("commit")
-    source = None
-    if isinstance(commit, dict) and isinstance(commit.get("sha"), str):
-        source = SourceCommit(
-            sha=commit["sha"],
-            date=str(commit.get("date", "")),
-            subject=str(commit.get("subject", "")),
-            ref=entry.get("ref"),
-        )
+    commit = entry.commit
+    source = (
+        None
+        if commit is None
+        else SourceCommit(sha=commit.sha, date=commit.date, subject=commit.subject, ref=entry.ref)
+    )
     return BuildResult(
-        component=ComponentName(name),
-        repo=str(entry.get("repo", "")),
+        component=ComponentName(entry.name),
+        repo=entry.repo,
         status=BuildStatus.REUSED,
         source=source,
-        images=tuple(images),
+        images=images,
     )
+
+
+def _reused_image(image: ImageResult, where: str, path: Path, catalog: ComponentCatalog | None) -> BuiltImage:
+    if not has_digest(image.ref):
+        raise _no_digest(f"{where} image {image.name}", image.ref, path=path)
+    env_vars = image.env_vars
+    if catalog is not None:
+        component = catalog.component_of_image(image.name)
+        if component is None:
+            log.warning(
+                "%s: image %s is not in components.toml; its env vars come from the file", where, image.name
+            )
+        else:
+            env_vars = next(i.env_vars for i in component.images if i.name == image.name)
+    return BuiltImage(name=image.name, ref=ImageRef(image.ref), env_vars=env_vars)
 
 
 def _no_digest(where: str, ref: str, *, path: Path | None = None) -> ConfigError:

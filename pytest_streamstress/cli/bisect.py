@@ -1,37 +1,33 @@
 """`streamstress bisect`: find the upstream commit that broke one scenario, one build-deploy-test at a time.
 
-This module wires the engine (`bisect.py`: halving, step cache, skip, confirmation) to the real
-`StepRunner`: a `python -m pytest --streamstress --components <component>:<sha> <nodeid>` session
-per step, started through `_proc` (STYLE R15), whose results.json says pass, fail or error for
-the scenario; a build failure of the component makes the step a skip, as `git bisect skip`.
-It does not build, deploy or run Gauge itself: every step is an ordinary streamstress session,
-so a step behaves exactly like the nightly run that found the failure.
+This module is the command: its arguments, the commit list, and the report. It wires the engine
+(`history/bisection.py`: halving, step cache, skip, confirmation) to the real `StepRunner`
+(`bisect_step.py`: one `python -m pytest --streamstress --components <component>:<sha> <nodeid>`
+session per step, judged from its results.json). It does not build, deploy or run Gauge itself:
+every step is an ordinary streamstress session, so a step behaves exactly like the nightly run that
+found the failure.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import shutil
 import signal
 import sys
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any, Final
+from typing import Final
 
 from pytest_streamstress._infra import git as gitrepo
-from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.errors import ConfigError, ToolFailed
+from pytest_streamstress.cli import bisect_step
+from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.history.bisection import (
     BisectResult,
     Step,
     StepCache,
-    StepOutcome,
     cache_path,
     commits_between,
     describe_steps,
@@ -46,8 +42,6 @@ HELP: Final = (
 DEFAULT_STEP_TIMEOUT_S: Final = 4 * 3600.0
 """One step is a whole build + deploy + one scenario (with retries) on a real cluster."""
 GIT_TIMEOUT_S: Final = 600.0
-RESTORE_RECORD: Final = "restore.json"
-"""What deploy writes before its first patch (cluster/deploy.py); the first step's copy is the bisect's."""
 _SLUG_KEEP: Final = "abcdefghijklmnopqrstuvwxyz0123456789-_."
 
 
@@ -145,208 +139,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepCommand:
-    """What every step's pytest gets besides the commit: the passthrough options."""
-
-    component: str
-    scenario: str
-    retries: int
-    cluster: str
-    components_config: Path | None = None
-    kubeconfig: Path | None = None
-    context: str = ""
-    release_tests_dir: Path | None = None
-    extra: tuple[str, ...] = ()
-    pytest_cache: Path | None = None
-
-    def argv(self, sha: str, results_dir: Path) -> list[str]:
-        argv = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--streamstress",
-            "--components",
-            f"{self.component}:{sha}",
-            "--results-dir",
-            str(results_dir),
-            "--gauge-retries",
-            str(self.retries),
-            "--cluster",
-            self.cluster,
-        ]
-        if self.components_config is not None:
-            argv += ["--components-config", str(self.components_config)]
-        if self.kubeconfig is not None:
-            argv += ["--kubeconfig", str(self.kubeconfig)]
-        if self.context:
-            argv += ["--context", self.context]
-        if self.release_tests_dir is not None:
-            argv += ["--release-tests-dir", str(self.release_tests_dir)]
-        if self.pytest_cache is not None:
-            # One cache for every step: the component's clone is fetched, never cloned again.
-            argv += ["-o", f"cache_dir={self.pytest_cache}"]
-        return [*argv, *self.extra, self.scenario]
-
-
-@dataclass
-class PytestStepRunner:
-    """The real `StepRunner`: one streamstress session per commit, judged from its results.json."""
-
-    command: StepCommand
-    steps_dir: Path
-    timeout: float
-    cwd: Path | None = None
-    env: Mapping[str, str] | None = None
-    restore_copy: Path | None = None
-    """Where to keep the first step's restore.json (the cluster's images before the bisect)."""
-    _count: int = field(default=0, init=False)
-
-    def run(self, sha: str) -> StepOutcome:
-        self._count += 1
-        results_dir = self.steps_dir / f"{sha[:12]}-{self._count}"
-        if results_dir.exists():
-            shutil.rmtree(results_dir)  # a leftover of a killed step must not be read as this one's results
-        results_dir.mkdir(parents=True)
-        log_path = results_dir / "pytest.log"
-        done = _proc.run(
-            self.command.argv(sha, results_dir),
-            timeout=self.timeout,
-            env=self.env,
-            cwd=self.cwd,
-            log_to=log_path,
-            what=f"the bisect step at {sha[:12]}",
-        )
-        self._keep_restore_record(results_dir)
-        return judge_step(
-            results_dir / "results.json",
-            component=self.command.component,
-            scenario=self.command.scenario,
-            exit_code=done.returncode,
-            tail=done.tail(20),
-            log_path=log_path,
-        )
-
-    def _keep_restore_record(self, results_dir: Path) -> None:
-        record = results_dir / RESTORE_RECORD
-        if self.restore_copy is not None and record.exists() and not self.restore_copy.exists():
-            self.restore_copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(record, self.restore_copy)
-
-
-def judge_step(
-    results: Path,
-    *,
-    component: str,
-    scenario: str,
-    exit_code: int,
-    tail: str = "",
-    log_path: Path | None = None,
-) -> StepOutcome:
-    """Pure over the results.json document: good, bad, or skip (the component did not build)."""
-    if not results.exists():
-        raise ToolFailed(
-            f"the step session wrote no results.json (pytest exit code {exit_code}); last output:\n{tail}",
-            hint="fix the problem shown above (options, components config, cluster access) and re-run:"
-            " finished steps are kept" + (f"; full log: {log_path}" if log_path else ""),
-            returncode=exit_code,
-            log_path=log_path,
-        )
-    doc = json.loads(results.read_text(encoding="utf-8"))
-    if doc.get("status") in ("error", "interrupted") and _scenario_record(doc, scenario) is None:
-        # The session broke before judging the scenario (internal error, collection error): no verdict.
-        problems = "; ".join(str(e.get("message", "")).splitlines()[0] for e in doc.get("errors", []) if e)
-        raise ToolFailed(
-            f"the step session ended with status {doc.get('status')} (pytest exit code {exit_code}) before"
-            f" {scenario!r} ran" + (f": {problems}" if problems else "") + f"; last output:\n{tail}",
-            hint="fix the problem above and re-run: finished steps are kept"
-            + (f"; full log: {log_path}" if log_path else ""),
-            returncode=exit_code,
-            log_path=log_path,
-        )
-    return judge_document(doc, component=component, scenario=scenario, results=results)
-
-
-def judge_document(doc: Mapping[str, Any], *, component: str, scenario: str, results: Path) -> StepOutcome:
-    built = next((c for c in doc.get("components", []) if c.get("name") == component), None)
-    if built is not None and built.get("status") == "failed":
-        first = str(built.get("error", "")).strip().splitlines()
-        return StepOutcome.skip("build failed" + (f": {first[0]}" if first else ""))
-    record = _scenario_record(doc, scenario)
-    if record is None:
-        raise ConfigError(
-            f"scenario {scenario!r} did not run in the step session",
-            path=results,
-            hint="pass the node id exactly as pytest shows it (`pytest --streamstress --collect-only -q`)",
-        )
-    status = record.get("status")
-    attempts = record.get("attempts")
-    tries = f" after {attempts} attempt(s)" if attempts else ""
-    if status == "passed":
-        return StepOutcome.passed("passed" + (" (flaky: passed on a retry)" if record.get("flaky") else ""))
-    if status in ("failed", "error"):
-        message = str(record.get("message", "")).strip().splitlines()
-        return StepOutcome.failed(f"{status}{tries}" + (f": {message[0][:200]}" if message else ""))
-    return StepOutcome.skip(f"scenario {status}: cannot judge this commit")
-
-
-def _scenario_record(doc: Mapping[str, Any], scenario: str) -> Mapping[str, Any] | None:
-    records = list(doc.get("scenarios", []))
-    for record in records:
-        if scenario in (record.get("nodeid"), record.get("id")):
-            return dict(record)
-    matching = [r for r in records if str(r.get("nodeid", "")).endswith(scenario)]
-    if len(matching) == 1:
-        return dict(matching[0])
-    return None
-
-
-# -- endpoints ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Endpoints:
-    good: str
-    bad: str
-    repo: str
-
-
-def endpoints_from(args: argparse.Namespace, *, catalog_repo: str) -> Endpoints:
-    """`--good/--bad`, or the component's commits recorded in `--good-run/--bad-run`."""
-    good, bad, repo = args.good, args.bad, args.repo
-    if args.good_run is not None:
-        good_sha, _ = _commit_in_run(args.good_run, args.component, "--good-run")
-        good = good or good_sha
-    if args.bad_run is not None:
-        bad_sha, bad_repo = _commit_in_run(args.bad_run, args.component, "--bad-run")
-        bad = bad or bad_sha
-        repo = repo or bad_repo
-    if not good or not bad:
-        raise ConfigError(
-            "bisect needs a good and a bad commit",
-            hint="give --good SHA --bad SHA, or --good-run/--bad-run with two results.json files",
-        )
-    return Endpoints(good=good, bad=bad, repo=repo or catalog_repo)
-
-
-def _commit_in_run(path: Path, component: str, option: str) -> tuple[str, str]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(
-            f"{option}: cannot read {path}: {exc}", hint="give a results.json of a run"
-        ) from exc
-    for entry in doc.get("components", []):
-        if entry.get("name") == component:
-            sha = (entry.get("commit") or {}).get("sha", "")
-            if sha:
-                return str(sha), str(entry.get("repo", ""))
-    raise ConfigError(
-        f"{option}: {path} records no commit of {component!r}",
-        hint=f"that run did not build {component} from source; give the commit with --good/--bad",
-    )
-
-
 # -- the command -------------------------------------------------------------------------------------
 
 
@@ -373,7 +165,6 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def _run(args: argparse.Namespace) -> int:
     from filelock import FileLock, Timeout
 
-    from pytest_streamstress.build.orchestrate import clone_dir_for
     from pytest_streamstress.components import load_catalog
 
     if args.retries < 0:
@@ -384,12 +175,11 @@ def _run(args: argparse.Namespace) -> int:
             f"--component: unknown component {args.component!r}; known: {', '.join(catalog.names)}"
         )
     spec = catalog[args.component]
-    ends = endpoints_from(args, catalog_repo=spec.repo)
+    ends = bisect_step.endpoints_from(args, catalog_repo=spec.repo)
     state_dir = args.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
-    clone_dir = (
-        args.source_dir.resolve() if args.source_dir else clone_dir_for(state_dir / "sources", ends.repo)
-    )
+    sources = state_dir / "sources"
+    clone_dir = args.source_dir.resolve() if args.source_dir else gitrepo.clone_dir_for(sources, ends.repo)
     git = gitrepo.Git(url=ends.repo, clone_dir=clone_dir, timeout=GIT_TIMEOUT_S, log_to=state_dir / "git.log")
     if args.source_dir is not None:
         origin = git.run(
@@ -423,7 +213,7 @@ def _bisect(args: argparse.Namespace, commits: Sequence[str], path: Path, state_
     if args.kubeconfig is not None:
         # The scenario's own code (release-tests) finds the cluster through $KUBECONFIG.
         env["KUBECONFIG"] = str(args.kubeconfig.resolve())
-    command = StepCommand(
+    command = bisect_step.StepCommand(
         component=args.component,
         scenario=args.scenario,
         retries=args.retries,
@@ -435,13 +225,13 @@ def _bisect(args: argparse.Namespace, commits: Sequence[str], path: Path, state_
         extra=tuple(args.pytest_arg),
         pytest_cache=state_dir / "pytest-cache",
     )
-    runner = PytestStepRunner(
+    runner = bisect_step.PytestStepRunner(
         command=command,
         steps_dir=path.with_suffix("") / "steps",
         timeout=args.step_timeout,
         cwd=args.workdir,
         env=env,
-        restore_copy=path.with_suffix("") / RESTORE_RECORD,
+        restore_copy=path.with_suffix("") / bisect_step.RESTORE_RECORD,
     )
     size = len(commits) - 1
     _say(
@@ -506,7 +296,7 @@ def _report(result: BisectResult, git: gitrepo.Git) -> None:
 
 
 def _restore(args: argparse.Namespace, path: Path) -> None:
-    record = path.with_suffix("") / RESTORE_RECORD
+    record = path.with_suffix("") / bisect_step.RESTORE_RECORD
     if args.cluster == "emulated":
         _say("--restore: every step ran on its own emulated cluster; nothing to put back")
         return

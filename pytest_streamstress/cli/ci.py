@@ -218,7 +218,7 @@ def _collect_and_publish(args: argparse.Namespace, cluster: Cluster, job: JobVie
     )
     from pytest_streamstress.history.store import read_results
 
-    record, _ = read_results(dest / "results.json")
+    record = read_results(dest / "results.json")
     view = PublishedView(
         run_id=record.summary.run_id,
         counts=record.summary.counts,

@@ -13,8 +13,9 @@ from typing import Any
 
 from pytest_streamstress.history.classify import TestClass, Verdict, classify_run
 from pytest_streamstress.history.clusters import Cluster, cluster_failures
-from pytest_streamstress.history.model import FAILING, RunOutcomes, scenario_identity
+from pytest_streamstress.history.model import EARLIER_RUN, THIS_RUN
 from pytest_streamstress.history.regression import Regression, detect_regressions
+from pytest_streamstress.history.store import outcomes_from_json, run_from_json
 from pytest_streamstress.triage.known import KnownFailure, KnownMatch, match_known, stale_entries
 
 
@@ -86,15 +87,14 @@ def analyze(
     known: Sequence[KnownFailure] = (),
     today: dt.date | None = None,
 ) -> Analysis:
-    """`current` and `history` are results.json documents; history oldest first, without `current`."""
+    """`current` and `history` are results.json documents; history oldest first, without `current`.
+
+    The documents are read by the history's one typed reader (`history.store.run_from_json`).
+    """
     today = today or dt.date.today()
-    now = RunOutcomes.from_results(current)
-    past = [RunOutcomes.from_results(doc) for doc in history]
-    failures = {
-        scenario_identity(s["spec"], s["scenario"]) if not s.get("id") else s["id"]: s.get("message", "")
-        for s in current.get("scenarios", [])
-        if s.get("status") in FAILING
-    }
+    now = outcomes_from_json(current, source=THIS_RUN)
+    past = [outcomes_from_json(doc, source=EARLIER_RUN) for doc in history]
+    failures = {s.key: s.message for s in run_from_json(current, source=THIS_RUN).scenarios if s.is_failing}
     return Analysis(
         classes=classify_run(now, past),
         regressions=detect_regressions([*past, now]),

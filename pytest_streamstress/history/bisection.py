@@ -3,7 +3,7 @@
 It owns the ordered commit list (oldest first, the good commit at index 0 and the bad one last),
 the choice of the next commit to test, the on-disk step cache, and the verdict. It does not know
 how a commit is tested: that is the `StepRunner` Protocol (the declared seam, STYLE R29/R34); the
-real runner builds, deploys and runs one scenario in a pytest subprocess (`commands/bisect.py`).
+real runner builds, deploys and runs one scenario in a pytest subprocess (`cli/bisect_step.py`).
 
 Like `git bisect`: the first bad commit lies in (last good, first bad]; test the commit in the
 middle and keep the half that holds it. A commit that does not build is skipped and a neighbour is
@@ -24,7 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
@@ -250,7 +250,7 @@ def next_index(commits: Sequence[str], verdicts: dict[str, Verdict]) -> tuple[in
     return lo, hi, min(open_indexes, key=lambda i: (abs(i - middle), i))
 
 
-def run_bisect(  # noqa: C901
+def run_bisect(
     commits: Sequence[str],
     *,
     component: str,
@@ -272,67 +272,81 @@ def run_bisect(  # noqa: C901
             hint="check --good and --bad: the bad commit must come after the good one",
         )
     started = clock()
+    tell = on_step or _told_nobody
     steps = cache.steps()
-    verdicts = {s.sha: s.verdict for s in steps if s.kind == "step"}
     confirmation = next((s for s in steps if s.kind == "confirm"), None)
-    notes: list[str] = []
-    replayed: dict[str, Verdict] = {}
-    for step in steps:  # tell about the cached steps as they narrowed the range then
-        if step.kind == "step":
-            replayed[step.sha] = step.verdict
-        if on_step is not None:
-            on_step(step, *next_index(commits, replayed)[:2])
-    while True:
-        lo, hi, index = next_index(commits, verdicts)
-        if index is None:
-            break
-        step = _run_step(runner, commits[index], "step", clock)
-        cache.record(step)
-        steps.append(step)
-        verdicts[step.sha] = step.verdict
-        if on_step is not None:
-            on_step(step, *next_index(commits, verdicts)[:2])
+    _replay(commits, steps, tell)
+    lo, hi, verdicts = _narrow(commits, steps, runner=runner, cache=cache, clock=clock, tell=tell)
+    result = BisectResult(
+        component=component, scenario=scenario, commits=tuple(commits), culprit=None, steps=tuple(steps)
+    )
     hidden = tuple(commits[i] for i in range(lo + 1, hi) if verdicts.get(commits[i]) is Verdict.SKIP)
     if hidden:
-        notes.append(
+        note = (
             f"{len(hidden)} commit(s) between the last good and the first bad commit could not be"
             " tested (they do not build): the first bad commit is one of the suspects"
         )
-        return BisectResult(
-            component=component,
-            scenario=scenario,
-            commits=tuple(commits),
-            culprit=None,
-            suspects=(*hidden, commits[hi]),
-            steps=tuple(steps),
-            wall_s=clock() - started,
-            notes=tuple(notes),
-        )
-    culprit = commits[hi]
+        return replace(result, suspects=(*hidden, commits[hi]), wall_s=clock() - started, notes=(note,))
     parent = commits[hi - 1]
     if confirm and (confirmation is None or confirmation.sha != parent):
         confirmation = _run_step(runner, parent, "confirm", clock)
         cache.record(confirmation)
         steps.append(confirmation)
-        if on_step is not None:
-            on_step(confirmation, lo, hi)
-    if confirmation is not None and confirmation.verdict is Verdict.BAD:
-        notes.append(
-            f"the culprit's parent {parent[:12]} failed when run once more: the failure is flaky or"
-            " comes from outside this component; raise --retries or check the environment"
-        )
-    elif confirmation is not None and confirmation.verdict is Verdict.SKIP:
-        notes.append(f"the culprit's parent {parent[:12]} could not be run again: the culprit is unconfirmed")
-    return BisectResult(
-        component=component,
-        scenario=scenario,
-        commits=tuple(commits),
-        culprit=culprit,
+        tell(confirmation, lo, hi)
+    return replace(
+        result,
+        culprit=commits[hi],
         confirmation=confirmation,
         steps=tuple(steps),
         wall_s=clock() - started,
-        notes=tuple(notes),
+        notes=_confirmation_notes(confirmation, parent),
     )
+
+
+def _told_nobody(step: Step, lo: int, hi: int) -> None:
+    """The progress callback when nobody listens."""
+
+
+def _replay(commits: Sequence[str], steps: Sequence[Step], tell: Callable[[Step, int, int], None]) -> None:
+    """Tell about the cached steps as they narrowed the range then."""
+    replayed: dict[str, Verdict] = {}
+    for step in steps:
+        if step.kind == "step":
+            replayed[step.sha] = step.verdict
+        tell(step, *next_index(commits, replayed)[:2])
+
+
+def _narrow(
+    commits: Sequence[str],
+    steps: list[Step],
+    *,
+    runner: StepRunner,
+    cache: StepCache,
+    clock: Callable[[], float],
+    tell: Callable[[Step, int, int], None],
+) -> tuple[int, int, dict[str, Verdict]]:
+    """Test the next commit until none is left, appending to `steps`; (last good, first bad, verdicts)."""
+    verdicts = {s.sha: s.verdict for s in steps if s.kind == "step"}
+    while True:
+        lo, hi, index = next_index(commits, verdicts)
+        if index is None:
+            return lo, hi, verdicts
+        step = _run_step(runner, commits[index], "step", clock)
+        cache.record(step)
+        steps.append(step)
+        verdicts[step.sha] = step.verdict
+        tell(step, *next_index(commits, verdicts)[:2])
+
+
+def _confirmation_notes(confirmation: Step | None, parent: str) -> tuple[str, ...]:
+    if confirmation is not None and confirmation.verdict is Verdict.BAD:
+        return (
+            f"the culprit's parent {parent[:12]} failed when run once more: the failure is flaky or"
+            " comes from outside this component; raise --retries or check the environment",
+        )
+    if confirmation is not None and confirmation.verdict is Verdict.SKIP:
+        return (f"the culprit's parent {parent[:12]} could not be run again: the culprit is unconfirmed",)
+    return ()
 
 
 def _run_step(runner: StepRunner, sha: str, kind: StepKind, clock: Callable[[], float]) -> Step:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from pytest_streamstress.history.model import FAILING, RunOutcomes
+from pytest_streamstress.model import Status
 
 FLAKE_WINDOW: Final = 10
 FLAKE_MIN_FLIPS: Final = 3
@@ -51,7 +52,7 @@ def _status_sequence(test: str, runs: Sequence[RunOutcomes]) -> list[tuple[str, 
     sequence: list[tuple[str, str]] = []
     for run in runs:
         status = run.outcomes.get(test)
-        if status == "passed":
+        if status is Status.PASSED:
             sequence.append((run.run_id, "pass"))
         elif status in FAILING:
             sequence.append((run.run_id, "fail"))
@@ -107,14 +108,14 @@ def classify_run(
     for test, status in sorted(current.outcomes.items()):
         past = _status_sequence(test, history)
         full = (
-            [*past, (current.run_id, "pass" if status == "passed" else "fail")]
-            if status != "skipped"
+            [*past, (current.run_id, "pass" if status is Status.PASSED else "fail")]
+            if status is not Status.SKIPPED
             else past
         )
         flips = count_flips([s for _r, s in full[-flake_window:]])
         streak_start, streak = _failure_streak(full)
         alert = alert_state([s for _r, s in full])
-        if status == "skipped":
+        if status is Status.SKIPPED:
             verdict = Verdict.SKIPPED
         elif not any(test in run.outcomes for run in history):
             verdict = Verdict.NEW_TEST

@@ -20,19 +20,24 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress.errors import ToolError
-from pytest_streamstress.history.model import FAILING, RunOutcomes
+from pytest_streamstress.history.model import EARLIER_RUN, FAILING, THIS_RUN, RunOutcomes
+from pytest_streamstress.history.store import ComponentResult, components_from_json, outcomes_from_json
+from pytest_streamstress.model import Status
 
 log = logging.getLogger(__name__)
-
 MAX_COMMITS: Final = 200
 """Commits listed per component range; a longer range is truncated (and says so)."""
 GIT_TIMEOUT_S: Final = 300.0
 """Seconds one git command may take while reading a range (a first full fetch of a big repo)."""
 _SCP_LIKE: Final = re.compile(r"^(?:[^@/]+@)?([^:/]+):(?!//)(.+)$")
+
+
+CulpritReason = Literal["new-failure", "regression"]
+"""Why a test gets a culprit range: it failed for the first time, or its pass rate dropped."""
 
 
 class RangeState(enum.Enum):
@@ -103,8 +108,7 @@ class Culprit:
     """The culprit range of one failing scenario: the runs that bracket it and each component's range."""
 
     test: str
-    reason: str
-    """`new-failure` or `regression`."""
+    reason: CulpritReason
     good_run: str
     bad_run: str
     ranges: tuple[CommitRange, ...]
@@ -164,7 +168,7 @@ def bracketing_runs(
     ran = [
         (index, status)
         for index, run in enumerate(runs)
-        if (status := run.outcomes.get(test, "")) == "passed" or status in FAILING
+        if (status := run.outcomes.get(test)) is Status.PASSED or status in FAILING
     ]
     if window is None:
         if not ran or ran[-1][1] not in FAILING:
@@ -320,15 +324,13 @@ def clones_under(
     log_to: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> GitFor:
-    """The build's cached clones (`build.orchestrate.clone_dir_for`): the same clone, fetched further."""
-    from pytest_streamstress.build.orchestrate import clone_dir_for
+    """The build's cached clones (`gitrepo.clone_dir_for`): the same clone, fetched further."""
 
     def git_for(repo: str) -> gitrepo.Git | None:
         if not repo:
             return None
-        return gitrepo.Git(
-            url=repo, clone_dir=clone_dir_for(cache_dir, repo), timeout=timeout, log_to=log_to, env=env
-        )
+        clone_dir = gitrepo.clone_dir_for(cache_dir, repo)
+        return gitrepo.Git(url=repo, clone_dir=clone_dir, timeout=timeout, log_to=log_to, env=env)
 
     return git_for
 
@@ -339,15 +341,10 @@ class _RunComponents:
     repos: Mapping[str, str]
 
 
-def _components_of(doc: Mapping[str, Any]) -> _RunComponents:
-    commits: dict[str, str] = {}
-    repos: dict[str, str] = {}
-    for component in doc.get("components", []):
-        name = str(component.get("name", ""))
-        commit = component.get("commit") or {}
-        commits[name] = str(commit.get("sha", "") or "")
-        repos[name] = str(component.get("repo", "") or "")
-    return _RunComponents(commits=commits, repos=repos)
+def _components_of(components: Sequence[ComponentResult]) -> _RunComponents:
+    return _RunComponents(
+        commits={c.name: c.sha for c in components}, repos={c.name: c.repo for c in components}
+    )
 
 
 def culprit_ranges(
@@ -367,13 +364,17 @@ def culprit_ranges(
     regressions' subjects; `component:` subjects have no single scenario and are skipped). Ranges
     are computed once per (component, old, new) and shared by the tests that break together.
     """
+    sources = [*(EARLIER_RUN for _ in history), THIS_RUN]
     docs = [*history, current]
-    runs = [RunOutcomes.from_results(doc) for doc in docs]
-    by_run = {run.run_id: _components_of(doc) for run, doc in zip(runs, docs, strict=True)}
+    runs = [outcomes_from_json(doc, source=source) for doc, source in zip(docs, sources, strict=True)]
+    by_run = {
+        run.run_id: _components_of(components_from_json(doc, source=source))
+        for run, doc, source in zip(runs, docs, sources, strict=True)
+    }
     branches = default_branches or {}
     memo: dict[tuple[str, str, str], CommitRange] = {}
     found: list[Culprit] = []
-    wanted = [(t, "new-failure") for t in new_failures]
+    wanted: list[tuple[str, CulpritReason]] = [(t, "new-failure") for t in new_failures]
     wanted += [
         (t, "regression") for t in regressions if not t.startswith("component:") and t not in new_failures
     ]

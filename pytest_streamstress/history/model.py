@@ -9,10 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
+
+from pytest_streamstress.model import Status
 
 CASE_ID: Final = re.compile(r"\b([A-Z][A-Z0-9]+-\d+-TC-?\d+)\b")
-FAILING: Final = frozenset({"failed", "error"})
+FAILING: Final = frozenset({Status.FAILED, Status.ERROR})
+THIS_RUN: Final = "this run's results.json"
+EARLIER_RUN: Final = "an earlier run's results.json"
+"""How reading errors name the documents the analysis gets in memory, not as files."""
 
 
 def scenario_identity(spec: str, scenario: str) -> str:
@@ -23,42 +28,15 @@ def scenario_identity(spec: str, scenario: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunOutcomes:
-    """One run, reduced to what classification needs."""
+    """One run, reduced to what classification needs (`history.store.outcomes_from_json` makes it)."""
 
     run_id: str
     timestamp: str
-    outcomes: Mapping[str, str]
-    """test identity -> passed / failed / error / skipped."""
+    outcomes: Mapping[str, Status]
+    """test identity -> its outcome in this run."""
     flaky: frozenset[str] = frozenset()
     """Tests that passed only after a retry in this run."""
     messages: Mapping[str, str] = field(default_factory=dict)
     components: Mapping[str, str] = field(default_factory=dict)
     """component name -> commit sha of that run, for culprit ranges."""
     complete: bool = True
-
-    @classmethod
-    def from_results(cls, data: Mapping[str, Any]) -> RunOutcomes:
-        """From a results.json document (schema v1)."""
-        outcomes: dict[str, str] = {}
-        flaky: set[str] = set()
-        messages: dict[str, str] = {}
-        for record in data.get("scenarios", []):
-            identity = record.get("id") or scenario_identity(record["spec"], record["scenario"])
-            outcomes[identity] = record["status"]
-            if record.get("flaky"):
-                flaky.add(identity)
-            if record.get("message"):
-                messages[identity] = record["message"]
-        components = {
-            c["name"]: (c.get("commit") or {}).get("sha", "")
-            for c in data.get("components", [])
-            if c.get("commit")
-        }
-        return cls(
-            run_id=data["run_id"],
-            timestamp=data.get("started_at", ""),
-            outcomes=outcomes,
-            flaky=frozenset(flaky),
-            messages=messages,
-            components=components,
-        )

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from pytest_streamstress.history.fisher import fisher_exact_less
 from pytest_streamstress.history.model import FAILING, RunOutcomes
+from pytest_streamstress.model import Status
 
 RECENT_RUNS: Final = 10
 BASIS_RUNS: Final = 20
@@ -55,12 +56,12 @@ def complete_runs(runs: Sequence[RunOutcomes], *, share: float = COMPLETE_SHARE)
 
 
 def _counts(
-    runs: Sequence[RunOutcomes], keys: Callable[[RunOutcomes], dict[str, str]]
+    runs: Sequence[RunOutcomes], keys: Callable[[RunOutcomes], Mapping[str, Status]]
 ) -> dict[str, list[int]]:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for run in runs:
         for subject, status in keys(run).items():
-            if status == "passed":
+            if status is Status.PASSED:
                 counts[subject][0] += 1
             elif status in FAILING:
                 counts[subject][1] += 1
@@ -107,8 +108,8 @@ def detect_regressions(
     if not basis_runs:
         return ()
     found: list[Regression] = []
-    recent_tests = _counts(recent_runs, lambda run: dict(run.outcomes))
-    basis_tests = _counts(basis_runs, lambda run: dict(run.outcomes))
+    recent_tests = _counts(recent_runs, lambda run: run.outcomes)
+    basis_tests = _counts(basis_runs, lambda run: run.outcomes)
     for subject in sorted(recent_tests):
         verdict = _judge(
             subject,
@@ -122,13 +123,13 @@ def detect_regressions(
             found.append(verdict)
     group = component_of or component_of_test
 
-    def by_component(run: RunOutcomes) -> dict[str, str]:
+    def by_component(run: RunOutcomes) -> dict[str, Status]:
         # A component fails in a run when any of its tests failed: one signal per run, not per test.
-        result: dict[str, str] = {}
+        result: dict[str, Status] = {}
         for test, status in run.outcomes.items():
             key = "component:" + group(test)
             if status in FAILING or result.get(key) not in FAILING:
-                result[key] = status if status != "skipped" else result.get(key, "skipped")
+                result[key] = status if status is not Status.SKIPPED else result.get(key, Status.SKIPPED)
         return result
 
     recent_components = _counts(recent_runs, by_component)

@@ -2,7 +2,7 @@
 
 It owns the git conversation of publishing: fetch the branch (or start an orphan), add the run to
 the history, rebuild index and site, commit, push. It must not decide what the page shows
-(`site.py`) or how the history is stored (`history.py`); git runs only through `_proc.run` (R15).
+(`site.py`) or how the history is stored (`history.store`); git runs only through `_infra.git` (R15).
 
 Race safety: a push that is rejected because another publisher moved the branch is answered by
 fetching the new tip and redoing the whole change on it, a bounded number of times. A normal
@@ -207,7 +207,7 @@ def publish_run(
     """
     repo = check_remote(repo)
     results_path = results_dir / RESULTS_FILE if results_dir.is_dir() else results_dir
-    record, _ = read_results(results_path)  # a bad input fails before any git work
+    record = read_results(results_path)  # a bad input fails before any git work
     run_id = record.summary.run_id
     env = auth_environment(token, os.environ if environ is None else environ, redactor)
     work_dir.mkdir(parents=True, exist_ok=True)

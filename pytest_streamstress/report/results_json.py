@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pytest_streamstress._infra import files as _files
 from pytest_streamstress._infra.redact import NO_REDACTION, Redactor
@@ -33,6 +33,9 @@ from pytest_streamstress.model import (
     ResultSource,
     Status,
 )
+
+if TYPE_CHECKING:
+    from pytest_streamstress.history.store import RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,8 @@ def iso(when: dt.datetime | float | None) -> str | None:
 def stable_id(spec: str, heading: str) -> str:
     """Identity across runs: spec path + the test-case id (`PIPELINES-03-TC01`) when the heading has one.
 
-    One rule for the writer, the history store and the analysis: `analysis.history_model` owns it.
+    One rule for the writer, the history store and the analysis: `history.model` owns it (history/ is
+    below report/, so the store reads it without importing the writer).
     """
     return scenario_identity(spec, heading)
 
@@ -186,6 +190,7 @@ class RunFacts:
     started_at: dt.datetime
     finished_at: dt.datetime
     status: str
+    """One of `RunStatus` (`decide_status`); a plain str while run/recorder.py hands in one (issue 17)."""
     exit_code: int | None = None
     label: str = ""
     plugin_version: str = ""
@@ -220,7 +225,7 @@ def is_gating(record: ScenarioRecord, fail_on: Sequence[str], known: Collection[
     return record.category.category in categories
 
 
-def decide_status(*, interrupted: bool, has_errors: bool, gating_failures: int) -> str:
+def decide_status(*, interrupted: bool, has_errors: bool, gating_failures: int) -> RunStatus:
     """interrupted > error (build/deploy/collection) > failed (a failure inside --fail-on) > passed."""
     if interrupted:
         return "interrupted"

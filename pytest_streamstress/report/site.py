@@ -1,7 +1,7 @@
 """The static dashboard site: a pure view model, one jinja2 shell, and the shipped assets.
 
 It owns what goes into `index.html` and `assets/`, and nothing else: the history store is
-`history.py`, git is `publish.py`. Python never assembles HTML (STYLE R38): `build_view` is a pure
+`history.store`, git is `publish.py`. Python never assembles HTML (STYLE R38): `build_view` is a pure
 function from the history index to a typed `SiteView`, the template is rendered by jinja2 with
 `select_autoescape` and `StrictUndefined`, and the index data is embedded once with `|tojson` into
 a `<script type="application/json">` block that the plain-JavaScript app reads. Run details stay

@@ -55,7 +55,7 @@ def _evidence(record: ScenarioRecord) -> str:
     return text
 
 
-def summary_lines(  # noqa: C901
+def summary_lines(
     records: Sequence[ScenarioRecord],
     *,
     labels: Mapping[str, str],
@@ -66,50 +66,17 @@ def summary_lines(  # noqa: C901
 ) -> list[str]:
     """The summary; `verbosity < 0` (-q) keeps only the counts, the gate note and the results path."""
     failed = [r for r in records if r.status in {Status.FAILED, Status.ERROR}]
-    lines: list[str] = []
-    statuses = Counter(r.status for r in records)
-    lines.append(
-        f"{len(records)} scenarios: {statuses[Status.PASSED]} passed, {statuses[Status.FAILED]} failed,"
-        f" {statuses[Status.ERROR]} error, {statuses[Status.SKIPPED]} skipped"
-        + (f", {sum(r.flaky for r in records)} flaky" if any(r.flaky for r in records) else "")
-    )
-    categorized = Counter(r.category.category for r in failed if r.category is not None)
-    if categorized:
-        lines.append(
-            "failures by category: "
-            + ", ".join(f"{categorized[c]} {labels.get(c, c)}" for c in category_order(categorized))
-        )
+    lines = _count_lines(records, failed, labels)
     if verbosity >= 0:
         regressions = [
             r for r in failed if r.category is not None and r.category.category == UPSTREAM_REGRESSION
         ]
-        if regressions:
-            lines.append("")
-            lines.append(f"{labels.get(UPSTREAM_REGRESSION, UPSTREAM_REGRESSION)} ({len(regressions)}):")
-            for record in regressions:
-                lines.extend(_entry(record))
         not_run = [r for r in failed if r.category is None and r.status is Status.ERROR]
-        by_message: dict[str, list[ScenarioRecord]] = {}
-        for record in not_run:
-            by_message.setdefault(record.message, []).append(record)
-        for message, group in by_message.items():
-            lines.append("")
-            lines.append(f"did not run ({len(group)} scenario{'s' if len(group) != 1 else ''}):")
-            lines.extend(f"    {line}" for line in message.strip().splitlines()[:NOT_RUN_LINES])
         others = [r for r in failed if r not in regressions and r not in not_run]
-        if others:
-            lines.append("")
-            lines.append(f"other failures ({len(others)}):")
-            for record in others:
-                label = (
-                    labels.get(record.category.category, record.category.category) if record.category else ""
-                )
-                lines.extend(_entry(record, label=label))
-        flaky = [r for r in records if r.flaky]
-        if flaky:
-            lines.append("")
-            lines.append(f"flaky, passed after a retry ({len(flaky)}):")
-            lines.extend(f"  {r.nodeid} ({r.attempts} attempts)" for r in flaky)
+        lines += _regression_lines(regressions, labels)
+        lines += _not_run_lines(not_run)
+        lines += _other_lines(others, labels)
+        lines += _flaky_lines(records)
     outside = [r for r in failed if not is_gating(r, fail_on, known)]
     if outside:
         lines.append("")
@@ -120,6 +87,68 @@ def summary_lines(  # noqa: C901
     if results_path is not None:
         lines.append(f"results: {results_path}")
     return lines
+
+
+def _count_lines(
+    records: Sequence[ScenarioRecord], failed: Sequence[ScenarioRecord], labels: Mapping[str, str]
+) -> list[str]:
+    statuses = Counter(r.status for r in records)
+    lines = [
+        f"{len(records)} scenarios: {statuses[Status.PASSED]} passed, {statuses[Status.FAILED]} failed,"
+        f" {statuses[Status.ERROR]} error, {statuses[Status.SKIPPED]} skipped"
+        + (f", {sum(r.flaky for r in records)} flaky" if any(r.flaky for r in records) else "")
+    ]
+    categorized = Counter(r.category.category for r in failed if r.category is not None)
+    if categorized:
+        lines.append(
+            "failures by category: "
+            + ", ".join(f"{categorized[c]} {labels.get(c, c)}" for c in category_order(categorized))
+        )
+    return lines
+
+
+def _regression_lines(regressions: Sequence[ScenarioRecord], labels: Mapping[str, str]) -> list[str]:
+    """The upstream regressions first: what the run exists to find."""
+    if not regressions:
+        return []
+    lines = ["", f"{labels.get(UPSTREAM_REGRESSION, UPSTREAM_REGRESSION)} ({len(regressions)}):"]
+    for record in regressions:
+        lines.extend(_entry(record))
+    return lines
+
+
+def _not_run_lines(not_run: Sequence[ScenarioRecord]) -> list[str]:
+    """A build/deploy/setup error once for all the scenarios it stopped, not once per scenario."""
+    by_message: dict[str, list[ScenarioRecord]] = {}
+    for record in not_run:
+        by_message.setdefault(record.message, []).append(record)
+    lines: list[str] = []
+    for message, group in by_message.items():
+        lines.append("")
+        lines.append(f"did not run ({len(group)} scenario{'s' if len(group) != 1 else ''}):")
+        lines.extend(f"    {line}" for line in message.strip().splitlines()[:NOT_RUN_LINES])
+    return lines
+
+
+def _other_lines(others: Sequence[ScenarioRecord], labels: Mapping[str, str]) -> list[str]:
+    if not others:
+        return []
+    lines = ["", f"other failures ({len(others)}):"]
+    for record in others:
+        label = labels.get(record.category.category, record.category.category) if record.category else ""
+        lines.extend(_entry(record, label=label))
+    return lines
+
+
+def _flaky_lines(records: Sequence[ScenarioRecord]) -> list[str]:
+    flaky = [r for r in records if r.flaky]
+    if not flaky:
+        return []
+    return [
+        "",
+        f"flaky, passed after a retry ({len(flaky)}):",
+        *(f"  {r.nodeid} ({r.attempts} attempts)" for r in flaky),
+    ]
 
 
 def _entry(record: ScenarioRecord, *, label: str = "") -> list[str]:

@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress._infra.files import write_json_atomically
@@ -34,11 +34,12 @@ from pytest_streamstress.model import ComponentName, ComponentRequest, Component
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog
+    from pytest_streamstress.history.store import ComponentResult, RunResults, RunStatus
     from pytest_streamstress.options import Settings
 
 log = logging.getLogger(__name__)
 
-FINISHED: Final = frozenset({"passed", "failed"})
+FINISHED: Final[frozenset[RunStatus]] = frozenset({"passed", "failed"})
 """Runs that really tested: an errored (build/deploy) or interrupted run is no baseline to skip against."""
 LS_REMOTE_TIMEOUT_S: Final = 120.0
 DECISION_ENV: Final = "STREAMSTRESS_SINCE_LAST_RUN"
@@ -54,7 +55,7 @@ class LastRun:
 
     run_id: str
     commits: Mapping[str, str]
-    reusable: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    reusable: Mapping[str, ComponentResult] = dataclasses.field(default_factory=dict)
     """Component -> its results.json entry, for components whose images all carry a digest."""
 
 
@@ -125,57 +126,43 @@ class SinceLastRun:
 
 def last_finished_run(history_dir: Path) -> LastRun | None:
     """The newest run with status passed/failed under `runs/*/results.json` (malformed files are skipped)."""
-    from pytest_streamstress.history.store import HistoryError, read_results
+    from pytest_streamstress.history.store import HistoryError, read_history_run
 
     runs = sorted((history_dir / "runs").glob("*/results.json"))
-    best: tuple[str, LastRun] | None = None
+    best: RunResults | None = None
     for path in runs:
         try:
-            record, data = read_results(path)
+            run = read_history_run(path)
         except HistoryError as exc:
             log.warning("--since-last-run: skipping %s: %s", path, exc)
             continue
-        if record.summary.status not in FINISHED:
+        if run.status not in FINISHED:
             continue
-        key = record.summary.started_at
-        if best is None or key > best[0]:
-            best = (
-                key,
-                LastRun(
-                    run_id=record.summary.run_id, commits=_built_commits(data), reusable=_reusable(data)
-                ),
-            )
-    return best[1] if best is not None else None
+        if best is None or run.started_at > best.started_at:
+            best = run
+    if best is None:
+        return None
+    return LastRun(run_id=best.run_id, commits=_built_commits(best), reusable=_reusable(best))
 
 
-def _built_commits(data: Mapping[str, Any]) -> dict[str, str]:
-    commits: dict[str, str] = {}
-    for component in data.get("components", []):
-        sha = (component.get("commit") or {}).get("sha", "")
-        if sha and component.get("status") in ("built", "reused"):
-            commits[str(component["name"])] = str(sha)
-    return commits
+def _built_commits(run: RunResults) -> dict[str, str]:
+    return {c.name: c.sha for c in run.components if c.sha and c.status in ("built", "reused")}
 
 
-def _reusable(data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def _reusable(run: RunResults) -> dict[str, ComponentResult]:
     from pytest_streamstress.build.reuse import has_digest
 
-    entries: dict[str, Mapping[str, Any]] = {}
-    for component in data.get("components", []):
-        images = component.get("images") or []
-        if (
-            component.get("status") in ("built", "reused")
-            and images
-            and all(isinstance(i, dict) and has_digest(str(i.get("ref", ""))) for i in images)
-        ):
-            entries[str(component["name"])] = component
-    return entries
+    return {
+        c.name: c
+        for c in run.components
+        if c.status in ("built", "reused") and c.images and all(has_digest(i.ref) for i in c.images)
+    }
 
 
 def write_reuse_file(results_dir: Path, last: LastRun, components: Sequence[str]) -> Path:
     """The last run's entries of `components`, in the results.json shape `--images-from` reads."""
     path = results_dir / REUSE_FILE
-    document = {"run_id": last.run_id, "components": [dict(last.reusable[name]) for name in components]}
+    document = {"run_id": last.run_id, "components": [last.reusable[name].to_json() for name in components]}
     write_json_atomically(path, document)
     return path
 

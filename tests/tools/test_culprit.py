@@ -17,7 +17,6 @@ import pytest
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.build.orchestrate import clone_dir_for
 from pytest_streamstress.history.analyze import analyze
 from pytest_streamstress.history.culprits import (
     RangeState,
@@ -29,6 +28,7 @@ from pytest_streamstress.history.culprits import (
     summary_lines,
 )
 from pytest_streamstress.history.model import RunOutcomes
+from pytest_streamstress.model import Status
 
 pytestmark = pytest.mark.tools
 
@@ -81,7 +81,7 @@ def make_upstream(root: Path, name: str, subjects: list[str]) -> Upstream:
 
 def build_clone(cache: Path, up: Upstream, sha: str) -> None:
     """What the build leaves behind: a shallow cached clone checked out at `sha`."""
-    clone = clone_dir_for(cache, str(up.bare))
+    clone = gitrepo.clone_dir_for(cache, str(up.bare))
     gitrepo.checkout_ref(
         gitrepo.Git(url=str(up.bare), clone_dir=clone, timeout=60), ref=sha, default_branch="main"
     )
@@ -299,7 +299,7 @@ def test_failure_without_any_earlier_pass_has_no_culprit(tmp_path: Path) -> None
 
 
 def outcomes(run_id: str, status: str | None) -> RunOutcomes:
-    return RunOutcomes(run_id=run_id, timestamp="", outcomes={} if status is None else {TEST: status})
+    return RunOutcomes(run_id=run_id, timestamp="", outcomes={} if status is None else {TEST: Status(status)})
 
 
 def test_regression_window_starts_at_its_earliest_failure() -> None:

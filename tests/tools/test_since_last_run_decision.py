@@ -171,9 +171,12 @@ DIGEST = "sha256:" + "a" * 64
 
 
 def test_only_the_moved_component_is_built_when_the_others_images_can_be_reused() -> None:
+    from pytest_streamstress.history.store import ComponentResult, ImageResult
     from pytest_streamstress.run.since_last_run import LastRun, decide
 
-    entry = {"name": "triggers", "status": "built", "images": [{"name": "t", "ref": f"r/t@{DIGEST}"}]}
+    entry = ComponentResult(
+        name="triggers", status="built", images=(ImageResult(name="t", ref=f"r/t@{DIGEST}"),)
+    )
     last = LastRun(
         run_id="run-1", commits={"pipeline": "1" * 40, "triggers": "2" * 40}, reusable={"triggers": entry}
     )
@@ -194,14 +197,15 @@ def test_only_the_moved_component_is_built_when_the_others_images_can_be_reused(
 
 def test_the_reuse_file_holds_the_last_runs_entries_in_the_images_from_shape(tmp_path: Path) -> None:
     from pytest_streamstress.build.reuse import images_from_results
+    from pytest_streamstress.history.store import CommitResult, ComponentResult, ImageResult
     from pytest_streamstress.run.since_last_run import LastRun, write_reuse_file
 
-    entry = {
-        "name": "triggers",
-        "status": "built",
-        "commit": {"sha": "2" * 40},
-        "images": [{"name": "triggers-controller", "ref": f"r/t@{DIGEST}", "env_vars": ["IMAGE_X"]}],
-    }
+    entry = ComponentResult(
+        name="triggers",
+        status="built",
+        commit=CommitResult(sha="2" * 40),
+        images=(ImageResult(name="triggers-controller", ref=f"r/t@{DIGEST}", env_vars=("IMAGE_X",)),),
+    )
     last = LastRun(run_id="run-1", commits={"triggers": "2" * 40}, reusable={"triggers": entry})
 
     path = write_reuse_file(tmp_path / "results", last, ["triggers"])

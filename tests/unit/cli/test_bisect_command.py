@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from pytest_streamstress.cli import main as cli
-from pytest_streamstress.cli.bisect import StepCommand, endpoints_from, judge_document, judge_step
+from pytest_streamstress.cli.bisect_step import StepCommand, endpoints_from, judge_document, judge_step
 from pytest_streamstress.errors import ConfigError, ToolFailed
 from pytest_streamstress.history.bisection import Verdict
+from pytest_streamstress.history.store import run_from_json
 
 NODEID = "specs/pipelines/run.spec::Run sample pipeline: DEMO-03-TC01"
 
@@ -53,14 +54,16 @@ def results(status: str = "passed", *, build: str = "built", **scenario: Any) ->
 def test_step_verdict_comes_from_the_scenario_in_results_json(
     doc: dict[str, Any], verdict: Verdict, detail: str
 ) -> None:
-    outcome = judge_document(doc, component="pipeline", scenario=NODEID, results=Path("r.json"))
+    outcome = judge_document(
+        run_from_json(doc, source="r.json"), component="pipeline", scenario=NODEID, results=Path("r.json")
+    )
 
     assert (outcome.verdict, outcome.detail) == (verdict, detail)
 
 
 def test_scenario_can_be_named_by_its_stable_id() -> None:
     outcome = judge_document(
-        results("failed"),
+        run_from_json(results("failed"), source="r.json"),
         component="pipeline",
         scenario="specs/pipelines/run.spec::DEMO-03-TC01",
         results=Path("r.json"),
@@ -71,7 +74,12 @@ def test_scenario_can_be_named_by_its_stable_id() -> None:
 
 def test_scenario_missing_from_the_step_is_a_config_error_naming_the_file() -> None:
     with pytest.raises(ConfigError, match=r"r\.json: scenario 'specs/x.spec::nope' did not run"):
-        judge_document(results(), component="pipeline", scenario="specs/x.spec::nope", results=Path("r.json"))
+        judge_document(
+            run_from_json(results(), source="r.json"),
+            component="pipeline",
+            scenario="specs/x.spec::nope",
+            results=Path("r.json"),
+        )
 
 
 def test_step_without_results_json_fails_with_the_output_tail(tmp_path: Path) -> None:

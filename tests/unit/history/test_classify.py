@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pytest_streamstress.history.classify import Verdict, alert_state, classify_run, count_flips
 from pytest_streamstress.history.model import RunOutcomes, scenario_identity
+from pytest_streamstress.model import Status
 
 
 def _runs(pattern: dict[str, str]) -> list[RunOutcomes]:
     """Each test's history as a string: P pass, F fail, S skipped, - absent; all strings equally long."""
     length = len(next(iter(pattern.values())))
-    letters = {"P": "passed", "F": "failed", "E": "error", "S": "skipped"}
+    letters = {"P": Status.PASSED, "F": Status.FAILED, "E": Status.ERROR, "S": Status.SKIPPED}
     runs = []
     for index in range(length):
         outcomes = {test: letters[s[index]] for test, s in pattern.items() if s[index] != "-"}
@@ -57,7 +58,7 @@ def test_still_failing_says_since_which_run_and_for_how_long() -> None:
 
 def test_a_pass_on_retry_is_flaky_even_with_a_clean_history() -> None:
     runs = _runs({"t": "PPPPP"})
-    current = RunOutcomes(run_id="now", timestamp="", outcomes={"t": "passed"}, flaky=frozenset({"t"}))
+    current = RunOutcomes(run_id="now", timestamp="", outcomes={"t": Status.PASSED}, flaky=frozenset({"t"}))
     (result,) = classify_run(current, runs)
     assert result.verdict is Verdict.FLAKY
 

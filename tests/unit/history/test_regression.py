@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pytest_streamstress.history.model import RunOutcomes
 from pytest_streamstress.history.regression import complete_runs, detect_regressions
+from pytest_streamstress.model import Status
 
 
 def _history(
@@ -11,8 +12,8 @@ def _history(
 ) -> list[RunOutcomes]:
     runs = []
     for index, status in enumerate(statuses):
-        outcomes = {test: "passed" if status == "P" else "failed"}
-        outcomes.update({f"specs/triggers/x.spec::O{i}": "passed" for i in range(others)})
+        outcomes = {test: Status.PASSED if status == "P" else Status.FAILED}
+        outcomes.update({f"specs/triggers/x.spec::O{i}": Status.PASSED for i in range(others)})
         runs.append(RunOutcomes(run_id=f"r{index}", timestamp="", outcomes=outcomes))
     return runs
 
@@ -36,5 +37,7 @@ def test_a_test_that_always_failed_did_not_regress() -> None:
 
 def test_incomplete_runs_are_left_out() -> None:
     runs = _history("P" * 29)
-    runs.append(RunOutcomes(run_id="tiny", timestamp="", outcomes={"specs/pipelines/run.spec::T1": "failed"}))
+    runs.append(
+        RunOutcomes(run_id="tiny", timestamp="", outcomes={"specs/pipelines/run.spec::T1": Status.FAILED})
+    )
     assert runs[-1] not in complete_runs(runs)

@@ -1,0 +1,123 @@
+"""The history store the dashboard reads: `runs/<run-id>/results.json` plus a compact `index.json`.
+
+It owns the layout of a history directory (a local site or a checkout of the gh-pages branch), the
+incremental index, the byte budget, and the one typed reading of a results.json document
+(`reader`). It must not render HTML (`report/site.py`) or run git (`report/publish.py`).
+
+Layout::
+
+    index.json                 summaries of every run + a per-test outcome matrix (loaded first)
+    runs/<run-id>/results.json one run, as the plugin wrote it (fetched lazily by the page)
+
+Rules the rest of the project relies on:
+
+- Adding a run writes one new file and rewrites `index.json`; it never rewrites an older run's file.
+  Only the byte budget (`enforce_budget`) rewrites old runs, and only to drop detail from them.
+- A malformed or foreign `results.json` inside the history is skipped with a warning naming it and
+  listed in `index.json` under `skipped`; it never breaks the index or the page.
+- The index is compact on purpose: the page must render 365 runs x 200 tests from it in under
+  1 s and under 2 MB (bench/dashboard.py), so per-test outcomes are one character per run and the
+  failure category one more character per run, never objects.
+
+Test identity across runs: the scenario's `id` when the writer gives one, else the writer's own rule
+(`history.model.scenario_identity`, below report/: spec + PIPELINES-NN-TCNN from the heading, else it).
+
+The parts: `results` (a results.json as typed values) and `reader` (the one reader that makes
+them), `summaries` (what the index keeps of one run), `index` (the test x run matrix, pure),
+`directory` (the files on disk), `budget` (trimming old runs). Callers import from here (R4).
+"""
+
+from __future__ import annotations
+
+from pytest_streamstress.history.store.budget import enforce_budget, history_bytes, trim_results
+from pytest_streamstress.history.store.directory import (
+    add_run,
+    load_index,
+    update_index,
+    write_atomically,
+    write_index,
+)
+from pytest_streamstress.history.store.index import HistoryIndex, record_of
+from pytest_streamstress.history.store.reader import (
+    SCHEMA_VERSION,
+    case_key,
+    components_from_json,
+    history_run_from_json,
+    outcomes_from_json,
+    parse_results,
+    read_components,
+    read_history_run,
+    read_results,
+    read_run,
+    run_from_json,
+)
+from pytest_streamstress.history.store.results import (
+    CategoryCount,
+    CommitResult,
+    ComponentResult,
+    ComponentStatus,
+    ImageResult,
+    RunResults,
+    RunStatus,
+    ScenarioResult,
+)
+from pytest_streamstress.history.store.summaries import (
+    INDEX_FILE,
+    RESULTS_FILE,
+    RUNS_DIR,
+    SUMMARY_VERSION,
+    CaseOutcome,
+    ComponentCommit,
+    HistoryError,
+    ProfileSummary,
+    RunRecord,
+    RunSummary,
+    SkippedFile,
+    TestCase,
+    Trim,
+)
+
+__all__ = [
+    "INDEX_FILE",
+    "RESULTS_FILE",
+    "RUNS_DIR",
+    "SCHEMA_VERSION",
+    "SUMMARY_VERSION",
+    "CaseOutcome",
+    "CategoryCount",
+    "CommitResult",
+    "ComponentCommit",
+    "ComponentResult",
+    "ComponentStatus",
+    "HistoryError",
+    "HistoryIndex",
+    "ImageResult",
+    "ProfileSummary",
+    "RunRecord",
+    "RunResults",
+    "RunStatus",
+    "RunSummary",
+    "ScenarioResult",
+    "SkippedFile",
+    "TestCase",
+    "Trim",
+    "add_run",
+    "case_key",
+    "components_from_json",
+    "enforce_budget",
+    "history_bytes",
+    "history_run_from_json",
+    "load_index",
+    "outcomes_from_json",
+    "parse_results",
+    "read_components",
+    "read_history_run",
+    "read_results",
+    "read_run",
+    "record_of",
+    "run_from_json",
+    "trim_results",
+    "update_index",
+    "write_atomically",
+    "write_index",
+]

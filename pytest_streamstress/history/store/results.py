@@ -1,0 +1,131 @@
+"""A results.json document as typed values: what `reader.py` hands every room that reads a run.
+
+The writer is `report/results_json.py` (schema `report/results.schema.json`); these values are its
+reading, for the history index, the analysis, culprit ranges, `--since-last-run`, `--images-from`
+and the bisect steps (R10, R11: the dict stops at the reader). Fields a document may lack have
+defaults, so a partial document (an `--images-from` file, a step that broke early) reads too; the
+history admits only complete runs (`reader.history_run_from_json`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal, get_args
+
+from pytest_streamstress.history.model import FAILING
+from pytest_streamstress.history.store.summaries import ProfileSummary, Trim
+from pytest_streamstress.model import Status
+
+RunStatus = Literal["passed", "failed", "error", "interrupted"]
+"""A run's `status` (schema enum): a gating failure is `failed`; build, deploy, collection or
+internal trouble is `error`; Ctrl-C or a signal is `interrupted`."""
+RUN_STATUSES: Final[tuple[RunStatus, ...]] = get_args(RunStatus)
+ComponentStatus = Literal["built", "failed", "reused", "not-built"]
+"""A component's `status` (schema enum)."""
+COMPONENT_STATUSES: Final[tuple[ComponentStatus, ...]] = get_args(ComponentStatus)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitResult:
+    """`components[].commit`: the upstream commit a component was built from."""
+
+    sha: str
+    date: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageResult:
+    """`components[].images[]`: one pushed image and the operator env vars that carry it."""
+
+    name: str
+    ref: str
+    env_vars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentResult:
+    """`components[]`: one component of the run, built, reused or failed."""
+
+    name: str
+    repo: str = ""
+    ref: str | None = None
+    status: ComponentStatus | None = None
+    commit: CommitResult | None = None
+    images: tuple[ImageResult, ...] = ()
+    error: str = ""
+
+    @property
+    def sha(self) -> str:
+        """The built commit's SHA; "" when the component was not built from source."""
+        return self.commit.sha if self.commit is not None else ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The `components[]` entry again, as far as this reading knows it (the `--images-from` shape)."""
+        commit = self.commit
+        return {
+            "name": self.name,
+            "repo": self.repo,
+            "ref": self.ref,
+            "status": self.status,
+            "commit": None
+            if commit is None
+            else {"sha": commit.sha, "date": commit.date, "subject": commit.subject},
+            "images": [{"name": i.name, "ref": i.ref, "env_vars": list(i.env_vars)} for i in self.images],
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScenarioResult:
+    """`scenarios[]`: one scenario's outcome in the run."""
+
+    key: str
+    """Identity across runs: the writer's `id`, else `history.model.scenario_identity`."""
+    status: Status
+    nodeid: str = ""
+    spec: str = ""
+    scenario: str = ""
+    tags: tuple[str, ...] = ()
+    flaky: bool = False
+    attempts: int | None = None
+    message: str = ""
+    category: str | None = None
+
+    @property
+    def is_failing(self) -> bool:
+        return self.status in FAILING
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CategoryCount:
+    """`categories[]`: how many failures of the run fell in one category, and its label."""
+
+    category: str
+    count: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResults:
+    """One results.json, read."""
+
+    run_id: str = ""
+    label: str = ""
+    started_at: str = ""
+    finished_at: str = ""
+    duration_s: float = 0.0
+    status: RunStatus | None = None
+    emulated: bool = False
+    counts: tuple[tuple[str, int], ...] = ()
+    categories: tuple[CategoryCount, ...] = ()
+    components: tuple[ComponentResult, ...] = ()
+    scenarios: tuple[ScenarioResult, ...] = ()
+    errors: tuple[str, ...] = ()
+    """The message of each `errors[]` entry (build, deploy, collection, internal)."""
+    profile: ProfileSummary | None = None
+    trimmed: Trim = ""
+    """How much detail the history's byte budget dropped from this run (`extra.trimmed`)."""
+
+    def component(self, name: str) -> ComponentResult | None:
+        return next((c for c in self.components if c.name == name), None)

@@ -1,0 +1,201 @@
+"""What the history index keeps of one run: its summary, and the codes of the outcome matrix.
+
+Values only (R10) and their index JSON (R11); the matrix itself is `index.py`, the reading of a
+results.json `reader.py`. The file names of the layout live here because a summary names its file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from pytest_streamstress.errors import ConfigError
+
+INDEX_FILE: Final = "index.json"
+RUNS_DIR: Final = "runs"
+RESULTS_FILE: Final = "results.json"
+INDEX_FORMAT: Final = 1
+SUMMARY_VERSION: Final = 2
+"""Version of the per-run summaries inside a format-1 index. 2 adds the profile recommendation
+(issue 9). An index written with an older version is still read, then rebuilt once from `runs/`,
+since its summaries lack fields that only the run files can give."""
+
+STATUS_CODES: Final[Mapping[str, str]] = {"passed": "P", "failed": "F", "error": "E", "skipped": "S"}
+"""One character per outcome in the index matrix; `K` is a flaky pass, `-` not run in that run."""
+FLAKY_CODE: Final = "K"
+ABSENT_CODE: Final = "-"
+NO_CATEGORY: Final = "."
+
+Trim = Literal["", "messages", "outcomes"]
+TRIM_ORDER: Final[Mapping[str, int]] = {"": 0, "messages": 1, "outcomes": 2}
+
+
+class HistoryError(ConfigError):
+    """A results.json cannot be read, or cannot be a run of the history (malformed, foreign, clashing)."""
+
+    def __init__(self, message: str, *, hint: str = "", path: Path | None = None, line: int | None = None):
+        super().__init__(message, hint=hint, path=path, line=line)
+        self.reason = message
+        """The message without the file name, for callers that name the file their own way."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentCommit:
+    """The upstream commit a component of a run was built from, for links and compare ranges."""
+
+    name: str
+    repo: str = ""
+    ref: str | None = None
+    sha: str = ""
+    subject: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProfileSummary:
+    """A run's profile as the index keeps it: enough for the recommendation chart (issue 9).
+
+    The heaviest scenarios and the sentence stay in the run file; the chart of 365 runs must not
+    need 365 fetches.
+    """
+
+    status: str
+    max_parallel: int | None = None
+    limiting_resource: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSummary:
+    """One run as the index shows it, without per-scenario detail."""
+
+    run_id: str
+    label: str
+    started_at: str
+    finished_at: str
+    duration_s: float
+    status: str
+    emulated: bool
+    counts: tuple[tuple[str, int], ...]
+    categories: tuple[tuple[str, int], ...]
+    components: tuple[ComponentCommit, ...]
+    errors: int
+    trimmed: Trim = ""
+    profile: ProfileSummary | None = None
+    """None when the run was made without `--profile`."""
+
+    @property
+    def file(self) -> str:
+        return f"{RUNS_DIR}/{self.run_id}/{RESULTS_FILE}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TestCase:
+    """A test's identity and the facts the page filters it by."""
+
+    key: str
+    spec: str
+    scenario: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseOutcome:
+    case: TestCase
+    code: str
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRecord:
+    """A parsed results.json reduced to what the index needs."""
+
+    summary: RunSummary
+    outcomes: tuple[CaseOutcome, ...]
+    category_labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+def summary_to_json(run: RunSummary) -> dict[str, Any]:
+    return {
+        "id": run.run_id,
+        "label": run.label,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration_s": run.duration_s,
+        "status": run.status,
+        "emulated": run.emulated,
+        "counts": dict(run.counts),
+        "categories": dict(run.categories),
+        "components": [
+            {
+                "name": c.name,
+                "repo": c.repo,
+                "ref": c.ref,
+                "sha": c.sha,
+                "subject": c.subject,
+                "status": c.status,
+            }
+            for c in run.components
+        ],
+        "errors": run.errors,
+        "file": run.file,
+        "trimmed": run.trimmed,
+        **({} if run.profile is None else {"profile": _profile_to_json(run.profile)}),
+    }
+
+
+def _profile_to_json(profile: ProfileSummary) -> dict[str, Any]:
+    return {
+        "status": profile.status,
+        "max_parallel": profile.max_parallel,
+        "limiting_resource": profile.limiting_resource,
+    }
+
+
+def _profile_from_json(data: Any) -> ProfileSummary | None:
+    if data is None:
+        return None
+    limit = data.get("max_parallel")
+    return ProfileSummary(
+        status=str(data["status"]),
+        max_parallel=None if limit is None else int(limit),
+        limiting_resource=str(data.get("limiting_resource") or ""),
+    )
+
+
+def summary_from_json(data: Mapping[str, Any]) -> RunSummary:
+    trimmed = str(data.get("trimmed", ""))
+    if trimmed not in TRIM_ORDER:
+        raise ValueError(f"unknown trim level {trimmed!r}")
+    return RunSummary(
+        run_id=str(data["id"]),
+        label=str(data["label"]),
+        started_at=str(data["started_at"]),
+        finished_at=str(data["finished_at"]),
+        duration_s=float(data["duration_s"]),
+        status=str(data["status"]),
+        emulated=bool(data["emulated"]),
+        counts=tuple((str(k), int(v)) for k, v in data["counts"].items()),
+        categories=tuple((str(k), int(v)) for k, v in data["categories"].items()),
+        components=tuple(
+            ComponentCommit(
+                name=str(c["name"]),
+                repo=str(c["repo"]),
+                ref=c["ref"],
+                sha=str(c["sha"]),
+                subject=str(c["subject"]),
+                status=str(c["status"]),
+            )
+            for c in data["components"]
+        ),
+        errors=int(data["errors"]),
+        trimmed=trimmed,  # type: ignore[arg-type]  # checked against TRIM_ORDER above
+        profile=_profile_from_json(data.get("profile")),
+    )
