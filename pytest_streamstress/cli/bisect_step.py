@@ -17,13 +17,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.errors import ConfigError, ToolFailed
 from pytest_streamstress.history.bisection import StepOutcome
 from pytest_streamstress.history.store import HistoryError, RunResults, ScenarioResult, read_run
-from pytest_streamstress.model import Status
+from pytest_streamstress.model import ClusterChoice, Status
 
 RESTORE_RECORD: Final = "restore.json"
 """What deploy writes before its first patch (cluster/deploy.py); the first step's copy is the bisect's."""
@@ -36,7 +36,7 @@ class StepCommand:
     component: str
     scenario: str
     retries: int
-    cluster: Literal["kubeconfig", "emulated"]
+    cluster: ClusterChoice
     components_config: Path | None = None
     kubeconfig: Path | None = None
     context: str = ""

@@ -10,7 +10,6 @@ branch; a malformed run in it is skipped with a warning naming it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,36 +17,13 @@ from typing import Any
 import pytest
 
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.history import store
 from pytest_streamstress.history.analyze import Analysis, analyze, summary_lines
 from pytest_streamstress.history.model import scenario_identity
 from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.triage.known import KnownFailure, load_known
 
 log = logging.getLogger(__name__)
-
-
-def load_history_documents(history_dir: Path, *, exclude_run: str = "") -> list[dict[str, Any]]:
-    """Every readable `runs/*/results.json`, oldest first; unreadable ones are skipped with a warning."""
-    runs = history_dir / "runs"
-    if not runs.is_dir():
-        raise ConfigError(
-            f"{history_dir} holds no runs/ directory",
-            hint="point --history at a history store or a checkout of the published site",
-        )
-    documents: list[dict[str, Any]] = []
-    for path in sorted(runs.glob("*/results.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            log.warning("history: skipping %s (%s)", path, exc)
-            continue
-        if not isinstance(data, dict) or data.get("schema_version") != 1 or "scenarios" not in data:
-            log.warning("history: skipping %s (not a streamstress results.json v1)", path)
-            continue
-        if data.get("run_id") != exclude_run:
-            documents.append(data)
-    documents.sort(key=lambda d: str(d.get("started_at", "")))
-    return documents
 
 
 class AnalysisPlugin:
@@ -66,7 +42,9 @@ class AnalysisPlugin:
         history: list[dict[str, Any]] = []
         if self.settings.history is not None:
             try:
-                history = load_history_documents(self.settings.history, exclude_run=results.get("run_id", ""))
+                history = store.history_documents(
+                    self.settings.history, exclude_run=results.get("run_id", "")
+                )
             except ConfigError as exc:
                 log.warning("history not used: %s", exc)
         if not history and not self.known:

@@ -40,10 +40,10 @@ class CulpritPlugin:
             return
         if not analysis.get("new_failures") and not analysis.get("regressions"):
             return
-        from pytest_streamstress.run.analysis import load_history_documents
+        from pytest_streamstress.history import store
 
         try:
-            history = load_history_documents(self.settings.history, exclude_run=results.get("run_id", ""))
+            history = store.history_documents(self.settings.history, exclude_run=results.get("run_id", ""))
         except ConfigError as exc:
             log.warning("culprit ranges not computed: %s", exc)
             return

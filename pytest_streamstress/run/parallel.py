@@ -10,7 +10,6 @@ An explicit `-n` always wins.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -32,20 +31,19 @@ def _raw(config: pytest.Config, name: str) -> str:
 
 
 def last_recommendation(history: Path) -> int | None:
-    """`max_parallel_specs` of the newest run in the history that has one."""
+    """`max_parallel_specs` of the newest run in the history that has one (read through the store)."""
+    from pytest_streamstress.history.store import HistoryError, read_run
+
     runs = history / "runs"
     if not runs.is_dir():
         return None
     for folder in sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True):
         try:
-            data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            profile = read_run(folder / "results.json").profile
+        except HistoryError:
             continue
-        profile = (data.get("profile") or {}) if isinstance(data, dict) else {}
-        recommendation = profile.get("recommendation") or {}
-        count = recommendation.get("max_parallel_specs")
-        if isinstance(count, int) and count >= 1:
-            return count
+        if profile is not None and profile.max_parallel is not None and profile.max_parallel >= 1:
+            return profile.max_parallel
     return None
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 from pytest_streamstress.history.store.budget import enforce_budget, history_bytes, trim_results
 from pytest_streamstress.history.store.directory import (
     add_run,
+    history_documents,
     load_index,
     update_index,
     write_atomically,
@@ -106,6 +107,7 @@ __all__ = [
     "components_from_json",
     "enforce_budget",
     "history_bytes",
+    "history_documents",
     "history_run_from_json",
     "load_index",
     "outcomes_from_json",

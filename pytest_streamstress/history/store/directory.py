@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_streamstress._infra import files as _files
+from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.history.store.index import HistoryIndex
 from pytest_streamstress.history.store.reader import load_document, parse_results, read_results
 from pytest_streamstress.history.store.summaries import (
@@ -124,3 +125,31 @@ def add_run(history_dir: Path, results_path: Path, *, label: str = "") -> RunRec
     write_atomically(target, raw)
     log.info("added %s to the history at %s", record.summary.run_id, history_dir)
     return record
+
+
+def history_documents(history_dir: Path, *, exclude_run: str = "") -> list[dict[str, Any]]:
+    """Every readable `runs/*/results.json` as its document, oldest first; unreadable ones are skipped.
+
+    The analysis reads these through the store's lean views (`outcomes_from_json`), so a long
+    history is read once and fast; nobody outside the store opens a run file.
+    """
+    runs = history_dir / "runs"
+    if not runs.is_dir():
+        raise ConfigError(
+            f"{history_dir} holds no runs/ directory",
+            hint="point --history at a history store or a checkout of the published site",
+        )
+    documents: list[dict[str, Any]] = []
+    for path in sorted(runs.glob("*/results.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("history: skipping %s (%s)", path, exc)
+            continue
+        if not isinstance(data, dict) or data.get("schema_version") != 1 or "scenarios" not in data:
+            log.warning("history: skipping %s (not a streamstress results.json v1)", path)
+            continue
+        if data.get("run_id") != exclude_run:
+            documents.append(data)
+    documents.sort(key=lambda d: str(d.get("started_at", "")))
+    return documents
