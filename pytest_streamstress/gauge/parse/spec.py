@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge.parse import lexer
+from pytest_streamstress.gauge.parse import lexer, step_text
 from pytest_streamstress.gauge.parse.convert import Converter, StepDraft, TableLoader, TableLoadError
 from pytest_streamstress.gauge.parse.lexer import Token
 from pytest_streamstress.gauge.parse.model import Concept, ConceptIndex, Scenario, Spec, Step, StepArg, Table
@@ -147,7 +147,7 @@ def read_csv_table(csv_path: Path, *, delimiter: str = ",") -> tuple[list[str], 
 def _concept_heading(token: Token, path: Path) -> tuple[str, tuple[str, ...]]:
     heading = token.value
     try:
-        value, args, kinds = lexer.parse_step_text(heading)
+        value, args, kinds = step_text.parse_step_text(heading)
     except ValueError as exc:
         raise SpecSyntaxError(str(exc), path=path, line=token.line, text=heading) from exc
     if any(kind != "dynamic" for kind in kinds):
