@@ -19,7 +19,7 @@ The traps it handles are the ones reference gauge.md lists:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final, Protocol
@@ -128,9 +128,6 @@ def merge_outcomes(
     """
     suite = junit.suite_for(spec_rel, project_dirs) if junit is not None else None
     by_name: Mapping[str, CaseResult] = {case.name: case for case in suite.cases} if suite else {}
-    stamp: Callable[[ScenarioOutcome], ScenarioOutcome] = lambda outcome: replace(  # noqa: E731
-        outcome, log_path=facts.log_path, started_at=facts.started_at, finished_at=facts.finished_at
-    )
     outcomes: dict[str, ScenarioOutcome] = {}
     for scenario in wanted:
         attempts = console.attempts_of(scenario.heading)
@@ -141,10 +138,17 @@ def merge_outcomes(
             outcome = _before_spec_failed(console)
         else:
             outcome = _from_console(scenario, attempts) or _unreported(scenario, console, facts)
-        outcomes[scenario.key] = stamp(outcome)
+        outcomes[scenario.key] = _stamped(outcome, facts)
     if junit is None and junit_problem:
         log.info("gauge results for %s came from stdout: %s", spec_rel, junit_problem)
     return outcomes
+
+
+def _stamped(outcome: ScenarioOutcome, facts: RunFacts) -> ScenarioOutcome:
+    """Every outcome of one gauge run shares its log and its start and end."""
+    return replace(
+        outcome, log_path=facts.log_path, started_at=facts.started_at, finished_at=facts.finished_at
+    )
 
 
 def _flaky(status: Status, attempts: int) -> bool:
