@@ -1,4 +1,4 @@
-"""Benchmark: our JUnit reader (gauge/results.py, junitparser) against plain ElementTree.iterparse.
+"""Benchmark: our JUnit reader (gauge/junit.py, junitparser) against plain ElementTree.iterparse.
 
 Generates a 50,000-testcase result.xml in xml-report v0.5.3's format (reference gauge.md §5.2: no
 XML declaration, tabs, Go escaping, one failure in ten), then times, in the same run, `read_junit`
@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_streamstress.gauge.results import read_junit
+from pytest_streamstress.gauge.junit import read_junit
 
 GOAL = 3.0
 

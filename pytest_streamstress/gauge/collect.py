@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import pytest
 
 from pytest_streamstress.errors import ScenarioFailed, SpecSyntaxError
+from pytest_streamstress.gauge import junit
 from pytest_streamstress.gauge.parse import spec
 from pytest_streamstress.gauge.parse.spec import ConceptIndex, Scenario, Spec, Step, Table
 from pytest_streamstress.gauge.parse.tags import TagExpression
@@ -232,11 +233,8 @@ class ScenarioItem(pytest.Item):
 
     @property
     def junit_name(self) -> str:
-        """xml-report v0.5.3's testcase name: the heading, plus ` <row>: [col: val] …` for a data row."""
-        if self.row is None:
-            return self.scenario.heading
-        cells = " ".join(f"[{column}: {value}]" for column, value in self.row_values)
-        return f"{self.scenario.heading} {self.row}: {cells}"
+        """xml-report v0.5.3's testcase name for this scenario or data row (`junit.case_name`)."""
+        return junit.case_name(self.scenario.heading, self.row, self.row_values)
 
     def setup(self) -> None:
         self.driver.setup(self)

@@ -2,7 +2,7 @@
 
 Owns the `gauge run` command line, the per-run reports/logs directories, the per-worker project
 overlay, the timeout, and the merged outcome of every scenario a run served. It never spawns a
-process itself (only `_proc.spawn`, R15), never parses gauge's formats (results.py does), never
+process itself (only `_proc.spawn`, R15), never parses gauge's formats (junit.py, console.py do), never
 categorizes, and never reads pytest's config: the session hands in `GaugeParams` and a `RunnerHost`
 (the serial gate, the terminal, the worker id), and turns outcomes into pytest results itself
 (run/scenarios.py).

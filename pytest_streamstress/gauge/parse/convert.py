@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.errors import SpecSyntaxError
-from pytest_streamstress.gauge.parse import lexer
+from pytest_streamstress.gauge.parse import lexer, step_text
 from pytest_streamstress.gauge.parse.lexer import Token
 from pytest_streamstress.gauge.parse.model import ConceptIndex, Scenario, Spec, Step, StepArg, Table
 
@@ -179,9 +179,9 @@ class Converter:
     def make_step(self, token: Token, lookup: set[str] | None) -> StepDraft:
         args: list[StepArg] = []
         for text, written in zip(token.args, token.arg_kinds, strict=True):
-            kind: lexer.ArgKind = written
+            kind: step_text.ArgKind = written
             if written == "special":
-                kind, warnings = lexer.resolve_special(text)
+                kind, warnings = step_text.resolve_special(text)
                 for message in warnings:
                     self.warn(token, message)
             if kind == "dynamic" and lookup is not None and text not in lookup:
@@ -300,8 +300,8 @@ class Converter:
         cells = token.args
         if len(cells) != width:
             self.warn(token, f"Table row has {len(cells)} cells but its header has {width}")
-            cells = (cells + [""] * width)[:width]
-        return tuple(cells)
+            cells = (*cells, *("",) * width)[:width]
+        return cells
 
     def on_data_table(self, token: Token) -> None:
         external = token.value.removeprefix("table:").strip()

@@ -1,4 +1,4 @@
-"""gauge/results.py: xml-report JUnit and the simple console, shaped like reference gauge.md §4-§5."""
+"""gauge/junit.py, gauge/console.py and their merge (gauge/results.py), as in reference gauge.md §4-§5."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_streamstress.gauge.results import (
-    ConsoleReport,
-    RunFacts,
+from pytest_streamstress.gauge.console import ConsoleReport, parse_console
+from pytest_streamstress.gauge.junit import (
     UnreadableResults,
-    Wanted,
-    merge_outcomes,
-    parse_console,
+    case_name,
     parse_failure_message,
     read_junit,
-    skip_reason,
 )
+from pytest_streamstress.gauge.results import RunFacts, Wanted, merge_outcomes, skip_reason
 from pytest_streamstress.model import ResultSource, Status
 
 ROOT = Path("/root/release-tests")
@@ -144,6 +141,11 @@ def test_failure_message_gives_the_step_and_gauges_error() -> None:
         "Create",
         "[assertion failed: \nExitCode: 1]",
     )
+
+
+def test_testcase_name_is_the_heading_plus_row_and_cells_for_a_data_row() -> None:
+    assert case_name(TC01) == TC01
+    assert case_name("Say hello", 1, (("id", "1"), ("name", "Alice"))) == "Say hello 1: [id: 1] [name: Alice]"
 
 
 def test_scenario_hook_failure_message_names_the_hook() -> None:
