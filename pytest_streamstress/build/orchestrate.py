@@ -7,7 +7,7 @@ of git and the build tools streams to `<log_dir>/build-<component>.log`. A failu
 component and becomes a FAILED `BuildResult` (headline, last 50 log lines, log path); the other
 components go on (issue 6, failure isolation).
 
-Under xdist, callers pass one `shared_dir` per session (phases.py uses the `testrunuid`). A worker
+Under xdist, callers pass one `shared_dir` per session (run/shared.py names it). A worker
 claims a component with a non-blocking file lock on `<shared_dir>/<component>.lock` and publishes
 the result as `<component>.json` before releasing it. A component whose lock is held elsewhere is
 skipped at first, so the worker builds others meanwhile; afterwards the worker waits (bounded)

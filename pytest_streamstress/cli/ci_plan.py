@@ -2,7 +2,7 @@
 
 Pure: takes the newest Job as `JobView` (plain facts, no Kubernetes objects) and returns a
 `Decision`; renders the GitHub job-summary markdown from plain values. It must not call the API,
-git or the file system: `commands/ci.py` carries the decision out. Because the state lives in the
+git or the file system: `cli/ci.py` carries the decision out. Because the state lives in the
 cluster (the Job, its phase and its `streamstress.io/published` annotation), every trigger of the
 workflow may run the same command any number of times:
 

@@ -8,7 +8,7 @@ A component whose commit did not change is ruled out by name. A force-pushed bra
 commit is gone is reported as such, never as a crash: culprit ranges are advice, so a git failure
 becomes a note on that component's range, not an error of the run.
 
-It does not decide what a new failure is (that is `analysis/`), nor write results.json, the
+It does not decide what a new failure is (that is `history/classify.py`), nor write results.json, the
 terminal summary or the dashboard: it returns values with `to_json()` and `summary_lines()`.
 """
 

@@ -22,7 +22,7 @@ def is_serial(tags: Iterable[str], serial_tags: Iterable[str]) -> bool:
 
 
 def shared_dir(testrunuid: str) -> Path:
-    """The directory the workers of one xdist run share (also used by phases.py)."""
+    """The directory the workers of one xdist run share (run/shared.py has the session's own)."""
     path = Path(tempfile.gettempdir()) / f"streamstress-{testrunuid}"
     path.mkdir(parents=True, exist_ok=True)
     return path

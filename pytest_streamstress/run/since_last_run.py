@@ -12,7 +12,7 @@ again (every ref carries a digest): its entries are written to `since-last-run-i
 results directory and deployed through `--images-from`, which covers the components a run does not
 build. Only what moved is built.
 
-It does not build, deploy or stop the session: `session.py` applies the decision (replace the
+It does not build, deploy or stop the session: `run/session.py` applies the decision (replace the
 requested components, or end the session with exit code 0 and the reason).
 """
 
@@ -244,7 +244,7 @@ def plan(
 
 
 def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False) -> tuple[Settings, str]:
-    """For `session.py`: (the settings pinned to the heads, the reason), or `pytest.exit(returncode=0)`
+    """For `run/session.py`: (the settings pinned to the heads, the reason), or `pytest.exit(returncode=0)`
     when nothing moved.
 
     Bad input (no --history, pinned refs, unreadable remote) is a `pytest.UsageError` naming the option.
