@@ -3,7 +3,7 @@
 Every phase takes and returns these frozen dataclasses (STYLE R10), so each phase can run and be
 tested alone. Dicts exist only at the edges (TOML, JSON, API payloads) and are turned into these
 by one `from_*` function next to the code that reads them (R11). The Gauge spec tree lives in
-`gauge/spec.py` because only the gauge package builds it; everything else meets it as `Scenario`.
+`gauge/parse/model.py` because only the gauge package builds it; everything else meets it as `Scenario`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,20 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NewType
+from typing import Final, Literal, NewType
 
 ComponentName = NewType("ComponentName", str)
 ImageRef = NewType("ImageRef", str)
 """A pullable reference; after a build always `registry/repo@sha256:<hex>`, never a bare tag."""
 NodeId = NewType("NodeId", str)
 
+
+UPSTREAM_REGRESSION: Final = "upstream-regression"
+"""The verdict the plugin exists for: upstream broke this (only with an upstream change to blame)."""
+HARNESS: Final = "harness"
+"""Gauge or its runner broke: the scenario never ran or never reported; never an upstream verdict."""
+UNATTRIBUTED: Final = "unattributed"
+"""A new failure while every built component is unchanged since the scenario last passed."""
 
 ClusterChoice = Literal["kubeconfig", "emulated"]
 """--cluster: a real cluster from a kubeconfig, or the built-in OpenShift emulator."""

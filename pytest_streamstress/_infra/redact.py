@@ -89,4 +89,4 @@ NO_REDACTION: Final = Redactor()
 """A redactor with no secrets, for code paths that handle none (unit tests, pure formatting)."""
 
 redactor_key: Final = pytest.StashKey[Redactor]()
-"""The session's Redactor in `config.stash`: the Recorder seeds it, run/scenarios.py and the reports use it."""
+"""The session's Redactor in `config.stash`: the Recorder seeds it, run/ and the reports use it."""

@@ -47,7 +47,8 @@ class CulpritPlugin:
         except ConfigError as exc:
             log.warning("culprit ranges not computed: %s", exc)
             return
-        # The build's clones live in pytest's cache (run/preconditions.py); `-p no:cacheprovider` removes `config.cache`.
+        # The build's clones live in pytest's cache (run/preconditions.py);
+        # `-p no:cacheprovider` removes `config.cache`.
         cache = getattr(config, "cache", None)
         cache_dir = cache.mkdir("streamstress") if cache is not None else self.settings.results_dir / "cache"
         self.culprits = culprits_from_analysis(

@@ -32,6 +32,7 @@ from pytest_streamstress import model
 from pytest_streamstress._infra import resources
 from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.triage.categories import RUN_DECIDED, CategorySpec, load_categories, rule_categories
 from pytest_streamstress.triage.facts import (
     API_CONDITIONS,
     COMPONENT_CONDITIONS,
@@ -126,10 +127,23 @@ class Rules:
     rules: tuple[Rule, ...]
     default_category: str = "upstream-regression"
     source: Path | None = None
-    categories: tuple[str, ...] = ()
-    """Declared category ids, in file order."""
-    labels: tuple[tuple[str, str], ...] = ()
-    """(id, display label) pairs, e.g. ("upstream-regression", "Upstream Regression")."""
+    specs: tuple[CategorySpec, ...] = ()
+    """Every category with its label and colour, the run-decided ones (harness, unattributed) too."""
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories rules may choose, in file order (not harness or unattributed)."""
+        return rule_categories(self.specs)
+
+    @property
+    def labels(self) -> tuple[tuple[str, str], ...]:
+        """(id, display label) of every category, e.g. ("upstream-regression", "Upstream Regression")."""
+        return tuple((spec.id, spec.label) for spec in self.specs)
+
+    @property
+    def colors(self) -> tuple[tuple[str, str], ...]:
+        """(id, #rrggbb) of the categories that set a colour."""
+        return tuple((spec.id, spec.color) for spec in self.specs if spec.color)
 
     def label(self, category: str) -> str:
         """The display label of a category id (the id itself when the file gives none)."""
@@ -286,7 +300,8 @@ def _from_toml(data: Mapping[str, Any], *, source: Path, text: str) -> Rules:
             path=source,
             hint="allowed: default_category, [[category]] tables and [[rule]] tables",
         )
-    ids, labels = _categories(data.get("category", []), source=source)
+    specs = load_categories(data.get("category", []), source=source)
+    ids = rule_categories(specs)
     default = data.get("default_category", "upstream-regression")
     if not isinstance(default, str) or (ids and default not in ids):
         raise ConfigError(
@@ -295,7 +310,8 @@ def _from_toml(data: Mapping[str, Any], *, source: Path, text: str) -> Rules:
             hint=f"declared categories: {', '.join(ids)}",
         )
     if not ids:
-        ids, labels = (default,), ((default, default),)
+        specs = (CategorySpec(id=default, label=default), *specs)
+        ids = (default,)
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list):
         raise ConfigError("'rule' must be an array of tables ([[rule]])", path=source)
@@ -313,26 +329,7 @@ def _from_toml(data: Mapping[str, Any], *, source: Path, text: str) -> Rules:
         seen.add(rule.name)
         rules.append(rule)
     log.debug("loaded %d rules and %d categories from %s", len(rules), len(ids), source)
-    return Rules(rules=tuple(rules), default_category=default, source=source, categories=ids, labels=labels)
-
-
-def _categories(raw: Any, *, source: Path) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    if not isinstance(raw, list):
-        raise ConfigError("'category' must be an array of tables ([[category]])", path=source)
-    ids: list[str] = []
-    labels: list[tuple[str, str]] = []
-    for entry in raw:
-        cid = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(cid, str) or not _ID.match(cid):
-            raise ConfigError(
-                f"category {cid!r}: id must be kebab-case, e.g. 'upstream-regression'",
-                path=source,
-                hint="each [[category]] needs id = '...' and label = '...'",
-            )
-        label = entry.get("label", cid)
-        ids.append(cid)
-        labels.append((cid, str(label)))
-    return tuple(ids), tuple(labels)
+    return Rules(rules=tuple(rules), default_category=default, source=source, specs=specs)
 
 
 def _rule(raw: Any, *, index: int, ids: tuple[str, ...], source: Path, text: str) -> Rule:
@@ -353,6 +350,12 @@ def _rule(raw: Any, *, index: int, ids: tuple[str, ...], source: Path, text: str
             f"fields a rule may have: {', '.join(sorted(_RULE_KEYS))}",
         )
     category = raw.get("category")
+    if category in {spec.id for spec in RUN_DECIDED}:
+        raise fail(
+            f"category {category!r} is decided by the run, not by rules",
+            "harness means gauge broke and unattributed means nothing upstream changed; file the"
+            f" failure under one of {', '.join(ids)}",
+        )
     if category not in ids:
         raise fail(f"unknown category {category!r}", f"declared categories: {', '.join(ids)}")
     flags = 0 if raw.get("case_sensitive", False) else re.IGNORECASE

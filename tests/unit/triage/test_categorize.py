@@ -40,14 +40,19 @@ def shipped() -> categorize.Rules:
     return categorize.load_rules()
 
 
-def test_shipped_rules_declare_the_five_categories_with_labels(shipped: categorize.Rules) -> None:
+def test_shipped_rules_declare_five_rule_categories_and_the_two_the_run_decides(
+    shipped: categorize.Rules,
+) -> None:
     assert shipped.categories == (
+        "upstream-regression",
         "missing-component",
         "upgrade-prerequisite",
         "platform-issue",
         "config-gap",
-        "upstream-regression",
     )
+    assert [cid for cid, _label in shipped.labels][-2:] == ["harness", "unattributed"]
+    assert shipped.label("harness") == "Harness Failure"
+    assert dict(shipped.colors)["upstream-regression"] == "#c62828"
     assert shipped.default_category == "upstream-regression"
     assert shipped.label("upgrade-prerequisite") == "Upgrade Prerequisite"
     assert shipped.source is not None
