@@ -223,6 +223,19 @@ class FailingStep:
     """Line in the spec; None for a step inside a concept (gauge prints no line for those)."""
 
 
+HarnessKind = Literal["not-started", "timeout", "signal", "exit", "unreported", "nothing-selected"]
+"""How gauge failed a scenario it never ran or never reported (issue 18 part 1)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HarnessFailure:
+    """Gauge or its runner broke, so this scenario's outcome says nothing about upstream."""
+
+    kind: HarnessKind
+    cause: str
+    """One sentence: the exit code or signal, the timeout, or why gauge could not start."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScenarioOutcome:
     """What gauge said about one scenario."""
@@ -244,6 +257,8 @@ class ScenarioOutcome:
     local_cpu_s: float | None = None
     """With --profile: CPU seconds of the gauge process tree inside the scenario's window."""
     local_peak_rss_b: int | None = None
+    harness: HarnessFailure | None = None
+    """Set when gauge never ran or never reported the scenario: the run decides its category."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

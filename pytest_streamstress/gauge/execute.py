@@ -59,7 +59,7 @@ from pytest_streamstress.gauge.results import (
     parse_console,
     read_junit,
 )
-from pytest_streamstress.model import FailingStep, ResultSource, ScenarioOutcome, Status
+from pytest_streamstress.model import FailingStep, HarnessFailure, ResultSource, ScenarioOutcome, Status
 from pytest_streamstress.profile.local import ProcessTreeSampler, TreeSample, window_usage
 from pytest_streamstress.profile.stats import NAMESPACE_PATTERN
 
@@ -200,6 +200,7 @@ class GaugeRunner:
                     status=Status.ERROR,
                     message=problem,
                     source=ResultSource.NONE,
+                    harness=HarnessFailure(kind="not-started", cause=problem),
                     log_path=log_path,
                     started_at=started,
                     finished_at=finished,

@@ -19,6 +19,7 @@ The traps it handles are the ones reference gauge.md lists:
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,7 +34,14 @@ from pytest_streamstress.gauge.junit import (
     parse_failure_message,
     read_junit,
 )
-from pytest_streamstress.model import FailingStep, ResultSource, ScenarioOutcome, Status
+from pytest_streamstress.model import (
+    FailingStep,
+    HarnessFailure,
+    HarnessKind,
+    ResultSource,
+    ScenarioOutcome,
+    Status,
+)
 
 __all__ = [
     "SKIP_MARK",
@@ -44,6 +52,7 @@ __all__ = [
     "UnreadableResults",
     "Wanted",
     "find_step_line",
+    "harness_failure",
     "merge_outcomes",
     "parse_console",
     "parse_failure_message",
@@ -267,11 +276,8 @@ def _before_spec_failed(console: ConsoleReport) -> ScenarioOutcome:
 
 
 def _unreported(scenario: Wanted, console: ConsoleReport, facts: RunFacts) -> ScenarioOutcome:
-    tail = facts.tail.strip()
-    shown_tail = f"; last output:\n{tail}" if tail else ""
-    if facts.timed_out_after is not None:
-        message = f"gauge timed out after {facts.timed_out_after:g}s{shown_tail}"
-    elif console.spec_failure is not None and not console.attempts:
+    """Gauge never reported this scenario: a BeforeSpec failure (a test verdict) or a broken harness."""
+    if facts.timed_out_after is None and console.spec_failure is not None and not console.attempts:
         message = (
             f"BeforeSpec hook failed, so gauge ran no scenario of this spec: {console.spec_failure.message}"
         )
@@ -282,17 +288,43 @@ def _unreported(scenario: Wanted, console: ConsoleReport, facts: RunFacts) -> Sc
             attempts=0,
             source=ResultSource.STDOUT,
         )
-    elif console.nothing_selected:
-        message = (
-            "gauge selected no scenario for this item (it printed 'No specifications found')" + shown_tail
-        )
-    elif console.attempts_of(scenario.heading):
-        message = f"gauge exited with code {facts.exit_code} in the middle of this scenario" + shown_tail
-    else:
-        message = f"gauge exited with code {facts.exit_code} without reporting this scenario{shown_tail}"
+    harness = harness_failure(facts, console=console, started=bool(console.attempts_of(scenario.heading)))
+    tail = facts.tail.strip()
     return ScenarioOutcome(
         status=Status.ERROR,
-        message=message,
+        message=harness.cause + (f"; last output:\n{tail}" if tail else ""),
         attempts=len(console.attempts_of(scenario.heading)),
         source=ResultSource.NONE,
+        harness=harness,
     )
+
+
+def harness_failure(facts: RunFacts, *, console: ConsoleReport, started: bool) -> HarnessFailure:
+    """Why gauge left a scenario without a result: killed at the timeout, by a signal, or it just ended.
+
+    A negative exit code is a signal (Popen's convention): gauge's own Go panic ends in SIGSEGV or
+    exit code 2, never in a step failure, which is how it is told apart from a panic quoted by a step.
+    """
+    where = " in the middle of this scenario" if started else " without reporting this scenario"
+    if facts.timed_out_after is not None:
+        return HarnessFailure(
+            kind="timeout", cause=f"gauge timed out after {facts.timed_out_after:g}s (--gauge-timeout)"
+        )
+    if console.nothing_selected:
+        return HarnessFailure(
+            kind="nothing-selected",
+            cause="gauge selected no scenario for this item (it printed 'No specifications found')",
+        )
+    code = facts.exit_code
+    if code is not None and code < 0:
+        name = _signal_name(-code)
+        return HarnessFailure(kind="signal", cause=f"gauge was killed by {name}{where}")
+    kind: HarnessKind = "exit" if started else "unreported"
+    return HarnessFailure(kind=kind, cause=f"gauge exited with code {code}{where}")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return f"{signal.Signals(number).name} (signal {number})"
+    except ValueError:
+        return f"signal {number}"

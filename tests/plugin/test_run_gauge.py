@@ -430,8 +430,8 @@ def test_hanging_gauge_is_killed_at_the_timeout_and_unreported_scenarios_error(
     result = run(pytester, tiny_project(pytester), "--gauge-timeout=1")
     result.assert_outcomes(passed=1, errors=2)
     third = by_nodeid(results(pytester))[THIRD]
-    assert third["message"].startswith("gauge timed out after 1s; last output:")
-    result.stdout.fnmatch_lines(["*gauge timed out after 1s; last output:*"])
+    assert third["message"].startswith("gauge timed out after 1s (--gauge-timeout); last output:")
+    result.stdout.fnmatch_lines(["*gauge timed out after 1s (--gauge-timeout); last output:*"])
 
 
 def test_fail_on_upstream_regression_lets_a_config_gap_pass_the_session(

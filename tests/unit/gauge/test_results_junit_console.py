@@ -257,7 +257,8 @@ def test_timed_out_run_errors_unreported_scenarios_with_the_last_output(tmp_path
     )
     assert outcomes[TC01].status is Status.PASSED  # its block was closed by the next heading
     assert outcomes[TC02].status is Status.ERROR
-    assert outcomes[TC02].message == "gauge timed out after 2s; last output:\n* Create"
+    assert outcomes[TC02].message == "gauge timed out after 2s (--gauge-timeout); last output:\n* Create"
+    assert outcomes[TC02].harness is not None and outcomes[TC02].harness.kind == "timeout"
     assert outcomes[TC02].source is ResultSource.NONE
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.run.recorder import find_secrets
+from pytest_streamstress.run.secrets import find_secrets
 
 KEY_PEM = (
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx1y2z3KeyMaterialLine\n-----END RSA PRIVATE KEY-----\n"
