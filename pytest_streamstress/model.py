@@ -26,6 +26,9 @@ HARNESS: Final = "harness"
 UNATTRIBUTED: Final = "unattributed"
 """A new failure while every built component is unchanged since the scenario last passed."""
 
+RunStatus = Literal["passed", "failed", "error", "incomplete", "interrupted"]
+"""results.json's `status` (`report.verdict` decides it): see the schema for what each means."""
+
 ClusterChoice = Literal["kubeconfig", "emulated"]
 """--cluster: a real cluster from a kubeconfig, or the built-in OpenShift emulator."""
 DeployStrategy = Literal["auto", "csv", "deployment"]
@@ -271,3 +274,60 @@ class Categorization:
     field: str = ""
     """Which field the evidence came from: message, trace, spec, scenario or tags."""
     known_issue: str = ""
+
+
+ConfirmationVerdict = Literal["confirmed", "passed-on-rerun", "fails-on-shipped", "not-checked"]
+"""What `--confirm` proved about an upstream regression (issue 18 part 3)."""
+ImagesUsed = Literal["upstream", "shipped"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfirmAttempt:
+    """One rerun of a scenario during confirmation."""
+
+    images: ImagesUsed
+    """The images the operands ran: this run's upstream builds, or the operator's shipped ones."""
+    status: Status
+    message: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Confirmation:
+    verdict: ConfirmationVerdict
+    reason: str
+    attempts: tuple[ConfirmAttempt, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "attempts": [
+                {
+                    "images": a.images,
+                    "status": a.status.value,
+                    "message": a.message,
+                    "duration_s": a.duration_s,
+                }
+                for a in self.attempts
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Confirmation:
+        raw = data.get("attempts")
+        attempts = raw if isinstance(raw, list) else []
+        return cls(
+            verdict=str(data["verdict"]),  # type: ignore[arg-type]  # checked by the schema on the way out
+            reason=str(data.get("reason", "")),
+            attempts=tuple(
+                ConfirmAttempt(
+                    images=str(a["images"]),  # type: ignore[arg-type]  # same
+                    status=Status(str(a["status"])),
+                    message=str(a.get("message", "")),
+                    duration_s=float(a.get("duration_s", 0.0)),
+                )
+                for a in attempts
+                if isinstance(a, dict)
+            ),
+        )

@@ -27,6 +27,9 @@ class Analysis:
     known: tuple[KnownMatch, ...]
     stale: tuple[KnownFailure, ...]
     history_runs: int
+    scored: bool = True
+    """False for a run that did not happen as asked (incomplete, error, interrupted): no new
+    failures, fixes or regressions are read from it (issue 18 part 1)."""
 
     def by_test(self) -> dict[str, TestClass]:
         return {c.test: c for c in self.classes}
@@ -37,6 +40,7 @@ class Analysis:
             counts[item.verdict.value] = counts.get(item.verdict.value, 0) + 1
         return {
             "history_runs": self.history_runs,
+            "scored": self.scored,
             "counts": counts,
             "new_failures": [c.test for c in self.classes if c.verdict is Verdict.NEW_FAILURE],
             "still_failing": [
@@ -93,15 +97,16 @@ def analyze(
     """
     today = today or dt.date.today()
     now = outcomes_from_json(current, source=THIS_RUN)
-    past = [outcomes_from_json(doc, source=EARLIER_RUN) for doc in history]
+    past = [run for run in (outcomes_from_json(doc, source=EARLIER_RUN) for doc in history) if run.complete]
     failures = {s.key: s.message for s in run_from_json(current, source=THIS_RUN).scenarios if s.is_failing}
     return Analysis(
-        classes=classify_run(now, past),
-        regressions=detect_regressions([*past, now]),
+        classes=classify_run(now, past) if now.complete else (),
+        regressions=detect_regressions([*past, now]) if now.complete else (),
         clusters=cluster_failures(failures),
         known=match_known(failures, known, today=today),
         stale=stale_entries(known, today=today),
         history_runs=len(past),
+        scored=now.complete,
     )
 
 
@@ -109,6 +114,8 @@ def summary_lines(analysis: Analysis) -> list[str]:
     """New failures first: what a QE engineer reads at 9 a.m."""
     data = analysis.to_json()
     lines = [f"compared with {analysis.history_runs} earlier run(s)"]
+    if not analysis.scored:
+        lines.append("not scored: this run did not happen as asked (see the verdict), so no new failures")
     for key, title in (
         ("new_failures", "NEW failures"),
         ("fixed", "fixed"),

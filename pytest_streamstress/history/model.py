@@ -40,3 +40,9 @@ class RunOutcomes:
     components: Mapping[str, str] = field(default_factory=dict)
     """component name -> commit sha of that run, for culprit ranges."""
     complete: bool = True
+    """False for a run that did not happen as asked (error, interrupted, incomplete): it is not scored."""
+
+    @property
+    def executed(self) -> int:
+        """Scenarios that ran to a verdict (passed or failed), for the 75 % coverage guard."""
+        return sum(1 for status in self.outcomes.values() if status in {Status.PASSED, Status.FAILED})

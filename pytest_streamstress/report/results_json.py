@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from pytest_streamstress._infra import files as _files
 from pytest_streamstress._infra.redact import NO_REDACTION, Redactor
@@ -28,14 +28,13 @@ from pytest_streamstress.model import (
     Categorization,
     ClusterInfo,
     ComponentRequest,
+    Confirmation,
     Deployment,
     FailingStep,
     ResultSource,
+    RunStatus,
     Status,
 )
-
-if TYPE_CHECKING:
-    from pytest_streamstress.history.store import RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +93,8 @@ class ScenarioRecord:
     namespaces: tuple[str, ...] = ()
     local_cpu_s: float | None = None
     local_peak_rss_b: int | None = None
+    confirmation: Confirmation | None = None
+    """What `--confirm` proved, for a failure it looked at."""
 
     @property
     def retries(self) -> int:
@@ -133,6 +134,7 @@ class ScenarioRecord:
             "local_profile": None
             if self.local_cpu_s is None
             else {"cpu_s": round(self.local_cpu_s, 3), "peak_rss_b": self.local_peak_rss_b or 0},
+            "confirmation": None if self.confirmation is None else _redacted(self.confirmation, redactor),
         }
 
     @classmethod
@@ -170,6 +172,7 @@ class ScenarioRecord:
             namespaces=tuple(data.get("namespaces") or ()),
             local_cpu_s=(data.get("local_profile") or {}).get("cpu_s"),
             local_peak_rss_b=(data.get("local_profile") or {}).get("peak_rss_b"),
+            confirmation=Confirmation.from_json(data["confirmation"]) if data.get("confirmation") else None,
         )
 
 
@@ -189,8 +192,8 @@ class RunFacts:
     run_id: str
     started_at: dt.datetime
     finished_at: dt.datetime
-    status: str
-    """One of `RunStatus` (`decide_status`); a plain str while run/recorder.py hands in one (issue 17)."""
+    status: RunStatus
+    """Decided by `report.verdict.decide`."""
     exit_code: int | None = None
     label: str = ""
     plugin_version: str = ""
@@ -199,6 +202,8 @@ class RunFacts:
     builds: tuple[BuildResult, ...] = ()
     deployment: Deployment | None = None
     errors: tuple[RunError, ...] = ()
+    verdict: Mapping[str, Any] | None = None
+    """`report.verdict.Verdict.to_json()`: the one decision the summary, JUnit and the exit code read."""
 
 
 EXCLUDE_KNOWN: Final = "-known"
@@ -225,13 +230,12 @@ def is_gating(record: ScenarioRecord, fail_on: Sequence[str], known: Collection[
     return record.category.category in categories
 
 
-def decide_status(*, interrupted: bool, has_errors: bool, gating_failures: int) -> RunStatus:
-    """interrupted > error (build/deploy/collection) > failed (a failure inside --fail-on) > passed."""
-    if interrupted:
-        return "interrupted"
-    if has_errors:
-        return "error"
-    return "failed" if gating_failures else "passed"
+def _redacted(confirmation: Confirmation, redactor: Redactor) -> dict[str, object]:
+    data = confirmation.to_json()
+    data["reason"] = redactor(confirmation.reason)
+    for attempt in data["attempts"]:  # type: ignore[attr-defined]  # a list of dicts, built just above
+        attempt["message"] = redactor(attempt["message"])
+    return data
 
 
 def category_order(counts: Mapping[str, int]) -> list[str]:
@@ -244,10 +248,12 @@ def build_document(
     records: Sequence[ScenarioRecord],
     *,
     labels: Mapping[str, str] | None = None,
+    colors: Mapping[str, str] | None = None,
     redactor: Redactor = NO_REDACTION,
 ) -> dict[str, Any]:
     """The whole results.json document; validates against SCHEMA_FILE."""
     labels = labels or {}
+    colors = colors or {}
     deployment = facts.deployment
     cluster = deployment.cluster if deployment is not None else ClusterInfo(kind="none")
     statuses = Counter(record.status for record in records)
@@ -294,13 +300,20 @@ def build_document(
             {
                 "category": cat,
                 "label": labels.get(cat, cat),
+                **({"color": colors[cat]} if cat in colors else {}),
                 "count": counts[cat],
                 "scenarios": by_category[cat],
             }
             for cat in category_order(counts)
         ],
+        "category_labels": [
+            {"category": cat, "label": label, **({"color": colors[cat]} if cat in colors else {})}
+            for cat, label in labels.items()
+        ],
         "errors": [_error(error, redactor) for error in facts.errors],
     }
+    if facts.verdict is not None:
+        document["verdict"] = {**facts.verdict, "sentence": redactor(str(facts.verdict.get("sentence", "")))}
     return document
 
 

@@ -13,15 +13,18 @@ import logging
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from pytest_streamstress.model import Status
+from pytest_streamstress.model import HARNESS, Status
 from pytest_streamstress.report.results_json import (
     UPSTREAM_REGRESSION,
     ScenarioRecord,
     category_order,
     is_gating,
 )
+
+if TYPE_CHECKING:
+    from pytest_streamstress.report.verdict import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -63,22 +66,29 @@ def summary_lines(
     results_path: Path | None,
     verbosity: int = 0,
     known: Collection[str] = (),
+    verdict: Verdict | None = None,
 ) -> list[str]:
-    """The summary; `verbosity < 0` (-q) keeps only the counts, the gate note and the results path."""
+    """The summary; `verbosity < 0` (-q) keeps only the verdict, the counts and the results path.
+
+    The verdict comes first: it is the same sentence results.json and the exit code carry.
+    """
     failed = [r for r in records if r.status in {Status.FAILED, Status.ERROR}]
-    lines = _count_lines(records, failed, labels)
+    lines = [f"verdict: {verdict.sentence}"] if verdict is not None else []
+    lines += _count_lines(records, failed, labels)
     if verbosity >= 0:
         regressions = [
             r for r in failed if r.category is not None and r.category.category == UPSTREAM_REGRESSION
         ]
+        broken = [r for r in failed if r.category is not None and r.category.category == HARNESS]
         not_run = [r for r in failed if r.category is None and r.status is Status.ERROR]
-        others = [r for r in failed if r not in regressions and r not in not_run]
+        others = [r for r in failed if r not in regressions and r not in not_run and r not in broken]
         lines += _regression_lines(regressions, labels)
+        lines += _not_run_lines(broken, title="gauge broke, never ran or never reported")
         lines += _not_run_lines(not_run)
         lines += _other_lines(others, labels)
         lines += _flaky_lines(records)
     outside = [r for r in failed if not is_gating(r, fail_on, known)]
-    if outside:
+    if outside and verdict is None:
         lines.append("")
         lines.append(
             f"{len(outside)} failure{'s' if len(outside) != 1 else ''} outside --fail-on"
@@ -117,7 +127,7 @@ def _regression_lines(regressions: Sequence[ScenarioRecord], labels: Mapping[str
     return lines
 
 
-def _not_run_lines(not_run: Sequence[ScenarioRecord]) -> list[str]:
+def _not_run_lines(not_run: Sequence[ScenarioRecord], *, title: str = "did not run") -> list[str]:
     """A build/deploy/setup error once for all the scenarios it stopped, not once per scenario."""
     by_message: dict[str, list[ScenarioRecord]] = {}
     for record in not_run:
@@ -125,7 +135,7 @@ def _not_run_lines(not_run: Sequence[ScenarioRecord]) -> list[str]:
     lines: list[str] = []
     for message, group in by_message.items():
         lines.append("")
-        lines.append(f"did not run ({len(group)} scenario{'s' if len(group) != 1 else ''}):")
+        lines.append(f"{title} ({len(group)} scenario{'s' if len(group) != 1 else ''}):")
         lines.extend(f"    {line}" for line in message.strip().splitlines()[:NOT_RUN_LINES])
     return lines
 
@@ -166,4 +176,6 @@ def _entry(record: ScenarioRecord, *, label: str = "") -> list[str]:
     evidence = _evidence(record)
     if evidence:
         out.append(f"      {evidence}")
+    if record.confirmation is not None:
+        out.append(f"      confirmation: {record.confirmation.verdict} ({record.confirmation.reason})")
     return out

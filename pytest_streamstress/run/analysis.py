@@ -19,6 +19,7 @@ import pytest
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.history import store
 from pytest_streamstress.history.analyze import Analysis, analyze, summary_lines
+from pytest_streamstress.history.attribution import usual_scenarios
 from pytest_streamstress.history.model import scenario_identity
 from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.triage.known import KnownFailure, load_known
@@ -33,20 +34,31 @@ class AnalysisPlugin:
         self.config = config
         self.settings = settings
         self.analysis: Analysis | None = None
+        self._history: list[dict[str, Any]] | None = None
         try:
             self.known: tuple[KnownFailure, ...] = load_known(settings.known_failures)
         except ConfigError as exc:
             raise pytest.UsageError(f"--known-failures: {exc}") from None
 
+    def history(self) -> list[dict[str, Any]]:
+        """The earlier runs (`--history`), read once per session: the verdict and the analysis share them."""
+        if self._history is None:
+            self._history = []
+            if self.settings.history is not None:
+                try:
+                    self._history = store.history_documents(self.settings.history)
+                except ConfigError as exc:
+                    log.warning("history not used: %s", exc)
+        return self._history
+
+    def usual_scenarios(self) -> int | None:
+        """How many scenarios a run usually executes, for the verdict's 75 % guard."""
+        source = "an earlier run's results.json"
+        return usual_scenarios([store.outcomes_from_json(doc, source=source) for doc in self.history()])
+
     def pytest_streamstress_results(self, config: pytest.Config, results: dict[str, Any]) -> None:
-        history: list[dict[str, Any]] = []
-        if self.settings.history is not None:
-            try:
-                history = store.history_documents(
-                    self.settings.history, exclude_run=results.get("run_id", "")
-                )
-            except ConfigError as exc:
-                log.warning("history not used: %s", exc)
+        this_run = results.get("run_id", "")
+        history = [doc for doc in self.history() if doc.get("run_id") != this_run]
         if not history and not self.known:
             return
         self.analysis = analyze(results, history, known=self.known, today=dt.date.today())

@@ -31,7 +31,7 @@ import pytest
 
 from pytest_streamstress._infra.redact import Redactor, redactor_key
 from pytest_streamstress.errors import ConfigError, ScenarioFailed
-from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
+from pytest_streamstress.model import HARNESS, Categorization, Status
 from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.report.results_json import (
     EXCLUDE_KNOWN,
@@ -39,15 +39,26 @@ from pytest_streamstress.report.results_json import (
     RunFacts,
     ScenarioRecord,
     build_document,
-    decide_status,
-    is_gating,
-    iso,
     new_run_id,
     stable_id,
     write_atomically,
 )
 from pytest_streamstress.report.summary import summary_lines
-from pytest_streamstress.run import secrets
+from pytest_streamstress.report.verdict import RunState, Verdict, decide
+
+# Names, not `from pytest_streamstress.run import recording`: pytester's sys.modules snapshots can
+# leave a stale submodule attribute on the package, and the stash keys must be the live ones.
+from pytest_streamstress.run.recording import (
+    ERROR_PHASE_PROPERTY,
+    PROPERTY_PREFIX,
+    RECORD_PROPERTY,
+    categorize_item,
+    outcome_of,
+    properties_of,
+    record_of,
+)
+from pytest_streamstress.run.scenarios import category_key
+from pytest_streamstress.run.secrets import find_secrets
 from pytest_streamstress.triage import categorize
 
 if TYPE_CHECKING:
@@ -57,9 +68,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECORD_PROPERTY: Final = "streamstress_record"
-ERROR_PHASE_PROPERTY: Final = "streamstress_error_phase"
-PROPERTY_PREFIX: Final = "streamstress_"
 RESULTS_FILE: Final = "results.json"
 
 
@@ -75,7 +83,7 @@ class Recorder:
         except ConfigError as exc:
             raise pytest.UsageError(f"--categories: {exc}") from None
         self._check_fail_on()
-        self.redactor = Redactor(secrets.find_secrets(settings.kubeconfig, os.environ))
+        self.redactor = Redactor(find_secrets(settings.kubeconfig, os.environ))
         config.stash[redactor_key] = self.redactor
         config.addinivalue_line(
             "markers",
@@ -88,6 +96,12 @@ class Recorder:
         self.errors: list[RunError] = []
         self.other_failures = 0
         self.interrupted = False
+        self.exited = False
+        """`pytest.exit()` ended the session: its return code stands."""
+        self.signal = ""
+        """The signal that interrupted the run ('SIGTERM'); empty for Ctrl-C (run/signals.py sets it)."""
+        self.verdict: Verdict | None = None
+        self.failed_reports: dict[str, pytest.TestReport] = {}
         self.results_path = settings.results_dir / RESULTS_FILE
         self.written: Path | None = None
         self._known_entries: tuple[KnownFailure, ...] | None = None
@@ -130,87 +144,22 @@ class Recorder:
 
     def _record_item(self, item: ScenarioItem, call: pytest.CallInfo[None]) -> None:
         """Categorize before the report is built: the failure view (repr_failure) shows the category."""
-        from pytest_streamstress.run import scenarios as run
-
         if call.when == "setup" and call.excinfo is None:
             return
-        outcome = item.stash.get(run.outcome_key, None)
-        setup_error = item.stash.get(run.setup_error_key, None)
-        if outcome is None and call.excinfo is not None and call.excinfo.errisinstance(pytest.skip.Exception):
-            # Skipped before gauge ran (a skip marker from a conftest, -m tags): a skip, not an error.
-            outcome = ScenarioOutcome(status=Status.SKIPPED, message=str(call.excinfo.value))
-        if outcome is None or (
-            call.when == "call" and call.excinfo is not None and outcome.status is Status.PASSED
-        ):
-            # Failed outside gauge (a fixture or plugin error): still a record, never lost, but no
-            # category: it says nothing about upstream. It is listed under errors instead.
-            message = str(call.excinfo.value) if call.excinfo is not None else ""
-            outcome = ScenarioOutcome(
-                status=Status.ERROR if call.when == "setup" else Status.FAILED, message=message
-            )
-            setup_error = setup_error or run.SetupError(phase="internal", message=message)
+        outcome, setup_error = outcome_of(item, call)
         category: Categorization | None = None
         if outcome.status in {Status.FAILED, Status.ERROR} and setup_error is None:
-            category = self._categorize(item, outcome)
-            item.stash[run.category_key] = category
+            category = categorize_item(
+                item, outcome, rules=self.rules, redactor=self.redactor, served_apis=self._served_apis
+            )
+            item.stash[category_key] = category
             item.add_marker(pytest.mark.streamstress_category(category.category))
         if outcome.flaky:
             item.add_marker("streamstress_flaky")
-        record = ScenarioRecord(
-            nodeid=item.nodeid,
-            spec=item.spec_relpath,
-            spec_heading=item.spec.heading,
-            scenario=item.scenario.heading,
-            line=item.scenario.line,
-            tags=tuple(item.scenario.all_tags),
-            status=outcome.status,
-            duration_s=outcome.duration_s,
-            failing_step=outcome.failing_step,
-            message=self.redactor(outcome.message),
-            trace=self.redactor(outcome.trace),
-            category=category,
-            attempts=outcome.attempts,
-            flaky=outcome.flaky,
-            source=outcome.source,
-            log_path=None if outcome.log_path is None else str(outcome.log_path),
-            started_at=iso(outcome.started_at),
-            finished_at=iso(outcome.finished_at),
-            namespaces=outcome.namespaces,
-            local_cpu_s=outcome.local_cpu_s,
-            local_peak_rss_b=outcome.local_peak_rss_b,
-        )
-        properties = [p for p in item.user_properties if not str(p[0]).startswith(PROPERTY_PREFIX)]
-        if category is not None:
-            properties += [
-                ("streamstress_category", category.category),
-                ("streamstress_rule", category.rule),
-                ("streamstress_evidence", self.redactor(category.evidence)),
-                ("streamstress_known_issue", category.known_issue),
-            ]
-        if outcome.flaky:
-            properties.append(("streamstress_flaky", "true"))
-        if setup_error is not None:
-            properties.append((ERROR_PHASE_PROPERTY, setup_error.phase))
-        properties.append((RECORD_PROPERTY, json.dumps(record.to_json(self.redactor), ensure_ascii=False)))
-        item.user_properties[:] = properties
-
-    def _categorize(self, item: ScenarioItem, outcome: ScenarioOutcome) -> Categorization:
-        message = self.redactor(outcome.message)
-        trace = self.redactor(outcome.trace)
-        chosen: Categorization | None = self.config.hook.pytest_streamstress_categorize(
-            item=item, message=message, trace=trace
-        )
-        if chosen is not None:
-            return chosen
-        return categorize.categorize(
-            self.rules,
-            message=message,
-            trace=trace,
-            spec=item.spec_relpath,
-            scenario=item.scenario.heading,
-            tags=tuple(item.scenario.all_tags),
-            served_apis=self._served_apis(f"{message}\n{trace}"),
-        )
+        record = record_of(item, outcome, category, self.redactor)
+        mine = properties_of(record, setup_error, self.redactor)
+        others = [p for p in item.user_properties if not str(p[0]).startswith(PROPERTY_PREFIX)]
+        item.user_properties[:] = [*others, *mine]
 
     def _served_apis(self, text: str) -> frozenset[str] | None:
         """Discovery facts, asked for only when a rule needs them and the failure names an API."""
@@ -235,12 +184,19 @@ class Recorder:
                 found = True
             elif name == ERROR_PHASE_PROPERTY:
                 phase = str(value)
+        if found and report.failed and report.when in {"setup", "call"}:
+            self.failed_reports[report.nodeid] = report  # the failure view is refreshed if a verdict moves
+            category = self.records[report.nodeid].category
+            if category is not None and category.category == HARNESS:
+                self._add_error("gauge", category.evidence)
         if phase and found and report.when in {"setup", "call"}:
-            message = self.records[report.nodeid].message
-            if not any(e.phase == phase and e.message == message for e in self.errors):
-                self.errors.append(RunError(phase=phase, message=message))
+            self._add_error(phase, self.records[report.nodeid].message)
         if report.failed and not found:
             self.other_failures += 1
+
+    def _add_error(self, phase: str, message: str) -> None:
+        if not any(e.phase == phase and e.message == message for e in self.errors):
+            self.errors.append(RunError(phase=phase, message=message))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -249,7 +205,11 @@ class Recorder:
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         # pytest raises Session.Interrupted (a KeyboardInterrupt) for collection errors too: not Ctrl-C.
-        if not isinstance(excinfo.value, pytest.Session.Interrupted):
+        # `pytest.exit(returncode=...)` (the --in-cluster launch ends the session so) lands here too:
+        # its exit code is the session's word, not an interruption.
+        if isinstance(excinfo.value, pytest.exit.Exception):
+            self.exited = True
+        elif not isinstance(excinfo.value, pytest.Session.Interrupted):
             self.interrupted = True
 
     @pytest.hookimpl(tryfirst=True)
@@ -257,23 +217,33 @@ class Recorder:
         if is_worker(self.config) or self.config.option.collectonly:
             return  # --collect-only ran nothing: keep the last run's results.json
         records = self.sorted_records()
-        known = self.known_failures(records)
-        gating = sum(1 for r in records if is_gating(r, self.settings.fail_on, known))
-        if (
-            int(session.exitstatus) == int(pytest.ExitCode.TESTS_FAILED)
-            and gating == 0
-            and self.other_failures == 0
-            and not self.errors
-        ):
-            session.exitstatus = pytest.ExitCode.OK
-        status = decide_status(
-            interrupted=self.interrupted,
-            has_errors=bool(self.errors)
-            or int(session.exitstatus)
-            in {int(pytest.ExitCode.INTERNAL_ERROR), int(pytest.ExitCode.USAGE_ERROR)},
-            gating_failures=gating + self.other_failures,
+        pytest_code = int(session.exitstatus)
+        errors = list(self.errors)
+        if pytest_code in {int(pytest.ExitCode.INTERNAL_ERROR), int(pytest.ExitCode.USAGE_ERROR)}:
+            errors.append(RunError(phase="internal", message=f"pytest ended with exit code {pytest_code}"))
+        self.verdict = decide(
+            records,
+            RunState(
+                fail_on=self.settings.fail_on,
+                known=self.known_failures(records),
+                errors=errors,
+                other_failures=self.other_failures,
+                interrupted=self.interrupted,
+                signal=self.signal,
+                usual_scenarios=self._usual_scenarios(),
+            ),
         )
-        self.write_results(records, status=status, exit_code=int(session.exitstatus))
+        if not self.exited and pytest_code not in {
+            int(pytest.ExitCode.INTERNAL_ERROR),
+            int(pytest.ExitCode.USAGE_ERROR),
+        }:
+            session.exitstatus = self.verdict.exit_code
+        self.write_results(records, exit_code=int(session.exitstatus))
+
+    def _usual_scenarios(self) -> int | None:
+        analysis = self.config.pluginmanager.get_plugin("streamstress-analysis")
+        usual = getattr(analysis, "usual_scenarios", None)
+        return usual() if callable(usual) else None
 
     def known_failures(self, records: Sequence[ScenarioRecord]) -> set[str]:
         """Identities of failures a not-expired known-failures entry covers (for `--fail-on ...,-known`)."""
@@ -295,7 +265,7 @@ class Recorder:
     def sorted_records(self) -> list[ScenarioRecord]:
         return sorted(self.records.values(), key=lambda r: (r.spec, r.line, r.nodeid))
 
-    def write_results(self, records: list[ScenarioRecord], *, status: str, exit_code: int) -> None:
+    def write_results(self, records: list[ScenarioRecord], *, exit_code: int) -> None:
         from pytest_streamstress.run.preconditions import phases_of
 
         phased = phases_of(self.config).outcome_if_run
@@ -303,7 +273,7 @@ class Recorder:
             run_id=self.run_id,
             started_at=self.started,
             finished_at=dt.datetime.now(dt.timezone.utc),
-            status=status,
+            status=self.verdict.status if self.verdict is not None else "error",
             exit_code=exit_code,
             label=self.settings.run_label,
             plugin_version=_plugin_version(),
@@ -312,8 +282,15 @@ class Recorder:
             builds=phased.builds if phased is not None else (),
             deployment=phased.deployment if phased is not None else None,
             errors=tuple(self.errors),
+            verdict=self.verdict.to_json() if self.verdict is not None else None,
         )
-        document = build_document(facts, records, labels=dict(self.rules.labels), redactor=self.redactor)
+        document = build_document(
+            facts,
+            records,
+            labels=dict(self.rules.labels),
+            colors=dict(self.rules.colors),
+            redactor=self.redactor,
+        )
         self.config.hook.pytest_streamstress_results(config=self.config, results=document)
         try:
             write_atomically(self.results_path, document)
@@ -353,6 +330,7 @@ class Recorder:
             results_path=self.written,
             verbosity=verbosity,
             known=self.known_failures(self.sorted_records()),
+            verdict=self.verdict,
         )
         terminalreporter.write_sep("=", "streamstress summary")
         for line in lines:

@@ -153,8 +153,6 @@ class SessionDriver:
         outcome = run.outcomes[key]
         item.stash[outcome_key] = outcome
         item.stash[log_tail_key] = run.tails.get(key, ())
-        if run.problem:
-            item.stash[setup_error_key] = SetupError(phase="gauge", message=run.problem)
         if outcome.status is Status.ERROR:
             raise ScenarioFailed(outcome.message)
 

@@ -37,8 +37,8 @@ def test_readme_first_command_builds_deploys_runs_and_reports_on_the_emulator(
             "streamstress: EMULATED cluster (built-in OpenShift emulator; not a real cluster)*",
             "*build: pipeline built in *",
             "*deployed 8 image variable(s) of pipeline via csv; verified 8 running*",
+            "verdict: PASSED: 4 failures, none gates the job (--fail-on none); exit 0",
             "failures by category: 2 Upstream Regression, 1 Config Gap, 1 Missing Component",
-            "4 failures outside --fail-on none: they do not fail the session",
             "dashboard: file://*/results/site/index.html",
         ]
     )

@@ -441,7 +441,7 @@ def test_fail_on_upstream_regression_lets_a_config_gap_pass_the_session(
     result = run(pytester, tiny_project(pytester), "--fail-on=upstream-regression")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
-        ["1 failure outside --fail-on upstream-regression: they do not fail the session"]
+        ["verdict: PASSED: 1 failure, none gates the job (--fail-on upstream-regression); exit 0"]
     )
     assert results(pytester)["status"] == "passed"
 
@@ -595,15 +595,18 @@ def test_failed_build_or_deploy_errors_every_scenario_readably_and_results_say_e
     assert not gauge_standin.exists()  # gauge never ran
 
 
-def test_missing_gauge_binary_errors_every_scenario_with_an_install_hint_and_no_category(
+def test_missing_gauge_binary_errors_every_scenario_as_a_harness_failure_with_an_install_hint(
     pytester: pytest.Pytester, gauge_standin: Path
 ) -> None:
-    result = run(pytester, tiny_project(pytester), f"--gauge-binary={pytester.path / 'nowhere' / 'gauge'}")
+    missing = pytester.path / "nowhere" / "gauge"
+    result = run(pytester, tiny_project(pytester), f"--gauge-binary={missing}", "--fail-on=none")
     result.assert_outcomes(errors=3)
-    result.stdout.fnmatch_lines(["cannot run 'gauge': not found on PATH", "  hint: install gauge*"])
+    result.stdout.fnmatch_lines(["*cannot run 'gauge': not found on PATH*", "*hint: install gauge*"])
     document = results(pytester)
-    assert {s["category"] for s in document["scenarios"]} == {None}
+    assert {s["category"] for s in document["scenarios"]} == {"harness"}
+    assert {s["category_rule"] for s in document["scenarios"]} == {"harness:not-started"}
     assert [e["phase"] for e in document["errors"]] == ["gauge"]
+    assert (document["status"], result.ret) == ("incomplete", 1)
 
 
 def test_categorize_hook_decides_before_the_rules(

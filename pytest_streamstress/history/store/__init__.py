@@ -59,7 +59,6 @@ from pytest_streamstress.history.store.results import (
     ComponentStatus,
     ImageResult,
     RunResults,
-    RunStatus,
     ScenarioResult,
 )
 from pytest_streamstress.history.store.summaries import (
@@ -77,6 +76,7 @@ from pytest_streamstress.history.store.summaries import (
     TestCase,
     Trim,
 )
+from pytest_streamstress.model import RunStatus
 
 __all__ = [
     "INDEX_FILE",

@@ -355,7 +355,20 @@ def _outcomes(data: Any) -> RunOutcomes:
         flaky=frozenset(flaky),
         messages=messages,
         components={c.name: c.sha for c in _components(data) if c.commit is not None},
+        complete=is_scored(data),
     )
+
+
+def is_scored(data: Mapping[str, Any]) -> bool:
+    """Whether a run counts for the history's statistics: not a broken, interrupted or incomplete run.
+
+    A night whose build failed errors every scenario; counting it would make every test look like it
+    failed (issue 18 part 1: a run that did not happen is not scored).
+    """
+    verdict = data.get("verdict")
+    if isinstance(verdict, dict) and verdict.get("scored") is False:
+        return False
+    return data.get("status") not in {"incomplete", "interrupted", "error"}
 
 
 def components_from_json(data: Any, *, source: str) -> tuple[ComponentResult, ...]:

@@ -14,11 +14,8 @@ from typing import Any, Final, Literal, get_args
 
 from pytest_streamstress.history.model import FAILING
 from pytest_streamstress.history.store.summaries import ProfileSummary, Trim
-from pytest_streamstress.model import Status
+from pytest_streamstress.model import RunStatus, Status
 
-RunStatus = Literal["passed", "failed", "error", "interrupted"]
-"""A run's `status` (schema enum): a gating failure is `failed`; build, deploy, collection or
-internal trouble is `error`; Ctrl-C or a signal is `interrupted`."""
 RUN_STATUSES: Final[tuple[RunStatus, ...]] = get_args(RunStatus)
 ComponentStatus = Literal["built", "failed", "reused", "not-built"]
 """A component's `status` (schema enum)."""

@@ -56,7 +56,7 @@ def test_a_component_reads_its_commit_and_images() -> None:
 @pytest.mark.parametrize(
     ("document", "field"),
     [
-        ({"status": "exploded"}, "status 'exploded' is not one of passed, failed, error, interrupted"),
+        ({"status": "exploded"}, "status 'exploded' is not one of passed, failed, error, incomplete"),
         ({"scenarios": [{"id": "x", "status": "maybe"}]}, "scenarios[1].status 'maybe' is not one of"),
         ({"components": [{"name": "p", "status": "baked"}]}, "components[0].status 'baked' is not one of"),
         ({"components": [{"name": "p", "images": [{"name": "c"}]}]}, "components[0].images[0].ref must be"),

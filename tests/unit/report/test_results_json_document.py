@@ -33,7 +33,6 @@ from pytest_streamstress.report.results_json import (
     ScenarioRecord,
     build_document,
     category_order,
-    decide_status,
     is_gating,
     load_schema,
     new_run_id,
@@ -242,12 +241,6 @@ def test_fail_on_decides_which_failures_gate(
         is gating
     )
 
-
-def test_status_prefers_interrupted_then_error_then_failed() -> None:
-    assert decide_status(interrupted=True, has_errors=True, gating_failures=1) == "interrupted"
-    assert decide_status(interrupted=False, has_errors=True, gating_failures=0) == "error"
-    assert decide_status(interrupted=False, has_errors=False, gating_failures=1) == "failed"
-    assert decide_status(interrupted=False, has_errors=False, gating_failures=0) == "passed"
 
 
 def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -1,0 +1,185 @@
+"""The run's verdict: one decision that the summary, results.json, JUnit and the exit code all read.
+
+Pure (STYLE R13): records and facts in, a `Verdict` out. The order of precedence is the order a
+QE engineer needs it read in the morning:
+
+1. **interrupted**: Ctrl-C or a signal stopped the run; exit 2 (pytest's interrupted code).
+2. **error**: a precondition failed (build, deploy, setup, collection): no scenario could run; exit 1.
+3. **incomplete**: the harness broke (gauge crashed, was killed, never reported some scenarios), or
+   the run executed fewer than 75 % of the scenarios the history says it usually runs (Sippy's
+   guard). A run that did not happen is not a pass: exit 1 whatever `--fail-on` says, because
+   `--fail-on` is about test verdicts.
+4. **failed**: a scenario failure inside `--fail-on` (or a failure outside the Gauge scenarios).
+5. **passed**: nothing gates; failures outside `--fail-on` are named, not hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from pytest_streamstress.model import HARNESS, RunStatus, Status
+from pytest_streamstress.report.results_json import RunError, ScenarioRecord, is_gating
+
+COVERAGE_FLOOR: Final = 0.75
+"""Below this share of the usual scenario count a run is incomplete (Sippy's 75 % rule)."""
+EXIT_CODES: Final[dict[RunStatus, int]] = {
+    "passed": 0,
+    "failed": 1,
+    "error": 1,
+    "incomplete": 1,
+    "interrupted": 2,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    status: RunStatus
+    exit_code: int
+    sentence: str
+    """One line a person reads first: what happened and why the exit code is what it is."""
+    gating: int = 0
+    """Scenario failures inside --fail-on."""
+    excused: int = 0
+    """Scenario failures outside --fail-on (they do not fail the session)."""
+    harness: int = 0
+    """Scenarios gauge never ran or never reported."""
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def scored(self) -> bool:
+        """Whether new failures and regressions may be read from this run (not for broken runs)."""
+        return self.status not in {"incomplete", "error", "interrupted"}
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "sentence": self.sentence,
+            "gating": self.gating,
+            "excused": self.excused,
+            "harness": self.harness,
+            "reasons": list(self.reasons),
+            "scored": self.scored,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunState:
+    """What the session knows besides the records."""
+
+    fail_on: tuple[str, ...]
+    known: Collection[str] = ()
+    errors: Sequence[RunError] = ()
+    other_failures: int = 0
+    """Failed items that are not Gauge scenarios (a project's own Python tests)."""
+    interrupted: bool = False
+    signal: str = ""
+    """The signal that interrupted the run ('SIGTERM'); empty for Ctrl-C or none."""
+    usual_scenarios: int | None = None
+    """How many scenarios the history says this run usually executes; None without a history."""
+
+
+def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
+    """The verdict; see the module docstring for the precedence."""
+    failures = [r for r in records if r.status in {Status.FAILED, Status.ERROR}]
+    harness = [r for r in failures if _is_harness(r)]
+    counted = [r for r in failures if not _is_harness(r)]
+    gating = sum(1 for r in counted if r.category is not None and is_gating(r, state.fail_on, state.known))
+    excused = sum(1 for r in counted if r.category is not None) - gating
+    counts = {"gating": gating, "excused": excused, "harness": len(harness)}
+    if state.interrupted:
+        how = f"by {state.signal}" if state.signal else "by Ctrl-C"
+        return _verdict("interrupted", f"INTERRUPTED {how}: the results so far are kept", counts)
+    if state.errors:
+        phases = sorted({e.phase for e in state.errors if e.phase != "gauge"})
+        if phases:
+            return _verdict(
+                "error",
+                f"ERROR: {', '.join(phases)} failed, so the scenarios could not run as asked",
+                counts,
+                reasons=tuple(e.message.splitlines()[0] for e in state.errors if e.message)[:5],
+            )
+    incomplete = _incomplete_reasons(records, harness, state)
+    if incomplete:
+        return _verdict(
+            "incomplete",
+            f"INCOMPLETE: {'; '.join(incomplete)} (exit 1 whatever --fail-on says)",
+            counts,
+            reasons=tuple(incomplete),
+        )
+    return _tested_verdict(counts, failures=len(counted), state=state)
+
+
+def _tested_verdict(counts: dict[str, int], *, failures: int, state: RunState) -> Verdict:
+    gate = ",".join(state.fail_on)
+    gating, excused = counts["gating"], counts["excused"]
+    if gating or state.other_failures:
+        parts = []
+        if gating:
+            parts.append(f"{_n(gating, 'failure')} {_gate_verb(gating)} the job (--fail-on {gate})")
+        if state.other_failures:
+            parts.append(f"{_n(state.other_failures, 'test')} outside the Gauge scenarios failed")
+        if excused:
+            parts.append(f"{excused} more outside --fail-on")
+        return _verdict("failed", "FAILED: " + "; ".join(parts), counts)
+    if failures:
+        return _verdict(
+            "passed", f"PASSED: {_n(failures, 'failure')}, none gates the job (--fail-on {gate})", counts
+        )
+    return _verdict("passed", "PASSED: no scenario failed", counts)
+
+
+def _incomplete_reasons(
+    records: Sequence[ScenarioRecord], harness: Sequence[ScenarioRecord], state: RunState
+) -> list[str]:
+    reasons = []
+    if harness:
+        causes = sorted({_cause(r) for r in harness})
+        never = _n(len(harness), "scenario")
+        reasons.append(f"gauge broke, {never} never ran or never reported ({'; '.join(causes)})")
+    elif any(e.phase == "gauge" for e in state.errors):
+        reasons.append("gauge broke: " + next(e.message for e in state.errors if e.phase == "gauge"))
+    executed = sum(1 for r in records if r.status in {Status.PASSED, Status.FAILED})
+    usual = state.usual_scenarios
+    if usual and executed < COVERAGE_FLOOR * usual:
+        reasons.append(
+            f"ran {executed} of the usual {usual} scenarios (below {COVERAGE_FLOOR:.0%}: not scored for new"
+            " failures or regressions)"
+        )
+    return reasons
+
+
+def _is_harness(record: ScenarioRecord) -> bool:
+    return record.category is not None and record.category.category == HARNESS
+
+
+def _cause(record: ScenarioRecord) -> str:
+    evidence = record.category.evidence if record.category is not None else ""
+    if evidence:
+        return evidence
+    return record.message.splitlines()[0] if record.message else "no result"
+
+
+def _verdict(
+    status: RunStatus, text: str, counts: dict[str, int], *, reasons: tuple[str, ...] = ()
+) -> Verdict:
+    code = EXIT_CODES[status]
+    return Verdict(
+        status=status,
+        exit_code=code,
+        sentence=f"{text}; exit {code}",
+        gating=counts["gating"],
+        excused=counts["excused"],
+        harness=counts["harness"],
+        reasons=reasons,
+    )
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _gate_verb(count: int) -> str:
+    return "fails" if count == 1 else "fail"
