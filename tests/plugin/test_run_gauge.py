@@ -657,3 +657,25 @@ def test_scenario_skipped_by_a_marker_before_gauge_runs_is_recorded_as_skipped(
     assert (second["status"], second["category"]) == ("skipped", None)
     assert results(pytester)["errors"] == []
     assert [e["line"] for e in recorded_runs(gauge_standin)] == [3, 12]  # gauge never ran the skipped one
+
+
+def test_a_segfaulting_gauge_is_a_harness_failure_never_an_upstream_regression(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, gauge_standin: Path
+) -> None:
+    """gauge's own Go panic quotes 'panic: runtime error', which the controller-panic rule would file
+    as upstream; the run is incomplete and fails even under --fail-on none (issue 18 part 1)."""
+    outcomes(pytester, monkeypatch, '[run]\ncrash_after_scenarios = 2\ncrash_signal = "SEGV"\n')
+    result = run(pytester, tiny_project(pytester), "--fail-on=none", subprocess=True)
+    assert result.ret == 1
+    result.assert_outcomes(passed=1, errors=2)
+    document = results(pytester)
+    scenarios = by_nodeid(document)
+    assert {scenarios[n]["category"] for n in (SECOND, THIRD)} == {"harness"}
+    assert scenarios[THIRD]["category_rule"] == "harness:signal"
+    assert "gauge was killed by SIGSEGV (signal 11)" in scenarios[THIRD]["category_evidence"]
+    assert (document["status"], document["verdict"]["exit_code"]) == ("incomplete", 1)
+    assert document["verdict"]["scored"] is False
+    result.stdout.fnmatch_lines(
+        ["verdict: INCOMPLETE: gauge broke, 2 scenarios never ran or never reported*--fail-on says); exit 1"]
+    )
+    assert "Upstream Regression" not in result.stdout.str()

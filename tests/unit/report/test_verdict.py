@@ -1,0 +1,103 @@
+"""The verdict: one decision, and the sentence always says what the exit code does (issue 18 part 1)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pytest_streamstress.model import HARNESS, Categorization, Status
+from pytest_streamstress.report.results_json import RunError, ScenarioRecord
+from pytest_streamstress.report.verdict import RunState, decide
+
+
+def record(name: str, status: Status, category: str | None = None, evidence: str = "") -> ScenarioRecord:
+    return ScenarioRecord(
+        nodeid=f"specs/a.spec::{name}",
+        spec="specs/a.spec",
+        scenario=name,
+        line=1,
+        tags=(),
+        status=status,
+        category=None if category is None else Categorization(category=category, rule="r", evidence=evidence),
+    )
+
+
+MIXED = (
+    record("ok", Status.PASSED),
+    record("regression", Status.FAILED, "upstream-regression"),
+    record("gap", Status.FAILED, "config-gap"),
+    record("known gap", Status.FAILED, "config-gap"),
+)
+FAIL_ON_VALUES = [
+    ("all",),
+    ("none",),
+    ("upstream-regression",),
+    ("config-gap",),
+    ("platform-issue",),
+    ("upstream-regression", "config-gap"),
+    ("all", "-known"),
+    ("config-gap", "-known"),
+]
+
+
+@pytest.mark.parametrize("fail_on", FAIL_ON_VALUES, ids=[",".join(v) for v in FAIL_ON_VALUES])
+def test_the_sentence_states_the_exit_code_for_every_fail_on_value(fail_on: tuple[str, ...]) -> None:
+    verdict = decide(MIXED, RunState(fail_on=fail_on, known={"specs/a.spec::known gap"}))
+    stated = re.search(r"; exit (\d+)$", verdict.sentence)
+    assert stated is not None and int(stated.group(1)) == verdict.exit_code
+    assert verdict.exit_code == (1 if verdict.gating else 0)
+    assert verdict.status == ("failed" if verdict.gating else "passed")
+    assert verdict.gating + verdict.excused == 3
+    if verdict.gating == 0:
+        assert "none gates the job" in verdict.sentence
+    else:
+        assert f"{verdict.gating} failure" in verdict.sentence
+
+
+def test_fail_on_upstream_regression_gates_only_the_regression() -> None:
+    verdict = decide(MIXED, RunState(fail_on=("upstream-regression",)))
+    assert (verdict.gating, verdict.excused) == (1, 2)
+    assert verdict.sentence == (
+        "FAILED: 1 failure fails the job (--fail-on upstream-regression); 2 more outside --fail-on; exit 1"
+    )
+
+
+@pytest.mark.parametrize("fail_on", FAIL_ON_VALUES, ids=[",".join(v) for v in FAIL_ON_VALUES])
+def test_a_broken_harness_is_incomplete_and_fails_whatever_fail_on_says(fail_on: tuple[str, ...]) -> None:
+    crashed = (
+        record("ok", Status.PASSED),
+        record("lost", Status.ERROR, HARNESS, "gauge was killed by SIGSEGV (signal 11) without reporting"),
+    )
+    verdict = decide(crashed, RunState(fail_on=fail_on))
+    assert (verdict.status, verdict.exit_code, verdict.harness) == ("incomplete", 1, 1)
+    assert "gauge was killed by SIGSEGV" in verdict.sentence
+    assert verdict.sentence.endswith("(exit 1 whatever --fail-on says); exit 1")
+    assert not verdict.scored
+
+
+def test_a_run_of_fewer_than_three_quarters_of_the_usual_scenarios_is_incomplete() -> None:
+    few = tuple(record(f"s{i}", Status.PASSED) for i in range(7))
+    assert decide(few, RunState(fail_on=("none",), usual_scenarios=10)).status == "incomplete"
+    assert decide(few, RunState(fail_on=("none",), usual_scenarios=9)).status == "passed"
+
+
+def test_a_build_failure_is_an_error_not_a_pass_even_with_fail_on_none() -> None:
+    not_run = (record("a", Status.ERROR), record("b", Status.ERROR))
+    verdict = decide(
+        not_run, RunState(fail_on=("none",), errors=(RunError(phase="build", message="ko failed: exit 1"),))
+    )
+    assert (verdict.status, verdict.exit_code) == ("error", 1)
+    assert verdict.sentence.startswith("ERROR: build failed")
+
+
+def test_an_interruption_wins_and_names_the_signal() -> None:
+    verdict = decide(MIXED, RunState(fail_on=("all",), interrupted=True, signal="SIGTERM"))
+    assert (verdict.status, verdict.exit_code) == ("interrupted", 2)
+    assert "SIGTERM" in verdict.sentence
+
+
+def test_a_failed_python_test_beside_the_scenarios_fails_the_run() -> None:
+    verdict = decide((record("ok", Status.PASSED),), RunState(fail_on=("none",), other_failures=1))
+    assert (verdict.status, verdict.exit_code) == ("failed", 1)
+    assert "outside the Gauge scenarios" in verdict.sentence
