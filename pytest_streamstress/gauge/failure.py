@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
+from pytest_streamstress.model import Categorization, Confirmation, ScenarioOutcome, Status
 
 TRACE_LINES: Final = 12
 """Stack trace lines shown without -v."""
@@ -37,11 +37,7 @@ def format_failure(
     lines.append(f"{kind}:")
     lines.append(_indent(outcome.message or "(no message)"))
     if category is not None:
-        text = f"Category: {label(category.category)} (rule '{category.rule}'"
-        if category.evidence:
-            text += f", matched {category.field or 'text'}: '{category.evidence}'"
-        text += ")"
-        lines.append(text)
+        lines.append(category_line(category, label))
         if category.known_issue:
             lines.append(f"Known issue: {category.known_issue}")
     if outcome.attempts > 1:
@@ -57,6 +53,39 @@ def format_failure(
     if tail:
         lines.append(f"Last {len(tail)} lines of this scenario's output:")
         lines.append(_indent("\n".join(tail)))
+    return "\n".join(lines)
+
+
+def category_line(category: Categorization, label: Callable[[str], str] = lambda c: c) -> str:
+    """`Category: Config Gap (rule 'secret-missing', matched message: 'secret x not found')`."""
+    text = f"Category: {label(category.category)} (rule '{category.rule}'"
+    if category.evidence:
+        text += f", matched {category.field or 'text'}: '{category.evidence}'"
+    return text + ")"
+
+
+def with_final_verdict(
+    view: str,
+    category: Categorization,
+    *,
+    label: Callable[[str], str] = lambda c: c,
+    confirmation: Confirmation | None = None,
+) -> str:
+    """The failure view again after the session moved the verdict (unattributed, --confirm).
+
+    pytest prints failures after the session ends, so the view a person reads says what results.json
+    says; the rest of the view (message, trace, log tail) is unchanged.
+    """
+    lines = view.splitlines()
+    new = category_line(category, label)
+    index = next((i for i, line in enumerate(lines) if line.startswith("Category: ")), None)
+    if index is None:
+        index = next((i for i, line in enumerate(lines) if line.startswith("Result source: ")), len(lines))
+        lines.insert(index, new)
+    else:
+        lines[index] = new
+    if confirmation is not None:
+        lines.insert(index + 1, f"Confirmation: {confirmation.verdict} ({confirmation.reason})")
     return "\n".join(lines)
 
 

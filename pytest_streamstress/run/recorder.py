@@ -45,6 +45,7 @@ from pytest_streamstress.report.results_json import (
 )
 from pytest_streamstress.report.summary import summary_lines
 from pytest_streamstress.report.verdict import RunState, Verdict, decide
+from pytest_streamstress.run import verdicts
 
 # Names, not `from pytest_streamstress.run import recording`: pytester's sys.modules snapshots can
 # leave a stale submodule attribute on the package, and the stash keys must be the live ones.
@@ -101,6 +102,8 @@ class Recorder:
         self.signal = ""
         """The signal that interrupted the run ('SIGTERM'); empty for Ctrl-C (run/signals.py sets it)."""
         self.verdict: Verdict | None = None
+        self.emulated = False
+        """What results.json says of the cluster (JUnit repeats it)."""
         self.failed_reports: dict[str, pytest.TestReport] = {}
         self.results_path = settings.results_dir / RESULTS_FILE
         self.written: Path | None = None
@@ -212,6 +215,26 @@ class Recorder:
         elif not isinstance(excinfo.value, pytest.Session.Interrupted):
             self.interrupted = True
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        """After the last scenario (and the last worker): the final verdicts, before anything is written."""
+        result = yield
+        if not is_worker(self.config) and not self.config.option.collectonly:
+            self._final_verdicts()
+        return result
+
+    def _final_verdicts(self) -> None:
+        from pytest_streamstress.run.preconditions import phases_of
+
+        analysis = self.config.pluginmanager.get_plugin("streamstress-analysis")
+        history = getattr(analysis, "history", None)
+        documents = history() if callable(history) else []
+        phased = phases_of(self.config).outcome_if_run
+        current = verdicts.built_commits(phased.builds if phased is not None else ())
+        runs = verdicts.earlier_runs(documents)
+        moved = verdicts.refile_unattributed(self.records, current=current, runs=runs)
+        verdicts.refresh_views(self.failed_reports, self.records, moved, label=self.label)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
         if is_worker(self.config) or self.config.option.collectonly:
@@ -291,6 +314,7 @@ class Recorder:
             colors=dict(self.rules.colors),
             redactor=self.redactor,
         )
+        self.emulated = bool(document["emulated"])
         self.config.hook.pytest_streamstress_results(config=self.config, results=document)
         try:
             write_atomically(self.results_path, document)

@@ -127,4 +127,9 @@ def _register_plugins(
 
     from pytest_streamstress.run.recorder import Recorder
 
-    config.pluginmanager.register(Recorder(config, settings, catalog), "streamstress-recorder")
+    recorder = Recorder(config, settings, catalog)
+    config.pluginmanager.register(recorder, "streamstress-recorder")
+    if not is_worker(config):
+        from pytest_streamstress.run.junit import JUnitFinisher
+
+        config.pluginmanager.register(JUnitFinisher(config, recorder), "streamstress-junit")

@@ -1,0 +1,97 @@
+"""The last word on each failure, after every scenario ran: is it really upstream, and can we prove it?
+
+Runs on the controller once the test loop is done (also under xdist, after the workers) and before
+results.json is written, so the summary, results.json, JUnit and the exit code read the same
+verdicts:
+
+1. **unattributed**: a failure the rules filed as an upstream regression whose scenario passed in an
+   earlier run while every built component is at the same commit now: nothing upstream moved
+   (`history.attribution`). Without a history, or with a moved component, it stays.
+2. **--confirm**: the remaining upstream regressions are proved by rerunning them (run/confirm.py).
+
+A re-filed failure's view in pytest's own failure section is rewritten to match (pytest prints
+that section after the session ends).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_streamstress.gauge.failure import with_final_verdict
+from pytest_streamstress.history.attribution import attribute
+from pytest_streamstress.history.model import EARLIER_RUN, RunOutcomes, scenario_identity
+from pytest_streamstress.model import UNATTRIBUTED, UPSTREAM_REGRESSION, BuildResult, Categorization, Status
+from pytest_streamstress.report.results_json import ScenarioRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
+
+
+def built_commits(builds: Iterable[BuildResult]) -> dict[str, str]:
+    """component -> the commit this run's images came from (built now or given with their source)."""
+    return {str(b.component): b.source.sha for b in builds if b.source is not None and b.source.sha}
+
+
+def earlier_runs(documents: Sequence[Mapping[str, Any]]) -> list[RunOutcomes]:
+    """The history's scored runs, oldest first, through the one typed reader."""
+    from pytest_streamstress.history.store import outcomes_from_json
+
+    runs = [outcomes_from_json(doc, source=EARLIER_RUN) for doc in documents]
+    return [run for run in runs if run.complete]
+
+
+def refile_unattributed(
+    records: MutableMapping[str, ScenarioRecord],
+    *,
+    current: Mapping[str, str],
+    runs: Sequence[RunOutcomes],
+) -> list[str]:
+    """Re-file upstream regressions nothing upstream could have caused; returns the node ids moved."""
+    moved = []
+    for nodeid, record in records.items():
+        category = record.category
+        if category is None or category.category != UPSTREAM_REGRESSION:
+            continue
+        if record.status not in {Status.FAILED, Status.ERROR}:
+            continue
+        found = attribute(scenario_identity(record.spec, record.scenario), current=current, runs=runs)
+        if found.upstream_changed is not False:
+            continue
+        records[nodeid] = dataclasses.replace(
+            record,
+            category=Categorization(
+                category=UNATTRIBUTED,
+                rule="unattributed",
+                evidence=f"{found.evidence}; the rules had said upstream regression (rule '{category.rule}')",
+                field="history",
+                known_issue=category.known_issue,
+            ),
+        )
+        moved.append(nodeid)
+    if moved:
+        log.info("re-filed %d failure(s) as unattributed: no upstream change to blame", len(moved))
+    return moved
+
+
+def refresh_views(
+    reports: Mapping[str, pytest.TestReport],
+    records: Mapping[str, ScenarioRecord],
+    nodeids: Iterable[str],
+    *,
+    label: Callable[[str], str],
+) -> None:
+    """Rewrite the failure view of re-filed items so pytest's failure section says what results.json says."""
+    for nodeid in nodeids:
+        report, record = reports.get(nodeid), records[nodeid]
+        if report is None or record.category is None or not isinstance(report.longrepr, str):
+            continue
+        report.longrepr = with_final_verdict(
+            report.longrepr, record.category, label=label, confirmation=record.confirmation
+        )
