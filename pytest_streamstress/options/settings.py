@@ -122,6 +122,9 @@ class Settings:
     setup_timeout: float
     api_timeout: float
     restore: bool
+    confirm: bool
+    confirm_max: int
+    confirm_timeout: float
     operator_channel: str
     operator_source: str
     target_namespace: str

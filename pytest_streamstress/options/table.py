@@ -169,7 +169,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         parse_csv,
         ("all",),
         "Categories whose failures fail the session: 'all' (default), 'none' or a list such as"
-        " 'upstream-regression'; add '-known' to excuse known failures",
+        " 'upstream-regression'; 'confirmed' narrows it to regressions --confirm proved; add '-known'"
+        " to excuse known failures",
         metavar="LIST",
     ),
     Opt(
@@ -368,6 +369,28 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         False,
         "Put the recorded IMAGE_* values back at session end, also after failures and Ctrl-C",
         switch=True,
+    ),
+    Opt(
+        "confirm",
+        parse_bool,
+        False,
+        "Prove each upstream regression: rerun it on the upstream images, then on the operator's shipped"
+        " images (a regression fails on the first and passes on the second)",
+        switch=True,
+    ),
+    Opt(
+        "confirm_max",
+        parse_positive_int,
+        20,
+        "Upstream regressions --confirm checks at most; the rest are marked not-checked",
+        metavar="N",
+    ),
+    Opt(
+        "confirm_timeout",
+        parse_positive_float,
+        3600.0,
+        "Seconds --confirm may take in all (reruns, restoring the shipped images, putting ours back)",
+        metavar="SECONDS",
     ),
     Opt(
         "operator_channel",

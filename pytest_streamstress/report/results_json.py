@@ -206,6 +206,8 @@ class RunFacts:
     """`report.verdict.Verdict.to_json()`: the one decision the summary, JUnit and the exit code read."""
 
 
+CONFIRMED: Final = "confirmed"
+"""`--fail-on confirmed`: only the upstream regressions `--confirm` proved gate the session."""
 EXCLUDE_KNOWN: Final = "-known"
 """`--fail-on ...,-known`: failures matched by a (not expired) known-failures entry do not gate."""
 
@@ -227,7 +229,18 @@ def is_gating(record: ScenarioRecord, fail_on: Sequence[str], known: Collection[
     categories = [value for value in fail_on if value != EXCLUDE_KNOWN]
     if not categories or "all" in categories or record.category is None:
         return True
+    if CONFIRMED in categories and _is_confirmed(record):
+        return True
     return record.category.category in categories
+
+
+def _is_confirmed(record: ScenarioRecord) -> bool:
+    return (
+        record.category is not None
+        and record.category.category == UPSTREAM_REGRESSION
+        and record.confirmation is not None
+        and record.confirmation.verdict == "confirmed"
+    )
 
 
 def _redacted(confirmation: Confirmation, redactor: Redactor) -> dict[str, object]:

@@ -99,3 +99,10 @@ def select_items(config: pytest.Config, items: list[pytest.Item]) -> None:
     dropped = deselect_by_tags(items, expression)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
+
+
+def suite_root(config: pytest.Config) -> Path:
+    """The Gauge project root of this session's suite (for reruns on a controller that never collected)."""
+    from pytest_streamstress.options import settings_of
+
+    return checkout.release_tests_root(checkout_params(config, settings_of(config)))

@@ -54,6 +54,7 @@ class Phases:
         self._outcome: PhaseOutcome | None = None
         self.embedded: EmbeddedCluster | None = None
         self._redactor = Redactor()
+        self.session_started_at = time.time()
         self.deploy_started_at: float | None = None
         """Wall time this process started deploying: a restore record written since then is ours."""
         self.own_shared_dir: Path | None = None
@@ -250,6 +251,10 @@ class Phases:
             return True
         return not (settings.skip_deploy and (settings.skip_build or settings.registry))
 
+    def connect(self) -> Cluster:
+        """A client for this session's cluster (the emulator's kubeconfig with --cluster emulated)."""
+        return self._connect()
+
     def _connect(self) -> Cluster:
         from pytest_streamstress.cluster.client import Access, Cluster
 
@@ -308,7 +313,12 @@ class Phases:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        record = deploying.restore_record_is_ours(self.settings, self.deploy_started_at)
+        if is_worker(self.config):
+            return  # the controller restores: after every worker, and after --confirm's reruns
+        since = self.deploy_started_at
+        if since is None and getattr(self.config.option, "numprocesses", None):
+            since = self.session_started_at  # a worker deployed for this session
+        record = deploying.restore_record_is_ours(self.settings, since)
         if record is not None:
             deploying.run_restore(self._connect, record, self.catalog, self.settings, self.say)
 

@@ -34,6 +34,7 @@ from pytest_streamstress.errors import ConfigError, ScenarioFailed
 from pytest_streamstress.model import HARNESS, Categorization, Status
 from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.report.results_json import (
+    CONFIRMED,
     EXCLUDE_KNOWN,
     RunError,
     RunFacts,
@@ -75,15 +76,13 @@ RESULTS_FILE: Final = "results.json"
 class Recorder:
     """Per-session reporting state; see the module docstring for what runs where."""
 
-    def __init__(self, config: pytest.Config, settings: Settings, catalog: ComponentCatalog) -> None:
+    def __init__(
+        self, config: pytest.Config, settings: Settings, catalog: ComponentCatalog, rules: categorize.Rules
+    ) -> None:
         self.config = config
         self.settings = settings
         self.catalog = catalog
-        try:
-            self.rules = categorize.load_rules(settings.categories)
-        except ConfigError as exc:
-            raise pytest.UsageError(f"--categories: {exc}") from None
-        self._check_fail_on()
+        self.rules = rules
         self.redactor = Redactor(find_secrets(settings.kubeconfig, os.environ))
         config.stash[redactor_key] = self.redactor
         config.addinivalue_line(
@@ -108,15 +107,6 @@ class Recorder:
         self.results_path = settings.results_dir / RESULTS_FILE
         self.written: Path | None = None
         self._known_entries: tuple[KnownFailure, ...] | None = None
-
-    def _check_fail_on(self) -> None:
-        known = set(self.rules.categories) | {self.rules.default_category}
-        for value in self.settings.fail_on:
-            if value not in known | {"all", "none", EXCLUDE_KNOWN}:
-                raise pytest.UsageError(
-                    f"--fail-on: unknown category {value!r}; use 'all', 'none', '-known' or categories from"
-                    f" {self.rules.source or 'the shipped categories.toml'}: {', '.join(sorted(known))}"
-                )
 
     def label(self, category: str) -> str:
         """The display label of a category id ("Upstream Regression")."""
@@ -220,10 +210,10 @@ class Recorder:
         """After the last scenario (and the last worker): the final verdicts, before anything is written."""
         result = yield
         if not is_worker(self.config) and not self.config.option.collectonly:
-            self._final_verdicts()
+            self._final_verdicts(session)
         return result
 
-    def _final_verdicts(self) -> None:
+    def _final_verdicts(self, session: pytest.Session) -> None:
         from pytest_streamstress.run.preconditions import phases_of
 
         analysis = self.config.pluginmanager.get_plugin("streamstress-analysis")
@@ -233,6 +223,8 @@ class Recorder:
         current = verdicts.built_commits(phased.builds if phased is not None else ())
         runs = verdicts.earlier_runs(documents)
         moved = verdicts.refile_unattributed(self.records, current=current, runs=runs)
+        if self.settings.confirm:
+            moved += verdicts.confirm_regressions(session, self.records, rules=self.rules)
         verdicts.refresh_views(self.failed_reports, self.records, moved, label=self.label)
 
     @pytest.hookimpl(tryfirst=True)
@@ -377,3 +369,25 @@ def _plugin_version() -> str:
         return metadata.version("pytest-streamstress")
     except metadata.PackageNotFoundError:
         return ""
+
+
+def load_checked_rules(settings: Settings) -> categorize.Rules:
+    """The categories file and `--fail-on` checked before any work starts (a typo costs no clone)."""
+    try:
+        rules = categorize.load_rules(settings.categories)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"--categories: {exc}") from None
+    known = {cid for cid, _label in rules.labels} | {rules.default_category}
+    for value in settings.fail_on:
+        if value not in known | {"all", "none", EXCLUDE_KNOWN, CONFIRMED}:
+            raise pytest.UsageError(
+                f"--fail-on: unknown category {value!r}; use 'all', 'none', 'confirmed', '-known' or"
+                f" categories from {rules.source or 'the shipped categories.toml'}:"
+                f" {', '.join(sorted(known))}"
+            )
+    if CONFIRMED in settings.fail_on and not settings.confirm:
+        raise pytest.UsageError(
+            "--fail-on confirmed: only --confirm proves regressions;"
+            " add --confirm (ini streamstress_confirm)"
+        )
+    return rules

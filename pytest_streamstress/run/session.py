@@ -25,6 +25,7 @@ from pytest_streamstress.run.shared import SHARED_DIR_ENV
 
 if TYPE_CHECKING:
     from pytest_streamstress.testing.embedded import EmbeddedCluster
+    from pytest_streamstress.triage.categorize import Rules
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ def configure_session(config: pytest.Config) -> None:
     """Settings, files and the emulated cluster first; then the plugin objects that hold the run."""
     settings = Settings.from_config(config)
     config.stash[settings_key] = settings
+    from pytest_streamstress.run.recorder import load_checked_rules
+
+    rules = load_checked_rules(settings)
     catalog = _catalog(settings)
     if settings.since_last_run:
         from pytest_streamstress.run.since_last_run import apply
@@ -57,7 +61,7 @@ def configure_session(config: pytest.Config) -> None:
     phases = _register_phases(config, settings, catalog)
     phases.embedded = embedded
     phases.since_last_run = since_last_run
-    _register_plugins(config, settings, catalog, phases)
+    _register_plugins(config, settings, catalog, phases, rules)
 
 
 def _catalog(settings: Settings) -> ComponentCatalog:
@@ -102,7 +106,7 @@ def _register_phases(config: pytest.Config, settings: Settings, catalog: Compone
 
 
 def _register_plugins(
-    config: pytest.Config, settings: Settings, catalog: ComponentCatalog, phases: Phases
+    config: pytest.Config, settings: Settings, catalog: ComponentCatalog, phases: Phases, rules: Rules
 ) -> None:
     """The per-run plugin objects (R7); the ones that write files on the controller only (R27)."""
     if settings.profile:
@@ -127,7 +131,7 @@ def _register_plugins(
 
     from pytest_streamstress.run.recorder import Recorder
 
-    recorder = Recorder(config, settings, catalog)
+    recorder = Recorder(config, settings, catalog, rules)
     config.pluginmanager.register(recorder, "streamstress-recorder")
     if not is_worker(config):
         from pytest_streamstress.run.junit import JUnitFinisher

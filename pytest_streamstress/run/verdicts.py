@@ -31,6 +31,11 @@ from pytest_streamstress.report.results_json import ScenarioRecord
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from pytest_streamstress.gauge.collect import ScenarioItem
+    from pytest_streamstress.gauge.execute import GaugeRunner
+    from pytest_streamstress.run.preconditions import Phases
+    from pytest_streamstress.triage.categorize import Rules
+
 log = logging.getLogger(__name__)
 
 
@@ -95,3 +100,85 @@ def refresh_views(
         report.longrepr = with_final_verdict(
             report.longrepr, record.category, label=label, confirmation=record.confirmation
         )
+
+
+def confirm_regressions(
+    session: pytest.Session,
+    records: MutableMapping[str, ScenarioRecord],
+    *,
+    rules: Rules,
+) -> list[str]:
+    """`--confirm`, wired to this session's gauge runner, restore record and deploy (run/confirm.py)."""
+    from pytest_streamstress.run import confirm
+    from pytest_streamstress.run.preconditions import phases_of
+
+    config = session.config
+    phases = phases_of(config)
+    settings = phases.settings
+    plan = confirm.ConfirmPlan(
+        records=records,
+        items=lambda chosen: _items(session, chosen),
+        runner=lambda seconds: _runner(config, seconds),
+        restore_shipped=lambda: _restore_shipped(phases),
+        redeploy_upstream=None if settings.restore else (lambda: _redeploy(phases)),
+        rules=rules,
+        limit=settings.confirm_max,
+        timeout=settings.confirm_timeout,
+        say=phases.say,
+    )
+    return confirm.confirm(plan)
+
+
+def _items(session: pytest.Session, chosen: Sequence[ScenarioRecord]) -> dict[str, ScenarioItem]:
+    """The run's own items when this process collected them; else collected again (xdist controller)."""
+    from pytest_streamstress.gauge.collect import ScenarioItem
+    from pytest_streamstress.run.confirm import recollect
+
+    wanted = {r.nodeid for r in chosen}
+    own = {i.nodeid: i for i in session.items if isinstance(i, ScenarioItem) and i.nodeid in wanted}
+    if len(own) == len(wanted):
+        return own
+    from pytest_streamstress.run.collecting import suite_root
+
+    return {**recollect(session, suite_root(session.config), chosen), **own}
+
+
+def _runner(config: pytest.Config, seconds: float) -> GaugeRunner:
+    from pytest_streamstress.run.collecting import state_key
+
+    driver = config.stash[state_key].driver
+    runner: GaugeRunner = driver.runner  # type: ignore[attr-defined]  # the session's SessionDriver
+    params = dataclasses.replace(runner.params, timeout=max(1.0, min(runner.params.timeout, seconds)))
+    return dataclasses.replace(runner, params=params)  # shares the log names: reruns get logs of their own
+
+
+def _restore_shipped(phases: Phases) -> None:
+    from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, restore
+    from pytest_streamstress.errors import ConfigError
+
+    settings = phases.settings
+    record = settings.results_dir / RESTORE_RECORD
+    if not record.is_file():
+        raise ConfigError(
+            "there is no restore record: this run did not deploy its images",
+            hint="--confirm compares this run's images with the shipped ones; drop --skip-deploy",
+        )
+    params = DeployParams(
+        deploy_timeout=settings.deploy_timeout,
+        target_namespace=settings.target_namespace,
+        record_dir=settings.results_dir,
+    )
+    restore(phases.connect(), record, phases.catalog, params, say=phases.say)
+
+
+def _redeploy(phases: Phases) -> None:
+    from pytest_streamstress.build import decide
+    from pytest_streamstress.run import deploying
+
+    outcome = phases.outcome_if_run
+    if outcome is None:
+        return
+    builds = decide(outcome.builds, deploy_partial=phases.settings.deploy_partial).deploy
+    deploying.run_deploy(
+        phases.connect(), builds, phases.catalog, phases.settings, emulated=phases.is_emulated, say=phases.say
+    )

@@ -50,6 +50,7 @@ _SCENARIO_KEYS: Final = frozenset(
         "duration_s",
         "sleep_s",
         "fail_attempts",
+        "fail_runs",
         "runner_output",
         "when_running",
     }
@@ -139,6 +140,9 @@ class ScenarioRule:
     sleep_s: float = 0.0
     fail_attempts: int | None = None
     """None: fails on every attempt; N: fails on attempts 1..N, passes afterwards."""
+    fail_runs: int | None = None
+    """None: fails in every gauge process; N: fails in the first N gauge processes that run the
+    scenario (counted next to the outcome file), passes in later ones: flaky across reruns."""
     runner_output: tuple[str, ...] = ()
     when_running: RunningCondition | None = None
 
@@ -152,8 +156,10 @@ class ScenarioRule:
         # Last, so the cluster is read only for scenarios the rule is about.
         return self.when_running is None or self.when_running.holds()
 
-    def fails_on(self, attempt: int) -> bool:
-        """Whether attempt `attempt` (1-based) of a fail/hook-fail scenario fails."""
+    def fails_on(self, attempt: int, run: int = 1) -> bool:
+        """Whether attempt `attempt` (1-based) in gauge process number `run` of this scenario fails."""
+        if self.fail_runs is not None and run > self.fail_runs:
+            return False
         return self.fail_attempts is None or attempt <= self.fail_attempts
 
 
@@ -265,6 +271,9 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
     fail_attempts = _typed(table, "fail_attempts", int, where, None)
     if fail_attempts is not None and fail_attempts < 0:
         raise OutcomeFileError(f"{where}: fail_attempts must be >= 0")
+    fail_runs = _typed(table, "fail_runs", int, where, None)
+    if fail_runs is not None and fail_runs < 0:
+        raise OutcomeFileError(f"{where}: fail_runs must be >= 0")
     duration = _typed(table, "duration_s", (int, float), where, None)
     sleep = _typed(table, "sleep_s", (int, float), where, 0.0)
     return ScenarioRule(
@@ -281,6 +290,7 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         duration_s=float(duration) if duration is not None else None,
         sleep_s=float(sleep),
         fail_attempts=fail_attempts,
+        fail_runs=fail_runs,
         runner_output=_lines(table, "runner_output", where),
         when_running=_when_running(table["when_running"], where) if "when_running" in table else None,
     )

@@ -9,6 +9,7 @@ line, read properties or write reports.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -218,6 +219,24 @@ class Executor:
         assert result is not None
         return result
 
+    def _run_number(self, rule: ScenarioRule | None, execution: Execution, attempt: int) -> int:
+        """How many gauge processes ran this scenario so far, this one included (for `fail_runs`).
+
+        Counted in a file next to the outcome file, under a lock: reruns are separate processes.
+        """
+        if rule is None or rule.fail_runs is None or self.outcomes.source is None:
+            return 1
+        row = execution.row.index if execution.row is not None else 0
+        key = f"{rule.index}:{execution.scenario.heading}:{row}"
+        counts_path = self.outcomes.source.with_name(self.outcomes.source.name + ".runs.json")
+        with counts_path.with_suffix(".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            counts = json.loads(counts_path.read_text()) if counts_path.is_file() else {}
+            if attempt == 1:
+                counts[key] = counts.get(key, 0) + 1
+                counts_path.write_text(json.dumps(counts))
+        return int(counts.get(key, 1))
+
     def _fault_check(self) -> None:
         run = self.outcomes.run
         if run.crash_after_scenarios is not None and self.completed >= run.crash_after_scenarios:
@@ -231,7 +250,10 @@ class Executor:
         run = self.outcomes.run
         rule = self.rule_for(selected, execution)
         leaves = self._scenario_leaves(selected.spec, execution)
-        failing = rule is not None and rule.status in ("fail", "hook-fail") and rule.fails_on(attempt)
+        run_number = self._run_number(rule, execution, attempt)
+        failing = (
+            rule is not None and rule.status in ("fail", "hook-fail") and rule.fails_on(attempt, run_number)
+        )
         target = (
             self._target(leaves, rule, scenario.heading)
             if rule is not None and rule.status != "pass"
