@@ -50,6 +50,22 @@ class ServedApis:
             return None
         return frozenset[str]().union(*(self._groups[group] for group in wanted))
 
+    def served_groups(self) -> frozenset[str] | None:
+        """Every API group the cluster serves ("" = core), or None when it cannot say."""
+        if self.unavailable:
+            return None
+        try:
+            if self._cluster is None:
+                self._cluster = self._connect()
+            if self._versions is None:
+                self._versions = self._cluster.api_group_versions()
+        except StreamstressError as exc:
+            self.unavailable = str(exc).splitlines()[0]
+            log.warning("triage without API discovery (component rules do not fire): %s", self.unavailable)
+            self.close()
+            return None
+        return frozenset(self._versions)
+
     def _kinds_of(self, group: str) -> frozenset[str]:
         if self._cluster is None:
             self._cluster = self._connect()

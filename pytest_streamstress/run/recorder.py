@@ -62,6 +62,7 @@ from pytest_streamstress.run.recording import (
 from pytest_streamstress.run.scenarios import category_key
 from pytest_streamstress.run.secrets import find_secrets
 from pytest_streamstress.triage import categorize
+from pytest_streamstress.triage.facts import ClusterFacts, components_from_groups
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog
@@ -143,7 +144,7 @@ class Recorder:
         category: Categorization | None = None
         if outcome.status in {Status.FAILED, Status.ERROR} and setup_error is None:
             category = categorize_item(
-                item, outcome, rules=self.rules, redactor=self.redactor, served_apis=self._served_apis
+                item, outcome, rules=self.rules, redactor=self.redactor, facts=self._facts
             )
             item.stash[category_key] = category
             item.add_marker(pytest.mark.streamstress_category(category.category))
@@ -154,16 +155,30 @@ class Recorder:
         others = [p for p in item.user_properties if not str(p[0]).startswith(PROPERTY_PREFIX)]
         item.user_properties[:] = [*others, *mine]
 
-    def _served_apis(self, text: str) -> frozenset[str] | None:
-        """Discovery facts, asked for only when a rule needs them and the failure names an API."""
-        if not self.rules.asks_discovery:
-            return None
-        named = categorize.named_apis(text)
-        if not named:
+    def _facts(self, text: str) -> ClusterFacts | None:
+        """Cluster facts, asked for only when a rule needs them (and for APIs, when the text names one)."""
+        wants_apis = self.rules.asks_discovery and bool(categorize.named_apis(text))
+        if not (wants_apis or self.rules.asks_components):
             return None
         from pytest_streamstress.run.preconditions import phases_of
 
-        return phases_of(self.config).served_apis.facts(api.group for api in named)
+        phases = phases_of(self.config)
+        discovery = phases.served_apis
+        served = discovery.facts(api.group for api in categorize.named_apis(text)) if wants_apis else None
+        installed: frozenset[str] = frozenset()
+        absent: frozenset[str] = frozenset()
+        groups = discovery.served_groups() if self.rules.asks_components else None
+        if groups is not None:
+            installed, absent = components_from_groups(groups)
+        outcome = phases.outcome_if_run
+        cluster = outcome.deployment.cluster if outcome is not None else None
+        return ClusterFacts(
+            served_apis=served,
+            installed=installed,
+            absent=absent,
+            ocp_version=(cluster.openshift_version or None) if cluster is not None else None,
+            operator_version=(cluster.operator_version or None) if cluster is not None else None,
+        )
 
     # -- on the controller ----------------------------------------------------------------------------
 

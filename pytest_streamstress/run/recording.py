@@ -20,6 +20,7 @@ from pytest_streamstress.model import HARNESS, Categorization, ScenarioOutcome, 
 from pytest_streamstress.report.results_json import ScenarioRecord, iso
 from pytest_streamstress.run.scenarios import SetupError, outcome_key, setup_error_key
 from pytest_streamstress.triage import categorize
+from pytest_streamstress.triage.facts import ClusterFacts
 
 if TYPE_CHECKING:
     from pytest_streamstress.gauge.collect import ScenarioItem
@@ -28,7 +29,8 @@ RECORD_PROPERTY: Final = "streamstress_record"
 ERROR_PHASE_PROPERTY: Final = "streamstress_error_phase"
 PROPERTY_PREFIX: Final = "streamstress_"
 
-ServedApis = Callable[[str], "frozenset[str] | None"]
+FactsOf = Callable[[str], "ClusterFacts | None"]
+"""What the cluster says about the APIs and components a failure's text names (None: not asked)."""
 
 
 def outcome_of(
@@ -57,7 +59,7 @@ def categorize_item(
     *,
     rules: categorize.Rules,
     redactor: Redactor,
-    served_apis: ServedApis,
+    facts: FactsOf,
 ) -> Categorization:
     """The harness verdict for a broken gauge; else the hook's answer; else the rules'."""
     if outcome.harness is not None:
@@ -83,7 +85,7 @@ def categorize_item(
         spec=item.spec_relpath,
         scenario=item.scenario.heading,
         tags=tuple(item.scenario.all_tags),
-        served_apis=served_apis(f"{message}\n{trace}"),
+        facts=facts(f"{message}\n{trace}"),
     )
 
 

@@ -234,3 +234,13 @@ def api_fact(named: Sequence[NamedApi], served: frozenset[str]) -> tuple[str, st
             return "withdrawn", listing
         return "not-yet-served", listing
     return None
+
+
+def components_from_groups(served_groups: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(installed, absent) components from the API groups the cluster serves: a component whose CRD
+    group is served is installed; one with no served group is absent (Tekton and Knative install
+    their CRDs with the component, so discovery is the cluster's own answer)."""
+    served = set(served_groups)
+    installed = {component for group, component in _GROUP_OF.items() if group in served}
+    known = set(_GROUP_OF.values())
+    return frozenset(installed), frozenset(known - installed)

@@ -78,7 +78,12 @@ def test_a_kind_served_at_a_newer_version_is_an_upstream_regression_with_the_ser
     assert (old["category"], old["category_rule"]) == ("upstream-regression", "api-version-withdrawn")
     assert old["category_evidence"].endswith("(cluster serves PipelineRun at tekton.dev/v1)")
     knative = records["Knative service"]
-    assert (knative["category"], knative["category_rule"]) == ("missing-component", "crd-not-installed")
+    # The emulator serves no Knative group: discovery says the component is absent (issue 18 part 2).
+    assert (knative["category"], knative["category_rule"]) == ("missing-component", "component-not-installed")
+    assert (knative["category_field"], knative["category_evidence"]) == (
+        "installed",
+        "knative-serving is not installed (named by 'serving.knative.dev/v1')",
+    )
 
 
 def test_without_a_reachable_cluster_the_discovery_rule_stays_silent_and_the_run_completes(

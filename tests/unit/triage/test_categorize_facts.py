@@ -130,3 +130,12 @@ def test_an_unknown_component_condition_names_the_choices(tmp_path: Path) -> Non
 def test_corpus_notation_splits_installed_from_absent() -> None:
     known = facts.ClusterFacts.from_installed(["tekton-pipelines", "!clustertasks"])
     assert (known.installed, known.absent) == (frozenset({"tekton-pipelines"}), frozenset({"clustertasks"}))
+
+
+def test_components_come_from_the_api_groups_the_cluster_serves() -> None:
+    from pytest_streamstress.triage.facts import components_from_groups
+
+    installed, absent = components_from_groups({"", "apps", "tekton.dev", "triggers.tekton.dev"})
+    assert {"tekton-pipelines", "tekton-triggers"} <= installed
+    assert {"knative-serving", "tekton-chains"} <= absent
+    assert installed.isdisjoint(absent)
