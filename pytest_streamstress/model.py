@@ -226,7 +226,9 @@ class FailingStep:
     """Line in the spec; None for a step inside a concept (gauge prints no line for those)."""
 
 
-HarnessKind = Literal["not-started", "timeout", "signal", "exit", "unreported", "nothing-selected"]
+HarnessKind = Literal[
+    "not-started", "timeout", "signal", "exit", "unreported", "nothing-selected", "parse-error"
+]
 """How gauge failed a scenario it never ran or never reported (issue 18 part 1)."""
 
 

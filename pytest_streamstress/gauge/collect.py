@@ -98,6 +98,8 @@ class CollectionState:
     concepts: dict[Path, ConceptIndex | SpecSyntaxError] = field(default_factory=dict)
     roots: dict[Path, Path | None] = field(default_factory=dict)
     markers: dict[str, pytest.MarkDecorator] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """Parse warnings of every collected spec (gauge runs such specs; the summary shows them)."""
     """Registered marker per Gauge tag as written (the mapping runs once per distinct tag)."""
 
     def project_root(self, directory: Path) -> Path | None:
@@ -158,7 +160,7 @@ class SpecFile(pytest.File):
         super().__init__(**kwargs)
         self.state = state
 
-    def collect(self) -> Iterator[ScenarioItem]:
+    def collect(self) -> Iterator[ScenarioItem | SpecErrorItem]:
         state = self.state
         root = state.project_root(self.path.parent)
         if root is None:
@@ -169,9 +171,20 @@ class SpecFile(pytest.File):
                 hint="gauge needs the project root; use --release-tests-dir",
             )
         # External `table: x.csv` data tables are read by the parser, from this project root.
-        parsed = spec.parse_spec_file(self.path, concepts=state.concepts_for(root), project_root=root)
+        try:
+            parsed = spec.parse_spec_file(self.path, concepts=state.concepts_for(root), project_root=root)
+        except SpecSyntaxError as exc:
+            # gauge reports a spec it cannot parse and runs the others: one error item, not a
+            # collection error that would stop the whole night (issue 22).
+            nodeid = f"{self.nodeid}::{PARSE_ERROR}"
+            yield SpecErrorItem.from_parent(self, name=PARSE_ERROR, nodeid=nodeid, error=exc)
+            return
         for warning in parsed.warnings:
-            log.warning("gauge parse warning: %s", warning)
+            # A pytest warning, not a log line: the warnings summary shows it by default (also from
+            # xdist workers). gauge runs such a spec (a short table row is padded, a long one cut:
+            # G gauge/table.go toHeaderSizeRow), so it stays a warning, not an error.
+            self.warn(GaugeSpecWarning(warning))
+            state.warnings.append(warning)
         spec_table = parsed.data_table
         for scenario in parsed.scenarios:
             scenario_table = scenario.data_table
@@ -251,6 +264,42 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.scenario.line - 1, f"scenario: {self.scenario.heading}"
+
+
+class GaugeSpecWarning(pytest.PytestWarning):
+    """Something gauge accepts in a spec but probably should not (a table row with the wrong cell count)."""
+
+
+PARSE_ERROR: Final = "ParseError"
+"""The name of a spec's error item: gauge prints `[ParseError] <file>:<line> <message>`."""
+
+
+class SpecErrorItem(pytest.Item):
+    """A spec gauge would reject: one error for the file with gauge's wording; the other specs run."""
+
+    def __init__(self, *, error: SpecSyntaxError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    @property
+    def spec_relpath(self) -> str:
+        return self.nodeid.split("::")[0]
+
+    def setup(self) -> None:
+        raise self.error
+
+    def runtest(self) -> None:  # pragma: no cover - setup always raises
+        raise self.error
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, SpecSyntaxError):
+            return f"[{PARSE_ERROR}] {excinfo.value}\n(gauge skips this spec and runs the others)"
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, max(0, self.error.line - 1), f"spec: {self.error.reason}"
 
 
 # --- data-driven scenarios (reference gauge.md §2.4) ------------------------------------------------

@@ -83,7 +83,7 @@ def summary_lines(
         not_run = [r for r in failed if r.category is None and r.status is Status.ERROR]
         others = [r for r in failed if r not in regressions and r not in not_run and r not in broken]
         lines += _regression_lines(regressions, labels)
-        lines += _not_run_lines(broken, title="gauge broke, never ran or never reported")
+        lines += _not_run_lines(broken, title="never ran or never reported (Harness Failure)")
         lines += _not_run_lines(not_run)
         lines += _other_lines(others, labels)
         lines += _flaky_lines(records)
@@ -94,7 +94,9 @@ def summary_lines(
             f"{len(outside)} failure{'s' if len(outside) != 1 else ''} outside --fail-on"
             f" {','.join(fail_on)}: they do not fail the session"
         )
-    if results_path is not None:
+    if results_path is not None and results_path.name != "results.json":
+        lines.append(f"results: {results_path} (no scenario ran: the last run's results.json is kept)")
+    elif results_path is not None:
         lines.append(f"results: {results_path}")
     return lines
 

@@ -22,6 +22,7 @@ from typing import Final
 from pytest_streamstress.model import HARNESS, RunStatus, Status
 from pytest_streamstress.report.results_json import RunError, ScenarioRecord, is_gating
 
+PARSE_RULE: Final = "harness:parse-error"
 COVERAGE_FLOOR: Final = 0.75
 """Below this share of the usual scenario count a run is incomplete (Sippy's 75 % rule)."""
 EXIT_CODES: Final[dict[RunStatus, int]] = {
@@ -135,11 +136,16 @@ def _incomplete_reasons(
     records: Sequence[ScenarioRecord], harness: Sequence[ScenarioRecord], state: RunState
 ) -> list[str]:
     reasons = []
-    if harness:
-        causes = sorted({_cause(r) for r in harness})
-        never = _n(len(harness), "scenario")
+    unparsed = [r for r in harness if r.category is not None and r.category.rule == PARSE_RULE]
+    broke = [r for r in harness if r not in unparsed]
+    if broke:
+        causes = sorted({_cause(r) for r in broke})
+        never = _n(len(broke), "scenario")
         reasons.append(f"gauge broke, {never} never ran or never reported ({'; '.join(causes)})")
-    elif any(e.phase == "gauge" for e in state.errors):
+    if unparsed:
+        where = "; ".join(sorted({_cause(r) for r in unparsed}))
+        reasons.append(f"{_n(len(unparsed), 'spec')} did not parse and did not run ({where})")
+    if not harness and any(e.phase == "gauge" for e in state.errors):
         reasons.append("gauge broke: " + next(e.message for e in state.errors if e.phase == "gauge"))
     executed = sum(1 for r in records if r.status in {Status.PASSED, Status.FAILED})
     usual = state.usual_scenarios

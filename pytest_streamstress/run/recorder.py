@@ -31,6 +31,10 @@ import pytest
 
 from pytest_streamstress._infra.redact import Redactor, redactor_key
 from pytest_streamstress.errors import ConfigError, ScenarioFailed
+
+# Names, not `from pytest_streamstress.run import recording`: pytester's sys.modules snapshots can
+# leave a stale submodule attribute on the package, and the stash keys must be the live ones.
+from pytest_streamstress.gauge.collect import PARSE_ERROR
 from pytest_streamstress.model import HARNESS, Categorization, Status
 from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.report.results_json import (
@@ -47,9 +51,6 @@ from pytest_streamstress.report.results_json import (
 from pytest_streamstress.report.summary import summary_lines
 from pytest_streamstress.report.verdict import RunState, Verdict, decide
 from pytest_streamstress.run import verdicts
-
-# Names, not `from pytest_streamstress.run import recording`: pytester's sys.modules snapshots can
-# leave a stale submodule attribute on the package, and the stash keys must be the live ones.
 from pytest_streamstress.run.recording import (
     ERROR_PHASE_PROPERTY,
     PROPERTY_PREFIX,
@@ -58,6 +59,7 @@ from pytest_streamstress.run.recording import (
     outcome_of,
     properties_of,
     record_of,
+    spec_error_record,
 )
 from pytest_streamstress.run.scenarios import category_key
 from pytest_streamstress.run.secrets import find_secrets
@@ -104,6 +106,8 @@ class Recorder:
         self.verdict: Verdict | None = None
         self.emulated = False
         """What results.json says of the cluster (JUnit repeats it)."""
+        self.kept_previous = False
+        """No scenario ran, so the previous results.json was kept and this run's went beside it."""
         self.failed_reports: dict[str, pytest.TestReport] = {}
         self.results_path = settings.results_dir / RESULTS_FILE
         self.written: Path | None = None
@@ -119,10 +123,13 @@ class Recorder:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        from pytest_streamstress.gauge.collect import ScenarioItem
+        from pytest_streamstress.gauge.collect import ScenarioItem, SpecErrorItem
 
         if isinstance(item, ScenarioItem) and call.when in {"setup", "call"}:
             self._record_item(item, call)
+        elif isinstance(item, SpecErrorItem) and call.when == "setup":
+            record = spec_error_record(item, self.redactor)
+            item.user_properties[:] = properties_of(record, None, self.redactor)
         report = yield
         if (
             isinstance(item, ScenarioItem)
@@ -134,6 +141,8 @@ class Recorder:
             # pytest builds setup errors with `_repr_failure_py`, never `repr_failure`: give them the
             # same Gauge view (R22), so a BeforeSpec, timeout or build failure reads like one.
             report.longrepr = item.driver.repr_failure(item, call.excinfo)
+        elif isinstance(item, SpecErrorItem) and call.when == "setup" and call.excinfo is not None:
+            report.longrepr = item.repr_failure(call.excinfo)  # gauge's [ParseError] line, no traceback
         return report
 
     def _record_item(self, item: ScenarioItem, call: pytest.CallInfo[None]) -> None:
@@ -323,13 +332,21 @@ class Recorder:
         )
         self.emulated = bool(document["emulated"])
         self.config.hook.pytest_streamstress_results(config=self.config, results=document)
+        target = self.results_path
+        ran = any(r.scenario != PARSE_ERROR for r in records)
+        if not ran and target.is_file():
+            # Nothing ran (no scenario reached setup): the last run's results.json is worth more
+            # than an empty one; this session's record goes beside it (issue 22: nothing is lost).
+            target = target.with_name(f"results-{self.run_id}.json")
+            self.kept_previous = True
         try:
-            write_atomically(self.results_path, document)
+            write_atomically(target, document)
         except OSError as exc:
-            log.error("could not write %s: %s", self.results_path, exc)
+            log.error("could not write %s: %s", target, exc)
             return
-        self.written = self.results_path
-        self.config.hook.pytest_streamstress_results_written(config=self.config, path=self.results_path)
+        self.written = target
+        if not self.kept_previous:
+            self.config.hook.pytest_streamstress_results_written(config=self.config, path=target)
 
     def public_settings(self) -> dict[str, Any]:
         """The options that describe the run; never a path to credentials or a token."""
@@ -349,7 +366,7 @@ class Recorder:
     def pytest_terminal_summary(
         self, terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
     ) -> None:
-        if is_worker(config):
+        if is_worker(config) or config.option.collectonly:
             return
         verbosity = int(getattr(config.option, "verbose", 0))
         if verbosity < -1:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 import pytest
 
 from pytest_streamstress._infra.redact import Redactor
+from pytest_streamstress.gauge.collect import PARSE_ERROR
 from pytest_streamstress.model import HARNESS, Categorization, ScenarioOutcome, Status
 from pytest_streamstress.report.results_json import ScenarioRecord, iso
 from pytest_streamstress.run.scenarios import SetupError, outcome_key, setup_error_key
@@ -23,7 +24,7 @@ from pytest_streamstress.triage import categorize
 from pytest_streamstress.triage.facts import ClusterFacts
 
 if TYPE_CHECKING:
-    from pytest_streamstress.gauge.collect import ScenarioItem
+    from pytest_streamstress.gauge.collect import ScenarioItem, SpecErrorItem
 
 RECORD_PROPERTY: Final = "streamstress_record"
 ERROR_PHASE_PROPERTY: Final = "streamstress_error_phase"
@@ -136,3 +137,23 @@ def properties_of(
         properties.append((ERROR_PHASE_PROPERTY, setup_error.phase))
     properties.append((RECORD_PROPERTY, json.dumps(record.to_json(redactor), ensure_ascii=False)))
     return properties
+
+
+def spec_error_record(item: SpecErrorItem, redactor: Redactor) -> ScenarioRecord:
+    """A spec gauge rejects: its scenarios never run, so the run is incomplete (a harness verdict)."""
+    error = item.error
+    return ScenarioRecord(
+        nodeid=item.nodeid,
+        spec=item.spec_relpath,
+        scenario=PARSE_ERROR,
+        line=max(1, error.line),
+        tags=(),
+        status=Status.ERROR,
+        message=redactor(str(error)),
+        category=Categorization(
+            category=HARNESS,
+            rule="harness:parse-error",
+            evidence=redactor(f"{item.spec_relpath}:{error.line}: {error.reason}"),
+            field="spec",
+        ),
+    )

@@ -73,28 +73,70 @@ def test_node_ids_are_relative_to_the_project_root_outside_rootdir(pytester: pyt
     ]
 
 
-def test_malformed_spec_is_one_collection_error_naming_file_and_line_and_others_still_collect(
+def test_a_malformed_spec_is_one_error_item_naming_file_and_line_and_the_others_still_collect(
+    pytester: pytest.Pytester,
+) -> None:
+    """gauge reports a spec it cannot parse and runs the others (issue 22): so do we."""
+    root = make_project(pytester, run=RUN_SPEC, broken='# Broken\n## S\n* Say "oops\n')
+    result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={root}")
+    assert collected(result) == [
+        "specs/broken.spec::ParseError",
+        "specs/run.spec::Run sample pipeline: PIPELINES-03-TC01",
+        "specs/run.spec::Cancel pipelinerun Test: PIPELINES-03-TC06",
+    ]
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_a_malformed_spec_errors_with_gauges_wording_and_no_traceback(
     pytester: pytest.Pytester,
 ) -> None:
     root = make_project(pytester, run=RUN_SPEC, broken='# Broken\n## S\n* Say "oops\n')
+    result = pytester.runpytest(
+        "--streamstress",
+        f"--release-tests-dir={root}",
+        "--skip-build",
+        "--skip-deploy",
+        "-p",
+        "no:cacheprovider",
+    )
+    result.stdout.fnmatch_lines(
+        [f"[ParseError] {root / 'specs' / 'broken.spec'}:3: String not terminated => '* Say \"oops'"]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert "SpecSyntaxError" not in result.stdout.str()
+
+
+def test_a_broken_concept_file_errors_every_spec_naming_the_cpt_file(pytester: pytest.Pytester) -> None:
+    root = make_project(pytester, run=RUN_SPEC)
+    (root / "specs" / "bad.cpt").write_text("# Concept\n")
+    result = pytester.runpytest(
+        "--streamstress", f"--release-tests-dir={root}", "--skip-build", "--skip-deploy"
+    )
+    result.stdout.fnmatch_lines([f"*{root / 'specs' / 'bad.cpt'}:1: Concept should have at least one step*"])
+    result.assert_outcomes(errors=1)
+
+
+def test_undecodable_bytes_are_one_error_item_not_a_stopped_session(pytester: pytest.Pytester) -> None:
+    root = make_project(pytester, run=RUN_SPEC)
+    (root / "specs" / "bytes.spec").write_bytes(b'# Bytes\n\n## X\n* Do "\xff\xfe"\n')
+    result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={root}")
+    assert "specs/bytes.spec::ParseError" in collected(result)
+    assert len(collected(result)) == 3
+
+
+def test_a_table_row_with_the_wrong_cell_count_is_a_visible_warning(pytester: pytest.Pytester) -> None:
+    """gauge pads a short row and cuts a long one (gauge/table.go toHeaderSizeRow), so it runs: a
+    warning in pytest's warnings summary, shown without any log level."""
+    spec = "# Rows\n\n## Rows\n\n   |a|b|\n   |-|-|\n   |1|\n* Use <a>\n"
+    root = make_project(pytester, rows=spec)
     result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={root}")
     result.stdout.fnmatch_lines(
         [
-            "*ERROR collecting*broken.spec*",
-            f"{root / 'specs' / 'broken.spec'}:3: String not terminated => '* Say \"oops'",
+            "*warnings summary*",
+            "*GaugeSpecWarning*rows.spec:7 table row has 1 cell but its header has 2; gauge runs it anyway"
+            " (empty cells are added): fix the row",
         ]
     )
-    assert "Traceback" not in result.stdout.str()
-    assert len(collected(result)) == 2
-    result.assert_outcomes(errors=1)
-
-
-def test_broken_concept_file_is_an_error_for_the_specs_naming_the_cpt_file(pytester: pytest.Pytester) -> None:
-    root = make_project(pytester, run=RUN_SPEC)
-    (root / "specs" / "bad.cpt").write_text("# Concept\n")
-    result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={root}")
-    result.stdout.fnmatch_lines([f"{root / 'specs' / 'bad.cpt'}:1: Concept should have at least one step*"])
-    result.assert_outcomes(errors=1)
 
 
 def test_data_driven_scenario_yields_one_item_per_row(pytester: pytest.Pytester) -> None:

@@ -506,15 +506,41 @@ def test_secret_from_kubeconfig_and_registry_auth_is_masked_in_log_and_results(
     assert "oc login --token=***" in log_text
 
 
-def test_collection_error_still_writes_results_json_with_status_error(
+def test_a_broken_spec_makes_the_run_incomplete_and_the_other_specs_still_run(
     pytester: pytest.Pytester, gauge_standin: Path
 ) -> None:
     project = tiny_project(pytester)
     (project / "specs" / "broken.spec").write_text("# Broken\n\n## \n* step\n")
-    run(pytester, project)
+    result = run(pytester, project, "--fail-on=none")
+    result.assert_outcomes(passed=3, errors=1)
     document = results(pytester)
-    assert document["status"] == "error"
-    assert document["errors"][0]["phase"] == "collection"
+    broken = by_nodeid(document)["specs/broken.spec::ParseError"]
+    assert (broken["status"], broken["category"], broken["category_rule"]) == (
+        "error",
+        "harness",
+        "harness:parse-error",
+    )
+    assert document["status"] == "incomplete" and result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["verdict: INCOMPLETE: 1 spec did not parse and did not run (specs/broken.spec:3*"]
+    )
+
+
+def test_a_run_where_nothing_ran_keeps_the_previous_results_json(
+    pytester: pytest.Pytester, gauge_standin: Path
+) -> None:
+    project = tiny_project(pytester)
+    run(pytester, project)
+    before = (pytester.path / "results" / "results.json").read_text()
+    (project / "specs" / "one.spec").write_text("# Broken\n\n## \n* step\n")
+    result = run(pytester, project)
+    assert (pytester.path / "results" / "results.json").read_text() == before
+    kept = list((pytester.path / "results").glob("results-run-*.json"))
+    assert len(kept) == 1
+    assert json.loads(kept[0].read_text())["status"] == "incomplete"
+    result.stdout.fnmatch_lines(
+        ["results: *results-run-*.json (no scenario ran: the last run's results.json is kept)"]
+    )
 
 
 def test_ctrl_c_mid_run_writes_results_json_with_status_interrupted(

@@ -299,7 +299,12 @@ class Converter:
     def fit_row(self, token: Token, width: int) -> tuple[str, ...]:
         cells = token.args
         if len(cells) != width:
-            self.warn(token, f"Table row has {len(cells)} cells but its header has {width}")
+            fix = "empty cells are added" if len(cells) < width else "the extra cells are dropped"
+            self.warn(
+                token,
+                f"table row has {len(cells)} cell{'' if len(cells) == 1 else 's'} but its header has {width};"
+                f" gauge runs it anyway ({fix}): fix the row",
+            )
             cells = (*cells, *("",) * width)[:width]
         return cells
 
