@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -17,6 +18,17 @@ from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
 from pytest_streamstress.testing.standins import install_standins
 
 GaugeProject = Callable[..., Path]
+
+_USING_NOT_TESTING = frozenset({"--streamstress", "--help", "-h", "--version", "-V"})
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """pytester is this suite's tool, not the plugin's: loaded here rather than in pyproject's addopts,
+    and not when someone in this checkout runs the plugin itself or asks for help, so
+    `pytest --streamstress ...` and `pytest --help` show no --lsof/--runpytest (issue 22).
+    (`pytest_addoption` is historic, so pytester's own options are still added.)"""
+    if not _USING_NOT_TESTING & set(sys.argv[1:]):
+        pluginmanager.import_plugin("pytester")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress.cli._cluster_args import connect
+from pytest_streamstress.cli._cluster_args import connect, option_default, option_help
 from pytest_streamstress.cli.ci_plan import (
     Action,
     JobView,
@@ -42,6 +42,7 @@ from pytest_streamstress.cluster.job.manifest import (
 )
 from pytest_streamstress.cluster.job.state import JobState, find_job, list_jobs, mark_published
 from pytest_streamstress.errors import ConfigError, StreamstressError
+from pytest_streamstress.options import parse_size
 
 HELP: Final = "One idempotent CI step: launch the Job, report progress, or collect and publish its results"
 BUILD_TIMEOUT_S: Final = 4 * 3600.0
@@ -91,9 +92,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="Git remote of the dashboard (default: GitHub's GITHUB_REPOSITORY); none skips publish",
     )
-    parser.add_argument("--publish-branch", default="gh-pages", metavar="NAME")
-    parser.add_argument("--label", default=os.environ.get("RUN_LABEL", ""), help="Run label on the dashboard")
-    parser.add_argument("--history-budget", type=int, default=50_000_000, metavar="BYTES")
+    parser.add_argument(
+        "--publish-branch",
+        default=option_default("publish_branch"),
+        metavar="NAME",
+        help=option_help("publish_branch"),
+    )
+    parser.add_argument(
+        "--label",
+        default=os.environ.get("RUN_LABEL", ""),
+        help="Label of this run on the dashboard (default: $RUN_LABEL)",
+    )
+    parser.add_argument(
+        "--history-budget",
+        type=parse_size,
+        default=option_default("history_budget"),
+        metavar="SIZE",
+        help=option_help("history_budget"),
+    )
     parser.add_argument(
         "--summary",
         type=Path,

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pod-timeout",
         type=float,
         default=60.0,
-        help="Seconds to wait for the Job's pod to start (default 60, as the original)",
+        help="Seconds to wait for the Job's pod to be scheduled and start (default: 60)",
     )
     parser.add_argument("--raw", action="store_true", help="Show the results archive's base64 too")
 

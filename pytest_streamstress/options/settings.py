@@ -17,17 +17,17 @@ import pytest
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import ClusterChoice, ComponentRequest, ContainerTool, DeployStrategy
 from pytest_streamstress.options.parse import parse_bool
-from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME, Opt
+from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME, Opt, shown_default
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog
 
 
 def add_options(parser: pytest.Parser) -> None:
-    """Register every option for the command line and the ini file."""
+    """Register every option for the command line and the ini file, each with its default and type."""
     group = parser.getgroup(GROUP, "streamstress: upstream Tekton regression runs on OpenShift Pipelines")
     for opt in OPTIONS:
-        help_text = opt.help + ("" if opt.supported else f" [not supported yet, issue #{opt.issue}]")
+        help_text = help_with_default(opt)
         if opt.switch:
             group.addoption(opt.flag, action="store_true", default=None, dest=opt.dest, help=help_text)
         elif opt.multiple:
@@ -40,8 +40,17 @@ def add_options(parser: pytest.Parser) -> None:
             )
         if opt.multiple:
             parser.addini(opt.ini, help_text, type="linelist", default=None)
+        elif opt.switch:
+            parser.addini(opt.ini, help_text, type="bool", default=None)
         else:
             parser.addini(opt.ini, help_text, type="string", default=None)
+
+
+def help_with_default(opt: Opt[Any]) -> str:
+    """The help text as `pytest --help` and the README show it: the default named (R26)."""
+    text = opt.help + ("" if opt.supported else f" [not supported yet, issue #{opt.issue}]")
+    shown = shown_default(opt).strip("`")
+    return text if opt.switch or shown == "—" else f"{text} (default: {shown})"
 
 
 def _raw_values(config: pytest.Config, opt: Opt[Any]) -> tuple[str, list[str] | None]:
@@ -51,8 +60,12 @@ def _raw_values(config: pytest.Config, opt: Opt[Any]) -> tuple[str, list[str] | 
         if opt.switch:
             return opt.flag, ["true"]
         return opt.flag, list(cli) if opt.multiple else [cli]
-    ini = config.getini(opt.ini)
-    if ini is None or ini in ("", []):
+    try:
+        ini = config.getini(opt.ini)
+    except ValueError:  # a bool ini key pytest could not read: say which and what it takes
+        raw = str(config.inicfg.get(opt.ini, ""))
+        raise pytest.UsageError(f"ini {opt.ini}: {raw!r} is not a boolean; expected true or false") from None
+    if ini is None or (not isinstance(ini, bool) and ini in ("", [])):
         return opt.ini, None
     if opt.multiple:
         return f"ini {opt.ini}", [str(line) for line in ini]

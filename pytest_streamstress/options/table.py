@@ -87,7 +87,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "kubeconfig",
         parse_path,
         None,
-        "Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)",
+        "Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the pod's service account)",
         metavar="PATH",
     ),
     Opt("context", parse_str, "", "Kubeconfig context (default: the current context)", metavar="NAME"),
@@ -168,7 +168,7 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "fail_on",
         parse_csv,
         ("all",),
-        "Categories whose failures fail the session: 'all' (default), 'none' or a list such as"
+        "Categories whose failures fail the session: 'all', 'none' or a list such as"
         " 'upstream-regression'; 'confirmed' narrows it to regressions --confirm proved; add '-known'"
         " to excuse known failures",
         metavar="LIST",
@@ -471,13 +471,13 @@ def options_markdown(options: Sequence[Opt[Any]] = OPTIONS) -> str:
     lines = ["| Option | ini key | Default | What it does |", "| --- | --- | --- | --- |"]
     for opt in options:
         flag = opt.flag + ("" if opt.switch else f" {opt.metavar or 'VALUE'}")
-        default = _shown_default(opt)
+        default = shown_default(opt)
         status = "" if opt.supported else f" **Not supported yet** (issue #{opt.issue})."
         lines.append(f"| `{flag}` | `{opt.ini}` | {default} | {opt.help}.{status} |")
     return "\n".join(lines)
 
 
-def _shown_default(opt: Opt[Any]) -> str:
+def shown_default(opt: Opt[Any]) -> str:
     if opt.name == "build_jobs":
         return "CPU count"
     value = opt.default
