@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections import Counter
 from pathlib import Path
@@ -10,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress.gauge.collect import ScenarioItem, marker_name
+from pytest_streamstress.testing.release_tests import needs_release_tests, release_tests_dir
 
 REPO = Path(__file__).parents[2]
-FIXTURES = Path(
-    os.environ.get("STREAMSTRESS_RELEASE_TESTS", REPO.parent / "shared" / "fixtures" / "release-tests")
-)
+FIXTURES = release_tests_dir(REPO)
 GRAMMAR = REPO / "tests" / "data" / "specs" / "grammar"
 
 RUN_SPEC = """\
@@ -46,9 +44,7 @@ def collected(result: pytest.RunResult) -> list[str]:
     return [line for line in result.outlines if "::" in line and not line.startswith(("ERROR", "FAILED"))]
 
 
-@pytest.mark.skipif(
-    not (FIXTURES / "manifest.json").is_file(), reason=f"no release-tests fixtures at {FIXTURES}"
-)
+@needs_release_tests(FIXTURES)
 def test_fixture_suite_lists_every_scenario_with_the_right_count_per_spec(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--streamstress", "--collect-only", "-q", f"--release-tests-dir={FIXTURES}")
     lines = collected(result)

@@ -19,15 +19,12 @@ import jsonschema
 import pytest
 
 from pytest_streamstress.report.results_json import load_schema
+from pytest_streamstress.testing.release_tests import needs_release_tests, release_tests_dir
 from pytest_streamstress.testing.standins import install_standins
 
 REPO = Path(__file__).parents[2]
-FIXTURES = Path(
-    os.environ.get("STREAMSTRESS_RELEASE_TESTS", REPO.parent / "shared" / "fixtures" / "release-tests")
-)
-needs_fixtures = pytest.mark.skipif(
-    not (FIXTURES / "manifest.json").is_file(), reason=f"no release-tests fixtures at {FIXTURES}"
-)
+FIXTURES = release_tests_dir(REPO)
+needs_fixtures = needs_release_tests(FIXTURES)
 
 pytestmark = pytest.mark.tools
 

@@ -19,6 +19,7 @@ import pytest
 
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress.errors import ToolTimedOut
+from pytest_streamstress.testing.release_tests import HOW_TO_GET, release_tests_dir
 from pytest_streamstress.testing.standins import install_standins, path_with
 
 pytestmark = pytest.mark.tools
@@ -498,22 +499,16 @@ def test_bad_outcome_file_names_the_entry_and_the_fix(gauge: Run) -> None:
     assert "[[scenario]] #1: status = 'explode'; use one of pass, fail, skip, hook-fail" in done.stderr
 
 
-def _fixture_suite() -> Path | None:
-    env = os.environ.get("STREAMSTRESS_RELEASE_TESTS")
-    candidate = (
-        Path(env)
-        if env
-        else Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "release-tests"
-    )
-    return candidate if (candidate / "manifest.json").is_file() else None
+def _fixture_suite() -> Path:
+    return release_tests_dir(Path(__file__).resolve().parents[2])
 
 
 def test_stand_in_runs_the_real_release_tests_specs_from_a_read_only_checkout(
     gauge: Run, tmp_path: Path
 ) -> None:
     suite = _fixture_suite()
-    if suite is None:
-        pytest.skip("release-tests fixture not found (set STREAMSTRESS_RELEASE_TESTS)")
+    if not (suite / "manifest.json").is_file():
+        pytest.skip(f"{HOW_TO_GET}; looked in {suite}")
     out = tmp_path / "out"
     env = {
         "gauge_reports_dir": str(out / "reports"),

@@ -8,22 +8,17 @@ fixture set is the 21-spec subset of the 34-spec suite that reference gauge.md Â
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
 
 import pytest
 
 from pytest_streamstress.gauge.parse import spec
+from pytest_streamstress.testing.release_tests import needs_release_tests, release_tests_dir
 
 REPO = Path(__file__).parents[3]
-FIXTURES = Path(
-    os.environ.get("STREAMSTRESS_RELEASE_TESTS", REPO.parent / "shared" / "fixtures" / "release-tests")
-)
+FIXTURES = release_tests_dir(REPO)
 
-pytestmark = pytest.mark.skipif(
-    not (FIXTURES / "manifest.json").is_file(),
-    reason=f"release-tests fixtures not found at {FIXTURES} (set STREAMSTRESS_RELEASE_TESTS)",
-)
+pytestmark = needs_release_tests(FIXTURES)
 
 # spec path: (scenarios, steps in scenarios, context steps, inline tables)
 EXPECTED = {

@@ -8,27 +8,21 @@ reference gauge.md.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from pytest_streamstress.gauge.parse import spec as product
+from pytest_streamstress.testing.release_tests import needs_release_tests, release_tests_dir
 from pytest_streamstress.testing.standins import gauge_concepts, gauge_reader
 from pytest_streamstress.testing.standins.gauge_concepts import ConceptBook
 from pytest_streamstress.testing.standins.gauge_spec import Spec
 from pytest_streamstress.testing.standins.gauge_steps import DataFiles
 
 REPO = Path(__file__).resolve().parents[3]
-FIXTURES = Path(
-    os.environ.get("STREAMSTRESS_RELEASE_TESTS") or REPO.parent / "shared" / "fixtures" / "release-tests"
-)
+FIXTURES = release_tests_dir(REPO)
 
-pytestmark = pytest.mark.skipif(
-    not (FIXTURES / "manifest.json").is_file(),
-    reason="needs the release-tests specs: set STREAMSTRESS_RELEASE_TESTS to a checkout of "
-    f"openshift-pipelines/release-tests (looked in {FIXTURES})",
-)
+pytestmark = needs_release_tests(FIXTURES)
 
 SCENARIOS = {
     "specs/chains/chains.spec": 2,
