@@ -57,6 +57,7 @@ def configure_session(config: pytest.Config) -> None:
         from pytest_streamstress.gauge.execute import prune_previous_runs
 
         prune_previous_runs(settings.results_dir)  # the results directory holds the last run, not all
+        prune_previous_logs(settings.results_dir)
 
     phases = _register_phases(config, settings, catalog)
     phases.embedded = embedded
@@ -137,3 +138,17 @@ def _register_plugins(
         from pytest_streamstress.run.junit import JUnitFinisher
 
         config.pluginmanager.register(JUnitFinisher(config, recorder), "streamstress-junit")
+
+
+def prune_previous_logs(results_dir: Path) -> int:
+    """`logs/` holds this run's logs only: a gauge or build log of an earlier session beside today's
+    would be read as today's (issue 22). Earlier runs' results stay in `--history`."""
+    removed = 0
+    logs = results_dir / "logs"
+    for path in sorted(logs.glob("*.log")) if logs.is_dir() else ():
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("removed %d log files of earlier sessions from %s", removed, logs)
+    return removed
