@@ -67,6 +67,10 @@ def _state(cluster: Cluster, job: Any) -> JobState:
     pod_phase = (pod.status.phase or "") if pod is not None and pod.status else ""
     if phase == "Running" and pod_phase == "Pending":
         phase = "Pending"
+    elif phase == "Pending" and pod_phase == "Running":
+        # The Job controller counts a pod as active a moment after the kubelet runs it: the pod
+        # is the fresher fact (seen as a flaky 'Pending' right after wait_for_pod returned).
+        phase = "Running"
     created = meta.creation_timestamp.timestamp() if meta.creation_timestamp else 0.0
     return JobState(
         namespace=meta.namespace,
