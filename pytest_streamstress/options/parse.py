@@ -107,12 +107,16 @@ _PR = re.compile(r"^pr/(\d+)$")
 
 def parse_components(text: str) -> tuple[ComponentRequest, ...]:
     """`pipeline,triggers:v0.34.0,chains:pr/123`; syntax only, names are checked against the catalog later."""
+    if not text.strip():
+        raise ValueError("no component named: leave the option out to build all components, or name some")
     requests: list[ComponentRequest] = []
     seen: set[str] = set()
-    for raw in text.split(","):
+    for index, raw in enumerate(text.split(",")):
         entry = raw.strip()
         if not entry:
-            continue
+            if index == len(text.split(",")) - 1 and index > 0:
+                continue  # a trailing comma is harmless
+            raise ValueError(f"entry {index + 1} is empty (two commas in a row?)")
         name, sep, ref = entry.partition(":")
         name = name.strip()
         ref = ref.strip()

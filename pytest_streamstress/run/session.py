@@ -45,6 +45,10 @@ def configure_session(config: pytest.Config) -> None:
         config.stash[settings_key] = settings
     else:
         since_last_run = ""
+    if not is_worker(config) and not config.option.collectonly and not config.option.help:
+        from pytest_streamstress.run.preflight import check_cluster
+
+        check_cluster(settings)  # before the suite is cloned or anything is built
     embedded = None
     if settings.cluster == "emulated":
         settings, embedded = _start_embedded(settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -596,13 +597,33 @@ def test_pytest_html_report_gets_a_category_column(
     assert "Platform Issue" in page
 
 
-def test_failed_build_or_deploy_errors_every_scenario_readably_and_results_say_error(
+def test_a_failed_build_errors_every_scenario_readably_and_results_say_error(
     pytester: pytest.Pytester, gauge_standin: Path
 ) -> None:
-    project = tiny_project(pytester)
+    """The component builds from a local repository, but no `ko` is on PATH: the build fails once and
+    every scenario errors at setup with that one cause (no cluster is needed: --registry, --skip-deploy)."""
+    upstream = pytester.path / "pipeline"
+    (upstream / "cmd" / "controller").mkdir(parents=True)
+    (upstream / "go.mod").write_text("module github.com/tektoncd/pipeline\n\ngo 1.22\n")
+    (upstream / "cmd" / "controller" / "main.go").write_text("package main\n")
+    identity = ["-c", "user.name=Upstream", "-c", "user.email=dev@upstream.invalid"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], [*identity, "commit", "-q", "-m", "first"]):
+        subprocess.run(["git", *args], cwd=upstream, check=True, capture_output=True, timeout=60)
+    components = pytester.path / "components.toml"
+    components.write_text(
+        f'[pipeline]\nrepo = "{upstream}"\nbuild = "ko"\ntekton_config_field = "pipeline"\n'
+        'installer_sets = [{ created_by = "TektonPipeline" }]\n'
+        'images = [{ name = "pipeline-controller", path = "./cmd/controller",'
+        ' env_vars = ["IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER"],'
+        ' deployment = "tekton-pipelines-controller", container = "tekton-pipelines-controller" }]\n'
+    )
     result = pytester.runpytest(
         "--streamstress",
-        f"--release-tests-dir={project}",
+        f"--release-tests-dir={tiny_project(pytester)}",
+        f"--components-config={components}",
+        "--registry=127.0.0.1:9/tekton-upstream",
+        "--skip-deploy",
+        "--fail-on=none",
         f"--categories={pytester.path / 'categories.toml'}",
         f"--results-dir={pytester.path / 'results'}",
         "-p",
@@ -610,11 +631,10 @@ def test_failed_build_or_deploy_errors_every_scenario_readably_and_results_say_e
     )
     result.assert_outcomes(errors=3)
     assert "Traceback" not in result.stdout.str()
-    result.stdout.fnmatch_lines(["did not run (3 scenarios):"])
+    result.stdout.fnmatch_lines(["verdict: ERROR: build failed*; exit 1", "did not run (3 scenarios):"])
     document = results(pytester)
     assert document["status"] == "error"
-    assert [e["phase"] for e in document["errors"]] != ["collection"]
-    assert len(document["errors"]) == 1
+    assert [e["phase"] for e in document["errors"]] == ["build"]
     assert not gauge_standin.exists()  # gauge never ran
 
 

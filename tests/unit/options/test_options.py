@@ -31,9 +31,9 @@ README = Path(__file__).resolve().parents[3] / "README.md"
             " pipeline , triggers:main ",
             (ComponentRequest(name="pipeline"), ComponentRequest(name="triggers", ref="main")),  # type: ignore[arg-type]
         ),
-        ("", ()),
+        ("pipeline,", (ComponentRequest(name="pipeline"),)),  # type: ignore[arg-type]
     ],
-    ids=["name", "tag", "pull-request", "list-with-spaces", "empty"],
+    ids=["name", "tag", "pull-request", "list-with-spaces", "trailing-comma"],
 )
 def test_components_syntax_parses_every_ref_form(text: str, expected: tuple[ComponentRequest, ...]) -> None:
     assert parse_components(text) == expected
@@ -46,8 +46,11 @@ def test_components_syntax_parses_every_ref_form(text: str, expected: tuple[Comp
         ("pipeline,pipeline:v1", "given twice"),
         ("Pipe Line", "is not 'name'"),
         ("pipeline:pr/abc", "pr/<number>"),
+        ("pipeline,,triggers", r"entry 2 is empty \(two commas in a row\?\)"),
+        ("", "no component named: leave the option out to build all components"),
+        ("  ", "no component named"),
     ],
-    ids=["empty-ref", "duplicate", "bad-name", "bad-pr"],
+    ids=["empty-ref", "duplicate", "bad-name", "bad-pr", "empty-entry", "empty-list", "blank-list"],
 )
 def test_components_syntax_errors_say_what_is_wrong(text: str, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):

@@ -1,0 +1,42 @@
+"""Every option checked before any work starts: one message naming the option, the value and the fix.
+
+Runs once at session start on the controller, after the option values are parsed and before the
+suite is cloned or anything is built (issue 22): the kubeconfig and its context, and whether the API
+answers within 5 s, when the run needs the cluster at all.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_streamstress.errors import ClusterError
+from pytest_streamstress.options import Settings
+
+
+def needs_cluster(settings: Settings) -> bool:
+    """The same question `Phases` asks: a run that neither builds to nor deploys on a cluster needs none."""
+    if settings.in_cluster:
+        return True
+    return not (settings.skip_deploy and (settings.skip_build or settings.registry))
+
+
+def check_cluster(settings: Settings) -> None:
+    """`--kubeconfig`/`--context` usable and the API answering, else one UsageError."""
+    if settings.cluster == "emulated" or not needs_cluster(settings):
+        return
+    if settings.kubeconfig is not None and not settings.kubeconfig.is_file():
+        raise pytest.UsageError(
+            f"--kubeconfig: {settings.kubeconfig} does not exist or is not a file; pass the kubeconfig of"
+            " the cluster to test, or use --cluster emulated"
+        )
+    from pytest_streamstress.cluster.client import Access
+    from pytest_streamstress.cluster.preflight import check_reachable
+
+    access = Access(
+        kubeconfig=settings.kubeconfig, context=settings.context, request_timeout=settings.api_timeout
+    )
+    try:
+        check_reachable(access)
+    except ClusterError as exc:
+        where = "--kubeconfig/--context" if settings.kubeconfig or settings.context else "the cluster"
+        raise pytest.UsageError(f"{where}: {exc}") from None

@@ -1,0 +1,71 @@
+"""Every option is checked before any work starts: one message with the option, the value and the fix.
+
+Nothing here is cloned, built or deployed: each bad value stops the session at start-up (issue 22).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.tools
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        (
+            "--fail-on=upstream-regression,-known,none",
+            "--fail-on: 'upstream-regression,-known,none' combines 'none' with other values;*",
+        ),
+        ("--fail-on=all,config-gap", "--fail-on: 'all,config-gap' combines 'all' with categories;*"),
+        ("--fail-on=config-gap,config-gap", "--fail-on: 'config-gap,config-gap' names a value twice"),
+        ("--components=pipeline,,triggers", "*--components*entry 2 is empty (two commas in a row?)"),
+        ("--components=", "*--components*no component named: leave the option out to build all components*"),
+    ],
+    ids=["none-and-more", "all-and-categories", "twice", "empty-entry", "empty-components"],
+)
+def test_a_contradictory_or_empty_option_is_one_usage_error(
+    pytester: pytest.Pytester, argument: str, message: str
+) -> None:
+    result = pytester.runpytest("--streamstress", argument, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{message}"])
+    assert not (pytester.path / ".pytest_cache").exists(), "nothing was cloned"
+
+
+def test_a_missing_kubeconfig_is_named_before_anything_is_cloned(pytester: pytest.Pytester) -> None:
+    missing = pytester.path / "nowhere" / "kubeconfig"
+    result = pytester.runpytest("--streamstress", f"--kubeconfig={missing}", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--kubeconfig: {missing} does not exist or is not a file*"])
+    assert "release-tests" not in result.stderr.str()
+
+
+def test_a_context_the_kubeconfig_lacks_is_one_message(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: real, context: {cluster: c, user: u}}]\n"
+        "current-context: real\n"
+    )
+    result = pytester.runpytest(
+        "--streamstress", f"--kubeconfig={kubeconfig}", "--context=typo", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--kubeconfig/--context: cannot use kubeconfig*typo*"])
+
+
+def test_a_server_that_does_not_answer_costs_one_message_not_one_per_scenario(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\ncontexts: [{name: real, context: {cluster: c, user: u}}]\n"
+        "current-context: real\n"
+    )
+    result = pytester.runpytest("--streamstress", f"--kubeconfig={kubeconfig}", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*the API server at https://127.0.0.1:9 did not answer within 5s*"])
