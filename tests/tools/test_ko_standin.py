@@ -141,3 +141,30 @@ def test_record_file_gets_start_and_end_stamps(
     ko(tmp_path, module, "build", "--bare", "--push=false", "./cmd/controller")
     (line,) = record.read_text(encoding="utf-8").splitlines()
     assert '"import_paths": ["./cmd/controller"]' in line and '"start": ' in line and '"end": ' in line
+
+
+@pytest.mark.parametrize("variable", ["GOOS", "GOARCH", "GOARM"])
+def test_platform_flag_with_a_go_platform_variable_is_refused_like_ko(
+    tmp_path: Path, module: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """ko-build/ko pkg/commands/resolver.go:79-84: set counts, even empty (os.LookupEnv)."""
+    monkeypatch.setenv(variable, "")
+    done = ko(
+        tmp_path, module, "build", "--bare", "--push=false", "--platform", "linux/arm64", "./cmd/controller"
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.strip() == (
+        "Error: error creating builder: error setting up builder options: cannot use --platform or"
+        f' defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS combined with {variable}=""'
+    )
+
+
+def test_goos_and_goarch_choose_the_platform_without_the_flag(
+    tmp_path: Path, module: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOOS", "linux")
+    monkeypatch.setenv("GOARCH", "arm64")
+    done = ko(tmp_path, module, "build", "--bare", "--push=false", "./cmd/controller")
+    assert done.returncode == 0
+    assert f"Building {MODULE}/cmd/controller for linux/arm64" in done.stderr

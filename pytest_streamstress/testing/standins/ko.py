@@ -135,8 +135,8 @@ def _build(args: argparse.Namespace) -> bool:
         raise KoError("KO_DOCKER_REPO environment variable is unset")
     if not args.import_paths:
         raise KoError("requires at least 1 arg(s), only received 0")
+    platforms = _platforms(args.platform)  # ko makes its builder before it reads any package
     module_root, module = _module()
-    platforms = _platforms(args.platform)
     tags = [t for raw in (args.tags or ["latest"]) for t in raw.split(",") if t]
     push = args.push and not args.local
     refs: list[str] = []
@@ -171,8 +171,22 @@ def _module() -> tuple[Path, str]:
 
 
 def _platforms(text: str) -> list[str]:
+    """ko's choice (ko-build/ko pkg/commands/resolver.go:62-85): `--platform`, else GOOS/GOARCH, else
+    linux/amd64; `--platform` with any of GOOS, GOARCH, GOARM in the environment (set, even empty)
+    is refused, wrapped the way build.go:71-73 and resolver.go:157-159 wrap it."""
     if not text:
-        return ["linux/amd64"]
+        goos, goarch, goarm = (os.environ.get(name, "") for name in ("GOOS", "GOARCH", "GOARM"))
+        platform = f"{goos}/{goarch}" if goos and goarch else "linux/amd64"
+        if "arm" in goarch and goarm:
+            platform += f"/v{goarm}"
+        return [platform]
+    for name in ("GOOS", "GOARCH", "GOARM"):
+        if name in os.environ:
+            raise KoError(
+                "error creating builder: error setting up builder options: cannot use --platform or"
+                " defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS combined with"
+                f' {name}="{os.environ[name]}"'
+            )
     if text == "all":
         return list(ALL_PLATFORMS)
     return [p.strip() for p in text.split(",") if p.strip()]
