@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 Status = Literal["pass", "fail", "skip", "hook-fail"]
 STATUSES: Final = ("pass", "fail", "skip", "hook-fail")
+Hook = Literal["before-scenario", "after-scenario", "before-step", "after-step"]
+HOOKS: Final = ("before-scenario", "after-scenario", "before-step", "after-step")
+"""Which hook a `hook-fail` rule fails; the step hooks run around the rule's target `step`."""
 XML_MODES: Final = ("normal", "missing", "truncated")
 SUITE_ORDERS: Final = ("run", "reverse", "random")
 
@@ -52,10 +55,11 @@ _SCENARIO_KEYS: Final = frozenset(
         "fail_attempts",
         "runner_output",
         "when_running",
+        "hook",
     }
 )
 _WHEN_RUNNING_KEYS: Final = frozenset({"namespace", "deployment", "container", "image_in"})
-_SPEC_KEYS: Final = frozenset({"match", "before_spec_fail", "trace", "runner_output"})
+_SPEC_KEYS: Final = frozenset({"match", "before_spec_fail", "after_spec_fail", "trace", "runner_output"})
 _RUN_KEYS: Final = frozenset(
     {
         "crash_after_scenarios",
@@ -141,6 +145,8 @@ class ScenarioRule:
     """None: fails on every attempt; N: fails on attempts 1..N, passes afterwards."""
     runner_output: tuple[str, ...] = ()
     when_running: RunningCondition | None = None
+    hook: Hook = "before-scenario"
+    """For `hook-fail`: which hook fails (a step hook runs around the target step)."""
 
     def matches(self, *, spec_path: str, heading: str, step_texts: tuple[str, ...]) -> bool:
         if self.match is not None and not self.match.search(heading):
@@ -164,6 +170,9 @@ class SpecRule:
     index: int
     match: re.Pattern[str]
     before_spec_fail: str | None = None
+    after_spec_fail: str | None = None
+    """AfterSpec hook fails after the spec's scenarios ran: the spec fails, its scenarios keep their
+    results, xml-report counts it in the suite's `failures`."""
     trace: str = DEFAULT_TRACE
     runner_output: tuple[str, ...] = ()
 
@@ -267,6 +276,12 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         raise OutcomeFileError(f"{where}: fail_attempts must be >= 0")
     duration = _typed(table, "duration_s", (int, float), where, None)
     sleep = _typed(table, "sleep_s", (int, float), where, 0.0)
+    hook = table.get("hook", "before-scenario")
+    if hook not in HOOKS or ("hook" in table and status != "hook-fail"):
+        raise OutcomeFileError(
+            f"{where}: hook = {hook!r} needs status = 'hook-fail' and one of {', '.join(HOOKS)}"
+        )
+    default_message = DEFAULT_HOOK_MESSAGE if hook == "before-scenario" else DEFAULT_MESSAGE
     return ScenarioRule(
         index=index,
         match=_regex(table["match"], where, "match") if "match" in table else None,
@@ -275,7 +290,7 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         status=status,
         step=_regex(table["step"], where, "step") if "step" in table else None,
         message=_typed(
-            table, "message", str, where, DEFAULT_HOOK_MESSAGE if status == "hook-fail" else DEFAULT_MESSAGE
+            table, "message", str, where, default_message if status == "hook-fail" else DEFAULT_MESSAGE
         ),
         trace=_typed(table, "trace", str, where, DEFAULT_TRACE),
         duration_s=float(duration) if duration is not None else None,
@@ -283,6 +298,7 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         fail_attempts=fail_attempts,
         runner_output=_lines(table, "runner_output", where),
         when_running=_when_running(table["when_running"], where) if "when_running" in table else None,
+        hook=hook,
     )
 
 
@@ -315,6 +331,7 @@ def _spec_rule(path: Path, index: int, table: dict[str, Any]) -> SpecRule:
         index=index,
         match=_regex(table["match"], where, "match"),
         before_spec_fail=_typed(table, "before_spec_fail", str, where, None),
+        after_spec_fail=_typed(table, "after_spec_fail", str, where, None),
         trace=_typed(table, "trace", str, where, DEFAULT_TRACE),
         runner_output=_lines(table, "runner_output", where),
     )

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Final, NoReturn
 
 from pytest_streamstress.testing.standins.gauge_console import Console, StepView
 from pytest_streamstress.testing.standins.gauge_model import (
@@ -30,6 +30,7 @@ from pytest_streamstress.testing.standins.gauge_model import (
     ScenarioResult,
     SpecResult,
     StepFailure,
+    StepHook,
 )
 from pytest_streamstress.testing.standins.gauge_outcomes import Outcomes, ScenarioRule
 from pytest_streamstress.testing.standins.gauge_spec import Scenario, Spec, Step
@@ -90,6 +91,10 @@ def _leaves(
                     yield inner
         else:
             yield _Leaf(step, view, kind, depth > 0)
+
+
+_STEP_HOOK: Final[dict[str, StepHook]] = {"before-step": "pre", "after-step": "post"}
+"""gauge runs BeforeStep, the step (unless that hook failed), then AfterStep (stepExecutor.go:39-55)."""
 
 
 def _stamp() -> str:
@@ -203,8 +208,11 @@ class Executor:
                 )
                 continue
             result.scenarios.append(self._run_with_retries(selected, execution))
+        if spec_rule is not None and spec_rule.after_spec_fail is not None:
+            result.after_spec_failure = HookFailure(message=spec_rule.after_spec_fail, trace=spec_rule.trace)
+            self.gauge_log(f"After Spec Hook failed for {spec.path}")
         if not all_skipped:
-            self.console.spec_end(None)
+            self.console.spec_end(None, result.after_spec_failure)
         return result
 
     def _run_with_retries(self, selected: SelectedSpec, execution: Execution) -> ScenarioResult:
@@ -263,18 +271,24 @@ class Executor:
             attempts=attempt,
             row=execution.row,
         )
-        if failing and rule is not None and rule.status == "hook-fail":
+        hook = rule.hook if failing and rule is not None and rule.status == "hook-fail" else None
+        if hook == "before-scenario" and rule is not None:
             result.status = "fail"
             result.hook_failure = HookFailure(
                 message=rule.message.replace("{namespace}", namespace), trace=rule.trace
             )
         else:
-            self._steps(leaves, target, rule, failing, result)
+            self._steps(leaves, target, rule, failing and hook != "after-scenario", result)
         if rule is not None and rule.sleep_s > 0 and result.hook_failure is not None:
             time.sleep(rule.sleep_s)
         if result.status == "fail" and run.hook_output:
             self.console.runner(
                 [f"{_stamp()} Skipping deletion of the namespace '{namespace}' as the test got failed"]
+            )
+        if hook == "after-scenario" and rule is not None:
+            result.status = "fail"
+            result.post_hook_failure = HookFailure(
+                message=rule.message.replace("{namespace}", namespace), trace=rule.trace
             )
         measured = time.monotonic() - started
         if rule is not None and rule.duration_s is not None:
@@ -309,9 +323,11 @@ class Executor:
             self.console.step_start(item.view)
             failure: StepFailure | None = None
             if item is target and rule is not None:
-                self.console.runner(list(rule.runner_output))
-                if rule.sleep_s > 0:
-                    time.sleep(rule.sleep_s)
+                step_hook = _STEP_HOOK.get(rule.hook, "") if rule.status == "hook-fail" else ""
+                if step_hook != "pre" or not failing:  # a failed BeforeStep hook: the step never runs
+                    self.console.runner(list(rule.runner_output))
+                    if rule.sleep_s > 0:
+                        time.sleep(rule.sleep_s)
                 if failing:
                     failure = StepFailure(
                         text=item.step.text,
@@ -320,6 +336,7 @@ class Executor:
                         in_concept=item.in_concept,
                         message=rule.message,
                         trace=rule.trace,
+                        hook=step_hook,
                     )
             self.console.step_end(item.view, failure)
             if failure is not None:
