@@ -110,6 +110,16 @@ KINDS: Final[tuple[ResourceType, ...]] = (
         subresources=("status", "scale"),
     ),
     ResourceType(
+        group="apps",
+        version="v1",
+        kind="StatefulSet",
+        categories=("all",),
+        plural="statefulsets",
+        namespaced=True,
+        short_names=("sts",),
+        subresources=("status", "scale"),
+    ),
+    ResourceType(
         group="batch", version="v1", kind="Job", categories=("all",), plural="jobs", namespaced=True
     ),
     # rbac.authorization.k8s.io/v1

@@ -3,7 +3,8 @@
 `start_controllers(emulator)` starts every controller (each a `Controller` with its own work queue
 and worker thread, reacting to store events and to its own timers), installs the metrics provider,
 and returns the function that stops them all. Each controller lives in its own module and can be
-started alone in a test: `workloads` (Deployments -> ReplicaSets -> Pods), `kubelet` (pod states,
+started alone in a test: `workloads` (Deployments -> ReplicaSets -> Pods), `statefulsets`
+(StatefulSets -> ordered Pods), `kubelet` (pod states,
 image pulls, crash loops, Events), `olm`
 (Subscription -> CSV -> operator Deployments), `tekton_operator` (TektonConfig, components,
 installer sets), `registry_route`, `jobs` (Job pods as local processes), and `metrics`
@@ -21,6 +22,7 @@ from pytest_streamstress.testing.emulator.controllers.jobs import JobsController
 from pytest_streamstress.testing.emulator.controllers.kubelet import KubeletController
 from pytest_streamstress.testing.emulator.controllers.olm import OlmController
 from pytest_streamstress.testing.emulator.controllers.registry_route import RegistryRouteController
+from pytest_streamstress.testing.emulator.controllers.statefulsets import StatefulSetsController
 from pytest_streamstress.testing.emulator.controllers.tekton_operator import TektonOperatorController
 from pytest_streamstress.testing.emulator.controllers.workloads import WorkloadsController
 
@@ -31,6 +33,7 @@ __all__ = [
     "KubeletController",
     "OlmController",
     "RegistryRouteController",
+    "StatefulSetsController",
     "TektonOperatorController",
     "WorkloadsController",
     "start_controllers",
@@ -40,6 +43,7 @@ log = logging.getLogger(__name__)
 
 CONTROLLERS: tuple[type[Controller], ...] = (
     WorkloadsController,
+    StatefulSetsController,
     KubeletController,
     OlmController,
     TektonOperatorController,
