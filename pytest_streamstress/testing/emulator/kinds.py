@@ -220,7 +220,7 @@ KINDS: Final[tuple[ResourceType, ...]] = (
             ("TektonPruner", "tektonpruners", ()),
         )
     ),
-    # tekton.dev (the Konflux path's PipelineRun)
+    # tekton.dev: the Konflux path's PipelineRun, and what the emulated Tekton controller runs
     ResourceType(
         group="tekton.dev",
         version="v1",
@@ -228,6 +228,15 @@ KINDS: Final[tuple[ResourceType, ...]] = (
         plural="pipelineruns",
         namespaced=True,
         short_names=("pr",),
+        builtin=False,
+    ),
+    ResourceType(
+        group="tekton.dev",
+        version="v1",
+        kind="TaskRun",
+        plural="taskruns",
+        namespaced=True,
+        short_names=("tr",),
         builtin=False,
     ),
     # OpenShift

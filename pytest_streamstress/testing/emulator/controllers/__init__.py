@@ -7,7 +7,8 @@ started alone in a test: `workloads` (Deployments -> ReplicaSets -> Pods), `stat
 (StatefulSets -> ordered Pods), `kubelet` (pod states,
 image pulls, crash loops, Events), `olm`
 (Subscription -> CSV -> operator Deployments), `tekton_operator` (TektonConfig, components,
-installer sets), `registry_route`, `jobs` (Job pods as local processes), and `metrics`
+installer sets), `tekton_pipelines` (PipelineRuns -> TaskRuns -> pods that run to completion),
+`registry_route`, `jobs` (Job pods as local processes), and `metrics`
 (metrics.k8s.io provider, no thread). Must not: serve HTTP or seed state.
 """
 
@@ -24,6 +25,7 @@ from pytest_streamstress.testing.emulator.controllers.olm import OlmController
 from pytest_streamstress.testing.emulator.controllers.registry_route import RegistryRouteController
 from pytest_streamstress.testing.emulator.controllers.statefulsets import StatefulSetsController
 from pytest_streamstress.testing.emulator.controllers.tekton_operator import TektonOperatorController
+from pytest_streamstress.testing.emulator.controllers.tekton_pipelines import TektonPipelinesController
 from pytest_streamstress.testing.emulator.controllers.workloads import WorkloadsController
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "RegistryRouteController",
     "StatefulSetsController",
     "TektonOperatorController",
+    "TektonPipelinesController",
     "WorkloadsController",
     "start_controllers",
 ]
@@ -47,6 +50,7 @@ CONTROLLERS: tuple[type[Controller], ...] = (
     KubeletController,
     OlmController,
     TektonOperatorController,
+    TektonPipelinesController,
     RegistryRouteController,
     JobsController,
 )

@@ -23,6 +23,9 @@ Fidelity rules it keeps:
   puts the pipelines controller and remote resolvers in StatefulSets (`operands.sets_for`).
 - `TEKTON_REGISTRY_OVERRIDE` in the operator's env rewrites registries (`transform.py`) and is part
   of every set's `last-applied-hash`, so changing it refreshes the sets.
+- Every namespace not matched by the operator's ignore pattern gets ServiceAccount `pipeline`
+  (owner TektonConfig), which release-tests' BeforeScenario waits for (tektoncd/operator
+  pkg/reconciler/openshift/tektonconfig/rbac.go:342-380, 795-830; pattern common.go:39).
 - Enabled components: `profile` lite = pipeline; basic/all = pipeline, trigger, chain, result, each
   unless `spec.<trigger|chain|result>.disabled: true`. ManualApprovalGate is reconciled when its CR
   exists (created by a user, as in the CSV's alm-examples) or `spec.manualApprovalGate.disabled` is
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, Final
 
@@ -60,6 +64,11 @@ from pytest_streamstress.testing.emulator.store import Event, Obj
 log = logging.getLogger(__name__)
 
 KEY: Final = "operator"
+IGNORED_NAMESPACES: Final = re.compile(
+    r"^(openshift|kube)-|^open-cluster-management-agent-addon$|^open-cluster-management-agent$"
+    r"|^dedicated-admin$|^kube-node-lease$|^kube-public$|^kube-system$"
+)
+"""tektoncd/operator pkg/reconciler/common/common.go:39 `NamespaceIgnorePattern`."""
 
 
 def enabled_components(spec: Mapping[str, Any], *, mag_cr_exists: bool) -> set[str]:
@@ -112,7 +121,7 @@ class TektonOperatorController(Controller):
     # -- routing -----------------------------------------------------------------------------------
     def keys_for(self, event: Event) -> Iterable[Hashable]:
         rt, meta = event.rtype, event.obj["metadata"]
-        if rt.group in ("operator.tekton.dev", "config.openshift.io"):
+        if rt.group in ("operator.tekton.dev", "config.openshift.io") or rt is self.namespaces:
             return [KEY]
         if rt is self.pods and meta.get("namespace") == manifests.OPERATOR_NAMESPACE:
             return [KEY] if (meta.get("labels") or {}).get("name") == manifests.OPERATOR_DEPLOYMENT else ()
@@ -191,8 +200,30 @@ class TektonOperatorController(Controller):
         if problem:
             not_ready.append(f"ConsolePlugin: {problem}")
         self.installer_sets.apply_all(self._target)
+        self._ensure_pipeline_service_accounts(config)
         self._write_config_status(config, version, not_ready)
         return None
+
+    def _ensure_pipeline_service_accounts(self, config: Obj) -> None:
+        """ServiceAccount `pipeline` in every namespace the operator does not ignore (rbac.go:795-830)."""
+        accounts = self.store.rtype("v1", "ServiceAccount")
+        namespaces, _ = self.store.list(self.namespaces)
+        for namespace in namespaces:
+            name = _util.name_of(namespace)
+            if _util.is_deleting(namespace) or IGNORED_NAMESPACES.search(name):
+                continue
+            if _util.get_or_none(self.store, accounts, name, "pipeline") is None:
+                _util.create_if_absent(
+                    self.store,
+                    accounts,
+                    {
+                        "metadata": {
+                            "name": "pipeline",
+                            "namespace": name,
+                            "ownerReferences": [_util.owner_ref(config)],
+                        }
+                    },
+                )
 
     def _create_config(self, env: Mapping[str, str]) -> Obj:
         target = env.get("DEFAULT_TARGET_NAMESPACE") or manifests.TARGET_NAMESPACE
