@@ -56,7 +56,11 @@ _SCENARIO_KEYS: Final = frozenset(
         "runner_output",
         "when_running",
         "hook",
+        "pipelinerun",
     }
+)
+_PIPELINERUN_KEYS: Final = frozenset(
+    {"name", "create", "verify", "tasks", "finally", "duration_s", "usage", "timeout_s"}
 )
 _WHEN_RUNNING_KEYS: Final = frozenset({"namespace", "deployment", "container", "image_in"})
 _SPEC_KEYS: Final = frozenset({"match", "before_spec_fail", "after_spec_fail", "trace", "runner_output"})
@@ -73,6 +77,8 @@ _RUN_KEYS: Final = frozenset(
         "duration_s",
         "server",
         "suite_order",
+        "cluster",
+        "wait_s",
     }
 )
 
@@ -128,6 +134,26 @@ def _running_image(kubeconfig: str, namespace: str, deployment: str, container: 
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineRunPlan:
+    """`[scenario.pipelinerun]`: the PipelineRun a scenario's steps create and wait for (cluster mode).
+
+    What its pods do is declared here, never by the test: each task's step runs `duration_s` and its
+    pod uses what `usage` says (the emulator's metrics script, `[[seconds, cpu, memory], ...]`).
+    """
+
+    name: str
+    create: re.Pattern[str] | None = None
+    """The step that creates it (regex; default: the scenario's first step)."""
+    verify: re.Pattern[str] | None = None
+    """The step that waits for it to succeed (regex; default: the scenario's last step)."""
+    tasks: tuple[str, ...] = ("build",)
+    finally_tasks: tuple[str, ...] = ()
+    duration_s: float = 0.5
+    usage: tuple[tuple[float, str, str], ...] = ()
+    timeout_s: float = 120.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScenarioRule:
     """One `[[scenario]]` entry; all given match keys must match (regex search)."""
 
@@ -147,6 +173,7 @@ class ScenarioRule:
     when_running: RunningCondition | None = None
     hook: Hook = "before-scenario"
     """For `hook-fail`: which hook fails (a step hook runs around the target step)."""
+    pipelinerun: PipelineRunPlan | None = None
 
     def matches(self, *, spec_path: str, heading: str, step_texts: tuple[str, ...]) -> bool:
         if self.match is not None and not self.match.search(heading):
@@ -192,6 +219,10 @@ class RunRule:
     duration_s: float | None = None
     server: str = DEFAULT_SERVER
     suite_order: Literal["run", "reverse", "random"] = "run"
+    cluster: bool = False
+    """Act on the cluster as release-tests' runner does (namespaces, service account, PipelineRuns)."""
+    wait_s: float = 60.0
+    """How long the runner waits for ServiceAccount `pipeline` (release-tests' APITimeout)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -299,6 +330,29 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         runner_output=_lines(table, "runner_output", where),
         when_running=_when_running(table["when_running"], where) if "when_running" in table else None,
         hook=hook,
+        pipelinerun=_pipelinerun(table["pipelinerun"], where) if "pipelinerun" in table else None,
+    )
+
+
+def _pipelinerun(value: Any, where: str) -> PipelineRunPlan:
+    where = f"{where}: pipelinerun"
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"]:
+        raise OutcomeFileError(f"{where} must be a table with at least name = '<pipelinerun name>'")
+    _unknown(value, _PIPELINERUN_KEYS, where)
+    usage = value.get("usage", [])
+    if not isinstance(usage, list) or not all(isinstance(u, list) and len(u) == 3 for u in usage):
+        raise OutcomeFileError(
+            f"{where}: usage must be [[seconds, cpu, memory], ...], e.g. [[0, '250m', '128Mi']]"
+        )
+    return PipelineRunPlan(
+        name=value["name"],
+        create=_regex(value["create"], where, "create") if "create" in value else None,
+        verify=_regex(value["verify"], where, "verify") if "verify" in value else None,
+        tasks=_lines(value, "tasks", where) or ("build",),
+        finally_tasks=_lines(value, "finally", where),
+        duration_s=float(_typed(value, "duration_s", (int, float), where, 0.5)),
+        usage=tuple((float(t), str(cpu), str(memory)) for t, cpu, memory in usage),
+        timeout_s=float(_typed(value, "timeout_s", (int, float), where, 120.0)),
     )
 
 
@@ -367,6 +421,8 @@ def _run_rule(path: Path, table: dict[str, Any]) -> RunRule:
         duration_s=float(duration) if duration is not None else None,
         server=_typed(table, "server", str, where, DEFAULT_SERVER),
         suite_order=order,
+        cluster=_typed(table, "cluster", bool, where, False),
+        wait_s=float(_typed(table, "wait_s", (int, float), where, 60.0)),
     )
 
 
@@ -396,9 +452,16 @@ def load_outcomes(path: Path | None) -> Outcomes:
     run = data.get("run", {})
     if not isinstance(run, dict):
         raise OutcomeFileError(f"{path}: [run] must be a table")
-    return Outcomes(
+    outcomes = Outcomes(
         scenarios=tuple(_scenario_rule(path, i, t) for i, t in enumerate(scenarios)),
         specs=tuple(_spec_rule(path, i, t) for i, t in enumerate(specs)),
         run=_run_rule(path, run),
         source=path,
     )
+    planned = [rule.index for rule in outcomes.scenarios if rule.pipelinerun is not None]
+    if planned and not outcomes.run.cluster:
+        raise OutcomeFileError(
+            f"{_where(path, 'scenario', planned[0])}: pipelinerun needs [run] cluster = true"
+            " (the runner creates it through $KUBECONFIG)"
+        )
+    return outcomes
