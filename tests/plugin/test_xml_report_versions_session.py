@@ -5,12 +5,13 @@ plugin version, as `gauge install xml-report -v X` would)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import GaugeProject
+GaugeProject = Callable[..., Path]
 
 pytestmark = pytest.mark.tools
 
