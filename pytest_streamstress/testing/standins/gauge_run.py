@@ -359,9 +359,8 @@ class Executor:
                 continue
             self.console.step_start(item.view)
             failure: StepFailure | None = None
-            scripted = item is target and rule is not None and failing
-            if plan is not None:
-                problem = self._cluster_step(item, plan, own, namespace, verify=not scripted)
+            if plan is not None:  # the cluster first; a scripted failure of the step then wins
+                problem = self._cluster_step(item, plan, own, namespace)
                 if problem:
                     failure = _failure(item, problem, _TRACE)
             if item is target and rule is not None:
@@ -379,9 +378,7 @@ class Executor:
                 if result.failure is None:
                     result.failure = failure
 
-    def _cluster_step(
-        self, item: _Leaf, plan: PipelineRunPlan, own: list[_Leaf], namespace: str, *, verify: bool
-    ) -> str:
+    def _cluster_step(self, item: _Leaf, plan: PipelineRunPlan, own: list[_Leaf], namespace: str) -> str:
         """Create or wait for the scenario's PipelineRun at its steps; a failure message, or ""."""
         assert self.cluster is not None
         creates = plan.create.search(item.step.text) if plan.create else own and item is own[0]
@@ -390,7 +387,7 @@ class Executor:
             if creates:
                 line = self.cluster.create_pipelinerun(namespace, plan)
                 self.console.runner([f"{_stamp()} output: {line}"])
-            if not (verifies and verify):
+            if not verifies:
                 return ""
             self.console.runner([f"{_stamp()} validating pipeline run {plan.name} for success state..."])
             status, message = self.cluster.wait_for_pipelinerun(namespace, plan.name, plan.timeout_s)
