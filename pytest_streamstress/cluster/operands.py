@@ -52,8 +52,9 @@ def workload_state(
 ) -> tuple[list[RunningImage], list[str]]:
     names = {c.deployment for c in changes if c.deployment}
     workloads: dict[str, dict[str, Any]] = {}
+    statefulsets = _statefulsets(cluster, namespace)
     for name in names:
-        found = read_workload(cluster, namespace, name)
+        found = read_workload(cluster, namespace, name, statefulsets)
         if found is not None:
             workloads[name] = found
     pods = cluster.call(f"list pods in {namespace}", cluster.core.list_namespaced_pod, namespace)
@@ -61,22 +62,33 @@ def workload_state(
     return verify_workloads(changes, workloads, pod_dicts)
 
 
-def read_workload(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
+def _statefulsets(cluster: Cluster, namespace: str) -> dict[str, dict[str, Any]]:
+    """The namespace's StatefulSets by name, listed once (one request whatever the operands)."""
+    listed = cluster.call(
+        f"list statefulsets in {namespace}", cluster.apps.list_namespaced_stateful_set, namespace
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for item in listed.items:
+        obj: dict[str, Any] = cluster.api_client.sanitize_for_serialization(item)
+        obj["kind"] = "StatefulSet"  # list items carry no kind
+        found[item.metadata.name] = obj
+    return found
+
+
+def read_workload(
+    cluster: Cluster, namespace: str, name: str, statefulsets: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
     """The Deployment of that name, else the StatefulSet the operator made of it with
     `statefulset-ordinals` (tektoncd/operator tektonpipeline/transform.go:98-103); None when neither."""
-    readers = (
-        ("Deployment", cluster.apps.read_namespaced_deployment),
-        ("StatefulSet", cluster.apps.read_namespaced_stateful_set),
-    )
-    for kind, read in readers:
-        try:
-            obj = cluster.call(f"get {kind.lower()} {namespace}/{name}", read, name, namespace)
-        except NotFound:
-            continue
-        found: dict[str, Any] = cluster.api_client.sanitize_for_serialization(obj)
-        found["kind"] = kind  # the typed client drops kind on a single read
-        return found
-    return None
+    try:
+        obj = cluster.call(
+            f"get deployment {namespace}/{name}", cluster.apps.read_namespaced_deployment, name, namespace
+        )
+    except NotFound:
+        return statefulsets.get(name)
+    found: dict[str, Any] = cluster.api_client.sanitize_for_serialization(obj)
+    found["kind"] = "Deployment"  # the typed client drops kind on a single read
+    return found
 
 
 def diagnose(

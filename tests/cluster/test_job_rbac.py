@@ -151,8 +151,6 @@ def test_runner_role_allows_every_request_of_setup_deploy_and_metrics_and_nothin
 ALLOWED_UNUSED = {
     "apps/deployments:list",  # re-list when a watch of the operands expires (410)
     "apps/deployments:update",  # --deploy-strategy deployment, and auto's fallback when OLM ignores the CSV
-    "apps/statefulsets:get",  # an operand the operator runs as a StatefulSet (statefulset-ordinals)
-    "apps/statefulsets:list",  # re-list when a watch of the operands expires (410)
     "core/events:list",  # the diagnosis of a deploy that does not become ready
     "core/nodes:list",  # the sampler's probe: node capacity
     "operator.tekton.dev/tektonconfigs:create",  # setup, when the operator did not create `config` itself
