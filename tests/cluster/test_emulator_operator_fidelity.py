@@ -19,7 +19,7 @@ from pytest_streamstress.testing.emulator.controllers import installer_sets, sta
 
 pytestmark = pytest.mark.emulator
 
-WAIT_S = 20.0
+WAIT_S = 60.0
 TEKTON = ("operator.tekton.dev", "v1alpha1")
 OPS_NS = manifests.OPERATOR_NAMESPACE
 TARGET = manifests.TARGET_NAMESPACE
@@ -215,10 +215,11 @@ def test_statefulset_rolls_a_new_template_out_from_the_highest_ordinal_down(inst
     assert deleted == ["web-2", "web-1", "web-0"]
 
 
-def test_registry_override_rewrites_the_operands_and_refreshes_the_sets(installed: Emulator) -> None:
-    """TEKTON_REGISTRY_OVERRIDE is in every set's hash (check.go:162-172) and rewrites registries."""
+def test_registry_override_rewrites_the_operands_and_updates_the_sets_in_place(installed: Emulator) -> None:
+    """TEKTON_REGISTRY_OVERRIDE is in every set's hash (check.go:162-172): a new value is an update of
+    the sets (update.go:83-110), which rewrites the operands' registries."""
     before = {
-        s["metadata"]["name"]
+        s["metadata"]["name"]: s["metadata"]["annotations"]["operator.tekton.dev/last-applied-hash"]
         for s in objects(installed, "operator.tekton.dev/v1alpha1", "TektonInstallerSet")
         if "pipeline-main-deployment-" in s["metadata"]["name"]
     }
@@ -232,22 +233,23 @@ def test_registry_override_rewrites_the_operands_and_refreshes_the_sets(installe
             if p["metadata"]["name"].startswith("tekton-pipelines-webhook-") and running(p)
         ]
         return (
-            bool(pods)
-            and all(p["spec"]["containers"][0]["image"].startswith("mirror.example:5000/") for p in pods)
+            len(pods) == 1
+            and pods[0]["spec"]["containers"][0]["image"].startswith("mirror.example:5000/")
             and ready(installed)
         )
 
     until(installed, rewritten, "webhook on the mirror registry")
     after = {
-        s["metadata"]["name"]
+        s["metadata"]["name"]: s["metadata"]["annotations"]["operator.tekton.dev/last-applied-hash"]
         for s in objects(installed, "operator.tekton.dev/v1alpha1", "TektonInstallerSet")
         if "pipeline-main-deployment-" in s["metadata"]["name"]
     }
-    assert before and not before & after
+    assert before.keys() == after.keys()  # updated, not re-created
+    assert all(before[name] != after[name] for name in before)
     webhook = IMAGE_ENV["IMAGE_PIPELINES_WEBHOOK"]
     pod = next(
         p
         for p in objects(installed, "v1", "Pod", TARGET)
-        if p["metadata"]["name"].startswith("tekton-pipelines-webhook-")
+        if p["metadata"]["name"].startswith("tekton-pipelines-webhook-") and running(p)
     )
     assert pod["spec"]["containers"][0]["image"] == "mirror.example:5000/" + webhook.split("/", 1)[1]

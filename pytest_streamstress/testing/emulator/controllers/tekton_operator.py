@@ -341,8 +341,7 @@ class TektonOperatorController(Controller):
                 and _util.name_of(s).startswith(template.generate_name)
             ]
             stale = len(matching) > 1 or any(
-                not _meta_matches(s, version=version, target=self._target, spec_hash=spec_hash)
-                for s in matching
+                not _meta_matches(s, version=version, target=self._target) for s in matching
             )
             if stale:
                 for tis in matching:
@@ -351,6 +350,9 @@ class TektonOperatorController(Controller):
                     )
                 problem = f"updating installer sets of type {template.set_type}"
                 continue
+            if matching and _annotations(matching[0]).get(A_HASH) != spec_hash:
+                # ErrUpdateRequired: the set is updated in place (tektoninstallerset/client/update.go:83-110)
+                self._update_set(matching[0], spec_hash, _manifests(template, images, registry))
             if not matching:
                 self._create_set(
                     owner=cr,
@@ -360,6 +362,14 @@ class TektonOperatorController(Controller):
                     manifests_=_manifests(template, images, registry),
                 )
         return problem
+
+    def _update_set(self, tis: Obj, spec_hash: str, manifests_: list[Obj]) -> None:
+        def update(obj: Obj) -> None:
+            obj["metadata"].setdefault("annotations", {})[A_HASH] = spec_hash
+            obj["spec"] = {"manifests": manifests_}
+
+        self.store.mutate(self.t["TektonInstallerSet"], None, _util.name_of(tis), update)
+        self._say(f"updated TektonInstallerSet {_util.name_of(tis)}")
 
     def _delete_set(self, tis: Obj) -> None:
         _util.delete_if_present(self.store, self.t["TektonInstallerSet"], None, _util.name_of(tis))
@@ -467,13 +477,13 @@ def _valid_main(main: list[Obj]) -> bool:
     )
 
 
-def _meta_matches(tis: Obj, *, version: str, target: str, spec_hash: str) -> bool:
-    annotations = tis["metadata"].get("annotations") or {}
-    return (
-        _util.labels(tis).get(L_RELEASE) == version
-        and annotations.get(A_TARGET) == target
-        and annotations.get(A_HASH) == spec_hash
-    )
+def _meta_matches(tis: Obj, *, version: str, target: str) -> bool:
+    """Release version and target namespace: a set that differs is deleted (check.go:114-135)."""
+    return _util.labels(tis).get(L_RELEASE) == version and _annotations(tis).get(A_TARGET) == target
+
+
+def _annotations(obj: Obj) -> dict[str, str]:
+    return dict((obj.get("metadata") or {}).get("annotations") or {})
 
 
 def _set_labels(kind: str, template: operands.SetTemplate, version: str) -> dict[str, str]:
