@@ -100,7 +100,7 @@ def _ko_image(spec: ComponentSpec, image: ImageSpec, *, clone_dir: Path, tools: 
     done = tools.run(
         argv,
         what=f"ko build {image.path} ({spec.name})",
-        env=ko.ko_env(repository=repository, base_env=tools.env),
+        env=ko.ko_env(repository=repository, base_env=tools.env, platform=tools.platform),
         cwd=clone_dir,
     )
     refs_text = refs_file.read_text(encoding="utf-8") if refs_file.exists() else ""

@@ -30,7 +30,7 @@ from pytest_streamstress._infra.files import write_json_atomically
 from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import images as img
 from pytest_streamstress.cluster import resources as r
-from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to
+from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to, verifiable
 from pytest_streamstress.cluster.operands import (
     delete_installer_sets,
     diagnose,
@@ -152,14 +152,10 @@ def deploy(
     # waiting for its workloads could only time out.
     present_sets = list_installer_sets(cluster)  # one list for the whole check
     absent = sorted(spec.name for spec in specs if not sets_belonging_to(present_sets, [spec]))
-    note = ""
-    if absent:
-        note = (
-            f"not installed on this cluster: {', '.join(absent)} (their IMAGE_* variables are set in the"
-            " operator, nothing runs them)"
-        )
-        say(f"warning: {note}")
-    changes = tuple(c for c in changes if c.component not in absent)
+    changes, notes = verifiable(changes, absent=absent, openshift_version=target.openshift_version)
+    for text in notes:
+        say(f"warning: {text}")
+    note = "; ".join(notes)
     needs_env = any(current.get(var) != value for var, value in values.items())
     running, problems = workload_state(cluster, params.target_namespace, changes)
     if not needs_env and not problems and operator_runs_values(cluster, target, values).done:
@@ -279,6 +275,7 @@ def wait_for_operands(
             r.TEKTONCONFIGS,
         )
         watches.add("deployments", cluster.apps.list_namespaced_deployment, params.target_namespace)
+        watches.add("statefulsets", cluster.apps.list_namespaced_stateful_set, params.target_namespace)
         watches.add("pods", cluster.core.list_namespaced_pod, params.target_namespace)
         try:
             wait_until(

@@ -72,6 +72,11 @@ def _raw_values(config: pytest.Config, opt: Opt[Any]) -> tuple[str, list[str] | 
     return f"ini {opt.ini}", [str(ini)]
 
 
+def is_given(config: pytest.Config, name: str) -> bool:
+    """Did the user set this option (command line or ini), rather than leave it at its default?"""
+    return _raw_values(config, OPTIONS_BY_NAME[name])[1] is not None
+
+
 def is_active(config: pytest.Config) -> bool:
     """The plugin acts only with `--streamstress` or `streamstress = true`: installing it changes nothing."""
     where, raw = _raw_values(config, OPTIONS_BY_NAME["streamstress"])

@@ -19,7 +19,7 @@ import pytest
 
 from pytest_streamstress.components import ComponentCatalog, load_catalog
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.options import Settings, is_worker, settings_key
+from pytest_streamstress.options import Settings, is_given, is_worker, settings_key
 from pytest_streamstress.run.preconditions import Phases, phases_key
 from pytest_streamstress.run.shared import SHARED_DIR_ENV
 
@@ -51,7 +51,7 @@ def configure_session(config: pytest.Config) -> None:
         check_cluster(settings)  # before the suite is cloned or anything is built
     embedded = None
     if settings.cluster == "emulated":
-        settings, embedded = _start_embedded(settings)
+        settings, embedded = _start_embedded(settings, interval_given=is_given(config, "profile_interval"))
         config.stash[settings_key] = settings
 
     from pytest_streamstress.run.collecting import configure_collection
@@ -84,10 +84,13 @@ def _catalog(settings: Settings) -> ComponentCatalog:
     return catalog
 
 
-def _start_embedded(settings: Settings) -> tuple[Settings, EmbeddedCluster]:
+def _start_embedded(settings: Settings, *, interval_given: bool) -> tuple[Settings, EmbeddedCluster]:
     """`--cluster emulated`: the emulator, and the demo suite unless a suite was given."""
-    from pytest_streamstress.testing.embedded import DEMO_SUITE, start_embedded
+    from pytest_streamstress.testing.embedded import DEMO_SUITE, PROFILE_INTERVAL_S, start_embedded
 
+    if not interval_given:
+        # The emulated cluster's pipeline pods run for about a second, not minutes: sample to match.
+        settings = dataclasses.replace(settings, profile_interval=PROFILE_INTERVAL_S)
     use_demo = settings.release_tests_dir is None
     if use_demo:
         # gauge runs in an overlay (gauge/execute.py), so the installed demo suite is never written to.

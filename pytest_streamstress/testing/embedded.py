@@ -22,9 +22,12 @@ log = logging.getLogger(__name__)
 
 DEMO_SUITE: Final = Path(__file__).resolve().parent / "demo"
 ENV_KUBECONFIG: Final = "STREAMSTRESS_EMULATOR_KUBECONFIG"
+"""Set by the controller so xdist workers reuse its emulator instead of starting their own."""
+PROFILE_INTERVAL_S: Final = 0.2
+"""The `--profile-interval` default on the emulated cluster: its scenario pods live for about a
+second (the demo's PipelineRuns, docs/emulator.md), where a real cluster's live for minutes."""
 FAULTS_ENV: Final = "STREAMSTRESS_EMULATOR_FAULTS"
 """JSON object of `Faults` fields for the embedded emulator, e.g. `{"slow_operator_s": 3}` (tests, demos)."""
-"""Set by the controller so xdist workers reuse its emulator instead of starting their own."""
 
 
 @dataclass

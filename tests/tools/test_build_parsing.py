@@ -77,6 +77,18 @@ def test_ko_env_sets_the_image_repository_and_vendored_modules() -> None:
     assert env["GOFLAGS"] == "-trimpath -mod=vendor"
 
 
+def test_ko_env_drops_the_go_platform_variables_when_a_platform_is_passed() -> None:
+    base = {"GOOS": "darwin", "GOARCH": "arm64", "GOARM": "7", "HOME": "/root"}
+    env = ko.ko_env(repository=REPO, base_env=base, platform="linux/amd64")
+    assert not {"GOOS", "GOARCH", "GOARM"} & set(env)
+    assert env["HOME"] == "/root"
+
+
+def test_ko_env_keeps_the_go_platform_variables_without_a_platform() -> None:
+    env = ko.ko_env(repository=REPO, base_env={"GOOS": "linux", "GOARCH": "arm64"})
+    assert (env["GOOS"], env["GOARCH"]) == ("linux", "arm64")
+
+
 def test_pushed_ref_maps_to_the_in_cluster_pull_host() -> None:
     target = RegistryTarget.cluster("default-route-openshift-image-registry.apps.example.com", token=None)
     pushed = (

@@ -8,7 +8,8 @@ chunked PATCH), blob HEAD/GET, manifest PUT/HEAD/GET (by tag or digest, with
 Auth: Basic with any user name and the emulator's token as password, or `Bearer <token>`. Names
 have exactly two path levels (`<namespace>/<image>`) like OpenShift's registry; deeper names get
 NAME_INVALID.
-`has_image` answers for the Deployment controller whether a pod's image can be pulled.
+`has_image` answers for the Deployment controller whether a pod's image can be pulled;
+`image_config` gives a pushed image's config document (its labels).
 Must not touch the Kubernetes object store.
 """
 
@@ -97,6 +98,36 @@ class Registry:
             if digest:
                 return digest in repo.manifests and (not tag or repo.tags.get(tag) == digest)
             return (tag or "latest") in repo.tags
+
+    def image_config(self, ref: str) -> dict[str, Any] | None:
+        """The config document of an image this registry holds (an index: its first manifest), or None.
+
+        What a node sees of an image once pulled: the emulated Tekton controller reads `config.Labels`
+        of the entrypoint image it runs steps with (docs/emulator.md, "Tekton Pipelines").
+        """
+        host, _, rest = ref.partition("/")
+        if host not in (self.host, INTERNAL_HOST) or not rest:
+            return None
+        name, tag, digest = split_reference(rest)
+        found = self.manifest(name, digest or tag or "latest")
+        for _depth in range(2):  # an index points at per-platform manifests
+            if found is None:
+                return None
+            try:
+                document = json.loads(found[0])
+            except json.JSONDecodeError:
+                return None
+            children = document.get("manifests") if isinstance(document, dict) else None
+            if children:
+                found = self.manifest(name, str(children[0].get("digest", "")))
+                continue
+            config = self.blob(str((document.get("config") or {}).get("digest", "")))
+            try:
+                parsed = json.loads(config) if config else None
+            except json.JSONDecodeError:
+                return None
+            return parsed if isinstance(parsed, dict) else None
+        return None
 
     def repositories(self) -> list[str]:
         with self._lock:

@@ -15,6 +15,9 @@ Behaviour knobs live in the repository being built, the way a real build's behav
 - `.ko-standin.toml` at the module root: `duration_s` (wall time per import path, default 0),
   `cpu_s` (CPU burnt within it), `rendezvous` + `parties` (wait until that many builds have
   reached the folder: makes overlap certain in tests); a `[paths."./cmd/x"]` table overrides them.
+  A `[labels]` table (and `[paths."./cmd/x".labels]`) goes into the image config's `config.Labels`,
+  as `ko build --image-label` would put it: the emulated cluster reads an image's behaviour there
+  (docs/emulator.md, "Tekton Pipelines").
 - a file `FAIL_BUILD` in an import path's directory: the build fails like a Go compile error,
   quoting the file's first line, exit code 1.
 - `KO_STANDIN_RECORD=<file>`: one JSON line per invocation (pid, cwd, import paths, repo, start
@@ -31,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Final
 
+from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.testing.standins import _oci
 
 KNOBS_FILE: Final = ".ko-standin.toml"
@@ -135,8 +139,8 @@ def _build(args: argparse.Namespace) -> bool:
         raise KoError("KO_DOCKER_REPO environment variable is unset")
     if not args.import_paths:
         raise KoError("requires at least 1 arg(s), only received 0")
+    platforms = _platforms(args.platform)  # ko makes its builder before it reads any package
     module_root, module = _module()
-    platforms = _platforms(args.platform)
     tags = [t for raw in (args.tags or ["latest"]) for t in raw.split(",") if t]
     push = args.push and not args.local
     refs: list[str] = []
@@ -171,8 +175,22 @@ def _module() -> tuple[Path, str]:
 
 
 def _platforms(text: str) -> list[str]:
+    """ko's choice (ko-build/ko pkg/commands/resolver.go:62-85): `--platform`, else GOOS/GOARCH, else
+    linux/amd64; `--platform` with any of GOOS, GOARCH, GOARM in the environment (set, even empty)
+    is refused, wrapped the way build.go:71-73 and resolver.go:157-159 wrap it."""
     if not text:
-        return ["linux/amd64"]
+        goos, goarch, goarm = (os.environ.get(name, "") for name in ("GOOS", "GOARCH", "GOARM"))
+        platform = f"{goos}/{goarch}" if goos and goarch else "linux/amd64"
+        if "arm" in goarch and goarm:
+            platform += f"/v{goarm}"
+        return [platform]
+    for name in ("GOOS", "GOARCH", "GOARM"):
+        if name in os.environ:
+            raise KoError(
+                "error creating builder: error setting up builder options: cannot use --platform or"
+                " defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS combined with"
+                f' {name}="{os.environ[name]}"'
+            )
     if text == "all":
         return list(ALL_PLATFORMS)
     return [p.strip() for p in text.split(",") if p.strip()]
@@ -240,11 +258,13 @@ def _one(
             f'failed to publish images: error building "ko://{import_path}": build: go build: exit status 1'
         )
     content = _oci.tree_hash(directory)
+    labels = _labels(module_root / KNOBS_FILE, relative)
     images = [
         _oci.make_image(
             content_hash=f"{content} {import_path}",
             platform=p,
             entrypoint=f"/ko-app/{import_path.rsplit('/', 1)[-1]}",
+            labels=labels,
         )
         for p in platforms
     ]
@@ -262,6 +282,16 @@ def _one(
     if index is not None:
         refs += [f"{name}@{image.manifest.digest}" for image in images]
     return refs
+
+
+def _labels(knobs_file: Path, relative: str) -> dict[str, str]:
+    """Image labels from the knob file: the top-level `[labels]`, overlaid by the path's own."""
+    if not knobs_file.is_file():
+        return {}
+    data = load_toml(knobs_file)
+    labels = dict(data.get("labels") or {})
+    labels.update(((data.get("paths") or {}).get(relative) or {}).get("labels") or {})
+    return {str(key): str(value) for key, value in labels.items()}
 
 
 def _push(

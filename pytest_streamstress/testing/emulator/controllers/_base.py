@@ -32,9 +32,12 @@ STOP_JOIN_S: Final = 5.0
 
 
 class Registry(Protocol):
-    """The part of the emulated registry the controllers ask: is this reference pullable?"""
+    """The part of the emulated registry the controllers ask: is this reference pullable, and what
+    does its image's config say?"""
 
     def has_image(self, ref: str) -> bool: ...
+
+    def image_config(self, ref: str) -> dict[str, Any] | None: ...
 
 
 class Host(Protocol):
