@@ -1,14 +1,15 @@
 """Every option, declared once (STYLE R26): flag, ini key, parser, default and help in one table.
 
 One loop registers them all for the CLI and the ini file (options/settings.py), so a single scenario
-can run from an IDE with no arguments, and the README's option table is generated from it. An option
+can run from an IDE with no arguments, and the README's option table is generated from it
+(options/render.py). An option
 whose feature is not built yet is declared with `supported=False` and is a usage error when set.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Generic, TypeVar
@@ -464,27 +465,3 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
 )
 
 OPTIONS_BY_NAME: Final = {opt.name: opt for opt in OPTIONS}
-
-
-def options_markdown(options: Sequence[Opt[Any]] = OPTIONS) -> str:
-    """The README's option table, generated so the docs cannot drift from the code."""
-    lines = ["| Option | ini key | Default | What it does |", "| --- | --- | --- | --- |"]
-    for opt in options:
-        flag = opt.flag + ("" if opt.switch else f" {opt.metavar or 'VALUE'}")
-        default = shown_default(opt)
-        status = "" if opt.supported else f" **Not supported yet** (issue #{opt.issue})."
-        lines.append(f"| `{flag}` | `{opt.ini}` | {default} | {opt.help}.{status} |")
-    return "\n".join(lines)
-
-
-def shown_default(opt: Opt[Any]) -> str:
-    if opt.name == "build_jobs":
-        return "CPU count"
-    value = opt.default
-    if value is None or value in ((), ""):
-        return "—"
-    if isinstance(value, bool):
-        return "`true`" if value else "`false`"
-    if isinstance(value, tuple):
-        return "`" + ",".join(str(v) for v in value) + "`"
-    return f"`{value}`"
