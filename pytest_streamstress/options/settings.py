@@ -139,6 +139,7 @@ class Settings:
     confirm: bool
     confirm_max: int
     confirm_timeout: float
+    stop_timeout: float
     operator_channel: str
     operator_source: str
     target_namespace: str

@@ -340,7 +340,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "deploy_timeout",
         parse_positive_float,
         900.0,
-        "Seconds to wait for TektonConfig Ready and the operands on the new images",
+        "Seconds the deploy waits for TektonConfig Ready and the operands on the new images (also for an"
+        " installed operator that is not Ready)",
         metavar="SECONDS",
     ),
     Opt(
@@ -354,7 +355,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "setup_timeout",
         parse_positive_float,
         600.0,
-        "Seconds auto-setup may wait for the operator install and TektonConfig Ready",
+        "Seconds auto-setup may wait for an operator it installs (and, with --skip-deploy, for TektonConfig"
+        " Ready)",
         metavar="SECONDS",
     ),
     Opt(
@@ -391,6 +393,14 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         parse_positive_float,
         3600.0,
         "Seconds --confirm may take in all (reruns, restoring the shipped images, putting ours back)",
+        metavar="SECONDS",
+    ),
+    Opt(
+        "stop_timeout",
+        parse_positive_float,
+        30.0,
+        "Seconds --restore may wait after SIGINT/SIGTERM/SIGHUP before it stops and names"
+        " `streamstress restore`",
         metavar="SECONDS",
     ),
     Opt(

@@ -53,6 +53,15 @@ class DashboardPlugin:
             self.problem = f"dashboard not built: {exc}"
             log.warning("%s", self.problem)
         if self.settings.publish:
+            from pytest_streamstress.run.signals import stopped_by
+
+            stopped = stopped_by(config)
+            if stopped:
+                self.problem = (
+                    f"not published: the run was stopped by {stopped}; publish it later with"
+                    f" `streamstress publish {path.parent}`"
+                )
+                return
             self._publish(path)
 
     def _publish(self, path: Path) -> None:

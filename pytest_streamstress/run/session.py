@@ -34,6 +34,10 @@ def configure_session(config: pytest.Config) -> None:
     """Settings, files and the emulated cluster first; then the plugin objects that hold the run."""
     settings = Settings.from_config(config)
     config.stash[settings_key] = settings
+    from pytest_streamstress.run import signals
+
+    # First: from here on SIGTERM and SIGHUP take the Ctrl-C path (issue 19).
+    signals.register(config, bound=settings.stop_timeout, restore=settings.restore)
     from pytest_streamstress.run.recorder import load_checked_rules
 
     rules = load_checked_rules(settings)
