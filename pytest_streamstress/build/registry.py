@@ -13,7 +13,7 @@ is why every image is pushed under its own unique name (`tekton-upstream/pipelin
 Credentials reach ko, docker and podman only through a temporary `DOCKER_CONFIG` directory (mode
 0700) whose `config.json` holds `auths[<host>].auth` (base64 `user:password`), the file all three
 read; podman also gets `REGISTRY_AUTH_FILE` pointing at it. The token never appears on a command
-line or in a log (R25).
+line or in a log (R25), and the directory never outlives the run (`_infra.tempdirs`).
 """
 
 from __future__ import annotations
@@ -23,19 +23,20 @@ import contextlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_streamstress._infra import tempdirs
 from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import ImageRef
 
 log = logging.getLogger(__name__)
 
+AUTH_KIND: Final = "auth"
+"""`streamstress-auth-*`: the temporary directories that hold registry credentials."""
 INTERNAL_PULL_HOST: Final = "image-registry.openshift-image-registry.svc:5000"
 DEFAULT_NAMESPACE: Final = "tekton-upstream"
 
@@ -149,19 +150,15 @@ def docker_config_json(target: RegistryTarget, existing: Mapping[str, Any] | Non
 def auth_environment(target: RegistryTarget, *, base_env: Mapping[str, str]) -> Iterator[dict[str, str]]:
     """Env vars (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`) pointing at a private temporary config.
 
-    The directory is created 0700 and removed on exit, so the token lives on disk only while the
-    tools run.
+    The directory (`_infra.tempdirs`, kind `auth`) is 0700, the file 0600, and both are gone when
+    the block ends, at the end of the session and at exit; a killed run's is swept by the next one.
     """
-    directory = Path(tempfile.mkdtemp(prefix="streamstress-auth-"))
-    try:
-        directory.chmod(0o700)
+    with tempdirs.private_dir(AUTH_KIND) as directory:
         config_file = directory / "config.json"
         fd = os.open(config_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(docker_config_json(target, _user_docker_config(base_env)), handle)
         yield {"DOCKER_CONFIG": str(directory), "REGISTRY_AUTH_FILE": str(config_file)}
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _user_docker_config(env: Mapping[str, str]) -> dict[str, Any] | None:

@@ -35,7 +35,7 @@ from typing import Any, Final, cast
 
 import pytest
 
-from pytest_streamstress._infra import interrupts
+from pytest_streamstress._infra import interrupts, tempdirs
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.waits import Cutoff
 
@@ -167,6 +167,7 @@ class StopSignals:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.uninstall()
         interrupts.reset()
+        tempdirs.remove_all()  # a secret directory whose block a signal cut never outlives the session
         if self.received:
             _proc.end_all()  # a signal during start-up never reached sessionfinish
             write_if_missing(config, self.first)

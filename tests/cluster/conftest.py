@@ -110,6 +110,7 @@ class SessionRunner:
         args: Sequence[str],
         *,
         signals: Sequence[tuple[Callable[[str], bool], str]] = (),
+        signal_when: tuple[Callable[[], bool], str] | None = None,
         env: Mapping[str, str] | None = None,
         results_dir: Path | None = None,
     ) -> Stopped:
@@ -145,10 +146,36 @@ class SessionRunner:
         ]
         holder["running"] = _proc.spawn(argv, cwd=self.root, env=env or self.env(), on_line=on_line)
         started.set()
+        if signal_when is not None:
+            threading.Thread(
+                target=self._signal_when, args=(holder["running"], *signal_when, sent), daemon=True
+            ).start()
         done = holder["running"].wait(timeout=SESSION_WAIT_S)
         with lock:
             output = "\n".join(lines)
         return Stopped(returncode=done.returncode, output=output, results_dir=results, sent=sent)
+
+    @staticmethod
+    def _signal_when(
+        running: _proc.Running, condition: Callable[[], bool], name: str, sent: list[str]
+    ) -> None:
+        """Send `name` once `condition()` holds (polled, bounded): for states no output line shows."""
+
+        def probe() -> Probe:
+            return Probe(done=running.poll() is not None or condition(), state="")
+
+        with contextlib.suppress(WaitTimeout):
+            wait_until(probe, what="the condition to signal on", timeout=SESSION_WAIT_S, poll=0.05)
+        if running.poll() is None:
+            sent.append(name)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(running.pid, getattr(signal, name))
+
+    def kill_strays(self) -> None:
+        """SIGKILL leaves the session's own process groups running: end them as an operator would."""
+        for entry in _tagged(self.tag):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.split(":", 1)[0]), signal.SIGKILL)
 
     def stray_processes(self) -> list[str]:
         """Live processes that carry this runner's tag (bounded wait: killed ones take a moment to go)."""

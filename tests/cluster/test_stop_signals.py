@@ -9,6 +9,7 @@ process nor a `streamstress-auth-*` directory behind.
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,6 +88,24 @@ def test_a_stop_signal_in_the_build_ends_ko_and_leaves_no_registry_credentials(
     stopped = session_runner.run(RUN, signals=[(on("build: 1 component(s)"), "SIGTERM")], results_dir=results)
     assert_interrupted_by(stopped, session_runner, "SIGTERM")
     assert not (results / "restore.json").exists()  # nothing was deployed, so nothing to put back
+
+
+def test_a_killed_runs_registry_credentials_are_swept_by_the_next_run(
+    session_runner: SessionRunner, tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    _slow_build(results / "emulator" / "upstreams")
+    killed = session_runner.run(
+        RUN, signal_when=(lambda: bool(session_runner.auth_dirs()), "SIGKILL"), results_dir=results
+    )
+    assert killed.returncode == -signal.SIGKILL
+    [left] = session_runner.auth_dirs()
+    assert (left / "config.json").is_file()  # what the issue found: the cluster token, on disk
+    session_runner.kill_strays()  # nothing can handle SIGKILL: ko runs on until someone ends it
+
+    session_runner.run(["--collect-only", "-q"], results_dir=tmp_path / "next")
+
+    assert session_runner.auth_dirs() == []
 
 
 def test_a_stop_signal_in_auto_setup_says_interrupted(session_runner: SessionRunner) -> None:
