@@ -93,6 +93,8 @@ class _Context:
     redactor: Redactor
     on_event: Callable[[BuildEvent], None] | None
     shared_dir: Path | None = None
+    cert_dir: Path | None = None
+    """podman's --cert-dir: the cluster CA (build/tls.py)."""
 
     def emit(self, event: BuildEvent) -> None:
         if self.on_event is None:
@@ -126,17 +128,18 @@ def build_components(
     base_env = dict(env) if env is not None else dict(os.environ)
     for directory in (work_dir, log_dir, cache_dir):
         directory.mkdir(parents=True, exist_ok=True)
-    with auth_environment(registry, base_env=base_env) as auth:
+    with auth_environment(registry, base_env=base_env) as access:
         ctx = _Context(
             options=options,
             registry=registry,
             work_dir=work_dir,
             log_dir=log_dir,
             cache_dir=cache_dir,
-            env={**base_env, **auth},
+            env={**base_env, **access.env},
             redactor=redactor,
             on_event=on_event,
             shared_dir=shared_dir,
+            cert_dir=access.cert_dir,
         )
         order = _rotated(list(selected), worker_id)
         done = _in_threads(
@@ -284,6 +287,7 @@ def _build_one(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) ->
                     platform=ctx.options.platform,
                     container_tool=ctx.options.container_tool,
                     push=ctx.options.push,
+                    cert_dir=ctx.cert_dir,
                 ),
             )
     except Exception as exc:

@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from pytest_streamstress._infra import tempdirs
 from pytest_streamstress._infra.redact import Secret
+from pytest_streamstress.build import tls
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import ImageRef
 
@@ -52,7 +53,12 @@ class RegistryTarget:
     """OpenShift's registry ignores the user name of a token login; any non-empty value works."""
     password: Secret | None = None
     insecure: bool = False
-    """Plain HTTP or a self-signed certificate (ko --insecure-registry, podman --tls-verify=false)."""
+    """No certificate verification (ko --insecure-registry, podman --tls-verify=false): only by the
+    explicit `--registry-insecure`, which the session warns about (issue 19)."""
+    ca_pem: bytes = b""
+    """The CA to trust besides the system's: the cluster's ingress CA for its registry route."""
+    ca_source: str = ""
+    """Where `ca_pem` came from, for messages ("ConfigMap openshift-config-managed/default-ingress-cert")."""
 
     @property
     def push_host(self) -> str:
@@ -91,7 +97,9 @@ class RegistryTarget:
         route_host: str,
         *,
         token: Secret | None,
-        insecure: bool = True,
+        ca_pem: bytes = b"",
+        ca_source: str = "",
+        insecure: bool = False,
         namespace: str = DEFAULT_NAMESPACE,
     ) -> RegistryTarget:
         """The cluster's internal registry through its route; pods pull through the service."""
@@ -100,17 +108,30 @@ class RegistryTarget:
             pull=f"{INTERNAL_PULL_HOST}/{namespace}",
             password=token,
             insecure=insecure,
+            ca_pem=ca_pem,
+            ca_source=ca_source,
         )
 
     @classmethod
     def from_option(
         cls, text: str, *, password: Secret | None = None, insecure: bool = False
     ) -> RegistryTarget:
-        """`--registry HOST[/NS]`: an external registry the cluster pulls from directly."""
+        """`--registry HOST[/NS]`: an external registry the cluster pulls from directly.
+
+        `http://HOST` needs `insecure` (`--registry-insecure`) and never gets the credentials: they
+        would cross the network in the clear.
+        """
         value = text.strip().rstrip("/")
         for scheme in ("https://", "http://"):
             if value.startswith(scheme):
-                insecure = insecure or scheme == "http://"
+                if scheme == "http://":
+                    if not insecure:
+                        raise ConfigError(
+                            f"--registry: {text!r} is plain HTTP",
+                            hint="use an https:// registry, or pass --registry-insecure as well (no"
+                            " credentials are sent over plain HTTP)",
+                        )
+                    password = None
                 value = value[len(scheme) :]
         if not value or value.count("/") > 1:
             raise ConfigError(
@@ -146,9 +167,17 @@ def docker_config_json(target: RegistryTarget, existing: Mapping[str, Any] | Non
     return config
 
 
+@dataclass(frozen=True, slots=True)
+class ToolAccess:
+    """What the build tools get: the environment (credentials, CA bundle) and podman's --cert-dir."""
+
+    env: dict[str, str]
+    cert_dir: Path | None = None
+
+
 @contextlib.contextmanager
-def auth_environment(target: RegistryTarget, *, base_env: Mapping[str, str]) -> Iterator[dict[str, str]]:
-    """Env vars (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`) pointing at a private temporary config.
+def auth_environment(target: RegistryTarget, *, base_env: Mapping[str, str]) -> Iterator[ToolAccess]:
+    """`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE` (and `SSL_CERT_FILE` for the cluster CA) in a private dir.
 
     The directory (`_infra.tempdirs`, kind `auth`) is 0700, the file 0600, and both are gone when
     the block ends, at the end of the session and at exit; a killed run's is swept by the next one.
@@ -158,7 +187,13 @@ def auth_environment(target: RegistryTarget, *, base_env: Mapping[str, str]) -> 
         fd = os.open(config_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(docker_config_json(target, _user_docker_config(base_env)), handle)
-        yield {"DOCKER_CONFIG": str(directory), "REGISTRY_AUTH_FILE": str(config_file)}
+        env = {"DOCKER_CONFIG": str(directory), "REGISTRY_AUTH_FILE": str(config_file)}
+        cert_dir = None
+        if target.ca_pem and not target.insecure:
+            trust = tls.write_trust(directory, target.ca_pem, environ=base_env)
+            env.update(trust.env())
+            cert_dir = trust.cert_dir
+        yield ToolAccess(env=env, cert_dir=cert_dir)
 
 
 def _user_docker_config(env: Mapping[str, str]) -> dict[str, Any] | None:

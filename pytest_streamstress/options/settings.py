@@ -119,6 +119,7 @@ class Settings:
     history_budget: int
     skip_build: bool
     registry: str
+    registry_insecure: bool
     image: tuple[tuple[str, str], ...]
     images_from: Path | None
     as_of: dt.date | None

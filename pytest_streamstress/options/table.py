@@ -250,6 +250,14 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         metavar="HOST[/NS]",
     ),
     Opt(
+        "registry_insecure",
+        parse_bool,
+        False,
+        "Do not verify the registry's TLS certificate (ko --insecure-registry, podman --tls-verify=false);"
+        " prints a warning",
+        switch=True,
+    ),
+    Opt(
         "image",
         parse_image_assignment,
         (),

@@ -208,11 +208,18 @@ class Phases:
             if pytest_cache is not None
             else self.settings.results_dir / "cache"
         )
+        ca = None
+        if cluster is not None and not self.settings.registry and not self.settings.skip_build:
+            from pytest_streamstress.cluster.tls import ingress_ca
+
+            ca = ingress_ca(cluster)  # the registry route is verified, never trusted blindly (issue 19)
         return building.BuildStep(
             settings=self.settings,
             catalog=self.catalog,
             token=cluster.token if cluster is not None else None,
             registry_host=registry_host,
+            registry_ca=ca.pem if ca is not None else b"",
+            registry_ca_source=ca.source if ca is not None else "",
             cache_dir=cache,
             redactor=self.redactor,
             say=self.say,
