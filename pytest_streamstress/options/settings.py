@@ -116,6 +116,7 @@ class Settings:
     publish: bool
     publish_repo: str
     publish_branch: str
+    publish_timeout: float
     history_budget: int
     skip_build: bool
     registry: str

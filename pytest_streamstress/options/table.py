@@ -226,6 +226,13 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         issue=7,
     ),
     Opt(
+        "publish_timeout",
+        parse_positive_float,
+        120.0,
+        "Seconds publishing may keep retrying when other publishers move the branch (jittered back-off)",
+        metavar="SECONDS",
+    ),
+    Opt(
         "history_budget",
         parse_size,
         50_000_000,

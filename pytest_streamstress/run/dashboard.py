@@ -81,6 +81,7 @@ class DashboardPlugin:
                 budget=self.settings.history_budget,
                 work_dir=self.settings.results_dir / "publish",
                 redactor=redactor,
+                publish_timeout=self.settings.publish_timeout,
             )
         except StreamstressError as exc:
             self.problem = f"publish failed (results.json is kept): {redactor(str(exc))}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -14,7 +15,7 @@ import pytest
 
 from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress.cli import main as cli
-from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.errors import ConfigError, ToolFailed
 from pytest_streamstress.report.publish import PublishResult, auth_environment, pages_url, publish_run
 from pytest_streamstress.testing.histories import generate_history, write_results_dirs
 
@@ -111,6 +112,62 @@ def test_two_racing_publishers_both_land(tmp_path: Path, remote: Path, runs: lis
         thread.join(timeout=120)
     assert all(isinstance(result, PublishResult) for result in results.values()), results
     assert published_runs(remote) == {run.name for run in runs[:3]}
+
+
+def test_eight_publishers_at_once_all_land(tmp_path: Path, remote: Path) -> None:
+    """Issue 19: with a fixed number of attempts one of eight gave up after six lost races."""
+    eight = write_results_dirs(generate_history(9, 6, seed=19), tmp_path / "eight")
+    publish(eight[0], remote, tmp_path / "w0")
+    barrier = threading.Barrier(8, timeout=60)
+    results: dict[str, PublishResult | BaseException] = {}
+
+    def worker(run: Path) -> None:
+        barrier.wait()
+        try:
+            results[run.name] = publish(run, remote, tmp_path / f"w-{run.name}")
+        except BaseException as exc:  # reported by the assertion below
+            results[run.name] = exc
+
+    threads = [threading.Thread(target=worker, args=(run,)) for run in eight[1:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert all(isinstance(result, PublishResult) for result in results.values()), results
+    assert len(results) == 8
+    assert published_runs(remote) == {run.name for run in eight}
+
+
+class FakeClock:
+    """Time moves only by the back-off the publisher sleeps (R36)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_lost_races_are_retried_with_jitter_until_the_publish_timeout_then_named(
+    tmp_path: Path, remote: Path, runs: list[Path]
+) -> None:
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'cannot lock ref: somebody else is pushing' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    clock = FakeClock()
+    with pytest.raises(ToolFailed) as excinfo:
+        publish(runs[0], remote, tmp_path / "w", publish_timeout=5, clock=clock, jitter=random.Random(19))
+    assert "within 5s (--publish-timeout)" in str(excinfo.value)
+    assert len(clock.sleeps) >= 3
+    assert sum(clock.sleeps) <= 5
+    caps = [min(8.0, 0.25 * 2**n) for n in range(1, len(clock.sleeps) + 1)]
+    assert all(0 <= pause <= cap for pause, cap in zip(clock.sleeps, caps, strict=True))
+    assert len(set(clock.sleeps)) == len(clock.sleeps)  # jittered, never in lock step
 
 
 def test_a_publisher_that_loses_the_race_redoes_its_change_on_the_new_tip(
