@@ -123,9 +123,10 @@ class SessionRunner:
         started = threading.Event()
 
         def on_line(_stream: str, line: str) -> None:
+            started.wait(SESSION_WAIT_S)  # the pid is known from here on
             with lock:
                 lines.append(line)
-                if not pending or not started.is_set() or not pending[0][0](line):
+                if not pending or not pending[0][0](line):
                     return
                 _predicate, name = pending.pop(0)
                 sent.append(name)
