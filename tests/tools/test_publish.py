@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -13,7 +14,9 @@ from typing import Any
 
 import pytest
 
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.redact import Redactor, Secret
+from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cli import main as cli
 from pytest_streamstress.errors import ConfigError, ToolFailed
 from pytest_streamstress.report.publish import PublishResult, auth_environment, pages_url, publish_run
@@ -275,3 +278,51 @@ def test_publish_command_pushes_and_says_where(
     assert f"published {runs[3].name} to {remote} (gh-pages)" in out.out
     assert TOKEN not in out.out + out.err
     assert published_runs(remote) == {runs[3].name}
+
+
+def test_sigterm_during_a_publish_ends_its_git_and_says_interrupted(
+    tmp_path: Path, remote: Path, runs: list[Path]
+) -> None:
+    """`streamstress cancel`, a CI cancel or `timeout` sends SIGTERM: the push's git must not live on."""
+    pidfile = tmp_path / "hook.pid"
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(f'#!/bin/sh\necho $$ > "{pidfile}.tmp"\nmv "{pidfile}.tmp" "{pidfile}"\nexec sleep 600\n')
+    hook.chmod(0o755)
+    running = _proc.spawn(
+        [
+            sys.executable,
+            "-m",
+            "pytest_streamstress.cli.main",
+            "publish",
+            str(runs[0]),
+            "--repo",
+            str(remote),
+        ],
+        cwd=tmp_path,
+    )
+    wait_until(
+        lambda: Probe(done=pidfile.is_file() or running.poll() is not None, state=running.tail()),
+        what="the push to reach the remote's hook",
+        timeout=120,
+        poll=0.05,
+    )
+    assert running.poll() is None, running.tail()
+    os.kill(running.pid, signal.SIGTERM)
+    done = running.wait(timeout=120)
+    assert done.returncode == 130, done.tail()
+    assert "streamstress publish: interrupted (SIGTERM)" in done.stderr
+    hook_pid = int(pidfile.read_text())
+    wait_until(
+        lambda: Probe(done=not _alive(hook_pid), state=f"pid {hook_pid} alive"),
+        what="the push's hook to end",
+        timeout=30,
+        poll=0.05,
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in {"Z", "X"}
