@@ -14,6 +14,11 @@ session runs, all three go through `StopSignals._on_signal`:
   arms the bound and says so. A restore that cannot finish within the bound stops and names
   `streamstress restore` (run/deploying.py).
 
+Under pytest-xdist each worker registers its pid in the run's shared directory and the controller
+passes its first signal on to them: a worker busy in a gauge run would otherwise be SIGKILLed by
+xdist's teardown, leaving gauge's process group behind. The workers end their groups and stop; the
+controller restores (run/preconditions.py) once they are gone.
+
 The handler writes its one line with `os.write` to the stderr the session started with: inside a
 signal handler pytest's terminal writer may be in the middle of a write (not reentrant), and fd 2
 is captured while an item runs. pytest renders the interrupt's traceback; Python 3.11 leaves
@@ -30,6 +35,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Generator
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, Final, cast
 
@@ -38,6 +44,8 @@ import pytest
 from pytest_streamstress._infra import interrupts, tempdirs
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.waits import Cutoff
+from pytest_streamstress.options import is_worker
+from pytest_streamstress.run.shared import SHARED_DIR_ENV
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +58,13 @@ Handler = Callable[[int, FrameType | None], Any] | int | None
 class StopSignals:
     """The session's stop-signal handling; a plugin object registered first (R7), on every process."""
 
-    def __init__(self, config: pytest.Config, *, bound: float, restore: bool = False) -> None:
+    def __init__(
+        self, config: pytest.Config, *, bound: float, restore: bool = False, worker: bool = False
+    ) -> None:
         self.config = config
         self.bound = bound
         self.restore = restore
+        self.worker = worker
         self.received: list[str] = []
         """Signal names in the order they came."""
         self.cutoff = Cutoff()
@@ -103,6 +114,8 @@ class StopSignals:
             return
         self.cutoff.arm(self.bound, reason=name)
         groups = _proc.stop_all(name)
+        if not self.worker:
+            groups += _forward_to_workers(signum)
         if self.cleaning:
             self._tell(
                 f"streamstress: {name} during the cleanup: finishing it (--restore waits at most"
@@ -118,7 +131,8 @@ class StopSignals:
 
     def _tell(self, text: str) -> None:
         # No logging here: a handler runs between any two bytecodes, also inside a logging call.
-        if self._stderr is not None:
+        # xdist workers stay quiet: the controller speaks for the run.
+        if self._stderr is not None and not self.worker:
             with contextlib.suppress(OSError):
                 os.write(self._stderr, (text + "\n").encode("utf-8", errors="replace"))
 
@@ -214,6 +228,31 @@ def write_if_missing(config: pytest.Config, signal_name: str) -> None:
         log.error("could not write %s: %s", path, exc)
 
 
+WORKER_PIDS: Final = "worker-pids"
+"""Under the run's shared directory: one empty file per xdist worker, named by its pid."""
+
+
+def _register_worker() -> None:
+    shared = os.environ.get(SHARED_DIR_ENV, "")
+    if shared:
+        folder = Path(shared) / WORKER_PIDS
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / str(os.getpid())).touch()
+
+
+def _forward_to_workers(signum: int) -> int:
+    """Send the signal on to this run's xdist workers; returns how many were reached."""
+    shared = os.environ.get(SHARED_DIR_ENV, "")
+    folder = Path(shared) / WORKER_PIDS if shared else None
+    reached = 0
+    for entry in sorted(folder.iterdir()) if folder is not None and folder.is_dir() else ():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signum)
+                reached += 1
+    return reached
+
+
 def drop_lineless_entries(exc: BaseException) -> None:
     """Unlink traceback entries without a line number, in the exception and its chain.
 
@@ -240,8 +279,11 @@ signals_key: Final = pytest.StashKey[StopSignals]()
 
 def register(config: pytest.Config, *, bound: float, restore: bool) -> StopSignals:
     """Install the handlers and register the plugin; first of the session's objects, so it covers the rest."""
-    stop = StopSignals(config, bound=bound, restore=restore)
+    worker = is_worker(config)
+    stop = StopSignals(config, bound=bound, restore=restore, worker=worker)
     stop.install()
+    if worker:
+        _register_worker()
     config.stash[signals_key] = stop
     config.pluginmanager.register(stop, "streamstress-signals")
     return stop

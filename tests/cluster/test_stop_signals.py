@@ -153,3 +153,24 @@ def _slow_build(upstreams: Path) -> None:
     git = Git(url=str(repo), clone_dir=repo, timeout=60, env={**GIT_IDENTITY})
     git.run("add", "-A", what="slowing the build")
     git.run("commit", "-q", "-m", "a slow build", what="slowing the build")
+
+
+def test_under_xdist_a_stop_signal_reaches_the_workers_and_the_controller_restores(
+    session_runner: SessionRunner, tmp_path: Path
+) -> None:
+    outcomes = tmp_path / "slow.toml"
+    outcomes.write_text(SLOW_SCENARIO, encoding="utf-8")
+    env = session_runner.env(GAUGE_STANDIN_OUTCOMES=str(outcomes))
+    stopped = session_runner.run(
+        [*RUN[:-1], "-n", "2"], signals=[(on("deploy: deployed"), "SIGTERM")], env=env
+    )
+    assert_interrupted_by(stopped, session_runner, "SIGTERM")  # no worker's gauge group is left
+    assert_restored(stopped)
+
+
+def test_under_xdist_the_restore_waits_until_every_worker_is_done(session_runner: SessionRunner) -> None:
+    """The worker that deployed used to restore when it finished, under the feet of the others."""
+    done = session_runner.run([*RUN[:-1], "-n", "2"])
+    assert done.returncode == pytest.ExitCode.OK, done.output[-3000:]
+    assert_restored(done)
+    assert done.output.index("[100%]") < done.output.index("--restore: putting the recorded")
