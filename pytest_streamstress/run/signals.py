@@ -44,7 +44,7 @@ import pytest
 from pytest_streamstress._infra import interrupts, tempdirs
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.waits import Cutoff
-from pytest_streamstress.options import is_worker
+from pytest_streamstress.options import is_worker, settings_key
 from pytest_streamstress.run.shared import SHARED_DIR_ENV
 
 log = logging.getLogger(__name__)
@@ -191,8 +191,6 @@ class StopSignals:
 def write_if_missing(config: pytest.Config, signal_name: str) -> None:
     """A signal during start-up (pytest_configure, sessionstart) skips pytest_sessionfinish, where the
     Recorder writes results.json; write it here then, so an interrupted run always leaves one (R38)."""
-    from pytest_streamstress.options import is_worker, settings_key
-
     settings = config.stash.get(settings_key, None)
     if settings is None or is_worker(config) or config.option.collectonly:
         return

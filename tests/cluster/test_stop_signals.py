@@ -108,6 +108,15 @@ def test_a_killed_runs_registry_credentials_are_swept_by_the_next_run(
     assert session_runner.auth_dirs() == []
 
 
+def test_a_stop_signal_at_the_very_start_still_leaves_an_interrupted_results_json(
+    session_runner: SessionRunner,
+) -> None:
+    """Landing in pytest's session start skips sessionfinish, where results.json is normally written."""
+    stopped = session_runner.run(RUN, signals=[(on("test session starts"), "SIGTERM")])
+    assert_interrupted_by(stopped, session_runner, "SIGTERM")
+    assert stopped.results()["emulated"] is True
+
+
 def test_a_stop_signal_in_auto_setup_says_interrupted(session_runner: SessionRunner) -> None:
     env = session_runner.env(STREAMSTRESS_EMULATOR_FAULTS=faults(latency_s=0.2))
     stopped = session_runner.run(RUN, signals=[(on("auto-setup: checking"), "SIGTERM")], env=env)

@@ -2,7 +2,8 @@
 
 A seeded sweep: one calibration run counts the output lines of a whole emulated run (build, deploy,
 gauge with live output); then each point of the sweep is a fresh run that gets a stop signal when
-its k-th line appears, k and the signal drawn from `random.Random(SEED)`. Lines, not times, choose
+its k-th line appears, k and the signal drawn from `random.Random(SEED)`, half of them before the
+deploy ended and half in the tests. Lines, not times, choose
 the points, so a point is reproducible in intent (STREAMSTRESS_SWEEP_SEED / _POINTS widen the sweep
 locally). Whatever the instant:
 
@@ -80,9 +81,11 @@ def _env(session_runner: SessionRunner, tmp_path: Path) -> dict[str, str]:
     )
 
 
-def _points(lines_before_summary: int) -> list[Point]:
+def _points(deployed: int, summary: int) -> list[Point]:
+    """Half the points before the deploy ended (start-up, setup, build, deploy), half in the tests."""
     rng = random.Random(SEED)
-    return [Point(rng.randint(1, lines_before_summary), rng.choice(SIGNALS)) for _ in range(POINTS)]
+    spans = ((1, deployed), (deployed + 1, summary - 1))
+    return [Point(rng.randint(*spans[number % 2]), rng.choice(SIGNALS)) for number in range(POINTS)]
 
 
 def _check(point: Point, stopped: Stopped, runner: SessionRunner) -> None:
@@ -110,9 +113,10 @@ def test_a_stop_signal_at_any_point_of_a_run_leaves_everything_as_it_should_be(
     calibration = session_runner.run(RUN, env=env, results_dir=tmp_path / "calibration")
     assert calibration.returncode == pytest.ExitCode.OK, calibration.output[-3000:]
     lines = calibration.output.splitlines()
+    deployed = next(i for i, line in enumerate(lines) if "streamstress: deploy: deployed" in line)
     summary = next(i for i, line in enumerate(lines) if "streamstress summary" in line)
 
-    for number, point in enumerate(_points(summary)):
+    for number, point in enumerate(_points(deployed, summary)):
         stopped = session_runner.run(
             RUN, signals=[(_nth_line(point.line), point.signal)], env=env, results_dir=tmp_path / f"r{number}"
         )

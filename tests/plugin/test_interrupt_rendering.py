@@ -8,6 +8,7 @@ is built the way the interpreter builds one there.
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 
@@ -72,3 +73,31 @@ def test_lineless_entries_are_dropped_from_the_exception_and_its_context() -> No
         while tb is not None:
             assert tb.tb_lineno is not None
             tb = tb.tb_next
+
+
+def test_a_signal_during_session_start_still_writes_an_interrupted_results_json(
+    pytester: pytest.Pytester,
+) -> None:
+    """pytest skips sessionfinish (where the Recorder writes) when session start is interrupted."""
+    pytester.makeconftest(
+        """
+        import os, signal
+
+        def pytest_sessionstart(session):
+            os.kill(os.getpid(), signal.SIGTERM)
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--streamstress",
+        "--cluster",
+        "emulated",
+        "--skip-build",
+        "--skip-deploy",
+        "--no-auto-setup",
+        timeout=120,
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    document = json.loads((pytester.path / "results" / "results.json").read_text(encoding="utf-8"))
+    assert (document["status"], document["signal"], document["emulated"]) == ("interrupted", "SIGTERM", True)
