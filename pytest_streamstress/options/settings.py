@@ -17,7 +17,8 @@ import pytest
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import ClusterChoice, ComponentRequest, ContainerTool, DeployStrategy
 from pytest_streamstress.options.parse import parse_bool
-from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME, Opt, shown_default
+from pytest_streamstress.options.render import shown_default
+from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME, Opt
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog
@@ -120,9 +121,11 @@ class Settings:
     publish: bool
     publish_repo: str
     publish_branch: str
+    publish_timeout: float
     history_budget: int
     skip_build: bool
     registry: str
+    registry_insecure: bool
     image: tuple[tuple[str, str], ...]
     images_from: Path | None
     as_of: dt.date | None
@@ -143,6 +146,7 @@ class Settings:
     confirm: bool
     confirm_max: int
     confirm_timeout: float
+    stop_timeout: float
     operator_channel: str
     operator_source: str
     target_namespace: str

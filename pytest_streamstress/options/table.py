@@ -1,14 +1,15 @@
 """Every option, declared once (STYLE R26): flag, ini key, parser, default and help in one table.
 
 One loop registers them all for the CLI and the ini file (options/settings.py), so a single scenario
-can run from an IDE with no arguments, and the README's option table is generated from it. An option
+can run from an IDE with no arguments, and the README's option table is generated from it
+(options/render.py). An option
 whose feature is not built yet is declared with `supported=False` and is a usage error when set.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Generic, TypeVar
@@ -225,6 +226,13 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         issue=7,
     ),
     Opt(
+        "publish_timeout",
+        parse_positive_float,
+        120.0,
+        "Seconds publishing may keep retrying when other publishers move the branch (jittered back-off)",
+        metavar="SECONDS",
+    ),
+    Opt(
         "history_budget",
         parse_size,
         50_000_000,
@@ -247,6 +255,14 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "",
         "Registry to push to (default: the cluster's internal registry route)",
         metavar="HOST[/NS]",
+    ),
+    Opt(
+        "registry_insecure",
+        parse_bool,
+        False,
+        "Do not verify the registry's TLS certificate (ko --insecure-registry, podman --tls-verify=false);"
+        " prints a warning",
+        switch=True,
     ),
     Opt(
         "image",
@@ -339,7 +355,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "deploy_timeout",
         parse_positive_float,
         900.0,
-        "Seconds to wait for TektonConfig Ready and the operands on the new images",
+        "Seconds the deploy waits for TektonConfig Ready and the operands on the new images (also for an"
+        " installed operator that is not Ready)",
         metavar="SECONDS",
     ),
     Opt(
@@ -353,7 +370,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "setup_timeout",
         parse_positive_float,
         600.0,
-        "Seconds auto-setup may wait for the operator install and TektonConfig Ready",
+        "Seconds auto-setup may wait for an operator it installs (and, with --skip-deploy, for TektonConfig"
+        " Ready)",
         metavar="SECONDS",
     ),
     Opt(
@@ -390,6 +408,14 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         parse_positive_float,
         3600.0,
         "Seconds --confirm may take in all (reruns, restoring the shipped images, putting ours back)",
+        metavar="SECONDS",
+    ),
+    Opt(
+        "stop_timeout",
+        parse_positive_float,
+        30.0,
+        "Seconds --restore may wait after SIGINT/SIGTERM/SIGHUP before it stops and names"
+        " `streamstress restore`",
         metavar="SECONDS",
     ),
     Opt(
@@ -464,27 +490,3 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
 )
 
 OPTIONS_BY_NAME: Final = {opt.name: opt for opt in OPTIONS}
-
-
-def options_markdown(options: Sequence[Opt[Any]] = OPTIONS) -> str:
-    """The README's option table, generated so the docs cannot drift from the code."""
-    lines = ["| Option | ini key | Default | What it does |", "| --- | --- | --- | --- |"]
-    for opt in options:
-        flag = opt.flag + ("" if opt.switch else f" {opt.metavar or 'VALUE'}")
-        default = shown_default(opt)
-        status = "" if opt.supported else f" **Not supported yet** (issue #{opt.issue})."
-        lines.append(f"| `{flag}` | `{opt.ini}` | {default} | {opt.help}.{status} |")
-    return "\n".join(lines)
-
-
-def shown_default(opt: Opt[Any]) -> str:
-    if opt.name == "build_jobs":
-        return "CPU count"
-    value = opt.default
-    if value is None or value in ((), ""):
-        return "—"
-    if isinstance(value, bool):
-        return "`true`" if value else "`false`"
-    if isinstance(value, tuple):
-        return "`" + ",".join(str(v) for v in value) + "`"
-    return f"`{value}`"

@@ -53,6 +53,15 @@ class DashboardPlugin:
             self.problem = f"dashboard not built: {exc}"
             log.warning("%s", self.problem)
         if self.settings.publish:
+            from pytest_streamstress.run.signals import stopped_by
+
+            stopped = stopped_by(config)
+            if stopped:
+                self.problem = (
+                    f"not published: the run was stopped by {stopped}; publish it later with"
+                    f" `streamstress publish {path.parent}`"
+                )
+                return
             self._publish(path)
 
     def _publish(self, path: Path) -> None:
@@ -72,6 +81,7 @@ class DashboardPlugin:
                 budget=self.settings.history_budget,
                 work_dir=self.settings.results_dir / "publish",
                 redactor=redactor,
+                publish_timeout=self.settings.publish_timeout,
             )
         except StreamstressError as exc:
             self.problem = f"publish failed (results.json is kept): {redactor(str(exc))}"

@@ -306,8 +306,11 @@ class Recorder:
 
     def write_results(self, records: list[ScenarioRecord], *, exit_code: int) -> None:
         from pytest_streamstress.run.preconditions import phases_of
+        from pytest_streamstress.run.signals import stopped_by
 
-        phased = phases_of(self.config).outcome_if_run
+        phases = phases_of(self.config)
+        phased = phases.outcome_if_run
+        interrupted = self.verdict is not None and self.verdict.status == "interrupted"
         facts = RunFacts(
             run_id=self.run_id,
             started_at=self.started,
@@ -322,6 +325,8 @@ class Recorder:
             deployment=phased.deployment if phased is not None else None,
             errors=tuple(self.errors),
             verdict=self.verdict.to_json() if self.verdict is not None else None,
+            signal=stopped_by(self.config) if interrupted else "",
+            cluster=phases.cluster_info,
         )
         document = build_document(
             facts,

@@ -34,6 +34,12 @@ def configure_session(config: pytest.Config) -> None:
     """Settings, files and the emulated cluster first; then the plugin objects that hold the run."""
     settings = Settings.from_config(config)
     config.stash[settings_key] = settings
+    from pytest_streamstress.run import signals
+
+    # First: from here on SIGTERM and SIGHUP take the Ctrl-C path (issue 19).
+    signals.register(config, bound=settings.stop_timeout, restore=settings.restore)
+    if not is_worker(config):
+        _sweep_stale_secrets()
     from pytest_streamstress.run.recorder import load_checked_rules
 
     rules = load_checked_rules(settings)
@@ -67,6 +73,14 @@ def configure_session(config: pytest.Config) -> None:
     phases.embedded = embedded
     phases.since_last_run = since_last_run
     _register_plugins(config, settings, catalog, phases, rules)
+
+
+def _sweep_stale_secrets() -> None:
+    """Registry credentials a killed run left in the temporary directory (only our own kind, by marker)."""
+    from pytest_streamstress._infra import tempdirs
+    from pytest_streamstress.build.registry import AUTH_KIND
+
+    tempdirs.sweep_stale(AUTH_KIND)
 
 
 def _catalog(settings: Settings) -> ComponentCatalog:

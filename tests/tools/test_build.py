@@ -306,8 +306,8 @@ def test_registry_token_never_reaches_the_log_or_the_result(tmp_path: Path, env:
 def test_auth_config_is_private_and_removed_after_the_build(tmp_path: Path) -> None:
     from pytest_streamstress.build import registry as registry_module
 
-    with registry_module.auth_environment(REGISTRY, base_env={"HOME": str(tmp_path)}) as auth:
-        directory = Path(auth["DOCKER_CONFIG"])
+    with registry_module.auth_environment(REGISTRY, base_env={"HOME": str(tmp_path)}) as access:
+        directory = Path(access.env["DOCKER_CONFIG"])
         mode = directory.stat().st_mode & 0o777
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
     assert mode == 0o700

@@ -8,8 +8,10 @@ prefix (`Building ...`, `Publishing ...`, `Published ...`). `--image-refs` gets 
 every per-platform child digest after its index.
 
 The digest is derived from the files of the import path's directory, the import path and the
-platform: the same tree gives the same digest. The image is pushed over HTTP to the registry of
-`KO_DOCKER_REPO` (`--insecure-registry` or a 127.0.0.1/localhost host: plain HTTP).
+platform: the same tree gives the same digest. The image is pushed to the registry of
+`KO_DOCKER_REPO` over HTTPS verified against the system CAs and `SSL_CERT_FILE` (as Go reads them);
+`--insecure-registry` skips verification, and with it or for a 127.0.0.1/localhost host plain HTTP is
+tried when HTTPS does not answer (go-containerregistry's loopback rule).
 
 Behaviour knobs live in the repository being built, the way a real build's behaviour does:
 - `.ko-standin.toml` at the module root: `duration_s` (wall time per import path, default 0),
@@ -246,8 +248,9 @@ def _one(
     knobs = _oci.read_knobs(module_root / KNOBS_FILE, relative)
     for platform in platforms:
         _log(f"Building {import_path} for {platform}")
-    _oci.rendezvous(str(knobs.get("rendezvous", "")), int(knobs.get("parties", 0)),
-                    name=relative.replace("/", "_"))
+    _oci.rendezvous(
+        str(knobs.get("rendezvous", "")), int(knobs.get("parties", 0)), name=relative.replace("/", "_")
+    )
     _oci.spend(float(knobs.get("duration_s", 0.0)), float(knobs.get("cpu_s", 0.0)))
     if (directory / FAIL_FILE).is_file():
         reason = (directory / FAIL_FILE).read_text(encoding="utf-8").strip().splitlines() or [
@@ -300,7 +303,10 @@ def _push(
     host, path = _oci.split_repository(name)
     local = host.split(":", 1)[0] in ("localhost", "127.0.0.1")
     registry = _oci.Registry(
-        host=host, insecure=insecure or local, authorization=_oci.auth_header(host, prog="ko", env=os.environ)
+        host=host,
+        insecure=insecure,
+        http_fallback=insecure or local,
+        authorization=_oci.auth_header(host, prog="ko", env=os.environ),
     )
     _log(f"Publishing {name}:{tags[0] if tags else 'latest'}")
     try:

@@ -32,8 +32,11 @@ STOP_JOIN_S: Final = 5.0
 
 
 class Registry(Protocol):
-    """The part of the emulated registry the controllers ask: is this reference pullable, and what
-    does its image's config say?"""
+    """The part of the emulated registry the controllers and the seed ask: is this reference pullable,
+    what does its image's config say, and which CA signed its certificate (the ingress CA the seed
+    publishes)?"""
+
+    ca_pem: bytes
 
     def has_image(self, ref: str) -> bool: ...
 

@@ -9,7 +9,9 @@ kubeconfig (so an in-cluster run of our plugin talks back), `HOME` and cwd = a p
 under `<workdir>/pods/`. Output lines are appended to the pod log as they arrive. Exit 0 -> pod
 Succeeded, Job `succeeded: 1` + condition Complete; non-zero -> pod Failed, Job `failed: 1` +
 condition Failed (BackoffLimitExceeded; retries are not emulated, the original uses backoffLimit 0);
-`activeDeadlineSeconds` kills the process group (DeadlineExceeded). Deleting the Job kills it.
+`activeDeadlineSeconds` kills the process group (DeadlineExceeded). Deleting the Job or its pod
+stops the process as a kubelet does: SIGTERM, then SIGKILL after the pod's
+`terminationGracePeriodSeconds` (default 30), waited for off the controller's thread.
 
 A container without `command` has no known entrypoint (the emulator has no image contents): the pod
 fails with a message saying so, unless a scripted outcome is given: annotation
@@ -49,9 +51,14 @@ class Outcome:
     message: str = ""
 
 
+DEFAULT_GRACE_S: Final = 30.0
+"""terminationGracePeriodSeconds when the pod spec gives none (Kubernetes' default)."""
+
+
 @dataclass
 class _Run:
     pod: str
+    grace_s: float = DEFAULT_GRACE_S
     cancel: threading.Event = field(default_factory=threading.Event)
     process: _proc.Running | None = None
     thread: threading.Thread | None = None
@@ -97,7 +104,8 @@ class JobsController(Controller):
                 self._cancel(namespace, name)  # the pod was deleted under the running process
             return None
         pod = self._create_pod(job)
-        run = _Run(pod=pod["metadata"]["name"])
+        grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds")
+        run = _Run(pod=pod["metadata"]["name"], grace_s=DEFAULT_GRACE_S if grace is None else float(grace))
         with self._lock:
             self._runs[(namespace, name)] = run
         self._write_job_status(job, active=True)
@@ -107,20 +115,29 @@ class JobsController(Controller):
         run.thread.start()
         return None
 
-    def _cancel(self, namespace: str, name: str) -> None:
+    def _cancel(self, namespace: str, name: str, *, now: bool = False) -> None:
+        """Stop the pod's process like a kubelet; `now` (the emulator stops): kill it before returning."""
         with self._lock:
             run = self._runs.pop((namespace, name), None)
         if run is None:
             return
         run.cancel.set()
-        if run.process is not None:
-            run.process.kill_group()
+        process = run.process
+        if process is not None and now:
+            process.kill_group()
+        elif process is not None:
+            # SIGTERM now, SIGKILL after the grace period; the wait must not hold up other reconciles.
+            threading.Thread(
+                target=lambda: process.kill_group(grace=run.grace_s),
+                name=f"emulator-pod-stop-{run.pod}",
+                daemon=True,
+            ).start()
 
     def on_stop(self) -> None:
         with self._lock:
             keys = list(self._runs)
         for namespace, name in keys:
-            self._cancel(namespace, name)
+            self._cancel(namespace, name, now=True)
 
     # -- the pod -----------------------------------------------------------------------------------
     def _create_pod(self, job: Obj) -> Obj:
