@@ -14,6 +14,7 @@ Machado et al. (2009) simulations of protanopia, deuteranopia and tritanopia. Pu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -35,6 +36,8 @@ FALLBACK_COLORS: Final = ("#8a6bbe", "#4f9a94", "#c27c5b", "#7f8fa6", "#a8799c",
 """Muted hues for categories no run gave a colour, in order of first appearance (not checked for
 colour blindness: give categories a `color` in categories.toml to be sure)."""
 
+_COLOR: Final = re.compile(r"^#[0-9a-fA-F]{6}$")
+"""Colours reach a `<style>` block and SVG attributes: anything but `#rrggbb` is dropped."""
 _DARK_TEXT: Final = "#1f2328"
 _LIGHT_TEXT: Final = "#ffffff"
 
@@ -79,7 +82,7 @@ def build_palette(
     fallback = 0
     out = []
     for number, (cat_id, label, color) in enumerate(categories):
-        chosen = color or defaults.get(cat_id, "")
+        chosen = next((c for c in (color, defaults.get(cat_id, "")) if _COLOR.match(c)), "")
         if not chosen:
             chosen = FALLBACK_COLORS[fallback % len(FALLBACK_COLORS)]
             fallback += 1

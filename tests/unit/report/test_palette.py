@@ -103,8 +103,10 @@ def delta_e2000(first: tuple[float, float, float], second: tuple[float, float, f
         + 0.32 * math.cos(math.radians(3 * hbp + 6))
         - 0.20 * math.cos(math.radians(4 * hbp - 63))
     )
-    rt = -math.sin(math.radians(60 * math.exp(-(((hbp - 275) / 25) ** 2)))) * 2 * math.sqrt(
-        cbp**7 / (cbp**7 + 25**7)
+    rt = (
+        -math.sin(math.radians(60 * math.exp(-(((hbp - 275) / 25) ** 2))))
+        * 2
+        * math.sqrt(cbp**7 / (cbp**7 + 25**7))
     )
     sl = 1 + 0.015 * (lbp - 50) ** 2 / math.sqrt(20 + (lbp - 50) ** 2)
     sc = 1 + 0.045 * cbp
