@@ -34,7 +34,10 @@
     S.CATEGORY = {};   // id -> {id, label, color, text, code}
     S.BY_CODE = {};    // matrix letter -> the same
     index.palette.categories.forEach(function (c) { S.CATEGORY[c.id] = c; S.BY_CODE[c.code] = c; });
-    S.CATEGORY_IDS = index.palette.categories.map(function (c) { return c.id; });
+    // Display order: Upstream Regression first (what the morning is about), then as the index met them.
+    S.CATEGORY_IDS = index.palette.categories.map(function (c) { return c.id; }).sort(function (a, b) {
+      return (b === "upstream-regression") - (a === "upstream-regression");
+    });
     S.TEST_INDEX = {};
     S.TESTS.forEach(function (t, i) { S.TEST_INDEX[t.k] = i; });
     S.RUN_INDEX = {};
@@ -244,6 +247,13 @@
     return S.PASSING[now] && S.FAILING[before] ? "fixed" : "";
   };
 
+  // `cat=x` keeps category x; `cat=!x` keeps every failure but x ("the other new failures").
+  S.categoryMatches = function (category) {
+    var wanted = S.state.cat;
+    if (!wanted) return true;
+    return wanted.charAt(0) === "!" ? category !== wanted.slice(1) : category === wanted;
+  };
+
   S.matchesTestFilters = function (t) {
     if (S.state.comp && S.TEST_INFO[t].comps.indexOf(S.state.comp) < 0) return false;
     if (S.state.tag && S.TESTS[t].t.indexOf(S.state.tag) < 0) return false;
@@ -267,7 +277,7 @@
                    !(S.state.status === "passed" && latest.code === "K")) {
           continue;
         }
-        if (S.state.cat && S.catAt(t, latest.run) !== S.state.cat) continue;
+        if (S.state.cat && !S.categoryMatches(S.catAt(t, latest.run))) continue;
       }
       out.push(t);
     }

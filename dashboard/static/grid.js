@@ -95,7 +95,8 @@
       box.appendChild(S.el("span", { className: "key", testid: testid, "data-category": category || null },
         S.el("i", { className: className }), label));
     }
-    S.PALETTE.categories.forEach(function (c) {
+    S.CATEGORY_IDS.forEach(function (id) {
+      var c = S.CATEGORY[id];
       if (seen[c.code]) key("k-" + c.code, c.label, "legend-category", c.id);
     });
     if (seen.none) key("c-F", "failed, no category", "legend-category", "");

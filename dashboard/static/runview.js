@@ -40,7 +40,7 @@
     if (st.comp && (t === undefined || S.TEST_INFO[t].comps.indexOf(st.comp) < 0)) return false;
     if (st.tag && (s.tags || []).indexOf(st.tag) < 0) return false;
     if (st.status === "flaky" ? !s.flaky : st.status && s.status !== st.status) return false;
-    if (st.cat && s.category !== st.cat) return false;
+    if (st.cat && !S.categoryMatches(s.category || "")) return false;
     if (st.q) {
       var q = st.q.toLowerCase();
       var hay = (key + " " + s.spec + " " + s.scenario + " " + (s.message || "") + " " + (s.category || "")).toLowerCase();

@@ -34,6 +34,12 @@ PASSING_CODES: Final = frozenset("PK")
 UNSCORED_STATUSES: Final = frozenset({"incomplete", "interrupted", "error"})
 MESSAGE_LINES: Final = 4
 MESSAGE_CHARS: Final = 400
+CARDS: Final = 10
+"""New upstream regressions shown in full; the rest are one click away (the count's link)."""
+GROUP_ITEMS: Final = 8
+"""Failures shown per category group."""
+COMPACT_ITEMS: Final = 40
+"""Lines of the compact fixed and still-failing lists."""
 
 Tone = Literal["ok", "warn", "bad", "broken"]
 ChangeKind = Literal["new", "still", "fixed"]
@@ -128,6 +134,8 @@ class Group:
     text_color: str
     link: str
     items: tuple[Item, ...]
+    """The first GROUP_ITEMS of them; `count` says how many there are."""
+    count: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,13 +161,18 @@ class MorningView:
     """The previous scored run's name; "" when there is none (a first run) or this run is not scored."""
     scored: bool = True
     regressions: tuple[Item, ...] = ()
+    """The first CARDS new upstream regressions; `regression_count` says how many there are."""
+    regression_count: int = 0
     regressions_link: str = ""
     new_groups: tuple[Group, ...] = ()
     new_link: str = ""
     new_count: int = 0
     fixed: tuple[Item, ...] = ()
+    fixed_count: int = 0
     fixed_link: str = ""
     still_failing: tuple[Item, ...] = ()
+    """Longest streak first, the first COMPACT_ITEMS; `still_count` says how many there are."""
+    still_count: int = 0
     still_link: str = ""
     failures_by_category: tuple[Group, ...] = ()
     """A single or unscored run: its failures by category (the lists above stay empty)."""
@@ -278,24 +291,27 @@ def build_morning(index: HistoryIndex, details: RunDetails | None, palette: Pale
         return replace(view, failures_by_category=groups)
     moved = changes(index, latest, previous)
     new = [builder.item(c.test, c.since, c.runs) for c in moved if c.kind == "new"]
-    regressions = tuple(item for item in new if item.category == UPSTREAM)
+    regressions = [item for item in new if item.category == UPSTREAM]
     others = [item for item in new if item.category != UPSTREAM]
+    fixed = [builder.item(c.test, c.since) for c in moved if c.kind == "fixed"]
+    still = sorted(
+        (builder.item(c.test, c.since, c.runs) for c in moved if c.kind == "still"),
+        key=lambda item: (-item.runs, item.spec, item.scenario),
+    )
     return replace(
         view,
         compared_with=run_name(index.runs[previous]),
-        regressions=regressions,
+        regressions=tuple(regressions[:CARDS]),
+        regression_count=len(regressions),
         regressions_link=hash_link(view="grid", chg="new", cat=UPSTREAM),
         new_groups=builder.groups(others, change="new"),
-        new_link=hash_link(view="grid", chg="new"),
+        new_link=hash_link(view="grid", chg="new", cat=f"!{UPSTREAM}"),
         new_count=len(others),
-        fixed=tuple(builder.item(c.test, c.since) for c in moved if c.kind == "fixed"),
+        fixed=tuple(fixed[:COMPACT_ITEMS]),
+        fixed_count=len(fixed),
         fixed_link=hash_link(view="grid", chg="fixed"),
-        still_failing=tuple(
-            sorted(
-                (builder.item(c.test, c.since, c.runs) for c in moved if c.kind == "still"),
-                key=lambda item: (-item.runs, item.spec, item.scenario),
-            )
-        ),
+        still_failing=tuple(still[:COMPACT_ITEMS]),
+        still_count=len(still),
         still_link=hash_link(view="grid", chg="still"),
     )
 
@@ -376,7 +392,8 @@ class _Builder:
                     color=painted.color if painted else self.palette.color(""),
                     text_color=painted.text if painted else "#ffffff",
                     link=link,
-                    items=tuple(by_category[category]),
+                    items=tuple(by_category[category][:GROUP_ITEMS]),
+                    count=len(by_category[category]),
                 )
             )
         return tuple(out)

@@ -21,7 +21,7 @@ from pytest_streamstress.history.store import (
     read_details,
     update_index,
 )
-from pytest_streamstress.report.morning import build_morning, changes, gate_of, is_scored
+from pytest_streamstress.report.morning import CARDS, build_morning, changes, gate_of, is_scored
 from pytest_streamstress.report.site import palette_of, shipped_colors
 from pytest_streamstress.testing.histories import generate_history, write_results_dirs
 from pytest_streamstress.testing.morning import MORNING_BREAKS, MORNING_FIXED, morning_history
@@ -200,6 +200,7 @@ def test_the_gate_badge_says_what_the_verdict_means(
 def test_every_number_on_the_page_links_to_a_view_listing_the_same_tests(history: Path) -> None:
     view = morning(history)
     assert view.regressions_link == "#view=grid&chg=new&cat=upstream-regression"
+    assert view.new_link == "#view=grid&chg=new&cat=%21upstream-regression"  # every new failure but those
     assert view.fixed_link == "#view=grid&chg=fixed"
     assert view.still_link == "#view=grid&chg=still"
     run = view.run_id
@@ -219,3 +220,20 @@ def test_the_verdict_line_is_the_runs_sentence_without_its_status_word(history: 
     view = morning(history)
     assert view.gate is not None and view.gate.status == "failed"
     assert view.sentence.startswith("5 failures fail the job")
+
+
+def test_a_bad_night_shows_the_first_regressions_and_counts_them_all(tmp_path: Path) -> None:
+    documents = morning_history(4, 200)
+    for scenario in documents[-1]["scenarios"][100:160]:  # sixty more tests broken upstream overnight
+        if scenario["status"] == "passed" and not scenario["flaky"]:
+            scenario.update({"status": "failed", "category": "upstream-regression", "message": "boom"})
+    broken = sum(
+        1
+        for before, now in zip(documents[-2]["scenarios"], documents[-1]["scenarios"], strict=True)
+        if now["status"] in FAILING
+        and before["status"] not in FAILING
+        and now["category"] == "upstream-regression"
+    )
+    view = morning(history_of(tmp_path, documents))
+    assert view.regression_count == broken > CARDS
+    assert len(view.regressions) == CARDS
