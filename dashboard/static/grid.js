@@ -10,6 +10,8 @@
 
   var S = window.Streamstress;
   var DEFAULT_COLUMNS = 60;
+  var NAME_WIDTH = 400 + 14 + 1; // th.name: width + horizontal padding + border spacing (app.css)
+  var CELL_WIDTH = 14;
   var built = { key: "", rows: [], byTest: {}, cols: [] };
 
   function cellClass(t, r) {
@@ -24,6 +26,7 @@
 
   function build(runs, cols) {
     var table = S.clear(S.$("grid"));
+    table.style.width = NAME_WIDTH + cols.length * (CELL_WIDTH + 1) + 1 + "px"; // app.css: fixed layout
     var head = S.el("tr", null, S.el("th", { className: "name", scope: "col", text: "Test" }));
     cols.forEach(function (r) {
       var run = S.RUNS[r];

@@ -199,6 +199,6 @@
     render();
   }
 
-  // The morning page is in the HTML: let the browser paint it before the index is parsed.
-  requestAnimationFrame(function () { setTimeout(init, 0); });
+  // index.html loads this after its first paint (the morning page needs no script).
+  init();
 })();

@@ -58,8 +58,10 @@ APP_PARTS: Final = (
     "static/main.js",
 )
 """The app's sources, in load order; shipped as one `assets/app.js` (one request, no build tool)."""
-STATIC_FILES: Final = ("static/app.css", "vendor/d3.min.js", "vendor/LICENSE-d3.txt")
+STATIC_FILES: Final = ("vendor/d3.min.js", "vendor/LICENSE-d3.txt")
 """Shipped assets copied to `<site>/assets/`; d3 is vendored from the npm registry (no CDN)."""
+STYLESHEET: Final = "static/app.css"
+"""Inlined into index.html: a stylesheet request would hold the first paint back (bench/dashboard.py)."""
 STATUSES: Final = ("passed", "failed", "error", "skipped", "flaky")
 CHANGES: Final = (("new", "new failures"), ("still", "still failing"), ("fixed", "fixed"))
 """The grid's `chg` filter: how a test moved since the previous scored run (the morning page's lists)."""
@@ -99,6 +101,8 @@ class SiteView:
     """(logical name, URL with a content hash) so browsers never run a stale app.js."""
     palette: Palette
     morning: MorningView
+    stylesheet: str
+    """dashboard/static/app.css, shipped with the package (not data from a run)."""
     has_profiles: bool
     """Whether any run was made with --profile: the Profile tab is shown only then."""
     data: dict[str, Any]
@@ -125,6 +129,7 @@ def build_view(
     assets: tuple[tuple[str, str], ...] = (),
     details: RunDetails | None = None,
     defaults: dict[str, str] | None = None,
+    stylesheet: str = "",
 ) -> SiteView:
     """The view model of the page (pure: index, the newest run's failures and the palette in, value out)."""
     latest = index.runs[-1] if index.runs else None
@@ -164,6 +169,7 @@ def build_view(
         assets=assets,
         palette=palette,
         morning=build_morning(index, details, palette),
+        stylesheet=stylesheet,
         has_profiles=any(run.profile is not None for run in index.runs),
         data=data,
     )
@@ -294,6 +300,7 @@ def build_site(history_dir: Path, out_dir: Path, *, title: str = "pytest-streams
         assets=assets,
         details=_latest_details(out_dir, index),
         defaults=shipped_colors(),
+        stylesheet=(shipped_dir("dashboard") / STYLESHEET).read_text(encoding="utf-8"),
     )
     page = out_dir / "index.html"
     write_atomically(page, render_page(view).encode("utf-8"))

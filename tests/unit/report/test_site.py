@@ -44,6 +44,8 @@ class Page(HTMLParser):
         for name in ("src", "href"):
             if attributes.get(name) and tag in ("script", "link"):
                 self.urls.append(str(attributes[name]))
+        if tag == "script" and attributes.get("data-assets"):  # loaded after the first paint
+            self.urls.extend(str(attributes["data-assets"]).split())
         if attributes.get("data-testid"):
             self.testids[str(attributes["data-testid"])] = attributes
 
