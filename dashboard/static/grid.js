@@ -93,7 +93,11 @@
         if (S.FAILING[code]) seen[S.BY_CODE[cats.charAt(cols[i])] ? cats.charAt(cols[i]) : "none"] = true;
       }
     });
-    var box = S.clear(S.$("grid-legend"));
+    var box = S.$("grid-legend");
+    var shown = Object.keys(seen).sort().join() + "|" + Object.keys(outcomes).sort().join();
+    if (box.__shown === shown) return; // the same keys: leave the legend (and the layout above the grid) alone
+    box.__shown = shown;
+    S.clear(box);
     function key(className, label, testid, category) {
       box.appendChild(S.el("span", { className: "key", testid: testid, "data-category": category || null },
         S.el("i", { className: className }), label));
