@@ -118,6 +118,7 @@ class Settings:
     history: Path | None
     results_dir: Path
     run_label: str
+    allure_results: Path | None
     publish: bool
     publish_repo: str
     publish_branch: str

@@ -199,6 +199,15 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
     ),
     Opt("run_label", parse_str, "", "Label of this run on the dashboard, e.g. 'nightly'", metavar="TEXT"),
     Opt(
+        "allure_results",
+        parse_path,
+        None,
+        "Also write the run as Allure results into this folder (for Allure 3, Allure 2 or ReportPortal);"
+        " not allure-pytest's --alluredir, both may be given",
+        metavar="DIR",
+        flag_override="--allure-results",
+    ),
+    Opt(
         "publish",
         parse_bool,
         False,

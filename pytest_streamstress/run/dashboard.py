@@ -94,7 +94,14 @@ class DashboardPlugin:
         if self.config.get_verbosity() < 0:
             return
         if self.site is not None:
-            terminalreporter.write_line(f"dashboard: file://{self.site}")
+            # The page works opened from disk (run details load through <script>, report/site.py);
+            # serving it is for sharing it or for a browser that blocks file pages (issue 20).
+            folder = self.site.parent.resolve()
+            terminalreporter.write_line(f"dashboard: {self.site.resolve().as_uri()}")
+            terminalreporter.write_line(
+                f"  open that file in a browser, or serve the folder:"
+                f" python3 -m http.server --directory {folder} 8000, then http://127.0.0.1:8000/"
+            )
         if self.published:
             terminalreporter.write_line(f"published: {self.published}")
         if self.problem:

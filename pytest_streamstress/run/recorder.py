@@ -18,7 +18,6 @@ parse gauge output or format results.json itself (run.py, results.py, results_js
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import logging
 import os
@@ -199,6 +198,11 @@ class Recorder:
                 record = ScenarioRecord.from_json(json.loads(str(value)))
                 self.records[record.nodeid] = record
                 found = True
+                if report.when in {"setup", "call"}:
+                    # gauge's duration, not the moment pytest spent reading its report: JUnit,
+                    # pytest-html and --durations read it from here (issue 20). The teardown report
+                    # carries the same properties; it keeps its own time.
+                    report.duration = record.duration_s
             elif name == ERROR_PHASE_PROPERTY:
                 phase = str(value)
         if found and report.failed and report.when in {"setup", "call"}:
@@ -388,17 +392,6 @@ class Recorder:
         terminalreporter.write_sep("=", "streamstress summary")
         for line in lines:
             terminalreporter.write_line(line)
-
-    # -- pytest-html, when it is active -----------------------------------------------------------------
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells.insert(2, "<th>Category</th>")
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        category = next((str(v) for k, v in report.user_properties if k == "streamstress_category"), "")
-        cells.insert(2, f"<td>{html.escape(self.label(category) if category else '')}</td>")
 
 
 def _plugin_version() -> str:

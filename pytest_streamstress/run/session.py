@@ -155,10 +155,18 @@ def _register_plugins(
 
     recorder = Recorder(config, settings, catalog, rules)
     config.pluginmanager.register(recorder, "streamstress-recorder")
+    if not is_worker(config) and config.pluginmanager.hasplugin("html"):
+        from pytest_streamstress.run.html_report import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(recorder), "streamstress-html")
     if not is_worker(config):
         from pytest_streamstress.run.junit import JUnitFinisher
 
         config.pluginmanager.register(JUnitFinisher(config, recorder), "streamstress-junit")
+        if settings.allure_results is not None:
+            from pytest_streamstress.run.allure import AllureWriter
+
+            config.pluginmanager.register(AllureWriter(config, settings, recorder), "streamstress-allure")
 
 
 def prune_previous_logs(results_dir: Path) -> int:
