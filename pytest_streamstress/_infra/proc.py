@@ -113,6 +113,15 @@ def _refusing() -> str:
     return _GROUPS.refusing
 
 
+def stop_reason() -> str:
+    """Why the run is stopping (the signal `stop_all` was given), "" while it is not.
+
+    A build thread whose tool died of that stop reads it to say "interrupted", not the tool's
+    failure (issue 22: Ctrl-C showed the registry's `UNAUTHORIZED` as a build failure).
+    """
+    return _refusing()
+
+
 def _signal_group(pid: int, signum: signal.Signals) -> None:
     # Gone already (ProcessLookupError), or the pid was reused by another user (PermissionError).
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -278,10 +287,36 @@ class Running:
         with self._lock:
             return "\n".join(self._tail)
 
-    def wait(self, *, timeout: float, what: str = "") -> Completed:
-        """Wait for the exit; on timeout kill the group and raise `ToolTimedOut` with the tail of output."""
-        try:
+    def _wait_ticking(self, timeout: float, on_tick: Callable[[float], None] | None, tick_s: float) -> None:
+        if on_tick is None:
             self._popen.wait(timeout=timeout)
+            return
+        deadline = self.started + timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                self._popen.wait(timeout=max(0.0, min(tick_s, left)))
+                return
+            except subprocess.TimeoutExpired:
+                if left <= tick_s:
+                    raise
+            on_tick(time.monotonic() - self.started)
+
+    def wait(
+        self,
+        *,
+        timeout: float,
+        what: str = "",
+        on_tick: Callable[[float], None] | None = None,
+        tick_s: float = 1.0,
+    ) -> Completed:
+        """Wait for the exit; on timeout kill the group and raise `ToolTimedOut` with the tail of output.
+
+        `on_tick(seconds so far)` is called every `tick_s` while the process runs, on the waiting
+        thread (a heartbeat: a 20-minute gauge run says where it is, issue 22).
+        """
+        try:
+            self._wait_ticking(timeout, on_tick, tick_s)
         except subprocess.TimeoutExpired as exc:
             self.kill_group()
             for pump in self._pumps:

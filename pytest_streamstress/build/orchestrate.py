@@ -41,7 +41,14 @@ from pytest_streamstress.build import images as image_builds
 from pytest_streamstress.build.registry import RegistryTarget, auth_environment
 from pytest_streamstress.build.reuse import result_from_json, result_to_json
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.model import BuildResult, BuildStatus, ComponentRequest, ComponentSpec, ContainerTool
+from pytest_streamstress.model import (
+    BuildResult,
+    BuildStatus,
+    ComponentRequest,
+    ComponentSpec,
+    ContainerTool,
+    SourceCommit,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -52,12 +59,15 @@ log = logging.getLogger(__name__)
 K = TypeVar("K")
 R = TypeVar("R")
 TAIL_LINES: Final = _proc.TAIL_LINES
-EventKind = Literal["start", "finish", "fail", "wait", "shared"]
+EventKind = Literal["start", "finish", "fail", "interrupted", "wait", "shared"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BuildEvent:
-    """Progress for the terminal: started, finished, failed, waiting on or shared by another worker."""
+    """Progress for the terminal: started, finished, failed, interrupted, waiting, or shared by a worker.
+
+    `interrupted`: a stop signal ended the build's tools; `message` is the signal's name.
+    """
 
     kind: EventKind
     component: str
@@ -292,6 +302,10 @@ def _build_one(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) ->
             )
     except Exception as exc:
         duration = time.monotonic() - started
+        stopping = _proc.stop_reason()
+        if stopping:
+            # The tool died of the stop (or was never started): its error is not the build's (issue 22).
+            return _interrupted(spec, ctx, stopping, source=source, log_path=log_path, duration=duration)
         error = ctx.redactor(_failure_text(spec, exc, log_path))
         if not isinstance(exc, StreamstressError):
             log.error("unexpected error building %s", spec.name, exc_info=exc)
@@ -329,6 +343,35 @@ def _build_one(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) ->
         status=BuildStatus.BUILT,
         source=source,
         images=images,
+        log_path=log_path,
+        duration_s=duration,
+    )
+
+
+def _interrupted(
+    spec: ComponentSpec,
+    ctx: _Context,
+    reason: str,
+    *,
+    source: SourceCommit | None,
+    log_path: Path,
+    duration: float,
+) -> BuildResult:
+    """A build a stop signal cut: it says so in its log, on the terminal and in its result."""
+    error = f"building {spec.name} was interrupted by {reason} after {duration:.1f}s; the run is stopping"
+    with contextlib.suppress(OSError):
+        _note(log_path, f"# {error}")
+    ctx.emit(
+        BuildEvent(
+            kind="interrupted", component=spec.name, duration_s=duration, message=reason, log_path=log_path
+        )
+    )
+    return BuildResult(
+        component=spec.name,
+        repo=ctx.redactor(spec.repo),
+        status=BuildStatus.FAILED,
+        source=source,
+        error=error,
         log_path=log_path,
         duration_s=duration,
     )

@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Final
 
+from pytest_streamstress._infra.heartbeat import Heartbeat, Pace, terminal_width
 from pytest_streamstress.cli._cluster_args import connect
 from pytest_streamstress.cli.status import add_job_arguments
 from pytest_streamstress.cluster.job.archive import ArchiveFilter
@@ -35,7 +36,14 @@ def run(args: argparse.Namespace) -> int:
     cluster = connect(args)
     try:
         job = require_job(cluster, args.namespace, args.name)
-        job = wait_for_pod(cluster, args.namespace, job.name, timeout=args.pod_timeout)
+        beat = Heartbeat(
+            lambda line: sys.stderr.write(f"streamstress logs: {line}\n"),
+            what=f"the pod of Job {args.namespace}/{job.name}",
+            bound=args.pod_timeout,
+            option="--pod-timeout",
+            pace=Pace(width=terminal_width(), prefix_len=len("streamstress logs: ")),
+        )
+        job = wait_for_pod(cluster, args.namespace, job.name, timeout=args.pod_timeout, progress=beat)
         out = sys.stdout
         shown = ArchiveFilter(out.write) if not args.raw else None
         write = shown if shown is not None else out.write

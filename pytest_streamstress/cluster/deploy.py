@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pytest_streamstress._infra.files import write_json_atomically
-from pytest_streamstress._infra.waits import Cutoff, Probe, Wakeup, wait_until
+from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
+from pytest_streamstress._infra.waits import DEFAULT_POLL_S, Cutoff, Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import images as img
 from pytest_streamstress.cluster import resources as r
 from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to, verifiable
@@ -77,6 +78,8 @@ class DeployParams:
     target_namespace: str = "openshift-pipelines"
     record_dir: Path
     cluster_kind: Literal["emulated", "kubeconfig", "in-cluster", "none"] = "kubeconfig"
+    pace: Pace = DEFAULT_PACE
+    """How often a wait says what it waits for (issue 22)."""
 
 
 # -- the record behind --restore ----------------------------------------------------------------------
@@ -201,7 +204,8 @@ def apply_values(
     if params.strategy == "deployment":
         say(f"patching Deployment {target.deployment} directly ({len(values)} variables)")
         patch_deployment(cluster, target, values)
-        _wait_operator(cluster, target, values, params.deploy_timeout, "operator pod with the new env")
+        what = "operator pod with the new env"
+        _wait_operator(cluster, target, values, params.deploy_timeout, what, say=say, pace=params.pace)
         return "deployment"
     say(f"patching CSV {target.csv} ({len(values)} variables); OLM rolls the operator")
     patch_csv(cluster, target, values)
@@ -213,6 +217,8 @@ def apply_values(
             params.olm_timeout if params.strategy == "auto" else params.deploy_timeout,
             "OLM to roll the CSV change into the operator pod",
             option="--olm-timeout" if params.strategy == "auto" else "--deploy-timeout",
+            say=say,
+            pace=params.pace,
         )
         return "csv"
     except WaitTimeout:
@@ -224,7 +230,8 @@ def apply_values(
     )
     log.warning("OLM did not propagate the CSV env change; falling back to the Deployment")
     patch_deployment(cluster, target, values)
-    _wait_operator(cluster, target, values, params.deploy_timeout, "operator pod with the new env")
+    what = "operator pod with the new env"
+    _wait_operator(cluster, target, values, params.deploy_timeout, what, say=say, pace=params.pace)
     return "deployment"
 
 
@@ -237,8 +244,12 @@ def _wait_operator(
     *,
     option: str = "--deploy-timeout",
     cutoff: Cutoff | None = None,
+    say: Progress | None = None,
+    pace: Pace | None = None,
 ) -> None:
     wakeup = Wakeup()
+    pace = pace or DEFAULT_PACE
+    beat = Heartbeat(say, what=what, bound=timeout, option=option, pace=pace) if say is not None else None
     with WatchSet(cluster, wakeup) as watches:
         watches.add("operator pods", cluster.core.list_namespaced_pod, target.namespace)
         wait_until(
@@ -246,6 +257,8 @@ def _wait_operator(
             what=f"waited for {what} ({option})",
             timeout=timeout,
             wake=wakeup,
+            poll=min(DEFAULT_POLL_S, pace.poll_s),
+            on_progress=beat,
             hint=f"raise {option} if OLM and the operator are just slow, or look at the state above",
             cutoff=cutoff,
         )
@@ -269,12 +282,16 @@ def wait_for_operands(
         seen["running"], seen["problems"] = running, problems
         return Probe(done=not problems, state="; ".join(problems[:3]) + (" ..." if len(problems) > 3 else ""))
 
-    last_said = [""]
-
-    def progress(elapsed: float, state: str) -> None:
-        if state != last_said[0]:
-            say(f"waiting {elapsed:.0f}s: {state}")
-            last_said[0] = state
+    # Each new state shows at once (fitted to one line), and a state that lasts repeats every
+    # --heartbeat seconds (issue 22: 400-character lines, and silence while nothing changed).
+    progress = Heartbeat(
+        say,
+        what="the operands on the new images",
+        bound=params.deploy_timeout,
+        option="--deploy-timeout",
+        pace=params.pace,
+        on_change=True,
+    )
 
     with WatchSet(cluster, wakeup) as watches:
         watches.add(
@@ -293,6 +310,7 @@ def wait_for_operands(
                 what="operands not on the new images",
                 timeout=params.deploy_timeout,
                 wake=wakeup,
+                poll=min(DEFAULT_POLL_S, params.pace.poll_s),
                 on_progress=progress,
             )
         except WaitTimeout:
@@ -332,7 +350,14 @@ def restore(
     # A Deployment edit survives CSV changes only until OLM re-applies; make both agree.
     patch_deployment(cluster, target, original)
     _wait_operator(
-        cluster, target, original, params.deploy_timeout, "operator pod with the restored env", cutoff=cutoff
+        cluster,
+        target,
+        original,
+        params.deploy_timeout,
+        "operator pod with the restored env",
+        cutoff=cutoff,
+        say=say,
+        pace=params.pace,
     )
     specs = [catalog[name] for name in data.get("components", []) if name in catalog.names]
     sets = installer_sets_of(cluster, specs)
@@ -359,6 +384,14 @@ def restore(
             what="TektonConfig not Ready after restore",
             timeout=params.deploy_timeout,
             wake=wakeup,
+            poll=min(DEFAULT_POLL_S, params.pace.poll_s),
+            on_progress=Heartbeat(
+                say,
+                what="TektonConfig Ready after the restore",
+                bound=params.deploy_timeout,
+                option="--deploy-timeout",
+                pace=params.pace,
+            ),
             hint="raise --deploy-timeout (streamstress restore: --timeout) if the cluster is just slow",
             cutoff=cutoff,
         )

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
+from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
+from pytest_streamstress._infra.waits import DEFAULT_POLL_S, Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import resources as r
 from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.errors import ClusterError, NotFound
@@ -49,6 +50,8 @@ class SetupParams:
     """Wait for TektonConfig Ready even when the operator was installed already (nothing waits later)."""
     timeout_option: str = "--setup-timeout"
     """The option that sets `timeout`, named when the wait gives up."""
+    pace: Pace = DEFAULT_PACE
+    """How often the wait says what it waits for (issue 22: 600 s of silence before)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -362,6 +365,19 @@ def _wait_ready(
             missing.append("TektonConfig not Ready: " + r.describe_conditions(config))
         return Probe(done=not missing, state="; ".join(missing))
 
+    beat = Heartbeat(
+        say,
+        what="the operator",
+        lead="auto-setup",
+        bound=params.timeout,
+        option=params.timeout_option,
+        pace=params.pace,
+    )
+
+    def progress(elapsed: float, state: str) -> None:
+        log.info("setup waiting %.0fs: %s", elapsed, state)
+        beat(elapsed, state)
+
     with WatchSet(cluster, wakeup) as watches:
         _watch_setup_objects(watches, cluster)
         wait_until(
@@ -369,7 +385,8 @@ def _wait_ready(
             what=f"auto-setup not complete ({params.timeout_option})",
             timeout=params.timeout,
             wake=wakeup,
-            on_progress=lambda elapsed, state: log.info("setup waiting %.0fs: %s", elapsed, state),
+            poll=min(DEFAULT_POLL_S, params.pace.poll_s),
+            on_progress=progress,
             hint=f"see `streamstress check` for each item; raise {params.timeout_option} if the operator"
             " install is just slow",
         )

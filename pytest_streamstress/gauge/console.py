@@ -119,6 +119,34 @@ def parse_console(text: str, *, headings: Sequence[str]) -> ConsoleReport:
     )
 
 
+class ConsoleProgress:
+    """Where a running gauge process is, from its console as it streams (issue 22: the heartbeat).
+
+    Fed line by line; counts scenario blocks as they start (a retry or a table row starts one more,
+    so the count is capped at `total`) and remembers the current heading.
+    """
+
+    def __init__(self, headings: Sequence[str]) -> None:
+        self.ordered = sorted(set(headings), key=len, reverse=True)
+        self.total = len(headings)
+        self.started = 0
+        self.current = ""
+
+    def feed(self, line: str) -> None:
+        text = line.strip()
+        if text.startswith("## "):
+            heading = _heading_of(text[3:], self.ordered)
+            if heading is not None:
+                self.started += 1
+                self.current = heading
+
+    def describe(self) -> str:
+        """`scenario 3/7 "Run sample pipeline"`, or `starting` before the first scenario."""
+        if not self.current:
+            return f"starting ({self.total} scenario(s))"
+        return f'scenario {min(self.started, self.total)}/{self.total} "{self.current}"'
+
+
 def _heading_of(rest: str, ordered: Sequence[str]) -> str | None:
     """The known heading a `  ## ` line starts with; runner output may follow it after whitespace (§1.3)."""
     for heading in ordered:

@@ -49,8 +49,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.errors import ToolError, ToolTimedOut
+from pytest_streamstress.gauge.console import ConsoleProgress
 from pytest_streamstress.gauge.results import (
     RunFacts,
     UnreadableResults,
@@ -89,6 +91,8 @@ class GaugeParams:
     results_dir: Path
     profile: bool = False
     profile_interval: float = 5.0
+    pace: Pace = DEFAULT_PACE
+    """How often a running spec says where it is (issue 22)."""
 
 
 class RunnerHost(Protocol):
@@ -109,6 +113,9 @@ class RunnerHost(Protocol):
 
     def report_line(self, text: str) -> None:
         """One line on the terminal when live output is on (-v or -s)."""
+
+    def heartbeat(self, text: str) -> None:
+        """One progress line on the terminal, also from an xdist worker, also without -v (not with -q)."""
 
 
 @dataclass(slots=True)
@@ -155,7 +162,14 @@ class GaugeRunner:
             "logs_directory": str(logs),
         }
         with self.host.hold(group):
-            done = self.execute(argv, env=env, project=project, log_path=log_path, spec_rel=spec_rel)
+            done = self.execute(
+                argv,
+                env=env,
+                project=project,
+                log_path=log_path,
+                spec_rel=spec_rel,
+                headings=[i.scenario.heading for i in group],
+            )
         started, finished, problem = done.started, done.finished, done.problem
         text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
         junit = None
@@ -234,15 +248,26 @@ class GaugeRunner:
         return run
 
     def execute(
-        self, argv: Sequence[str], *, env: dict[str, str], project: Path, log_path: Path, spec_rel: str
+        self,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str],
+        project: Path,
+        log_path: Path,
+        spec_rel: str,
+        headings: Sequence[str] = (),
     ) -> Execution:
-        """Run gauge within `params.timeout`; a hang is killed with its process group (R15, R17)."""
+        """Run gauge within `params.timeout`, saying where it is (issue 22); a hang is killed (R15, R17)."""
         started = time.time()
         log.info("running %s in %s", " ".join(argv), project)
         marks: list[tuple[float, str]] = []
         stream = self.host.streamer(spec_rel)
+        progress, pace = ConsoleProgress(headings), self.params.pace  # scenario n/N from the console
+        beat = Heartbeat(self.host.heartbeat, what=f"gauge {spec_rel}", bound=self.params.timeout,
+                         option="--gauge-timeout", pace=pace, running=True)
 
         def on_line(which: _proc.Stream, line: str) -> None:
+            progress.feed(line)
             text = line.strip()
             if text.startswith("## "):
                 marks.append((time.time(), text[3:].strip()))
@@ -260,7 +285,8 @@ class GaugeRunner:
             sampler = ProcessTreeSampler(running.pid, interval=interval).start()
         try:
             with self.host.uncaptured():
-                completed = running.wait(timeout=self.params.timeout, what=f"gauge run {spec_rel}")
+                completed = running.wait(timeout=self.params.timeout, what=f"gauge run {spec_rel}",
+                                         on_tick=lambda s: beat(s, progress.describe()), tick_s=pace.poll_s)
         except ToolTimedOut:
             tail = "\n".join(running.tail().splitlines()[-TIMEOUT_TAIL_LINES:])
             return Execution(

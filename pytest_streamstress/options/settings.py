@@ -148,6 +148,7 @@ class Settings:
     confirm_max: int
     confirm_timeout: float
     stop_timeout: float
+    heartbeat: float
     operator_channel: str
     operator_source: str
     target_namespace: str

@@ -113,13 +113,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "Git URL of the release-tests suite",
         metavar="URL",
     ),
-    Opt(
-        "release_tests_ref",
-        parse_str,
-        "master",
-        "Branch, tag or commit of release-tests to clone",
-        metavar="REF",
-    ),
+    Opt("release_tests_ref", parse_str, "master", "Branch, tag or commit of release-tests to clone",
+        metavar="REF"),
     Opt(
         "release_tests_dir",
         parse_path,
@@ -428,6 +423,14 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         metavar="SECONDS",
     ),
     Opt(
+        "heartbeat",
+        parse_positive_float,
+        30.0,
+        "Seconds between the 'waiting' lines of a long wait (setup, deploy, Job, gauge); the first comes"
+        " after a third of it",
+        metavar="SECONDS",
+    ),
+    Opt(
         "operator_channel",
         parse_str,
         "latest",
@@ -474,13 +477,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "Sample pod metrics while scenarios run and recommend a parallelism",
         switch=True,
     ),
-    Opt(
-        "profile_interval",
-        parse_positive_float,
-        5.0,
-        "Seconds between metrics samples with --profile",
-        metavar="SECONDS",
-    ),
+    Opt("profile_interval", parse_positive_float, 5.0, "Seconds between metrics samples with --profile",
+        metavar="SECONDS"),
     Opt(
         "parallel",
         parse_parallel,

@@ -163,6 +163,11 @@ def _progress(say: Say) -> Callable[[BuildEvent], None]:
                 f"build: {event.component} FAILED after {event.duration_s:.1f}s"
                 + (f" (log {event.log_path})" if event.log_path else "")
             )
+        elif event.kind == "interrupted":
+            say(
+                f"build: {event.component} interrupted ({event.message}) after {event.duration_s:.1f}s"
+                + (f" (log {event.log_path})" if event.log_path else "")
+            )
         elif event.kind == "start":
             log.info("build: %s started", event.component)
 

@@ -6,11 +6,13 @@ in one line. Nothing here talks to the API itself (cluster/ is the one door, R15
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Pace
 from pytest_streamstress._infra.waits import Cutoff
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import StreamstressError
@@ -23,23 +25,26 @@ if TYPE_CHECKING:
 Say = Callable[[str], None]
 
 
-def run_setup(cluster: Cluster, settings: Settings, say: Say) -> str:
+def run_setup(cluster: Cluster, settings: Settings, say: Say, *, pace: Pace = DEFAULT_PACE) -> str:
     """Auto-setup of a bare cluster; returns the registry route's host."""
     from pytest_streamstress.cluster.setup import SetupParams, ensure
 
     say("auto-setup: checking the registry route, image namespace and operator")
-    report = ensure(
-        cluster,
-        SetupParams(
-            channel=settings.operator_channel,
-            source=settings.operator_source,
-            target_namespace=settings.target_namespace,
-            timeout=settings.setup_timeout,
-            # The deploy waits for Ready itself, under --deploy-timeout; without a deploy, setup does.
-            wait_ready=settings.skip_deploy,
-        ),
-        on_progress=say,
-    )
+    started = time.monotonic()
+    with said_if_interrupted("auto-setup", started, say):
+        report = ensure(
+            cluster,
+            SetupParams(
+                channel=settings.operator_channel,
+                source=settings.operator_source,
+                target_namespace=settings.target_namespace,
+                timeout=settings.setup_timeout,
+                # The deploy waits for Ready itself, under --deploy-timeout; without a deploy, setup does.
+                wait_ready=settings.skip_deploy,
+                pace=pace,
+            ),
+            on_progress=say,
+        )
     say(
         "auto-setup: "
         + ("changed " + "; ".join(report.changed) if report.changed else "nothing to do")
@@ -56,6 +61,7 @@ def run_deploy(
     *,
     emulated: bool,
     say: Say,
+    pace: Pace = DEFAULT_PACE,
 ) -> Deployment:
     from pytest_streamstress.cluster.deploy import DeployParams, deploy
 
@@ -68,11 +74,24 @@ def run_deploy(
         target_namespace=settings.target_namespace,
         record_dir=settings.results_dir,
         cluster_kind="emulated" if emulated else cluster.kind,
+        pace=pace,
     )
     started = time.monotonic()
-    result = deploy(cluster, builds, catalog, params, say=say)
+    with said_if_interrupted("deploy", started, say):
+        result = deploy(cluster, builds, catalog, params, say=say)
     say(f"deploy: {result.status.value} in {time.monotonic() - started:.1f}s")
     return result
+
+
+@contextlib.contextmanager
+def said_if_interrupted(step: str, started: float, say: Say) -> Iterator[None]:
+    """A stop signal during the step: one line that says it was interrupted, never a tool error (issue 22)."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        name = str(exc.args[0]) if exc.args else "Ctrl-C"
+        say(f"{step}: interrupted ({name}) after {time.monotonic() - started:.1f}s")
+        raise
 
 
 def restore_record_is_ours(settings: Settings, deploy_started_at: float | None) -> Path | None:
@@ -97,6 +116,7 @@ def run_restore(
     say: Say,
     *,
     cutoff: Cutoff | None = None,
+    pace: Pace = DEFAULT_PACE,
 ) -> None:
     """Put the recorded operator images back; a failure, or a stop signal's bound, says how to finish.
 
@@ -121,6 +141,7 @@ def run_restore(
                 deploy_timeout=settings.deploy_timeout,
                 target_namespace=settings.target_namespace,
                 record_dir=settings.results_dir,
+                pace=pace,
             ),
             say=say,
             cutoff=cutoff,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
 from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.cluster.job.archive import ArchiveFilter
 from pytest_streamstress.cluster.job.collect import Collected, collect_results
@@ -168,14 +169,27 @@ def launch_from_session(
 
 
 def follow_and_collect(
-    cluster: Cluster, launch: JobLaunch, dest: Path, *, write: Callable[[str], object], timeout: float
+    cluster: Cluster,
+    launch: JobLaunch,
+    dest: Path,
+    *,
+    write: Callable[[str], object],
+    timeout: float,
+    pace: Pace = DEFAULT_PACE,
 ) -> Collected:
     """Show the Job's log until its pod ends, then collect its results (the embedded emulator's way:
-    the emulated cluster ends with the session that started it, so that session waits for its Job)."""
-    from pytest_streamstress._infra.waits import Probe, wait_until
+    the emulated cluster ends with the session that started it, so that session waits for its Job).
+    The waits before and after the log say what they wait for every `pace.every_s` (issue 22)."""
+    from pytest_streamstress._infra.waits import DEFAULT_POLL_S, Probe, wait_until
 
     namespace, name = launch.namespace, launch.name
-    state = wait_for_pod(cluster, namespace, name, timeout=timeout)
+    poll = min(DEFAULT_POLL_S, pace.poll_s)
+
+    def beat(what: str) -> Heartbeat:
+        return Heartbeat(write, what=what, bound=timeout, option="the Job's deadline", pace=pace)
+
+    pod_beat = beat(f"the pod of Job {namespace}/{name}")
+    state = wait_for_pod(cluster, namespace, name, timeout=timeout, progress=pod_beat, poll=poll)
     shown = ArchiveFilter(write)
 
     def pod_ended() -> bool:
@@ -191,5 +205,12 @@ def follow_and_collect(
         current = require_job(cluster, namespace, name)
         return Probe(done=current.phase in ("Succeeded", "Failed"), state=f"job {current.phase}")
 
-    wait_until(job_ended, what=f"Job {namespace}/{name} not finished", timeout=timeout, clock=cluster.clock)
+    wait_until(
+        job_ended,
+        what=f"Job {namespace}/{name} not finished",
+        timeout=timeout,
+        clock=cluster.clock,
+        poll=poll,
+        on_progress=beat(f"Job {namespace}/{name} to finish"),
+    )
     return collect_results(cluster, namespace, name, dest)

@@ -11,6 +11,7 @@ The steps themselves are run/building.py and run/deploying.py.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -26,6 +27,7 @@ from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.model import BuildResult, ClusterInfo, Deployment, DeployStatus
 from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.run import building, deploying
+from pytest_streamstress.run.heartbeats import pace_of
 from pytest_streamstress.run.shared import (
     SHARED_DIR_ENV,
     PhaseFailed,
@@ -150,7 +152,9 @@ class Phases:
                 phase = "auto-setup"
                 ready = cluster
                 registry_host = registry_host or run_once(
-                    shared, "setup", lambda: deploying.run_setup(ready, self.settings, self.say)
+                    shared,
+                    "setup",
+                    lambda: deploying.run_setup(ready, self.settings, self.say, pace=pace_of(self.config)),
                 )
             phase = "build"
             builds = building.run_build_step(self._build_step(cluster, registry_host, shared))
@@ -189,6 +193,7 @@ class Phases:
                         settings,
                         emulated=self.is_emulated,
                         say=self.say,
+                        pace=pace_of(self.config),
                     )
                 except StreamstressError as exc:
                     return _failed(builds, str(exc), "deploy", cluster=self.cluster_info)
@@ -250,6 +255,7 @@ class Phases:
                 dest,
                 timeout=DEFAULT_DEADLINE_S,
                 write=lambda line: self.say("job: " + line.rstrip()),
+                pace=dataclasses.replace(pace_of(self.config), prefix_len=len("streamstress: job: ")),
             )
             files = len(collected.files)
             self.say(f"emulated Job finished; {files} files collected (checksum verified) to {dest}")
@@ -339,7 +345,13 @@ class Phases:
             from pytest_streamstress.run.signals import cutoff_of
 
             deploying.run_restore(
-                self._connect, record, self.catalog, self.settings, self.say, cutoff=cutoff_of(self.config)
+                self._connect,
+                record,
+                self.catalog,
+                self.settings,
+                self.say,
+                cutoff=cutoff_of(self.config),
+                pace=pace_of(self.config),
             )
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

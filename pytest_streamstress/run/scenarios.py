@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Pace
 from pytest_streamstress._infra.redact import NO_REDACTION, redactor_key
 from pytest_streamstress.errors import ScenarioFailed
 from pytest_streamstress.gauge.execute import GaugeParams, GaugeRunner, SpecRun
 from pytest_streamstress.gauge.failure import format_failure
 from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
 from pytest_streamstress.options import Settings, is_worker, settings_of
+from pytest_streamstress.run.heartbeats import pace_of
 from pytest_streamstress.run.serial import SerialGate, is_serial
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ category_key: Final = pytest.StashKey[Categorization]()
 log_tail_key: Final = pytest.StashKey[tuple[str, ...]]()
 
 
-def gauge_params(settings: Settings) -> GaugeParams:
+def gauge_params(settings: Settings, pace: Pace = DEFAULT_PACE) -> GaugeParams:
     return GaugeParams(
         binary=settings.gauge_binary,
         env=settings.gauge_env,
@@ -60,6 +62,7 @@ def gauge_params(settings: Settings) -> GaugeParams:
         results_dir=settings.results_dir,
         profile=settings.profile,
         profile_interval=settings.profile_interval,
+        pace=pace,
     )
 
 
@@ -111,6 +114,17 @@ class SessionHost:
             with self.uncaptured():
                 reporter.write_line(text)
 
+    def heartbeat(self, text: str) -> None:
+        """Called while gauge runs: inside `uncaptured()` when output is live, so it writes directly
+        (a second capture suspension would resume capturing under the live stream's feet)."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if self.streams_live() and reporter is not None:
+            reporter.write_line(f"streamstress: {text}")
+            return
+        from pytest_streamstress.run.preconditions import phases_of
+
+        phases_of(self.config).say(text)  # the controller's terminal, or the workers' relay to it
+
 
 class SessionDriver:
     """Sets up, runs and explains scenario items; one per session (the gauge.collect seam)."""
@@ -125,7 +139,7 @@ class SessionDriver:
     def runner(self) -> GaugeRunner:
         if self._runner is None:
             self._runner = GaugeRunner(
-                params=gauge_params(settings_of(self.config)),
+                params=gauge_params(settings_of(self.config), pace_of(self.config)),
                 redactor=self.config.stash.get(redactor_key, NO_REDACTION),
                 host=SessionHost(self.config),
             )

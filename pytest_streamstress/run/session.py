@@ -70,6 +70,9 @@ def configure_session(config: pytest.Config) -> None:
         prune_previous_logs(settings.results_dir)
 
     phases = _register_phases(config, settings, catalog)
+    from pytest_streamstress.run.heartbeats import fix_pace
+
+    fix_pace(config)  # the terminal's width is known now, not under an item's capture
     phases.embedded = embedded
     phases.since_last_run = since_last_run
     _register_plugins(config, settings, catalog, phases, rules)

@@ -155,6 +155,7 @@ def _runner(config: pytest.Config, seconds: float) -> GaugeRunner:
 def _restore_shipped(phases: Phases) -> None:
     from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, restore
     from pytest_streamstress.errors import ConfigError
+    from pytest_streamstress.run.heartbeats import pace_of
 
     settings = phases.settings
     record = settings.results_dir / RESTORE_RECORD
@@ -167,6 +168,7 @@ def _restore_shipped(phases: Phases) -> None:
         deploy_timeout=settings.deploy_timeout,
         target_namespace=settings.target_namespace,
         record_dir=settings.results_dir,
+        pace=pace_of(phases.config),
     )
     restore(phases.connect(), record, phases.catalog, params, say=phases.say)
 
@@ -174,11 +176,18 @@ def _restore_shipped(phases: Phases) -> None:
 def _redeploy(phases: Phases) -> None:
     from pytest_streamstress.build import decide
     from pytest_streamstress.run import deploying
+    from pytest_streamstress.run.heartbeats import pace_of
 
     outcome = phases.outcome_if_run
     if outcome is None:
         return
     builds = decide(outcome.builds, deploy_partial=phases.settings.deploy_partial).deploy
     deploying.run_deploy(
-        phases.connect(), builds, phases.catalog, phases.settings, emulated=phases.is_emulated, say=phases.say
+        phases.connect(),
+        builds,
+        phases.catalog,
+        phases.settings,
+        emulated=phases.is_emulated,
+        say=phases.say,
+        pace=pace_of(phases.config),
     )

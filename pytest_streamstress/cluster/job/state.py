@@ -13,6 +13,8 @@ from pytest_streamstress.cluster.job.rbac import SELECTOR
 from pytest_streamstress.errors import NotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pytest_streamstress.cluster.client import Cluster
 
 PUBLISHED_ANNOTATION: Final = "streamstress.io/published"
@@ -126,8 +128,16 @@ def require_job(cluster: Cluster, namespace: str, name: str = "") -> JobState:
     return job
 
 
-def wait_for_pod(cluster: Cluster, namespace: str, name: str, *, timeout: float) -> JobState:
-    """Until the Job has a pod that is past Pending (its log can be read)."""
+def wait_for_pod(
+    cluster: Cluster,
+    namespace: str,
+    name: str,
+    *,
+    timeout: float,
+    progress: Callable[[float, str], None] | None = None,
+    poll: float = 5.0,
+) -> JobState:
+    """Until the Job has a pod that is past Pending (its log can be read); `progress` gets each look."""
     from pytest_streamstress._infra.waits import Probe, wait_until
 
     seen: list[JobState] = []
@@ -140,7 +150,14 @@ def wait_for_pod(cluster: Cluster, namespace: str, name: str, *, timeout: float)
             done=ready, state=f"job {state.phase}, pod {state.pod or 'none'} {state.pod_phase}".strip()
         )
 
-    wait_until(probe, what=f"pod of Job {namespace}/{name} not started", timeout=timeout, clock=cluster.clock)
+    wait_until(
+        probe,
+        what=f"pod of Job {namespace}/{name} not started",
+        timeout=timeout,
+        clock=cluster.clock,
+        poll=poll,
+        on_progress=progress,
+    )
     return seen[-1]
 
 

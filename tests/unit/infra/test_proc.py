@@ -153,3 +153,20 @@ def test_the_door_opens_again_after_a_stopped_session() -> None:
     _proc.stop_all("SIGHUP")
     _proc.allow_again()
     assert _proc.run([sys.executable, "-c", "print('again')"], timeout=30).stdout == "again\n"
+
+
+def test_a_process_wait_ticks_while_the_process_runs_and_still_times_out() -> None:
+    """The gauge heartbeat's clock: ticks come on the waiting thread; the timeout still kills (issue 22)."""
+    ticks: list[float] = []
+    running = _proc.spawn([sys.executable, "-c", "import time; time.sleep(30)"])
+    with pytest.raises(ToolTimedOut):
+        running.wait(timeout=1.0, on_tick=ticks.append, tick_s=0.05)
+    assert ticks, "no tick while the process ran"
+    assert ticks == sorted(ticks)
+    assert running.poll() is not None
+
+
+def test_a_process_that_ends_returns_its_result_when_waited_with_ticks() -> None:
+    running = _proc.spawn([sys.executable, "-c", "print('hi')"])
+    done = running.wait(timeout=60, on_tick=lambda _s: None, tick_s=0.05)
+    assert (done.returncode, done.stdout) == (0, "hi\n")
