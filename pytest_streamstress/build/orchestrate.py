@@ -21,6 +21,7 @@ This module never starts a process itself: `_proc` and `gitrepo` do (R15).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -29,7 +30,8 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
@@ -128,10 +130,14 @@ def build_components(
     on_event: Callable[[BuildEvent], None] | None = None,
     shared_dir: Path | None = None,
     worker_id: str | None = None,
+    on_tick: Callable[[float, tuple[str, ...]], None] | None = None,
+    tick_s: float = 1.0,
 ) -> tuple[BuildResult, ...]:
     """Build every selected component; one result per component, in the order given. Never raises for a build.
 
-    `on_event` is called from build threads; it must be thread-safe.
+    `on_event` is called from build threads; it must be thread-safe. `on_tick(seconds so far,
+    components not done)` is called every `tick_s` on the calling thread while they build (a
+    heartbeat, issue 22).
     """
     if registry.password is not None:
         redactor.add(registry.password)
@@ -152,20 +158,41 @@ def build_components(
             cert_dir=access.cert_dir,
         )
         order = _rotated(list(selected), worker_id)
+        ticks = _Ticks(on_tick, tick_s)
         done = _in_threads(
             {spec.name: functools.partial(_claim_and_build, spec, request, ctx) for spec, request in order},
             workers=options.jobs,
             prefix="build",
+            ticks=ticks,
         )
         deferred = [(spec, request) for spec, request in order if done[spec.name] is None]
         if deferred:
             waits = {spec.name: functools.partial(_await_shared, spec, req, ctx) for spec, req in deferred}
-            done.update(_in_threads(waits, workers=len(deferred), prefix="build-wait"))
+            done.update(_in_threads(waits, workers=len(deferred), prefix="build-wait", ticks=ticks))
     results = tuple(done[spec.name] for spec, _ in selected)
     return tuple(r for r in results if r is not None)
 
 
-def _in_threads(calls: Mapping[K, Callable[[], R]], *, workers: int, prefix: str) -> dict[K, R]:
+@dataclass(frozen=True, slots=True)
+class _Ticks:
+    """The caller's heartbeat while the pool works: `call(seconds since the first build, pending)`."""
+
+    call: Callable[[float, tuple[str, ...]], None] | None
+    every_s: float
+    started: float = dataclasses.field(default_factory=time.monotonic)
+
+    def wait(self, futures: Mapping[K, Future[R]]) -> None:
+        pending = set(futures.values())
+        while pending:
+            _done, pending = wait_futures(pending, timeout=self.every_s if self.call else None)
+            if pending and self.call is not None:
+                names = tuple(str(name) for name, future in futures.items() if future in pending)
+                self.call(time.monotonic() - self.started, names)
+
+
+def _in_threads(
+    calls: Mapping[K, Callable[[], R]], *, workers: int, prefix: str, ticks: _Ticks | None = None
+) -> dict[K, R]:
     """Run every call in a pool and return their results by name.
 
     On an interrupt (a stop signal raises in this waiting thread) it leaves without waiting for the
@@ -175,6 +202,8 @@ def _in_threads(calls: Mapping[K, Callable[[], R]], *, workers: int, prefix: str
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=prefix)
     try:
         futures = {name: pool.submit(call) for name, call in calls.items()}
+        if ticks is not None:
+            ticks.wait(futures)
         results = {name: future.result() for name, future in futures.items()}
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)

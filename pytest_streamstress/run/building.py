@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
 from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress.build import BuildEvent, BuildOptions, RegistryTarget, build_components, manifests
 from pytest_streamstress.build.reuse import images_from_assignments, images_from_results
@@ -54,6 +55,7 @@ class BuildStep:
     say: Say
     shared: Path | None = None
     worker_id: str | None = None
+    pace: Pace = DEFAULT_PACE
 
 
 def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
@@ -90,6 +92,14 @@ def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
         f" pushing to {target.push}"
     )
     started = time.monotonic()
+    beat = Heartbeat(
+        step.say,
+        lead="build",
+        what="the build",
+        bound=settings.build_timeout,
+        option="--build-timeout, per component",
+        pace=step.pace,
+    )
     results = build_components(
         selected,
         options=build_options(settings),
@@ -101,6 +111,8 @@ def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
         on_event=_progress(step.say),
         shared_dir=step.shared / "builds" if step.shared is not None else None,
         worker_id=step.worker_id,
+        on_tick=lambda elapsed, pending: beat(elapsed, f"still building {', '.join(pending)}"),
+        tick_s=step.pace.poll_s,
     )
     built = sum(1 for r in results if r.status is BuildStatus.BUILT)
     step.say(f"build: {built}/{len(results)} component(s) built in {time.monotonic() - started:.1f}s")

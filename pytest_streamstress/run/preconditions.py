@@ -230,6 +230,7 @@ class Phases:
             say=self.say,
             shared=shared,
             worker_id=self._worker_id(),
+            pace=pace_of(self.config),
         )
 
     def _launch_in_cluster(self, cluster: Cluster | None, builds: tuple[BuildResult, ...]) -> None:

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_streamstress._infra.git import Git
 from pytest_streamstress._infra.heartbeat import Heartbeat, Pace
+from pytest_streamstress.components import load_catalog
 from pytest_streamstress.errors import WaitTimeout
+from pytest_streamstress.testing.upstreams import GIT_IDENTITY, make_upstream
 
 if TYPE_CHECKING:
     from conftest import SessionRunner
@@ -84,6 +87,23 @@ def test_a_running_spec_names_its_scenario_and_its_bound(
     assert all(re.search(r"scenario \d+/\d+ ", line) for line in beats), beats
     assert all("(--gauge-timeout)" in line or line.endswith("…") for line in beats), beats
     assert all(len(line) <= 150 for line in beats), beats
+
+
+def test_a_long_build_names_what_it_still_builds(session_runner: SessionRunner, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    repo = make_upstream(load_catalog(None)["pipeline"], results / "emulator" / "upstreams")
+    (repo / ".ko-standin.toml").write_text("duration_s = 1\n", encoding="utf-8")  # per image
+    git = Git(url=str(repo), clone_dir=repo, timeout=60, env={**GIT_IDENTITY})
+    git.run("add", "-A", what="slowing the build")
+    git.run("commit", "-q", "-m", "a slow build", what="slowing the build")
+    env = session_runner.env(COLUMNS="130")
+    done = session_runner.run([*RUN, "--skip-deploy"], results_dir=results, env=env)
+    beats = lines_with(done.output, "streamstress: build: waiting ")
+    assert beats, done.output[-3000:]
+    assert beats[0].startswith("streamstress: build: waiting "), beats
+    assert "(--build-timeout, per component) for the build; last: still building pipeline" in beats[0]
+    assert all(len(line) <= 130 for line in beats), beats
+    assert "streamstress: build: pipeline built in " in done.output
 
 
 def test_a_job_whose_pod_never_starts_says_what_it_waits_for(emulator: Emulator) -> None:
