@@ -79,8 +79,13 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "Git URL of the release-tests suite",
         metavar="URL",
     ),
-    Opt("release_tests_ref", parse_str, "master", "Branch, tag or commit of release-tests to clone",
-        metavar="REF"),
+    Opt(
+        "release_tests_ref",
+        parse_str,
+        "master",
+        "Branch, tag or commit of release-tests to clone",
+        metavar="REF",
+    ),
     Opt(
         "release_tests_dir",
         parse_path,
@@ -392,8 +397,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "heartbeat",
         parse_positive_float,
         30.0,
-        "Seconds between the 'waiting' lines of a long wait (setup, deploy, Job, gauge); the first comes"
-        " after a third of it",
+        "Seconds between the 'waiting' lines of a long wait (setup, build, deploy, Job, gauge); the first"
+        " comes after a third of it",
         metavar="SECONDS",
     ),
     Opt(
@@ -443,8 +448,13 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "Sample pod metrics while scenarios run and recommend a parallelism",
         switch=True,
     ),
-    Opt("profile_interval", parse_positive_float, 5.0, "Seconds between metrics samples with --profile",
-        metavar="SECONDS"),
+    Opt(
+        "profile_interval",
+        parse_positive_float,
+        5.0,
+        "Seconds between metrics samples with --profile",
+        metavar="SECONDS",
+    ),
     Opt(
         "parallel",
         parse_parallel,
