@@ -170,3 +170,17 @@ def test_a_process_that_ends_returns_its_result_when_waited_with_ticks() -> None
     running = _proc.spawn([sys.executable, "-c", "print('hi')"])
     done = running.wait(timeout=60, on_tick=lambda _s: None, tick_s=0.05)
     assert (done.returncode, done.stdout) == (0, "hi\n")
+
+
+def test_a_signal_held_while_a_process_starts_leaves_a_whole_entry_that_end_all_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A signal that arrives during Popen is raised as the start's critical block ends, before the
+    constructor returns; the listed entry must already know its process (a sweep found end_all failing
+    with "'Running' object has no attribute '_popen'" and the run exiting 1 instead of interrupted)."""
+    monkeypatch.setattr(_proc.interrupts._STATE, "held", "SIGINT")
+    with pytest.raises(KeyboardInterrupt):
+        _proc.spawn([sys.executable, "-c", "import time; time.sleep(60)"])
+
+    assert _proc.end_all(grace=WAIT_S) == 1
+    assert _proc.end_all(grace=WAIT_S) == 0
