@@ -34,6 +34,9 @@ def configure_session(config: pytest.Config) -> None:
     """Settings, files and the emulated cluster first; then the plugin objects that hold the run."""
     settings = Settings.from_config(config)
     config.stash[settings_key] = settings
+    from pytest_streamstress.run.shards import check_shard_options
+
+    check_shard_options(settings)  # before any clone or build (issue 22's rule)
     from pytest_streamstress.run.recorder import load_checked_rules
 
     rules = load_checked_rules(settings)
@@ -63,6 +66,10 @@ def configure_session(config: pytest.Config) -> None:
         prune_previous_runs(settings.results_dir)  # the results directory holds the last run, not all
         prune_previous_logs(settings.results_dir)
 
+    if settings.shards > 1 or settings.shard is not None:
+        from pytest_streamstress.run.shards import ShardPlugin
+
+        config.pluginmanager.register(ShardPlugin(config, settings), "streamstress-shards")
     phases = _register_phases(config, settings, catalog)
     phases.embedded = embedded
     phases.since_last_run = since_last_run
