@@ -5,6 +5,12 @@ through `run` or `spawn`. They take an argv list (never a shell string), start t
 session so a timeout kills the whole process group, stream both output streams line by line to an
 optional log file and callback with secrets redacted, and translate failures into our errors:
 `ToolNotFound` with an install hint, `ToolTimedOut` and `ToolFailed` with the last lines of output.
+
+Every group started here stays listed until it is reaped, so a stop signal can end them all
+(`stop_all` sends SIGTERM at once and refuses new processes; `end_all` kills what is left) even when
+they were started by a build thread the signal never reached (issue 19). Because a child started in
+its own session does not get the terminal's Ctrl-C, nothing else would end it. The list is
+process-wide, as the processes are.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final, Literal
 
+from pytest_streamstress._infra import interrupts
 from pytest_streamstress._infra.redact import NO_REDACTION, Redactor
 from pytest_streamstress.errors import ToolFailed, ToolNotFound, ToolTimedOut
 
@@ -42,6 +49,74 @@ INSTALL_HINTS: Final[Mapping[str, str]] = {
     "podman": "install podman or docker, or choose one with --container-tool",
     "gauge": "install gauge 1.6.x with the go and xml-report plugins (https://docs.gauge.org/getting_started/installing-gauge.html)",
 }
+
+
+class _Groups:
+    """The process groups this process started and has not reaped: what a stop signal must end."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        """Reentrant: a signal handler runs on the main thread, which may hold it in `spawn`."""
+        self.running: dict[int, Running] = {}
+        self.refusing = ""
+        """Why no process may start now ("" while they may): set by `stop_all`."""
+
+
+_GROUPS: Final = _Groups()
+
+
+def stop_all(reason: str) -> int:
+    """Refuse new processes and send SIGTERM to every live group now; returns how many were signalled.
+
+    It never waits, so a signal handler may call it; `end_all` finishes the job.
+    """
+    with _GROUPS.lock:
+        _GROUPS.refusing = reason
+        pids = list(_GROUPS.running)
+    for pid in pids:
+        _signal_group(pid, signal.SIGTERM)
+    return len(pids)
+
+
+def end_all(*, grace: float = KILL_GRACE_S) -> int:
+    """Give the live groups `grace` seconds after SIGTERM, then SIGKILL them; returns how many there were."""
+    with _GROUPS.lock:
+        running = list(_GROUPS.running.values())
+    for process in running:
+        _signal_group(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process._popen.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for process in running:
+        # The leader may be gone while a grandchild ignored SIGTERM: the group gets SIGKILL either way.
+        _signal_group(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process._popen.wait(timeout=grace)
+        process._forget()
+    return len(running)
+
+
+def allow_again() -> None:
+    """Processes may start again (a session that was stopped has ended)."""
+    with _GROUPS.lock:
+        _GROUPS.refusing = ""
+
+
+def live_groups() -> tuple[int, ...]:
+    """Process group ids started here and not reaped yet."""
+    with _GROUPS.lock:
+        return tuple(_GROUPS.running)
+
+
+def _refusing() -> str:
+    return _GROUPS.refusing
+
+
+def _signal_group(pid: int, signum: signal.Signals) -> None:
+    # Gone already (ProcessLookupError), or the pid was reused by another user (PermissionError).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +168,7 @@ class Running:
             self._log = log_to.open("a", encoding="utf-8", errors="replace")
         self.started = time.monotonic()
         try:
-            self._popen = subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env=dict(env) if env is not None else None,
-                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
+            self._popen = self._start(argv, env=env, cwd=cwd, stdin=stdin)
         except FileNotFoundError as exc:
             self._close_log()
             tool = Path(argv[0]).name
@@ -129,12 +196,45 @@ class Running:
         for pump in self._pumps:
             pump.start()
 
+    def _start(
+        self, argv: Sequence[str], *, env: Mapping[str, str] | None, cwd: Path | None, stdin: bytes | None
+    ) -> subprocess.Popen[bytes]:
+        """Start and list the group in one step: a stop signal can never fall between the two."""
+        with interrupts.critical(), _GROUPS.lock:
+            if _GROUPS.refusing:
+                self._close_log()
+                raise ToolFailed(
+                    f"{Path(argv[0]).name} was not started: the run is stopping ({_GROUPS.refusing})",
+                    hint="nothing to do: this step was cut short on purpose",
+                )
+            popen = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+            _GROUPS.running[popen.pid] = self
+            if _refusing():  # a stop signal came while it started: it gets the SIGTERM the others got
+                _signal_group(popen.pid, signal.SIGTERM)
+        return popen
+
+    def _forget(self) -> None:
+        with _GROUPS.lock:
+            if _GROUPS.running.get(self._popen.pid) is self:
+                del _GROUPS.running[self._popen.pid]
+
     @property
     def pid(self) -> int:
         return self._popen.pid
 
     def poll(self) -> int | None:
-        return self._popen.poll()
+        code = self._popen.poll()
+        if code is not None:
+            self._forget()
+        return code
 
     def _pump(self, stream: Stream, pipe: IO[bytes] | None, sink: list[str]) -> None:
         if pipe is None:
@@ -156,21 +256,23 @@ class Running:
             self._log.close()
             self._log = None
 
-    def kill_group(self) -> None:
-        """SIGTERM the process group, then SIGKILL after a grace: a hung child leaves nothing behind."""
+    def kill_group(self, *, grace: float = KILL_GRACE_S) -> None:
+        """SIGTERM the process group, then SIGKILL after `grace`: a hung child leaves nothing behind."""
         if self._popen.poll() is not None:
+            self._forget()
             return
         try:
             os.killpg(self._popen.pid, signal.SIGTERM)
         except ProcessLookupError:
+            self._forget()
             return
         with contextlib.suppress(subprocess.TimeoutExpired):
-            self._popen.wait(timeout=KILL_GRACE_S)
+            self._popen.wait(timeout=grace)
         # The leader may be gone while a grandchild ignored SIGTERM: the group gets SIGKILL either way.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._popen.pid, signal.SIGKILL)
+        _signal_group(self._popen.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._popen.wait(timeout=KILL_GRACE_S)
+        self._forget()
 
     def tail(self) -> str:
         with self._lock:
@@ -198,6 +300,7 @@ class Running:
             self.kill_group()
             self._close_log()
             raise
+        self._forget()
         for pump in self._pumps:
             pump.join(timeout=KILL_GRACE_S)
         self._close_log()

@@ -1,11 +1,12 @@
 """Containerfile builds (the console plugin) with podman or docker: command lines and output parsing.
 
 `--container-tool auto` picks podman when it is on PATH, else docker (like the original tool,
-reference §12.2.5). Push flags differ: podman takes `--tls-verify=false` for an insecure registry
-and writes the pushed manifest digest with `--digestfile`; docker has neither. Docker reads the
-digest from its push output's last line, `<tag>: digest: sha256:<hex> size: <n>`, and for an
-insecure (HTTP or self-signed) registry the docker daemon itself must list the host under
-`insecure-registries` in `/etc/docker/daemon.json`; no client flag exists (reference §13.9).
+reference §12.2.5). Push flags differ: podman takes `--cert-dir` for the cluster's CA,
+`--tls-verify=false` only for `--registry-insecure`, and writes the pushed manifest digest with
+`--digestfile`; docker has none of them. Docker reads the digest from its push output's last line,
+`<tag>: digest: sha256:<hex> size: <n>`; the docker daemon itself must trust the registry's CA
+(`/etc/docker/certs.d/<host>/ca.crt`) or list the host under `insecure-registries` in
+`/etc/docker/daemon.json`; no client flag exists (reference §13.9).
 """
 
 from __future__ import annotations
@@ -57,11 +58,17 @@ def build_argv(tool: str, *, tag: str, context: Path, containerfile: Path | None
     return argv
 
 
-def push_argv(tool: str, *, tag: str, insecure: bool, digest_file: Path) -> list[str]:
+def push_argv(
+    tool: str, *, tag: str, insecure: bool, digest_file: Path, cert_dir: Path | None = None
+) -> list[str]:
+    """podman: `--cert-dir` trusts the cluster's CA, `--tls-verify=false` only when insecure was asked for;
+    docker has neither flag (its daemon's certs.d decides, build/tls.py)."""
     if tool == "podman":
         argv = [tool, "push", "--digestfile", str(digest_file)]
         if insecure:
             argv.append("--tls-verify=false")
+        elif cert_dir is not None:
+            argv += ["--cert-dir", str(cert_dir)]
         return [*argv, tag]
     return [tool, "push", tag]
 

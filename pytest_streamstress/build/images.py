@@ -18,6 +18,7 @@ from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.build import containerfile, ko
 from pytest_streamstress.build.registry import RegistryTarget
+from pytest_streamstress.build.tls import DOCKER_CA_HINT
 from pytest_streamstress.errors import ToolFailed, ToolTimedOut
 from pytest_streamstress.model import (
     BuildSystem,
@@ -46,6 +47,8 @@ class Tools:
     container_tool: ContainerTool = "auto"
     push: bool = True
     """False: ko builds with `--push=false` (a dry build for tests and benchmarks; ko only)."""
+    cert_dir: Path | None = None
+    """Directory of the registry's CA for podman's --cert-dir (ko reads SSL_CERT_FILE from `env`)."""
 
     def remaining(self, what: str) -> float:
         left = self.deadline - time.monotonic()
@@ -100,7 +103,7 @@ def _ko_image(spec: ComponentSpec, image: ImageSpec, *, clone_dir: Path, tools: 
     done = tools.run(
         argv,
         what=f"ko build {image.path} ({spec.name})",
-        env=ko.ko_env(repository=repository, base_env=tools.env),
+        env=ko.ko_env(repository=repository, base_env=tools.env, platform=tools.platform),
         cwd=clone_dir,
     )
     refs_text = refs_file.read_text(encoding="utf-8") if refs_file.exists() else ""
@@ -127,8 +130,17 @@ def _container_image(
     tools.run(build, what=f"{tool} build ({spec.name})", env=tools.env, cwd=clone_dir)
     digest_file = tools.work_dir / f"{image.name}.digest"
     digest_file.unlink(missing_ok=True)
-    push = containerfile.push_argv(tool, tag=tag, insecure=tools.registry.insecure, digest_file=digest_file)
-    done = tools.run(push, what=f"{tool} push ({spec.name})", env=tools.env, cwd=clone_dir)
+    push = containerfile.push_argv(
+        tool, tag=tag, insecure=tools.registry.insecure, digest_file=digest_file, cert_dir=tools.cert_dir
+    )
+    try:
+        done = tools.run(push, what=f"{tool} push ({spec.name})", env=tools.env, cwd=clone_dir)
+    except ToolFailed as exc:
+        if tool == "docker" and tools.registry.ca_pem and "x509" in exc.message:
+            raise ToolFailed(
+                exc.message, hint=DOCKER_CA_HINT, returncode=exc.returncode, log_path=exc.log_path
+            ) from exc
+        raise
     digest = containerfile.pushed_digest(
         tool,
         output=done.stdout + done.stderr,

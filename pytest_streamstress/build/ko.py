@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 GOFLAGS: Final = "-mod=vendor"
 """Every upstream repo vendors its modules (reference §8), so builds need no module download."""
+PLATFORM_ENV: Final = ("GOOS", "GOARCH", "GOARM")
+"""ko refuses `--platform` while any of these is set, even empty (ko-build/ko
+pkg/commands/resolver.go:79-84 uses os.LookupEnv), so a build with `--platform` drops them."""
 
 
 def ko_argv(
@@ -45,9 +48,13 @@ def ko_argv(
     return argv
 
 
-def ko_env(*, repository: str, base_env: Mapping[str, str]) -> dict[str, str]:
-    """The build environment: `KO_DOCKER_REPO` is the image's own repository (with `--bare`)."""
-    env = dict(base_env)
+def ko_env(*, repository: str, base_env: Mapping[str, str], platform: str = "") -> dict[str, str]:
+    """The build environment: `KO_DOCKER_REPO` is the image's own repository (with `--bare`).
+
+    With `--platform` the platform comes from the flag alone: a `GOOS`/`GOARCH`/`GOARM` left in the
+    user's shell would make ko refuse the build (`PLATFORM_ENV`).
+    """
+    env = {k: v for k, v in base_env.items() if not (platform and k in PLATFORM_ENV)}
     env["KO_DOCKER_REPO"] = repository
     flags = env.get("GOFLAGS", "")
     if GOFLAGS not in flags.split():

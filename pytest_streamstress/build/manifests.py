@@ -7,10 +7,15 @@ failed" morning. The session asks the registry first and rebuilds what is gone.
 
 This module is the plugin's only door to a registry's HTTP API (ko, docker and podman push
 themselves, R15). Auth follows the distribution token flow: Basic with the build credentials; on a
-`Bearer` challenge, a token from the challenge's realm, then the request again. `insecure` targets
-(the cluster route with a self-signed certificate, or plain HTTP) skip certificate checks and fall
-back to http. The answer is True, False, or None when the registry cannot say (unreachable,
-refused): callers decide what an unknown means. Credentials never reach a log.
+`Bearer` challenge, a token from the challenge's realm, then the request again. The certificate is
+verified against the system's CAs and the target's `ca_pem` (the cluster's ingress CA, issue 19);
+only an `insecure` target (`--registry-insecure`) skips that, and plain http is tried only for it
+and only without credentials: they never cross the network in the clear. The answer is True,
+False, or None when the registry cannot say (unreachable, refused): callers decide what an unknown
+means. Credentials never reach a log.
+
+`check_tls` is the build's first contact with the registry: a certificate the trusted CAs do not
+sign is one clear error naming the CA's source and the fix, before any tool runs.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from pytest_streamstress.build.registry import RegistryTarget
+from pytest_streamstress.build.tls import ssl_context
+from pytest_streamstress.errors import ToolFailed
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +62,11 @@ def image_present(ref: str, target: RegistryTarget, *, timeout: float = TIMEOUT_
         return None
     path = f"/v2/{name}/manifests/{digest}"
     schemes = ("https", "http") if target.insecure else ("https",)
-    context = ssl.create_default_context()
-    if target.insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
+    context = ssl_context(target.ca_pem, insecure=target.insecure)
     for scheme in schemes:
         url = f"{scheme}://{host}{path}"
         try:
-            status = _head_with_auth(url, target, context, timeout)
+            status = _head_with_auth(url, target, context, timeout, credentials=scheme == "https")
         except (urllib.error.URLError, OSError, ValueError) as exc:
             log.info("registry check %s: %s", url, getattr(exc, "reason", exc))
             continue
@@ -75,9 +79,39 @@ def image_present(ref: str, target: RegistryTarget, *, timeout: float = TIMEOUT_
     return None
 
 
-def _head_with_auth(url: str, target: RegistryTarget, context: ssl.SSLContext, timeout: float) -> int:
-    credentials = target.basic_credentials()
-    basic = f"Basic {credentials}" if credentials else ""
+def check_tls(target: RegistryTarget, *, timeout: float = TIMEOUT_S) -> None:
+    """`GET https://<push host>/v2/` with the trust the build tools get; a refused certificate is an error.
+
+    An unreachable registry is left to the tools (they say it in their own words); an insecure
+    target is not checked at all.
+    """
+    if target.insecure:
+        return
+    url = f"https://{target.push_host}/v2/"
+    try:
+        _head(url, "", ssl_context(target.ca_pem, insecure=False), timeout, method="GET")
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            trusted = target.ca_source or "the system's CAs only (no cluster CA was found)"
+            raise ToolFailed(
+                f"the registry {target.push_host} presents a certificate that is not trusted:"
+                f" {reason.verify_message or reason.reason}; trusted: {trusted}",
+                hint="put the CA that signs the registry route into the ConfigMap"
+                " openshift-config-managed/default-ingress-cert (ca-bundle.crt) or the route's"
+                " spec.tls.caCertificate; or pass --registry-insecure to push without verifying"
+                " (the cluster token then goes to whoever answers)",
+            ) from None
+        log.info("registry check %s: %s", url, reason)
+    except (OSError, ValueError) as exc:
+        log.info("registry check %s: %s", url, exc)
+
+
+def _head_with_auth(
+    url: str, target: RegistryTarget, context: ssl.SSLContext, timeout: float, *, credentials: bool
+) -> int:
+    basic_value = target.basic_credentials() if credentials else None
+    basic = f"Basic {basic_value}" if basic_value else ""
     answer = _head(url, basic, context, timeout)
     if answer.status == 401 and answer.challenge.lower().startswith("bearer "):
         token = _bearer_token(answer.challenge, basic, context, timeout)
@@ -86,8 +120,10 @@ def _head_with_auth(url: str, target: RegistryTarget, context: ssl.SSLContext, t
     return answer.status
 
 
-def _head(url: str, authorization: str, context: ssl.SSLContext, timeout: float) -> _Answer:
-    request = urllib.request.Request(url, method="HEAD", headers={"Accept": ACCEPT})
+def _head(
+    url: str, authorization: str, context: ssl.SSLContext, timeout: float, *, method: str = "HEAD"
+) -> _Answer:
+    request = urllib.request.Request(url, method=method, headers={"Accept": ACCEPT})
     if authorization:
         request.add_header("Authorization", authorization)
     try:
@@ -108,7 +144,7 @@ def _bearer_token(challenge: str, basic: str, context: ssl.SSLContext, timeout: 
         return ""
     query = urllib.parse.urlencode({k: v for k, v in params.items() if k in ("service", "scope")})
     request = urllib.request.Request(f"{realm}?{query}" if query else realm)
-    if basic:
+    if basic and realm.startswith("https://"):  # never credentials to a plain-http token service
         request.add_header("Authorization", basic)
     try:
         with urllib.request.urlopen(request, timeout=timeout, context=context) as response:

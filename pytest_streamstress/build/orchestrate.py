@@ -21,6 +21,7 @@ This module never starts a process itself: `_proc` and `gitrepo` do (R15).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -31,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from pytest_streamstress._infra import git as gitrepo
 from pytest_streamstress._infra import proc as _proc
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+K = TypeVar("K")
+R = TypeVar("R")
 TAIL_LINES: Final = _proc.TAIL_LINES
 EventKind = Literal["start", "finish", "fail", "wait", "shared"]
 
@@ -90,6 +93,8 @@ class _Context:
     redactor: Redactor
     on_event: Callable[[BuildEvent], None] | None
     shared_dir: Path | None = None
+    cert_dir: Path | None = None
+    """podman's --cert-dir: the cluster CA (build/tls.py)."""
 
     def emit(self, event: BuildEvent) -> None:
         if self.on_event is None:
@@ -123,31 +128,49 @@ def build_components(
     base_env = dict(env) if env is not None else dict(os.environ)
     for directory in (work_dir, log_dir, cache_dir):
         directory.mkdir(parents=True, exist_ok=True)
-    with auth_environment(registry, base_env=base_env) as auth:
+    with auth_environment(registry, base_env=base_env) as access:
         ctx = _Context(
             options=options,
             registry=registry,
             work_dir=work_dir,
             log_dir=log_dir,
             cache_dir=cache_dir,
-            env={**base_env, **auth},
+            env={**base_env, **access.env},
             redactor=redactor,
             on_event=on_event,
             shared_dir=shared_dir,
+            cert_dir=access.cert_dir,
         )
         order = _rotated(list(selected), worker_id)
-        with ThreadPoolExecutor(max_workers=max(1, options.jobs), thread_name_prefix="build") as pool:
-            first = {spec.name: pool.submit(_claim_and_build, spec, request, ctx) for spec, request in order}
-            done = {name: future.result() for name, future in first.items()}
+        done = _in_threads(
+            {spec.name: functools.partial(_claim_and_build, spec, request, ctx) for spec, request in order},
+            workers=options.jobs,
+            prefix="build",
+        )
         deferred = [(spec, request) for spec, request in order if done[spec.name] is None]
         if deferred:
-            with ThreadPoolExecutor(max_workers=len(deferred), thread_name_prefix="build-wait") as waiters:
-                later = {
-                    spec.name: waiters.submit(_await_shared, spec, request, ctx) for spec, request in deferred
-                }
-                done.update({name: future.result() for name, future in later.items()})
+            waits = {spec.name: functools.partial(_await_shared, spec, req, ctx) for spec, req in deferred}
+            done.update(_in_threads(waits, workers=len(deferred), prefix="build-wait"))
     results = tuple(done[spec.name] for spec, _ in selected)
     return tuple(r for r in results if r is not None)
+
+
+def _in_threads(calls: Mapping[K, Callable[[], R]], *, workers: int, prefix: str) -> dict[K, R]:
+    """Run every call in a pool and return their results by name.
+
+    On an interrupt (a stop signal raises in this waiting thread) it leaves without waiting for the
+    builds: `_proc.stop_all` has ended their processes and starts no new one (issue 19), so the
+    threads end on their own instead of holding the session until the build timeout.
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=prefix)
+    try:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        results = {name: future.result() for name, future in futures.items()}
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
 
 
 def _rotated(
@@ -264,6 +287,7 @@ def _build_one(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) ->
                     platform=ctx.options.platform,
                     container_tool=ctx.options.container_tool,
                     push=ctx.options.push,
+                    cert_dir=ctx.cert_dir,
                 ),
             )
     except Exception as exc:

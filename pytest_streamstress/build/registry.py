@@ -13,7 +13,7 @@ is why every image is pushed under its own unique name (`tekton-upstream/pipelin
 Credentials reach ko, docker and podman only through a temporary `DOCKER_CONFIG` directory (mode
 0700) whose `config.json` holds `auths[<host>].auth` (base64 `user:password`), the file all three
 read; podman also gets `REGISTRY_AUTH_FILE` pointing at it. The token never appears on a command
-line or in a log (R25).
+line or in a log (R25), and the directory never outlives the run (`_infra.tempdirs`).
 """
 
 from __future__ import annotations
@@ -23,19 +23,21 @@ import contextlib
 import json
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_streamstress._infra import tempdirs
 from pytest_streamstress._infra.redact import Secret
+from pytest_streamstress.build import tls
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import ImageRef
 
 log = logging.getLogger(__name__)
 
+AUTH_KIND: Final = "auth"
+"""`streamstress-auth-*`: the temporary directories that hold registry credentials."""
 INTERNAL_PULL_HOST: Final = "image-registry.openshift-image-registry.svc:5000"
 DEFAULT_NAMESPACE: Final = "tekton-upstream"
 
@@ -51,7 +53,12 @@ class RegistryTarget:
     """OpenShift's registry ignores the user name of a token login; any non-empty value works."""
     password: Secret | None = None
     insecure: bool = False
-    """Plain HTTP or a self-signed certificate (ko --insecure-registry, podman --tls-verify=false)."""
+    """No certificate verification (ko --insecure-registry, podman --tls-verify=false): only by the
+    explicit `--registry-insecure`, which the session warns about (issue 19)."""
+    ca_pem: bytes = b""
+    """The CA to trust besides the system's: the cluster's ingress CA for its registry route."""
+    ca_source: str = ""
+    """Where `ca_pem` came from, for messages ("ConfigMap openshift-config-managed/default-ingress-cert")."""
 
     @property
     def push_host(self) -> str:
@@ -90,7 +97,9 @@ class RegistryTarget:
         route_host: str,
         *,
         token: Secret | None,
-        insecure: bool = True,
+        ca_pem: bytes = b"",
+        ca_source: str = "",
+        insecure: bool = False,
         namespace: str = DEFAULT_NAMESPACE,
     ) -> RegistryTarget:
         """The cluster's internal registry through its route; pods pull through the service."""
@@ -99,17 +108,30 @@ class RegistryTarget:
             pull=f"{INTERNAL_PULL_HOST}/{namespace}",
             password=token,
             insecure=insecure,
+            ca_pem=ca_pem,
+            ca_source=ca_source,
         )
 
     @classmethod
     def from_option(
         cls, text: str, *, password: Secret | None = None, insecure: bool = False
     ) -> RegistryTarget:
-        """`--registry HOST[/NS]`: an external registry the cluster pulls from directly."""
+        """`--registry HOST[/NS]`: an external registry the cluster pulls from directly.
+
+        `http://HOST` needs `insecure` (`--registry-insecure`) and never gets the credentials: they
+        would cross the network in the clear.
+        """
         value = text.strip().rstrip("/")
         for scheme in ("https://", "http://"):
             if value.startswith(scheme):
-                insecure = insecure or scheme == "http://"
+                if scheme == "http://":
+                    if not insecure:
+                        raise ConfigError(
+                            f"--registry: {text!r} is plain HTTP",
+                            hint="use an https:// registry, or pass --registry-insecure as well (no"
+                            " credentials are sent over plain HTTP)",
+                        )
+                    password = None
                 value = value[len(scheme) :]
         if not value or value.count("/") > 1:
             raise ConfigError(
@@ -145,23 +167,33 @@ def docker_config_json(target: RegistryTarget, existing: Mapping[str, Any] | Non
     return config
 
 
-@contextlib.contextmanager
-def auth_environment(target: RegistryTarget, *, base_env: Mapping[str, str]) -> Iterator[dict[str, str]]:
-    """Env vars (`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE`) pointing at a private temporary config.
+@dataclass(frozen=True, slots=True)
+class ToolAccess:
+    """What the build tools get: the environment (credentials, CA bundle) and podman's --cert-dir."""
 
-    The directory is created 0700 and removed on exit, so the token lives on disk only while the
-    tools run.
+    env: dict[str, str]
+    cert_dir: Path | None = None
+
+
+@contextlib.contextmanager
+def auth_environment(target: RegistryTarget, *, base_env: Mapping[str, str]) -> Iterator[ToolAccess]:
+    """`DOCKER_CONFIG`, `REGISTRY_AUTH_FILE` (and `SSL_CERT_FILE` for the cluster CA) in a private dir.
+
+    The directory (`_infra.tempdirs`, kind `auth`) is 0700, the file 0600, and both are gone when
+    the block ends, at the end of the session and at exit; a killed run's is swept by the next one.
     """
-    directory = Path(tempfile.mkdtemp(prefix="streamstress-auth-"))
-    try:
-        directory.chmod(0o700)
+    with tempdirs.private_dir(AUTH_KIND) as directory:
         config_file = directory / "config.json"
         fd = os.open(config_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(docker_config_json(target, _user_docker_config(base_env)), handle)
-        yield {"DOCKER_CONFIG": str(directory), "REGISTRY_AUTH_FILE": str(config_file)}
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        env = {"DOCKER_CONFIG": str(directory), "REGISTRY_AUTH_FILE": str(config_file)}
+        cert_dir = None
+        if target.ca_pem and not target.insecure:
+            trust = tls.write_trust(directory, target.ca_pem, environ=base_env)
+            env.update(trust.env())
+            cert_dir = trust.cert_dir
+        yield ToolAccess(env=env, cert_dir=cert_dir)
 
 
 def _user_docker_config(env: Mapping[str, str]) -> dict[str, Any] | None:

@@ -32,6 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="bare: no operator; installed: OpenShift Pipelines installed and Ready; empty: no objects",
     )
     parser.add_argument("--http", action="store_true", help="Serve plain HTTP instead of HTTPS")
+    parser.add_argument(
+        "--faults",
+        default="",
+        metavar="JSON",
+        help="Fault switches: the JSON object STREAMSTRESS_EMULATOR_FAULTS takes, e.g."
+        + " '{\"operator_never_ready\": true}'",
+    )
     parser.add_argument("--openshift-version", default="4.20.3", help="Emulated OpenShift version")
 
 
@@ -59,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
             controllers=args.state != "empty",
         )
         with emulator:
+            emulator.faults.apply_json(args.faults, source="--faults")
             sys.stdout.write(
                 f"kubeconfig: {kubeconfig}\napi: {emulator.url}\nregistry: {emulator.registry_host}\n"
-                f"state: {args.state}\nserving until Ctrl-C or SIGTERM\n"
+                f"state: {args.state}\n"
+                + (f"faults: {args.faults}\n" if args.faults else "")
+                + "serving until Ctrl-C or SIGTERM\n"
             )
             sys.stdout.flush()
             while not stop.wait(3600):

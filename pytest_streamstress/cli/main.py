@@ -2,20 +2,27 @@
 
 Each command lives in its own module under `cli/` exposing `HELP`, `add_arguments(parser)` and
 `run(args) -> int`; this module only dispatches. Exit codes follow the original tool: 0 ok, 1 a
-problem found (failures, missing items), 2 an error that stopped the command.
+problem found (failures, missing items), 2 an error that stopped the command, 130 stopped by Ctrl-C,
+SIGTERM or SIGHUP: all three end the process groups the command started (git, gauge, pytest) and
+remove its secret files, instead of leaving them behind as a plain SIGTERM would (issue 19).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
+import signal
 import sys
-from collections.abc import Sequence
-from types import ModuleType
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType, ModuleType
 from typing import Final
 
 from pytest_streamstress import __version__
+from pytest_streamstress._infra import proc as _proc
+from pytest_streamstress._infra import tempdirs
 from pytest_streamstress.errors import StreamstressError
 
 COMMANDS: Final = (
@@ -75,13 +82,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     if module is None:
         parser.exit(2, f"streamstress {args.command}: not supported yet; see 'Not done yet' in the README\n")
     try:
-        return int(module.run(args))
+        with _stop_signals(args.command != "emulator"):  # the emulator command stops itself cleanly
+            return int(module.run(args))
     except StreamstressError as exc:
         sys.stderr.write(f"streamstress {args.command}: {exc}\n")
         return 2
-    except KeyboardInterrupt:
-        sys.stderr.write(f"streamstress {args.command}: interrupted\n")
+    except KeyboardInterrupt as exc:
+        _proc.stop_all(str(exc) or "KeyboardInterrupt")
+        ended = _proc.end_all()
+        tempdirs.remove_all()
+        _proc.allow_again()
+        sys.stderr.write(
+            f"streamstress {args.command}: interrupted{f' ({exc})' if str(exc) else ''}"
+            + (f"; ended {ended} process group(s)" if ended else "")
+            + "\n"
+        )
         return 130
+
+
+@contextlib.contextmanager
+def _stop_signals(enabled: bool) -> Iterator[None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt naming themselves, as Ctrl-C does (main thread only)."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {
+        signum: signal.signal(signum, interrupt)
+        for signum in (getattr(signal, name, None) for name in ("SIGTERM", "SIGHUP"))
+        if signum is not None
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

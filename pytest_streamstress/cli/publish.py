@@ -17,7 +17,7 @@ from typing import Final
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cli.report import size_argument
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.report.publish import default_repo, publish_run, token_from_env
+from pytest_streamstress.report.publish import DEFAULT_TIMEOUT_S, default_repo, publish_run, token_from_env
 
 HELP: Final = "Publish a run's results to the dashboard branch of a git remote"
 
@@ -47,6 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Byte budget of the published history (default 50MB)",
     )
     parser.add_argument(
+        "--publish-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="SECONDS",
+        help="Seconds to keep retrying when other publishers move the branch"
+        f" (default {DEFAULT_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
         "--work-dir",
         type=Path,
         default=None,
@@ -72,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             budget=args.history_budget,
             work_dir=work_dir,
             redactor=redactor,
+            publish_timeout=args.publish_timeout,
         )
     verb = "already published" if result.already_published else "published"
     where = f" -> {result.pages_url}" if result.pages_url else ""

@@ -3,7 +3,8 @@
 Everything in `cluster/` calls the API through `Cluster.call`, which passes an explicit
 `_request_timeout`, retries only what a retry can fix (429 honouring Retry-After, 500/502/503/504
 with bounded back-off, connection resets), and translates `ApiException` into our errors with the
-verb, the kind, `namespace/name` and the API's message, redacted and truncated. Clients are created
+verb, the kind, `namespace/name` and the API's message, redacted and truncated; a certificate the
+client does not trust fails at once with the host and the kubeconfig fix (issue 19). Clients are created
 from an explicit kubeconfig/context or the in-cluster service account; the process-wide default
 configuration of the `kubernetes` package is never touched (a bare `load_kube_config` leaks between
 tests).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +78,11 @@ class Cluster:
         redactor: Redactor,
         clock: Clock = SYSTEM_CLOCK,
         kind: Literal["kubeconfig", "in-cluster"] = "kubeconfig",
+        source: str = "",
     ) -> None:
         self.api_client = api_client
+        self.source = source
+        """The kubeconfig path, or "the pod's service account" (named in certificate advice)."""
         self.request_timeout = request_timeout
         self.redactor = redactor
         self.clock = clock
@@ -106,6 +111,7 @@ class Cluster:
                 redactor=redactor,
                 clock=clock,
                 kind="in-cluster",
+                source="the pod's service account",
             )
         if path is None:
             raise ClusterError(
@@ -123,7 +129,13 @@ class Cluster:
             ) from exc
         except FileNotFoundError as exc:
             raise ClusterError(f"kubeconfig {path} not found", hint="pass --kubeconfig PATH") from exc
-        return cls(api_client, request_timeout=access.request_timeout, redactor=redactor, clock=clock)
+        return cls(
+            api_client,
+            request_timeout=access.request_timeout,
+            redactor=redactor,
+            clock=clock,
+            source=str(path),
+        )
 
     def _token(self) -> Secret | None:
         keys = self.api_client.configuration.api_key or {}
@@ -152,6 +164,8 @@ class Cluster:
             try:
                 return fn(*args, **kwargs)
             except ApiException as exc:
+                if exc.status == 0 and certificate_problem(exc):
+                    raise self.untrusted(what, exc) from exc
                 if exc.status in RETRYABLE and attempt < MAX_ATTEMPTS:
                     delay = self._retry_delay(exc, attempt)
                     log.info("%s: HTTP %s, retrying in %.1fs (attempt %d)", what, exc.status, delay, attempt)
@@ -159,6 +173,8 @@ class Cluster:
                     continue
                 raise self.translate(what, exc) from exc
             except (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError) as exc:
+                if certificate_problem(exc):
+                    raise self.untrusted(what, exc) from exc  # a retry cannot fix it (R19)
                 if attempt < MAX_ATTEMPTS:
                     delay = min(MAX_BACKOFF_S, 0.2 * 2.0**attempt)
                     log.info("%s: %s, retrying in %.1fs", what, type(exc).__name__, delay)
@@ -168,6 +184,26 @@ class Cluster:
                     f"{what}: cannot reach the API at {self.server}: {self.redactor(str(exc))}",
                     hint="check the network path to the cluster and --api-timeout",
                 ) from exc
+
+    def untrusted(self, what: str, exc: BaseException) -> ClusterError:
+        """The API's certificate is not signed by a CA the client trusts: host, reason and the fix."""
+        host = urllib3.util.parse_url(self.server).netloc or self.server
+        if self.kind == "in-cluster":
+            fix = (
+                "the pod's service-account CA (/var/run/secrets/kubernetes.io/serviceaccount/ca.crt)"
+                " does not sign it: is the API behind a proxy with its own certificate?"
+            )
+        else:
+            fix = (
+                f"the kubeconfig ({self.source or '--kubeconfig'}) must name the CA that signed it: set"
+                " `certificate-authority-data` (base64 PEM) or `certificate-authority` (a file) on the"
+                " cluster entry (`oc login --certificate-authority=ca.crt` writes it), or pass --kubeconfig"
+                " with one that does"
+            )
+        return ClusterError(
+            f"{what}: the API server's certificate at {host} is not trusted: {certificate_problem(exc)}",
+            hint=fix,
+        )
 
     def _retry_delay(self, exc: ApiException, attempt: int) -> float:
         headers: dict[str, str] = dict(exc.headers or {})
@@ -311,3 +347,22 @@ def _api_message(exc: ApiException) -> str:
     if isinstance(data, dict) and data.get("message"):
         return str(data["message"])[:BODY_LIMIT]
     return str(body)[:BODY_LIMIT]
+
+
+def certificate_problem(exc: BaseException) -> str | None:
+    """The reason a TLS verification failed, if that is what `exc` is (else None)."""
+    reason: object = exc
+    if isinstance(exc, urllib3.exceptions.MaxRetryError):
+        reason = exc.reason
+    if isinstance(reason, urllib3.exceptions.SSLError):
+        inner = reason.args[0] if reason.args else reason
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            return str(inner.verify_message or inner.reason or inner)
+        return str(inner) if "CERTIFICATE_VERIFY_FAILED" in str(inner) else None
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return str(reason.verify_message or reason.reason)
+    text = str(getattr(exc, "reason", "") or "")
+    if text.startswith("SSLError") and "CERTIFICATE_VERIFY_FAILED" in text:
+        # The kubernetes client turns a bare urllib3 SSLError into ApiException(status=0).
+        return text.split("certificate verify failed:", 1)[-1].split("(_ssl", 1)[0].strip() or text
+    return None

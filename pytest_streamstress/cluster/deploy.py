@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pytest_streamstress._infra.files import write_json_atomically
-from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
+from pytest_streamstress._infra.waits import Cutoff, Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import images as img
 from pytest_streamstress.cluster import resources as r
-from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to
+from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to, verifiable
 from pytest_streamstress.cluster.operands import (
     delete_installer_sets,
     diagnose,
@@ -152,14 +152,10 @@ def deploy(
     # waiting for its workloads could only time out.
     present_sets = list_installer_sets(cluster)  # one list for the whole check
     absent = sorted(spec.name for spec in specs if not sets_belonging_to(present_sets, [spec]))
-    note = ""
-    if absent:
-        note = (
-            f"not installed on this cluster: {', '.join(absent)} (their IMAGE_* variables are set in the"
-            " operator, nothing runs them)"
-        )
-        say(f"warning: {note}")
-    changes = tuple(c for c in changes if c.component not in absent)
+    changes, notes = verifiable(changes, absent=absent, openshift_version=target.openshift_version)
+    for text in notes:
+        say(f"warning: {text}")
+    note = "; ".join(notes)
     needs_env = any(current.get(var) != value for var, value in values.items())
     running, problems = workload_state(cluster, params.target_namespace, changes)
     if not needs_env and not problems and operator_runs_values(cluster, target, values).done:
@@ -216,6 +212,7 @@ def apply_values(
             values,
             params.olm_timeout if params.strategy == "auto" else params.deploy_timeout,
             "OLM to roll the CSV change into the operator pod",
+            option="--olm-timeout" if params.strategy == "auto" else "--deploy-timeout",
         )
         return "csv"
     except WaitTimeout:
@@ -232,16 +229,25 @@ def apply_values(
 
 
 def _wait_operator(
-    cluster: Cluster, target: OperatorTarget, values: Mapping[str, str | None], timeout: float, what: str
+    cluster: Cluster,
+    target: OperatorTarget,
+    values: Mapping[str, str | None],
+    timeout: float,
+    what: str,
+    *,
+    option: str = "--deploy-timeout",
+    cutoff: Cutoff | None = None,
 ) -> None:
     wakeup = Wakeup()
     with WatchSet(cluster, wakeup) as watches:
         watches.add("operator pods", cluster.core.list_namespaced_pod, target.namespace)
         wait_until(
             lambda: operator_runs_values(cluster, target, values),
-            what=f"waited for {what}",
+            what=f"waited for {what} ({option})",
             timeout=timeout,
             wake=wakeup,
+            hint=f"raise {option} if OLM and the operator are just slow, or look at the state above",
+            cutoff=cutoff,
         )
 
 
@@ -279,6 +285,7 @@ def wait_for_operands(
             r.TEKTONCONFIGS,
         )
         watches.add("deployments", cluster.apps.list_namespaced_deployment, params.target_namespace)
+        watches.add("statefulsets", cluster.apps.list_namespaced_stateful_set, params.target_namespace)
         watches.add("pods", cluster.core.list_namespaced_pod, params.target_namespace)
         try:
             wait_until(
@@ -291,7 +298,7 @@ def wait_for_operands(
         except WaitTimeout:
             detail = diagnose(cluster, params.target_namespace, changes, seen["problems"])
             raise WaitTimeout(
-                f"deploy did not finish within {params.deploy_timeout:g}s:\n{detail}",
+                f"deploy did not finish within {params.deploy_timeout:g}s (--deploy-timeout):\n{detail}",
                 hint="fix what is named above, or raise --deploy-timeout if the cluster is just slow",
             ) from None
     return list(seen["running"])
@@ -304,8 +311,13 @@ def restore(
     params: DeployParams,
     *,
     say: Progress | None = None,
+    cutoff: Cutoff | None = None,
 ) -> None:
-    """Put the recorded IMAGE_* values back, re-create the operands and wait for Ready."""
+    """Put the recorded IMAGE_* values back, re-create the operands and wait for Ready.
+
+    The patches are always made whole; an armed `cutoff` (a stop signal) only shortens the waits,
+    and a cut wait keeps the record, so `streamstress restore` can finish the job.
+    """
     say = say or (lambda _text: None)
     data = read_record(record_path)
     target = find_operator(cluster)
@@ -319,7 +331,9 @@ def restore(
     patch_csv(cluster, target, original)
     # A Deployment edit survives CSV changes only until OLM re-applies; make both agree.
     patch_deployment(cluster, target, original)
-    _wait_operator(cluster, target, original, params.deploy_timeout, "operator pod with the restored env")
+    _wait_operator(
+        cluster, target, original, params.deploy_timeout, "operator pod with the restored env", cutoff=cutoff
+    )
     specs = [catalog[name] for name in data.get("components", []) if name in catalog.names]
     sets = installer_sets_of(cluster, specs)
     delete_installer_sets(cluster, sets)
@@ -341,7 +355,12 @@ def restore(
             return Probe(done=ok, state=r.describe_conditions(config) if config else "TektonConfig absent")
 
         wait_until(
-            ready, what="TektonConfig not Ready after restore", timeout=params.deploy_timeout, wake=wakeup
+            ready,
+            what="TektonConfig not Ready after restore",
+            timeout=params.deploy_timeout,
+            wake=wakeup,
+            hint="raise --deploy-timeout (streamstress restore: --timeout) if the cluster is just slow",
+            cutoff=cutoff,
         )
     record_path.rename(record_path.with_name(RESTORE_RECORD + ".restored"))
     say("restored; the record is kept as restore.json.restored")

@@ -4,6 +4,11 @@
 digest); `verify_workloads` says which expected images run and, in a sentence each, which do not;
 `sets_belonging_to` picks a component's TektonInstallerSets by label and owner (reference §6). They
 take objects already read (deploy.py and operands.py read them) and are tested with values alone.
+
+A workload is the Deployment components.toml names, or the StatefulSet of that name: with
+TektonPipeline's `statefulset-ordinals` the operator turns the pipelines controller and the remote
+resolvers into StatefulSets (tektoncd/operator tektonpipeline/transform.go:98-103), so a workload
+dict carries its `kind` and each kind's rollout is judged by its own status fields.
 """
 
 from __future__ import annotations
@@ -74,33 +79,66 @@ def plan_changes(
     return tuple(changes)
 
 
+def verifiable(
+    changes: Sequence[ImageChange], *, absent: Sequence[str], openshift_version: str
+) -> tuple[tuple[ImageChange, ...], list[str]]:
+    """The changes a deploy can wait for, and a note for each kind it cannot.
+
+    A component the cluster does not run has no workloads; and with an OpenShift version the
+    operator cannot read, its console-plugin reconciler reads no variable at all and keeps the
+    manifest's default image (tektoncd/operator console_plugin_reconciler.go:171-195), so waiting
+    for the console plugin could only time out. Their variables are still set.
+    """
+    notes: list[str] = []
+    kept = tuple(c for c in changes if c.component not in absent)
+    if absent:
+        notes.append(
+            f"not installed on this cluster: {', '.join(absent)} (their IMAGE_* variables are set in the"
+            " operator, nothing runs them)"
+        )
+    console = {img.CONSOLE_VAR, img.LEGACY_CONSOLE_VAR}
+    if not img.openshift_version_known(openshift_version) and any(c.env_var in console for c in kept):
+        kept = tuple(c for c in kept if c.env_var not in console)
+        shown = repr(openshift_version) if openshift_version else "none"
+        notes.append(
+            "the operator cannot read the OpenShift version (ClusterVersion status.desired.version:"
+            f" {shown}), so its console plugin keeps the manifest's default image; the console-plugin"
+            " image is set but not verified"
+        )
+    return kept, notes
+
+
 def verify_workloads(
-    changes: Iterable[ImageChange], deployments: Mapping[str, dict[str, Any]], pods: Sequence[dict[str, Any]]
+    changes: Iterable[ImageChange], workloads: Mapping[str, dict[str, Any]], pods: Sequence[dict[str, Any]]
 ) -> tuple[list[RunningImage], list[str]]:
-    """Which expected images run, and a sentence for each that does not (pure; deploy feeds it objects)."""
+    """Which expected images run, and a sentence for each that does not (pure; deploy feeds it objects).
+
+    `workloads` maps a name to its Deployment or StatefulSet (each dict with its `kind`).
+    """
     running: list[RunningImage] = []
     problems: list[str] = []
     for change in changes:
-        deployment = deployments.get(change.deployment)
-        if deployment is None:
+        workload = workloads.get(change.deployment)
+        if workload is None:
             problems.append(f"Deployment {change.deployment} does not exist (yet)")
             continue
-        containers = deployment.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
+        kind = str(workload.get("kind") or "Deployment")
+        containers = workload.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
         container = next((c for c in containers if c.get("name") == change.container), None)
         if container is None:
-            problems.append(f"Deployment {change.deployment} has no container {change.container}")
+            problems.append(f"{kind} {change.deployment} has no container {change.container}")
             continue
         flag = img.argument_flag(change.env_var)
         if flag is not None:
             actual = img.argument_value(container.get("args") or [], flag) or ""
-            where = f"Deployment/{change.deployment} container {change.container} arg {flag}"
+            where = f"{kind}/{change.deployment} container {change.container} arg {flag}"
         else:
             actual = str(container.get("image", ""))
-            where = f"Deployment/{change.deployment} container {change.container}"
+            where = f"{kind}/{change.deployment} container {change.container}"
         if actual != change.new:
             problems.append(f"{where} is {actual or 'unset'}, expected {change.new}")
             continue
-        rollout = _rollout_problem(deployment, pods, change.container, change.new if flag is None else None)
+        rollout = _rollout_problem(workload, pods, change.container, change.new if flag is None else None)
         if rollout:
             problems.append(rollout)
             continue
@@ -117,23 +155,25 @@ def verify_workloads(
 
 
 def _rollout_problem(
-    deployment: dict[str, Any], pods: Sequence[dict[str, Any]], container: str, image: str | None
+    workload: dict[str, Any], pods: Sequence[dict[str, Any]], container: str, image: str | None
 ) -> str:
-    name = deployment["metadata"]["name"]
-    spec_replicas = int(deployment.get("spec", {}).get("replicas", 1))
-    status = deployment.get("status", {}) or {}
-    generation = int(deployment["metadata"].get("generation", 0))
+    name = workload["metadata"]["name"]
+    kind = str(workload.get("kind") or "Deployment")
+    spec_replicas = int(workload.get("spec", {}).get("replicas", 1))
+    status = workload.get("status", {}) or {}
+    generation = int(workload["metadata"].get("generation", 0))
     if int(status.get("observedGeneration", 0)) < generation:
-        return f"Deployment {name} rollout not observed yet"
-    if (
-        int(status.get("updatedReplicas", 0)) < spec_replicas
-        or int(status.get("availableReplicas", 0)) < spec_replicas
-    ):
+        return f"{kind} {name} rollout not observed yet"
+    ready = "readyReplicas" if kind == "StatefulSet" else "availableReplicas"
+    if int(status.get("updatedReplicas", 0)) < spec_replicas or int(status.get(ready, 0)) < spec_replicas:
         return (
-            f"Deployment {name}: {status.get('updatedReplicas', 0)}/{spec_replicas} updated,"
-            f" {status.get('availableReplicas', 0)}/{spec_replicas} available"
+            f"{kind} {name}: {status.get('updatedReplicas', 0)}/{spec_replicas} updated,"
+            f" {status.get(ready, 0)}/{spec_replicas} {ready.removesuffix('Replicas')}"
         )
-    selector = deployment.get("spec", {}).get("selector", {}).get("matchLabels", {}) or {}
+    if kind == "StatefulSet" and status.get("currentRevision") != status.get("updateRevision"):
+        # `kubectl rollout status` waits for the same: the update revision is the current one
+        return f"StatefulSet {name}: revision {status.get('updateRevision')} not rolled out yet"
+    selector = workload.get("spec", {}).get("selector", {}).get("matchLabels", {}) or {}
     mine = [p for p in pods if _matches(p, selector) and not p["metadata"].get("deletionTimestamp")]
     for pod in mine:
         statuses = {s.get("name"): s for s in pod.get("status", {}).get("containerStatuses", []) or []}

@@ -8,6 +8,7 @@ container argument flag (`IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE` -> `-entrypoint
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -48,12 +49,14 @@ def argument_flag(env_var: str) -> str | None:
 
 
 def argument_value(args: Sequence[str], flag: str) -> str | None:
-    """The value given to `flag` in a container's args, in either form the operator rewrites."""
+    """The value given to `flag` in a container's args, in either form the operator rewrites: `-flag
+    value`, or `-flag=value` with exactly one `=` (tektoncd/operator transformers.go:333-369)."""
     for index, arg in enumerate(args):
+        parts = arg.split("=")
+        if len(parts) == 2 and parts[0] == flag:
+            return parts[1]
         if arg == flag and index + 1 < len(args):
             return args[index + 1]
-        if arg.startswith(flag + "="):
-            return arg.split("=", 1)[1]
     return None
 
 
@@ -88,12 +91,23 @@ def set_env(container: dict[str, Any], changes: Mapping[str, str | None]) -> boo
     return changed
 
 
+_SEMVER: Final = re.compile(r"^v?[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+"""The versions Masterminds/semver parses, which is how the operator reads the OpenShift version."""
+
+
+def openshift_version_known(openshift_version: str) -> bool:
+    """Can the operator read this ClusterVersion `status.desired.version`? When it cannot, its
+    console-plugin reconciler reads no variable and keeps the manifest's default image (tektoncd/operator
+    console_plugin_reconciler.go:171-195, common_utils.go:26-49)."""
+    return bool(_SEMVER.match(openshift_version.strip()))
+
+
 def needs_legacy_console_var(openshift_version: str, operator_version: str) -> bool:
     """OCP below 4.22 with operator 1.21+ reads the `_LEGACY` console variable (reference §3)."""
     ocp = _version_tuple(openshift_version)
     operator = _version_tuple(operator_version)
-    if not ocp or not operator:
-        return False  # unknown version: the operator falls back to the non-legacy variable
+    if not ocp or not operator or not openshift_version_known(openshift_version):
+        return False  # unknown version: the operator reads neither variable (see openshift_version_known)
     return ocp[:2] < (4, 22) and operator[:2] >= (1, 21)
 
 

@@ -1,7 +1,8 @@
 """The operands: the installer sets that re-create them, and what their workloads run now.
 
 Deleting a component's TektonInstallerSets makes the operator re-create its operands with the new
-images (reference §6). `workload_state` reads the Deployments and pods and hands them to the pure
+images (reference §6). `workload_state` reads the workloads (Deployments, or the StatefulSets
+`statefulset-ordinals` makes of them) and pods and hands them to the pure
 `deploy_plan.verify_workloads`; `diagnose` says in words what is not ready when a wait gives up.
 """
 
@@ -50,18 +51,44 @@ def workload_state(
     cluster: Cluster, namespace: str, changes: Sequence[ImageChange]
 ) -> tuple[list[RunningImage], list[str]]:
     names = {c.deployment for c in changes if c.deployment}
-    deployments: dict[str, dict[str, Any]] = {}
+    workloads: dict[str, dict[str, Any]] = {}
+    statefulsets = _statefulsets(cluster, namespace)
     for name in names:
-        try:
-            obj = cluster.call(
-                f"get deployment {namespace}/{name}", cluster.apps.read_namespaced_deployment, name, namespace
-            )
-        except NotFound:
-            continue
-        deployments[name] = cluster.api_client.sanitize_for_serialization(obj)
+        found = read_workload(cluster, namespace, name, statefulsets)
+        if found is not None:
+            workloads[name] = found
     pods = cluster.call(f"list pods in {namespace}", cluster.core.list_namespaced_pod, namespace)
     pod_dicts = [cluster.api_client.sanitize_for_serialization(p) for p in pods.items]
-    return verify_workloads(changes, deployments, pod_dicts)
+    return verify_workloads(changes, workloads, pod_dicts)
+
+
+def _statefulsets(cluster: Cluster, namespace: str) -> dict[str, dict[str, Any]]:
+    """The namespace's StatefulSets by name, listed once (one request whatever the operands)."""
+    listed = cluster.call(
+        f"list statefulsets in {namespace}", cluster.apps.list_namespaced_stateful_set, namespace
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for item in listed.items:
+        obj: dict[str, Any] = cluster.api_client.sanitize_for_serialization(item)
+        obj["kind"] = "StatefulSet"  # list items carry no kind
+        found[item.metadata.name] = obj
+    return found
+
+
+def read_workload(
+    cluster: Cluster, namespace: str, name: str, statefulsets: dict[str, dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The Deployment of that name, else the StatefulSet the operator made of it with
+    `statefulset-ordinals` (tektoncd/operator tektonpipeline/transform.go:98-103); None when neither."""
+    try:
+        obj = cluster.call(
+            f"get deployment {namespace}/{name}", cluster.apps.read_namespaced_deployment, name, namespace
+        )
+    except NotFound:
+        return statefulsets.get(name)
+    found: dict[str, Any] = cluster.api_client.sanitize_for_serialization(obj)
+    found["kind"] = "Deployment"  # the typed client drops kind on a single read
+    return found
 
 
 def diagnose(

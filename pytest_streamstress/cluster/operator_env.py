@@ -77,15 +77,12 @@ def find_operator(cluster: Cluster) -> OperatorTarget:
 
 
 def openshift_version(cluster: Cluster) -> str:
+    """ClusterVersion `version`'s `status.desired.version`: the one field the operator reads
+    (tektoncd/operator pkg/reconciler/openshift/common/common_utils.go:33-42); "" when absent."""
     version = cluster.get_custom(*r.CLUSTERVERSION)
     if version is None:
         return ""
-    status = version.get("status") or {}
-    desired = (status.get("desired") or {}).get("version")
-    if desired:
-        return str(desired)
-    history = status.get("history") or []
-    return str(history[0].get("version", "")) if history else ""
+    return str(((version.get("status") or {}).get("desired") or {}).get("version") or "")
 
 
 def _lifecycle_container(deployment_spec: dict[str, Any], what: str) -> dict[str, Any]:

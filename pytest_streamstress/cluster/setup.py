@@ -2,8 +2,14 @@
 
 `check` only reads and says, per item, ok / missing / wrong and what `--fix` would do; `ensure`
 fixes what is missing and then waits (by watch) for the operator's CSV to succeed and TektonConfig
-to be Ready, which the original tool never waited for (reference §12.1, §13.10). Running `ensure`
+to exist, which the original tool never waited for (reference §12.1, §13.10). Running `ensure`
 twice changes nothing the second time: every write is preceded by a read that proves it is needed.
+
+Which bound waits for TektonConfig Ready (issue 19): setup's own `timeout` (`--setup-timeout`) when
+setup installed the operator (its first reconcile is part of the install) or when `wait_ready`
+asks for it (nothing waits later, e.g. `--skip-deploy`); otherwise the deploy waits for Ready after
+its image swap, under `--deploy-timeout`, and an operator that is never Ready is the deploy's
+error, not a setup timeout.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import resources as r
 from pytest_streamstress.cluster.watchers import WatchSet
-from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
+from pytest_streamstress.errors import ClusterError, NotFound
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
@@ -39,6 +45,10 @@ class SetupParams:
     source: str = "redhat-operators"
     target_namespace: str = "openshift-pipelines"
     timeout: float = 600.0
+    wait_ready: bool = True
+    """Wait for TektonConfig Ready even when the operator was installed already (nothing waits later)."""
+    timeout_option: str = "--setup-timeout"
+    """The option that sets `timeout`, named when the wait gives up."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,7 +279,8 @@ def ensure(cluster: Cluster, params: SetupParams, *, on_progress: Progress | Non
         changed.append(f"rolebinding {r.IMAGE_NAMESPACE}/{r.PULLER_ROLEBINDING}")
 
     operator, _csv = _operator_items(cluster)
-    if operator[0].status is ItemStatus.MISSING:
+    installing = operator[0].status is ItemStatus.MISSING
+    if installing:
         say(f"subscribing to {r.PACKAGE} (channel {params.channel}, source {params.source})")
         cluster.call(
             "create subscription",
@@ -282,7 +293,7 @@ def ensure(cluster: Cluster, params: SetupParams, *, on_progress: Progress | Non
         )
         changed.append(f"subscription {r.OPERATOR_NAMESPACE}/{r.SUBSCRIPTION_NAME}")
 
-    host, csv = _wait_ready(cluster, params, say, changed)
+    host, csv = _wait_ready(cluster, params, say, changed, need_ready=installing or params.wait_ready)
     return SetupReport(items=check(cluster).items, registry_host=host, csv=csv, changed=tuple(changed))
 
 
@@ -320,8 +331,10 @@ def _subscription(params: SetupParams) -> dict[str, Any]:
     }
 
 
-def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: list[str]) -> tuple[str, str]:
-    """Route, CSV Succeeded, TektonConfig Ready: one watch-driven wait that says what is missing."""
+def _wait_ready(
+    cluster: Cluster, params: SetupParams, say: Progress, changed: list[str], *, need_ready: bool
+) -> tuple[str, str]:
+    """Route, CSV Succeeded, TektonConfig there (and Ready with `need_ready`): one watch-driven wait."""
     wakeup = Wakeup()
     found: dict[str, str] = {"host": "", "csv": ""}
     created_config = False
@@ -345,26 +358,27 @@ def _wait_ready(cluster: Cluster, params: SetupParams, say: Progress, changed: l
                 if created_config:
                     changed.append("tektonconfig config")
             missing.append("TektonConfig config does not exist yet")
-        elif not r.is_ready(config):
+        elif need_ready and not r.is_ready(config):
             missing.append("TektonConfig not Ready: " + r.describe_conditions(config))
         return Probe(done=not missing, state="; ".join(missing))
 
     with WatchSet(cluster, wakeup) as watches:
         _watch_setup_objects(watches, cluster)
-        try:
-            wait_until(
-                probe,
-                what="cluster setup not complete",
-                timeout=params.timeout,
-                wake=wakeup,
-                on_progress=lambda elapsed, state: log.info("setup waiting %.0fs: %s", elapsed, state),
-            )
-        except WaitTimeout as exc:
-            raise WaitTimeout(
-                str(exc.message),
-                hint="see `streamstress check` for each item; raise"
-                " --setup-timeout if the operator install is just slow",
-            ) from None
+        wait_until(
+            probe,
+            what=f"auto-setup not complete ({params.timeout_option})",
+            timeout=params.timeout,
+            wake=wakeup,
+            on_progress=lambda elapsed, state: log.info("setup waiting %.0fs: %s", elapsed, state),
+            hint=f"see `streamstress check` for each item; raise {params.timeout_option} if the operator"
+            " install is just slow",
+        )
+    config = cluster.get_custom(r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME)
+    if not need_ready and config is not None and not r.is_ready(config):
+        say(
+            "TektonConfig is not Ready yet (" + r.describe_conditions(config) + "); the deploy waits for it"
+            " (--deploy-timeout)"
+        )
     return found["host"], found["csv"]
 
 

@@ -9,7 +9,8 @@ Node ids are relative to the Gauge project root (the directory holding manifest.
 is outside rootdir or in the pytest cache: `specs/pipelines/run.spec::Run sample pipeline: …`.
 A data-driven scenario yields one item per row, named like a pytest parametrization:
 `<heading>[<row>]` (1-based), so `spec::<heading>` selects every row and `spec::<heading>[2]` one;
-`ScenarioItem.junit_name` gives xml-report v0.5.3's testcase name for the same row.
+`ScenarioItem.data_row` says which table rows it runs with (the spec table's, the scenario table's or
+both), from which `junit.case_name` gives xml-report's testcase name in either naming.
 
 Gauge tag -> marker name: lower-cased (gauge compares tags case-insensitively), spaces removed,
 every character other than `a-z 0-9 _ . - / +` replaced by `_`; a `gauge_` prefix goes on names that
@@ -188,7 +189,7 @@ class SpecFile(pytest.File):
         spec_table = parsed.data_table
         for scenario in parsed.scenarios:
             scenario_table = scenario.data_table
-            for row, values in _rows(parsed, scenario, spec_table, scenario_table):
+            for row, values, data_row in _rows(parsed, scenario, spec_table, scenario_table):
                 name = scenario.heading if row is None else f"{scenario.heading}[{row}]"
                 item = ScenarioItem.from_parent(
                     self,
@@ -199,6 +200,7 @@ class SpecFile(pytest.File):
                     project_root=root,
                     row=row,
                     row_values=values,
+                    data_row=data_row,
                     driver=state.driver,
                 )
                 state.mark(item, scenario.all_tags, self.config)
@@ -223,6 +225,7 @@ class ScenarioItem(pytest.Item):
         project_root: Path,
         row: int | None = None,
         row_values: tuple[tuple[str, str], ...] = (),
+        data_row: junit.DataRow | None = None,
         driver: ScenarioDriver,
         **kwargs: Any,
     ) -> None:
@@ -233,6 +236,7 @@ class ScenarioItem(pytest.Item):
         self.project_root = project_root
         self.row = row
         self.row_values = row_values
+        self.data_row = data_row
 
     @property
     def spec_relpath(self) -> str:
@@ -246,8 +250,8 @@ class ScenarioItem(pytest.Item):
 
     @property
     def junit_name(self) -> str:
-        """xml-report v0.5.3's testcase name for this scenario or data row (`junit.case_name`)."""
-        return junit.case_name(self.scenario.heading, self.row, self.row_values)
+        """xml-report v0.5.3's testcase name for this scenario or data row: the item's result key."""
+        return junit.case_name(self.scenario.heading, self.data_row)
 
     def setup(self) -> None:
         self.driver.setup(self)
@@ -324,23 +328,24 @@ def _applies(table: Table | None, steps: Iterable[Step]) -> bool:
 
 def _rows(
     parsed: Spec, scenario: Scenario, spec_table: Table | None, scenario_table: Table | None
-) -> list[tuple[int | None, tuple[tuple[str, str], ...]]]:
-    """(row number, column values) per item: gauge repeats a scenario per row of each table it uses."""
-    tables: list[Table] = []
+) -> list[tuple[int | None, tuple[tuple[str, str], ...], junit.DataRow | None]]:
+    """(row number, column values, which table rows) per item: gauge repeats a scenario per row of
+    each table it uses."""
+    tables: list[tuple[str, Table]] = []
     shared = (*parsed.context_steps, *parsed.teardown_steps)
     if spec_table is not None and (_applies(spec_table, shared) or _applies(spec_table, scenario.steps)):
-        tables.append(spec_table)
+        tables.append(("spec", spec_table))
     if scenario_table is not None and scenario_table.rows:
-        tables.append(scenario_table)
+        tables.append(("scenario", scenario_table))
     if not tables:
-        return [(None, ())]
-    combos = itertools.product(*(table.rows for table in tables))
-    out: list[tuple[int | None, tuple[tuple[str, str], ...]]] = []
+        return [(None, (), None)]
+    combos = itertools.product(*(enumerate(table.rows, start=1) for _, table in tables))
+    out: list[tuple[int | None, tuple[tuple[str, str], ...], junit.DataRow | None]] = []
     for number, combo in enumerate(combos, start=1):
-        values = tuple(
-            (column, value)
-            for table, row in zip(tables, combo, strict=True)
-            for column, value in zip(table.headers, row, strict=False)
-        )
-        out.append((number, values))
+        rows = {
+            kind: junit.TableRow(number=index, values=tuple(zip(table.headers, row, strict=False)))
+            for (kind, table), (index, row) in zip(tables, combo, strict=True)
+        }
+        values = tuple(pair for row in rows.values() for pair in row.values)
+        out.append((number, values, junit.DataRow(spec=rows.get("spec"), scenario=rows.get("scenario"))))
     return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal, NamedTuple
 
 _SUMMARY: Final = re.compile(r"^Specifications:\t")
@@ -143,8 +143,21 @@ def _failure_in(lines: Sequence[str], start: int, stop: int, *, indents: range) 
             line = lines[index]
             body = line.lstrip(" ")
             if body.startswith(label) and len(line) - len(body) in indents:
-                return _read_block(lines, index, stop, " " * (len(line) - len(body)))
+                failure = _read_block(lines, index, stop, " " * (len(line) - len(body)))
+                return failure if failure.step else _hooked_step(lines, start, index, failure)
     return None
+
+
+def _hooked_step(lines: Sequence[str], start: int, index: int, failure: ConsoleFailure) -> ConsoleFailure:
+    """A failed step hook prints only its message, 2 deeper than its step's `* step` line (gauge
+    v1.6.28 reporter/simpleConsole.go:89-111): that line names the step (no spec line is printed)."""
+    pad = len(lines[index]) - len(lines[index].lstrip(" ")) - 2
+    if pad < 6:  # a scenario (4) or spec (2) hook: no step to name
+        return failure
+    for position in range(index - 1, start - 1, -1):
+        if lines[position].startswith(" " * pad + "* "):
+            return replace(failure, step=lines[position][pad + 2 :].strip())
+    return failure
 
 
 # --- one failure block (§4.3): labelled sections in a fixed order ----------------------------------

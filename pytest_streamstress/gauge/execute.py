@@ -171,6 +171,7 @@ class GaugeRunner:
             Wanted(
                 heading=i.scenario.heading,
                 junit_name=i.junit_name,
+                data_row=i.data_row,
                 steps=(*i.spec.context_steps, *i.scenario.steps, *i.spec.teardown_steps),
             )
             for i in group

@@ -28,9 +28,12 @@ from typing import Final, Protocol
 from pytest_streamstress.gauge.console import ConsoleAttempt, ConsoleFailure, ConsoleReport, parse_console
 from pytest_streamstress.gauge.junit import (
     CaseResult,
+    DataRow,
     JUnitReport,
+    Naming,
     ParsedFailure,
     UnreadableResults,
+    case_name,
     parse_failure_message,
     read_junit,
 )
@@ -100,12 +103,18 @@ class Wanted:
     junit_name: str = ""
     """xml-report's testcase name (`junit.case_name`: differs from the heading only for a data row);
     default: the heading."""
+    data_row: DataRow | None = None
+    """The data rows of this execution: its testcase name in the naming the report uses."""
     steps: Sequence[StepLike] = ()
     """Context, own and teardown steps, in run order: where a failing step's line is looked up."""
 
     @property
     def key(self) -> str:
         return self.junit_name or self.heading
+
+    def name_in(self, naming: Naming) -> str:
+        """The testcase name an xml-report of that naming gives this execution."""
+        return self.key if self.data_row is None else case_name(self.heading, self.data_row, naming=naming)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,7 +149,7 @@ def merge_outcomes(
     outcomes: dict[str, ScenarioOutcome] = {}
     for scenario in wanted:
         attempts = console.attempts_of(scenario.heading)
-        case = by_name.get(scenario.key)
+        case = by_name.get(scenario.name_in(suite.naming)) if suite else None
         if case is not None:
             outcome = _from_case(case, scenario, attempts)
         elif suite is not None and suite.failures > 0 and not suite.cases and facts.timed_out_after is None:
@@ -214,8 +223,8 @@ def _failing_step(
         return None
     if console is not None and console.step == parsed.subject and console.line is not None:
         return FailingStep(text=parsed.subject, line=console.line)
-    if parsed.kind == "concept":
-        return FailingStep(text=parsed.subject, line=None)
+    if parsed.kind in {"concept", "concept-hook"}:
+        return FailingStep(text=parsed.subject, line=None)  # a step inside a concept: no line (§2.5)
     return FailingStep(text=parsed.subject, line=find_step_line(scenario.steps, parsed.subject))
 
 

@@ -16,8 +16,10 @@ import pytest
 
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import ClusterChoice, ComponentRequest, ContainerTool, DeployStrategy
+from pytest_streamstress.options.opt import Opt
 from pytest_streamstress.options.parse import parse_bool
-from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME, Opt, shown_default
+from pytest_streamstress.options.render import shown_default
+from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog
@@ -72,6 +74,11 @@ def _raw_values(config: pytest.Config, opt: Opt[Any]) -> tuple[str, list[str] | 
     return f"ini {opt.ini}", [str(ini)]
 
 
+def is_given(config: pytest.Config, name: str) -> bool:
+    """Did the user set this option (command line or ini), rather than leave it at its default?"""
+    return _raw_values(config, OPTIONS_BY_NAME[name])[1] is not None
+
+
 def is_active(config: pytest.Config) -> bool:
     """The plugin acts only with `--streamstress` or `streamstress = true`: installing it changes nothing."""
     where, raw = _raw_values(config, OPTIONS_BY_NAME["streamstress"])
@@ -112,12 +119,15 @@ class Settings:
     history: Path | None
     results_dir: Path
     run_label: str
+    allure_results: Path | None
     publish: bool
     publish_repo: str
     publish_branch: str
+    publish_timeout: float
     history_budget: int
     skip_build: bool
     registry: str
+    registry_insecure: bool
     image: tuple[tuple[str, str], ...]
     images_from: Path | None
     as_of: dt.date | None
@@ -138,6 +148,7 @@ class Settings:
     confirm: bool
     confirm_max: int
     confirm_timeout: float
+    stop_timeout: float
     operator_channel: str
     operator_source: str
     target_namespace: str

@@ -1,19 +1,19 @@
 """Every option, declared once (STYLE R26): flag, ini key, parser, default and help in one table.
 
 One loop registers them all for the CLI and the ini file (options/settings.py), so a single scenario
-can run from an IDE with no arguments, and the README's option table is generated from it. An option
+can run from an IDE with no arguments, and the README's option table is generated from it
+(options/render.py). An option
 whose feature is not built yet is declared with `supported=False` and is a usage error when set.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final
 
 from pytest_streamstress.model import ClusterChoice, ContainerTool, DeployStrategy
+from pytest_streamstress.options.opt import Opt
 from pytest_streamstress.options.parse import (
     choice,
     parse_bool,
@@ -31,41 +31,8 @@ from pytest_streamstress.options.parse import (
 )
 from pytest_streamstress.profile.shards import parse_shard
 
-T = TypeVar("T")
-
 GROUP: Final = "streamstress"
 DEFAULT_RELEASE_TESTS_REPO: Final = "https://github.com/openshift-pipelines/release-tests.git"
-
-
-@dataclass(frozen=True, slots=True)
-class Opt(Generic[T]):
-    """One option: its flag, ini key, parser, default and help, declared once."""
-
-    name: str
-    parse: Callable[[str], T]
-    default: T
-    help: str
-    switch: bool = False
-    """A CLI switch without a value (`--skip-build`); its ini form takes true/false."""
-    multiple: bool = False
-    """The CLI flag may repeat; the ini form is one value per line."""
-    supported: bool = True
-    issue: int = 0
-    """The issue that implements it, named in the "not supported yet" error."""
-    metavar: str = ""
-    flag_override: str = ""
-
-    @property
-    def flag(self) -> str:
-        return self.flag_override or "--" + self.name.replace("_", "-")
-
-    @property
-    def ini(self) -> str:
-        return self.name if self.name == "streamstress" else "streamstress_" + self.name
-
-    @property
-    def dest(self) -> str:
-        return self.ini
 
 
 OPTIONS: Final[tuple[Opt[Any], ...]] = (
@@ -199,6 +166,15 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
     ),
     Opt("run_label", parse_str, "", "Label of this run on the dashboard, e.g. 'nightly'", metavar="TEXT"),
     Opt(
+        "allure_results",
+        parse_path,
+        None,
+        "Also write the run as Allure results into this folder (for Allure 3, Allure 2 or ReportPortal);"
+        " not allure-pytest's --alluredir, both may be given",
+        metavar="DIR",
+        flag_override="--allure-results",
+    ),
+    Opt(
         "publish",
         parse_bool,
         False,
@@ -226,6 +202,13 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         issue=7,
     ),
     Opt(
+        "publish_timeout",
+        parse_positive_float,
+        120.0,
+        "Seconds publishing may keep retrying when other publishers move the branch (jittered back-off)",
+        metavar="SECONDS",
+    ),
+    Opt(
         "history_budget",
         parse_size,
         50_000_000,
@@ -248,6 +231,14 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "",
         "Registry to push to (default: the cluster's internal registry route)",
         metavar="HOST[/NS]",
+    ),
+    Opt(
+        "registry_insecure",
+        parse_bool,
+        False,
+        "Do not verify the registry's TLS certificate (ko --insecure-registry, podman --tls-verify=false);"
+        " prints a warning",
+        switch=True,
     ),
     Opt(
         "image",
@@ -340,7 +331,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "deploy_timeout",
         parse_positive_float,
         900.0,
-        "Seconds to wait for TektonConfig Ready and the operands on the new images",
+        "Seconds the deploy waits for TektonConfig Ready and the operands on the new images (also for an"
+        " installed operator that is not Ready)",
         metavar="SECONDS",
     ),
     Opt(
@@ -354,7 +346,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "setup_timeout",
         parse_positive_float,
         600.0,
-        "Seconds auto-setup may wait for the operator install and TektonConfig Ready",
+        "Seconds auto-setup may wait for an operator it installs (and, with --skip-deploy, for TektonConfig"
+        " Ready)",
         metavar="SECONDS",
     ),
     Opt(
@@ -391,6 +384,14 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         parse_positive_float,
         3600.0,
         "Seconds --confirm may take in all (reruns, restoring the shipped images, putting ours back)",
+        metavar="SECONDS",
+    ),
+    Opt(
+        "stop_timeout",
+        parse_positive_float,
+        30.0,
+        "Seconds --restore may wait after SIGINT/SIGTERM/SIGHUP before it stops and names"
+        " `streamstress restore`",
         metavar="SECONDS",
     ),
     Opt(
@@ -483,27 +484,3 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
 )
 
 OPTIONS_BY_NAME: Final = {opt.name: opt for opt in OPTIONS}
-
-
-def options_markdown(options: Sequence[Opt[Any]] = OPTIONS) -> str:
-    """The README's option table, generated so the docs cannot drift from the code."""
-    lines = ["| Option | ini key | Default | What it does |", "| --- | --- | --- | --- |"]
-    for opt in options:
-        flag = opt.flag + ("" if opt.switch else f" {opt.metavar or 'VALUE'}")
-        default = shown_default(opt)
-        status = "" if opt.supported else f" **Not supported yet** (issue #{opt.issue})."
-        lines.append(f"| `{flag}` | `{opt.ini}` | {default} | {opt.help}.{status} |")
-    return "\n".join(lines)
-
-
-def shown_default(opt: Opt[Any]) -> str:
-    if opt.name == "build_jobs":
-        return "CPU count"
-    value = opt.default
-    if value is None or value in ((), ""):
-        return "—"
-    if isinstance(value, bool):
-        return "`true`" if value else "`false`"
-    if isinstance(value, tuple):
-        return "`" + ",".join(str(v) for v in value) + "`"
-    return f"`{value}`"

@@ -235,12 +235,55 @@ class Recommendation:
 
     def sentence(self) -> str:
         text = (
-            f"You can safely run {self.max_parallel} specs in parallel on this cluster"
+            f"You can safely run {_plural(self.max_parallel, 'spec')} in parallel on this cluster"
             f" (limited by {self.limiting_resource})"
         )
-        if self.serial_scenarios:
-            text += f"; {self.serial_scenarios} admin/install/upgrade scenario(s) still run alone"
+        if self.serial_scenarios == 1:
+            text += "; 1 admin/install/upgrade scenario still runs alone"
+        elif self.serial_scenarios:
+            text += f"; {self.serial_scenarios} admin/install/upgrade scenarios still run alone"
         return text
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _quantities(cpu_m: float, memory_b: float) -> str:
+    mebibytes = memory_b / 2**20
+    memory = f"{mebibytes / 1024:.2f}Gi" if mebibytes >= 1024 else f"{mebibytes:.0f}Mi"
+    return f"{cpu_m:.0f}m cpu, {memory}"
+
+
+def summary_lines(profiles: Sequence[ScenarioProfile], *, shown: int = 5) -> list[str]:
+    """The terminal's view of a profile: the heaviest scenarios with their peaks, then per spec file
+    (one gauge run each, what `--streamstress-parallel` spreads) the heaviest of its scenarios."""
+    if not profiles:
+        return []
+    ordered = sorted(profiles, key=lambda p: (p.peak_memory_b, p.peak_cpu_m), reverse=True)
+    used = [p for p in ordered if p.peak_pods]
+    lines = [
+        f"{len(used)} of {_plural(len(profiles), 'scenario')} ran pods; peaks per scenario, heaviest first:"
+    ]
+    lines += [
+        f"  {_quantities(p.peak_cpu_m, p.peak_memory_b)}, {_plural(p.peak_pods, 'pod')}  {p.nodeid}"
+        for p in used[:shown]
+    ]
+    if len(used) > shown:
+        lines.append(f"  ... {len(used) - shown} more")
+    specs: dict[str, tuple[float, float]] = {}
+    for p in profiles:
+        spec = p.nodeid.split("::", 1)[0]
+        cpu, memory = specs.get(spec, (0.0, 0.0))
+        specs[spec] = (max(cpu, p.peak_cpu_m), max(memory, float(p.peak_memory_b)))
+    heaviest = sorted(
+        ((spec, peaks) for spec, peaks in specs.items() if any(peaks)),
+        key=lambda item: (item[1][1], item[1][0]),
+        reverse=True,
+    )[:3]
+    shown_specs = "; ".join(f"{spec} ({_quantities(*peaks)})" for spec, peaks in heaviest)
+    lines.append(f"heaviest specs: {shown_specs or 'none ran pods'}")
+    return lines
 
 
 def recommend(

@@ -52,8 +52,13 @@ def case_properties(record: ScenarioRecord) -> list[tuple[str, str]]:
     return properties
 
 
-def rewrite(path: Path, records: Sequence[ScenarioRecord], *, suite: Mapping[str, str]) -> int:
-    """Finish the file at `path`; returns how many testcases were updated."""
+def rewrite(
+    path: Path, records: Sequence[ScenarioRecord], *, suite: Mapping[str, str], emulated: bool | None = None
+) -> int:
+    """Finish the file at `path`; returns how many testcases were updated.
+
+    `emulated` also goes on every testcase: importers that keep testcase properties (ReportPortal,
+    Jenkins) drop the testsuite's (issue 20)."""
     try:
         tree = ET.parse(path)
     except (OSError, ET.ParseError) as exc:
@@ -66,7 +71,8 @@ def rewrite(path: Path, records: Sequence[ScenarioRecord], *, suite: Mapping[str
         if record is None:
             continue
         case.set("time", f"{max(0.0, record.duration_s):.3f}")
-        _set_properties(case, case_properties(record))
+        extra = [] if emulated is None else [(f"{PREFIX}emulated", "true" if emulated else "false")]
+        _set_properties(case, case_properties(record) + extra)
         updated += 1
     for testsuite in tree.iter("testsuite"):
         _set_properties(testsuite, [(f"{PREFIX}{key}", value) for key, value in suite.items()], first=True)

@@ -5,7 +5,9 @@ the history, rebuild index and site, commit, push. It must not decide what the p
 (`site.py`) or how the history is stored (`history.store`); git runs only through `_infra.git` (R15).
 
 Race safety: a push that is rejected because another publisher moved the branch is answered by
-fetching the new tip and redoing the whole change on it, a bounded number of times. A normal
+fetching the new tip and redoing the whole change on it, after a jittered back-off (full jitter,
+growing to 8 s), for as long as the time budget lasts (`--publish-timeout`, 120 s): publishers
+that lost a race together do not retry in lock step, so eight at once all land (issue 19). A normal
 publish never forces. To keep the branch short, every `squash_after` commits one publish replaces
 the branch by a single root commit holding the current tree, pushed with
 `--force-with-lease=<branch>:<the tip it was built from>`: a compare-and-swap that fails if anybody
@@ -22,6 +24,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import random
 import re
 import time
 from collections.abc import Mapping
@@ -32,6 +35,7 @@ from typing import Final
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.git import Git
 from pytest_streamstress._infra.redact import Redactor, Secret
+from pytest_streamstress._infra.waits import SYSTEM_CLOCK, Clock
 from pytest_streamstress.errors import ConfigError, ToolFailed
 from pytest_streamstress.history.store import (
     RESULTS_FILE,
@@ -44,8 +48,11 @@ from pytest_streamstress.report.site import build_site
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ATTEMPTS: Final = 6
-"""Publishers racing on one branch: each lost race costs one attempt; six covers a busy CI matrix."""
+DEFAULT_TIMEOUT_S: Final = 120.0
+"""How long publishing may keep retrying lost races (`--publish-timeout`); a started attempt finishes."""
+BACKOFF_BASE_S: Final = 0.25
+BACKOFF_MAX_S: Final = 8.0
+"""Full-jitter back-off after the n-th lost race: uniform(0, min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2**n))."""
 SQUASH_AFTER: Final = 30
 """Commits on the branch before a publish squashes it into one root commit."""
 GIT_TIMEOUT_S: Final = 300.0
@@ -194,16 +201,19 @@ def publish_run(
     budget: int,
     work_dir: Path,
     redactor: Redactor,
-    attempts: int = DEFAULT_ATTEMPTS,
+    publish_timeout: float = DEFAULT_TIMEOUT_S,
     squash_after: int = SQUASH_AFTER,
     timeout: float = GIT_TIMEOUT_S,
     environ: Mapping[str, str] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+    jitter: random.Random | None = None,
 ) -> PublishResult:
     """Add the run in `results_dir` to the history on `branch` of `repo` and push it.
 
     `work_dir` holds the checkout (`work_dir/checkout`) and `publish.log`; it can be reused by the
-    next publish. Raises `ToolFailed` when git fails for another reason than a lost race, or when
-    the race is lost `attempts` times.
+    next publish. Lost races are retried after a jittered back-off while `publish_timeout` lasts
+    (a new attempt starts only within it; `timeout` bounds each git command). Raises `ToolFailed`
+    when git fails for another reason than a lost race, or when the budget ran out.
     """
     repo = check_remote(repo)
     results_path = results_dir / RESULTS_FILE if results_dir.is_dir() else results_dir
@@ -214,7 +224,11 @@ def publish_run(
     git = _Git(
         work_dir / "checkout", env=env, redactor=redactor, log_to=work_dir / "publish.log", timeout=timeout
     )
-    for attempt in range(1, attempts + 1):
+    rng = jitter or random.Random()
+    deadline = clock.monotonic() + publish_timeout
+    attempt = 0
+    while True:
+        attempt += 1
         started = time.monotonic()
         tip = _prepare_checkout(git, repo, branch, depth=squash_after + 1)
         if tip and (git.cwd / record.summary.file).is_file():
@@ -289,15 +303,21 @@ def publish_run(
                 returncode=pushed.returncode,
                 log_path=git.log_to,
             )
+        pause = rng.uniform(0.0, min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2.0**attempt))
+        left = deadline - clock.monotonic()
+        if left <= pause:
+            raise ToolFailed(
+                f"could not publish {run_id} to {redactor(repo)} ({branch}) within {publish_timeout:g}s"
+                f" (--publish-timeout): the branch moved under it {attempt} times",
+                hint="other publishers are very busy: raise --publish-timeout, or run `streamstress"
+                " publish` again later",
+                log_path=git.log_to,
+            )
         log.info(
-            "push of %s lost a race on %s (attempt %d of %d); redoing it on the new tip",
+            "push of %s lost a race on %s (attempt %d); redoing it on the new tip in %.2fs",
             run_id,
             branch,
             attempt,
-            attempts,
+            pause,
         )
-    raise ToolFailed(
-        f"could not publish {run_id} to {redactor(repo)} ({branch}): the branch moved {attempts} times",
-        hint="other publishers are very busy; run `streamstress publish` again later",
-        log_path=git.log_to,
-    )
+        clock.sleep(pause)

@@ -204,6 +204,10 @@ class RunFacts:
     errors: tuple[RunError, ...] = ()
     verdict: Mapping[str, Any] | None = None
     """`report.verdict.Verdict.to_json()`: the one decision the summary, JUnit and the exit code read."""
+    signal: str = ""
+    """The signal that stopped the run (SIGINT, SIGTERM, SIGHUP); "" when none did."""
+    cluster: ClusterInfo | None = None
+    """The cluster as the session knew it: used when the deployment did not say (it failed or never ran)."""
 
 
 CONFIRMED: Final = "confirmed"
@@ -269,6 +273,8 @@ def build_document(
     colors = colors or {}
     deployment = facts.deployment
     cluster = deployment.cluster if deployment is not None else ClusterInfo(kind="none")
+    if cluster.kind == "none" and facts.cluster is not None:
+        cluster = facts.cluster
     statuses = Counter(record.status for record in records)
     by_category: dict[str, list[str]] = {}
     for record in records:
@@ -327,6 +333,8 @@ def build_document(
     }
     if facts.verdict is not None:
         document["verdict"] = {**facts.verdict, "sentence": redactor(str(facts.verdict.get("sentence", "")))}
+    if facts.signal:
+        document["signal"] = facts.signal
     return document
 
 

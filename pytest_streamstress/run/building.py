@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_streamstress._infra.redact import Redactor, Secret
-from pytest_streamstress.build import BuildEvent, BuildOptions, RegistryTarget, build_components
+from pytest_streamstress.build import BuildEvent, BuildOptions, RegistryTarget, build_components, manifests
 from pytest_streamstress.build.reuse import images_from_assignments, images_from_results
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ConfigError
@@ -46,6 +46,9 @@ class BuildStep:
     token: Secret | None
     """The cluster's bearer token: the internal registry's password."""
     registry_host: str
+    registry_ca: bytes = b""
+    """The cluster's ingress CA (PEM) its registry route is signed with; b"" if it publishes none."""
+    registry_ca_source: str = ""
     cache_dir: Path
     redactor: Redactor
     say: Say
@@ -59,7 +62,17 @@ def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
     given = given_images(settings, step.catalog)
     if settings.skip_build:
         return given
-    target = registry_target(settings, step.registry_host, step.token)
+    target = registry_target(
+        settings, step.registry_host, step.token, ca_pem=step.registry_ca, ca_source=step.registry_ca_source
+    )
+    if target.insecure:
+        log.warning("--registry-insecure: not verifying %s", target.push_host)
+        step.say(
+            f"warning: --registry-insecure: the certificate of {target.push_host} is not verified and the"
+            " tools may fall back to plain HTTP; the registry credentials go to whoever answers there"
+        )
+    else:
+        manifests.check_tls(target)  # a certificate the tools would refuse: one clear error, now
     selected = step.catalog.select(settings.components)
     reused = _reused(step, given, selected)
     if reused and settings.since_last_run and settings.images_from is not None:
@@ -103,11 +116,22 @@ def given_images(settings: Settings, catalog: ComponentCatalog) -> tuple[BuildRe
     return given
 
 
-def registry_target(settings: Settings, registry_host: str, token: Secret | None) -> RegistryTarget:
+def registry_target(
+    settings: Settings, registry_host: str, token: Secret | None, *, ca_pem: bytes = b"", ca_source: str = ""
+) -> RegistryTarget:
+    """Where builds push: `--registry`, else the cluster's route, verified with its ingress CA (issue 19)."""
     if settings.registry:
-        return RegistryTarget.from_option(settings.registry, password=token)
+        return RegistryTarget.from_option(
+            settings.registry, password=token, insecure=settings.registry_insecure
+        )
     if registry_host:
-        return RegistryTarget.cluster(registry_host, token=token, insecure=True)
+        return RegistryTarget.cluster(
+            registry_host,
+            token=token,
+            ca_pem=ca_pem,
+            ca_source=ca_source,
+            insecure=settings.registry_insecure,
+        )
     raise ConfigError(
         "no registry to push the builds to: the cluster's registry route is unknown",
         hint="drop --no-auto-setup (it enables the route), or pass --registry HOST/NAMESPACE",

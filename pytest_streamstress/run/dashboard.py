@@ -53,6 +53,15 @@ class DashboardPlugin:
             self.problem = f"dashboard not built: {exc}"
             log.warning("%s", self.problem)
         if self.settings.publish:
+            from pytest_streamstress.run.signals import stopped_by
+
+            stopped = stopped_by(config)
+            if stopped:
+                self.problem = (
+                    f"not published: the run was stopped by {stopped}; publish it later with"
+                    f" `streamstress publish {path.parent}`"
+                )
+                return
             self._publish(path)
 
     def _publish(self, path: Path) -> None:
@@ -72,6 +81,7 @@ class DashboardPlugin:
                 budget=self.settings.history_budget,
                 work_dir=self.settings.results_dir / "publish",
                 redactor=redactor,
+                publish_timeout=self.settings.publish_timeout,
             )
         except StreamstressError as exc:
             self.problem = f"publish failed (results.json is kept): {redactor(str(exc))}"
@@ -84,7 +94,14 @@ class DashboardPlugin:
         if self.config.get_verbosity() < 0:
             return
         if self.site is not None:
-            terminalreporter.write_line(f"dashboard: file://{self.site}")
+            # The page works opened from disk (run details load through <script>, report/site.py);
+            # serving it is for sharing it or for a browser that blocks file pages (issue 20).
+            folder = self.site.parent.resolve()
+            terminalreporter.write_line(f"dashboard: {self.site.resolve().as_uri()}")
+            terminalreporter.write_line(
+                f"  open that file in a browser, or serve the folder:"
+                f" python3 -m http.server --directory {folder} 8000, then http://127.0.0.1:8000/"
+            )
         if self.published:
             terminalreporter.write_line(f"published: {self.published}")
         if self.problem:

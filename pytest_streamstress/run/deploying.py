@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pytest_streamstress._infra.waits import Cutoff
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.model import BuildResult, Deployment
@@ -34,6 +35,8 @@ def run_setup(cluster: Cluster, settings: Settings, say: Say) -> str:
             source=settings.operator_source,
             target_namespace=settings.target_namespace,
             timeout=settings.setup_timeout,
+            # The deploy waits for Ready itself, under --deploy-timeout; without a deploy, setup does.
+            wait_ready=settings.skip_deploy,
         ),
         on_progress=say,
     )
@@ -87,12 +90,28 @@ def restore_record_is_ours(settings: Settings, deploy_started_at: float | None) 
 
 
 def run_restore(
-    connect: Callable[[], Cluster], record: Path, catalog: ComponentCatalog, settings: Settings, say: Say
+    connect: Callable[[], Cluster],
+    record: Path,
+    catalog: ComponentCatalog,
+    settings: Settings,
+    say: Say,
+    *,
+    cutoff: Cutoff | None = None,
 ) -> None:
-    """Put the recorded operator images back; a failure says how to retry by hand."""
+    """Put the recorded operator images back; a failure, or a stop signal's bound, says how to finish.
+
+    After a stop signal the waits end `--stop-timeout` seconds after it (`cutoff`); the patches
+    themselves are never cut, so the operator carries the recorded values either way.
+    """
     from pytest_streamstress.cluster.deploy import DeployParams, restore
 
-    say("--restore: putting the recorded operator images back")
+    if cutoff is not None and cutoff.armed:
+        say(
+            "--restore: putting the recorded operator images back"
+            f" (waiting at most {cutoff.bound:g}s after {cutoff.reason})"
+        )
+    else:
+        say("--restore: putting the recorded operator images back")
     try:
         restore(
             connect(),
@@ -104,6 +123,14 @@ def run_restore(
                 record_dir=settings.results_dir,
             ),
             say=say,
+            cutoff=cutoff,
         )
     except StreamstressError as exc:
-        say(f"--restore failed: {exc}\nrun `streamstress restore {settings.results_dir}` to retry")
+        if cutoff is not None and cutoff.remaining() == 0:
+            say(
+                f"--restore stopped {cutoff.bound:g}s after {cutoff.reason} (--stop-timeout) before the"
+                f" cluster was back: {exc.message}\nrun `streamstress restore {settings.results_dir}`"
+                " to finish it (the record is kept)"
+            )
+        else:
+            say(f"--restore failed: {exc}\nrun `streamstress restore {settings.results_dir}` to retry")

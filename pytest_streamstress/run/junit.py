@@ -39,4 +39,4 @@ class JUnitFinisher:
         }
         if verdict is not None:
             suite |= {"verdict": verdict.status, "verdict_sentence": verdict.sentence}
-        junit_xml.rewrite(path, self.recorder.sorted_records(), suite=suite)
+        junit_xml.rewrite(path, self.recorder.sorted_records(), suite=suite, emulated=self.recorder.emulated)

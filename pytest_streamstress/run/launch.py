@@ -10,6 +10,7 @@ the emulated cluster ends with the session that started it.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -23,6 +24,8 @@ from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
 from pytest_streamstress.cluster.job.manifest import (
     DEFAULT_COMMAND,
     DEFAULT_DEADLINE_S,
+    DEFAULT_GRACE_S,
+    GRACE_MARGIN_S,
     POD_RESULTS_DIR,
     JobRequest,
 )
@@ -69,6 +72,7 @@ NOT_FORWARDED: Final = frozenset(
         "image",
         "images_from",
         "registry",
+        "registry_insecure",
         "build_jobs",
         "build_timeout",
         "platform",
@@ -157,6 +161,8 @@ def launch_from_session(
         plugin_args=tuple(plugin_arguments(raw, images)),
         env=tuple(env),
         secret_env=tuple((key, Secret(environ[key])) for key in SECRET_ENV if environ.get(key)),
+        # A deleted pod must be able to finish --restore within --stop-timeout before SIGKILL.
+        grace_s=max(DEFAULT_GRACE_S, math.ceil(settings.stop_timeout) + GRACE_MARGIN_S),
     )
     return launch_job(cluster, request)
 

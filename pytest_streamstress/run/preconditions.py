@@ -60,6 +60,8 @@ class Phases:
         self.own_shared_dir: Path | None = None
         """The shared directory this controller made (removed at the end)."""
         self._served_apis: ServedApis | None = None
+        self._connected: ClusterInfo | None = None
+        """Kind and server of the cluster this process connected to (None before it did)."""
         self.since_last_run = ""
         """--since-last-run's decision, shown in the report header ("" without the option)."""
 
@@ -67,6 +69,14 @@ class Phases:
     def is_emulated(self) -> bool:
         """The embedded emulator, or a Job pod the launcher started on it (it sets the mark)."""
         return self.embedded is not None or os.environ.get("STREAMSTRESS_EMULATED_CLUSTER") == "1"
+
+    @property
+    def cluster_info(self) -> ClusterInfo:
+        """What this run knows of its cluster, also when setup or deploy failed or never ran (issue 19)."""
+        if self.is_emulated:
+            server = self._connected.server if self._connected is not None else ""
+            return ClusterInfo(kind="emulated", server=server)
+        return self._connected or ClusterInfo(kind="none")
 
     @property
     def redactor(self) -> Redactor:
@@ -145,8 +155,8 @@ class Phases:
             phase = "build"
             builds = building.run_build_step(self._build_step(cluster, registry_host, shared))
         except StreamstressError as exc:
-            error, at = str(exc), phase
-            return finish_once(shared, lambda: _failed(builds, error, at))
+            error, at, info = str(exc), phase, self.cluster_info
+            return finish_once(shared, lambda: _failed(builds, error, at, cluster=info))
         return self._deploy_builds(cluster, builds, shared)
 
     def _deploy_builds(
@@ -156,22 +166,19 @@ class Phases:
 
         settings = self.settings
         decision = decide(builds, deploy_partial=settings.deploy_partial)
+        info = self.cluster_info
         if decision.skip_deploy:
-            skipped = Deployment(status=DeployStatus.SKIPPED)
+            skipped = Deployment(status=DeployStatus.SKIPPED, cluster=info)
             return finish_once(shared, lambda: _failed(builds, decision.error, "build", skipped))
         if settings.in_cluster:
             try:
                 self._launch_in_cluster(cluster, builds)  # ends the session with pytest.exit (issue 8)
             except StreamstressError as exc:
                 error = str(exc)
-                return finish_once(shared, lambda: _failed(builds, error, "in-cluster launch"))
+                return finish_once(shared, lambda: _failed(builds, error, "in-cluster launch", cluster=info))
 
         def deploy_for_all() -> PhaseOutcome:
-            deployment = Deployment(
-                status=DeployStatus.SKIPPED,
-                message="--skip-deploy",
-                cluster=ClusterInfo(kind="emulated" if self.is_emulated else "none"),
-            )
+            deployment = Deployment(status=DeployStatus.SKIPPED, message="--skip-deploy", cluster=info)
             if not settings.skip_deploy and cluster is not None:
                 try:
                     self.deploy_started_at = time.time()
@@ -184,7 +191,7 @@ class Phases:
                         say=self.say,
                     )
                 except StreamstressError as exc:
-                    return _failed(builds, str(exc), "deploy")
+                    return _failed(builds, str(exc), "deploy", cluster=self.cluster_info)
             if decision.error:
                 # --deploy-partial: the scenarios run; the failed builds stay in results.json.
                 self.say(decision.error)
@@ -201,11 +208,18 @@ class Phases:
             if pytest_cache is not None
             else self.settings.results_dir / "cache"
         )
+        ca = None
+        if cluster is not None and not self.settings.registry and not self.settings.skip_build:
+            from pytest_streamstress.cluster.tls import ingress_ca
+
+            ca = ingress_ca(cluster)  # the registry route is verified, never trusted blindly (issue 19)
         return building.BuildStep(
             settings=self.settings,
             catalog=self.catalog,
             token=cluster.token if cluster is not None else None,
             registry_host=registry_host,
+            registry_ca=ca.pem if ca is not None else b"",
+            registry_ca_source=ca.source if ca is not None else "",
             cache_dir=cache,
             redactor=self.redactor,
             say=self.say,
@@ -261,7 +275,9 @@ class Phases:
         settings = self.settings
         kubeconfig = settings.kubeconfig or (self.embedded.kubeconfig if self.embedded else None)
         access = Access(kubeconfig=kubeconfig, context=settings.context, request_timeout=settings.api_timeout)
-        return Cluster.connect(access, redactor=self.redactor)
+        cluster = Cluster.connect(access, redactor=self.redactor)
+        self._connected = ClusterInfo(kind=cluster.kind, server=cluster.server)
+        return cluster
 
     def say(self, text: str) -> None:
         """Progress on the terminal (controller, not -q) and in the log (R23, R24)."""
@@ -320,7 +336,11 @@ class Phases:
             since = self.session_started_at  # a worker deployed for this session
         record = deploying.restore_record_is_ours(self.settings, since)
         if record is not None:
-            deploying.run_restore(self._connect, record, self.catalog, self.settings, self.say)
+            from pytest_streamstress.run.signals import cutoff_of
+
+            deploying.run_restore(
+                self._connect, record, self.catalog, self.settings, self.say, cutoff=cutoff_of(self.config)
+            )
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._served_apis is not None:
@@ -341,11 +361,18 @@ def phases_of(config: pytest.Config) -> Phases:
 
 
 def _failed(
-    builds: tuple[BuildResult, ...], error: str, at: str, deployment: Deployment | None = None
+    builds: tuple[BuildResult, ...],
+    error: str,
+    at: str,
+    deployment: Deployment | None = None,
+    *,
+    cluster: ClusterInfo | None = None,
 ) -> PhaseOutcome:
+    known = cluster or ClusterInfo(kind="none")
+    failed = Deployment(status=DeployStatus.FAILED, message=error, cluster=known)
     return PhaseOutcome(
         builds=builds,
-        deployment=deployment or Deployment(status=DeployStatus.FAILED, message=error),
+        deployment=deployment or failed,
         error=error,
         error_phase=at,
     )

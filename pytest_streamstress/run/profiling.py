@@ -17,7 +17,14 @@ import pytest
 
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.options import Settings, is_worker
-from pytest_streamstress.profile.stats import ScenarioWindow, attribute, profile_section, recommend
+from pytest_streamstress.profile.stats import (
+    ScenarioProfile,
+    ScenarioWindow,
+    attribute,
+    profile_section,
+    recommend,
+    summary_lines,
+)
 from pytest_streamstress.run.serial import is_serial
 
 if TYPE_CHECKING:
@@ -25,6 +32,11 @@ if TYPE_CHECKING:
     from pytest_streamstress.run.preconditions import Phases
 
 log = logging.getLogger(__name__)
+
+STAMP_RESOLUTION_S = 1.0
+"""results.json stamps are whole seconds, cut down: a scenario's real end is within a second after
+its recorded one, so its window reaches that far (attribution is by namespace first, so a wider
+window takes no other scenario's pods)."""
 
 
 def _epoch(text: str | None) -> float | None:
@@ -41,6 +53,7 @@ class ProfilePlugin:
         self.sampler: MetricsSampler | None = None
         self.unavailable = ""
         self.sentence = ""
+        self.profiles: tuple[ScenarioProfile, ...] = ()
         self.warnings: list[str] = []
 
     def _warn(self, text: str) -> None:
@@ -82,13 +95,14 @@ class ProfilePlugin:
                 ScenarioWindow(
                     nodeid=record["nodeid"],
                     start=start,
-                    end=end,
+                    end=end + STAMP_RESOLUTION_S,
                     namespaces=frozenset(record.get("namespaces", [])),
                     serial=is_alone,
                 )
             )
         profiles = attribute(windows, state.samples, target_namespace=self.settings.target_namespace)
         measured = [p for p in profiles if p.samples]
+        self.profiles = tuple(measured)
         recommendation = (
             recommend(state.capacity, measured, serial_scenarios=serial) if state.capacity else None
         )
@@ -112,6 +126,8 @@ class ProfilePlugin:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if is_worker(self.config) or self.config.get_verbosity() < 0:
             return
+        for line in summary_lines(self.profiles):
+            terminalreporter.write_line(f"profile: {line}")
         if self.sentence:
             terminalreporter.write_line(f"profile: {self.sentence}")
         elif self.unavailable or (self.sampler is not None and self.sampler.state.status == "unavailable"):

@@ -18,7 +18,6 @@ parse gauge output or format results.json itself (run.py, results.py, results_js
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import logging
 import os
@@ -199,6 +198,11 @@ class Recorder:
                 record = ScenarioRecord.from_json(json.loads(str(value)))
                 self.records[record.nodeid] = record
                 found = True
+                if report.when in {"setup", "call"}:
+                    # gauge's duration, not the moment pytest spent reading its report: JUnit,
+                    # pytest-html and --durations read it from here (issue 20). The teardown report
+                    # carries the same properties; it keeps its own time.
+                    report.duration = record.duration_s
             elif name == ERROR_PHASE_PROPERTY:
                 phase = str(value)
         if found and report.failed and report.when in {"setup", "call"}:
@@ -306,8 +310,11 @@ class Recorder:
 
     def write_results(self, records: list[ScenarioRecord], *, exit_code: int) -> None:
         from pytest_streamstress.run.preconditions import phases_of
+        from pytest_streamstress.run.signals import stopped_by
 
-        phased = phases_of(self.config).outcome_if_run
+        phases = phases_of(self.config)
+        phased = phases.outcome_if_run
+        interrupted = self.verdict is not None and self.verdict.status == "interrupted"
         facts = RunFacts(
             run_id=self.run_id,
             started_at=self.started,
@@ -322,6 +329,8 @@ class Recorder:
             deployment=phased.deployment if phased is not None else None,
             errors=tuple(self.errors),
             verdict=self.verdict.to_json() if self.verdict is not None else None,
+            signal=stopped_by(self.config) if interrupted else "",
+            cluster=phases.cluster_info,
         )
         document = build_document(
             facts,
@@ -383,17 +392,6 @@ class Recorder:
         terminalreporter.write_sep("=", "streamstress summary")
         for line in lines:
             terminalreporter.write_line(line)
-
-    # -- pytest-html, when it is active -----------------------------------------------------------------
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells.insert(2, "<th>Category</th>")
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
-        category = next((str(v) for k, v in report.user_properties if k == "streamstress_category"), "")
-        cells.insert(2, f"<td>{html.escape(self.label(category) if category else '')}</td>")
 
 
 def _plugin_version() -> str:

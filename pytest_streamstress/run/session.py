@@ -19,7 +19,7 @@ import pytest
 
 from pytest_streamstress.components import ComponentCatalog, load_catalog
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.options import Settings, is_worker, settings_key
+from pytest_streamstress.options import Settings, is_given, is_worker, settings_key
 from pytest_streamstress.run.preconditions import Phases, phases_key
 from pytest_streamstress.run.shared import SHARED_DIR_ENV
 
@@ -34,6 +34,12 @@ def configure_session(config: pytest.Config) -> None:
     """Settings, files and the emulated cluster first; then the plugin objects that hold the run."""
     settings = Settings.from_config(config)
     config.stash[settings_key] = settings
+    from pytest_streamstress.run import signals
+
+    # First: from here on SIGTERM and SIGHUP take the Ctrl-C path (issue 19).
+    signals.register(config, bound=settings.stop_timeout, restore=settings.restore)
+    if not is_worker(config):
+        _sweep_stale_secrets()
     from pytest_streamstress.run.shards import check_shard_options
 
     check_shard_options(settings)  # before any clone or build (issue 22's rule)
@@ -54,7 +60,7 @@ def configure_session(config: pytest.Config) -> None:
         check_cluster(settings)  # before the suite is cloned or anything is built
     embedded = None
     if settings.cluster == "emulated":
-        settings, embedded = _start_embedded(settings)
+        settings, embedded = _start_embedded(settings, interval_given=is_given(config, "profile_interval"))
         config.stash[settings_key] = settings
 
     from pytest_streamstress.run.collecting import configure_collection
@@ -76,6 +82,14 @@ def configure_session(config: pytest.Config) -> None:
     _register_plugins(config, settings, catalog, phases, rules)
 
 
+def _sweep_stale_secrets() -> None:
+    """Registry credentials a killed run left in the temporary directory (only our own kind, by marker)."""
+    from pytest_streamstress._infra import tempdirs
+    from pytest_streamstress.build.registry import AUTH_KIND
+
+    tempdirs.sweep_stale(AUTH_KIND)
+
+
 def _catalog(settings: Settings) -> ComponentCatalog:
     try:
         catalog = load_catalog(settings.components_config)
@@ -91,10 +105,13 @@ def _catalog(settings: Settings) -> ComponentCatalog:
     return catalog
 
 
-def _start_embedded(settings: Settings) -> tuple[Settings, EmbeddedCluster]:
+def _start_embedded(settings: Settings, *, interval_given: bool) -> tuple[Settings, EmbeddedCluster]:
     """`--cluster emulated`: the emulator, and the demo suite unless a suite was given."""
-    from pytest_streamstress.testing.embedded import DEMO_SUITE, start_embedded
+    from pytest_streamstress.testing.embedded import DEMO_SUITE, PROFILE_INTERVAL_S, start_embedded
 
+    if not interval_given:
+        # The emulated cluster's pipeline pods run for about a second, not minutes: sample to match.
+        settings = dataclasses.replace(settings, profile_interval=PROFILE_INTERVAL_S)
     use_demo = settings.release_tests_dir is None
     if use_demo:
         # gauge runs in an overlay (gauge/execute.py), so the installed demo suite is never written to.
@@ -145,10 +162,18 @@ def _register_plugins(
 
     recorder = Recorder(config, settings, catalog, rules)
     config.pluginmanager.register(recorder, "streamstress-recorder")
+    if not is_worker(config) and config.pluginmanager.hasplugin("html"):
+        from pytest_streamstress.run.html_report import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(recorder), "streamstress-html")
     if not is_worker(config):
         from pytest_streamstress.run.junit import JUnitFinisher
 
         config.pluginmanager.register(JUnitFinisher(config, recorder), "streamstress-junit")
+        if settings.allure_results is not None:
+            from pytest_streamstress.run.allure import AllureWriter
+
+            config.pluginmanager.register(AllureWriter(config, settings, recorder), "streamstress-allure")
 
 
 def prune_previous_logs(results_dir: Path) -> int:

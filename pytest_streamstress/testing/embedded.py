@@ -8,23 +8,24 @@ is given, the bundled demo suite and its scripted outcomes. Every output says "e
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.testing.standins import install_standins, path_with
 
 log = logging.getLogger(__name__)
 
 DEMO_SUITE: Final = Path(__file__).resolve().parent / "demo"
 ENV_KUBECONFIG: Final = "STREAMSTRESS_EMULATOR_KUBECONFIG"
+"""Set by the controller so xdist workers reuse its emulator instead of starting their own."""
+PROFILE_INTERVAL_S: Final = 0.2
+"""The `--profile-interval` default on the emulated cluster: its scenario pods live for about a
+second (the demo's PipelineRuns, docs/emulator.md), where a real cluster's live for minutes."""
 FAULTS_ENV: Final = "STREAMSTRESS_EMULATOR_FAULTS"
 """JSON object of `Faults` fields for the embedded emulator, e.g. `{"slow_operator_s": 3}` (tests, demos)."""
-"""Set by the controller so xdist workers reuse its emulator instead of starting their own."""
 
 
 @dataclass
@@ -52,21 +53,6 @@ def _set_env(saved: dict[str, str | None], key: str, value: str) -> None:
     os.environ[key] = value
 
 
-def _apply_faults(faults: object, text: str) -> None:
-    if not text:
-        return
-    try:
-        wanted = json.loads(text)
-    except ValueError as exc:
-        raise ConfigError(f"{FAULTS_ENV}: not JSON ({exc})", hint='e.g. {"slow_operator_s": 3}') from None
-    if not isinstance(wanted, dict):
-        raise ConfigError(f"{FAULTS_ENV}: expected a JSON object of fault names and values")
-    for name, value in wanted.items():
-        if name.startswith("_") or not hasattr(faults, name):
-            raise ConfigError(f"{FAULTS_ENV}: unknown fault {name!r}", hint="see testing/emulator/faults.py")
-        setattr(faults, name, set(value) if isinstance(getattr(faults, name), set) else value)
-
-
 def start_embedded(workdir: Path, *, demo_outcomes: bool) -> EmbeddedCluster:
     """Start the emulator (or join the controller's, in an xdist worker) and prepare the environment."""
     inherited = os.environ.get(ENV_KUBECONFIG)
@@ -79,7 +65,7 @@ def start_embedded(workdir: Path, *, demo_outcomes: bool) -> EmbeddedCluster:
     workdir.mkdir(parents=True, exist_ok=True)
     emulator = Emulator(workdir, state="installed")
     emulator.start()
-    _apply_faults(emulator.faults, os.environ.get(FAULTS_ENV, ""))
+    emulator.faults.apply_json(os.environ.get(FAULTS_ENV, ""), source=FAULTS_ENV)
     bin_dir = install_standins(workdir / "bin")
     saved: dict[str, str | None] = {}
     _set_env(saved, "PATH", path_with(bin_dir))

@@ -250,8 +250,8 @@ def add_profile(document: dict[str, Any], index: int) -> None:
             "limiting_resource": resource,
             "safety_margin_percent": 20,
             "reasoning": f"{resource} bounds the run at {limit} specs",
-            "sentence": f"You can safely run {limit} specs in parallel on this cluster"
-            f" (limited by {resource})",
+            "sentence": f"You can safely run {limit} spec{'' if limit == 1 else 's'} in parallel"
+            f" on this cluster (limited by {resource})",
         },
         "heaviest": heaviest,
     }

@@ -157,11 +157,12 @@ def test_installer_sets_carry_real_names_labels_owner_and_finalizer(installed: E
             "trigger-main-static-",
         ]
     )
+    # main sets get only the default labels, no installType (tektoncd/operator
+    # tektoninstallerset/client/create.go:133-168)
     assert meta["labels"] == {
         "operator.tekton.dev/created-by": "TektonPipeline",
         "operator.tekton.dev/type": "main",
         "operator.tekton.dev/release-version": manifests.OPERATOR_VERSION,
-        "operator.tekton.dev/installType": "deployment",
     }
     assert meta["annotations"]["operator.tekton.dev/target-namespace"] == TARGET
     assert meta["ownerReferences"][0]["kind"] == "TektonPipeline"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import ssl
 import urllib.error
 import urllib.request
 from typing import Any
@@ -23,9 +24,11 @@ class Pusher:
     """A tiny distribution client: what `ko`/`docker push` send, in the same order."""
 
     def __init__(self, emulator: Emulator, *, password: str | None = None) -> None:
-        self.base = f"http://{emulator.registry_host}"
+        self.base = f"https://{emulator.registry_host}"
         secret = emulator.token.reveal() if password is None else password
         self.auth = "Basic " + base64.b64encode(f"builder:{secret}".encode()).decode()
+        # The registry is the cluster's ingress: its CA is the ingress CA, not the API's.
+        self.context = ssl.create_default_context(cadata=emulator.registry.ca_pem.decode())
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
@@ -35,7 +38,7 @@ class Pusher:
             url, data=body, method=method, headers={"Authorization": self.auth, **(headers or {})}
         )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with urllib.request.urlopen(request, timeout=TIMEOUT, context=self.context) as response:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()
@@ -70,6 +73,23 @@ class Pusher:
             "PUT", f"/v2/{name}/manifests/{tag}", manifest, {"Content-Type": MANIFEST_TYPE}
         )
         return status, headers, body, manifest
+
+
+def test_the_registry_speaks_only_tls_signed_by_its_own_ingress_ca(emulator: Emulator) -> None:
+    """Not the API's CA (a client must read the ingress CA), and no plain HTTP to fall back to."""
+    assert Pusher(emulator).request("GET", "/v2/")[0] == 200
+    api_ca = ssl.create_default_context(cadata=_api_ca(emulator))
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        urllib.request.urlopen(f"https://{emulator.registry_host}/v2/", timeout=TIMEOUT, context=api_ca)
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        urllib.request.urlopen(f"http://{emulator.registry_host}/v2/", timeout=TIMEOUT)
+
+
+def _api_ca(emulator: Emulator) -> str:
+    import yaml
+
+    config = yaml.safe_load(emulator.kubeconfig.read_text())
+    return base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"]).decode()
 
 
 def test_v2_root_needs_credentials_and_names_the_basic_realm(emulator: Emulator) -> None:
@@ -141,7 +161,8 @@ def test_images_on_other_hosts_are_pullable_unless_marked_unpullable(emulator: E
 
 def test_bearer_token_is_accepted_like_basic(emulator: Emulator) -> None:
     request: Any = urllib.request.Request(
-        f"http://{emulator.registry_host}/v2/", headers={"Authorization": f"Bearer {emulator.token.reveal()}"}
+        f"https://{emulator.registry_host}/v2/",
+        headers={"Authorization": f"Bearer {emulator.token.reveal()}"},
     )
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+    with urllib.request.urlopen(request, timeout=TIMEOUT, context=Pusher(emulator).context) as response:
         assert response.status == 200

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_streamstress._infra.redact import Redactor
+from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cli import main as cli
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy, restore
@@ -260,7 +261,8 @@ def test_an_operator_that_never_gets_ready_is_diagnosed_within_the_timeout(
     with pytest.raises(WaitTimeout) as excinfo:
         deploy(connect(emulator), [_pipeline_build(emulator)], CATALOG, params(tmp_path, deploy_timeout=3.0))
     message = str(excinfo.value)
-    assert "deploy did not finish within 3s" in message
+    assert "deploy did not finish within 3s (--deploy-timeout)" in message
+    assert "--setup-timeout" not in message
     assert "TektonConfig config: " in message
     assert "Ready=False" in message
 
@@ -327,3 +329,46 @@ def test_a_component_the_cluster_does_not_run_is_set_but_not_waited_for(
         == refs["manual-approval-gate-controller"]
     )
     assert any(line.startswith("warning: not installed on this cluster") for line in said)
+
+
+# -- which bound applies where (issue 19) -----------------------------------------------------------------
+
+
+def test_setup_that_installs_an_operator_that_never_gets_ready_names_the_setup_timeout(
+    make_emulator: Any, connect: Any
+) -> None:
+    emulator = make_emulator(state="bare")
+    emulator.faults.operator_never_ready = True
+    with pytest.raises(WaitTimeout) as excinfo:
+        ensure(connect(emulator), SetupParams(timeout=2))
+    message = str(excinfo.value)
+    assert "auto-setup not complete (--setup-timeout) after 2s" in message
+    assert "TektonConfig not Ready" in message
+    assert "raise --setup-timeout" in message
+
+
+def test_setup_of_an_installed_operator_leaves_the_ready_wait_to_the_deploy(
+    make_emulator: Any, connect: Any
+) -> None:
+    emulator = make_emulator(state="installed")
+    emulator.faults.operator_never_ready = True
+    _make_not_ready(emulator)
+    said: list[str] = []
+    report = ensure(connect(emulator), SetupParams(timeout=600, wait_ready=False), on_progress=said.append)
+    assert report.csv == "openshift-pipelines-operator-rh.v1.21.3"
+    assert any("the deploy waits for it (--deploy-timeout)" in line for line in said), said
+
+
+def _make_not_ready(emulator: Emulator) -> None:
+    """Touch TektonConfig so the operator (never Ready now) reconciles it to Ready=False."""
+    rtype = emulator.store.rtype("operator.tekton.dev/v1alpha1", "TektonConfig")
+    config = emulator.store.get(rtype, None, "config")
+    config["metadata"].setdefault("annotations", {})["touched"] = "1"
+    emulator.store.update(rtype, config)
+
+    def not_ready() -> Probe:
+        status = emulator.store.get(rtype, None, "config").get("status") or {}
+        ready = [c for c in status.get("conditions", []) if c.get("type") == "Ready"]
+        return Probe(done=bool(ready) and ready[0].get("status") != "True", state=str(ready))
+
+    wait_until(not_ready, what="TektonConfig Ready=False", timeout=30, poll=0.05)

@@ -1,8 +1,9 @@
 """Serving a generated history and driving it in headless Chromium (shared by the dashboard tests).
 
 Each test module provides a `documents` fixture (the generated results.json documents); the site
-built from them is served on 127.0.0.1, and `page` is a fresh Chromium page that fails the test on
-any JavaScript error and leaves a screenshot in test-output/screenshots/.
+built from them (`site_dir`) is served on 127.0.0.1 (`site_url`) or opened as a file, and `page` is a
+fresh Chromium page that fails the test on any JavaScript error and leaves a screenshot in
+test-output/screenshots/.
 """
 
 from __future__ import annotations
@@ -39,14 +40,29 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         """Keep the test output clean; the browser reports failed loads itself."""
 
 
-@pytest.fixture(scope="module")
-def site_url(documents: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("dashboard")
+def build_history_site(documents: list[dict[str, Any]], root: Path) -> Path:
+    """The site of these results.json documents, built the way a session builds it; its folder."""
     for folder in write_results_dirs(documents, root / "results"):
         add_run(root / "site", folder / "results.json")
     build_site(root / "site", root / "site")
+    return root / "site"
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Any:
+    """Build another site in the test's own folder: `make_site(documents)` -> its folder."""
+    return lambda documents: build_history_site(documents, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def site_dir(documents: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_history_site(documents, tmp_path_factory.mktemp("dashboard"))
+
+
+@pytest.fixture(scope="module")
+def site_url(site_dir: Path) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site"))
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site_dir))
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

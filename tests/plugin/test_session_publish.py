@@ -40,7 +40,12 @@ def test_every_run_builds_the_local_dashboard(pytester: pytest.Pytester, project
     result = pytester.runpytest(*_args(pytester, project))
     result.assert_outcomes(passed=1)
     site = pytester.path / "results" / "site"
-    result.stdout.fnmatch_lines([f"dashboard: file://{site}/index.html"])
+    result.stdout.fnmatch_lines(
+        [
+            f"dashboard: file://{site}/index.html",
+            f"  open that file in a browser, or serve the folder: * --directory {site} 8000,*",
+        ]
+    )
     index = json.loads((site / "index.json").read_text())
     assert len(index["runs"]) == 1
 

@@ -117,6 +117,7 @@ def run_build(
     events: list[BuildEvent] | None = None,
     redactor: Redactor | None = None,
     requests: list[ComponentRequest] | None = None,
+    platform: str = "",
 ) -> tuple[BuildResult, ...]:
     selected = [
         (spec, (requests[i] if requests else ComponentRequest(name=spec.name)))
@@ -125,7 +126,7 @@ def run_build(
     tag = worker_id or "solo"
     return build.build_components(
         selected,
-        options=BuildOptions(jobs=jobs, timeout_s=120, push=False),
+        options=BuildOptions(jobs=jobs, timeout_s=120, push=False, platform=platform),
         registry=REGISTRY,
         work_dir=tmp_path / f"work-{tag}",
         log_dir=tmp_path / f"logs-{tag}",
@@ -174,6 +175,17 @@ def test_built_refs_are_in_cluster_pull_refs_with_the_digest_ko_printed(
     log_text = result.log_path.read_text(encoding="utf-8") if result.log_path else ""
     assert refs["alpha-controller"].split("@")[1] in log_text
     assert "KO_DOCKER_REPO" not in log_text and "--bare" in log_text
+
+
+def test_platform_option_builds_although_the_shell_sets_goos_and_goarch(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Real ko refuses --platform next to GOOS/GOARCH (the stand-in too): the build clears them."""
+    env = {**env, "GOOS": "darwin", "GOARCH": "arm64"}
+    (result,) = run_build(tmp_path, env, [make_component(tmp_path, "alpha")], platform="linux/s390x")
+    assert result.status is BuildStatus.BUILT, result.error
+    log_text = result.log_path.read_text(encoding="utf-8") if result.log_path else ""
+    assert "for linux/s390x" in log_text
 
 
 def test_each_image_is_pushed_under_its_own_repository(tmp_path: Path, env: dict[str, str]) -> None:
@@ -294,8 +306,8 @@ def test_registry_token_never_reaches_the_log_or_the_result(tmp_path: Path, env:
 def test_auth_config_is_private_and_removed_after_the_build(tmp_path: Path) -> None:
     from pytest_streamstress.build import registry as registry_module
 
-    with registry_module.auth_environment(REGISTRY, base_env={"HOME": str(tmp_path)}) as auth:
-        directory = Path(auth["DOCKER_CONFIG"])
+    with registry_module.auth_environment(REGISTRY, base_env={"HOME": str(tmp_path)}) as access:
+        directory = Path(access.env["DOCKER_CONFIG"])
         mode = directory.stat().st_mode & 0o777
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
     assert mode == 0o700

@@ -77,6 +77,18 @@ def test_ko_env_sets_the_image_repository_and_vendored_modules() -> None:
     assert env["GOFLAGS"] == "-trimpath -mod=vendor"
 
 
+def test_ko_env_drops_the_go_platform_variables_when_a_platform_is_passed() -> None:
+    base = {"GOOS": "darwin", "GOARCH": "arm64", "GOARM": "7", "HOME": "/root"}
+    env = ko.ko_env(repository=REPO, base_env=base, platform="linux/amd64")
+    assert not {"GOOS", "GOARCH", "GOARM"} & set(env)
+    assert env["HOME"] == "/root"
+
+
+def test_ko_env_keeps_the_go_platform_variables_without_a_platform() -> None:
+    env = ko.ko_env(repository=REPO, base_env={"GOOS": "linux", "GOARCH": "arm64"})
+    assert (env["GOOS"], env["GOARCH"]) == ("linux", "arm64")
+
+
 def test_pushed_ref_maps_to_the_in_cluster_pull_host() -> None:
     target = RegistryTarget.cluster("default-route-openshift-image-registry.apps.example.com", token=None)
     pushed = (
@@ -96,8 +108,21 @@ def test_external_registry_is_pulled_from_where_it_was_pushed() -> None:
 
 
 def test_registry_option_with_a_port_and_no_namespace_uses_tekton_upstream() -> None:
-    target = RegistryTarget.from_option("http://127.0.0.1:5000")
-    assert (target.push, target.insecure) == ("127.0.0.1:5000/tekton-upstream", True)
+    target = RegistryTarget.from_option("https://127.0.0.1:5000")
+    assert (target.push, target.insecure) == ("127.0.0.1:5000/tekton-upstream", False)
+
+
+def test_a_plain_http_registry_needs_registry_insecure() -> None:
+    with pytest.raises(ConfigError, match=r"--registry: 'http://127.0.0.1:5000' is plain HTTP") as excinfo:
+        RegistryTarget.from_option("http://127.0.0.1:5000", password=Secret("token-value"))
+    assert "--registry-insecure" in str(excinfo.value)
+
+
+def test_a_plain_http_registry_never_gets_the_credentials() -> None:
+    target = RegistryTarget.from_option(
+        "http://127.0.0.1:5000", password=Secret("token-value"), insecure=True
+    )
+    assert (target.insecure, target.password, target.basic_credentials()) == (True, None, None)
 
 
 def test_registry_option_with_three_levels_is_refused() -> None:

@@ -1,8 +1,9 @@
 """Builds that push: the stand-ins against the emulator's OCI registry over real HTTP.
 
 The registry is the emulator's (`testing/emulator/registry.py`), started alone: it checks the token
-like OpenShift's registry and accepts only `<namespace>/<image>` names. `has_image` answers what a
-pod could pull, on the in-cluster service host too.
+like OpenShift's registry, accepts only `<namespace>/<image>` names, and serves TLS with a CA of its
+own, which the builds are given as the cluster's ingress CA (issue 19): the tools verify it.
+`has_image` answers what a pod could pull, on the in-cluster service host too.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pytest_streamstress.model import (
 )
 from pytest_streamstress.testing.emulator.faults import Faults
 from pytest_streamstress.testing.emulator.registry import INTERNAL_HOST, Registry
+from pytest_streamstress.testing.emulator.tls import make_server_tls
 from pytest_streamstress.testing.standins import install_standins, path_with
 
 pytestmark = [pytest.mark.tools, pytest.mark.emulator]
@@ -37,11 +39,23 @@ TOKEN = Secret("sha256~emulated-registry-token-0123456789")
 
 
 @pytest.fixture
-def registry() -> Iterator[Registry]:
+def registry(tmp_path: Path) -> Iterator[Registry]:
     served = Registry(token=TOKEN, faults=Faults())
-    served.start()
+    served.start(tls=make_server_tls(tmp_path / "registry-tls", ca_name="test-ingress-ca"))
     yield served
     served.stop()
+
+
+def cluster_target(registry: Registry) -> RegistryTarget:
+    """The registry as a session sees the cluster's: its route, the token, the ingress CA."""
+    return RegistryTarget.cluster(registry.host, token=TOKEN, ca_pem=registry.ca_pem, ca_source="the test CA")
+
+
+def trusting(env: dict[str, str], registry: Registry, tmp_path: Path) -> dict[str, str]:
+    """`env` with the registry's CA in SSL_CERT_FILE, for running ko by hand."""
+    ca = tmp_path / "registry-ca.crt"
+    ca.write_bytes(registry.ca_pem)
+    return {**env, "SSL_CERT_FILE": str(ca)}
 
 
 @pytest.fixture
@@ -112,7 +126,7 @@ def test_pipeline_at_a_pull_request_is_pushed_and_pullable_by_digest(
     git(work, "commit", "-q", "-am", "fix: the PR")
     pr_sha = git(work, "rev-parse", "HEAD")
     git(work, "push", "-q", str(bare), "HEAD:refs/pull/7/head")
-    target = RegistryTarget.cluster(registry.host, token=TOKEN)
+    target = cluster_target(registry)
     (result,) = build.build_components(
         [(pipeline_spec(bare), ComponentRequest(name=ComponentName("pipeline"), pull_request=7))],
         options=BuildOptions(jobs=2, timeout_s=120),
@@ -151,7 +165,7 @@ def test_console_plugin_is_built_and_pushed_with_podman(
     (result,) = build.build_components(
         [(spec, ComponentRequest(name=spec.name))],
         options=BuildOptions(container_tool="auto", timeout_s=120),
-        registry=RegistryTarget.cluster(registry.host, token=TOKEN),
+        registry=cluster_target(registry),
         work_dir=tmp_path / "w",
         log_dir=tmp_path / "logs",
         cache_dir=tmp_path / "cache",
@@ -159,7 +173,9 @@ def test_console_plugin_is_built_and_pushed_with_podman(
     )
     assert result.status is BuildStatus.BUILT, result.error
     assert registry.has_image(result.images[0].ref)
-    assert "--tls-verify=false" in (result.log_path.read_text(encoding="utf-8") if result.log_path else "")
+    log = result.log_path.read_text(encoding="utf-8") if result.log_path else ""
+    assert "--cert-dir" in log  # the ingress CA, verified: never --tls-verify=false unless asked
+    assert "--tls-verify=false" not in log
 
 
 def test_docker_push_reports_the_digest_the_registry_stored(
@@ -190,7 +206,10 @@ def test_push_without_credentials_is_refused_as_unauthorized(
         ["ko", "build", "--bare", "./cmd/controller"],
         timeout=60,
         cwd=work,
-        env={**env, "KO_DOCKER_REPO": f"{registry.host}/tekton-upstream/pipeline-controller"},
+        env={
+            **trusting(env, registry, tmp_path),
+            "KO_DOCKER_REPO": f"{registry.host}/tekton-upstream/pipeline-controller",
+        },
     )
     assert done.returncode == 1 and "UNAUTHORIZED" in done.stderr
     assert registry.repositories() == []
@@ -200,15 +219,15 @@ def test_three_level_names_are_rejected_which_is_why_builds_use_bare(
     tmp_path: Path, env: dict[str, str], registry: Registry
 ) -> None:
     work, _ = upstream(tmp_path, GO_FILES)
-    target = RegistryTarget.cluster(registry.host, token=TOKEN)
+    target = cluster_target(registry)
     from pytest_streamstress.build.registry import auth_environment
 
-    with auth_environment(target, base_env=env) as auth:
+    with auth_environment(target, base_env=env) as access:
         done = _proc.run(
             ["ko", "build", "-B", "./cmd/controller"],
             timeout=60,
             cwd=work,
-            env={**env, **auth, "KO_DOCKER_REPO": f"{registry.host}/tekton-upstream/pipeline"},
+            env={**env, **access.env, "KO_DOCKER_REPO": f"{registry.host}/tekton-upstream/pipeline"},
         )
     assert done.returncode == 1 and "NAME_INVALID" in done.stderr
 
@@ -220,7 +239,7 @@ def test_multi_platform_build_pushes_an_index_and_records_its_digest(
     (result,) = build.build_components(
         [(pipeline_spec(bare), ComponentRequest(name=ComponentName("pipeline")))],
         options=BuildOptions(platform="linux/amd64,linux/arm64", timeout_s=120),
-        registry=RegistryTarget.cluster(registry.host, token=TOKEN),
+        registry=cluster_target(registry),
         work_dir=tmp_path / "w",
         log_dir=tmp_path / "logs",
         cache_dir=tmp_path / "cache",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import random
+import signal
 import subprocess
 import sys
 import threading
@@ -12,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.redact import Redactor, Secret
+from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cli import main as cli
-from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.errors import ConfigError, ToolFailed
 from pytest_streamstress.report.publish import PublishResult, auth_environment, pages_url, publish_run
 from pytest_streamstress.testing.histories import generate_history, write_results_dirs
 
@@ -111,6 +115,62 @@ def test_two_racing_publishers_both_land(tmp_path: Path, remote: Path, runs: lis
         thread.join(timeout=120)
     assert all(isinstance(result, PublishResult) for result in results.values()), results
     assert published_runs(remote) == {run.name for run in runs[:3]}
+
+
+def test_eight_publishers_at_once_all_land(tmp_path: Path, remote: Path) -> None:
+    """Issue 19: with a fixed number of attempts one of eight gave up after six lost races."""
+    eight = write_results_dirs(generate_history(9, 6, seed=19), tmp_path / "eight")
+    publish(eight[0], remote, tmp_path / "w0")
+    barrier = threading.Barrier(8, timeout=60)
+    results: dict[str, PublishResult | BaseException] = {}
+
+    def worker(run: Path) -> None:
+        barrier.wait()
+        try:
+            results[run.name] = publish(run, remote, tmp_path / f"w-{run.name}")
+        except BaseException as exc:  # reported by the assertion below
+            results[run.name] = exc
+
+    threads = [threading.Thread(target=worker, args=(run,)) for run in eight[1:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert all(isinstance(result, PublishResult) for result in results.values()), results
+    assert len(results) == 8
+    assert published_runs(remote) == {run.name for run in eight}
+
+
+class FakeClock:
+    """Time moves only by the back-off the publisher sleeps (R36)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_lost_races_are_retried_with_jitter_until_the_publish_timeout_then_named(
+    tmp_path: Path, remote: Path, runs: list[Path]
+) -> None:
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'cannot lock ref: somebody else is pushing' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    clock = FakeClock()
+    with pytest.raises(ToolFailed) as excinfo:
+        publish(runs[0], remote, tmp_path / "w", publish_timeout=5, clock=clock, jitter=random.Random(19))
+    assert "within 5s (--publish-timeout)" in str(excinfo.value)
+    assert len(clock.sleeps) >= 3
+    assert sum(clock.sleeps) <= 5
+    caps = [min(8.0, 0.25 * 2**n) for n in range(1, len(clock.sleeps) + 1)]
+    assert all(0 <= pause <= cap for pause, cap in zip(clock.sleeps, caps, strict=True))
+    assert len(set(clock.sleeps)) == len(clock.sleeps)  # jittered, never in lock step
 
 
 def test_a_publisher_that_loses_the_race_redoes_its_change_on_the_new_tip(
@@ -218,3 +278,51 @@ def test_publish_command_pushes_and_says_where(
     assert f"published {runs[3].name} to {remote} (gh-pages)" in out.out
     assert TOKEN not in out.out + out.err
     assert published_runs(remote) == {runs[3].name}
+
+
+def test_sigterm_during_a_publish_ends_its_git_and_says_interrupted(
+    tmp_path: Path, remote: Path, runs: list[Path]
+) -> None:
+    """`streamstress cancel`, a CI cancel or `timeout` sends SIGTERM: the push's git must not live on."""
+    pidfile = tmp_path / "hook.pid"
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(f'#!/bin/sh\necho $$ > "{pidfile}.tmp"\nmv "{pidfile}.tmp" "{pidfile}"\nexec sleep 600\n')
+    hook.chmod(0o755)
+    running = _proc.spawn(
+        [
+            sys.executable,
+            "-m",
+            "pytest_streamstress.cli.main",
+            "publish",
+            str(runs[0]),
+            "--repo",
+            str(remote),
+        ],
+        cwd=tmp_path,
+    )
+    wait_until(
+        lambda: Probe(done=pidfile.is_file() or running.poll() is not None, state=running.tail()),
+        what="the push to reach the remote's hook",
+        timeout=120,
+        poll=0.05,
+    )
+    assert running.poll() is None, running.tail()
+    os.kill(running.pid, signal.SIGTERM)
+    done = running.wait(timeout=120)
+    assert done.returncode == 130, done.tail()
+    assert "streamstress publish: interrupted (SIGTERM)" in done.stderr
+    hook_pid = int(pidfile.read_text())
+    wait_until(
+        lambda: Probe(done=not _alive(hook_pid), state=f"pid {hook_pid} alive"),
+        what="the push's hook to end",
+        timeout=30,
+        poll=0.05,
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in {"Z", "X"}

@@ -2,15 +2,24 @@
 
 `__main__.py` calls `entry`; the Containerfile's ENTRYPOINT and `manifest.DEFAULT_COMMAND` name
 the package, so the command line the image runs did not change when job.py became a package.
+
+A deleted pod gets SIGTERM, then SIGKILL after its grace period (issue 19). While pytest runs, the
+session's own handlers take it (gauge ended, --restore, results.json `interrupted`, exit code 2).
+Around pytest this entry point holds SIGTERM and SIGHUP itself: one that comes before pytest starts
+stops the run before it begins, and one that comes while the archive is printed must not cut the
+archive in two (`collect` would find no results): it is printed whole, and pytest's code stands.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shlex
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Final
 
 from pytest_streamstress.cluster.job.archive import EXIT_MARKER, emit_archive
 from pytest_streamstress.cluster.job.kubeconfig import write_incluster_kubeconfig
@@ -37,6 +46,20 @@ def entry(
         def run_pytest(arguments: list[str]) -> int:
             return int(pytest.main(arguments))
 
+    with _held_signals() as held:
+        _write_kubeconfig(out)
+        if held:
+            out.write(f"streamstress job: {held[0]} before pytest started; not running\n")
+            return INTERRUPTED
+        out.write(f"streamstress job: pytest {shlex.join(pytest_args)}\n")
+        out.flush()
+        code = run_pytest(pytest_args)  # the session installs its own handlers while it runs
+        out.write(f"{EXIT_MARKER} {code} ====\n")
+        emit_archive(results_dir, out)  # whole, even if SIGTERM comes now: the grace period covers it
+    return 0 if code in (0, 1) else code
+
+
+def _write_kubeconfig(out: IO[str]) -> None:
     import os
 
     kubeconfig = Path.home() / ".kube" / "config"
@@ -46,9 +69,29 @@ def entry(
         and write_incluster_kubeconfig(kubeconfig, os.environ)
     ):
         out.write(f"streamstress job: wrote {kubeconfig} for the ServiceAccount (token file, not copied)\n")
-    out.write(f"streamstress job: pytest {shlex.join(pytest_args)}\n")
-    out.flush()
-    code = run_pytest(pytest_args)
-    out.write(f"{EXIT_MARKER} {code} ====\n")
-    emit_archive(results_dir, out)
-    return 0 if code in (0, 1) else code
+
+
+INTERRUPTED: Final = 2
+"""pytest's ExitCode.INTERRUPTED, without importing pytest before it is needed."""
+HELD_SIGNALS: Final = ("SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def _held_signals() -> Iterator[list[str]]:
+    """Note SIGTERM/SIGHUP instead of dying on them, outside pytest's own handling; yields the names."""
+    held: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    previous = {}
+    for name in HELD_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            previous[signum] = signal.signal(
+                signum, lambda number, _frame: held.append(signal.Signals(number).name)
+            )
+    try:
+        yield held
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

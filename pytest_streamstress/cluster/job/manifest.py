@@ -17,6 +17,11 @@ from pytest_streamstress.cluster.job.rbac import APP_LABEL, SERVICE_ACCOUNT
 CONTAINER: Final = "streamstress"
 DEFAULT_DEADLINE_S: Final = 10800
 """activeDeadlineSeconds of the Job: three hours, as the original (reference §12.6)."""
+DEFAULT_GRACE_S: Final = 60
+"""terminationGracePeriodSeconds: a deleted pod gets SIGTERM, then this long to restore the operator
+(`--stop-timeout`, 30 s by default), write results.json and print the archive before SIGKILL."""
+GRACE_MARGIN_S: Final = 30
+"""What the pod needs after the restore's bound: end gauge, write results.json, print the archive."""
 DEFAULT_COMMAND: Final = ("python", "-m", "pytest_streamstress.cluster.job")
 POD_RESULTS_DIR: Final = "results"
 """Relative to the container's working directory (the image's WORKDIR; the emulator's pod dir)."""
@@ -35,6 +40,8 @@ class JobRequest:
     deadline_s: int = DEFAULT_DEADLINE_S
     cluster_admin: bool = False
     pod_annotations: tuple[tuple[str, str], ...] = ()
+    grace_s: int = DEFAULT_GRACE_S
+    """The pod's terminationGracePeriodSeconds (see DEFAULT_GRACE_S)."""
 
 
 def job_args(request: JobRequest) -> list[str]:
@@ -71,6 +78,7 @@ def job_manifest(request: JobRequest, name: str, *, secret_name: str = "") -> di
                 "spec": {
                     "serviceAccountName": SERVICE_ACCOUNT,
                     "restartPolicy": "Never",
+                    "terminationGracePeriodSeconds": request.grace_s,
                     "containers": [
                         {
                             "name": CONTAINER,

@@ -61,6 +61,7 @@ RUNNER_RULES: Final = (
     Rule("operator.tekton.dev", ("tektoninstallersets",), ("list", "delete")),
     # the operator Deployment (fallback edit) and the operand workloads (image verification)
     Rule("apps", ("deployments",), ("get", "list", "watch", "update")),
+    Rule("apps", ("statefulsets",), ("list", "watch")),
     Rule("", ("pods",), ("list", "watch")),
     Rule("", ("events",), ("list",)),
     # profiling (metrics.py, reference §10)

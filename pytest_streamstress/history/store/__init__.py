@@ -23,13 +23,23 @@ Test identity across runs: the scenario's `id` when the writer gives one, else t
 (`history.model.scenario_identity`, below report/: spec + PIPELINES-NN-TCNN from the heading, else it).
 
 The parts: `results` (a results.json as typed values) and `reader` (the one reader that makes
-them), `summaries` (what the index keeps of one run), `index` (the test x run matrix, pure),
+them), `details` (the newest run's failures with their evidence, for the morning page),
+`summaries` (what the index keeps of one run), `index` (the test x run matrix, pure),
 `directory` (the files on disk), `budget` (trimming old runs). Callers import from here (R4).
 """
 
 from __future__ import annotations
 
 from pytest_streamstress.history.store.budget import enforce_budget, history_bytes, trim_results
+from pytest_streamstress.history.store.details import (
+    ConfirmationState,
+    CulpritDetail,
+    FailureDetail,
+    RunDetails,
+    SuspectRange,
+    details_from_json,
+    read_details,
+)
 from pytest_streamstress.history.store.directory import (
     add_run,
     history_documents,
@@ -38,7 +48,7 @@ from pytest_streamstress.history.store.directory import (
     write_atomically,
     write_index,
 )
-from pytest_streamstress.history.store.index import HistoryIndex, record_of
+from pytest_streamstress.history.store.index import HistoryIndex, category_code, record_of
 from pytest_streamstress.history.store.reader import (
     SCHEMA_VERSION,
     case_key,
@@ -67,6 +77,7 @@ from pytest_streamstress.history.store.summaries import (
     RUNS_DIR,
     SUMMARY_VERSION,
     CaseOutcome,
+    CategoryLabel,
     ComponentCommit,
     HistoryError,
     ProfileSummary,
@@ -75,6 +86,7 @@ from pytest_streamstress.history.store.summaries import (
     SkippedFile,
     TestCase,
     Trim,
+    VerdictSummary,
 )
 from pytest_streamstress.model import RunStatus
 
@@ -86,25 +98,34 @@ __all__ = [
     "SUMMARY_VERSION",
     "CaseOutcome",
     "CategoryCount",
+    "CategoryLabel",
     "CommitResult",
     "ComponentCommit",
     "ComponentResult",
     "ComponentStatus",
+    "ConfirmationState",
+    "CulpritDetail",
+    "FailureDetail",
     "HistoryError",
     "HistoryIndex",
     "ImageResult",
     "ProfileSummary",
+    "RunDetails",
     "RunRecord",
     "RunResults",
     "RunStatus",
     "RunSummary",
     "ScenarioResult",
     "SkippedFile",
+    "SuspectRange",
     "TestCase",
     "Trim",
+    "VerdictSummary",
     "add_run",
     "case_key",
+    "category_code",
     "components_from_json",
+    "details_from_json",
     "enforce_budget",
     "history_bytes",
     "history_documents",
@@ -113,6 +134,7 @@ __all__ = [
     "outcomes_from_json",
     "parse_results",
     "read_components",
+    "read_details",
     "read_history_run",
     "read_results",
     "read_run",

@@ -18,6 +18,7 @@ from pytest_streamstress.history.store.summaries import (
     STATUS_CODES,
     SUMMARY_VERSION,
     CaseOutcome,
+    CategoryLabel,
     ComponentCommit,
     HistoryError,
     RunRecord,
@@ -33,6 +34,11 @@ from pytest_streamstress.model import Status
 _CATEGORY_ALPHABET: Final = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def category_code(position: int) -> str:
+    """The letter of the `position`-th category of `HistoryIndex.categories` in the `cats` rows."""
+    return _CATEGORY_ALPHABET[position]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HistoryIndex:
     """Every run's summary (oldest first) and the test x run outcome matrix.
@@ -45,8 +51,9 @@ class HistoryIndex:
     tests: tuple[TestCase, ...] = ()
     cells: tuple[str, ...] = ()
     cats: tuple[str, ...] = ()
-    categories: tuple[tuple[str, str], ...] = ()
-    """(id, label) of every category seen, in order of first appearance."""
+    categories: tuple[CategoryLabel, ...] = ()
+    """Every category seen, in order of first appearance (its letter in `cats`). The label is the
+    first run's; the colour the newest run's that gives one, so a palette change shows on the next run."""
     skipped: tuple[SkippedFile, ...] = field(default=())
     summary_version: int = SUMMARY_VERSION
 
@@ -60,8 +67,8 @@ class HistoryIndex:
         if record.summary.run_id in self.run_ids():
             return self
         position = self._position_for(record.summary.started_at)
-        categories = self._categories_with(record)
-        category_code = {cat_id: _CATEGORY_ALPHABET[i] for i, (cat_id, _) in enumerate(categories)}
+        categories = self._categories_with(record, newest=position == len(self.runs))
+        category_code = {c.category: _CATEGORY_ALPHABET[i] for i, c in enumerate(categories)}
         tests, cells, cats = self._rows_with_column(record, position, category_code)
         runs = (*self.runs[:position], record.summary, *self.runs[position:])
         return replace(
@@ -80,18 +87,24 @@ class HistoryIndex:
             position -= 1
         return position
 
-    def _categories_with(self, record: RunRecord) -> list[tuple[str, str]]:
-        """The known categories plus the run's new ones (its labels first, then bare ids), in order."""
+    def _categories_with(self, record: RunRecord, *, newest: bool) -> list[CategoryLabel]:
+        """The known categories plus the run's new ones (its labels first, then bare ids), in order.
+
+        A colour the run gives replaces the known one when the run is the newest, or fills a gap.
+        """
         categories = list(self.categories)
-        known = {cat_id for cat_id, _ in categories}
-        for cat_id, label in record.category_labels:
-            if cat_id not in known:
-                categories.append((cat_id, label))
-                known.add(cat_id)
+        known = {c.category: i for i, c in enumerate(categories)}
+        for label in record.category_labels:
+            at = known.get(label.category)
+            if at is None:
+                known[label.category] = len(categories)
+                categories.append(label)
+            elif label.color and (newest or not categories[at].color):
+                categories[at] = replace(categories[at], color=label.color)
         for outcome in record.outcomes:
             if outcome.category is not None and outcome.category not in known:
-                categories.append((outcome.category, outcome.category))
-                known.add(outcome.category)
+                known[outcome.category] = len(categories)
+                categories.append(CategoryLabel(category=outcome.category, label=outcome.category))
         if len(categories) > len(_CATEGORY_ALPHABET):
             raise HistoryError(
                 f"more than {len(_CATEGORY_ALPHABET)} failure categories in the history",
@@ -160,7 +173,7 @@ class HistoryIndex:
             "tests": [{"k": t.key, "s": t.spec, "n": t.scenario, "t": list(t.tags)} for t in self.tests],
             "cells": list(self.cells),
             "cats": list(self.cats),
-            "categories": [{"id": cat_id, "label": label} for cat_id, label in self.categories],
+            "categories": [{"id": c.category, "label": c.label, "color": c.color} for c in self.categories],
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
         }
 
@@ -185,7 +198,10 @@ class HistoryIndex:
             raise ValueError("matrix rows do not match the tests")
         if any(len(row) != len(runs) for row in (*cells, *cats)):
             raise ValueError("matrix columns do not match the runs")
-        categories = tuple((str(c["id"]), str(c["label"])) for c in data["categories"])
+        categories = tuple(
+            CategoryLabel(category=str(c["id"]), label=str(c["label"]), color=str(c.get("color", "")))
+            for c in data["categories"]
+        )
         skipped = tuple(
             SkippedFile(path=str(s["path"]), reason=str(s["reason"])) for s in data.get("skipped", ())
         )
@@ -223,9 +239,32 @@ def record_of(run: RunResults) -> RunRecord:
         errors=len(run.errors),
         trimmed=run.trimmed,
         profile=run.profile,
+        verdict=run.verdict,
+        confirmations=_confirmation_counts(run),
     )
-    labels = tuple((c.category, c.label) for c in run.categories)
-    return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=labels)
+    return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=_labels_of(run))
+
+
+def _labels_of(run: RunResults) -> tuple[CategoryLabel, ...]:
+    """The run's categories with failures first (its `categories[]`), then the rest it declares."""
+    labels = [CategoryLabel(category=c.category, label=c.label, color=c.color) for c in run.categories]
+    seen = {label.category: i for i, label in enumerate(labels)}
+    for declared in run.category_labels:
+        at = seen.get(declared.category)
+        if at is None:
+            seen[declared.category] = len(labels)
+            labels.append(declared)
+        elif declared.color and not labels[at].color:
+            labels[at] = declared
+    return tuple(labels)
+
+
+def _confirmation_counts(run: RunResults) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for scenario in run.scenarios:
+        if scenario.confirmation is not None:
+            counts[scenario.confirmation] = counts.get(scenario.confirmation, 0) + 1
+    return tuple(sorted(counts.items()))
 
 
 def _case_outcome(scenario: ScenarioResult) -> CaseOutcome:

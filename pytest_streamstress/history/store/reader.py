@@ -33,10 +33,12 @@ from pytest_streamstress.history.store.results import (
 from pytest_streamstress.history.store.summaries import (
     STATUS_CODES,
     TRIM_ORDER,
+    CategoryLabel,
     HistoryError,
     ProfileSummary,
     RunRecord,
     Trim,
+    VerdictSummary,
 )
 from pytest_streamstress.model import Status
 
@@ -147,6 +149,8 @@ def _run(data: Any) -> RunResults:
         errors=tuple(_error_message(entry) for entry in data.get("errors") or ()),
         profile=_profile_of(data.get("profile")),
         trimmed=_trimmed(data.get("extra")),
+        category_labels=tuple(_label(entry) for entry in data.get("category_labels") or ()),
+        verdict=_verdict(data.get("verdict")),
     )
 
 
@@ -169,7 +173,16 @@ def _scenario(raw: Any, number: int) -> ScenarioResult:
         attempts=_integer(raw.get("attempts"), f"{where}.attempts"),
         message=_text_in(raw, "message", where),
         category=_text(raw["category"], "category") if raw.get("category") is not None else None,
+        confirmation=_confirmation(raw.get("confirmation"), where),
     )
+
+
+def _confirmation(raw: Any, where: str) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where}.confirmation is not an object")
+    return _text(raw.get("verdict"), where, "confirmation.verdict")
 
 
 def _status(value: Any, where: str) -> Status:
@@ -234,6 +247,34 @@ def _category(raw: Mapping[str, Any]) -> CategoryCount:
         category=category,
         count=int(raw["count"]),
         label=_text(raw.get("label", category), "categories[].label"),
+        color=_text(raw.get("color", ""), "categories[].color"),
+    )
+
+
+def _label(raw: Any) -> CategoryLabel:
+    if not isinstance(raw, dict):
+        raise ValueError("category_labels[] is not an object")
+    category = _text(raw.get("category"), "category_labels[].category")
+    return CategoryLabel(
+        category=category,
+        label=_text(raw.get("label", category), "category_labels[].label"),
+        color=_text(raw.get("color", ""), "category_labels[].color"),
+    )
+
+
+def _verdict(raw: Any) -> VerdictSummary | None:
+    """The run's `verdict` object; None for a document written before verdicts (issue 18)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError("verdict is not an object")
+    return VerdictSummary(
+        status=_one_of(raw.get("status"), RUN_STATUSES, "verdict.status") or "",
+        sentence=_text_in(raw, "sentence", "verdict"),
+        gating=_integer(raw.get("gating"), "verdict.gating") or 0,
+        excused=_integer(raw.get("excused"), "verdict.excused") or 0,
+        harness=_integer(raw.get("harness"), "verdict.harness") or 0,
+        scored=raw.get("scored") is not False,
     )
 
 

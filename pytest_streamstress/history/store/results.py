@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
 from pytest_streamstress.history.model import FAILING
-from pytest_streamstress.history.store.summaries import ProfileSummary, Trim
+from pytest_streamstress.history.store.summaries import CategoryLabel, ProfileSummary, Trim, VerdictSummary
 from pytest_streamstress.model import RunStatus, Status
 
 RUN_STATUSES: Final[tuple[RunStatus, ...]] = get_args(RunStatus)
@@ -88,6 +88,8 @@ class ScenarioResult:
     attempts: int | None = None
     message: str = ""
     category: str | None = None
+    confirmation: str | None = None
+    """What `--confirm` proved (`confirmed`, `passed-on-rerun`...); None when it did not look."""
 
     @property
     def is_failing(self) -> bool:
@@ -101,6 +103,7 @@ class CategoryCount:
     category: str
     count: int
     label: str
+    color: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +126,9 @@ class RunResults:
     profile: ProfileSummary | None = None
     trimmed: Trim = ""
     """How much detail the history's byte budget dropped from this run (`extra.trimmed`)."""
+    category_labels: tuple[CategoryLabel, ...] = ()
+    """Every category the run's rules file knows, with label and colour (`category_labels[]`)."""
+    verdict: VerdictSummary | None = None
 
     def component(self, name: str) -> ComponentResult | None:
         return next((c for c in self.components if c.name == name), None)

@@ -17,10 +17,11 @@ INDEX_FILE: Final = "index.json"
 RUNS_DIR: Final = "runs"
 RESULTS_FILE: Final = "results.json"
 INDEX_FORMAT: Final = 1
-SUMMARY_VERSION: Final = 2
+SUMMARY_VERSION: Final = 3
 """Version of the per-run summaries inside a format-1 index. 2 adds the profile recommendation
-(issue 9). An index written with an older version is still read, then rebuilt once from `runs/`,
-since its summaries lack fields that only the run files can give."""
+(issue 9), 3 the run's verdict, its confirmation counts and the category colours (issue 20). An
+index written with an older version is still read, then rebuilt once from `runs/`, since its
+summaries lack fields that only the run files can give."""
 
 STATUS_CODES: Final[Mapping[str, str]] = {"passed": "P", "failed": "F", "error": "E", "skipped": "S"}
 """One character per outcome in the index matrix; `K` is a flaky pass, `-` not run in that run."""
@@ -67,6 +68,31 @@ class ProfileSummary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class VerdictSummary:
+    """A run's `verdict` (report/verdict.py) as the index keeps it: the morning page's first line."""
+
+    status: str
+    sentence: str = ""
+    gating: int = 0
+    """Scenario failures inside --fail-on."""
+    excused: int = 0
+    """Scenario failures outside --fail-on."""
+    harness: int = 0
+    scored: bool = True
+    """False: no new failures are read from this run (it did not happen as asked)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CategoryLabel:
+    """A category as a run names and paints it (`category_labels[]`, `categories[]` of results.json)."""
+
+    category: str
+    label: str
+    color: str = ""
+    """`#rrggbb`, or "" when the run's rules file gave none (the page then picks one)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunSummary:
     """One run as the index shows it, without per-scenario detail."""
 
@@ -84,6 +110,10 @@ class RunSummary:
     trimmed: Trim = ""
     profile: ProfileSummary | None = None
     """None when the run was made without `--profile`."""
+    verdict: VerdictSummary | None = None
+    """None for a results.json written before verdicts (issue 18)."""
+    confirmations: tuple[tuple[str, int], ...] = ()
+    """How many failures `--confirm` left in each state (`confirmed`: 2); empty without --confirm."""
 
     @property
     def file(self) -> str:
@@ -113,7 +143,7 @@ class RunRecord:
 
     summary: RunSummary
     outcomes: tuple[CaseOutcome, ...]
-    category_labels: tuple[tuple[str, str], ...] = ()
+    category_labels: tuple[CategoryLabel, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,7 +178,33 @@ def summary_to_json(run: RunSummary) -> dict[str, Any]:
         "file": run.file,
         "trimmed": run.trimmed,
         **({} if run.profile is None else {"profile": _profile_to_json(run.profile)}),
+        **({} if run.verdict is None else {"verdict": _verdict_to_json(run.verdict)}),
+        **({"confirmations": dict(run.confirmations)} if run.confirmations else {}),
     }
+
+
+def _verdict_to_json(verdict: VerdictSummary) -> dict[str, Any]:
+    return {
+        "status": verdict.status,
+        "sentence": verdict.sentence,
+        "gating": verdict.gating,
+        "excused": verdict.excused,
+        "harness": verdict.harness,
+        "scored": verdict.scored,
+    }
+
+
+def _verdict_from_json(data: Any) -> VerdictSummary | None:
+    if not isinstance(data, Mapping):
+        return None
+    return VerdictSummary(
+        status=str(data["status"]),
+        sentence=str(data.get("sentence", "")),
+        gating=int(data.get("gating", 0)),
+        excused=int(data.get("excused", 0)),
+        harness=int(data.get("harness", 0)),
+        scored=bool(data.get("scored", True)),
+    )
 
 
 def _profile_to_json(profile: ProfileSummary) -> dict[str, Any]:
@@ -198,4 +254,6 @@ def summary_from_json(data: Mapping[str, Any]) -> RunSummary:
         errors=int(data["errors"]),
         trimmed=trimmed,  # type: ignore[arg-type]  # checked against TRIM_ORDER above
         profile=_profile_from_json(data.get("profile")),
+        verdict=_verdict_from_json(data.get("verdict")),
+        confirmations=tuple((str(k), int(v)) for k, v in (data.get("confirmations") or {}).items()),
     )

@@ -43,6 +43,7 @@ class Emulator:
         state: State = "installed",
         token: str | None = None,
         https: bool = True,
+        registry_https: bool = True,
         openshift_version: str = "4.20.3",
         port: int = 0,
         registry_port: int = 0,
@@ -56,6 +57,7 @@ class Emulator:
         self.state: State = state
         self.token = Secret(token or secrets.token_urlsafe(32))
         self.https = https
+        self.registry_https = registry_https
         self.openshift_version = openshift_version
         self.kubeconfig = kubeconfig_path or workdir / "kubeconfig"
         self.bookmark_interval_s = bookmark_interval_s
@@ -79,7 +81,13 @@ class Emulator:
         self.workdir.mkdir(parents=True, exist_ok=True)
         server_tls = tls.make_server_tls(self.workdir / "tls") if self.https else None
         self._api, self.url = server.start_server(self, port=self._port, tls=server_tls)
-        self.registry_host = self.registry.start(port=self._registry_port)
+        # The registry is the cluster's ingress: its own CA, published in default-ingress-cert (seed).
+        ingress_tls = (
+            tls.make_server_tls(self.workdir / "ingress-tls", ca_name="streamstress-emulator-ingress-ca")
+            if self.registry_https
+            else None
+        )
+        self.registry_host = self.registry.start(port=self._registry_port, tls=ingress_tls)
         kubeconfig.write_kubeconfig(
             self.kubeconfig,
             server=self.url,

@@ -10,11 +10,14 @@ every run.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
 import threading
 from dataclasses import dataclass
+
+from pytest_streamstress.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +104,26 @@ class Faults:
                 return False
             self.conflict_storm[kind] = left - 1
             return True
+
+    def apply_json(self, text: str, *, source: str) -> None:
+        """Set switches from a JSON object of field names and values (`{"slow_operator_s": 3}`).
+
+        The one reader of `STREAMSTRESS_EMULATOR_FAULTS` and `streamstress emulator --faults`, so
+        a fault a test sets can be reproduced by hand with kubectl. `source` names it in errors.
+        """
+        if not text:
+            return
+        try:
+            wanted = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: not JSON ({exc})", hint='e.g. {"slow_operator_s": 3}') from None
+        if not isinstance(wanted, dict):
+            raise ConfigError(f"{source}: expected a JSON object of fault names and values")
+        known = sorted(name for name in vars(self) if not name.startswith("_"))
+        for name, value in wanted.items():
+            if name not in known:
+                raise ConfigError(
+                    f"{source}: unknown fault {name!r}", hint=f"known faults: {', '.join(known)}"
+                )
+            current = getattr(self, name)
+            setattr(self, name, type(current)(value) if isinstance(current, set | frozenset) else value)

@@ -110,6 +110,16 @@ KINDS: Final[tuple[ResourceType, ...]] = (
         subresources=("status", "scale"),
     ),
     ResourceType(
+        group="apps",
+        version="v1",
+        kind="StatefulSet",
+        categories=("all",),
+        plural="statefulsets",
+        namespaced=True,
+        short_names=("sts",),
+        subresources=("status", "scale"),
+    ),
+    ResourceType(
         group="batch", version="v1", kind="Job", categories=("all",), plural="jobs", namespaced=True
     ),
     # coordination.k8s.io/v1: the shards' serial gate (issue 23); no status subresource, no generation
@@ -220,7 +230,7 @@ KINDS: Final[tuple[ResourceType, ...]] = (
             ("TektonPruner", "tektonpruners", ()),
         )
     ),
-    # tekton.dev (the Konflux path's PipelineRun)
+    # tekton.dev: the Konflux path's PipelineRun, and what the emulated Tekton controller runs
     ResourceType(
         group="tekton.dev",
         version="v1",
@@ -228,6 +238,15 @@ KINDS: Final[tuple[ResourceType, ...]] = (
         plural="pipelineruns",
         namespaced=True,
         short_names=("pr",),
+        builtin=False,
+    ),
+    ResourceType(
+        group="tekton.dev",
+        version="v1",
+        kind="TaskRun",
+        plural="taskruns",
+        namespaced=True,
+        short_names=("tr",),
         builtin=False,
     ),
     # OpenShift

@@ -90,6 +90,38 @@ class SetTemplate:
     set_type: str
     install_type: str | None
     manifests: tuple[Mapping[str, Any], ...]
+    statefulsets: tuple[tuple[str, str], ...] = ()
+    """(Deployment, service) pairs the operator turns into StatefulSets after setting the images."""
+
+
+STATEFUL_ORDINAL_ENV: Final = "STATEFUL_CONTROLLER_ORDINAL"
+PIPELINE_STATEFULSETS: Final = (
+    ("tekton-pipelines-controller", "tekton-pipelines-controller"),
+    ("tekton-pipelines-remote-resolvers", "tekton-pipelines-remote-resolvers"),
+)
+"""tektoncd/operator tektonpipeline/transform.go:98-103: what `statefulset-ordinals` converts."""
+
+
+def statefulset_ordinals(spec: Mapping[str, Any]) -> bool:
+    """TektonPipeline `spec.performance.statefulset-ordinals` (performance_types.go:39-43)."""
+    return bool((spec.get("performance") or {}).get("statefulset-ordinals"))
+
+
+def sets_for(component: Component, spec: Mapping[str, Any]) -> tuple[SetTemplate, ...]:
+    """The component's sets for its CR spec: with statefulset ordinals, the pipeline's workloads go in
+    a `pipeline-main-statefulset-` set and its controller and resolvers become StatefulSets
+    (tektoninstallerset/client/create.go:93-109; the real operator first creates, then deletes
+    the `-main-deployment-` set each time, tektonpipeline/reconcile.go:98-113, which is not emulated)."""
+    if component.kind != "TektonPipeline" or not statefulset_ordinals(spec):
+        return component.sets
+    return tuple(
+        SetTemplate(
+            "pipeline-main-statefulset-", t.set_type, None, t.manifests, statefulsets=PIPELINE_STATEFULSETS
+        )
+        if t.generate_name == "pipeline-main-deployment-"
+        else t
+        for t in component.sets
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +155,7 @@ def _pipeline(ns: str) -> Component:
             SetTemplate(
                 "pipeline-main-deployment-",
                 "main",
-                "deployment",
+                None,
                 (
                     _deployment(
                         "tekton-pipelines-controller",
@@ -196,7 +228,7 @@ def _trigger(ns: str) -> Component:
             SetTemplate(
                 "trigger-main-deployment-",
                 "main",
-                "deployment",
+                None,
                 (
                     _deployment(
                         "tekton-triggers-controller",
@@ -299,7 +331,7 @@ def _manual_approval_gate(ns: str) -> Component:
             SetTemplate(
                 "manualapprovalgate-main-deployment-",
                 "main",
-                "deployment",
+                None,
                 (
                     _deployment(
                         "manual-approval-gate-controller",

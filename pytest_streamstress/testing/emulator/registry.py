@@ -1,14 +1,17 @@
 """A minimal OCI distribution registry: the emulated cluster's internal image registry.
 
-Owns blobs, manifests and tags in memory and the distribution HTTP API on its own plain-HTTP port
-(127.0.0.1), so that `ko`/`docker` stand-ins push exactly as the real tools push to the
-`default-route` of `openshift-image-registry`: `GET /v2/`, blob uploads (monolithic POST+PUT, and
-chunked PATCH), blob HEAD/GET, manifest PUT/HEAD/GET (by tag or digest, with
+Owns blobs, manifests and tags in memory and the distribution HTTP API on its own port (127.0.0.1),
+served over TLS with a certificate of the cluster's ingress CA (not the API's CA: on OpenShift the
+route is signed by the ingress operator, and clients find that CA in the ConfigMap
+`openshift-config-managed/default-ingress-cert`), so that `ko`/`docker` stand-ins push exactly as
+the real tools push to the `default-route` of `openshift-image-registry`: `GET /v2/`, blob uploads
+(monolithic POST+PUT, and chunked PATCH), blob HEAD/GET, manifest PUT/HEAD/GET (by tag or digest, with
 `Docker-Content-Digest`) and DELETE (by digest, as a pruner deletes), `_catalog` and `tags/list`.
 Auth: Basic with any user name and the emulator's token as password, or `Bearer <token>`. Names
 have exactly two path levels (`<namespace>/<image>`) like OpenShift's registry; deeper names get
 NAME_INVALID.
-`has_image` answers for the Deployment controller whether a pod's image can be pulled.
+`has_image` answers for the Deployment controller whether a pod's image can be pulled;
+`image_config` gives a pushed image's config document (its labels).
 Must not touch the Kubernetes object store.
 """
 
@@ -29,6 +32,7 @@ from typing import Any, Final
 from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.testing.emulator.faults import Faults
 from pytest_streamstress.testing.emulator.server import read_body
+from pytest_streamstress.testing.emulator.tls import ServerTLS, is_client_noise, serve_tls
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,8 @@ class Registry:
         self._server: ThreadingHTTPServer | None = None
         self.host = ""
         """`127.0.0.1:<port>` once started: what the `default-route` Route carries in spec.host."""
+        self.ca_pem = b""
+        """The CA that signed the registry's certificate (b"" when served over plain HTTP)."""
 
     # -- Python API ------------------------------------------------------------------------------
     def has_image(self, ref: str) -> bool:
@@ -98,6 +104,36 @@ class Registry:
                 return digest in repo.manifests and (not tag or repo.tags.get(tag) == digest)
             return (tag or "latest") in repo.tags
 
+    def image_config(self, ref: str) -> dict[str, Any] | None:
+        """The config document of an image this registry holds (an index: its first manifest), or None.
+
+        What a node sees of an image once pulled: the emulated Tekton controller reads `config.Labels`
+        of the entrypoint image it runs steps with (docs/emulator.md, "Tekton Pipelines").
+        """
+        host, _, rest = ref.partition("/")
+        if host not in (self.host, INTERNAL_HOST) or not rest:
+            return None
+        name, tag, digest = split_reference(rest)
+        found = self.manifest(name, digest or tag or "latest")
+        for _depth in range(2):  # an index points at per-platform manifests
+            if found is None:
+                return None
+            try:
+                document = json.loads(found[0])
+            except json.JSONDecodeError:
+                return None
+            children = document.get("manifests") if isinstance(document, dict) else None
+            if children:
+                found = self.manifest(name, str(children[0].get("digest", "")))
+                continue
+            config = self.blob(str((document.get("config") or {}).get("digest", "")))
+            try:
+                parsed = json.loads(config) if config else None
+            except json.JSONDecodeError:
+                return None
+            return parsed if isinstance(parsed, dict) else None
+        return None
+
     def repositories(self) -> list[str]:
         with self._lock:
             return sorted(self._repos)
@@ -112,15 +148,18 @@ class Registry:
             return digest if digest in repo.manifests else None
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self, *, port: int = 0) -> str:
+    def start(self, *, port: int = 0, tls: ServerTLS | None = None) -> str:
         registry = self
 
         class Handler(_RegistryHandler):
             pass
 
         Handler.registry = registry
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server = _RegistryServer(("127.0.0.1", port), Handler)
         server.daemon_threads = True
+        if tls is not None:
+            serve_tls(server, tls)
+            self.ca_pem = tls.ca_pem
         self._server = server
         self.host = f"127.0.0.1:{server.server_port}"
         threading.Thread(
@@ -212,6 +251,14 @@ class Registry:
         with self._lock:
             repo = self._repos.get(name)
             return sorted(repo.tags) if repo is not None else None
+
+
+class _RegistryServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if is_client_noise():  # a client that does not trust the ingress CA aborts the handshake
+            log.debug("registry: client %s went away", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 def split_reference(rest: str) -> tuple[str, str, str]:

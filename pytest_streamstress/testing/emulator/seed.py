@@ -34,6 +34,7 @@ NAMESPACES: Final = (
     "kube-public",
     "openshift",
     "openshift-config",
+    "openshift-config-managed",
     "openshift-image-registry",
     "openshift-marketplace",
     "openshift-operators",
@@ -177,6 +178,14 @@ def _create(store: Store, api_version: str, kind: str, obj: Obj) -> None:
             raise
 
 
+def ingress_ca_config_map(ca_pem: bytes) -> Obj:
+    """What OpenShift publishes for clients of routes: the ingress CA bundle (`ca-bundle.crt`)."""
+    return {
+        "metadata": {"name": "default-ingress-cert", "namespace": "openshift-config-managed"},
+        "data": {"ca-bundle.crt": ca_pem.decode("ascii")},
+    }
+
+
 def seed(emulator: Host, state: str, *, timeout: float = INSTALL_TIMEOUT_S) -> None:
     """Put the emulator into `state` ("bare" or "installed"); for "installed" wait until Ready."""
     if state not in ("bare", "installed"):
@@ -188,6 +197,8 @@ def seed(emulator: Host, state: str, *, timeout: float = INSTALL_TIMEOUT_S) -> N
         _create(store, "v1", "Node", node(index))
     _create(store, "config.openshift.io/v1", "ClusterVersion", cluster_version(emulator.openshift_version))
     _create(store, "imageregistry.operator.openshift.io/v1", "Config", registry_config())
+    if emulator.registry.ca_pem:
+        _create(store, "v1", "ConfigMap", ingress_ca_config_map(emulator.registry.ca_pem))
     _create(
         store,
         "operators.coreos.com/v1",

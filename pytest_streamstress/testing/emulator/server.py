@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +21,7 @@ from pytest_streamstress.testing.emulator import discovery, patching, verbs
 from pytest_streamstress.testing.emulator.exchange import Backend, Route
 from pytest_streamstress.testing.emulator.kinds import METRICS_GROUP
 from pytest_streamstress.testing.emulator.store import ApiError, Obj, ResourceType, Store
-from pytest_streamstress.testing.emulator.tls import ServerTLS
+from pytest_streamstress.testing.emulator.tls import ServerTLS, is_client_noise, serve_tls
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,12 @@ class ApiServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], backend: Backend) -> None:
         super().__init__(address, ApiHandler)
         self.backend = backend
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if is_client_noise():
+            log.debug("api: client %s went away: %s", client_address, sys.exc_info()[1])
+            return
+        super().handle_error(request, client_address)
 
 
 class ApiHandler(BaseHTTPRequestHandler):
@@ -249,9 +256,7 @@ def start_server(backend: Backend, *, port: int = 0, tls: ServerTLS | None = Non
     server = ApiServer(("127.0.0.1", port), backend)
     scheme = "http"
     if tls is not None:
-        server.socket = tls.server_context().wrap_socket(
-            server.socket, server_side=True, do_handshake_on_connect=False
-        )
+        serve_tls(server, tls)
         scheme = "https"
     thread = threading.Thread(
         target=server.serve_forever,

@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import logging
+import socket
 import ssl
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,17 @@ class ServerTLS:
         return context
 
 
-def make_server_tls(directory: Path, *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> ServerTLS:
-    """Generate a CA and a server certificate signed by it; write the server's PEM files (0600)."""
+def make_server_tls(
+    directory: Path,
+    *,
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    ca_name: str = "streamstress-emulator-ca",
+) -> ServerTLS:
+    """Generate a CA and a server certificate signed by it; write the server's PEM files (0600).
+
+    Each call makes a new CA: the API and the registry (the cluster's ingress) get different ones,
+    as on OpenShift, so a client that trusts the wrong one fails.
+    """
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -43,11 +55,11 @@ def make_server_tls(directory: Path, *, hosts: tuple[str, ...] = ("127.0.0.1", "
     not_before = now - datetime.timedelta(minutes=5)
     not_after = now + datetime.timedelta(days=7)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "streamstress-emulator-ca")])
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ca_name)])
     ca_cert = (
         x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
+        .subject_name(issuer)
+        .issuer_name(issuer)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
@@ -79,7 +91,7 @@ def make_server_tls(directory: Path, *, hosts: tuple[str, ...] = ("127.0.0.1", "
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "streamstress-emulator")]))
-        .issuer_name(ca_name)
+        .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
@@ -102,3 +114,20 @@ def make_server_tls(directory: Path, *, hosts: tuple[str, ...] = ("127.0.0.1", "
     return ServerTLS(
         ca_pem=ca_cert.public_bytes(serialization.Encoding.PEM), cert_path=cert_path, key_path=key_path
     )
+
+
+def serve_tls(server: Any, tls: ServerTLS) -> None:
+    """Wrap a listening socketserver's socket; the handshake happens in the handler thread."""
+    server.socket = tls.server_context().wrap_socket(
+        server.socket, server_side=True, do_handshake_on_connect=False
+    )
+
+
+def is_client_noise() -> bool:
+    """The error being handled is a client that hung up or refused our certificate: not a server bug.
+
+    A client that does not trust the CA (the very thing some tests check) aborts the handshake;
+    the standard `handle_error` would print a traceback for each one.
+    """
+    error = sys.exc_info()[1]
+    return isinstance(error, ssl.SSLError | ConnectionError | TimeoutError | socket.timeout)

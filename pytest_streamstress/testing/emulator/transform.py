@@ -1,16 +1,23 @@
 """The Tekton operator's IMAGE_* matching, as pure functions (reference §4).
 
 Owns: collecting `IMAGE_<PREFIX>_*` variables from a process environment into an image map, and
-rewriting the pod templates of manifests (Deployments, StatefulSets, Jobs, CronJobs) by container
-name and by `ARG__` container-argument flags, exactly the way the operator's
-`pkg/reconciler/common/transformers.go` does, quirks included:
+rewriting the pod templates of manifests by container name and by `ARG__` container-argument
+flags, exactly the way tektoncd/operator's `pkg/reconciler/common/transformers.go` does (line
+numbers of snapshot 390143289 in docs/emulator.md), quirks included:
 
 - the value is the text between the first and the second `=` of the `KEY=VALUE` entry, so a value
-  that itself contains `=` is truncated (the operator splits on `=` and takes element 1);
+  that itself contains `=` is truncated (`ImagesFromEnv` splits on `=` and takes element 1);
 - keys are lower-cased; a container matches when its name, lower-cased with `-` -> `_`, equals a key;
-- an argument `flag=value` matches the key `arg_<flag>` and only the value after `=` is replaced; any
-  other argument is taken as a flag and the *next* argument is replaced. Flags begin with `-`, hence
-  the double underscore in `IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE`.
+- only Deployments (containers and initContainers), StatefulSets and Jobs (containers) are
+  touched (`DeploymentImages`, `StatefulSetImages`, `JobImages`); DaemonSets, ReplicaSets and
+  CronJobs keep their images;
+- an argument with exactly one `=` (`SplitsByEqual`) is `flag=value`: the key `arg_<flag>` replaces
+  the value; any other argument, `a=b=c` included, is taken as a flag and the *next* argument is
+  replaced. Flags begin with `-`, hence the double underscore in `IMAGE_PIPELINES_ARG__ENTRYPOINT_IMAGE`;
+- `TEKTON_REGISTRY_OVERRIDE` (the operator's own environment) rewrites the registry host of every
+  image the variables name, and of every container image and `*_image` argument no variable
+  matches (`overrideImageRegistry`: the first path element is the registry; a name without `/`
+  gets it prepended; `$(params...)` references are left alone).
 
 Must not: touch the store, read `os.environ`, or know about components (callers pass the prefix).
 The console plugin's image is not prefix-matched by the operator; `console_plugin_env_var` says which
@@ -46,14 +53,13 @@ CONSOLE_PLUGIN_VAR: Final = "IMAGE_PIPELINES_CONSOLE_PLUGIN"
 CONSOLE_PLUGIN_LEGACY_VAR: Final = "IMAGE_PIPELINES_CONSOLE_PLUGIN_LEGACY"
 CONSOLE_PLUGIN_CONTAINER: Final = "pipelines-console-plugin"
 
-_WORKLOAD_TEMPLATE_PATHS: Final[Mapping[str, tuple[str, ...]]] = {
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+REGISTRY_OVERRIDE_VAR: Final = "TEKTON_REGISTRY_OVERRIDE"
+_CONTAINER_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
+    "Deployment": ("initContainers", "containers"),
+    "StatefulSet": ("containers",),
+    "Job": ("containers",),
 }
+"""The only kinds the operator's image transformers touch, and which of their pod-spec lists."""
 
 
 def env_entries(env: Mapping[str, str]) -> list[str]:
@@ -61,10 +67,11 @@ def env_entries(env: Mapping[str, str]) -> list[str]:
     return [f"{key}={value}" for key, value in env.items()]
 
 
-def images_from_env(entries: Iterable[str], prefix: str) -> dict[str, str]:
+def images_from_env(entries: Iterable[str], prefix: str, *, registry: str = "") -> dict[str, str]:
     """The image map for one prefix: key = rest of the name, lower-cased; value = text after the first `=`.
 
-    Mirrors the operator: `strings.Split(entry, "=")[1]`, so `A=b=c` yields `b` (reference §4).
+    Mirrors the operator: `strings.Split(entry, "=")[1]`, so `A=b=c` yields `b` (reference §4); with
+    a registry override every value's registry is rewritten (`ImageRegistryDomainOverride`).
     """
     images: dict[str, str] = {}
     for entry in entries:
@@ -73,8 +80,16 @@ def images_from_env(entries: Iterable[str], prefix: str) -> dict[str, str]:
         parts = entry.split("=")
         if len(parts) < 2:
             continue
-        images[parts[0][len(prefix) :].lower()] = parts[1]
+        images[parts[0][len(prefix) :].lower()] = override_registry(registry, parts[1])
     return images
+
+
+def override_registry(registry: str, image: str) -> str:
+    """`overrideImageRegistry`: the first `/`-separated part is the registry, replaced (or prepended)."""
+    if not registry or not image or "$(" in image:
+        return image
+    parts = image.split("/")
+    return registry + "/" + ("/".join(parts[1:]) if len(parts) > 1 else image)
 
 
 def form_key(prefix: str, name: str) -> str:
@@ -82,60 +97,96 @@ def form_key(prefix: str, name: str) -> str:
     return (prefix + name).lower().replace("-", "_")
 
 
-def transform_container(container: dict[str, Any], images: Mapping[str, str]) -> None:
+def transform_container(container: dict[str, Any], images: Mapping[str, str], *, registry: str = "") -> None:
     """Replace, in place, the container image by name and image arguments by `ARG__` keys."""
     name = container.get("name", "")
     key = form_key("", name)
     if key in images:
         container["image"] = images[key]
+    elif isinstance(container.get("image"), str):
+        container["image"] = override_registry(registry, container["image"])
     args = container.get("args")
     if not isinstance(args, list):
         return
     for index, arg in enumerate(args):
         if not isinstance(arg, str):
             continue
-        if "=" in arg:
-            flag, _, _value = arg.partition("=")
-            url = images.get(form_key(ARG_PREFIX, flag))
-            if url is not None:
-                args[index] = f"{flag}={url}"
+        parts = arg.split("=")
+        if len(parts) == 2:  # SplitsByEqual: exactly one `=`
+            argument = form_key(ARG_PREFIX, parts[0])
+            if argument in images:
+                args[index] = f"{parts[0]}={images[argument]}"
+            elif "_image" in argument:
+                args[index] = f"{parts[0]}={override_registry(registry, parts[1])}"
             continue
-        url = images.get(form_key(ARG_PREFIX, arg))
-        if url is not None and index + 1 < len(args):
-            args[index + 1] = url
+        argument = form_key(ARG_PREFIX, arg)
+        if index + 1 >= len(args) or not isinstance(args[index + 1], str):
+            continue  # the operator would index past the end (a panic); no manifest of ours ends so
+        if argument in images:
+            args[index + 1] = images[argument]
+        elif "_image" in argument:
+            args[index + 1] = override_registry(registry, args[index + 1])
 
 
 def pod_spec_of(obj: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The pod spec inside a workload manifest, or None for kinds without one."""
-    path = _WORKLOAD_TEMPLATE_PATHS.get(str(obj.get("kind", "")))
-    if path is None:
+    """The pod spec inside a Deployment, StatefulSet or Job manifest, or None for any other kind."""
+    if str(obj.get("kind", "")) not in _CONTAINER_FIELDS:
         return None
     node: Any = obj
-    for part in path:
+    for part in ("spec", "template", "spec"):
         if not isinstance(node, dict) or part not in node:
             return None
         node = node[part]
     return node if isinstance(node, dict) else None
 
 
-def transform_manifest(obj: Mapping[str, Any], images: Mapping[str, str]) -> dict[str, Any]:
-    """A copy of one manifest with its containers and initContainers transformed."""
+def transform_manifest(
+    obj: Mapping[str, Any], images: Mapping[str, str], *, registry: str = ""
+) -> dict[str, Any]:
+    """A copy of one manifest with the containers its kind's transformer reads transformed."""
     out = copy.deepcopy(dict(obj))
     spec = pod_spec_of(out)
     if spec is None:
         return out
-    for field in ("initContainers", "containers"):
+    for field in _CONTAINER_FIELDS[str(out["kind"])]:
         for container in spec.get(field) or []:
             if isinstance(container, dict):
-                transform_container(container, images)
+                transform_container(container, images, registry=registry)
     return out
 
 
 def transform_manifests(
-    manifests: Iterable[Mapping[str, Any]], images: Mapping[str, str]
+    manifests: Iterable[Mapping[str, Any]], images: Mapping[str, str], *, registry: str = ""
 ) -> list[dict[str, Any]]:
     """Every manifest transformed with one image map (one component's prefix)."""
-    return [transform_manifest(obj, images) for obj in manifests]
+    return [transform_manifest(obj, images, registry=registry) for obj in manifests]
+
+
+def to_statefulset(obj: Mapping[str, Any], service_name: str, ordinal_env: str) -> dict[str, Any]:
+    """`ConvertDeploymentToStatefulSet` + `AddStatefulEnvVars`: same metadata, selector, template and
+    replicas, `serviceName`, RollingUpdate; the first container gets `STATEFUL_SERVICE_NAME` and the
+    ordinal variable from the pod name (transformers.go:1115-1196)."""
+    spec = obj.get("spec") or {}
+    template = copy.deepcopy(spec.get("template") or {})
+    containers = (template.get("spec") or {}).get("containers") or []
+    if containers:
+        containers[0]["env"] = [
+            *(containers[0].get("env") or []),
+            {"name": "STATEFUL_SERVICE_NAME", "value": service_name},
+            {"name": ordinal_env, "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        ]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": copy.deepcopy(dict(obj.get("metadata") or {})),
+        "spec": {
+            "selector": copy.deepcopy(spec.get("selector")),
+            "serviceName": service_name,
+            "template": template,
+            "replicas": spec.get("replicas", 1),
+            "updateStrategy": {"type": "RollingUpdate"},
+        },
+    }
 
 
 _VERSION_RE: Final = re.compile(r"^v?(\d+)\.(\d+)")
@@ -149,19 +200,34 @@ def parse_minor(version: str) -> tuple[int, int] | None:
     return int(match.group(1)), int(match.group(2))
 
 
-def console_plugin_env_var(openshift_version: str | None, operator_version: str) -> str:
-    """The variable the console-plugin reconciler reads (reference §3).
+_SEMVER: Final = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+"""What Masterminds/semver's NewVersion accepts (a `v`, missing minor/patch, pre-release, build)."""
 
-    OpenShift 4.x with minor < 22 and operator >= 1.21 -> the `_LEGACY` variable; an unknown or
-    unparsable cluster version falls back to the non-legacy variable, as the operator does.
+
+def openshift_minor(version: str | None) -> tuple[int, int] | None:
+    """(major, minor) of ClusterVersion `status.desired.version` as `occommon.GetOCPVersion` parses it;
+    None when empty or not a semantic version (common_utils.go:26-49)."""
+    match = _SEMVER.match((version or "").strip())
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def console_plugin_env_var(openshift_version: str | None, operator_version: str) -> str | None:
+    """The variable the console-plugin reconciler reads, or None when the cluster version is unknown.
+
+    console_plugin_reconciler.go:171-195: OpenShift 4.x with minor < 22 -> the `_LEGACY` variable;
+    any other known version -> `IMAGE_PIPELINES_CONSOLE_PLUGIN`; an unknown one leaves the key empty,
+    nothing is found and the manifest keeps its default image. The `_LEGACY` switch exists from
+    operator 1.21 (reference §3); an older emulated operator always reads the plain variable.
     """
-    cluster = parse_minor(openshift_version) if openshift_version else None
     operator = parse_minor(operator_version)
-    if cluster is None or operator is None:
+    if operator is not None and operator < (1, 21):
         return CONSOLE_PLUGIN_VAR
-    if cluster[0] == 4 and cluster[1] < 22 and operator >= (1, 21):
-        return CONSOLE_PLUGIN_LEGACY_VAR
-    return CONSOLE_PLUGIN_VAR
+    cluster = openshift_minor(openshift_version)
+    if cluster is None:
+        return None
+    return CONSOLE_PLUGIN_LEGACY_VAR if cluster[0] == 4 and cluster[1] < 22 else CONSOLE_PLUGIN_VAR
 
 
 def transform_console_plugin(obj: Mapping[str, Any], image: str | None) -> dict[str, Any]:

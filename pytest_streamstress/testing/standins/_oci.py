@@ -4,7 +4,9 @@ An image here is a deterministic OCI image: one gzip layer (a tar with one file 
 source tree's hash, zero timestamps as ko uses) and a config naming the platform. Same tree and
 platform, same bytes, same digest. `push` speaks the OCI distribution API over real HTTP
 (urllib): monolithic blob upload (`POST .../blobs/uploads/`, `PUT <Location>?digest=`) and
-`PUT .../manifests/<tag or digest>`, authenticating the way the real tools do: `auths[host].auth`
+`PUT .../manifests/<tag or digest>`, over TLS verified as the real tools verify (system CAs,
+`SSL_CERT_FILE`, and the tool's own CA files; plain HTTP only where the real tool would fall back to
+it), authenticating the way the real tools do: `auths[host].auth`
 (base64 `user:password`) from `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, and for
 podman first `$REGISTRY_AUTH_FILE` and `${XDG_RUNTIME_DIR}/containers/auth.json`.
 
@@ -18,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import ssl
 import tarfile
 import time
 import urllib.error
@@ -155,15 +158,62 @@ def auth_header(host: str, *, prog: str, env: Mapping[str, str]) -> str | None:
 # -- push ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Registry:
+    """One registry host as a pushing tool sees it: TLS first, verified like the real tools verify."""
+
     host: str
     insecure: bool
+    """No certificate verification (ko --insecure-registry, podman --tls-verify=false)."""
     authorization: str | None
+    http_fallback: bool = False
+    """Plain HTTP may be tried when HTTPS does not work: insecure registries, and loopback hosts for ko
+    (go-containerregistry tries https, then http, for localhost and 127.0.0.1)."""
+    cafiles: tuple[Path, ...] = ()
+    """CA files trusted besides the system's and SSL_CERT_FILE's (podman --cert-dir, certs.d)."""
+    scheme: str = ""
 
     @property
     def base(self) -> str:
-        return f"{'http' if self.insecure else 'https'}://{self.host}"
+        if not self.scheme:
+            self.scheme = self._ping()
+        return f"{self.scheme}://{self.host}"
+
+    def context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()  # honours SSL_CERT_FILE / SSL_CERT_DIR, as Go does
+        if self.insecure:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        for cafile in self.cafiles:
+            context.load_verify_locations(cafile=str(cafile))
+        return context
+
+    def _ping(self) -> str:
+        """`GET /v2/` over https (and http when allowed): the scheme that answers, or the tool's error."""
+        url = f"https://{self.host}/v2/"
+        try:
+            urllib.request.urlopen(url, timeout=HTTP_TIMEOUT_S, context=self.context()).close()
+            return "https"
+        except urllib.error.HTTPError:
+            return "https"  # 401 and friends: TLS worked
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(reason, ssl.SSLCertVerificationError):
+                problem = (
+                    f'Get "{url}": tls: failed to verify certificate: x509: certificate signed by unknown'
+                    f" authority ({reason.verify_message})"
+                )
+            else:
+                problem = f'Get "{url}": dial tcp {self.host}: {reason}'
+        if self.http_fallback:
+            try:
+                urllib.request.urlopen(f"http://{self.host}/v2/", timeout=HTTP_TIMEOUT_S).close()
+                return "http"
+            except urllib.error.HTTPError:
+                return "http"
+            except (urllib.error.URLError, OSError):
+                pass
+        raise PushError(problem)
 
     def request(
         self, method: str, url: str, *, data: bytes | None = None, headers: Mapping[str, str] | None = None
@@ -172,8 +222,9 @@ class Registry:
         if self.authorization:
             all_headers["Authorization"] = self.authorization
         request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+        context = self.context() if url.startswith("https://") else None
         try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S, context=context) as response:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as exc:
             raise PushError(f"{method} {url}: {_registry_error(exc)}") from None
@@ -201,6 +252,12 @@ class Registry:
             headers={"Content-Type": blob.media_type},
         )
         return headers.get("Docker-Content-Digest") or headers.get("docker-content-digest") or blob.digest
+
+
+def certs_d(directory: Path, host: str) -> tuple[Path, ...]:
+    """The `*.crt` CA files of `<directory>/<host>/` (containers-certs.d(5), docker's certs.d)."""
+    folder = directory / host
+    return tuple(sorted(folder.glob("*.crt"))) if folder.is_dir() else ()
 
 
 def _registry_error(exc: urllib.error.HTTPError) -> str:

@@ -11,8 +11,10 @@ destination` on stderr, with the digest in `--digestfile`.
 
 The image is derived from the build context's files (same tree, same digest) and kept in a
 per-user store (`${XDG_DATA_HOME:-~/.local/share}/streamstress-standins/<prog>`) between `build`
-and `push`. Push is real HTTP to the registry in the tag; podman uses plain HTTP only with
-`--tls-verify=false`, docker for 127.0.0.0/8 and localhost (the daemon's default insecure range).
+and `push`. Push is real HTTPS to the registry in the tag, verified against the system CAs plus
+podman's `--cert-dir` (else containers-certs.d) or the docker daemon's `/etc/docker/certs.d/<host>`;
+podman skips verification and may fall back to plain HTTP only with `--tls-verify=false`, docker
+for 127.0.0.0/8 and localhost (the daemon's default insecure range).
 
 Knobs live in the build context: `.container-standin.toml` (`duration_s`, `cpu_s`) and a
 `FAIL_BUILD` file (a RUN step fails with its first line, exit 1). `CONTAINER_STANDIN_RECORD`
@@ -236,7 +238,7 @@ def _load(prog: str, tag: str) -> _oci.Image | None:
 
 
 def _push(prog: str, args: list[str]) -> int:
-    with_value = {"--digestfile", "--authfile"} if prog == "podman" else set()
+    with_value = {"--digestfile", "--authfile", "--cert-dir"} if prog == "podman" else set()
     switches = {"--tls-verify"} if prog == "podman" else set()
     values, positional = _options(args, with_value=with_value, switches=switches, prog=prog, command="push")
     if len(positional) != 1:
@@ -257,7 +259,9 @@ def _push(prog: str, args: list[str]) -> int:
     registry = _oci.Registry(
         host=host,
         insecure=(not tls_verify) if prog == "podman" else local,
+        http_fallback=(not tls_verify) if prog == "podman" else local,
         authorization=_oci.auth_header(host, prog=prog, env=env),
+        cafiles=_trusted_cas(prog, host, values.get("--cert-dir"), env),
     )
     if prog == "podman":
         sys.stderr.write("Getting image source signatures\n")
@@ -278,6 +282,18 @@ def _push(prog: str, args: list[str]) -> int:
         _out(f"{image.layer.digest.removeprefix('sha256:')[:12]}: Pushed")
         _out(f"{tag_name}: digest: {digest} size: {len(image.manifest.data)}")
     return 0
+
+
+def _trusted_cas(prog: str, host: str, cert_dirs: list[str] | None, env: dict[str, str]) -> tuple[Path, ...]:
+    """podman: `--cert-dir` (every *.crt), else containers-certs.d(5); docker: its daemon's certs.d."""
+    if prog == "docker":
+        return _oci.certs_d(Path("/etc/docker/certs.d"), host)
+    if cert_dirs:
+        return tuple(sorted(Path(cert_dirs[-1]).glob("*.crt")))
+    home = Path(env.get("HOME") or str(Path.home()))
+    return _oci.certs_d(home / ".config" / "containers" / "certs.d", host) + _oci.certs_d(
+        Path("/etc/containers/certs.d"), host
+    )
 
 
 def _inspect(prog: str, args: list[str]) -> int:

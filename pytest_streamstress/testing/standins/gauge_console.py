@@ -67,7 +67,12 @@ def step_failure_block(failure: StepFailure, spec_rel: str) -> str:
     )
 
 
-def hook_block(failure: HookFailure, spaces: int) -> str:
+def _step_indent(view: StepView) -> int:
+    """A step's indent: scenario 2 + step 4, 4 more per concept level (consoleFormatter.go:16-19)."""
+    return SCENARIO_INDENT + STEP_INDENT + STEP_INDENT * view.depth
+
+
+def hook_block(failure: HookFailure | StepFailure, spaces: int) -> str:
     """`Error Message:` + `Stacktrace:` fragments, each ending in a newline (formatErrorFragment)."""
     return (
         indent(f"Error Message: {failure.message}", spaces)
@@ -119,9 +124,11 @@ class Console(abc.ABC):
     def spec_start(self, heading: str) -> None:
         self.piece(f"# {heading}\n", CYAN)
 
-    def spec_end(self, before_spec: HookFailure | None) -> None:
-        if before_spec is not None:
-            self.piece(hook_block(before_spec, ERROR_INDENT), RED)
+    def spec_end(self, before_spec: HookFailure | None, after_spec: HookFailure | None = None) -> None:
+        """BeforeSpec, then AfterSpec hook failures (indent 2), a blank line (verboseColoredConsole.go:48)."""
+        for hook in (before_spec, after_spec):
+            if hook is not None:
+                self.piece(hook_block(hook, ERROR_INDENT), RED)
         self.piece("\n", None)
 
     def data_row(self, row: Row) -> None:
@@ -156,11 +163,22 @@ class ColoredConsole(Console):
         super().__init__(out, color=color, prefix=prefix)
         self._failures: list[str] = []
 
+    def spec_end(self, before_spec: HookFailure | None, after_spec: HookFailure | None = None) -> None:
+        """Each spec hook failure after a newline (coloredConsole.go:45-53, printHookFailureCC)."""
+        for hook in (before_spec, after_spec):
+            if hook is not None:
+                self.piece("\n" + hook_block(hook, ERROR_INDENT), RED)
+        self.piece("\n", None)
+
     def scenario_start(self, heading: str) -> None:
         self._failures = []
         self.piece(indent(f"## {heading}\t", SCENARIO_INDENT), YELLOW)
 
     def step_end(self, view: StepView, failure: StepFailure | None) -> None:
+        """A mark, unless a step hook failed: then the hook's message at once (coloredConsole.go:90-117)."""
+        if failure is not None and failure.hook:
+            self.piece("\n" + hook_block(failure, _step_indent(view) + ERROR_INDENT), RED)
+            return
         self.piece(FAIL_MARK if failure is not None else PASS_MARK, RED if failure is not None else GREEN)
         if failure is not None:
             block = step_failure_block(failure, self.spec_rel)
@@ -173,6 +191,8 @@ class ColoredConsole(Console):
             self.piece("\n" + "\n".join(self._failures) + "\n", RED)
         else:
             self.piece("\n", None)
+        if result.post_hook_failure is not None:
+            self.piece("\n" + hook_block(result.post_hook_failure, SCENARIO_INDENT + ERROR_INDENT), RED)
         self._failures = []
 
 
@@ -182,29 +202,32 @@ class VerboseConsole(Console):
     def scenario_start(self, heading: str) -> None:
         self.piece(indent(f"## {heading}\t", SCENARIO_INDENT) + "\n", YELLOW)
 
-    def _step_indent(self, view: StepView) -> int:
-        return SCENARIO_INDENT + STEP_INDENT + STEP_INDENT * view.depth
-
     def concept_start(self, view: StepView) -> None:
-        self.piece(" " * self._step_indent(view) + f"* {view.text}\n", MAGENTA)
+        self.piece(" " * _step_indent(view) + f"* {view.text}\n", MAGENTA)
 
     def step_end(self, view: StepView, failure: StepFailure | None) -> None:
-        spaces = self._step_indent(view)
-        verdict = "\t ...[FAIL]\n" if failure is not None else "\t ...[PASS]\n"
-        color = RED if failure is not None else GREEN
+        """`* step<TAB> ...[PASS|FAIL]`; with a failed step hook no verdict, then the hook's message
+        (verboseColoredConsole.go:94-127)."""
+        spaces = _step_indent(view)
+        hooked = failure is not None and bool(failure.hook)
+        verdict = "\n" if hooked else "\t ...[FAIL]\n" if failure is not None else "\t ...[PASS]\n"
+        color = None if hooked else RED if failure is not None else GREEN
         text = " " * spaces + f"* {view.text}"
         if view.table is not None:
             rows = format_table(view.table.headers, view.table.rows, spaces + 3)
             text += " \n" + " " * spaces + "\n" + "\n".join(rows)
         self.piece(text + verdict, color)
         self.piece("", color)
-        if failure is not None:
+        if failure is not None and hooked:
+            self.piece(hook_block(failure, spaces + ERROR_INDENT), RED)
+        elif failure is not None:
             block = step_failure_block(failure, self.spec_rel)
             self.piece(indent("\n" + block, spaces + ERROR_INDENT) + "\n", RED)
 
     def scenario_end(self, result: ScenarioResult) -> None:
-        if result.hook_failure is not None:
-            self.piece(hook_block(result.hook_failure, SCENARIO_INDENT + ERROR_INDENT), RED)
+        for hook in (result.hook_failure, result.post_hook_failure):
+            if hook is not None:
+                self.piece(hook_block(hook, SCENARIO_INDENT + ERROR_INDENT), RED)
 
 
 class SimpleConsole(Console):
@@ -217,9 +240,10 @@ class SimpleConsole(Console):
     def spec_start(self, heading: str) -> None:
         self.write(f"# {heading}\n")
 
-    def spec_end(self, before_spec: HookFailure | None) -> None:
-        if before_spec is not None:
-            self.write(hook_block(before_spec, ERROR_INDENT))
+    def spec_end(self, before_spec: HookFailure | None, after_spec: HookFailure | None = None) -> None:
+        for hook in (before_spec, after_spec):
+            if hook is not None:
+                self.write(hook_block(hook, ERROR_INDENT))
         self.write("\n")
 
     def data_row(self, row: Row) -> None:
@@ -228,19 +252,26 @@ class SimpleConsole(Console):
     def scenario_start(self, heading: str) -> None:
         self.write(indent(f"## {heading}", SCENARIO_INDENT) + "\n")
 
+    def concept_start(self, view: StepView) -> None:
+        """With --verbose the concept's own line too (simpleConsole.go:113-121)."""
+        self.step_start(view)
+
     def step_start(self, view: StepView) -> None:
         if self._verbose:
-            spaces = SCENARIO_INDENT + STEP_INDENT + STEP_INDENT * view.depth
-            self.write(" " * spaces + f"* {view.text.strip()}\n")
+            self.write(" " * _step_indent(view) + f"* {view.text.strip()}\n")
 
     def step_end(self, view: StepView, failure: StepFailure | None) -> None:
-        if failure is not None:
-            spaces = SCENARIO_INDENT + STEP_INDENT + STEP_INDENT * view.depth + ERROR_INDENT
+        """The failure block, or only a failed step hook's message (simpleConsole.go:89-111)."""
+        spaces = _step_indent(view) + ERROR_INDENT
+        if failure is not None and failure.hook:
+            self.write(hook_block(failure, spaces))
+        elif failure is not None:
             self.write(indent("\n" + step_failure_block(failure, self.spec_rel), spaces) + "\n")
 
     def scenario_end(self, result: ScenarioResult) -> None:
-        if result.hook_failure is not None:
-            self.write(hook_block(result.hook_failure, SCENARIO_INDENT + ERROR_INDENT))
+        for hook in (result.hook_failure, result.post_hook_failure):
+            if hook is not None:
+                self.write(hook_block(hook, SCENARIO_INDENT + ERROR_INDENT))
 
 
 def make_console(

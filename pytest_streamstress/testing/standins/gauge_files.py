@@ -133,7 +133,13 @@ def plugin_messages(root: Path, props: dict[str, str], outcomes: Outcomes, resul
             _out(f"Failed to generate html-report: {exc.strerror}\n")
     if "xml-report" in plugins and outcomes.run.xml != "missing":
         target = gauge_xml.report_dir(root, props["gauge_reports_dir"], props["overwrite_reports"])
-        document = gauge_xml.render(results, order=outcomes.run.suite_order, seed=outcomes.run.seed)
+        version = dict(installed_plugins()).get("xml-report", "")
+        document = gauge_xml.render(
+            results,
+            order=outcomes.run.suite_order,
+            seed=outcomes.run.seed,
+            naming=gauge_xml.naming_for(version),
+        )
         try:
             guard(target, root)
             gauge_xml.write(target, document, truncated=outcomes.run.xml == "truncated")

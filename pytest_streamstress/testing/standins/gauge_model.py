@@ -14,6 +14,8 @@ from typing import Literal
 log = logging.getLogger(__name__)
 
 ScenarioStatus = Literal["pass", "fail", "skip"]
+StepHook = Literal["", "pre", "post"]
+"""Where a step failed: in the step itself (""), its BeforeStep hook ("pre") or its AfterStep hook."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +29,9 @@ class StepFailure:
     in_concept: bool
     message: str
     trace: str
+    hook: StepHook = ""
+    """A step hook failure: the console shows only the hook's message (gauge reporter/simpleConsole.go
+    printHookFailureSC), xml-report names it `Step|Concept Pre|Post Hook Failure`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,11 +42,13 @@ class HookFailure:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Row:
-    """One data-table row a data-driven scenario ran with (1-based index)."""
+    """One data-table row a data-driven scenario ran with (1-based index in its table)."""
 
     index: int
     headers: tuple[str, ...]
     cells: tuple[str, ...]
+    table: Literal["spec", "scenario"] = "spec"
+    """Whose table: xml-report 0.5.4+ names a spec row `SpecRow`, a scenario row `ScnRow`."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -55,6 +62,9 @@ class ScenarioResult:
     attempts: int = 1
     failure: StepFailure | None = None
     hook_failure: HookFailure | None = None
+    """BeforeScenario failed: no step ran."""
+    post_hook_failure: HookFailure | None = None
+    """AfterScenario failed (after the steps, whatever they did)."""
     skip_reasons: tuple[str, ...] = ()
     row: Row | None = None
 
@@ -65,6 +75,7 @@ class SpecResult:
     heading: str
     scenarios: list[ScenarioResult] = field(default_factory=list)
     before_spec_failure: HookFailure | None = None
+    after_spec_failure: HookFailure | None = None
     parse_errors: tuple[str, ...] = ()
 
     @property
@@ -72,8 +83,14 @@ class SpecResult:
         return (
             bool(self.parse_errors)
             or self.before_spec_failure is not None
+            or self.after_spec_failure is not None
             or any(s.status == "fail" for s in self.scenarios)
         )
+
+    @property
+    def hook_failures(self) -> int:
+        """Spec-level hook failures, which xml-report adds to `failures` (v1.0.1 xmlReportBuilder.go:132)."""
+        return (self.before_spec_failure is not None) + (self.after_spec_failure is not None)
 
     @property
     def skipped(self) -> bool:

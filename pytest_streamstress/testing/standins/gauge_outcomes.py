@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 Status = Literal["pass", "fail", "skip", "hook-fail"]
 STATUSES: Final = ("pass", "fail", "skip", "hook-fail")
+Hook = Literal["before-scenario", "after-scenario", "before-step", "after-step"]
+HOOKS: Final = ("before-scenario", "after-scenario", "before-step", "after-step")
+"""Which hook a `hook-fail` rule fails; the step hooks run around the rule's target `step`."""
 XML_MODES: Final = ("normal", "missing", "truncated")
 SUITE_ORDERS: Final = ("run", "reverse", "random")
 
@@ -53,10 +56,15 @@ _SCENARIO_KEYS: Final = frozenset(
         "fail_runs",
         "runner_output",
         "when_running",
+        "hook",
+        "pipelinerun",
     }
 )
+_PIPELINERUN_KEYS: Final = frozenset(
+    {"name", "create", "verify", "tasks", "finally", "duration_s", "usage", "timeout_s"}
+)
 _WHEN_RUNNING_KEYS: Final = frozenset({"namespace", "deployment", "container", "image_in"})
-_SPEC_KEYS: Final = frozenset({"match", "before_spec_fail", "trace", "runner_output"})
+_SPEC_KEYS: Final = frozenset({"match", "before_spec_fail", "after_spec_fail", "trace", "runner_output"})
 _RUN_KEYS: Final = frozenset(
     {
         "crash_after_scenarios",
@@ -70,6 +78,8 @@ _RUN_KEYS: Final = frozenset(
         "duration_s",
         "server",
         "suite_order",
+        "cluster",
+        "wait_s",
     }
 )
 
@@ -125,6 +135,26 @@ def _running_image(kubeconfig: str, namespace: str, deployment: str, container: 
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PipelineRunPlan:
+    """`[scenario.pipelinerun]`: the PipelineRun a scenario's steps create and wait for (cluster mode).
+
+    What its pods do is declared here, never by the test: each task's step runs `duration_s` and its
+    pod uses what `usage` says (the emulator's metrics script, `[[seconds, cpu, memory], ...]`).
+    """
+
+    name: str
+    create: re.Pattern[str] | None = None
+    """The step that creates it (regex; default: the scenario's first step)."""
+    verify: re.Pattern[str] | None = None
+    """The step that waits for it to succeed (regex; default: the scenario's last step)."""
+    tasks: tuple[str, ...] = ("build",)
+    finally_tasks: tuple[str, ...] = ()
+    duration_s: float = 0.5
+    usage: tuple[tuple[float, str, str], ...] = ()
+    timeout_s: float = 120.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScenarioRule:
     """One `[[scenario]]` entry; all given match keys must match (regex search)."""
 
@@ -145,6 +175,9 @@ class ScenarioRule:
     scenario (counted next to the outcome file), passes in later ones: flaky across reruns."""
     runner_output: tuple[str, ...] = ()
     when_running: RunningCondition | None = None
+    hook: Hook = "before-scenario"
+    """For `hook-fail`: which hook fails (a step hook runs around the target step)."""
+    pipelinerun: PipelineRunPlan | None = None
 
     def matches(self, *, spec_path: str, heading: str, step_texts: tuple[str, ...]) -> bool:
         if self.match is not None and not self.match.search(heading):
@@ -170,6 +203,9 @@ class SpecRule:
     index: int
     match: re.Pattern[str]
     before_spec_fail: str | None = None
+    after_spec_fail: str | None = None
+    """AfterSpec hook fails after the spec's scenarios ran: the spec fails, its scenarios keep their
+    results, xml-report counts it in the suite's `failures`."""
     trace: str = DEFAULT_TRACE
     runner_output: tuple[str, ...] = ()
 
@@ -189,6 +225,10 @@ class RunRule:
     duration_s: float | None = None
     server: str = DEFAULT_SERVER
     suite_order: Literal["run", "reverse", "random"] = "run"
+    cluster: bool = False
+    """Act on the cluster as release-tests' runner does (namespaces, service account, PipelineRuns)."""
+    wait_s: float = 60.0
+    """How long the runner waits for ServiceAccount `pipeline` (release-tests' APITimeout)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -276,6 +316,12 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         raise OutcomeFileError(f"{where}: fail_runs must be >= 0")
     duration = _typed(table, "duration_s", (int, float), where, None)
     sleep = _typed(table, "sleep_s", (int, float), where, 0.0)
+    hook = table.get("hook", "before-scenario")
+    if hook not in HOOKS or ("hook" in table and status != "hook-fail"):
+        raise OutcomeFileError(
+            f"{where}: hook = {hook!r} needs status = 'hook-fail' and one of {', '.join(HOOKS)}"
+        )
+    default_message = DEFAULT_HOOK_MESSAGE if hook == "before-scenario" else DEFAULT_MESSAGE
     return ScenarioRule(
         index=index,
         match=_regex(table["match"], where, "match") if "match" in table else None,
@@ -284,7 +330,7 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         status=status,
         step=_regex(table["step"], where, "step") if "step" in table else None,
         message=_typed(
-            table, "message", str, where, DEFAULT_HOOK_MESSAGE if status == "hook-fail" else DEFAULT_MESSAGE
+            table, "message", str, where, default_message if status == "hook-fail" else DEFAULT_MESSAGE
         ),
         trace=_typed(table, "trace", str, where, DEFAULT_TRACE),
         duration_s=float(duration) if duration is not None else None,
@@ -293,6 +339,30 @@ def _scenario_rule(path: Path, index: int, table: dict[str, Any]) -> ScenarioRul
         fail_runs=fail_runs,
         runner_output=_lines(table, "runner_output", where),
         when_running=_when_running(table["when_running"], where) if "when_running" in table else None,
+        hook=hook,
+        pipelinerun=_pipelinerun(table["pipelinerun"], where) if "pipelinerun" in table else None,
+    )
+
+
+def _pipelinerun(value: Any, where: str) -> PipelineRunPlan:
+    where = f"{where}: pipelinerun"
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"]:
+        raise OutcomeFileError(f"{where} must be a table with at least name = '<pipelinerun name>'")
+    _unknown(value, _PIPELINERUN_KEYS, where)
+    usage = value.get("usage", [])
+    if not isinstance(usage, list) or not all(isinstance(u, list) and len(u) == 3 for u in usage):
+        raise OutcomeFileError(
+            f"{where}: usage must be [[seconds, cpu, memory], ...], e.g. [[0, '250m', '128Mi']]"
+        )
+    return PipelineRunPlan(
+        name=value["name"],
+        create=_regex(value["create"], where, "create") if "create" in value else None,
+        verify=_regex(value["verify"], where, "verify") if "verify" in value else None,
+        tasks=_lines(value, "tasks", where) or ("build",),
+        finally_tasks=_lines(value, "finally", where),
+        duration_s=float(_typed(value, "duration_s", (int, float), where, 0.5)),
+        usage=tuple((float(t), str(cpu), str(memory)) for t, cpu, memory in usage),
+        timeout_s=float(_typed(value, "timeout_s", (int, float), where, 120.0)),
     )
 
 
@@ -325,6 +395,7 @@ def _spec_rule(path: Path, index: int, table: dict[str, Any]) -> SpecRule:
         index=index,
         match=_regex(table["match"], where, "match"),
         before_spec_fail=_typed(table, "before_spec_fail", str, where, None),
+        after_spec_fail=_typed(table, "after_spec_fail", str, where, None),
         trace=_typed(table, "trace", str, where, DEFAULT_TRACE),
         runner_output=_lines(table, "runner_output", where),
     )
@@ -360,6 +431,8 @@ def _run_rule(path: Path, table: dict[str, Any]) -> RunRule:
         duration_s=float(duration) if duration is not None else None,
         server=_typed(table, "server", str, where, DEFAULT_SERVER),
         suite_order=order,
+        cluster=_typed(table, "cluster", bool, where, False),
+        wait_s=float(_typed(table, "wait_s", (int, float), where, 60.0)),
     )
 
 
@@ -389,9 +462,16 @@ def load_outcomes(path: Path | None) -> Outcomes:
     run = data.get("run", {})
     if not isinstance(run, dict):
         raise OutcomeFileError(f"{path}: [run] must be a table")
-    return Outcomes(
+    outcomes = Outcomes(
         scenarios=tuple(_scenario_rule(path, i, t) for i, t in enumerate(scenarios)),
         specs=tuple(_spec_rule(path, i, t) for i, t in enumerate(specs)),
         run=_run_rule(path, run),
         source=path,
     )
+    planned = [rule.index for rule in outcomes.scenarios if rule.pipelinerun is not None]
+    if planned and not outcomes.run.cluster:
+        raise OutcomeFileError(
+            f"{_where(path, 'scenario', planned[0])}: pipelinerun needs [run] cluster = true"
+            " (the runner creates it through $KUBECONFIG)"
+        )
+    return outcomes

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from pytest_streamstress.testing.standins.gauge_model import Row
 from pytest_streamstress.testing.standins.gauge_run import Execution
@@ -178,8 +178,8 @@ def parse_table_rows(text: str, count: int) -> list[int]:
     return rows
 
 
-def _rows(table: Table, selected: list[int]) -> list[Row]:
-    return [Row(index=i, headers=table.headers, cells=table.rows[i - 1]) for i in selected]
+def _rows(table: Table, selected: list[int], kind: Literal["spec", "scenario"]) -> list[Row]:
+    return [Row(index=i, headers=table.headers, cells=table.rows[i - 1], table=kind) for i in selected]
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +207,12 @@ def executions(spec: Spec, selection: FileSelection, filters: Filters) -> tuple[
     for scenario in chosen:
         if scenario.data_table is not None and scenario.data_table.rows:
             own = scenario.data_table
-            result.extend(Execution(scenario, r) for r in _rows(own, list(range(1, len(own.rows) + 1))))
+            rows = _rows(own, list(range(1, len(own.rows) + 1)), "scenario")
+            result.extend(Execution(scenario, r) for r in rows)
         elif table is not None and (spec_wide or _uses_columns(scenario.steps, columns)):
             result.extend(
                 Execution(scenario, r)
-                for r in _rows(table, parse_table_rows(filters.table_rows, len(table.rows)))
+                for r in _rows(table, parse_table_rows(filters.table_rows, len(table.rows)), "spec")
             )
         else:
             result.append(Execution(scenario))

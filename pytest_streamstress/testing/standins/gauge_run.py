@@ -2,9 +2,11 @@
 
 Owns the order of events (BeforeSpec, per scenario: BeforeScenario namespace output, context steps,
 scenario steps, teardown steps, AfterScenario), retries (`-c N` = N attempts, only the last counts),
-validation skips, and the run faults of the outcome file (crash, hang). Outcomes come only from
-`gauge_outcomes`; text goes only through a `gauge_console.Console`. It must not parse the command
-line, read properties or write reports.
+validation skips, and the run faults of the outcome file (crash, hang). With `[run] cluster = true`
+the hooks and a scenario's PipelineRun act on the cluster (`gauge_cluster`), and a run that failed
+there fails its verify step. Outcomes come only from `gauge_outcomes` and the cluster; text goes
+only through a `gauge_console.Console`. It must not parse the command line, read properties or
+write reports.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Final, NoReturn
 
+from pytest_streamstress.testing.standins import gauge_cluster
 from pytest_streamstress.testing.standins.gauge_console import Console, StepView
 from pytest_streamstress.testing.standins.gauge_model import (
     HookFailure,
@@ -31,8 +34,9 @@ from pytest_streamstress.testing.standins.gauge_model import (
     ScenarioResult,
     SpecResult,
     StepFailure,
+    StepHook,
 )
-from pytest_streamstress.testing.standins.gauge_outcomes import Outcomes, ScenarioRule
+from pytest_streamstress.testing.standins.gauge_outcomes import Outcomes, PipelineRunPlan, ScenarioRule
 from pytest_streamstress.testing.standins.gauge_spec import Scenario, Spec, Step
 from pytest_streamstress.testing.standins.gauge_tags import TagExpression
 
@@ -93,6 +97,10 @@ def _leaves(
             yield _Leaf(step, view, kind, depth > 0)
 
 
+_STEP_HOOK: Final[dict[str, StepHook]] = {"before-step": "pre", "after-step": "post"}
+"""gauge runs BeforeStep, the step (unless that hook failed), then AfterStep (stepExecutor.go:39-55)."""
+
+
 def _stamp() -> str:
     return time.strftime("%Y/%m/%d %H:%M:%S", time.localtime())
 
@@ -119,6 +127,9 @@ class Executor:
         self.completed = 0
         self.total_time_s = 0.0
         self._random = random.Random(outcomes.run.seed)
+        self.cluster = (
+            gauge_cluster.ClusterSession(os.environ.get("KUBECONFIG", "")) if outcomes.run.cluster else None
+        )
 
     # --- validation (before anything runs) ---------------------------------------------------------
 
@@ -204,8 +215,11 @@ class Executor:
                 )
                 continue
             result.scenarios.append(self._run_with_retries(selected, execution))
+        if spec_rule is not None and spec_rule.after_spec_fail is not None:
+            result.after_spec_failure = HookFailure(message=spec_rule.after_spec_fail, trace=spec_rule.trace)
+            self.gauge_log(f"After Spec Hook failed for {spec.path}")
         if not all_skipped:
-            self.console.spec_end(None)
+            self.console.spec_end(None, result.after_spec_failure)
         return result
 
     def _run_with_retries(self, selected: SelectedSpec, execution: Execution) -> ScenarioResult:
@@ -267,10 +281,14 @@ class Executor:
         if execution.row is not None:
             self.console.data_row(execution.row)
         self.console.scenario_start(scenario.heading)
-        namespace = "releasetest-" + "".join(
-            self._random.choices(string.ascii_lowercase + string.digits, k=5)
-        )
-        if run.hook_output:
+        if self.cluster is not None:
+            namespace = gauge_cluster.namespace_name(self._random)
+        else:
+            namespace = "releasetest-" + "".join(
+                self._random.choices(string.ascii_lowercase + string.digits, k=5)
+            )
+        cluster_hook = self._before_scenario(namespace, scenario.tags)
+        if run.hook_output and not cluster_hook.startswith("oc new-project"):
             self.console.runner(
                 [
                     f'{_stamp()} output: Now using project "{namespace}" on server "{run.server}".\n'
@@ -285,18 +303,33 @@ class Executor:
             attempts=attempt,
             row=execution.row,
         )
-        if failing and rule is not None and rule.status == "hook-fail":
+        hook = rule.hook if failing and rule is not None and rule.status == "hook-fail" else None
+        if hook == "before-scenario" and rule is not None:
             result.status = "fail"
             result.hook_failure = HookFailure(
                 message=rule.message.replace("{namespace}", namespace), trace=rule.trace
             )
+        elif cluster_hook:
+            result.status = "fail"
+            result.hook_failure = HookFailure(message=cluster_hook, trace=rule.trace if rule else _TRACE)
         else:
-            self._steps(leaves, target, rule, failing, result)
+            scripted = failing and hook != "after-scenario"
+            self._steps(leaves, target, rule, scripted, result, namespace=namespace)
         if rule is not None and rule.sleep_s > 0 and result.hook_failure is not None:
             time.sleep(rule.sleep_s)
         if result.status == "fail" and run.hook_output:
             self.console.runner(
                 [f"{_stamp()} Skipping deletion of the namespace '{namespace}' as the test got failed"]
+            )
+        elif result.status != "fail" and self.cluster is not None:
+            try:
+                self.cluster.delete_namespace(namespace)
+            except gauge_cluster.ClusterProblem as exc:  # DeleteProjectIgnoreErors (RT pkg/oc/oc.go:49)
+                self.console.runner([f"{_stamp()} Warning: {exc}"])
+        if hook == "after-scenario" and rule is not None:
+            result.status = "fail"
+            result.post_hook_failure = HookFailure(
+                message=rule.message.replace("{namespace}", namespace), trace=rule.trace
             )
         measured = time.monotonic() - started
         if rule is not None and rule.duration_s is not None:
@@ -312,6 +345,20 @@ class Executor:
         self._fault_check()
         return result
 
+    def _before_scenario(self, namespace: str, own_tags: tuple[str, ...]) -> str:
+        """The cluster side of release-tests' BeforeScenario; the hook's failure message, or ""."""
+        if self.cluster is None:
+            return ""
+        try:
+            self.cluster.create_namespace(namespace)
+            if "install" in own_tags:  # release-tests skips the check for @install (hooks.go:37-40)
+                return ""
+            if self.cluster.wait_for_service_account(namespace, "pipeline", self.outcomes.run.wait_s):
+                return ""
+        except gauge_cluster.ClusterProblem as exc:
+            return str(exc)
+        return f"service account 'pipeline' not available in namespace {namespace}"
+
     def _steps(
         self,
         leaves: list[_Leaf | StepView],
@@ -319,7 +366,11 @@ class Executor:
         rule: ScenarioRule | None,
         failing: bool,
         result: ScenarioResult,
+        *,
+        namespace: str = "",
     ) -> None:
+        plan = rule.pipelinerun if rule is not None and self.cluster is not None else None
+        own = [leaf for leaf in leaves if isinstance(leaf, _Leaf) and leaf.kind == "scenario"]
         failed = False
         for item in leaves:
             if isinstance(item, StepView):
@@ -330,25 +381,47 @@ class Executor:
                 continue
             self.console.step_start(item.view)
             failure: StepFailure | None = None
+            if plan is not None:  # the cluster first; a scripted failure of the step then wins
+                problem = self._cluster_step(item, plan, own, namespace)
+                if problem:
+                    failure = _failure(item, problem, _TRACE)
             if item is target and rule is not None:
-                self.console.runner(list(rule.runner_output))
-                if rule.sleep_s > 0:
-                    time.sleep(rule.sleep_s)
+                step_hook = _STEP_HOOK.get(rule.hook, "") if rule.status == "hook-fail" else ""
+                if step_hook != "pre" or not failing:  # a failed BeforeStep hook: the step never runs
+                    self.console.runner(list(rule.runner_output))
+                    if rule.sleep_s > 0:
+                        time.sleep(rule.sleep_s)
                 if failing:
-                    failure = StepFailure(
-                        text=item.step.text,
-                        line=item.step.line,
-                        kind=item.kind,  # type: ignore[arg-type]
-                        in_concept=item.in_concept,
-                        message=rule.message,
-                        trace=rule.trace,
-                    )
+                    failure = _failure(item, rule.message, rule.trace, step_hook)
             self.console.step_end(item.view, failure)
             if failure is not None:
                 failed = True
                 result.status = "fail"
                 if result.failure is None:
                     result.failure = failure
+
+    def _cluster_step(self, item: _Leaf, plan: PipelineRunPlan, own: list[_Leaf], namespace: str) -> str:
+        """Create or wait for the scenario's PipelineRun at its steps; a failure message, or ""."""
+        assert self.cluster is not None
+        creates = plan.create.search(item.step.text) if plan.create else own and item is own[0]
+        verifies = plan.verify.search(item.step.text) if plan.verify else own and item is own[-1]
+        try:
+            if creates:
+                line = self.cluster.create_pipelinerun(namespace, plan)
+                self.console.runner([f"{_stamp()} output: {line}"])
+            if not verifies:
+                return ""
+            self.console.runner([f"{_stamp()} validating pipeline run {plan.name} for success state..."])
+            status, message = self.cluster.wait_for_pipelinerun(namespace, plan.name, plan.timeout_s)
+            if status == "True":
+                self.console.runner(
+                    [f"{_stamp()} pipelineRun: {plan.name} is successful under namespace : {namespace}"]
+                )
+                return ""
+            logs = self.cluster.failed_step_logs(namespace, plan.name)
+        except gauge_cluster.ClusterProblem as exc:
+            return str(exc)
+        return gauge_cluster.failure_message(plan.name, message, logs)
 
     def _record(
         self, selected: SelectedSpec, execution: Execution, attempt: int, status: str, start: float
@@ -373,6 +446,26 @@ class Executor:
             os.write(fd, (line + "\n").encode("utf-8"))
         finally:
             os.close(fd)
+
+
+_TRACE: Final = (
+    "\t/root/go/pkg/mod/github.com/getgauge-contrib/gauge-go@v0.5.2/testsuit/testing.go:40\n"
+    "github.com/openshift-pipelines/release-tests/pkg/pipelines.validatePipelineRunForSuccessStatus(...)\n"
+    "\t/root/release-tests/pkg/pipelines/pipelines.go:53 +0x2b4"
+)
+"""A gauge-go T.Errorf frame for failures the cluster decided."""
+
+
+def _failure(item: _Leaf, message: str, trace: str, hook: StepHook = "") -> StepFailure:
+    return StepFailure(
+        text=item.step.text,
+        line=item.step.line,
+        kind=item.kind,  # type: ignore[arg-type]
+        in_concept=item.in_concept,
+        message=message,
+        trace=trace,
+        hook=hook,
+    )
 
 
 def _crash(exit_code: int, signal_name: str | None) -> NoReturn:

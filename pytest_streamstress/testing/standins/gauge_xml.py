@@ -1,7 +1,10 @@
-"""The xml-report plugin (v0.5.3) as the stand-in writes it: result.xml byte for byte (reference gauge.md §5).
+"""The xml-report plugin as the stand-in writes it: result.xml byte for byte (reference gauge.md §5).
 
 Owns the document text (Go `encoding/xml` MarshalIndent with tabs: no declaration, no trailing newline,
 start+end tags for empty elements, Go escaping) and where it goes (`gauge_reports_dir`, `overwrite_reports`).
+The plugin's version (`$GAUGE_STANDIN_PLUGINS`, default 0.5.3) picks how data-table rows are named:
+0.5.2 and older ` N`, 0.5.3 ` N: [col: val] …`, 0.5.4 to 1.0.1 ` | SpecRow: N: …` / ` ScnRow: M: …`
+(getgauge/xml-report builder/xmlReportBuilder.go at each tag; docs/standins.md cites the lines).
 It must not decide outcomes or print console text other than returning the plugin's message.
 """
 
@@ -12,9 +15,9 @@ import random
 import socket
 import time
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
-from pytest_streamstress.testing.standins.gauge_model import ScenarioResult, SpecResult
+from pytest_streamstress.testing.standins.gauge_model import Row, ScenarioResult, SpecResult
 
 log = logging.getLogger(__name__)
 
@@ -52,36 +55,67 @@ def go_escape(text: str) -> str:
     return "".join(out)
 
 
-def _testcase_name(result: ScenarioResult) -> str:
-    """v0.5.3 data-driven names: `<heading> <row#>: [col: val] [col: val]`."""
-    if result.row is None:
+Naming = Literal["0.5.2", "0.5.3", "0.5.4"]
+"""Data-row naming by plugin version: up to 0.5.2, 0.5.3, and 0.5.4 to 1.0.1 (same code)."""
+
+
+def naming_for(version: str) -> Naming:
+    """The naming of an xml-report version such as `0.5.3` or `1.0.1` (unreadable: 0.5.3, RT's pin)."""
+    try:
+        parts = tuple(int(p) for p in version.split(".")[:3])
+    except ValueError:
+        return "0.5.3"
+    if parts >= (0, 5, 4):
+        return "0.5.4"
+    return "0.5.3" if parts >= (0, 5, 3) else "0.5.2"
+
+
+def _cells(row: Row) -> str:
+    return " ".join(f"[{h}: {c}]" for h, c in zip(row.headers, row.cells, strict=False))
+
+
+def testcase_name(result: ScenarioResult, naming: Naming = "0.5.3") -> str:
+    """The heading, plus the data row as the plugin version writes it (v0.5.2:197-203, v0.5.3:195-212,
+    v1.0.1:195-215). 0.5.3 numbers a scenario-table row by the spec table's row (none here: 1) and
+    reads the cells from its one-row table at that index."""
+    row = result.row
+    if row is None:
         return result.heading
-    pairs = " ".join(f"[{h}: {c}]" for h, c in zip(result.row.headers, result.row.cells, strict=False))
-    return f"{result.heading} {result.row.index}: {pairs}"
+    if naming == "0.5.4":
+        marker = "SpecRow" if row.table == "spec" else "ScnRow"
+        return f"{result.heading} | {marker}: {row.index}: {_cells(row)}"
+    number = row.index if row.table == "spec" else 1
+    if naming == "0.5.2":
+        return f"{result.heading} {number}"
+    return f"{result.heading} {number}: {_cells(row)}"
 
 
-def _failure(result: ScenarioResult) -> tuple[str, str] | None:
-    """(message, body) of the one `<failure>` of a failed scenario (XR getFailure priority)."""
+_HOOK_WORD: Final = {"pre": "Pre Hook", "post": "Post Hook", "": "Execution"}
+
+
+def _failure(result: ScenarioResult, name: str) -> tuple[str, str] | None:
+    """(message, body) of the one `<failure>` of a failed scenario (xmlReportBuilder.go v1.0.1:278-327):
+    a scenario hook (pre, then post) alone, else the failed context and scenario steps, each
+    `<step>\\n<Step|Concept> <Pre Hook|Post Hook|Execution> Failure: '<msg>'`; teardown not read."""
     if result.status != "fail":
         return None
-    if result.hook_failure is not None:
-        return (
-            f"{result.heading}\nScenario Pre Hook Failure: '{result.hook_failure.message}'",
-            result.hook_failure.trace,
-        )
+    for hook, word in ((result.hook_failure, "Pre"), (result.post_hook_failure, "Post")):
+        if hook is not None:
+            return (f"{name}\nScenario {word} Hook Failure: '{hook.message}'", hook.trace)
     failure = result.failure
     if failure is None or failure.kind == "teardown":
         return ("Multiple failures", "")
-    kind = "Concept Execution Failure" if failure.in_concept else "Step Execution Failure"
-    return (f"{failure.text}\n{kind}: '{failure.message}'", failure.trace)
+    kind = ("Concept " if failure.in_concept else "Step ") + _HOOK_WORD[failure.hook]
+    return (f"{failure.text}\n{kind} Failure: '{failure.message}'", failure.trace)
 
 
-def _testcase(classname: str, result: ScenarioResult) -> str:
+def _testcase(classname: str, result: ScenarioResult, naming: Naming) -> str:
+    name = testcase_name(result, naming)
     head = (
-        f'\t\t<testcase classname="{go_escape(classname)}" name="{go_escape(_testcase_name(result))}"'
+        f'\t\t<testcase classname="{go_escape(classname)}" name="{go_escape(name)}"'
         f' time="{result.duration_s:.3f}">'
     )
-    failure = _failure(result)
+    failure = _failure(result, name)
     if failure is not None:
         message = go_escape(failure[0])
         child = f'\t\t\t<failure message="{message}" type="{message}">{go_escape(failure[1])}</failure>'
@@ -92,7 +126,7 @@ def _testcase(classname: str, result: ScenarioResult) -> str:
     return f"{head}\n{child}\n\t\t</testcase>"
 
 
-def _suite(suite_id: int, spec: SpecResult, timestamp: str, hostname: str) -> str:
+def _suite(suite_id: int, spec: SpecResult, timestamp: str, hostname: str, naming: Naming) -> str:
     name = spec.heading or spec.path.name
     lines: list[str] = []
     if spec.parse_errors:
@@ -106,10 +140,8 @@ def _suite(suite_id: int, spec: SpecResult, timestamp: str, hostname: str) -> st
     else:
         tests = len(spec.scenarios)
         skipped = sum(1 for s in spec.scenarios if s.status == "skip")
-        failures = sum(1 for s in spec.scenarios if s.status == "fail") + (
-            spec.before_spec_failure is not None
-        )
-        lines.extend(_testcase(name, s) for s in spec.scenarios)
+        failures = sum(1 for s in spec.scenarios if s.status == "fail") + spec.hook_failures
+        lines.extend(_testcase(name, s, naming) for s in spec.scenarios)
     skipped_attr = f' skipped="{skipped}"' if skipped else ""
     system_err = f"Validation failed, {skipped} Scenarios were skipped." if skipped else ""
     open_tag = (
@@ -130,7 +162,9 @@ def _suite(suite_id: int, spec: SpecResult, timestamp: str, hostname: str) -> st
     )
 
 
-def render(specs: list[SpecResult], *, order: str = "run", seed: int | None = None) -> str:
+def render(
+    specs: list[SpecResult], *, order: str = "run", seed: int | None = None, naming: Naming = "0.5.3"
+) -> str:
     """The whole result.xml text (no trailing newline). `order`: run, reverse or random (gauge: unordered)."""
     ordered = list(specs)
     if order == "reverse":
@@ -141,7 +175,7 @@ def render(specs: list[SpecResult], *, order: str = "run", seed: int | None = No
         return "<testsuites></testsuites>"
     hostname = socket.gethostname()
     timestamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
-    suites = [_suite(i, spec, timestamp, hostname) for i, spec in enumerate(ordered, start=1)]
+    suites = [_suite(i, spec, timestamp, hostname, naming) for i, spec in enumerate(ordered, start=1)]
     return "<testsuites>\n" + "\n".join(suites) + "\n</testsuites>"
 
 

@@ -8,13 +8,18 @@ prefix (`Building ...`, `Publishing ...`, `Published ...`). `--image-refs` gets 
 every per-platform child digest after its index.
 
 The digest is derived from the files of the import path's directory, the import path and the
-platform: the same tree gives the same digest. The image is pushed over HTTP to the registry of
-`KO_DOCKER_REPO` (`--insecure-registry` or a 127.0.0.1/localhost host: plain HTTP).
+platform: the same tree gives the same digest. The image is pushed to the registry of
+`KO_DOCKER_REPO` over HTTPS verified against the system CAs and `SSL_CERT_FILE` (as Go reads them);
+`--insecure-registry` skips verification, and with it or for a 127.0.0.1/localhost host plain HTTP is
+tried when HTTPS does not answer (go-containerregistry's loopback rule).
 
 Behaviour knobs live in the repository being built, the way a real build's behaviour does:
 - `.ko-standin.toml` at the module root: `duration_s` (wall time per import path, default 0),
   `cpu_s` (CPU burnt within it), `rendezvous` + `parties` (wait until that many builds have
   reached the folder: makes overlap certain in tests); a `[paths."./cmd/x"]` table overrides them.
+  A `[labels]` table (and `[paths."./cmd/x".labels]`) goes into the image config's `config.Labels`,
+  as `ko build --image-label` would put it: the emulated cluster reads an image's behaviour there
+  (docs/emulator.md, "Tekton Pipelines").
 - a file `FAIL_BUILD` in an import path's directory: the build fails like a Go compile error,
   quoting the file's first line, exit code 1.
 - `KO_STANDIN_RECORD=<file>`: one JSON line per invocation (pid, cwd, import paths, repo, start
@@ -31,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Final
 
+from pytest_streamstress._infra.toml import load_toml
 from pytest_streamstress.testing.standins import _oci
 
 KNOBS_FILE: Final = ".ko-standin.toml"
@@ -135,8 +141,8 @@ def _build(args: argparse.Namespace) -> bool:
         raise KoError("KO_DOCKER_REPO environment variable is unset")
     if not args.import_paths:
         raise KoError("requires at least 1 arg(s), only received 0")
+    platforms = _platforms(args.platform)  # ko makes its builder before it reads any package
     module_root, module = _module()
-    platforms = _platforms(args.platform)
     tags = [t for raw in (args.tags or ["latest"]) for t in raw.split(",") if t]
     push = args.push and not args.local
     refs: list[str] = []
@@ -171,8 +177,22 @@ def _module() -> tuple[Path, str]:
 
 
 def _platforms(text: str) -> list[str]:
+    """ko's choice (ko-build/ko pkg/commands/resolver.go:62-85): `--platform`, else GOOS/GOARCH, else
+    linux/amd64; `--platform` with any of GOOS, GOARCH, GOARM in the environment (set, even empty)
+    is refused, wrapped the way build.go:71-73 and resolver.go:157-159 wrap it."""
     if not text:
-        return ["linux/amd64"]
+        goos, goarch, goarm = (os.environ.get(name, "") for name in ("GOOS", "GOARCH", "GOARM"))
+        platform = f"{goos}/{goarch}" if goos and goarch else "linux/amd64"
+        if "arm" in goarch and goarm:
+            platform += f"/v{goarm}"
+        return [platform]
+    for name in ("GOOS", "GOARCH", "GOARM"):
+        if name in os.environ:
+            raise KoError(
+                "error creating builder: error setting up builder options: cannot use --platform or"
+                " defaultPlatforms in .ko.yaml or env KO_DEFAULTPLATFORMS combined with"
+                f' {name}="{os.environ[name]}"'
+            )
     if text == "all":
         return list(ALL_PLATFORMS)
     return [p.strip() for p in text.split(",") if p.strip()]
@@ -228,8 +248,9 @@ def _one(
     knobs = _oci.read_knobs(module_root / KNOBS_FILE, relative)
     for platform in platforms:
         _log(f"Building {import_path} for {platform}")
-    _oci.rendezvous(str(knobs.get("rendezvous", "")), int(knobs.get("parties", 0)),
-                    name=relative.replace("/", "_"))
+    _oci.rendezvous(
+        str(knobs.get("rendezvous", "")), int(knobs.get("parties", 0)), name=relative.replace("/", "_")
+    )
     _oci.spend(float(knobs.get("duration_s", 0.0)), float(knobs.get("cpu_s", 0.0)))
     if (directory / FAIL_FILE).is_file():
         reason = (directory / FAIL_FILE).read_text(encoding="utf-8").strip().splitlines() or [
@@ -240,11 +261,13 @@ def _one(
             f'failed to publish images: error building "ko://{import_path}": build: go build: exit status 1'
         )
     content = _oci.tree_hash(directory)
+    labels = _labels(module_root / KNOBS_FILE, relative)
     images = [
         _oci.make_image(
             content_hash=f"{content} {import_path}",
             platform=p,
             entrypoint=f"/ko-app/{import_path.rsplit('/', 1)[-1]}",
+            labels=labels,
         )
         for p in platforms
     ]
@@ -264,13 +287,26 @@ def _one(
     return refs
 
 
+def _labels(knobs_file: Path, relative: str) -> dict[str, str]:
+    """Image labels from the knob file: the top-level `[labels]`, overlaid by the path's own."""
+    if not knobs_file.is_file():
+        return {}
+    data = load_toml(knobs_file)
+    labels = dict(data.get("labels") or {})
+    labels.update(((data.get("paths") or {}).get(relative) or {}).get("labels") or {})
+    return {str(key): str(value) for key, value in labels.items()}
+
+
 def _push(
     name: str, images: list[_oci.Image], index: _oci.Blob | None, *, tags: list[str], insecure: bool
 ) -> str:
     host, path = _oci.split_repository(name)
     local = host.split(":", 1)[0] in ("localhost", "127.0.0.1")
     registry = _oci.Registry(
-        host=host, insecure=insecure or local, authorization=_oci.auth_header(host, prog="ko", env=os.environ)
+        host=host,
+        insecure=insecure,
+        http_fallback=insecure or local,
+        authorization=_oci.auth_header(host, prog="ko", env=os.environ),
     )
     _log(f"Publishing {name}:{tags[0] if tags else 'latest'}")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, verify_workloads
+from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, verifiable, verify_workloads
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, ImageRef
 
@@ -149,3 +149,60 @@ def test_verification_reports_pods_still_on_the_old_image() -> None:
     deployment, pods = _deployment(REF, ["-entrypoint-image", ENTRY], pod_image="old@sha256:0")
     _running, problems = verify_workloads(_changes()[:1], {"tekton-pipelines-controller": deployment}, pods)
     assert problems == ["pod tekton-pipelines-controller-abc still runs old@sha256:0"]
+
+
+def _statefulset(image: str, *, current: str, update: str, ready: int) -> dict[str, Any]:
+    deployment, _pods = _deployment(image, ["-entrypoint-image", ENTRY])
+    return {
+        **deployment,
+        "kind": "StatefulSet",
+        "status": {
+            "observedGeneration": 2,
+            "replicas": 1,
+            "readyReplicas": ready,
+            "updatedReplicas": 1,
+            "currentRevision": current,
+            "updateRevision": update,
+        },
+    }
+
+
+def test_a_statefulset_operand_is_verified_by_its_own_status_and_named_as_one() -> None:
+    _deployment_obj, pods = _deployment(REF, ["-entrypoint-image", ENTRY])
+    sts = _statefulset(REF, current="c-2", update="c-2", ready=1)
+    running, problems = verify_workloads(_changes(), {"tekton-pipelines-controller": sts}, pods)
+    assert problems == []
+    assert running[0].where == "StatefulSet/tekton-pipelines-controller container tekton-pipelines-controller"
+
+
+def test_a_statefulset_still_rolling_out_is_not_verified() -> None:
+    _deployment_obj, pods = _deployment(REF, ["-entrypoint-image", ENTRY])
+    sts = _statefulset(REF, current="c-1", update="c-2", ready=1)
+    _running, problems = verify_workloads(_changes()[:1], {"tekton-pipelines-controller": sts}, pods)
+    assert problems == ["StatefulSet tekton-pipelines-controller: revision c-2 not rolled out yet"]
+
+
+def _console_change() -> ImageChange:
+    return ImageChange(
+        component=ComponentName("console-plugin"),
+        image="console-plugin",
+        env_var="IMAGE_PIPELINES_CONSOLE_PLUGIN",
+        new=REF,
+        old=None,
+        deployment="pipelines-console-plugin",
+        container="pipelines-console-plugin",
+    )
+
+
+def test_an_unknown_openshift_version_leaves_the_console_plugin_unverified_with_a_note() -> None:
+    kept, notes = verifiable([*_changes(), _console_change()], absent=[], openshift_version="")
+    assert [c.env_var for c in kept] == [c.env_var for c in _changes()]
+    assert notes == [
+        "the operator cannot read the OpenShift version (ClusterVersion status.desired.version: none), so its"
+        " console plugin keeps the manifest's default image; the console-plugin image is set but not verified"
+    ]
+
+
+def test_a_known_openshift_version_keeps_the_console_plugin_verified() -> None:
+    kept, notes = verifiable([_console_change()], absent=[], openshift_version="4.20.3")
+    assert (len(kept), notes) == (1, [])

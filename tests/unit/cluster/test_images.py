@@ -36,6 +36,20 @@ def test_argument_value_reads_both_forms_the_operator_writes(args: list[str]) ->
     assert images.argument_value(args, "-entrypoint-image") == "reg/x@sha256:1"
 
 
+def test_an_argument_with_two_equals_signs_is_not_flag_value() -> None:
+    """tektoncd/operator transformers.go:362-369 (SplitsByEqual): exactly one `=` makes `flag=value`."""
+    assert images.argument_value(["-entrypoint-image=reg/x=1"], "-entrypoint-image") is None
+
+
+@pytest.mark.parametrize(
+    ("version", "known"),
+    [("4.20.3", True), ("4.22", True), ("v4.21.0-rc.1", True), ("", False), ("stable", False)],
+    ids=["full", "short", "prerelease", "empty", "not-semver"],
+)
+def test_the_openshift_version_is_known_when_the_operator_can_parse_it(version: str, known: bool) -> None:
+    assert images.openshift_version_known(version) is known
+
+
 def test_set_env_overwrites_drops_value_from_and_appends() -> None:
     container = {
         "env": [

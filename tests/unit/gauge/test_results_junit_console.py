@@ -9,6 +9,8 @@ import pytest
 
 from pytest_streamstress.gauge.console import ConsoleReport, parse_console
 from pytest_streamstress.gauge.junit import (
+    DataRow,
+    TableRow,
     UnreadableResults,
     case_name,
     parse_failure_message,
@@ -144,8 +146,9 @@ def test_failure_message_gives_the_step_and_gauges_error() -> None:
 
 
 def test_testcase_name_is_the_heading_plus_row_and_cells_for_a_data_row() -> None:
+    row = DataRow(spec=TableRow(number=1, values=(("id", "1"), ("name", "Alice"))))
     assert case_name(TC01) == TC01
-    assert case_name("Say hello", 1, (("id", "1"), ("name", "Alice"))) == "Say hello 1: [id: 1] [name: Alice]"
+    assert case_name("Say hello", row) == "Say hello 1: [id: 1] [name: Alice]"
 
 
 def test_scenario_hook_failure_message_names_the_hook() -> None:

@@ -68,7 +68,7 @@ def test_index_matrix_holds_every_scenario_outcome_of_every_run(
 
 def test_index_records_the_category_of_each_failure(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
     index = update_index(make_history(tmp_path, documents))
-    category_ids = [cat_id for cat_id, _ in index.categories]
+    category_ids = [category.category for category in index.categories]
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     last = documents[-1]
     row_of = {case.key: row for row, case in enumerate(index.tests)}

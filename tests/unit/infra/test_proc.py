@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -97,3 +100,56 @@ def test_secrets_in_output_are_masked_in_result_log_and_callback(tmp_path: Path)
     assert "Authorization: Bearer *** ok" in done.stdout
     assert token not in log.read_text()
     assert seen == ["Authorization: Bearer *** ok"]
+
+
+# -- stopping (issue 19) ---------------------------------------------------------------------------------
+
+SLEEPER = "import signal, sys, time\n{ignore}print('ready', flush=True)\ntime.sleep(600)\n"
+
+
+@pytest.fixture
+def stoppable() -> Iterator[None]:
+    """Tests here stop the door on purpose; the next test must find it open again."""
+    yield
+    _proc.end_all(grace=0.5)
+    _proc.allow_again()
+
+
+def _started(ignore_term: bool = False) -> _proc.Running:
+    ready = threading.Event()
+    ignore = "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" if ignore_term else ""
+    running = _proc.spawn(
+        [sys.executable, "-c", SLEEPER.format(ignore=ignore)],
+        on_line=lambda _stream, line: ready.set() if line == "ready" else None,
+    )
+    assert ready.wait(WAIT_S), "the sleeper never started"
+    return running
+
+
+@pytest.mark.usefixtures("stoppable")
+def test_stop_all_ends_every_live_group_and_refuses_to_start_another() -> None:
+    first, second = _started(), _started()
+    assert {first.pid, second.pid} <= set(_proc.live_groups())
+
+    assert _proc.stop_all("SIGTERM") >= 2
+    assert first.wait(timeout=WAIT_S).returncode == -signal.SIGTERM
+    assert second.wait(timeout=WAIT_S).returncode == -signal.SIGTERM
+    with pytest.raises(ToolFailed, match=r"was not started: the run is stopping \(SIGTERM\)"):
+        _proc.spawn([sys.executable, "-c", "pass"])
+    assert first.pid not in _proc.live_groups()
+
+
+@pytest.mark.usefixtures("stoppable")
+def test_end_all_kills_a_group_that_ignores_sigterm() -> None:
+    stubborn = _started(ignore_term=True)
+
+    assert _proc.end_all(grace=0.2) >= 1
+    assert stubborn.poll() == -signal.SIGKILL
+    assert stubborn.pid not in _proc.live_groups()
+
+
+@pytest.mark.usefixtures("stoppable")
+def test_the_door_opens_again_after_a_stopped_session() -> None:
+    _proc.stop_all("SIGHUP")
+    _proc.allow_again()
+    assert _proc.run([sys.executable, "-c", "print('again')"], timeout=30).stdout == "again\n"

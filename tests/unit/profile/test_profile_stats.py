@@ -7,6 +7,7 @@ import pytest
 from pytest_streamstress.profile.stats import (
     Capacity,
     PodUsage,
+    Recommendation,
     Sample,
     ScenarioProfile,
     ScenarioWindow,
@@ -15,6 +16,7 @@ from pytest_streamstress.profile.stats import (
     parse_memory,
     percentile,
     recommend,
+    summary_lines,
 )
 
 
@@ -113,7 +115,7 @@ def test_recommendation_by_hand_limited_by_memory() -> None:
     assert (result.max_parallel, result.limiting_resource) == (8, "memory")
     assert result.sentence() == (
         "You can safely run 8 specs in parallel on this cluster (limited by memory);"
-        " 2 admin/install/upgrade scenario(s) still run alone"
+        " 2 admin/install/upgrade scenarios still run alone"
     )
 
 
@@ -123,3 +125,37 @@ def test_recommendation_by_hand_limited_by_cpu_and_never_below_one() -> None:
     )
     result = recommend(capacity, _profiles((400.0, 1)))
     assert (result.max_parallel, result.limiting_resource) == (1, "cpu")
+
+
+@pytest.mark.parametrize(
+    ("parallel", "serial", "sentence"),
+    [
+        (1, 1, "You can safely run 1 spec in parallel on this cluster (limited by cpu);"
+         " 1 admin/install/upgrade scenario still runs alone"),
+        (3, 0, "You can safely run 3 specs in parallel on this cluster (limited by cpu)"),
+    ],
+    ids=["one-and-one", "several-and-none"],
+)
+def test_the_sentence_counts_in_the_right_number(parallel: int, serial: int, sentence: str) -> None:
+    recommendation = Recommendation(
+        max_parallel=parallel, limiting_resource="cpu", reasoning="", serial_scenarios=serial
+    )
+    assert recommendation.sentence() == sentence
+
+
+def test_summary_lines_show_each_scenarios_peaks_and_the_heaviest_specs() -> None:
+    profiles = [
+        ScenarioProfile(nodeid="specs/a.spec::Heavy", peak_cpu_m=2400, peak_memory_b=1280 * 2**20,
+                        peak_pods=2, samples=5, namespaces=("releasetest-a",)),
+        ScenarioProfile(nodeid="specs/b.spec::Light", peak_cpu_m=150, peak_memory_b=96 * 2**20,
+                        peak_pods=1, samples=5, namespaces=("releasetest-b",)),
+        ScenarioProfile(nodeid="specs/a.spec::Idle", peak_cpu_m=0, peak_memory_b=0,
+                        peak_pods=0, samples=5, namespaces=("releasetest-c",)),
+    ]  # fmt: skip
+
+    assert summary_lines(profiles) == [
+        "2 of 3 scenarios ran pods; peaks per scenario, heaviest first:",
+        "  2400m cpu, 1.25Gi, 2 pods  specs/a.spec::Heavy",
+        "  150m cpu, 96Mi, 1 pod  specs/b.spec::Light",
+        "heaviest specs: specs/a.spec (2400m cpu, 1.25Gi); specs/b.spec (150m cpu, 96Mi)",
+    ]

@@ -57,3 +57,22 @@ def test_rewrite_sets_gauges_duration_the_final_category_and_drops_the_record_bl
     }
     suite_properties = {p.get("name"): p.get("value") for p in root.find("testsuite").iter("property")}  # type: ignore[union-attr]
     assert suite_properties["streamstress_emulated"] == "true"
+
+
+def test_rewrite_puts_the_emulated_flag_on_every_testcase(tmp_path: Path) -> None:
+    """Importers that keep testcase properties (ReportPortal, Jenkins) drop the testsuite's (issue 20)."""
+    path = tmp_path / "junit.xml"
+    path.write_text(JUNIT)
+    record = ScenarioRecord(
+        nodeid="specs/pipelines/run.spec::Run it: PIPELINES-03-TC01[2]",
+        spec="specs/pipelines/run.spec",
+        scenario="Run it: PIPELINES-03-TC01",
+        line=3,
+        tags=(),
+        status=Status.PASSED,
+        duration_s=3.5,
+    )
+    rewrite(path, [record], suite={}, emulated=True)
+    case = ET.parse(path).getroot().find(".//testcase")
+    assert case is not None
+    assert {p.get("name"): p.get("value") for p in case.iter("property")}["streamstress_emulated"] == "true"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,8 +13,15 @@ import jinja2
 import pytest
 
 from pytest_streamstress.history.store import add_run, update_index
-from pytest_streamstress.report.site import HtmlReportLink, build_site, build_view, render_page
+from pytest_streamstress.report.site import (
+    HtmlReportLink,
+    build_site,
+    build_view,
+    render_page,
+    write_run_wrappers,
+)
 from pytest_streamstress.testing.histories import XSS_MESSAGE, generate_history, write_results_dirs
+from pytest_streamstress.testing.morning import morning_history
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -36,6 +44,8 @@ class Page(HTMLParser):
         for name in ("src", "href"):
             if attributes.get(name) and tag in ("script", "link"):
                 self.urls.append(str(attributes[name]))
+        if tag == "script" and attributes.get("data-assets"):  # loaded after the first paint
+            self.urls.extend(str(attributes["data-assets"]).split())
         if attributes.get("data-testid"):
             self.testids[str(attributes["data-testid"])] = attributes
 
@@ -81,7 +91,12 @@ def test_view_offers_the_categories_components_and_tags_of_the_history(site: Pat
 def test_embedded_index_reads_back_as_the_index_even_with_markup_in_messages(site: Path) -> None:
     page = parse((site / "out" / "index.html").read_text())
     assert len(page.data_blocks) == 1
-    assert json.loads(page.data_blocks[0]) == json.loads((site / "out" / "index.json").read_text())
+    data = json.loads(page.data_blocks[0])
+    palette = data.pop("palette")
+    gates = [run.pop("gate") for run in data["runs"]]
+    assert data == json.loads((site / "out" / "index.json").read_text())
+    assert {c["id"] for c in palette["categories"]} == {c["id"] for c in data["categories"]}
+    assert len(gates) == len(data["runs"])
 
 
 def test_page_loads_only_local_assets(site: Path) -> None:
@@ -182,3 +197,61 @@ def test_report_command_names_a_directory_without_results(
 
     assert cli.main(["report", str(tmp_path), "-o", str(tmp_path / "site")]) == 2
     assert f"no results.json in {tmp_path}" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ issue 20: morning page, file://, palette
+
+
+@pytest.fixture(scope="module")
+def morning_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("morning-site")
+    for folder in write_results_dirs(morning_history(6, 30), root / "results"):
+        add_run(root / "site", folder / "results.json")
+    build_site(root / "site", root / "site")
+    return root / "site"
+
+
+def test_the_morning_page_is_in_the_html_before_any_script_runs(morning_site: Path) -> None:
+    page = parse((morning_site / "index.html").read_text())
+    assert {"morning-verdict", "morning-regressions", "regression", "morning-still"} <= set(page.testids)
+
+
+def test_every_run_has_a_script_wrapping_its_results_for_file_urls(morning_site: Path) -> None:
+    for source in morning_site.glob("runs/*/results.json"):
+        wrapper = source.with_name("results.js").read_bytes()
+        head, _, call = wrapper.partition(b"\n")
+        assert hashlib.sha256(source.read_bytes()).hexdigest().encode() in head
+        run_id = source.parent.name
+        assert call.startswith(b'window.streamstressRun("' + run_id.encode() + b'", ')
+        assert json.loads(
+            call[len(b'window.streamstressRun("' + run_id.encode() + b'", ') : -3]
+        ) == json.loads(source.read_bytes())
+
+
+def test_a_rebuild_rewrites_only_the_wrapper_of_a_changed_run(morning_site: Path) -> None:
+    index = update_index(morning_site)
+    assert write_run_wrappers(morning_site, index) == 0
+    changed = morning_site / index.runs[0].file
+    changed.write_bytes(changed.read_bytes().replace(b'"label": "nightly"', b'"label": "trimmed"'))
+    assert write_run_wrappers(morning_site, index) == 1
+    assert b'"trimmed"' in changed.with_name("results.js").read_bytes()
+
+
+def test_a_colour_that_is_not_rrggbb_never_reaches_the_page(tmp_path: Path) -> None:
+    documents = morning_history(2, 30)
+    documents[-1]["category_labels"][0]["color"] = "red}body{display:none"
+    for folder in write_results_dirs(documents, tmp_path / "results"):
+        add_run(tmp_path / "site", folder / "results.json")
+    html = build_site(tmp_path / "site", tmp_path / "site").read_text()
+    style = html.split('<style data-testid="palette">', 1)[1].split("</style>", 1)[0]
+    assert "display:none" not in style
+    assert "#c62828" in style  # the shipped colour of upstream-regression stands in
+    data = json.loads(parse(html).data_blocks[0])
+    assert data["palette"]["categories"][0]["color"] == "#c62828"
+
+
+def test_the_profile_tab_exists_only_when_a_run_was_profiled(tmp_path: Path, morning_site: Path) -> None:
+    assert "tab-profile" not in parse((morning_site / "index.html").read_text()).testids
+    for folder in write_results_dirs(generate_history(3, 12, profile=True), tmp_path / "results"):
+        add_run(tmp_path / "site", folder / "results.json")
+    assert "tab-profile" in parse(build_site(tmp_path / "site", tmp_path / "site").read_text()).testids

@@ -3,10 +3,12 @@
 `start_controllers(emulator)` starts every controller (each a `Controller` with its own work queue
 and worker thread, reacting to store events and to its own timers), installs the metrics provider,
 and returns the function that stops them all. Each controller lives in its own module and can be
-started alone in a test: `workloads` (Deployments -> ReplicaSets -> Pods), `kubelet` (pod states,
+started alone in a test: `workloads` (Deployments -> ReplicaSets -> Pods), `statefulsets`
+(StatefulSets -> ordered Pods), `kubelet` (pod states,
 image pulls, crash loops, Events), `olm`
 (Subscription -> CSV -> operator Deployments), `tekton_operator` (TektonConfig, components,
-installer sets), `registry_route`, `jobs` (Job pods as local processes), and `metrics`
+installer sets), `tekton_pipelines` (PipelineRuns -> TaskRuns -> pods that run to completion),
+`registry_route`, `jobs` (Job pods as local processes), and `metrics`
 (metrics.k8s.io provider, no thread). Must not: serve HTTP or seed state.
 """
 
@@ -21,7 +23,9 @@ from pytest_streamstress.testing.emulator.controllers.jobs import JobsController
 from pytest_streamstress.testing.emulator.controllers.kubelet import KubeletController
 from pytest_streamstress.testing.emulator.controllers.olm import OlmController
 from pytest_streamstress.testing.emulator.controllers.registry_route import RegistryRouteController
+from pytest_streamstress.testing.emulator.controllers.statefulsets import StatefulSetsController
 from pytest_streamstress.testing.emulator.controllers.tekton_operator import TektonOperatorController
+from pytest_streamstress.testing.emulator.controllers.tekton_pipelines import TektonPipelinesController
 from pytest_streamstress.testing.emulator.controllers.workloads import WorkloadsController
 
 __all__ = [
@@ -31,7 +35,9 @@ __all__ = [
     "KubeletController",
     "OlmController",
     "RegistryRouteController",
+    "StatefulSetsController",
     "TektonOperatorController",
+    "TektonPipelinesController",
     "WorkloadsController",
     "start_controllers",
 ]
@@ -40,9 +46,11 @@ log = logging.getLogger(__name__)
 
 CONTROLLERS: tuple[type[Controller], ...] = (
     WorkloadsController,
+    StatefulSetsController,
     KubeletController,
     OlmController,
     TektonOperatorController,
+    TektonPipelinesController,
     RegistryRouteController,
     JobsController,
 )

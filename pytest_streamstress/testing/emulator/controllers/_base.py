@@ -32,9 +32,15 @@ STOP_JOIN_S: Final = 5.0
 
 
 class Registry(Protocol):
-    """The part of the emulated registry the controllers ask: is this reference pullable?"""
+    """The part of the emulated registry the controllers and the seed ask: is this reference pullable,
+    what does its image's config say, and which CA signed its certificate (the ingress CA the seed
+    publishes)?"""
+
+    ca_pem: bytes
 
     def has_image(self, ref: str) -> bool: ...
+
+    def image_config(self, ref: str) -> dict[str, Any] | None: ...
 
 
 class Host(Protocol):

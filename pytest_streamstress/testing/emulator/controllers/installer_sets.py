@@ -3,7 +3,8 @@
 Owns what happens to a TektonInstallerSet once it exists: applying every object of
 `spec.manifests` (create, or update when the live spec/data differ; namespaced objects get an
 ownerReference to the set), the set's status conditions (reference §6: `CrdsInstalled` ...
-`Ready`, Ready only when every Deployment of the set is available), and the finalizer
+`Ready`, Ready only when every Deployment of the set is available and every StatefulSet rolled
+out, `StatefulSetReady` False otherwise), and the finalizer
 `tektoninstallersets.operator.tekton.dev`: on deletion, every object listed in the manifests is
 deleted (so operand Deployments and their pods go away), then the finalizer is removed. It is
 driven by the Tekton operator loop (same pod, same "process is running" rule), not by its own
@@ -70,6 +71,18 @@ def deployment_ready(deployment: Obj) -> bool:
     )
 
 
+def statefulset_ready(statefulset: Obj) -> bool:
+    """Observed, every replica ready and on the update revision (what `StatefulSetReady` waits for)."""
+    status = statefulset.get("status") or {}
+    replicas = int((statefulset.get("spec") or {}).get("replicas", 1))
+    return (
+        status.get("observedGeneration") == statefulset["metadata"].get("generation")
+        and int(status.get("readyReplicas", 0)) >= replicas
+        and int(status.get("updatedReplicas", 0)) >= replicas
+        and status.get("currentRevision") == status.get("updateRevision")
+    )
+
+
 class InstallerSets:
     """Apply, report and finalize TektonInstallerSets in one store."""
 
@@ -77,6 +90,7 @@ class InstallerSets:
         self.store = store
         self.sets = store.rtype(API, "TektonInstallerSet")
         self.deployments = store.rtype("apps/v1", "Deployment")
+        self.statefulsets = store.rtype("apps/v1", "StatefulSet")
 
     def rtype_of(self, obj: Mapping[str, Any]) -> ResourceType | None:
         try:
@@ -119,6 +133,7 @@ class InstallerSets:
         """Create or update every object of the set; then write the set's status."""
         target = (tis["metadata"].get("annotations") or {}).get(A_TARGET, default_namespace)
         unavailable: list[str] = []
+        unready: list[str] = []
         for obj in (tis.get("spec") or {}).get("manifests") or []:
             rtype = self.rtype_of(obj)
             if rtype is None:
@@ -140,22 +155,24 @@ class InstallerSets:
                 live = self.store.mutate(rtype, meta.get("namespace"), meta["name"], update)
             if rtype is self.deployments and not deployment_ready(live):
                 unavailable.append(meta["name"])
-        self._write_status(tis, unavailable)
+            if rtype is self.statefulsets and not statefulset_ready(live):
+                unready.append(meta["name"])
+        self._write_status(tis, unavailable, unready)
 
-    def _write_status(self, tis: Obj, unavailable: list[str]) -> None:
-        message = f"Deployment {unavailable[0]} is not available" if unavailable else ""
+    def _write_status(self, tis: Obj, unavailable: list[str], unready: list[str]) -> None:
+        if unavailable:
+            message = f"Deployment {unavailable[0]} is not available"
+        else:
+            message = f"StatefulSet {unready[0]} is not ready" if unready else ""
+        failing = {"DeploymentsAvailable", "AllDeploymentsReady"} if unavailable else set()
+        failing |= {"StatefulSetReady"} if unready else set()
 
         def status(obj: Obj) -> None:
             st = obj.setdefault("status", {})
             conditions: list[dict[str, Any]] = st.get("conditions") or []
             for ctype in SET_CONDITIONS:
-                mark(
-                    conditions,
-                    ctype,
-                    not unavailable or ctype not in ("DeploymentsAvailable", "AllDeploymentsReady"),
-                    message,
-                )
-            mark(conditions, "Ready", not unavailable, message)
+                mark(conditions, ctype, ctype not in failing, message)
+            mark(conditions, "Ready", not failing, message)
             st["conditions"] = conditions
 
         self.store.mutate(self.sets, None, _util.name_of(tis), status, subresource="status")

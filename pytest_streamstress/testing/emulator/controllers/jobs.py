@@ -9,7 +9,9 @@ kubeconfig (so an in-cluster run of our plugin talks back), `HOME` and cwd = a p
 under `<workdir>/pods/`. Output lines are appended to the pod log as they arrive. Exit 0 -> pod
 Succeeded, Job `succeeded: 1` + condition Complete; non-zero -> pod Failed, Job `failed: 1` +
 condition Failed (BackoffLimitExceeded; retries are not emulated, the original uses backoffLimit 0);
-`activeDeadlineSeconds` kills the process group (DeadlineExceeded). Deleting the Job kills it.
+`activeDeadlineSeconds` kills the process group (DeadlineExceeded). Deleting the Job or its pod
+stops the process as a kubelet does: SIGTERM, then SIGKILL after the pod's
+`terminationGracePeriodSeconds` (default 30), waited for off the controller's thread.
 
 `completionMode: Indexed` (issue 23): `completions` indexes, `parallelism` pods at a time, pod
 `<job>-<index>-<5>` with annotation and label `batch.kubernetes.io/job-completion-index`, env
@@ -60,12 +62,15 @@ INDEX_ENV: Final = "JOB_COMPLETION_INDEX"
 DEFAULT_DEADLINE_S: Final = 10800.0
 """Without activeDeadlineSeconds a process may run this long (the original's Job deadline)."""
 HOST_ENV: Final = ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR", "SYSTEMROOT")
+DEFAULT_GRACE_S: Final = 30.0
+"""terminationGracePeriodSeconds when the pod spec gives none (Kubernetes' default)."""
 
 
 @dataclass
 class _Run:
     pod: str
     index: int | None = None
+    grace_s: float = DEFAULT_GRACE_S
     cancel: threading.Event = field(default_factory=threading.Event)
     terminated: str = ""
     """Set when the pod was OOM-killed or evicted from outside (TERMINATE_ANNOTATION)."""
@@ -138,7 +143,9 @@ class JobsController(Controller):
     def _start(self, job: Obj, index: int | None) -> None:
         namespace, name = _key(job)
         pod = self._create_pod(job, index)
-        run = _Run(pod=pod["metadata"]["name"], index=index)
+        grace = (pod.get("spec") or {}).get("terminationGracePeriodSeconds")
+        grace_s = DEFAULT_GRACE_S if grace is None else float(grace)
+        run = _Run(pod=pod["metadata"]["name"], index=index, grace_s=grace_s)
         with self._lock:
             self._runs.setdefault((namespace, name), {})[index] = run
             if index is None:
@@ -150,8 +157,13 @@ class JobsController(Controller):
         )
         run.thread.start()
 
-    def _cancel(self, namespace: str, name: str, index: int | bool | None = True) -> None:
-        """Stop one index's process (`index`), or every process of the Job (True)."""
+    def _cancel(
+        self, namespace: str, name: str, index: int | bool | None = True, *, now: bool = False
+    ) -> None:
+        """Stop one index's process (`index`), or every process of the Job (True), like a kubelet.
+
+        `now` (the emulator stops): kill before returning; else SIGTERM, SIGKILL after the grace period.
+        """
         with self._lock:
             runs = self._runs.get((namespace, name), {})
             chosen = list(runs) if index is True else [index] if index in runs else []
@@ -160,14 +172,22 @@ class JobsController(Controller):
                 self._runs.pop((namespace, name), None)
         for run in stopped:
             run.cancel.set()
-            if run.process is not None:
-                run.process.kill_group()
+            process, grace = run.process, run.grace_s
+            if process is not None and now:
+                process.kill_group()
+            elif process is not None:
+                # The wait must not hold up other reconciles.
+                threading.Thread(
+                    target=lambda p=process, g=grace: p.kill_group(grace=g),
+                    name=f"emulator-pod-stop-{run.pod}",
+                    daemon=True,
+                ).start()
 
     def on_stop(self) -> None:
         with self._lock:
             keys = list(self._runs)
         for namespace, name in keys:
-            self._cancel(namespace, name)
+            self._cancel(namespace, name, now=True)
 
     # -- the pod -----------------------------------------------------------------------------------
     def _create_pod(self, job: Obj, index: int | None) -> Obj:
@@ -302,7 +322,7 @@ class JobsController(Controller):
         except ToolError as exc:
             self.store.append_log(namespace, pod_name, cname, f"{exc}\n")
             return Outcome(127, "ContainerCannotRun", exc.message)
-        if run.cancel.is_set():
+        if run.cancel.is_set() or run.terminated:  # stopped before the process existed
             run.process.kill_group()
         try:
             done = run.process.wait(timeout=timeout, what=f"pod {namespace}/{pod_name}")

@@ -6,6 +6,11 @@ Running+Ready after `faults.pod_ready_delay_s`; an image the registry does not h
 (message names the image) plus Warning Events `Failed` ("Failed to pull image ..."), re-tried with
 a scaled-down back-off so a later push heals it; an image in `faults.crashloop_images` -> Running,
 not Ready, waiting `CrashLoopBackOff` with a growing restartCount and Warning `BackOff` events.
+A pod that is not a Job's and carries the annotation `emulator.streamstress.io/script` (JSON
+`{"duration_s": 0.5, "exit": 0, "log": "..."}`, the Jobs controller's shape; the Tekton controller
+puts it on TaskRun pods) runs to completion: Running for `duration_s`, then its last container
+terminates with `exit` (after writing `log` to its log), the others and the init containers with 0,
+and the pod is Succeeded or Failed.
 Back-offs are driven by the clock, because our own status writes re-trigger the reconcile.
 Must not: create or delete pods (the workloads and jobs controllers do).
 """
@@ -13,6 +18,7 @@ Must not: create or delete pods (the workloads and jobs controllers do).
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import time
 from collections.abc import Hashable, Iterable
@@ -28,6 +34,8 @@ PULL_BACKOFF_S: Final = (0.2, 0.4, 0.8, 1.6, 3.2, 5.0)
 """Scaled-down kubelet image-pull back-off (real: 10 s doubling to 5 min)."""
 CRASH_BACKOFF_S: Final = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0)
 """Scaled-down CrashLoopBackOff (real: 10 s doubling to 5 min)."""
+SCRIPT_ANNOTATION: Final = "emulator.streamstress.io/script"
+"""A run-to-completion pod's script (the same key and shape the Jobs controller reads)."""
 
 
 def image_listed(ref: str, listed: Iterable[str]) -> bool:
@@ -107,6 +115,7 @@ class _Runtime:
         self.restarts = 0
         self.next_restart_at = 0.0
         self.pulled = False
+        self.running_since: float | None = None
 
 
 class KubeletController(Controller):
@@ -147,6 +156,8 @@ class KubeletController(Controller):
         owner = _util.controller_of(pod)
         if owner is not None and owner.get("kind") == "Job":
             return None
+        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            return None  # a finished run-to-completion pod stays as it ended
         runtime = self._runtime.get((namespace, name))
         if runtime is None or runtime.uid != pod["metadata"]["uid"]:
             runtime = self._runtime[(namespace, name)] = _Runtime(pod["metadata"]["uid"])
@@ -173,7 +184,29 @@ class KubeletController(Controller):
             if wait > 0:
                 return wait
             return self._crash_loop(pod, runtime, containers, crashing)
+        script = _script_of(pod)
+        if script is not None:
+            return self._run_to_completion(pod, runtime, containers, script)
         self._set_pod_status(pod, _running_status(pod, containers, restarts=0, crashing=()))
+        return None
+
+    def _run_to_completion(
+        self, pod: Obj, runtime: _Runtime, containers: list[dict[str, Any]], script: dict[str, Any]
+    ) -> float | None:
+        """Running for the script's `duration_s`, then every container terminates (see the docstring)."""
+        if runtime.running_since is None:
+            runtime.running_since = time.monotonic()
+            self._set_pod_status(pod, _running_status(pod, containers, restarts=0, crashing=()))
+        left = float(script.get("duration_s", 0.0)) - (time.monotonic() - runtime.running_since)
+        if left > 0:
+            return left
+        meta = pod["metadata"]
+        exit_code = int(script.get("exit", 0))
+        if containers and script.get("log"):
+            self.store.append_log(meta["namespace"], meta["name"], containers[-1]["name"], str(script["log"]))
+        for container in containers:
+            self.store.close_log(meta["namespace"], meta["name"], container["name"])
+        self._set_pod_status(pod, _terminated_status(pod, containers, exit_code))
         return None
 
     def _image_pull_backoff(self, pod: Obj, runtime: _Runtime, missing: list[dict[str, Any]]) -> float:
@@ -335,6 +368,42 @@ def _running_status(
     status = _base_status(pod, ready=not crash_names, not_ready=sorted(crash_names))
     status["phase"] = "Running"
     status["containerStatuses"] = statuses
+    return status
+
+
+def _script_of(pod: Obj) -> dict[str, Any] | None:
+    text = ((pod.get("metadata") or {}).get("annotations") or {}).get(SCRIPT_ANNOTATION)
+    if not text:
+        return None
+    try:
+        script = json.loads(text)
+    except json.JSONDecodeError:
+        log.warning("kubelet: pod %s: %s is not JSON", _util.name_of(pod), SCRIPT_ANNOTATION)
+        return None
+    return script if isinstance(script, dict) else None
+
+
+def _terminated_status(pod: Obj, containers: list[dict[str, Any]], exit_code: int) -> dict[str, Any]:
+    """Every init container and container terminated; the last container with `exit_code`."""
+    stamp = _util.now()
+
+    def ended(container: dict[str, Any], code: int) -> dict[str, Any]:
+        terminated = {
+            "exitCode": code,
+            "reason": "Completed" if code == 0 else "Error",
+            "startedAt": stamp,
+            "finishedAt": stamp,
+        }
+        return _container_status(container, ready=False, state={"terminated": terminated})
+
+    status = _base_status(pod, ready=False, not_ready=sorted(c["name"] for c in containers))
+    status["phase"] = "Succeeded" if exit_code == 0 else "Failed"
+    status["initContainerStatuses"] = [
+        ended(c, 0) for c in (pod.get("spec") or {}).get("initContainers") or []
+    ]
+    status["containerStatuses"] = [
+        ended(c, exit_code if index == len(containers) - 1 else 0) for index, c in enumerate(containers)
+    ]
     return status
 
 

@@ -14,9 +14,18 @@ Fidelity rules it keeps:
 - A set's `last-applied-hash` covers the component CR spec, not the images: changing IMAGE_* alone
   never refreshes a set; deleting it does (its finalizer deletes every object of its manifests, the
   component goes not ready, then the set is created again from the current env) (reference §1.4-5).
-- Main sets must be exactly one `static` + one `deployment` set, else all are deleted and recreated.
+- Main sets must be exactly one `static` + one `deployment` (or `statefulset`) set, else all are
+  deleted and recreated.
 - The console-plugin set hashes the transformed manifest, so a new image alone recreates it; its
-  variable is `_LEGACY` on OpenShift < 4.22 (ClusterVersion `version`) with operator >= 1.21.
+  variable is `_LEGACY` on OpenShift < 4.22 (ClusterVersion `version`, `status.desired.version`)
+  with operator >= 1.21; with an unknown version no variable is read and the manifest's image stays.
+- TektonPipeline's spec follows TektonConfig `spec.pipeline`; `performance.statefulset-ordinals`
+  puts the pipelines controller and remote resolvers in StatefulSets (`operands.sets_for`).
+- `TEKTON_REGISTRY_OVERRIDE` in the operator's env rewrites registries (`transform.py`) and is part
+  of every set's `last-applied-hash`, so changing it refreshes the sets.
+- Every namespace not matched by the operator's ignore pattern gets ServiceAccount `pipeline`
+  (owner TektonConfig), which release-tests' BeforeScenario waits for (tektoncd/operator
+  pkg/reconciler/openshift/tektonconfig/rbac.go:342-380, 795-830; pattern common.go:39).
 - Enabled components: `profile` lite = pipeline; basic/all = pipeline, trigger, chain, result, each
   unless `spec.<trigger|chain|result>.disabled: true`. ManualApprovalGate is reconciled when its CR
   exists (created by a user, as in the CSV's alm-examples) or `spec.manualApprovalGate.disabled` is
@@ -24,19 +33,21 @@ Fidelity rules it keeps:
   profile (the emulated platform is always OpenShift).
 Faults: `operator_never_ready` keeps TektonConfig Ready=False (sets and pods still come up);
 `slow_operator_s` delays every reconcile triggered by an event.
-Not emulated: TektonAddon, PAC, Hub, Pruner, TEKTON_REGISTRY_OVERRIDE, upgrades, TektonConfig deletion.
+Not emulated: TektonAddon, PAC, Hub, Pruner, upgrades, TektonConfig deletion.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, Final
 
 from pytest_streamstress.testing.emulator import manifests, operands, transform
 from pytest_streamstress.testing.emulator.controllers import _util, tekton_status
 from pytest_streamstress.testing.emulator.controllers._base import Controller, Host
+from pytest_streamstress.testing.emulator.controllers.console_plugin import ConsolePlugin
 from pytest_streamstress.testing.emulator.controllers.installer_sets import (
     A_HASH,
     A_TARGET,
@@ -53,6 +64,11 @@ from pytest_streamstress.testing.emulator.store import Event, Obj
 log = logging.getLogger(__name__)
 
 KEY: Final = "operator"
+IGNORED_NAMESPACES: Final = re.compile(
+    r"^(openshift|kube)-|^open-cluster-management-agent-addon$|^open-cluster-management-agent$"
+    r"|^dedicated-admin$|^kube-node-lease$|^kube-public$|^kube-system$"
+)
+"""tektoncd/operator pkg/reconciler/common/common.go:39 `NamespaceIgnorePattern`."""
 
 
 def enabled_components(spec: Mapping[str, Any], *, mag_cr_exists: bool) -> set[str]:
@@ -67,18 +83,6 @@ def enabled_components(spec: Mapping[str, Any], *, mag_cr_exists: bool) -> set[s
     if mag_cr_exists or (isinstance(mag, Mapping) and mag.get("disabled") is False):
         enabled.add("manual-approval-gate")
     return enabled
-
-
-def openshift_version_of(cluster_version: Obj | None) -> str | None:
-    """status.desired.version, else the newest history entry; None when unknown."""
-    if cluster_version is None:
-        return None
-    status = cluster_version.get("status") or {}
-    desired = (status.get("desired") or {}).get("version")
-    if desired:
-        return str(desired)
-    history = status.get("history") or []
-    return str(history[0]["version"]) if history and history[0].get("version") else None
 
 
 class TektonOperatorController(Controller):
@@ -100,20 +104,28 @@ class TektonOperatorController(Controller):
         }
         self.pods = self.store.rtype("v1", "Pod")
         self.deployments = self.store.rtype("apps/v1", "Deployment")
+        self.statefulsets = self.store.rtype("apps/v1", "StatefulSet")
         self.namespaces = self.store.rtype("v1", "Namespace")
         self.cluster_versions = self.store.rtype("config.openshift.io/v1", "ClusterVersion")
         self._target = manifests.TARGET_NAMESPACE
         self.installer_sets = InstallerSets(self.store)
         self._pod: Obj | None = None
+        self.console_plugin = ConsolePlugin(
+            store=self.store,
+            sets=lambda created_by: self._sets(created_by=created_by),
+            create_set=self._create_set,
+            delete_set=self._delete_set,
+            say=self._say,
+        )
 
     # -- routing -----------------------------------------------------------------------------------
     def keys_for(self, event: Event) -> Iterable[Hashable]:
         rt, meta = event.rtype, event.obj["metadata"]
-        if rt.group in ("operator.tekton.dev", "config.openshift.io"):
+        if rt.group in ("operator.tekton.dev", "config.openshift.io") or rt is self.namespaces:
             return [KEY]
         if rt is self.pods and meta.get("namespace") == manifests.OPERATOR_NAMESPACE:
             return [KEY] if (meta.get("labels") or {}).get("name") == manifests.OPERATOR_DEPLOYMENT else ()
-        if rt is self.deployments and meta.get("namespace") == self._target:
+        if rt in (self.deployments, self.statefulsets) and meta.get("namespace") == self._target:
             return [KEY]
         return ()
 
@@ -157,6 +169,7 @@ class TektonOperatorController(Controller):
         env = self.pod_env(pod)
         version = env.get("VERSION", manifests.OPERATOR_VERSION)
         entries = transform.env_entries(env)
+        registry = env.get(transform.REGISTRY_OVERRIDE_VAR, "")
         self._pod = pod
         for name in self.installer_sets.run_finalizers():
             self._say(
@@ -180,15 +193,37 @@ class TektonOperatorController(Controller):
                 self._remove_component(component)
                 continue
             cr = self._ensure_cr(component, config)
-            problem = self._reconcile_component(component, cr, entries, version)
+            problem = self._reconcile_component(component, cr, entries, version, registry)
             if problem:
                 not_ready.append(f"{component.kind}: {problem}")
-        problem = self._reconcile_console_plugin(config, env, version)
+        problem = self.console_plugin.reconcile(config, env, version, target=self._target, pod=self._pod)
         if problem:
             not_ready.append(f"ConsolePlugin: {problem}")
         self.installer_sets.apply_all(self._target)
+        self._ensure_pipeline_service_accounts(config)
         self._write_config_status(config, version, not_ready)
         return None
+
+    def _ensure_pipeline_service_accounts(self, config: Obj) -> None:
+        """ServiceAccount `pipeline` in every namespace the operator does not ignore (rbac.go:795-830)."""
+        accounts = self.store.rtype("v1", "ServiceAccount")
+        namespaces, _ = self.store.list(self.namespaces)
+        for namespace in namespaces:
+            name = _util.name_of(namespace)
+            if _util.is_deleting(namespace) or IGNORED_NAMESPACES.search(name):
+                continue
+            if _util.get_or_none(self.store, accounts, name, "pipeline") is None:
+                _util.create_if_absent(
+                    self.store,
+                    accounts,
+                    {
+                        "metadata": {
+                            "name": "pipeline",
+                            "namespace": name,
+                            "ownerReferences": [_util.owner_ref(config)],
+                        }
+                    },
+                )
 
     def _create_config(self, env: Mapping[str, str]) -> Obj:
         target = env.get("DEFAULT_TARGET_NAMESPACE") or manifests.TARGET_NAMESPACE
@@ -207,6 +242,8 @@ class TektonOperatorController(Controller):
     def _ensure_cr(self, component: operands.Component, config: Obj) -> Obj:
         rtype = self.t[component.kind]
         cr = _util.get_or_none(self.store, rtype, None, component.cr_name)
+        if cr is not None and component.kind == "TektonPipeline":
+            return self._follow_config(cr, config)
         if cr is not None:
             return cr
         return _util.create_if_absent(
@@ -219,6 +256,18 @@ class TektonOperatorController(Controller):
                 "spec": {"targetNamespace": self._target},
             },
         )
+
+    def _follow_config(self, cr: Obj, config: Obj) -> Obj:
+        """TektonPipeline's spec is TektonConfig `spec.pipeline` plus the target namespace
+        (tektoncd/operator pkg/reconciler/shared/tektonconfig/pipeline/pipeline.go:65-110)."""
+        wanted = {**((config.get("spec") or {}).get("pipeline") or {}), "targetNamespace": self._target}
+        if (cr.get("spec") or {}) == wanted:
+            return cr
+
+        def update(obj: Obj) -> None:
+            obj["spec"] = wanted
+
+        return self.store.mutate(self.t["TektonPipeline"], None, _util.name_of(cr), update)
 
     def _remove_component(self, component: operands.Component) -> None:
         cr = _util.get_or_none(self.store, self.t[component.kind], None, component.cr_name)
@@ -239,7 +288,7 @@ class TektonOperatorController(Controller):
         return items
 
     def _reconcile_component(
-        self, component: operands.Component, cr: Obj, entries: list[str], version: str
+        self, component: operands.Component, cr: Obj, entries: list[str], version: str, registry: str
     ) -> str | None:
         """Make the component's sets right; the reason it is not ready, or None."""
         sets = self._sets(created_by=component.kind)
@@ -248,8 +297,12 @@ class TektonOperatorController(Controller):
         if deleting:
             problem = f"waiting for TektonInstallerSet {_util.name_of(deleting[0])} to be deleted"
         else:
-            spec_hash = _util.canonical_hash(cr.get("spec") or {})
-            problem = self._fix_sets(component, cr, sets, entries, version=version, spec_hash=spec_hash)
+            # check.go:162-172 hashes the CR spec with TEKTON_REGISTRY_OVERRIDE (never the images)
+            spec = cr.get("spec") or {}
+            spec_hash = _util.canonical_hash([spec, registry] if registry else spec)
+            problem = self._fix_sets(
+                component, cr, sets, entries, version=version, spec_hash=spec_hash, registry=registry
+            )
         sets = [s for s in self._sets(created_by=component.kind) if not _util.is_deleting(s)]
         if problem is None:
             unready = [s for s in sets if not _util.is_condition_true(s, "Ready")]
@@ -267,6 +320,7 @@ class TektonOperatorController(Controller):
         *,
         version: str,
         spec_hash: str,
+        registry: str,
     ) -> str | None:
         main = [s for s in sets if _util.labels(s).get(L_TYPE) == "main"]
         has_main = any(t.set_type == "main" for t in component.sets)
@@ -274,9 +328,12 @@ class TektonOperatorController(Controller):
             for tis in main:
                 self._delete_set(tis)
             return "invalid state of main installer sets, deleting them"
-        images = transform.images_from_env(entries, component.prefix)
+        images = transform.images_from_env(entries, component.prefix, registry=registry)
         problem: str | None = None
-        for template in component.sets:
+        templates = operands.sets_for(component, cr.get("spec") or {})
+        for stale_set in _leftover_sets(sets, component.sets, templates):
+            self._delete_set(stale_set)
+        for template in templates:
             matching = [
                 s
                 for s in sets
@@ -284,8 +341,7 @@ class TektonOperatorController(Controller):
                 and _util.name_of(s).startswith(template.generate_name)
             ]
             stale = len(matching) > 1 or any(
-                not _meta_matches(s, version=version, target=self._target, spec_hash=spec_hash)
-                for s in matching
+                not _meta_matches(s, version=version, target=self._target) for s in matching
             )
             if stale:
                 for tis in matching:
@@ -294,15 +350,26 @@ class TektonOperatorController(Controller):
                     )
                 problem = f"updating installer sets of type {template.set_type}"
                 continue
+            if matching and _annotations(matching[0]).get(A_HASH) != spec_hash:
+                # ErrUpdateRequired: the set is updated in place (tektoninstallerset/client/update.go:83-110)
+                self._update_set(matching[0], spec_hash, _manifests(template, images, registry))
             if not matching:
                 self._create_set(
                     owner=cr,
                     generate_name=template.generate_name,
                     labels=_set_labels(component.kind, template, version),
                     spec_hash=spec_hash,
-                    manifests_=transform.transform_manifests(template.manifests, images),
+                    manifests_=_manifests(template, images, registry),
                 )
         return problem
+
+    def _update_set(self, tis: Obj, spec_hash: str, manifests_: list[Obj]) -> None:
+        def update(obj: Obj) -> None:
+            obj["metadata"].setdefault("annotations", {})[A_HASH] = spec_hash
+            obj["spec"] = {"manifests": manifests_}
+
+        self.store.mutate(self.t["TektonInstallerSet"], None, _util.name_of(tis), update)
+        self._say(f"updated TektonInstallerSet {_util.name_of(tis)}")
 
     def _delete_set(self, tis: Obj) -> None:
         _util.delete_if_present(self.store, self.t["TektonInstallerSet"], None, _util.name_of(tis))
@@ -350,43 +417,6 @@ class TektonOperatorController(Controller):
             },
         )
 
-    # -- console plugin ----------------------------------------------------------------------------
-    def _reconcile_console_plugin(self, config: Obj, env: Mapping[str, str], version: str) -> str | None:
-        created_by = operands.CONSOLE_PLUGIN_CREATED_BY
-        sets = self._sets(created_by=created_by)
-        deleting = [s for s in sets if _util.is_deleting(s)]
-        if deleting:
-            return f"waiting for TektonInstallerSet {_util.name_of(deleting[0])} to be deleted"
-        cluster = openshift_version_of(_util.get_or_none(self.store, self.cluster_versions, None, "version"))
-        variable = transform.console_plugin_env_var(cluster, version)
-        wanted = [
-            transform.transform_console_plugin(obj, env.get(variable))
-            for obj in operands.console_plugin_manifests(self._target)
-        ]
-        manifest_hash = _util.canonical_hash(wanted)
-        current = [
-            s for s in sets if (s.get("metadata", {}).get("annotations") or {}).get(A_HASH) == manifest_hash
-        ]
-        if len(sets) == 1 and current and _util.labels(sets[0]).get(L_RELEASE) == version:
-            return (
-                None
-                if _util.is_condition_true(sets[0], "Ready")
-                else f"installer set {_util.name_of(sets[0])} not ready"
-            )
-        for tis in sets:
-            self._delete_set(tis)
-        if sets:
-            return "updating the console plugin installer set"
-        labels = {L_CREATED_BY: created_by, L_TYPE: "config", L_RELEASE: version}
-        self._create_set(
-            owner=config,
-            generate_name=operands.CONSOLE_PLUGIN_SET_PREFIX,
-            labels=labels,
-            spec_hash=manifest_hash,
-            manifests_=wanted,
-        )
-        return "installer set created"
-
     # -- status ------------------------------------------------------------------------------------
     def _write_component_status(
         self, component: operands.Component, problem: str | None, version: str, sets: list[Obj]
@@ -413,6 +443,31 @@ class TektonOperatorController(Controller):
 
 
 # -- pure helpers ----------------------------------------------------------------------------------
+def _manifests(template: operands.SetTemplate, images: Mapping[str, str], registry: str) -> list[Obj]:
+    """Images first, then the StatefulSet conversion: the order of tektonpipeline/transform.go:76-103."""
+    out = transform.transform_manifests(template.manifests, images, registry=registry)
+    convert = dict(template.statefulsets)
+    return [
+        transform.to_statefulset(obj, convert[_util.name_of(obj)], operands.STATEFUL_ORDINAL_ENV)
+        if obj.get("kind") == "Deployment" and _util.name_of(obj) in convert
+        else obj
+        for obj in out
+    ]
+
+
+def _leftover_sets(
+    sets: list[Obj], every: tuple[operands.SetTemplate, ...], wanted: tuple[operands.SetTemplate, ...]
+) -> list[Obj]:
+    """Sets of a template the spec no longer wants (the deployment set after statefulset-ordinals
+    was switched on, and back: tektonpipeline/reconcile.go:98-113)."""
+    unwanted = {t.generate_name for t in every} - {t.generate_name for t in wanted}
+    unwanted |= {"pipeline-main-statefulset-"} - {t.generate_name for t in wanted}
+    return [
+        s
+        for s in sets
+        if not _util.is_deleting(s) and any(_util.name_of(s).startswith(prefix) for prefix in unwanted)
+    ]
+
 def _valid_main(main: list[Obj]) -> bool:
     names = [_util.name_of(s) for s in main]
     return (
@@ -422,13 +477,13 @@ def _valid_main(main: list[Obj]) -> bool:
     )
 
 
-def _meta_matches(tis: Obj, *, version: str, target: str, spec_hash: str) -> bool:
-    annotations = tis["metadata"].get("annotations") or {}
-    return (
-        _util.labels(tis).get(L_RELEASE) == version
-        and annotations.get(A_TARGET) == target
-        and annotations.get(A_HASH) == spec_hash
-    )
+def _meta_matches(tis: Obj, *, version: str, target: str) -> bool:
+    """Release version and target namespace: a set that differs is deleted (check.go:114-135)."""
+    return _util.labels(tis).get(L_RELEASE) == version and _annotations(tis).get(A_TARGET) == target
+
+
+def _annotations(obj: Obj) -> dict[str, str]:
+    return dict((obj.get("metadata") or {}).get("annotations") or {})
 
 
 def _set_labels(kind: str, template: operands.SetTemplate, version: str) -> dict[str, str]:

@@ -1,0 +1,472 @@
+"""The morning page's view model: what upstream broke last night, and whether it is real (issue 20).
+
+Pure (R13): the history index, the newest run's failure details and the palette in, a typed
+`MorningView` out; the jinja2 template renders it into the page itself, so the answer is on screen
+before any script runs. The order is the order the question is asked in: the last run's verdict in
+one line; the new upstream regressions (what --confirm proved, the failing step, gauge's message,
+the rule, the culprit range, the first failing run); other new failures by category; what got
+fixed; what is still failing and since when. A single run, or a run that is not scored (it did not
+happen as asked), lists its failures by category instead.
+
+"New" compares the newest run with the previous scored run, the rule the grid's `chg` filter applies
+too (dashboard/static/filters.js), so every number here links to a view that lists the same tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Final, Literal
+from urllib.parse import urlencode
+
+from pytest_streamstress.history.store import (
+    CulpritDetail,
+    FailureDetail,
+    HistoryIndex,
+    RunDetails,
+    RunSummary,
+)
+from pytest_streamstress.report.palette import Palette
+
+UPSTREAM: Final = "upstream-regression"
+FAILING_CODES: Final = frozenset("FE")
+PASSING_CODES: Final = frozenset("PK")
+UNSCORED_STATUSES: Final = frozenset({"incomplete", "interrupted", "error"})
+MESSAGE_LINES: Final = 4
+MESSAGE_CHARS: Final = 400
+CARDS: Final = 10
+"""New upstream regressions shown in full; the rest are one click away (the count's link)."""
+GROUP_ITEMS: Final = 8
+"""Failures shown per category group."""
+COMPACT_ITEMS: Final = 40
+"""Lines of the compact fixed and still-failing lists."""
+
+Tone = Literal["ok", "warn", "bad", "broken"]
+ChangeKind = Literal["new", "still", "fixed"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gate:
+    """A run's verdict as a badge that says what it means: "4 failures, none gate the job"."""
+
+    status: str
+    text: str
+    tone: Tone
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    """How one test moved between the previous scored run and the newest one."""
+
+    test: int
+    kind: ChangeKind
+    since: int
+    """The run (index) its failing streak started in; for `fixed`, the run it was fixed in."""
+    runs: int
+    """How many runs (that ran it and were scored) the streak has lasted, this one included."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Suspect:
+    """A component that moved between the last good and the first bad run, as the page links it."""
+
+    component: str
+    range: str
+    """`abc1234..def5678`"""
+    link: str = ""
+    """The compare URL (http(s) only; "" for a local repository)."""
+    commits: int = 0
+    note: str = ""
+
+
+CONFIRMATION_TEXT: Final[Mapping[str, tuple[str, Tone]]] = {
+    "confirmed": ("confirmed: fails on upstream, passes on the shipped images", "bad"),
+    "passed-on-rerun": ("passed on rerun: probably flaky", "warn"),
+    "fails-on-shipped": ("fails on the shipped images too: not upstream", "broken"),
+    "not-checked": ("not checked by --confirm", "broken"),
+    "": ("not confirmed (run with --confirm)", "broken"),
+}
+"""What each `--confirm` state means for the question "is it real?"."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Item:
+    """One failing test on the morning page."""
+
+    key: str
+    scenario: str
+    spec: str
+    line: int = 0
+    category: str = ""
+    category_label: str = ""
+    color: str = ""
+    text_color: str = ""
+    step: str = ""
+    step_line: int | None = None
+    message: str = ""
+    rule: str = ""
+    known_issue: str = ""
+    confirmation: str = ""
+    """`confirmed`, `passed-on-rerun`, `fails-on-shipped`, `not-checked`; "" when --confirm did not look."""
+    confirmation_reason: str = ""
+    confirmation_text: str = ""
+    confirmation_tone: Tone = "broken"
+    suspects: tuple[Suspect, ...] = ()
+    ruled_out: tuple[str, ...] = ()
+    last_passed: str = ""
+    """The good run of the culprit range; "" without one."""
+    has_culprit: bool = False
+    first_failing: str = ""
+    """The name of the run its failing streak started in."""
+    first_failing_link: str = ""
+    runs: int = 1
+    link: str = ""
+    """The run view with this test expanded."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """Failures of one category, with the link that lists exactly them."""
+
+    category: str
+    label: str
+    color: str
+    text_color: str
+    link: str
+    items: tuple[Item, ...]
+    """The first GROUP_ITEMS of them; `count` says how many there are."""
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Count:
+    label: str
+    value: int
+    link: str
+    color: str = ""
+    text_color: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MorningView:
+    has_runs: bool
+    run_id: str = ""
+    run_name: str = ""
+    run_link: str = ""
+    emulated: bool = False
+    gate: Gate | None = None
+    sentence: str = ""
+    counts: tuple[Count, ...] = ()
+    compared_with: str = ""
+    """The previous scored run's name; "" when there is none (a first run) or this run is not scored."""
+    scored: bool = True
+    regressions: tuple[Item, ...] = ()
+    """The first CARDS new upstream regressions; `regression_count` says how many there are."""
+    regression_count: int = 0
+    regressions_link: str = ""
+    new_groups: tuple[Group, ...] = ()
+    new_link: str = ""
+    new_count: int = 0
+    fixed: tuple[Item, ...] = ()
+    fixed_count: int = 0
+    fixed_link: str = ""
+    still_failing: tuple[Item, ...] = ()
+    """Longest streak first, the first COMPACT_ITEMS; `still_count` says how many there are."""
+    still_count: int = 0
+    still_link: str = ""
+    failures_by_category: tuple[Group, ...] = ()
+    """A single or unscored run: its failures by category (the lists above stay empty)."""
+    details_note: str = ""
+    """Why messages and steps are missing, when they are."""
+
+
+def run_name(run: RunSummary) -> str:
+    """`2026-12-06 06:38 · nightly · emulated`, as the page names a run everywhere."""
+    text = f"{run.started_at[:10]} {run.started_at[11:16]}"
+    if run.label:
+        text += f" · {run.label}"
+    if run.emulated:
+        text += " · emulated"
+    return text
+
+
+def hash_link(**params: str) -> str:
+    """A view of the page as a URL fragment (`#view=grid&cat=...`); empty values are left out."""
+    return "#" + urlencode({key: value for key, value in params.items() if value})
+
+
+def is_scored(run: RunSummary) -> bool:
+    """Whether new failures may be read from a run: the verdict says so, else its status (R13)."""
+    if run.verdict is not None:
+        return run.verdict.scored
+    return run.status not in UNSCORED_STATUSES
+
+
+def gate_of(run: RunSummary) -> Gate:
+    """The badge of a run: its verdict and what the failures mean for the job."""
+    counts = dict(run.counts)
+    failures = counts.get("failed", 0) + counts.get("error", 0)
+    status = run.verdict.status if run.verdict is not None else run.status or "unknown"
+    gating = run.verdict.gating if run.verdict is not None else None
+    if status == "passed":
+        if not failures:
+            return Gate(status=status, text="no failures", tone="ok")
+        if failures == 1:
+            return Gate(status=status, text="1 failure, it does not gate the job", tone="warn")
+        return Gate(status=status, text=f"{failures} failures, none gate the job", tone="warn")
+    if status == "failed":
+        if gating:
+            verb = "gates" if gating == 1 else "gate"
+            return Gate(
+                status=status, text=f"{gating} of {_n(failures, 'failure')} {verb} the job", tone="bad"
+            )
+        return Gate(status=status, text=f"{_n(failures, 'failure')}, the job failed", tone="bad")
+    reasons = {
+        "incomplete": "the harness broke: not scored",
+        "error": "the scenarios could not run as asked",
+        "interrupted": "stopped before the end",
+    }
+    return Gate(status=status, text=reasons.get(status, status), tone="broken")
+
+
+def previous_scored(index: HistoryIndex, before: int) -> int:
+    """The newest scored run older than run `before`; -1 when there is none."""
+    for r in range(before - 1, -1, -1):
+        if is_scored(index.runs[r]):
+            return r
+    return -1
+
+
+def changes(index: HistoryIndex, latest: int, previous: int) -> list[Change]:
+    """New failures, still failing and fixed tests between two runs, in index order (pure)."""
+    out = []
+    scored = [is_scored(run) for run in index.runs]
+    for t, row in enumerate(index.cells):
+        now, before = row[latest], row[previous]
+        if now in FAILING_CODES and before in FAILING_CODES:
+            since, runs = _streak(row, latest, scored)
+            out.append(Change(test=t, kind="still", since=since, runs=runs))
+        elif now in FAILING_CODES:
+            out.append(Change(test=t, kind="new", since=latest, runs=1))
+        elif now in PASSING_CODES and before in FAILING_CODES:
+            out.append(Change(test=t, kind="fixed", since=latest, runs=1))
+    return out
+
+
+def _streak(row: str, latest: int, scored: Sequence[bool]) -> tuple[int, int]:
+    since, runs = latest, 1
+    for r in range(latest - 1, -1, -1):
+        if row[r] == "-" or not scored[r]:
+            continue
+        if row[r] not in FAILING_CODES:
+            break
+        since, runs = r, runs + 1
+    return since, runs
+
+
+def build_morning(index: HistoryIndex, details: RunDetails | None, palette: Palette) -> MorningView:
+    """The morning page of `index`'s newest run (pure)."""
+    if not index.runs:
+        return MorningView(has_runs=False)
+    latest = len(index.runs) - 1
+    run = index.runs[latest]
+    counts = dict(run.counts)
+    view = MorningView(
+        has_runs=True,
+        run_id=run.run_id,
+        run_name=run_name(run),
+        run_link=hash_link(view="run", run=run.run_id),
+        emulated=run.emulated,
+        gate=gate_of(run),
+        sentence=_sentence(run),
+        counts=_counts(run, counts, palette),
+        scored=is_scored(run),
+        details_note=_details_note(run, details),
+    )
+    builder = _Builder(index, details, palette)
+    previous = previous_scored(index, latest) if view.scored else -1
+    if previous < 0:
+        failing = [t for t, row in enumerate(index.cells) if row[latest] in FAILING_CODES]
+        groups = builder.groups([builder.item(t, latest) for t in failing], run=run.run_id)
+        return replace(view, failures_by_category=groups)
+    moved = changes(index, latest, previous)
+    new = [builder.item(c.test, c.since, c.runs) for c in moved if c.kind == "new"]
+    regressions = [item for item in new if item.category == UPSTREAM]
+    others = [item for item in new if item.category != UPSTREAM]
+    fixed = [builder.item(c.test, c.since) for c in moved if c.kind == "fixed"]
+    still = sorted(
+        (builder.item(c.test, c.since, c.runs) for c in moved if c.kind == "still"),
+        key=lambda item: (-item.runs, item.spec, item.scenario),
+    )
+    return replace(
+        view,
+        compared_with=run_name(index.runs[previous]),
+        regressions=tuple(regressions[:CARDS]),
+        regression_count=len(regressions),
+        regressions_link=hash_link(view="grid", chg="new", cat=UPSTREAM),
+        new_groups=builder.groups(others, change="new"),
+        new_link=hash_link(view="grid", chg="new", cat=f"!{UPSTREAM}"),
+        new_count=len(others),
+        fixed=tuple(fixed[:COMPACT_ITEMS]),
+        fixed_count=len(fixed),
+        fixed_link=hash_link(view="grid", chg="fixed"),
+        still_failing=tuple(still[:COMPACT_ITEMS]),
+        still_count=len(still),
+        still_link=hash_link(view="grid", chg="still"),
+    )
+
+
+class _Builder:
+    """Items and groups for one page: looks tests up in the index, evidence in the run's details."""
+
+    def __init__(self, index: HistoryIndex, details: RunDetails | None, palette: Palette) -> None:
+        self.index = index
+        self.details = details
+        self.palette = palette
+        self.latest = len(index.runs) - 1
+        self.codes = {c.code: c for c in palette.categories if c.code}
+
+    def category_at(self, t: int, r: int) -> str:
+        found = self.codes.get(self.index.cats[t][r])
+        return found.id if found is not None else ""
+
+    def item(self, t: int, since: int, runs: int = 1) -> Item:
+        case = self.index.tests[t]
+        run = self.index.runs[self.latest]
+        detail: FailureDetail | None = self.details.failure(case.key) if self.details else None
+        category = self.category_at(t, self.latest) or (detail.category if detail and detail.category else "")
+        painted = self.palette.of(category)
+        first = self.index.runs[since]
+        confirmation = detail.confirmation.verdict if detail and detail.confirmation else ""
+        text, tone = CONFIRMATION_TEXT.get(confirmation, (confirmation, "broken"))
+        culprit = self.details.culprit(case.key) if self.details else None
+        return Item(
+            key=case.key,
+            scenario=case.scenario,
+            spec=case.spec,
+            line=detail.line if detail else 0,
+            category=category,
+            category_label=painted.label if painted else category,
+            color=painted.color if painted else "",
+            text_color=painted.text if painted else "",
+            step=detail.step if detail else "",
+            step_line=detail.step_line if detail else None,
+            message=_short(detail.message) if detail else "",
+            rule=detail.rule if detail else "",
+            known_issue=safe_url(detail.known_issue) if detail else "",
+            confirmation=confirmation,
+            confirmation_reason=detail.confirmation.reason if detail and detail.confirmation else "",
+            confirmation_text=text,
+            confirmation_tone=tone,
+            suspects=_suspects(culprit),
+            ruled_out=culprit.ruled_out if culprit else (),
+            last_passed=self.name_of(culprit.good_run) if culprit else "",
+            has_culprit=culprit is not None,
+            first_failing=run_name(first),
+            first_failing_link=hash_link(view="run", run=first.run_id, open=case.key),
+            runs=runs,
+            link=hash_link(view="run", run=run.run_id, open=case.key),
+        )
+
+    def name_of(self, run_id: str) -> str:
+        found = next((run for run in self.index.runs if run.run_id == run_id), None)
+        return run_name(found) if found is not None else run_id
+
+    def groups(self, items: Sequence[Item], *, change: str = "", run: str = "") -> tuple[Group, ...]:
+        """Items by category, largest group first, Upstream Regression first on ties."""
+        by_category: dict[str, list[Item]] = {}
+        for item in items:
+            by_category.setdefault(item.category, []).append(item)
+        order = sorted(by_category, key=lambda cat: (-len(by_category[cat]), cat != UPSTREAM, cat))
+        out = []
+        for category in order:
+            painted = self.palette.of(category)
+            if run:
+                link = hash_link(view="run", run=run, cat=category, status="" if category else "failed")
+            else:
+                link = hash_link(view="grid", chg=change, cat=category)
+            out.append(
+                Group(
+                    category=category,
+                    label=painted.label if painted else (category or "No category"),
+                    color=painted.color if painted else self.palette.color(""),
+                    text_color=painted.text if painted else "#ffffff",
+                    link=link,
+                    items=tuple(by_category[category][:GROUP_ITEMS]),
+                    count=len(by_category[category]),
+                )
+            )
+        return tuple(out)
+
+
+def safe_url(url: str) -> str:
+    """Only http(s) URLs from a results.json become links (no `javascript:`)."""
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+def _suspects(culprit: CulpritDetail | None) -> tuple[Suspect, ...]:
+    if culprit is None:
+        return ()
+    return tuple(
+        Suspect(
+            component=s.component,
+            range=f"{s.old[:7] or '?'}..{s.new[:7] or '?'}",
+            link=safe_url(s.compare_url),
+            commits=s.commits,
+            note=s.note,
+        )
+        for s in culprit.suspects
+    )
+
+
+def _counts(run: RunSummary, counts: Mapping[str, int], palette: Palette) -> tuple[Count, ...]:
+    out = [Count(label="scenarios", value=counts.get("total", 0), link=hash_link(view="run", run=run.run_id))]
+    for status in ("passed", "failed", "error", "skipped"):
+        if counts.get(status):
+            out.append(
+                Count(
+                    label=status,
+                    value=counts[status],
+                    link=hash_link(view="run", run=run.run_id, status=status),
+                )
+            )
+    for category, count in run.categories:
+        painted = palette.of(category)
+        out.append(
+            Count(
+                label=painted.label if painted else category,
+                value=count,
+                link=hash_link(view="run", run=run.run_id, cat=category),
+                color=painted.color if painted else "",
+                text_color=painted.text if painted else "",
+            )
+        )
+    return tuple(out)
+
+
+def _sentence(run: RunSummary) -> str:
+    """The verdict's sentence without its status word (the badge says it)."""
+    if run.verdict is not None and run.verdict.sentence:
+        head, colon, rest = run.verdict.sentence.partition(": ")
+        return rest if colon and head.isupper() else run.verdict.sentence
+    counts = dict(run.counts)
+    failures = counts.get("failed", 0) + counts.get("error", 0)
+    return f"{failures} of {_n(counts.get('total', 0), 'scenario')} failed or errored"
+
+
+def _details_note(run: RunSummary, details: RunDetails | None) -> str:
+    if details is None:
+        return f"The run's details ({run.file}) could not be read: steps and messages are missing."
+    if run.trimmed:
+        return "The history's byte budget trimmed this run: messages are missing."
+    return ""
+
+
+def _short(message: str) -> str:
+    lines = message.strip().splitlines()[:MESSAGE_LINES]
+    text = "\n".join(lines)
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -1,0 +1,216 @@
+"""The morning page in headless Chromium (issue 20): what a person sees, and where each number leads.
+
+The history is testing/morning.py's: its newest run brings two new upstream regressions (one that
+--confirm confirmed, one that passed on rerun), a new config gap and a fix. Expectations are computed
+from the generated documents; colours from the page's own palette data (one palette everywhere).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_streamstress.history.store import case_key
+from pytest_streamstress.testing.histories import generate_history
+from pytest_streamstress.testing.morning import morning_history
+
+RUNS = 30
+SCENARIOS = 40
+FAILING = ("failed", "error")
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[dict[str, Any]]:
+    return morning_history(RUNS, SCENARIOS)
+
+
+def open_page(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("html[data-ready]")
+
+
+def visible_keys(page: Any, testid: str) -> list[str]:
+    return page.locator(f'[data-testid="{testid}"]:visible').evaluate_all(
+        "items => items.map(i => i.dataset.key)"
+    )
+
+
+def changes(documents: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """new (key list), fixed, still failing between the two newest runs, read from the documents."""
+    before = {case_key(s): s["status"] for s in documents[-2]["scenarios"]}
+    out: dict[str, list[str]] = {"new": [], "upstream": [], "fixed": [], "still": []}
+    for s in documents[-1]["scenarios"]:
+        key, was = case_key(s), before[case_key(s)] in FAILING
+        if s["status"] in FAILING and not was:
+            out["upstream" if s["category"] == "upstream-regression" else "new"].append(key)
+        elif s["status"] in FAILING:
+            out["still"].append(key)
+        elif s["status"] == "passed" and was:
+            out["fixed"].append(key)
+    return out
+
+
+def rgb(color: str) -> str:
+    """`#c62828` as the browser reports a computed colour."""
+    return "rgb({}, {}, {})".format(*(int(color[i : i + 2], 16) for i in (1, 3, 5)))
+
+
+def palette(page: Any) -> dict[str, str]:
+    return page.evaluate("Object.fromEntries(Streamstress.PALETTE.categories.map(c => [c.id, c.color]))")
+
+
+def test_the_morning_page_opens_on_the_last_runs_verdict(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_page(page, site_url)
+    assert page.get_by_role("tab", name="Morning").get_attribute("aria-selected") == "true"
+    verdict = documents[-1]["verdict"]
+    failures = sum(1 for s in documents[-1]["scenarios"] if s["status"] in FAILING)
+    assert page.get_by_test_id("morning-gate").inner_text() == (
+        f"FAILED · {verdict['gating']} of {failures} failures gate the job"
+    )
+    assert page.get_by_test_id("verdict-sentence").inner_text() == verdict["sentence"].removeprefix(
+        "FAILED: "
+    )
+    first = page.locator('[data-testid="view-morning"] [data-testid]:visible').first
+    assert first.get_attribute("data-testid") == "morning", "nothing stands above the morning page"
+
+
+def test_each_new_upstream_regression_says_if_it_is_real_and_where_it_broke(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_page(page, site_url)
+    assert visible_keys(page, "regression") == changes(documents)["upstream"]
+    scenario = documents[-1]["scenarios"][7]
+    card = page.locator(f'[data-testid="regression"][data-key="{case_key(scenario)}"]')
+    assert card.get_by_test_id("confirmation").inner_text().startswith("confirmed")
+    assert (
+        card.get_by_test_id("item-step").inner_text().startswith("Step " + scenario["failing_step"]["text"])
+    )
+    assert card.get_by_test_id("item-message").inner_text() == scenario["message"]
+    assert card.get_by_test_id("regression-rule").inner_text() == "controller-panic"
+    culprit = documents[-1]["analysis"]["culprits"][0]["components"][0]
+    assert card.get_by_test_id("culprit-link").get_attribute("href") == culprit["compare_url"]
+    assert card.get_by_test_id("first-failing").inner_text().startswith(documents[-1]["started_at"][:10])
+    other = page.locator(f'[data-testid="regression"][data-key="{case_key(documents[-1]["scenarios"][17])}"]')
+    assert other.get_by_test_id("confirmation").inner_text().startswith("passed on rerun")
+
+
+def test_a_regression_links_to_the_run_view_with_its_failure_open(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_page(page, site_url)
+    scenario = documents[-1]["scenarios"][7]
+    page.locator(f'[data-testid="regression"][data-key="{case_key(scenario)}"]').get_by_test_id(
+        "regression-link"
+    ).click()
+    page.wait_for_selector('[data-testid="run-table"][data-loaded]')
+    assert page.get_by_test_id("run-select").input_value() == documents[-1]["run_id"]
+    assert page.get_by_test_id("detail-message").inner_text() == scenario["message"]
+    assert page.get_by_test_id("detail-confirmation").inner_text().startswith("confirmed")
+
+
+@pytest.mark.parametrize(
+    ("count", "kind"),
+    [
+        ("regressions-count", "upstream"),
+        ("new-count", "new"),
+        ("fixed-count", "fixed"),
+        ("still-count", "still"),
+    ],
+    ids=["regressions", "other-new", "fixed", "still-failing"],
+)
+def test_each_number_opens_the_grid_listing_exactly_those_tests(
+    page: Any, site_url: str, documents: list[dict[str, Any]], count: str, kind: str
+) -> None:
+    open_page(page, site_url)
+    expected = changes(documents)[kind]
+    number = page.get_by_test_id(count)
+    assert number.inner_text() == str(len(expected))
+    number.click()
+    page.wait_for_selector('html[data-ready="grid"]')
+    assert sorted(visible_keys(page, "grid-row")) == sorted(expected)
+
+
+def test_fixed_and_still_failing_are_compact_lists_with_since_when(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_page(page, site_url)
+    assert sorted(visible_keys(page, "fixed-item")) == sorted(changes(documents)["fixed"])
+    broken = case_key(documents[-1]["scenarios"][21])  # broken upstream five runs ago
+    line = page.locator(f'[data-testid="still-item"][data-key="{broken}"]')
+    assert line.get_by_test_id("still-since").inner_text() == (
+        f"since {documents[-5]['started_at'][:10]} {documents[-5]['started_at'][11:16]} · 5 runs"
+    )
+
+
+def test_other_new_failures_stand_under_their_category_in_its_colour(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_page(page, site_url)
+    group = page.locator(
+        '[data-testid="morning-new"] [data-testid="morning-group"][data-category="config-gap"]'
+    )
+    assert case_key(documents[-1]["scenarios"][27]) in group.get_by_test_id("morning-item").evaluate_all(
+        "items => items.map(i => i.dataset.key)"
+    )
+    swatch = group.locator("h3 i.swatch").evaluate("i => getComputedStyle(i).backgroundColor")
+    assert swatch == rgb(palette(page)["config-gap"])
+
+
+def test_a_failed_grid_cell_has_its_categorys_colour_and_the_legend_names_it(
+    page: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    open_page(page, site_url + "#view=grid")
+    colors = palette(page)
+    last = documents[-1]
+    for number in (7, 27):  # an upstream regression and a config gap of the newest run
+        scenario = last["scenarios"][number]
+        cell = page.locator(
+            f'[data-testid="grid-row"][data-key="{case_key(scenario)}"]'
+            f' [data-testid="grid-cell"][data-run="{last["run_id"]}"]'
+        )
+        assert cell.evaluate("c => getComputedStyle(c).backgroundColor") == rgb(colors[scenario["category"]])
+    legend = page.get_by_test_id("legend-category")
+    assert "Upstream Regression" in legend.all_inner_texts()
+    key = page.locator('[data-testid="legend-category"][data-category="upstream-regression"] i')
+    assert key.evaluate("i => getComputedStyle(i).backgroundColor") == rgb(colors["upstream-regression"])
+
+
+def test_the_trend_chart_paints_each_category_in_its_palette_colour(page: Any, site_url: str) -> None:
+    open_page(page, site_url)
+    colors = palette(page)
+    fills = page.locator('[data-testid="failure-bars"] g').evaluate_all(
+        "groups => groups.map(g => [g.dataset.category, g.getAttribute('fill')])"
+    )
+    assert fills and all(fill == colors[category] for category, fill in fills if category)
+
+
+def test_the_site_works_opened_as_a_file(page: Any, site_dir: Path, documents: list[dict[str, Any]]) -> None:
+    open_page(page, (site_dir / "index.html").as_uri())
+    assert page.get_by_test_id("regression").count() == len(changes(documents)["upstream"])
+    scenario = documents[-1]["scenarios"][7]
+    page.locator(f'[data-testid="regression"][data-key="{case_key(scenario)}"]').get_by_test_id(
+        "regression-link"
+    ).click()
+    page.wait_for_selector('[data-testid="run-table"][data-loaded]')
+    assert page.get_by_test_id("detail-message").inner_text() == scenario["message"]
+    page.get_by_role("tab", name="Compare").click()
+    page.wait_for_selector('[data-testid="compare-culprits"][data-loaded]')
+    assert page.get_by_test_id("culprit").count() == len(documents[-1]["analysis"]["culprits"])
+
+
+def test_a_single_run_shows_its_failures_by_category(page: Any, make_site: Any) -> None:
+    (document,) = generate_history(1, 30)
+    site = make_site([document])
+    open_page(page, (site / "index.html").as_uri())
+    assert page.get_by_test_id("morning-first-run").is_visible()
+    shown = page.get_by_test_id("morning-group").evaluate_all("groups => groups.map(g => g.dataset.category)")
+    failing = {s["category"] for s in document["scenarios"] if s["status"] in FAILING}
+    assert set(shown) == failing
+    assert page.get_by_test_id("trends").is_hidden()
+    assert page.get_by_test_id("morning-regressions").count() == 0

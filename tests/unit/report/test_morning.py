@@ -1,0 +1,239 @@
+"""The morning page's view model (report/morning.py): pure, from the index and the newest run's details.
+
+Expectations are computed from the generated documents (testing/morning.py `morning_history`), whose
+newest run breaks scenarios 7 and 17 upstream (confirmed, passed on rerun), 27 by a config gap, and
+fixes 11.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_streamstress.history.store import (
+    HistoryIndex,
+    VerdictSummary,
+    add_run,
+    case_key,
+    read_details,
+    update_index,
+)
+from pytest_streamstress.report.morning import CARDS, build_morning, changes, gate_of, is_scored
+from pytest_streamstress.report.site import palette_of, shipped_colors
+from pytest_streamstress.testing.histories import generate_history, write_results_dirs
+from pytest_streamstress.testing.morning import MORNING_BREAKS, MORNING_FIXED, morning_history
+
+RUNS = 12
+SCENARIOS = 40
+FAILING = ("failed", "error")
+
+
+def history_of(tmp_path: Path, documents: list[dict[str, Any]]) -> Path:
+    history = tmp_path / "history"
+    for folder in write_results_dirs(documents, tmp_path / "results"):
+        add_run(history, folder / "results.json")
+    return history
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[dict[str, Any]]:
+    return morning_history(RUNS, SCENARIOS)
+
+
+@pytest.fixture(scope="module")
+def history(documents: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return history_of(tmp_path_factory.mktemp("morning"), documents)
+
+
+def morning(history: Path, index: HistoryIndex | None = None) -> Any:
+    index = index or update_index(history)
+    details = read_details(history / index.runs[-1].file)
+    return build_morning(index, details, palette_of(index, shipped_colors()))
+
+
+def key_of(documents: list[dict[str, Any]], number: int) -> str:
+    return case_key(documents[-1]["scenarios"][number])
+
+
+def test_new_upstream_regressions_are_the_newest_runs_upstream_failures_that_passed_before(
+    history: Path, documents: list[dict[str, Any]]
+) -> None:
+    new, _ = new_and_fixed(documents)
+    upstream = [n for n, category, _ in MORNING_BREAKS if category == "upstream-regression"]
+    regressions = [item.key for item in morning(history).regressions]
+    assert sorted(regressions) == sorted(key for key, cat in new.items() if cat == "upstream-regression")
+    assert {key_of(documents, n) for n in upstream} <= set(regressions)
+
+
+def test_a_regression_says_what_confirm_proved_and_shows_step_message_rule_and_culprit(
+    history: Path, documents: list[dict[str, Any]]
+) -> None:
+    view = morning(history)
+    confirmed = next(item for item in view.regressions if item.key == key_of(documents, 7))
+    scenario = documents[-1]["scenarios"][7]
+    assert confirmed.confirmation == "confirmed"
+    assert confirmed.confirmation_text.startswith("confirmed")
+    assert confirmed.step == scenario["failing_step"]["text"]
+    assert confirmed.message.startswith("pipelinerun run-7 failed")
+    assert confirmed.rule == "controller-panic"
+    assert confirmed.suspects, "the newest run's analysis recorded a culprit range"
+    assert confirmed.first_failing == view.run_name
+    rerun = next(item for item in view.regressions if item.key == key_of(documents, 17))
+    assert rerun.confirmation == "passed-on-rerun"
+
+
+def new_and_fixed(documents: list[dict[str, Any]]) -> tuple[dict[str, str], list[str]]:
+    """New failures (key -> category) and fixed tests of the newest run, read from the documents."""
+    before = {case_key(s): s["status"] for s in documents[-2]["scenarios"]}
+    new = {
+        case_key(s): s["category"]
+        for s in documents[-1]["scenarios"]
+        if s["status"] in FAILING and before[case_key(s)] not in FAILING
+    }
+    fixed = [
+        case_key(s)
+        for s in documents[-1]["scenarios"]
+        if s["status"] == "passed" and before[case_key(s)] in FAILING
+    ]
+    return new, fixed
+
+
+def test_other_new_failures_are_grouped_by_category(history: Path, documents: list[dict[str, Any]]) -> None:
+    groups = morning(history).new_groups
+    new, _ = new_and_fixed(documents)
+    shown = {item.key: group.category for group in groups for item in group.items}
+    assert shown == {key: cat for key, cat in new.items() if cat != "upstream-regression"}
+    assert key_of(documents, 27) in shown
+    sizes = [len(group.items) for group in groups]
+    assert sizes == sorted(sizes, reverse=True)
+    config_gap = next(g for g in groups if g.category == "config-gap")
+    assert config_gap.color.startswith("#") and config_gap.link == "#view=grid&chg=new&cat=config-gap"
+
+
+def test_fixed_and_still_failing_compare_with_the_previous_run(
+    history: Path, documents: list[dict[str, Any]]
+) -> None:
+    view = morning(history)
+    before = {case_key(s): s["status"] for s in documents[-2]["scenarios"]}
+    still = sorted(
+        case_key(s)
+        for s in documents[-1]["scenarios"]
+        if s["status"] in FAILING and before[case_key(s)] in FAILING
+    )
+    _, fixed = new_and_fixed(documents)
+    assert sorted(item.key for item in view.fixed) == sorted(fixed)
+    assert key_of(documents, MORNING_FIXED) in fixed
+    assert sorted(item.key for item in view.still_failing) == still
+    assert view.compared_with.startswith(documents[-2]["started_at"][:10])
+
+
+def test_still_failing_says_since_which_run_and_for_how_many(
+    history: Path, documents: list[dict[str, Any]]
+) -> None:
+    broken = next(i for i in morning(history).still_failing if i.key == key_of(documents, 21))
+    assert broken.runs == 5  # the generator breaks every 10th+1 scenario in the last five runs
+    assert broken.first_failing.startswith(documents[-5]["started_at"][:10])
+
+
+def test_a_single_run_lists_its_failures_by_category(tmp_path: Path) -> None:
+    (document,) = generate_history(1, 30)
+    view = morning(history_of(tmp_path, [document]))
+    failing = {s["category"] for s in document["scenarios"] if s["status"] in FAILING}
+    assert {g.category for g in view.failures_by_category} == failing
+    assert view.compared_with == "" and view.regressions == ()
+
+
+def test_a_run_that_did_not_happen_as_asked_calls_nothing_new(
+    history: Path, documents: list[dict[str, Any]]
+) -> None:
+    index = update_index(history)
+    last = index.runs[-1]
+    assert last.verdict is not None
+    verdict = dataclasses.replace(last.verdict, status="incomplete", scored=False)
+    broken = dataclasses.replace(last, verdict=verdict)
+    view = morning(history, dataclasses.replace(index, runs=(*index.runs[:-1], broken)))
+    assert not view.scored and view.regressions == () and view.fixed == ()
+    assert sum(len(g.items) for g in view.failures_by_category) == sum(
+        1 for s in documents[-1]["scenarios"] if s["status"] in FAILING
+    )
+
+
+def test_changes_skip_runs_that_are_not_scored(history: Path) -> None:
+    index = update_index(history)
+    middle = index.runs[-2]
+    unscored = dataclasses.replace(middle, verdict=VerdictSummary(status="incomplete", scored=False))
+    index = dataclasses.replace(index, runs=(*index.runs[:-2], unscored, index.runs[-1]))
+    assert not is_scored(index.runs[-2])
+    view = morning(history, index)
+    assert view.compared_with.startswith(index.runs[-3].started_at[:10])
+    assert changes(index, len(index.runs) - 1, len(index.runs) - 3)
+
+
+@pytest.mark.parametrize(
+    ("status", "counts", "gating", "text", "tone"),
+    [
+        ("passed", (7, 3, 4, 0), 0, "4 failures, none gate the job", "warn"),
+        ("passed", (7, 6, 1, 0), 0, "1 failure, it does not gate the job", "warn"),
+        ("passed", (7, 7, 0, 0), 0, "no failures", "ok"),
+        ("failed", (7, 3, 3, 1), 1, "1 of 4 failures gates the job", "bad"),
+        ("failed", (7, 3, 3, 1), 2, "2 of 4 failures gate the job", "bad"),
+        ("incomplete", (7, 3, 0, 4), 0, "the harness broke: not scored", "broken"),
+    ],
+    ids=["ungated", "one-ungated", "clean", "one-gates", "two-gate", "incomplete"],
+)
+def test_the_gate_badge_says_what_the_verdict_means(
+    history: Path, status: str, counts: tuple[int, int, int, int], gating: int, text: str, tone: str
+) -> None:
+    total, passed, failed, error = counts
+    run = dataclasses.replace(
+        update_index(history).runs[-1],
+        counts=(("total", total), ("passed", passed), ("failed", failed), ("error", error), ("skipped", 0)),
+        verdict=VerdictSummary(status=status, gating=gating, scored=status != "incomplete"),
+    )
+    gate = gate_of(run)
+    assert (gate.status, gate.text, gate.tone) == (status, text, tone)
+
+
+def test_every_number_on_the_page_links_to_a_view_listing_the_same_tests(history: Path) -> None:
+    view = morning(history)
+    assert view.regressions_link == "#view=grid&chg=new&cat=upstream-regression"
+    assert view.new_link == "#view=grid&chg=new&cat=%21upstream-regression"  # every new failure but those
+    assert view.fixed_link == "#view=grid&chg=fixed"
+    assert view.still_link == "#view=grid&chg=still"
+    run = view.run_id
+    links = {count.label: count.link for count in view.counts}
+    assert links["failed"] == f"#view=run&run={run}&status=failed"
+    assert links["Upstream Regression"] == f"#view=run&run={run}&cat=upstream-regression"
+
+
+def test_links_from_a_results_file_are_kept_only_when_http(tmp_path: Path) -> None:
+    documents = morning_history(4, 30)
+    documents[-1]["scenarios"][7]["known_issue"] = "javascript:alert(1)"
+    view = morning(history_of(tmp_path, documents))
+    assert next(i for i in view.regressions if i.key == key_of(documents, 7)).known_issue == ""
+
+
+def test_the_verdict_line_is_the_runs_sentence_without_its_status_word(history: Path) -> None:
+    view = morning(history)
+    assert view.gate is not None and view.gate.status == "failed"
+    assert view.sentence.startswith("5 failures fail the job")
+
+
+def test_a_bad_night_shows_the_first_regressions_and_counts_them_all(tmp_path: Path) -> None:
+    documents = morning_history(4, 200)
+    for scenario in documents[-1]["scenarios"][100:160]:  # sixty more tests broken upstream overnight
+        if scenario["status"] == "passed" and not scenario["flaky"]:
+            scenario.update({"status": "failed", "category": "upstream-regression", "message": "boom"})
+    broken = sum(
+        1
+        for before, now in zip(documents[-2]["scenarios"], documents[-1]["scenarios"], strict=True)
+        if now["status"] in FAILING
+        and before["status"] not in FAILING
+        and now["category"] == "upstream-regression"
+    )
+    view = morning(history_of(tmp_path, documents))
+    assert view.regression_count == broken > CARDS
+    assert len(view.regressions) == CARDS
