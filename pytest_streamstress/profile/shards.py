@@ -150,9 +150,7 @@ def plan_shards(specs: Sequence[PlannedSpec], *, count: int, cap: int | None = N
     shards = count if cap is None else max(1, min(count, cap))
     known = [s for s in specs if s.expected_s is not None and s.scenarios]
     basis: Basis = "history" if known else "equal"
-    per_scenario = (
-        statistics.fmean((s.expected_s or 0.0) / len(s.scenarios) for s in known) if known else 1.0
-    )
+    per_scenario = statistics.fmean((s.expected_s or 0.0) / len(s.scenarios) for s in known) if known else 1.0
 
     def weight(spec: PlannedSpec) -> float:
         if basis == "equal":

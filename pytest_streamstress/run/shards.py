@@ -41,6 +41,12 @@ def check_shard_options(settings: Settings) -> None:
         raise pytest.UsageError(
             "--shard with --in-cluster: give --shards COUNT; the Job gives each pod its --shard"
         )
+    if settings.shards > 1 and settings.restore and settings.cluster != "emulated":
+        raise pytest.UsageError(
+            f"--restore with --shards {settings.shards}: the launch returns before the last shard ends, so"
+            " nothing here could put the operator's images back after it; drop --restore and run"
+            " `streamstress restore` once `streamstress collect DIR` has merged the shards"
+        )
     if (settings.shards > 1 or settings.shard is not None) and settings.confirm:
         raise pytest.UsageError(
             "--confirm with --shards/--shard is not supported yet: its reruns on the shipped images"

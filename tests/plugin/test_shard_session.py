@@ -18,7 +18,7 @@ pytestmark = pytest.mark.tools
 
 def _spec(name: str, scenarios: int) -> str:
     body = "".join(
-        f"\n## {name} {i}: PIPELINES-95-TC{name}{i}\nTags: e2e\n* Create \"{name}{i}.yaml\"\n"
+        f'\n## {name} {i}: PIPELINES-95-TC{name}{i}\nTags: e2e\n* Create "{name}{i}.yaml"\n'
         for i in range(scenarios)
     )
     return f"# Spec {name}\n{body}"
@@ -96,3 +96,16 @@ def test_a_bad_shard_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--shard*'4/4'*outside 0..3*"])
+
+
+def test_shards_with_restore_on_a_real_cluster_is_a_usage_error_naming_streamstress_restore(
+    pytester: pytest.Pytester,
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "--streamstress", "--in-cluster", "--shards=2", "--restore", "--skip-build", "--skip-deploy"
+    )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--restore with --shards 2*`streamstress restore` once `streamstress collect DIR`*"]
+    )
