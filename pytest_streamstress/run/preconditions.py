@@ -277,6 +277,10 @@ class Phases:
         if plan is not None:
             for line in plan.lines():
                 self.say(line)
+            if self.embedded is not None:  # the emulated cluster ends with this session: wait for the shards
+                from pytest_streamstress.run.shard_results import wait_and_merge
+
+                wait_and_merge(cluster, launch, self.settings.results_dir, say=self.say)
         elif self.embedded is not None:  # the emulated cluster ends with this session: wait for the Job here
             from pytest_streamstress.run.launch import DEFAULT_DEADLINE_S, follow_and_collect
 

@@ -25,7 +25,8 @@ not emulated (the plugin uses none).
 
 A running pod is stopped from outside as the kubelet would: annotation
 `emulator.streamstress.io/terminate` = `OOMKilled` (container terminated, reason OOMKilled, exit
-137) or `Evicted` (pod phase Failed, reason Evicted); a process killed by a signal reports exit
+137) or `Evicted` (pod phase Failed, reason Evicted), both by SIGKILL at once (the OOM killer, a
+hard eviction), so the process cannot clean up; a process killed by a signal reports exit
 128+signal, reason Error.
 
 A container without `command` has no known entrypoint (the emulator has no image contents): the pod
@@ -125,7 +126,7 @@ class JobsController(Controller):
             if reason and not run.terminated:
                 run.terminated = str(reason)
                 if run.process is not None:
-                    run.process.kill_group()
+                    run.process.kill_group(term=False)  # the OOM killer and a hard eviction send SIGKILL
         for index in self._indexes_to_start(job, runs):
             self._start(job, index)
         return None
@@ -323,7 +324,7 @@ class JobsController(Controller):
             self.store.append_log(namespace, pod_name, cname, f"{exc}\n")
             return Outcome(127, "ContainerCannotRun", exc.message)
         if run.cancel.is_set() or run.terminated:  # stopped before the process existed
-            run.process.kill_group()
+            run.process.kill_group(term=not run.terminated)
         try:
             done = run.process.wait(timeout=timeout, what=f"pod {namespace}/{pod_name}")
         except ToolTimedOut:
