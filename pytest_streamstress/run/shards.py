@@ -7,7 +7,8 @@ history's spec durations, capped by the newest profile recommendation; a pod tak
 plan from its environment instead (`PLAN_ENV`, from the Job's ConfigMap), so every pod runs exactly
 what the launcher printed. A shard session deselects the other shards' specs and adds `shards` and
 each scenario's `shard` to results.json through `pytest_streamstress_results` (the Recorder stays
-unaware). It never talks to the cluster: cluster/job/shards.py launches and collects.
+unaware). It never talks to the cluster itself: cluster/job/ launches and collects, and
+cluster/lease.py is the serial gate across shards that `cluster_gate` lends the session.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
@@ -24,10 +25,16 @@ from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.options import Settings, settings_key
 from pytest_streamstress.profile.shards import PLAN_ENV, PlannedScenario, PlannedSpec, ShardPlan, plan_shards
 
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.lease import LeaseGate
+
 log = logging.getLogger(__name__)
 
 plan_key: Final = pytest.StashKey[ShardPlan]()
 """The session's plan, once collection made it (the launcher reads it to create the Job)."""
+gate_key: Final = pytest.StashKey["LeaseGate | None"]()
+INCLUSTER_ENV: Final = "STREAMSTRESS_INCLUSTER"
+"""Set in every Job pod (cluster/job/manifest.py): the pod can reach its cluster's API."""
 
 
 def check_shard_options(settings: Settings) -> None:
@@ -161,3 +168,30 @@ def plan_from_environment(environ: Mapping[str, str]) -> ShardPlan | None:
 def _spec_of(item: pytest.Item) -> str:
     relpath = getattr(item, "spec_relpath", None)
     return str(relpath) if relpath is not None else item.nodeid.split("::")[0]
+
+
+def cluster_gate(config: pytest.Config) -> LeaseGate | None:
+    """A shard's serial gate across shards (cluster/lease.py), made once; None outside a shard session.
+
+    Only a shard that can reach the cluster takes part: a Job pod, or a shard that builds or deploys
+    (`preflight.needs_cluster`). A CI-matrix shard with --skip-build --skip-deploy and no cluster
+    access cannot coordinate; docs/shards.md says to keep serial scenarios out of such a matrix.
+    """
+    if gate_key in config.stash:
+        return config.stash[gate_key]
+    settings = config.stash[settings_key]
+    gate = None
+    from pytest_streamstress.run.preflight import needs_cluster
+
+    reachable = os.environ.get(INCLUSTER_ENV) == "1" or needs_cluster(settings)
+    if settings.shard is not None and settings.serial_tags and reachable:
+        import socket
+
+        from pytest_streamstress.cluster.lease import LeaseGate
+        from pytest_streamstress.run.preconditions import phases_of
+
+        host = os.environ.get("HOSTNAME") or socket.gethostname()
+        identity = f"shard-{settings.shard[0]}-{host}-{os.getpid()}"
+        gate = LeaseGate(phases_of(config).connect(), settings.job_namespace, identity)
+    config.stash[gate_key] = gate
+    return gate

@@ -6,6 +6,7 @@ results -- --streamstress ... --shard=$(JOB_COMPLETION_INDEX)/N`, the kubelet's 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cluster.client import Access, Cluster
-from pytest_streamstress.cluster.job.launch import launch_job
+from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
 from pytest_streamstress.cluster.job.manifest import DEFAULT_COMMAND, POD_RESULTS_DIR, JobRequest
 from pytest_streamstress.cluster.job.shards import INDEX_ANNOTATION, job_finished
 from pytest_streamstress.report.results_json import load_schema
@@ -88,17 +89,10 @@ def _spec(name: str, scenarios: int) -> str:
     return f"# Spec {name}\n{body}"
 
 
-@pytest.mark.parametrize("reason", ["OOMKilled", "Evicted"])
-def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_with_the_pods_reason(
-    make_emulator: Callable[..., Emulator],
-    reason: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    from pytest_streamstress.cli import main as cli
-
-    emulator = make_emulator(state="installed")
+def _launch_two_shards(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, specs: dict[str, str], outcomes: str
+) -> tuple[Cluster, JobLaunch]:
+    """An Indexed Job of two real plugin pods over `specs`, the gauge stand-in following `outcomes`."""
     bin_dir = install_standins(tmp_path / "bin", ("gauge",))
     monkeypatch.setenv(
         "PATH", path_with(bin_dir, os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
@@ -106,11 +100,9 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
     root = tmp_path / "rt"
     (root / "specs").mkdir(parents=True)
     (root / "manifest.json").write_text('{"Language": "go", "Plugins": ["xml-report"]}')
-    (root / "specs" / "a.spec").write_text(_spec("a", 2))  # equal split: a -> shard 0, b -> shard 1
-    (root / "specs" / "b.spec").write_text(_spec("b", 2))
-    outcomes = tmp_path / "outcomes.toml"
-    # shard 0 is still inside its gauge run when the test OOM-kills its pod (the bound, not a timing)
-    outcomes.write_text('[[scenario]]\nmatch = "PIPELINES-96-TCa0"\nstatus = "pass"\nsleep_s = 600\n')
+    for name, text in specs.items():
+        (root / "specs" / name).write_text(text)
+    (tmp_path / "outcomes.toml").write_text(outcomes)
     request = JobRequest(
         namespace=NAMESPACE,
         image="quay.io/example/streamstress:1",
@@ -126,11 +118,33 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
             f"--results-dir={POD_RESULTS_DIR}",
             "--shard=$(JOB_COMPLETION_INDEX)/2",
         ),
-        env=(("GAUGE_STANDIN_OUTCOMES", str(outcomes)),),
+        env=(("GAUGE_STANDIN_OUTCOMES", str(tmp_path / "outcomes.toml")),),
         completions=2,
     )
     cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
-    launch = launch_job(cluster, request)
+    return cluster, launch_job(cluster, request)
+
+
+@pytest.mark.parametrize("reason", ["OOMKilled", "Evicted"])
+def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_with_the_pods_reason(
+    make_emulator: Callable[..., Emulator],
+    reason: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pytest_streamstress.cli import main as cli
+
+    emulator = make_emulator(state="installed")
+    # equal split: a -> shard 0, b -> shard 1; shard 0 is still inside its gauge run when the test
+    # kills its pod (600 s is the bound, not a timing)
+    cluster, launch = _launch_two_shards(
+        emulator,
+        tmp_path,
+        monkeypatch,
+        {"a.spec": _spec("a", 2), "b.spec": _spec("b", 2)},
+        '[[scenario]]\nmatch = "PIPELINES-96-TCa0"\nstatus = "pass"\nsleep_s = 600\n',
+    )
 
     def shard_zero_sleeping() -> Probe:
         log = ""
@@ -176,4 +190,56 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
     assert all(reason in s["message"] for s in document["scenarios"] if s["shard"] == 0)
     assert [s["status"] for s in document["shards"]["summaries"]] == ["lost", "finished"]
     assert document["status"] == "error"
+    cluster.close()
+
+
+def _window(scenario: dict[str, str]) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        dt.datetime.fromisoformat(scenario["started_at"].replace("Z", "+00:00")),
+        dt.datetime.fromisoformat(scenario["finished_at"].replace("Z", "+00:00")),
+    )
+
+
+def test_a_serial_scenario_never_runs_beside_another_shards_scenarios(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pytest_streamstress.cli import main as cli
+
+    emulator = make_emulator(state="installed")
+    serial = (
+        '# Spec a\n\n## a 0: PIPELINES-96-TCa0\nTags: admin\n* Create "a0.yaml"\n'
+        '\n## a 1: PIPELINES-96-TCa1\nTags: e2e\n* Create "a1.yaml"\n'
+    )
+    # both pods start together and every scenario takes 3 s: without the gate they would overlap
+    cluster, launch = _launch_two_shards(
+        emulator,
+        tmp_path,
+        monkeypatch,
+        {"a.spec": serial, "b.spec": _spec("b", 2)},
+        '[[scenario]]\nmatch = "PIPELINES-96"\nstatus = "pass"\nsleep_s = 3\n',
+    )
+    wait_until(
+        lambda: Probe(*job_finished(cluster, NAMESPACE, launch.name)),
+        what="the shards did not end",
+        timeout=300,
+        poll=0.2,
+    )
+
+    assert (
+        cli.main(["collect", "--kubeconfig", str(emulator.kubeconfig), str(tmp_path / "merged"), launch.name])
+        == 0
+    )
+    capsys.readouterr()
+    document = json.loads((tmp_path / "merged" / "results.json").read_text())
+    scenarios = {s["scenario"]: s for s in document["scenarios"]}
+    assert {s["status"] for s in scenarios.values()} == {"passed"}
+    admin_start, admin_end = _window(scenarios["a 0: PIPELINES-96-TCa0"])
+    for other in ("b 0: PIPELINES-96-TCb0", "b 1: PIPELINES-96-TCb1"):
+        start, end = _window(scenarios[other])
+        assert end <= admin_start or start >= admin_end, (other, scenarios[other], admin_start, admin_end)
+    lease = cluster.coordination.read_namespaced_lease("streamstress-serial", NAMESPACE, _request_timeout=10)
+    assert lease.metadata.annotations["streamstress.io/readers"] == "{}"  # every shard left the gate
     cluster.close()
