@@ -243,3 +243,71 @@ def test_a_serial_scenario_never_runs_beside_another_shards_scenarios(
     lease = cluster.coordination.read_namespaced_lease("streamstress-serial", NAMESPACE, _request_timeout=10)
     assert lease.metadata.annotations["streamstress.io/readers"] == "{}"  # every shard left the gate
     cluster.close()
+
+
+def test_ci_launches_the_shards_then_publishes_their_merged_run_once(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import subprocess
+
+    from pytest_streamstress.cli import main as cli
+    from pytest_streamstress.cluster.job.state import list_jobs
+    from pytest_streamstress.testing.embedded import DEMO_SUITE
+
+    emulator = make_emulator(state="installed")
+    bin_dir = install_standins(tmp_path / "bin")
+    monkeypatch.setenv(
+        "PATH", path_with(bin_dir, os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    )
+    for name in ("KUBECONFIG", "GITHUB_TOKEN", "GH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    bare = tmp_path / "pages.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True, timeout=60)
+    argv = [
+        "ci",
+        "--build",
+        "--kubeconfig",
+        str(emulator.kubeconfig),
+        "--job-image",
+        "quay.io/example/ss:1",
+        "--results",
+        str(tmp_path / "runs"),
+        "--publish-repo",
+        str(bare),
+        "--",
+        "--shards=2",
+        "--skip-build",
+        "--skip-deploy",
+        "--no-auto-setup",
+        f"--release-tests-dir={DEMO_SUITE}",
+    ]
+
+    assert cli.main(argv) == 0
+    cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
+    [job] = list_jobs(cluster, NAMESPACE)
+    assert job.sharded
+    wait_until(
+        lambda: Probe(*job_finished(cluster, NAMESPACE, job.name)),
+        what="the shards did not end",
+        timeout=300,
+        poll=0.2,
+    )
+    assert cli.main(argv) == 0
+
+    out = capsys.readouterr().out
+    assert "streamstress ci: collect:" in out and "merged 2 shards" in out
+    document = json.loads((tmp_path / "runs" / job.name / "results.json").read_text())
+    assert [s["status"] for s in document["shards"]["summaries"]] == ["finished", "finished"]
+    assert {s["shard"] for s in document["scenarios"]} == {0, 1}
+    shown = subprocess.run(
+        ["git", "--git-dir", str(bare), "ls-tree", "-r", "--name-only", "gh-pages"],
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert f"runs/{document['run_id']}/results.json" in shown
+    cluster.close()
