@@ -75,13 +75,15 @@ class SessionHost:
         return str(workerinput["workerid"]) if workerinput else None
 
     def hold(self, group: Sequence[ScenarioItem]) -> AbstractContextManager[object]:
+        from pytest_streamstress.run.preconditions import phases_of
         from pytest_streamstress.run.shards import cluster_gate
         from pytest_streamstress.run.shared import shared_dir
 
         serial_tags = settings_of(self.config).serial_tags
         exclusive = any(is_serial(i.scenario.all_tags, serial_tags) for i in group)
         gate = SerialGate(shared_dir(self.config) if is_worker(self.config) else None)
-        across = cluster_gate(self.config)  # shards: the other shards' gauge runs too (issue 23)
+        # shards: the other shards' gauge runs too (issue 23)
+        across = cluster_gate(self.config, connect=lambda: phases_of(self.config).connect())
         if across is None:
             return gate.hold(exclusive=exclusive)
         stack = ExitStack()

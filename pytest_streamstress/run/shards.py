@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
@@ -26,6 +26,7 @@ from pytest_streamstress.options import Settings, settings_key
 from pytest_streamstress.profile.shards import PLAN_ENV, PlannedScenario, PlannedSpec, ShardPlan, plan_shards
 
 if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.cluster.lease import LeaseGate
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ def _spec_of(item: pytest.Item) -> str:
     return str(relpath) if relpath is not None else item.nodeid.split("::")[0]
 
 
-def cluster_gate(config: pytest.Config) -> LeaseGate | None:
+def cluster_gate(config: pytest.Config, connect: Callable[[], Cluster]) -> LeaseGate | None:
     """A shard's serial gate across shards (cluster/lease.py), made once; None outside a shard session.
 
     Only a shard that can reach the cluster takes part: a Job pod, or a shard that builds or deploys
@@ -188,10 +189,9 @@ def cluster_gate(config: pytest.Config) -> LeaseGate | None:
         import socket
 
         from pytest_streamstress.cluster.lease import LeaseGate
-        from pytest_streamstress.run.preconditions import phases_of
 
         host = os.environ.get("HOSTNAME") or socket.gethostname()
         identity = f"shard-{settings.shard[0]}-{host}-{os.getpid()}"
-        gate = LeaseGate(phases_of(config).connect(), settings.job_namespace, identity)
+        gate = LeaseGate(connect(), settings.job_namespace, identity)
     config.stash[gate_key] = gate
     return gate
