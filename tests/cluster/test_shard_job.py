@@ -20,7 +20,12 @@ from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
-from pytest_streamstress.cluster.job.manifest import DEFAULT_COMMAND, POD_RESULTS_DIR, JobRequest
+from pytest_streamstress.cluster.job.manifest import (
+    DEFAULT_COMMAND,
+    DEFAULT_DEADLINE_S,
+    POD_RESULTS_DIR,
+    JobRequest,
+)
 from pytest_streamstress.cluster.job.shards import INDEX_ANNOTATION, job_finished
 from pytest_streamstress.report.results_json import load_schema
 from pytest_streamstress.testing.emulator import Emulator
@@ -90,7 +95,13 @@ def _spec(name: str, scenarios: int) -> str:
 
 
 def _launch_two_shards(
-    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, specs: dict[str, str], outcomes: str
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    specs: dict[str, str],
+    outcomes: str,
+    *,
+    deadline_s: int = DEFAULT_DEADLINE_S,
 ) -> tuple[Cluster, JobLaunch]:
     """An Indexed Job of two real plugin pods over `specs`, the gauge stand-in following `outcomes`."""
     bin_dir = install_standins(tmp_path / "bin", ("gauge",))
@@ -120,6 +131,7 @@ def _launch_two_shards(
         ),
         env=(("GAUGE_STANDIN_OUTCOMES", str(tmp_path / "outcomes.toml")),),
         completions=2,
+        deadline_s=deadline_s,
     )
     cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
     return cluster, launch_job(cluster, request)
@@ -310,4 +322,43 @@ def test_ci_launches_the_shards_then_publishes_their_merged_run_once(
         text=True,
     ).stdout
     assert f"runs/{document['run_id']}/results.json" in shown
+    cluster.close()
+
+
+def test_a_job_past_its_deadline_loses_the_unfinished_shard_with_deadline_exceeded(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pytest_streamstress.cli import main as cli
+
+    emulator = make_emulator(state="installed")
+    # shard 0 would sleep far past the Job's 10 s deadline (a bound, not a timing)
+    cluster, launch = _launch_two_shards(
+        emulator,
+        tmp_path,
+        monkeypatch,
+        {"a.spec": _spec("a", 2), "b.spec": _spec("b", 2)},
+        '[[scenario]]\nmatch = "PIPELINES-96-TCa0"\nstatus = "pass"\nsleep_s = 600\n',
+        deadline_s=10,
+    )
+    wait_until(
+        lambda: Probe(*job_finished(cluster, NAMESPACE, launch.name)),
+        what="the deadline did not end the shards",
+        timeout=300,
+        poll=0.2,
+    )
+
+    assert (
+        cli.main(["collect", "--kubeconfig", str(emulator.kubeconfig), str(tmp_path / "merged"), launch.name])
+        == 1
+    )
+    capsys.readouterr()
+    document = json.loads((tmp_path / "merged" / "results.json").read_text())
+    summary = document["shards"]["summaries"][0]
+    assert (summary["status"], summary["reason"]) == ("lost", "DeadlineExceeded")
+    lost = [s for s in document["scenarios"] if s["shard"] == 0]
+    assert [s["status"] for s in lost] == ["error", "error"]
+    assert all(s["category"] == "harness" and "DeadlineExceeded" in s["message"] for s in lost)
     cluster.close()

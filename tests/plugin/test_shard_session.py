@@ -109,3 +109,26 @@ def test_shards_with_restore_on_a_real_cluster_is_a_usage_error_naming_streamstr
     result.stderr.fnmatch_lines(
         ["*--restore with --shards 2*`streamstress restore` once `streamstress collect DIR`*"]
     )
+
+
+def test_the_shard_can_come_from_the_ini_file(
+    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
+) -> None:
+    root = gauge_project(SPECS)
+    pytester.makeini("[pytest]\nstreamstress_shard = 1/2\n")
+
+    result = pytester.runpytest_subprocess(
+        "--streamstress",
+        f"--release-tests-dir={root}",
+        "--skip-build",
+        "--skip-deploy",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+        timeout=180,
+    )
+
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["streamstress: shard 1/2: * scenarios, expected time unknown*"])
+    document = json.loads((pytester.path / "results" / "results.json").read_text())
+    assert document["shards"]["index"] == 1
