@@ -20,11 +20,7 @@ from pytest_streamstress.options.settings import (
     settings_key,
     settings_of,
 )
-from pytest_streamstress.options.table import (
-    DEFAULT_RELEASE_TESTS_REPO,
-    OPTIONS,
-    OPTIONS_BY_NAME,
-)
+from pytest_streamstress.options.table import DEFAULT_RELEASE_TESTS_REPO, OPTIONS, OPTIONS_BY_NAME
 
 __all__ = [
     "DEFAULT_RELEASE_TESTS_REPO",

@@ -1,4 +1,7 @@
-"""`Opt`: one option's declaration (STYLE R26); the table of them all is options/table.py."""
+"""What one option is: the row type of the option table (options/table.py).
+
+Its own module so the table holds only rows and stays under the 500-line house limit as options grow.
+"""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 One loop registers them all for the CLI and the ini file (options/settings.py), so a single scenario
 can run from an IDE with no arguments, and the README's option table is generated from it
-(options/render.py). An option
-whose feature is not built yet is declared with `supported=False` and is a usage error when set.
+(options/render.py). An option whose feature is not built yet is declared with `supported=False`
+and is a usage error when set.
 """
 
 from __future__ import annotations
