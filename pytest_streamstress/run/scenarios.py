@@ -11,7 +11,7 @@ ran and failed fails at call, with the Gauge failure view (STYLE R22).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -75,12 +75,21 @@ class SessionHost:
         return str(workerinput["workerid"]) if workerinput else None
 
     def hold(self, group: Sequence[ScenarioItem]) -> AbstractContextManager[object]:
+        from pytest_streamstress.run.preconditions import phases_of
+        from pytest_streamstress.run.shards import cluster_gate
         from pytest_streamstress.run.shared import shared_dir
 
         serial_tags = settings_of(self.config).serial_tags
         exclusive = any(is_serial(i.scenario.all_tags, serial_tags) for i in group)
         gate = SerialGate(shared_dir(self.config) if is_worker(self.config) else None)
-        return gate.hold(exclusive=exclusive)
+        # shards: the other shards' gauge runs too (issue 23)
+        across = cluster_gate(self.config, connect=lambda: phases_of(self.config).connect())
+        if across is None:
+            return gate.hold(exclusive=exclusive)
+        stack = ExitStack()
+        stack.enter_context(gate.hold(exclusive=exclusive))
+        stack.enter_context(across.hold(exclusive=exclusive))
+        return stack
 
     def streams_live(self) -> bool:
         option = self.config.option
