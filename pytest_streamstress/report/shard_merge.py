@@ -7,7 +7,9 @@ deadline, or its shard did not report that scenario; of a shard whose pod failed
 that passed or failed before it ended keep their outcome) is an `error` of category `harness` with the
 pod's reason: a lost shard is a broken harness, never a verdict on the code (the verdicts issue),
 and it does not cost the other shards their results. The run-wide facts (cluster, components,
-deploy) are the first finished shard's: every shard tested the one deployment the launcher made.
+deploy) are the first finished shard's: every shard tested the one deployment the launcher made. The
+verdict (status, exit code, sentence) is decided over the merged scenarios as one session decides it,
+so a lost shard makes the run `incomplete`, never a pass and never a verdict on upstream.
 """
 
 from __future__ import annotations
@@ -20,14 +22,20 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pytest_streamstress.profile.shards import ShardPlan
-from pytest_streamstress.report.results_json import SCHEMA_VERSION, category_order, new_run_id, stable_id
+from pytest_streamstress.report.results_json import (
+    SCHEMA_VERSION,
+    RunError,
+    ScenarioRecord,
+    category_order,
+    new_run_id,
+    stable_id,
+)
+from pytest_streamstress.report.verdict import RunState, Verdict, decide
 
 HARNESS: Final = "harness"
 LOST_RULE: Final = "shard-lost"
 RAN: Final = ("passed", "failed")
 """A lost shard's scenarios that really ran before its pod ended keep their outcome; the rest are lost."""
-STATUS_ORDER: Final = ("interrupted", "error", "failed", "incomplete", "passed")
-"""The merged status is the worst of the shards' (a lost shard makes the run `error`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,10 +124,8 @@ def merge_shards(
         ]
     started, finished = _window(documents.values(), now)
     statuses = [str(d.get("status", "error")) for d in documents.values()]
-    if len(documents) < len(plan.shards):
-        statuses.append("error")
-    status = next((s for s in STATUS_ORDER if s in statuses), "error")
     base = base or {}
+    verdict = _verdict(scenarios, errors, base, interrupted="interrupted" in statuses)
     merged: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "run_id": new_run_id(started, suffix=hashlib.sha256(job.encode()).hexdigest()[:6]),
@@ -127,8 +133,9 @@ def merge_shards(
         "started_at": _iso(started),
         "finished_at": _iso(finished),
         "duration_s": max(0.0, round((finished - started).total_seconds(), 3)),
-        "status": status,
-        "exit_code": None,
+        "status": verdict.status,
+        "exit_code": verdict.exit_code,
+        "verdict": verdict.to_json(),
         "emulated": bool(base.get("emulated", False)),
         "settings": {k: v for k, v in (base.get("settings") or {}).items() if k not in ("shard", "shards")},
         "cluster": base.get("cluster") or {"kind": "none"},
@@ -157,6 +164,35 @@ def merge_shards(
     if labels or HARNESS in {c["category"] for c in merged["categories"]}:
         merged["category_labels"] = list(labels.values()) or [{"category": HARNESS, "label": HARNESS}]
     return merged
+
+
+def _verdict(
+    scenarios: Sequence[Mapping[str, Any]],
+    errors: Sequence[Mapping[str, Any]],
+    base: Mapping[str, Any],
+    *,
+    interrupted: bool,
+) -> Verdict:
+    """The one verdict of the merged run, decided as a single session decides it (report/verdict.py).
+
+    A lost shard is not a precondition error: its scenarios are harness errors, so the run is
+    `incomplete` (exit 1 whatever --fail-on says), not `error`; a shard's own build or deploy error keeps
+    its phase.
+    """
+    records = [ScenarioRecord.from_json(s) for s in scenarios]
+    fail_on = tuple(str(v) for v in (base.get("settings") or {}).get("fail_on") or ("all",))
+    known = {stable_id(r.spec, r.scenario) for r in records if r.category and r.category.known_issue}
+    state = RunState(
+        fail_on=fail_on,
+        known=known,
+        errors=tuple(
+            RunError(phase=str(e.get("phase", "")), message=str(e.get("message", "")))
+            for e in errors
+            if e.get("phase") != "shard"
+        ),
+        interrupted=interrupted,
+    )
+    return decide(records, state)
 
 
 def _message(

@@ -86,7 +86,7 @@ def test_two_finished_shards_make_one_run_with_every_scenario_once_and_its_shard
         s.nodeid for shard in plan.shards for spec in shard.specs for s in spec.scenarios
     )
     assert {s["shard"] for s in merged["scenarios"]} == {0, 1}
-    assert merged["status"] == "passed"
+    assert (merged["status"], merged["exit_code"], merged["verdict"]["status"]) == ("passed", 0, "passed")
     assert merged["counts"]["total"] == merged["counts"]["passed"] == 4
     assert (merged["started_at"], merged["finished_at"]) == ("2026-12-06T07:00:00Z", "2026-12-06T08:30:00Z")
     assert [s["node"] for s in merged["shards"]["summaries"]] == ["worker-0", "worker-1"]
@@ -117,7 +117,9 @@ def test_a_lost_shard_makes_its_scenarios_harness_errors_with_the_pods_reason_an
     assert by_shard[0] and all(s["status"] == "error" and s["category"] == "harness" for s in by_shard[0])
     assert all("OOMKilled" in s["message"] and s["category_evidence"] == "OOMKilled" for s in by_shard[0])
     assert by_shard[1] and all(s["status"] == "passed" for s in by_shard[1])
-    assert merged["status"] == "error"
+    assert (merged["status"], merged["exit_code"]) == ("incomplete", 1)  # a lost shard is no verdict
+    assert merged["verdict"]["sentence"].startswith("INCOMPLETE: gauge broke")
+    assert merged["verdict"]["harness"] == len(by_shard[0])
     assert merged["categories"][0]["category"] == "harness"
     assert merged["categories"][0]["count"] == len(by_shard[0])
     assert merged["shards"]["summaries"][0]["status"] == "lost"
@@ -135,3 +137,23 @@ def test_a_scenario_a_finished_shard_did_not_report_is_still_in_the_run_as_a_har
     assert len(missing) == 1 and missing[0]["shard"] == index
     assert f"shard {index} did not report it" in missing[0]["message"]
     assert merged["counts"]["total"] == 4
+
+
+def test_the_merged_verdict_applies_the_shards_fail_on_to_the_merged_failures() -> None:
+    """One sentence and exit code for the whole run, as a single session would decide them."""
+    plan = _plan()
+    documents = {i: _document(plan, i) for i in (0, 1)}
+    failing = documents[1]["scenarios"][0]
+    failing.update(status="failed", message="boom", category="config-gap", category_rule="secret-missing")
+
+    gated = merge_shards(plan, documents, [_summary(0), _summary(1)], job="ns/job", now=NOW)
+    for document in documents.values():
+        document["settings"]["fail_on"] = ["upstream-regression"]
+    excused = merge_shards(plan, documents, [_summary(0), _summary(1)], job="ns/job", now=NOW)
+
+    jsonschema.validate(gated, load_schema())
+    assert (gated["status"], gated["exit_code"], gated["verdict"]["gating"]) == ("failed", 1, 1)
+    assert (excused["status"], excused["exit_code"], excused["verdict"]["excused"]) == ("passed", 0, 1)
+    assert excused["verdict"]["sentence"] == (
+        "PASSED: 1 failure, none gates the job (--fail-on upstream-regression); exit 0"
+    )
