@@ -115,8 +115,6 @@ def test_concept_hook_failure_names_the_inner_step_and_is_categorized_by_its_mes
         'message = """secrets "git-credentials" not found"""\n'
     )
     project = gauge_project({"c.spec": CONCEPT_SPEC}, outcomes=outcomes)
-    # At the project root: the session's overlay links `specs/` as a whole, and gauge (like the
-    # stand-in) does not walk into a linked directory for concepts (getgauge/common FindFilesInDir).
     (project / "greet.cpt").write_text(CONCEPT, encoding="utf-8")
     result = run(pytester, project)
     result.assert_outcomes(failed=1)
@@ -124,3 +122,18 @@ def test_concept_hook_failure_names_the_inner_step_and_is_categorized_by_its_mes
     assert record["failing_step"] == {"text": "Say bye", "line": None}
     assert record["message"] == 'secrets "git-credentials" not found'
     assert record["category"] == "config-gap"
+
+
+def test_concepts_under_specs_reach_gauge_through_the_session_overlay(
+    pytester: pytest.Pytester, gauge_project: GaugeProject
+) -> None:
+    """release-tests keeps its concepts in specs/concepts/; gauge's Go walk (getgauge/common
+    common.go:156-171) never enters a linked directory, so the overlay must not link `specs/`."""
+    outcomes = '[[scenario]]\nmatch = "Uses concept"\nstep = "Say bye"\nmessage = "bye failed"\n'
+    project = gauge_project({"c.spec": CONCEPT_SPEC}, outcomes=outcomes)
+    (project / "specs" / "concepts").mkdir()
+    (project / "specs" / "concepts" / "greet.cpt").write_text(CONCEPT, encoding="utf-8")
+    result = run(pytester, project)
+    result.assert_outcomes(failed=1)
+    record = scenarios(pytester)["specs/c.spec::Uses concept"]
+    assert (record["failing_step"], record["message"]) == ({"text": "Say bye", "line": None}, "bye failed")
