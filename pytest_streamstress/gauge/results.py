@@ -8,7 +8,9 @@ The traps it handles are the ones reference gauge.md lists:
 - A failing BeforeSpec leaves a testsuite with `failures="1"` and no testcase (§1.11): every
   selected scenario of that spec becomes an ERROR, never a silent pass.
 - Retries are invisible in the XML (§1.7, gauge #1607): attempts are counted from the console,
-  where every attempt repeats the scenario block (#1370).
+  where every attempt repeats the scenario block (#1370). A data-driven scenario repeats its block
+  once per row too, under the same heading: only the blocks of the item's own row count
+  (`executions_of`), so a second row is never taken for a retry, nor a passing one for flaky.
 - release-tests' own skip is a failure whose message starts with `[SKIPPED]` (§1.15); gauge's
   validation skip is a `<skipped>` element. Both become SKIPPED with the reason.
 
@@ -112,6 +114,14 @@ class Wanted:
     def key(self) -> str:
         return self.junit_name or self.heading
 
+    @property
+    def row_values(self) -> tuple[tuple[str, str], ...]:
+        """(column, value) of the data row(s), spec table's first, as gauge prints them before a run."""
+        if self.data_row is None:
+            return ()
+        rows = (self.data_row.spec, self.data_row.scenario)
+        return tuple(pair for row in rows if row is not None for pair in row.values)
+
     def name_in(self, naming: Naming) -> str:
         """The testcase name an xml-report of that naming gives this execution."""
         return self.key if self.data_row is None else case_name(self.heading, self.data_row, naming=naming)
@@ -148,7 +158,7 @@ def merge_outcomes(
     by_name: Mapping[str, CaseResult] = {case.name: case for case in suite.cases} if suite else {}
     outcomes: dict[str, ScenarioOutcome] = {}
     for scenario in wanted:
-        attempts = console.attempts_of(scenario.heading)
+        attempts = executions_of(scenario, wanted, console)
         case = by_name.get(scenario.name_in(suite.naming)) if suite else None
         if case is not None:
             outcome = _from_case(case, scenario, attempts)
@@ -160,6 +170,34 @@ def merge_outcomes(
     if junit is None and junit_problem:
         log.info("gauge results for %s came from stdout: %s", spec_rel, junit_problem)
     return outcomes
+
+
+def executions_of(
+    scenario: Wanted, wanted: Sequence[Wanted], console: ConsoleReport
+) -> tuple[ConsoleAttempt, ...]:
+    """The console blocks of this one execution: its attempts, never another data row's run.
+
+    A data-driven scenario prints one block per row under the same heading, so counting blocks by
+    heading would call every row after the first a retry (and a passing one flaky). gauge prints the
+    row before each block (console.py `ConsoleAttempt.row`). Rows with equal cells print alike: they
+    are told apart by order only when each ran once; otherwise no block is claimed (attempts unknown).
+    """
+    row = scenario.row_values
+    if not row:
+        return console.attempts_of(scenario.heading)
+    blocks = console.attempts_of(scenario.heading)
+    if blocks and not any(block.row for block in blocks):  # a console that prints no rows: by order
+        twins = [w for w in wanted if w.heading == scenario.heading]
+        blocks_for_twins = blocks
+    else:
+        twins = [w for w in wanted if w.heading == scenario.heading and w.row_values == row]
+        blocks_for_twins = console.attempts_for(scenario.heading, row)
+    if len(twins) <= 1:
+        return blocks_for_twins
+    if len(blocks_for_twins) != len(twins):
+        return ()
+    position = next(index for index, twin in enumerate(twins) if twin is scenario)
+    return (blocks_for_twins[position],)
 
 
 def _stamped(outcome: ScenarioOutcome, facts: RunFacts) -> ScenarioOutcome:
@@ -297,12 +335,13 @@ def _unreported(scenario: Wanted, console: ConsoleReport, facts: RunFacts) -> Sc
             attempts=0,
             source=ResultSource.STDOUT,
         )
-    harness = harness_failure(facts, console=console, started=bool(console.attempts_of(scenario.heading)))
+    seen = console.attempts_for(scenario.heading, scenario.row_values)
+    harness = harness_failure(facts, console=console, started=bool(seen))
     tail = facts.tail.strip()
     return ScenarioOutcome(
         status=Status.ERROR,
         message=harness.cause + (f"; last output:\n{tail}" if tail else ""),
-        attempts=len(console.attempts_of(scenario.heading)),
+        attempts=len(seen),
         source=ResultSource.NONE,
         harness=harness,
     )

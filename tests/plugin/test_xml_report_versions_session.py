@@ -55,9 +55,10 @@ CONCEPT = "# Greet everyone\n* Say hi\n* Say bye\n"
 CONCEPT_SPEC = "# Concept spec\n\n## Uses concept\n* Greet everyone\n* Final\n"
 
 
-def run(pytester: pytest.Pytester, project: Path) -> pytest.RunResult:
+def run(pytester: pytest.Pytester, project: Path, *args: str) -> pytest.RunResult:
     (pytester.path / "categories.toml").write_text(CATEGORIES, encoding="utf-8")
     return pytester.runpytest(
+        *args,
         "--streamstress",
         f"--release-tests-dir={project}",
         "--skip-build",
@@ -137,3 +138,45 @@ def test_concepts_under_specs_reach_gauge_through_the_session_overlay(
     result.assert_outcomes(failed=1)
     record = scenarios(pytester)["specs/c.spec::Uses concept"]
     assert (record["failing_step"], record["message"]) == ({"text": "Say bye", "line": None}, "bye failed")
+
+
+ROWS_SPEC = """\
+# Rows
+
+|name |
+|-----|
+|Alice|
+|Bob  |
+
+## Say hello
+* Say hello to <name>
+"""
+ALICE_FAILS = '[run]\nhook_output = false\n[[scenario]]\nmatch_step = \'"Alice"\'\nmessage = "no Alice"\n'
+
+
+def rows_seen(pytester: pytest.Pytester) -> dict[str, tuple[str, int, bool]]:
+    return {nodeid: (s["status"], s["attempts"], s["flaky"]) for nodeid, s in scenarios(pytester).items()}
+
+
+def test_each_data_row_is_its_own_result_never_a_retry_of_another(
+    pytester: pytest.Pytester, gauge_project: GaugeProject
+) -> None:
+    """gauge prints one block per row under one heading: a passing second row is not a flaky retry."""
+    result = run(pytester, gauge_project({"rows.spec": ROWS_SPEC}, outcomes=ALICE_FAILS))
+    result.assert_outcomes(passed=1, failed=1)
+    assert rows_seen(pytester) == {
+        "specs/rows.spec::Say hello[1]": ("failed", 1, False),
+        "specs/rows.spec::Say hello[2]": ("passed", 1, False),
+    }
+
+
+def test_retries_of_one_data_row_are_counted_for_that_row_only(
+    pytester: pytest.Pytester, gauge_project: GaugeProject
+) -> None:
+    project = gauge_project({"rows.spec": ROWS_SPEC}, outcomes=ALICE_FAILS + "fail_attempts = 1\n")
+    result = run(pytester, project, "--gauge-retries=1")
+    result.assert_outcomes(passed=2)
+    assert rows_seen(pytester) == {
+        "specs/rows.spec::Say hello[1]": ("passed", 2, True),
+        "specs/rows.spec::Say hello[2]": ("passed", 1, False),
+    }
