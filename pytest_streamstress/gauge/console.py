@@ -56,6 +56,9 @@ class ConsoleReport:
     attempts: tuple[ConsoleAttempt, ...] = ()
     spec_failure: ConsoleFailure | None = None
     """A spec-level hook failure (BeforeSpec): printed at indent 2 before any scenario."""
+    after_spec_failure: ConsoleFailure | None = None
+    """A spec-level hook failure printed at indent 2 after scenarios ran: the AfterSpec hook (gauge
+    v1.6.28 reporter/simpleConsole.go:45-54 prints spec hook failures when the spec ends)."""
     finished: bool = False
     """The `Specifications:` summary was printed: every block is complete."""
     nothing_selected: bool = False
@@ -127,10 +130,12 @@ def parse_console(text: str, *, headings: Sequence[str]) -> ConsoleReport:
                 row=rows[position][1],
             )
         )
+    after_spec = _failure_in(lines, starts[0][0] + 1, end_of_run, indents=range(2, 3)) if starts else None
     return ConsoleReport(
         lines=lines,
         attempts=tuple(attempts),
         spec_failure=spec_failure,
+        after_spec_failure=after_spec,
         finished=summary_at is not None,
         nothing_selected=nothing_selected,
     )

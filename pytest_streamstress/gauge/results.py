@@ -34,6 +34,7 @@ from pytest_streamstress.gauge.junit import (
     JUnitReport,
     Naming,
     ParsedFailure,
+    SuiteResult,
     UnreadableResults,
     case_name,
     parse_failure_message,
@@ -49,6 +50,7 @@ from pytest_streamstress.model import (
 )
 
 __all__ = [
+    "AFTER_SPEC_KEY",
     "SKIP_MARK",
     "ConsoleReport",
     "JUnitReport",
@@ -68,6 +70,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SKIP_MARK: Final = "[SKIPPED]"
+AFTER_SPEC_KEY: Final = "\nAfterSpec"
+"""`merge_outcomes`' key for the spec's failed AfterSpec hook, beside the scenarios' keys (a heading
+never holds a newline, so no scenario can have it)."""
 
 
 def skip_reason(error: str) -> str | None:
@@ -167,6 +172,9 @@ def merge_outcomes(
         else:
             outcome = _from_console(scenario, attempts) or _unreported(scenario, console, facts)
         outcomes[scenario.key] = _stamped(outcome, facts)
+    after_spec = _after_spec_failed(suite, console)
+    if after_spec is not None:
+        outcomes[AFTER_SPEC_KEY] = _stamped(after_spec, facts)
     if junit is None and junit_problem:
         log.info("gauge results for %s came from stdout: %s", spec_rel, junit_problem)
     return outcomes
@@ -319,6 +327,34 @@ def _before_spec_failed(console: ConsoleReport) -> ScenarioOutcome:
         trace=hook.trace if hook is not None else "",
         attempts=0,
         source=ResultSource.JUNIT,
+    )
+
+
+def _after_spec_failed(suite: SuiteResult | None, console: ConsoleReport) -> ScenarioOutcome | None:
+    """The spec's AfterSpec hook failed after its scenarios ran; None when it did not (or none ran).
+
+    The scenarios keep their own results; xml-report has no testcase for the hook, it only counts it
+    in the suite's `failures` (XR builder/xmlReportBuilder.go v1.0.1:132, the same in 0.5.3), and the
+    console prints its message at indent 2 when the spec ends. Either tells; the console says what.
+    """
+    hook = console.after_spec_failure
+    failed_cases = sum(1 for case in suite.cases if case.status is Status.FAILED) if suite else 0
+    counted = suite is not None and bool(suite.cases) and suite.failures > failed_cases
+    if hook is None and not counted:
+        return None
+    message = (
+        hook.message
+        if hook is not None and hook.message
+        else (
+            "xml-report counts a spec-level failure beyond its failed scenarios; gauge's log says which hook"
+        )
+    )
+    return ScenarioOutcome(
+        status=Status.ERROR,
+        message=message,
+        trace=hook.trace if hook is not None else "",
+        attempts=0,
+        source=ResultSource.STDOUT if hook is not None else ResultSource.JUNIT,
     )
 
 
