@@ -7,6 +7,7 @@ run/ turns `Settings` into each phase's parameters.
 
 from __future__ import annotations
 
+from pytest_streamstress.options.opt import Opt
 from pytest_streamstress.options.parse import parse_components, parse_parallel, parse_path, parse_size
 from pytest_streamstress.options.render import options_markdown
 from pytest_streamstress.options.settings import (
@@ -19,12 +20,7 @@ from pytest_streamstress.options.settings import (
     settings_key,
     settings_of,
 )
-from pytest_streamstress.options.table import (
-    DEFAULT_RELEASE_TESTS_REPO,
-    OPTIONS,
-    OPTIONS_BY_NAME,
-    Opt,
-)
+from pytest_streamstress.options.table import DEFAULT_RELEASE_TESTS_REPO, OPTIONS, OPTIONS_BY_NAME
 
 __all__ = [
     "DEFAULT_RELEASE_TESTS_REPO",

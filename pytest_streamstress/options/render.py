@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_streamstress.options.table import OPTIONS, Opt
+from pytest_streamstress.options.opt import Opt
+from pytest_streamstress.options.table import OPTIONS
 
 
 def options_markdown(options: Sequence[Opt[Any]] = OPTIONS) -> str:

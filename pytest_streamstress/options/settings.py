@@ -16,9 +16,10 @@ import pytest
 
 from pytest_streamstress.errors import ConfigError
 from pytest_streamstress.model import ClusterChoice, ComponentRequest, ContainerTool, DeployStrategy
+from pytest_streamstress.options.opt import Opt
 from pytest_streamstress.options.parse import parse_bool
 from pytest_streamstress.options.render import shown_default
-from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME, Opt
+from pytest_streamstress.options.table import GROUP, OPTIONS, OPTIONS_BY_NAME
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog

@@ -2,19 +2,18 @@
 
 One loop registers them all for the CLI and the ini file (options/settings.py), so a single scenario
 can run from an IDE with no arguments, and the README's option table is generated from it
-(options/render.py). An option
-whose feature is not built yet is declared with `supported=False` and is a usage error when set.
+(options/render.py). An option whose feature is not built yet is declared with `supported=False`
+and is a usage error when set.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final
 
 from pytest_streamstress.model import ClusterChoice, ContainerTool, DeployStrategy
+from pytest_streamstress.options.opt import Opt
 from pytest_streamstress.options.parse import (
     choice,
     parse_bool,
@@ -31,41 +30,8 @@ from pytest_streamstress.options.parse import (
     parse_str,
 )
 
-T = TypeVar("T")
-
 GROUP: Final = "streamstress"
 DEFAULT_RELEASE_TESTS_REPO: Final = "https://github.com/openshift-pipelines/release-tests.git"
-
-
-@dataclass(frozen=True, slots=True)
-class Opt(Generic[T]):
-    """One option: its flag, ini key, parser, default and help, declared once."""
-
-    name: str
-    parse: Callable[[str], T]
-    default: T
-    help: str
-    switch: bool = False
-    """A CLI switch without a value (`--skip-build`); its ini form takes true/false."""
-    multiple: bool = False
-    """The CLI flag may repeat; the ini form is one value per line."""
-    supported: bool = True
-    issue: int = 0
-    """The issue that implements it, named in the "not supported yet" error."""
-    metavar: str = ""
-    flag_override: str = ""
-
-    @property
-    def flag(self) -> str:
-        return self.flag_override or "--" + self.name.replace("_", "-")
-
-    @property
-    def ini(self) -> str:
-        return self.name if self.name == "streamstress" else "streamstress_" + self.name
-
-    @property
-    def dest(self) -> str:
-        return self.ini
 
 
 OPTIONS: Final[tuple[Opt[Any], ...]] = (

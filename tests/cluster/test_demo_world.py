@@ -120,3 +120,35 @@ def test_the_planted_commit_breaks_finally_tasks_and_the_culprit_range_and_bisec
 
     assert bisect.returncode == 0, bisect.tail()
     assert f"culprit: {planted} (confirmed: its parent passes)" in bisect.stdout
+
+
+@pytest.mark.slow
+def test_the_readmes_confirm_run_proves_the_planted_regression_and_clears_the_shipped_failure(
+    pytester: pytest.Pytester,
+) -> None:
+    """The README's "Reading a run": after a good run, `--confirm` keeps only what upstream broke."""
+    history = f"--history={pytester.path / 'history'}"
+    session(pytester, *README_RUN[:4], "pipeline:v0.1.0", *README_RUN[5:], history)
+
+    result, document = session(pytester, *README_RUN, history, "--confirm")
+
+    scenarios = by_nodeid(document)
+    finally_tasks = scenarios[FINALLY]
+    assert finally_tasks["category"] == "upstream-regression"
+    assert finally_tasks["confirmation"]["verdict"] == "confirmed"
+    listener = scenarios["specs/triggers/eventlistener.spec::Create Eventlistener: DEMO-05-TC01"]
+    assert listener["confirmation"]["verdict"] == "fails-on-shipped"
+    assert listener["category"] == "unattributed"
+    assert [s["nodeid"] for s in document["scenarios"] if s.get("category") == "upstream-regression"] == [
+        FINALLY
+    ]
+    assert document["verdict"]["status"] == "passed" and result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "verdict: PASSED: 4 failures, none gates the job (--fail-on none); exit 0",
+            "*failures by category: 1 Upstream Regression, 1 Config Gap, 1 Missing Component, 1 Unattributed",
+            "Upstream Regression (1):",
+            f"  {FINALLY}",
+            "*confirmation: confirmed (fails on the upstream images, passes on the shipped ones)",
+        ]
+    )
