@@ -404,6 +404,7 @@ class Recorder:
             verbosity=verbosity,
             known=self.known_failures(self.sorted_records()),
             verdict=self.verdict,
+            width=config.get_terminal_writer().fullwidth,
         )
         terminalreporter.write_sep("=", "streamstress summary")
         for line in lines:
