@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 from collections.abc import Generator, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -404,7 +405,8 @@ class Recorder:
             verbosity=verbosity,
             known=self.known_failures(self.sorted_records()),
             verdict=self.verdict,
-            width=config.get_terminal_writer().fullwidth,
+            # A terminal's width; none for a pipe or CI log (the fallback): lines keep 160 characters
+            width=shutil.get_terminal_size((0, 0)).columns,
         )
         terminalreporter.write_sep("=", "streamstress summary")
         for line in lines:
