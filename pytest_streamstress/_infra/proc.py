@@ -216,6 +216,9 @@ class Running:
                 stderr=subprocess.PIPE,
                 start_new_session=True,
             )
+            # Set before it is listed: a signal right after this block must find a whole entry (end_all
+            # reads `_popen`), not one whose constructor was cut short before the assignment.
+            self._popen = popen
             _GROUPS.running[popen.pid] = self
             if _refusing():  # a stop signal came while it started: it gets the SIGTERM the others got
                 _signal_group(popen.pid, signal.SIGTERM)

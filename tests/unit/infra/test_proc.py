@@ -153,3 +153,17 @@ def test_the_door_opens_again_after_a_stopped_session() -> None:
     _proc.stop_all("SIGHUP")
     _proc.allow_again()
     assert _proc.run([sys.executable, "-c", "print('again')"], timeout=30).stdout == "again\n"
+
+
+def test_a_signal_held_while_a_process_starts_leaves_a_whole_entry_that_end_all_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A signal that arrives during Popen is raised as the start's critical block ends, before the
+    constructor returns; the listed entry must already know its process (a sweep found end_all failing
+    with "'Running' object has no attribute '_popen'" and the run exiting 1 instead of interrupted)."""
+    monkeypatch.setattr(_proc.interrupts._STATE, "held", "SIGINT")
+    with pytest.raises(KeyboardInterrupt):
+        _proc.spawn([sys.executable, "-c", "import time; time.sleep(60)"])
+
+    assert _proc.end_all(grace=WAIT_S) == 1
+    assert _proc.end_all(grace=WAIT_S) == 0
