@@ -268,18 +268,22 @@ class Running:
             self._log.close()
             self._log = None
 
-    def kill_group(self, *, grace: float = KILL_GRACE_S) -> None:
-        """SIGTERM the process group, then SIGKILL after `grace`: a hung child leaves nothing behind."""
+    def kill_group(self, *, grace: float = KILL_GRACE_S, term: bool = True) -> None:
+        """SIGTERM the process group, then SIGKILL after `grace`: a hung child leaves nothing behind.
+
+        `term=False`: SIGKILL at once, no chance to clean up (what the kernel's OOM killer does).
+        """
         if self._popen.poll() is not None:
             self._forget()
             return
-        try:
-            os.killpg(self._popen.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            self._forget()
-            return
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._popen.wait(timeout=grace)
+        if term:
+            try:
+                os.killpg(self._popen.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                self._forget()
+                return
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(timeout=grace)
         # The leader may be gone while a grandchild ignored SIGTERM: the group gets SIGKILL either way.
         _signal_group(self._popen.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -40,6 +40,7 @@ from pytest_streamstress.cluster.job.manifest import (
     POD_RESULTS_DIR,
     JobRequest,
 )
+from pytest_streamstress.cluster.job.shards import collect_and_merge, indexed_completions
 from pytest_streamstress.cluster.job.state import JobState, find_job, list_jobs, mark_published
 from pytest_streamstress.errors import ConfigError, StreamstressError
 from pytest_streamstress.options import parse_size
@@ -136,6 +137,7 @@ def _view(job: JobState | None) -> JobView | None:
         pod_phase=job.pod_phase,
         message=job.message,
         published=job.published,
+        sharded=job.sharded,
     )
 
 
@@ -169,6 +171,11 @@ def _launch(args: argparse.Namespace, cluster: Cluster, plugin_args: list[str]) 
         )
     if args.build:
         return _build_and_launch(args, cluster, plugin_args)
+    if any(arg.startswith("--shards") for arg in plugin_args):
+        raise ConfigError(
+            "streamstress ci: --shards needs --build: the plugin collects the suite to make the shard plan",
+            hint="add --build (with --skip-build after -- to reuse images), or drop --shards",
+        )
     request = JobRequest(
         namespace=args.namespace,
         image=args.job_image,
@@ -224,14 +231,22 @@ def _build_and_launch(args: argparse.Namespace, cluster: Cluster, plugin_args: l
 
 def _collect_and_publish(args: argparse.Namespace, cluster: Cluster, job: JobView) -> int:
     dest = args.results / job.name
-    try:
-        collected = collect_results(cluster, job.namespace, job.name, dest)
-    except ArchiveError as exc:
-        sys.stderr.write(f"streamstress ci: collecting {job.namespace}/{job.name} failed: {exc}\n")
-        return 1
-    sys.stdout.write(
-        f"collected {len(collected.files)} files ({collected.size} bytes, checksum verified) into {dest}\n"
-    )
+    shards = indexed_completions(cluster, job.namespace, job.name)
+    if shards:  # an Indexed Job (--shards, issue 23): every shard, merged into one run, published once
+        merged = collect_and_merge(cluster, job.namespace, job.name, shards, dest)
+        for shard in merged.shards:
+            sys.stdout.write(shard.line + "\n")
+        sys.stdout.write(f"merged {len(merged.shards)} shards ({merged.scenarios} scenarios) into {dest}\n")
+    else:
+        try:
+            collected = collect_results(cluster, job.namespace, job.name, dest)
+        except ArchiveError as exc:
+            sys.stderr.write(f"streamstress ci: collecting {job.namespace}/{job.name} failed: {exc}\n")
+            return 1
+        sys.stdout.write(
+            f"collected {len(collected.files)} files ({collected.size} bytes, checksum verified)"
+            f" into {dest}\n"
+        )
     from pytest_streamstress.history.store import read_results
 
     record = read_results(dest / "results.json")

@@ -38,6 +38,8 @@ class JobView:
     pod_phase: str = ""
     message: str = ""
     published: str = ""
+    sharded: bool = False
+    """An Indexed Job (--shards): a failed one still has the other shards' results to publish."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +56,13 @@ def decide(newest: JobView | None) -> Decision:
     where = f"{newest.namespace}/{newest.name}"
     if newest.phase in ("Pending", "Running"):
         return Decision(action=Action.WAIT, reason=f"Job {where} is {newest.phase.lower()}", job=newest)
+    if newest.phase == "Failed" and newest.sharded and not newest.published:
+        return Decision(
+            action=Action.COLLECT,
+            reason=f"sharded Job {where} ended with lost shards; the others' results are merged and"
+            " published",
+            job=newest,
+        )
     if newest.phase == "Failed":
         detail = f" ({newest.message})" if newest.message else ""
         return Decision(action=Action.LAUNCH, reason=f"the last Job {where} failed{detail}", job=newest)

@@ -92,6 +92,7 @@ class Cluster:
         self.batch = k8s.BatchV1Api(api_client)
         self.rbac = k8s.RbacAuthorizationV1Api(api_client)
         self.custom = k8s.CustomObjectsApi(api_client)
+        self.coordination = k8s.CoordinationV1Api(api_client)
         self.token = self._token()
         if self.token:
             redactor.add(self.token)

@@ -85,6 +85,9 @@ class ScenarioDriver(Protocol):
 
     def runtest(self, item: ScenarioItem) -> None: ...
 
+    def teardown(self, item: ScenarioItem) -> None:
+        """After the item: raise for what failed after its scenario (the spec's AfterSpec hook)."""
+
     def repr_failure(
         self, item: ScenarioItem, excinfo: pytest.ExceptionInfo[BaseException]
     ) -> str | TerminalRepr: ...
@@ -258,6 +261,9 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         self.driver.runtest(self)
+
+    def teardown(self) -> None:
+        self.driver.teardown(self)
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None

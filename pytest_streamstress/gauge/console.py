@@ -45,6 +45,9 @@ class ConsoleAttempt:
     first_line: int = 0
     last_line: int = 0
     """Index range of the block in the console lines, for the failure view's log tail."""
+    row: tuple[tuple[str, str], ...] = ()
+    """The data row this execution ran with, (column, value) as gauge printed it before the heading
+    (spec table's row first, then the scenario table's); empty for a scenario without one."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,12 +56,25 @@ class ConsoleReport:
     attempts: tuple[ConsoleAttempt, ...] = ()
     spec_failure: ConsoleFailure | None = None
     """A spec-level hook failure (BeforeSpec): printed at indent 2 before any scenario."""
+    after_spec_failure: ConsoleFailure | None = None
+    """A spec-level hook failure printed at indent 2 after scenarios ran: the AfterSpec hook (gauge
+    v1.6.28 reporter/simpleConsole.go:45-54 prints spec hook failures when the spec ends)."""
     finished: bool = False
     """The `Specifications:` summary was printed: every block is complete."""
     nothing_selected: bool = False
 
     def attempts_of(self, heading: str) -> tuple[ConsoleAttempt, ...]:
+        """Every block of `heading`: each attempt, and for a data-driven scenario each row's too."""
         return tuple(a for a in self.attempts if a.heading == heading)
+
+    def attempts_for(self, heading: str, row: Sequence[tuple[str, str]]) -> tuple[ConsoleAttempt, ...]:
+        """The blocks of one execution of `heading`: the attempts of the data row `row` (all blocks for
+        a scenario without rows). A row gauge did not print (another console) matches nothing."""
+        found = self.attempts_of(heading)
+        if not row:
+            return found
+        wanted = tuple((column.strip(), value.strip()) for column, value in row)
+        return tuple(a for a in found if a.row == wanted)
 
     def block_of(self, heading: str) -> tuple[str, ...]:
         """The console lines of the scenario's last attempt."""
@@ -96,9 +112,12 @@ def parse_console(text: str, *, headings: Sequence[str]) -> ConsoleReport:
     spec_failure = _failure_in(lines, 0, first_scenario, indents=range(2, 3))
     attempts: list[ConsoleAttempt] = []
     end_of_run = summary_at if summary_at is not None else len(lines)
+    rows = [_row_before(lines, start) for start, _heading in starts]
     for position, (start, heading) in enumerate(starts):
         following = starts[position + 1][0] if position + 1 < len(starts) else None
         stop = following if following is not None else end_of_run
+        if following is not None:
+            stop = rows[position + 1][0]  # the next execution's data row is not part of this block
         complete = following is not None or summary_at is not None or _spec_ended(lines, start, stop)
         failure = _failure_in(lines, start + 1, stop, indents=range(4, 64))
         attempts.append(
@@ -108,12 +127,15 @@ def parse_console(text: str, *, headings: Sequence[str]) -> ConsoleReport:
                 complete=complete,
                 first_line=start,
                 last_line=max(start, stop - 1),
+                row=rows[position][1],
             )
         )
+    after_spec = _failure_in(lines, starts[0][0] + 1, end_of_run, indents=range(2, 3)) if starts else None
     return ConsoleReport(
         lines=lines,
         attempts=tuple(attempts),
         spec_failure=spec_failure,
+        after_spec_failure=after_spec,
         finished=summary_at is not None,
         nothing_selected=nothing_selected,
     )
@@ -153,6 +175,46 @@ def _heading_of(rest: str, ordered: Sequence[str]) -> str | None:
         if rest.startswith(heading) and (len(rest) == len(heading) or rest[len(heading)].isspace()):
             return heading
     return None
+
+
+_TABLE_PAD: Final = "   |"
+"""gauge prints a data row as a one-row table 3 spaces in (formatter/formatter.go:25,121-160)."""
+
+
+def _row_before(lines: Sequence[str], start: int) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """The data-row tables printed right before the heading at `start` (gauge v1.6.28
+    reporter/reporter.go:138-147 prints the spec table's row, then the scenario table's, before each
+    execution, so also before every retry) and the index where they begin (`start` if none)."""
+    begin = start
+    index = start - 1
+    while index >= 0 and (not lines[index].strip() or _is_table_line(lines[index])):
+        if lines[index].strip():
+            begin = index
+        index -= 1
+    while begin < start and not lines[begin].strip():
+        begin += 1
+    table = [line for line in lines[begin:start] if line.strip()]
+    pairs: list[tuple[str, str]] = []
+    position = 0
+    while position + 3 <= len(table) and _is_separator(table[position + 1]):
+        headers, cells = _cells(table[position]), _cells(table[position + 2])
+        pairs.extend(zip(headers, cells, strict=False))
+        position += 3
+    if position != len(table):
+        return start, ()  # not gauge's row tables: leave those lines in the previous block
+    return begin, tuple(pairs)
+
+
+def _is_table_line(line: str) -> bool:
+    return line.startswith(_TABLE_PAD) and line.rstrip().endswith("|")
+
+
+def _is_separator(line: str) -> bool:
+    return all(set(cell) <= {"-"} for cell in _cells(line))
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip()[1:-1].split("|")]
 
 
 def _spec_ended(lines: Sequence[str], start: int, stop: int) -> bool:

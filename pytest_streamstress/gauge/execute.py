@@ -24,8 +24,9 @@ Decisions, with their reasons:
   are set in the environment (which beats `env/*.properties`, §3.2) to a fresh
   `<results_dir>/gauge/<spec>-<random>/` directory, so a stale result.xml can never be read (§1.5).
 - **xdist**: gauge's `.gauge/`, `logs/` and `reports/` clash between concurrent runs in one project
-  (§3.4). Each worker runs gauge in its own overlay of the project: a directory of symlinks to every
-  top-level entry of the real project except `.gauge`, `logs`, `reports` and `gauge_bin`, under
+  (§3.4). Each worker runs gauge in its own overlay of the project: the real project's directories
+  re-created with a symlink per file (gauge/overlay.py says why not per directory), except the
+  top-level `.gauge`, `logs`, `reports`, `gauge_bin` and `.git`, under
   `<results_dir>/gauge/projects/<worker id>/`. Cheap (no copy), and gauge's project-root lookup
   (nearest `manifest.json`) stops at the overlay. `-n` without an explicit `--dist` becomes
   `--dist loadfile`, which keeps every scenario of one spec on one worker in file order (a real
@@ -53,6 +54,7 @@ from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.errors import ToolError, ToolTimedOut
 from pytest_streamstress.gauge.console import ConsoleProgress
+from pytest_streamstress.gauge.overlay import mirror_project
 from pytest_streamstress.gauge.results import (
     RunFacts,
     UnreadableResults,
@@ -326,21 +328,22 @@ class GaugeRunner:
         return path
 
     def project_dir(self, root: Path) -> Path:
-        """An overlay of the project: symlinks to it, so gauge's own files land in the results directory.
+        """An overlay of the project, so gauge's own files land in the results directory.
 
         gauge writes `.gauge/`, `logs/` and `reports/` into its project; concurrent workers would clash
         there (module docstring), and a read-only checkout or the installed demo suite must stay untouched.
+        Its directories are real and its files links (gauge/overlay.py: gauge's Go walk never enters a
+        linked directory, so a linked `specs/` would hide `specs/concepts/*.cpt`).
         """
         if root in self.overlays:
             return self.overlays[root]
         worker = self.host.worker_id or "main"
         overlay = self.params.results_dir / "gauge" / "projects" / f"{worker}-{len(self.overlays)}"
         if overlay.exists():
-            shutil.rmtree(overlay)  # only symlinks and gauge's own files: rmtree never follows links
+            shutil.rmtree(overlay)  # directories, links, gauge's own files: rmtree never follows links
         overlay.mkdir(parents=True)
-        for entry in sorted(root.iterdir()):
-            if entry.name not in OVERLAY_SKIP:
-                (overlay / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+        links = mirror_project(root, overlay, skip=OVERLAY_SKIP)
+        log.debug("project overlay %s: %d links to %s", overlay, links, root)
         self.overlays[root] = overlay
         return overlay
 

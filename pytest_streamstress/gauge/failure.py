@@ -56,6 +56,32 @@ def format_failure(
     return "\n".join(lines)
 
 
+def format_after_spec(*, spec_rel: str, outcome: ScenarioOutcome, verbose: int = 0) -> str:
+    """The view of a failed AfterSpec hook, shown as the teardown error of the spec's last scenario.
+
+    The scenarios ran and keep their results; what the engineer needs is that the hook failed, its
+    message, and why it matters: what it undoes may stay on the cluster for the specs after it.
+    """
+    lines = [
+        f"AfterSpec hook of {spec_rel} failed after its scenarios ran (their own results stand)",
+        "Gauge message:",
+        _indent(outcome.message or "(no message)"),
+    ]
+    if outcome.trace.strip():
+        trace = outcome.trace.strip("\n").splitlines()
+        shown = trace if verbose > 0 else trace[:TRACE_LINES]
+        lines.append("Stacktrace:")
+        lines.append(_indent("\n".join(shown)) + ("\n    …" if len(shown) < len(trace) else ""))
+    lines.append(
+        "gauge counts the spec as failed and exits 1; what the hook cleans up or restores (release-tests:"
+        " auto-prune's TektonConfig pruner settings) may be left on the cluster for later specs"
+    )
+    lines.append(f"Result source: {outcome.source.value}")
+    if outcome.log_path is not None:
+        lines.append(f"Log: {outcome.log_path}")
+    return "\n".join(lines)
+
+
 def category_line(category: Categorization, label: Callable[[str], str] = lambda c: c) -> str:
     """`Category: Config Gap (rule 'secret-missing', matched message: 'secret x not found')`."""
     text = f"Category: {label(category.category)} (rule '{category.rule}'"

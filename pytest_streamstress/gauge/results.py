@@ -8,7 +8,9 @@ The traps it handles are the ones reference gauge.md lists:
 - A failing BeforeSpec leaves a testsuite with `failures="1"` and no testcase (§1.11): every
   selected scenario of that spec becomes an ERROR, never a silent pass.
 - Retries are invisible in the XML (§1.7, gauge #1607): attempts are counted from the console,
-  where every attempt repeats the scenario block (#1370).
+  where every attempt repeats the scenario block (#1370). A data-driven scenario repeats its block
+  once per row too, under the same heading: only the blocks of the item's own row count
+  (`executions_of`), so a second row is never taken for a retry, nor a passing one for flaky.
 - release-tests' own skip is a failure whose message starts with `[SKIPPED]` (§1.15); gauge's
   validation skip is a `<skipped>` element. Both become SKIPPED with the reason.
 
@@ -32,6 +34,7 @@ from pytest_streamstress.gauge.junit import (
     JUnitReport,
     Naming,
     ParsedFailure,
+    SuiteResult,
     UnreadableResults,
     case_name,
     parse_failure_message,
@@ -47,6 +50,7 @@ from pytest_streamstress.model import (
 )
 
 __all__ = [
+    "AFTER_SPEC_KEY",
     "SKIP_MARK",
     "ConsoleReport",
     "JUnitReport",
@@ -66,6 +70,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SKIP_MARK: Final = "[SKIPPED]"
+AFTER_SPEC_KEY: Final = "\nAfterSpec"
+"""`merge_outcomes`' key for the spec's failed AfterSpec hook, beside the scenarios' keys (a heading
+never holds a newline, so no scenario can have it)."""
 
 
 def skip_reason(error: str) -> str | None:
@@ -112,6 +119,14 @@ class Wanted:
     def key(self) -> str:
         return self.junit_name or self.heading
 
+    @property
+    def row_values(self) -> tuple[tuple[str, str], ...]:
+        """(column, value) of the data row(s), spec table's first, as gauge prints them before a run."""
+        if self.data_row is None:
+            return ()
+        rows = (self.data_row.spec, self.data_row.scenario)
+        return tuple(pair for row in rows if row is not None for pair in row.values)
+
     def name_in(self, naming: Naming) -> str:
         """The testcase name an xml-report of that naming gives this execution."""
         return self.key if self.data_row is None else case_name(self.heading, self.data_row, naming=naming)
@@ -148,7 +163,7 @@ def merge_outcomes(
     by_name: Mapping[str, CaseResult] = {case.name: case for case in suite.cases} if suite else {}
     outcomes: dict[str, ScenarioOutcome] = {}
     for scenario in wanted:
-        attempts = console.attempts_of(scenario.heading)
+        attempts = executions_of(scenario, wanted, console)
         case = by_name.get(scenario.name_in(suite.naming)) if suite else None
         if case is not None:
             outcome = _from_case(case, scenario, attempts)
@@ -157,9 +172,40 @@ def merge_outcomes(
         else:
             outcome = _from_console(scenario, attempts) or _unreported(scenario, console, facts)
         outcomes[scenario.key] = _stamped(outcome, facts)
+    after_spec = _after_spec_failed(suite, console)
+    if after_spec is not None:
+        outcomes[AFTER_SPEC_KEY] = _stamped(after_spec, facts)
     if junit is None and junit_problem:
         log.info("gauge results for %s came from stdout: %s", spec_rel, junit_problem)
     return outcomes
+
+
+def executions_of(
+    scenario: Wanted, wanted: Sequence[Wanted], console: ConsoleReport
+) -> tuple[ConsoleAttempt, ...]:
+    """The console blocks of this one execution: its attempts, never another data row's run.
+
+    A data-driven scenario prints one block per row under the same heading, so counting blocks by
+    heading would call every row after the first a retry (and a passing one flaky). gauge prints the
+    row before each block (console.py `ConsoleAttempt.row`). Rows with equal cells print alike: they
+    are told apart by order only when each ran once; otherwise no block is claimed (attempts unknown).
+    """
+    row = scenario.row_values
+    if not row:
+        return console.attempts_of(scenario.heading)
+    blocks = console.attempts_of(scenario.heading)
+    if blocks and not any(block.row for block in blocks):  # a console that prints no rows: by order
+        twins = [w for w in wanted if w.heading == scenario.heading]
+        blocks_for_twins = blocks
+    else:
+        twins = [w for w in wanted if w.heading == scenario.heading and w.row_values == row]
+        blocks_for_twins = console.attempts_for(scenario.heading, row)
+    if len(twins) <= 1:
+        return blocks_for_twins
+    if len(blocks_for_twins) != len(twins):
+        return ()
+    position = next(index for index, twin in enumerate(twins) if twin is scenario)
+    return (blocks_for_twins[position],)
 
 
 def _stamped(outcome: ScenarioOutcome, facts: RunFacts) -> ScenarioOutcome:
@@ -284,6 +330,34 @@ def _before_spec_failed(console: ConsoleReport) -> ScenarioOutcome:
     )
 
 
+def _after_spec_failed(suite: SuiteResult | None, console: ConsoleReport) -> ScenarioOutcome | None:
+    """The spec's AfterSpec hook failed after its scenarios ran; None when it did not (or none ran).
+
+    The scenarios keep their own results; xml-report has no testcase for the hook, it only counts it
+    in the suite's `failures` (XR builder/xmlReportBuilder.go v1.0.1:132, the same in 0.5.3), and the
+    console prints its message at indent 2 when the spec ends. Either tells; the console says what.
+    """
+    hook = console.after_spec_failure
+    failed_cases = sum(1 for case in suite.cases if case.status is Status.FAILED) if suite else 0
+    counted = suite is not None and bool(suite.cases) and suite.failures > failed_cases
+    if hook is None and not counted:
+        return None
+    message = (
+        hook.message
+        if hook is not None and hook.message
+        else (
+            "xml-report counts a spec-level failure beyond its failed scenarios; gauge's log says which hook"
+        )
+    )
+    return ScenarioOutcome(
+        status=Status.ERROR,
+        message=message,
+        trace=hook.trace if hook is not None else "",
+        attempts=0,
+        source=ResultSource.STDOUT if hook is not None else ResultSource.JUNIT,
+    )
+
+
 def _unreported(scenario: Wanted, console: ConsoleReport, facts: RunFacts) -> ScenarioOutcome:
     """Gauge never reported this scenario: a BeforeSpec failure (a test verdict) or a broken harness."""
     if facts.timed_out_after is None and console.spec_failure is not None and not console.attempts:
@@ -297,12 +371,13 @@ def _unreported(scenario: Wanted, console: ConsoleReport, facts: RunFacts) -> Sc
             attempts=0,
             source=ResultSource.STDOUT,
         )
-    harness = harness_failure(facts, console=console, started=bool(console.attempts_of(scenario.heading)))
+    seen = console.attempts_for(scenario.heading, scenario.row_values)
+    harness = harness_failure(facts, console=console, started=bool(seen))
     tail = facts.tail.strip()
     return ScenarioOutcome(
         status=Status.ERROR,
         message=harness.cause + (f"; last output:\n{tail}" if tail else ""),
-        attempts=len(console.attempts_of(scenario.heading)),
+        attempts=len(seen),
         source=ResultSource.NONE,
         harness=harness,
     )

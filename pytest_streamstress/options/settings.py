@@ -156,6 +156,9 @@ class Settings:
     in_cluster: bool
     job_image: str
     job_namespace: str
+    shards: int
+    shard: tuple[int, int] | None
+    """(index, count) with `--shard INDEX/COUNT`: this session runs that shard of the plan."""
     profile: bool
     profile_interval: float
     parallel: int | None

@@ -29,6 +29,7 @@ from pytest_streamstress.options.parse import (
     parse_size,
     parse_str,
 )
+from pytest_streamstress.profile.shards import parse_shard
 
 GROUP: Final = "streamstress"
 DEFAULT_RELEASE_TESTS_REPO: Final = "https://github.com/openshift-pipelines/release-tests.git"
@@ -440,6 +441,24 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         metavar="NAME",
         issue=8,
     ),
+    Opt(
+        "shards",
+        parse_positive_int,
+        1,
+        "With --in-cluster: split the run over N pods of one Indexed Job, balanced by the history's"
+        " spec durations (capped by the profile's recommendation); results are merged into one run",
+        metavar="N",
+        issue=23,
+    ),
+    Opt(
+        "shard",
+        parse_shard,
+        None,
+        "Run only shard INDEX of COUNT (0-based, e.g. 0/4): the plan --shards uses, for one CI matrix"
+        " job or pod; every shard computes the same plan from the same suite and history",
+        metavar="INDEX/COUNT",
+        issue=23,
+    ),
     # profiling and parallelism
     Opt(
         "profile",
@@ -452,7 +471,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "profile_interval",
         parse_positive_float,
         5.0,
-        "Seconds between metrics samples with --profile",
+        "Seconds between metrics samples with --profile; with --cluster emulated 0.2 unless given,"
+        " as its pods live about a second",
         metavar="SECONDS",
     ),
     Opt(

@@ -49,13 +49,18 @@ def new_run_id(now: dt.datetime, suffix: str | None = None) -> str:
     return f"run-{stamp}-{suffix if suffix is not None else secrets.token_hex(3)}"
 
 
-def iso(when: dt.datetime | float | None) -> str | None:
-    """UTC ISO-8601 with a `Z`, from a datetime or an epoch float."""
+def iso(when: dt.datetime | float | None, *, milliseconds: bool = False) -> str | None:
+    """UTC ISO-8601 with a `Z`, from a datetime or an epoch float.
+
+    Run stamps are whole seconds (`…T10:16:40Z`); a scenario's are `milliseconds` (`…T10:16:40.123Z`),
+    the resolution gauge reports its time in. Readers take both (`datetime.fromisoformat`).
+    """
     if when is None:
         return None
     if isinstance(when, float | int):
         when = dt.datetime.fromtimestamp(when, tz=dt.timezone.utc)
-    return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    spec = "milliseconds" if milliseconds else "seconds"
+    return when.astimezone(dt.timezone.utc).isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def stable_id(spec: str, heading: str) -> str:

@@ -29,13 +29,28 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MESSAGE_CHARS: Final = 160
+"""How much of a message line is shown when the terminal's width is not known."""
+MESSAGE_LINES: Final = 3
+"""Lines of a failure message shown under its scenario."""
+ENTRY_INDENT: Final = "      "
 NOT_RUN_LINES: Final = 6
 """Lines of a build/deploy/setup error shown once for all the scenarios it stopped."""
 
 
-def _first_line(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
+def message_lines(text: str, *, width: int = 0) -> list[str]:
+    """The first `MESSAGE_LINES` telling lines of a failure message, each cut to fit the terminal.
+
+    The first line alone often says nothing: release-tests' adaptor starts with `[assertion failed: `
+    and puts the command and exit code below, its PipelineRun wait puts the failed task's log under
+    `pipelinerun logs: ` (pkg/pipelines/pipelines.go), gotest.tools puts `expected … got …` on the next
+    lines, and a Go panic names the signal on its second line. Blank lines and bare headers (a line
+    ending in `:`, like `Stdout:` with nothing after it) are left out unless nothing else is left;
+    tabs are expanded. `width` is the terminal's (0: `MESSAGE_CHARS`).
+    """
+    room = max(20, width - len(ENTRY_INDENT)) if width > 0 else MESSAGE_CHARS
+    lines = [line.expandtabs(4).strip() for line in text.strip().splitlines() if line.strip()]
+    telling = [line for line in lines if not line.endswith(":")] or lines
+    return [line if len(line) <= room else line[: room - 1] + "…" for line in telling[:MESSAGE_LINES]]
 
 
 def _where(record: ScenarioRecord) -> str:
@@ -67,10 +82,12 @@ def summary_lines(
     verbosity: int = 0,
     known: Collection[str] = (),
     verdict: Verdict | None = None,
+    width: int = 0,
 ) -> list[str]:
     """The summary; `verbosity < 0` (-q) keeps only the verdict, the counts and the results path.
 
-    The verdict comes first: it is the same sentence results.json and the exit code carry.
+    The verdict comes first: it is the same sentence results.json and the exit code carry. `width`
+    is the terminal's: failure messages are cut to it (`message_lines`).
     """
     failed = [r for r in records if r.status in {Status.FAILED, Status.ERROR}]
     lines = [f"verdict: {verdict.sentence}"] if verdict is not None else []
@@ -82,10 +99,10 @@ def summary_lines(
         broken = [r for r in failed if r.category is not None and r.category.category == HARNESS]
         not_run = [r for r in failed if r.category is None and r.status is Status.ERROR]
         others = [r for r in failed if r not in regressions and r not in not_run and r not in broken]
-        lines += _regression_lines(regressions, labels)
+        lines += _regression_lines(regressions, labels, width=width)
         lines += _not_run_lines(broken, title="never ran or never reported (Harness Failure)")
         lines += _not_run_lines(not_run)
-        lines += _other_lines(others, labels)
+        lines += _other_lines(others, labels, width=width)
         lines += _flaky_lines(records)
     outside = [r for r in failed if not is_gating(r, fail_on, known)]
     if outside and verdict is None:
@@ -119,13 +136,15 @@ def _count_lines(
     return lines
 
 
-def _regression_lines(regressions: Sequence[ScenarioRecord], labels: Mapping[str, str]) -> list[str]:
+def _regression_lines(
+    regressions: Sequence[ScenarioRecord], labels: Mapping[str, str], *, width: int
+) -> list[str]:
     """The upstream regressions first: what the run exists to find."""
     if not regressions:
         return []
     lines = ["", f"{labels.get(UPSTREAM_REGRESSION, UPSTREAM_REGRESSION)} ({len(regressions)}):"]
     for record in regressions:
-        lines.extend(_entry(record))
+        lines.extend(_entry(record, width=width))
     return lines
 
 
@@ -142,13 +161,13 @@ def _not_run_lines(not_run: Sequence[ScenarioRecord], *, title: str = "did not r
     return lines
 
 
-def _other_lines(others: Sequence[ScenarioRecord], labels: Mapping[str, str]) -> list[str]:
+def _other_lines(others: Sequence[ScenarioRecord], labels: Mapping[str, str], *, width: int) -> list[str]:
     if not others:
         return []
     lines = ["", f"other failures ({len(others)}):"]
     for record in others:
         label = labels.get(record.category.category, record.category.category) if record.category else ""
-        lines.extend(_entry(record, label=label))
+        lines.extend(_entry(record, label=label, width=width))
     return lines
 
 
@@ -163,7 +182,7 @@ def _flaky_lines(records: Sequence[ScenarioRecord]) -> list[str]:
     ]
 
 
-def _entry(record: ScenarioRecord, *, label: str = "") -> list[str]:
+def _entry(record: ScenarioRecord, *, label: str = "", width: int = 0) -> list[str]:
     head = (
         f"  {record.nodeid}"
         + (f" [{label}]" if label else "")
@@ -173,8 +192,7 @@ def _entry(record: ScenarioRecord, *, label: str = "") -> list[str]:
     where = _where(record)
     if where:
         out.append(f"      {where}")
-    if record.message:
-        out.append(f"      {_first_line(record.message)}")
+    out.extend(ENTRY_INDENT + line for line in message_lines(record.message, width=width))
     evidence = _evidence(record)
     if evidence:
         out.append(f"      {evidence}")

@@ -23,6 +23,11 @@ from pytest_streamstress.model import HARNESS, RunStatus, Status
 from pytest_streamstress.report.results_json import RunError, ScenarioRecord, is_gating
 
 PARSE_RULE: Final = "harness:parse-error"
+AFTER_SPEC_PHASE: Final = "after-spec"
+"""The `errors[]` phase of a spec whose AfterSpec hook failed. Not a precondition: the scenarios ran
+and keep their results. A test verdict like a failed test outside the scenarios: the run fails
+whatever --fail-on says (gauge fails the spec and exits 1; what the hook did not undo may be left on
+the cluster for later specs), and the run is still scored."""
 COVERAGE_FLOOR: Final = 0.75
 """Below this share of the usual scenario count a run is incomplete (Sippy's 75 % rule)."""
 EXIT_CODES: Final[dict[RunStatus, int]] = {
@@ -94,7 +99,7 @@ def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
         how = f"by {state.signal}" if state.signal else "by Ctrl-C"
         return _verdict("interrupted", f"INTERRUPTED {how}: the results so far are kept", counts)
     if state.errors:
-        phases = sorted({e.phase for e in state.errors if e.phase != "gauge"})
+        phases = sorted({e.phase for e in state.errors if e.phase not in {"gauge", AFTER_SPEC_PHASE}})
         if phases:
             return _verdict(
                 "error",
@@ -116,15 +121,20 @@ def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
 def _tested_verdict(counts: dict[str, int], *, failures: int, state: RunState) -> Verdict:
     gate = ",".join(state.fail_on)
     gating, excused = counts["gating"], counts["excused"]
-    if gating or state.other_failures:
+    hooks = [e.message for e in state.errors if e.phase == AFTER_SPEC_PHASE]
+    if gating or state.other_failures or hooks:
         parts = []
         if gating:
             parts.append(f"{_n(gating, 'failure')} {_gate_verb(gating)} the job (--fail-on {gate})")
         if state.other_failures:
             parts.append(f"{_n(state.other_failures, 'test')} outside the Gauge scenarios failed")
+        if hooks:
+            parts.append(
+                f"the AfterSpec hook of {_n(len(hooks), 'spec')} failed ({hooks[0].splitlines()[0]})"
+            )
         if excused:
             parts.append(f"{excused} more outside --fail-on")
-        return _verdict("failed", "FAILED: " + "; ".join(parts), counts)
+        return _verdict("failed", "FAILED: " + "; ".join(parts), counts, reasons=tuple(hooks))
     if failures:
         return _verdict(
             "passed", f"PASSED: {_n(failures, 'failure')}, none gates the job (--fail-on {gate})", counts

@@ -52,7 +52,15 @@ class AnalysisPlugin:
         return self._history
 
     def usual_scenarios(self) -> int | None:
-        """How many scenarios a run usually executes, for the verdict's 75 % guard."""
+        """How many scenarios a run usually executes, for the verdict's 75 % guard.
+
+        A shard (issue 23) usually runs what its plan gave it, not what a whole run ran.
+        """
+        from pytest_streamstress.run.shards import planned_scenarios
+
+        planned = planned_scenarios(self.config)
+        if planned is not None:
+            return planned
         source = "an earlier run's results.json"
         return usual_scenarios([store.outcomes_from_json(doc, source=source) for doc in self.history()])
 

@@ -6,10 +6,16 @@ variables travel with the Job. It builds a frozen `JobRequest` with the argv alr
 hands it to `cluster.job`, which never reads pytest's config or the option table (issue 17). On
 the embedded emulator the session also waits for its Job and collects it (`follow_and_collect`):
 the emulated cluster ends with the session that started it.
+
+With `--shards N` (issue 23) the same launch makes one Indexed Job of the plan's N pods: pod i runs
+`--shard=$(JOB_COMPLETION_INDEX)/N` with the launcher's plan in its environment (the Job's
+ConfigMap), `--skip-deploy` (the launcher deployed once, so no shard touches the operator under
+another shard's scenarios) and none of the once-per-run options (`SHARD_NOT_FORWARDED`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,6 +39,7 @@ from pytest_streamstress.cluster.job.manifest import (
 from pytest_streamstress.cluster.job.state import find_job, require_job, wait_for_pod
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.options import OPTIONS, OPTIONS_BY_NAME
+from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
 
 if TYPE_CHECKING:
     import pytest
@@ -84,17 +91,24 @@ NOT_FORWARDED: Final = frozenset(
     }
 )
 """Options that describe this machine, the build, or the launch itself; the Job gets its own values."""
+SHARD_NOT_FORWARDED: Final = frozenset({"shards", "shard", "skip_deploy", "restore", "publish", "confirm"})
+"""What a shard pod must not do on its own: the launcher deployed; restore and publish are once per run."""
+INDEX_ARGUMENT: Final = "$(JOB_COMPLETION_INDEX)"
+"""Expanded by the kubelet from the env the Job controller gives each pod of an Indexed Job."""
 
 
-def plugin_arguments(raw: Mapping[str, Sequence[str]], images: Iterable[tuple[str, str]]) -> list[str]:
+def plugin_arguments(
+    raw: Mapping[str, Sequence[str]], images: Iterable[tuple[str, str]], *, shards: int = 1
+) -> list[str]:
     """The Job's pytest arguments: the session's own option text, `--skip-build` and the built images.
 
     `raw` maps option names to the text the user gave (CLI or ini), so nothing is re-rendered and a
-    value means in the pod what it meant here.
+    value means in the pod what it meant here. `shards` > 1: each pod runs its shard, deploys nothing.
     """
     args = ["--streamstress"]
+    skipped = NOT_FORWARDED | SHARD_NOT_FORWARDED if shards > 1 else NOT_FORWARDED
     for name, values in raw.items():
-        if name in NOT_FORWARDED or name == "streamstress":
+        if name in skipped or name == "streamstress":
             continue
         opt = OPTIONS_BY_NAME[name]
         if opt.switch:
@@ -106,6 +120,8 @@ def plugin_arguments(raw: Mapping[str, Sequence[str]], images: Iterable[tuple[st
     args.append("--skip-build")
     args += [f"--image={image}={ref}" for image, ref in images]
     args.append(f"--results-dir={POD_RESULTS_DIR}")
+    if shards > 1:
+        args += ["--skip-deploy", f"--shard={INDEX_ARGUMENT}/{shards}"]
     return args
 
 
@@ -132,8 +148,12 @@ def launch_from_session(
     cluster: Cluster,
     emulated: bool = False,
     environ: Mapping[str, str] | None = None,
+    plan: ShardPlan | None = None,
 ) -> JobLaunch:
-    """`--in-cluster`: after the builds, launch the Job with the same options; the session then exits."""
+    """`--in-cluster`: after the builds, launch the Job with the same options; the session then exits.
+
+    With a `plan` of more than one shard: one Indexed Job, pod i runs shard i of that plan.
+    """
     import os
 
     environ = os.environ if environ is None else environ
@@ -155,12 +175,15 @@ def launch_from_session(
             raw["release_tests_dir"] = [str(settings.release_tests_dir)]
         env += [(key, environ[key]) for key in EMULATED_ENV if environ.get(key)]
         env.append((EMULATED_MARK, "1"))  # so the pod's results.json says "emulated" too
+    shards = plan.count if plan is not None else 1
     request = JobRequest(
         namespace=settings.job_namespace,
         image=image,
         command=command,
-        plugin_args=tuple(plugin_arguments(raw, images)),
+        plugin_args=tuple(plugin_arguments(raw, images, shards=shards)),
         env=tuple(env),
+        completions=shards,
+        config_env=((PLAN_ENV, json.dumps(plan.to_json())),) if plan is not None and shards > 1 else (),
         secret_env=tuple((key, Secret(environ[key])) for key in SECRET_ENV if environ.get(key)),
         # A deleted pod must be able to finish --restore within --stop-timeout before SIGKILL.
         grace_s=max(DEFAULT_GRACE_S, math.ceil(settings.stop_timeout) + GRACE_MARGIN_S),

@@ -41,6 +41,7 @@ from pytest_streamstress.run.shared import (
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.cluster.discovery import ServedApis
+    from pytest_streamstress.profile.shards import ShardPlan
     from pytest_streamstress.testing.embedded import EmbeddedCluster
 
 log = logging.getLogger(__name__)
@@ -174,12 +175,11 @@ class Phases:
         if decision.skip_deploy:
             skipped = Deployment(status=DeployStatus.SKIPPED, cluster=info)
             return finish_once(shared, lambda: _failed(builds, decision.error, "build", skipped))
-        if settings.in_cluster:
-            try:
-                self._launch_in_cluster(cluster, builds)  # ends the session with pytest.exit (issue 8)
-            except StreamstressError as exc:
-                error = str(exc)
-                return finish_once(shared, lambda: _failed(builds, error, "in-cluster launch", cluster=info))
+        plan = self._shard_plan()
+        if settings.in_cluster and plan is None:
+            failed = self._launch_or_fail(cluster, builds, shared)  # on success pytest.exit ends the session
+            if failed is not None:
+                return failed
 
         def deploy_for_all() -> PhaseOutcome:
             deployment = Deployment(status=DeployStatus.SKIPPED, message="--skip-deploy", cluster=info)
@@ -202,7 +202,38 @@ class Phases:
                 self.say(decision.error)
             return PhaseOutcome(builds=builds, deployment=deployment)
 
+        if plan is not None:
+            # Shards (issue 23): deploy once here, then every pod tests what is deployed.
+            deployed = deploy_for_all()
+            if deployed.error:
+                return finish_once(shared, lambda: deployed)
+            return self._launch_or_fail(cluster, builds, shared, plan=plan) or deployed
         return finish_once(shared, deploy_for_all)
+
+    def _launch_or_fail(
+        self,
+        cluster: Cluster | None,
+        builds: tuple[BuildResult, ...],
+        shared: Path | None,
+        *,
+        plan: ShardPlan | None = None,
+    ) -> PhaseOutcome | None:
+        """Launch (the session then ends with pytest.exit); a launch that fails errors every item."""
+        try:
+            self._launch_in_cluster(cluster, builds, plan=plan)
+        except StreamstressError as exc:
+            error, info = str(exc), self.cluster_info
+            return finish_once(shared, lambda: _failed(builds, error, "in-cluster launch", cluster=info))
+        return None
+
+    def _shard_plan(self) -> ShardPlan | None:
+        """The collection's plan when this session launches more than one shard (`--shards`)."""
+        if not self.settings.in_cluster or self.settings.shards < 2:
+            return None
+        from pytest_streamstress.run.shards import plan_key
+
+        plan = self.config.stash.get(plan_key, None)
+        return plan if plan is not None and plan.count > 1 else None
 
     def _build_step(
         self, cluster: Cluster | None, registry_host: str, shared: Path | None
@@ -233,7 +264,9 @@ class Phases:
             pace=pace_of(self.config),
         )
 
-    def _launch_in_cluster(self, cluster: Cluster | None, builds: tuple[BuildResult, ...]) -> None:
+    def _launch_in_cluster(
+        self, cluster: Cluster | None, builds: tuple[BuildResult, ...], *, plan: ShardPlan | None = None
+    ) -> None:
         """--in-cluster: a Job runs the same options with --skip-build and these images; this session ends."""
         from pytest_streamstress.run.launch import launch_from_session
 
@@ -244,9 +277,19 @@ class Phases:
             builds,
             cluster=cluster,
             emulated=self.embedded is not None,
+            plan=plan,
         )
         self.say(launch.message)
-        if self.embedded is not None:  # the emulated cluster ends with this session: wait for the Job here
+        if plan is not None:
+            for line in plan.lines():
+                self.say(line)
+            if self.embedded is not None:  # the emulated cluster ends with this session: wait for the shards
+                from pytest_streamstress.run.shard_results import wait_and_merge
+
+                wait_and_merge(
+                    cluster, launch, self.settings.results_dir, say=self.say, pace=pace_of(self.config)
+                )
+        elif self.embedded is not None:  # the emulated cluster ends with this session: wait for the Job here
             from pytest_streamstress.run.launch import DEFAULT_DEADLINE_S, follow_and_collect
 
             dest = self.settings.results_dir / "in-cluster" / launch.name

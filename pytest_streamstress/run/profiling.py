@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STAMP_RESOLUTION_S = 1.0
-"""results.json stamps are whole seconds, cut down: a scenario's real end is within a second after
-its recorded one, so its window reaches that far (attribution is by namespace first, so a wider
-window takes no other scenario's pods)."""
+"""How far a scenario's window reaches past its recorded end (attribution is by namespace first, so a
+wider window takes no other scenario's pods). Scenario stamps are milliseconds now, but a metrics
+sample is stamped when its two API calls returned (cluster/metrics.py `_sample`), so the last sample
+of a scenario's pods can be stamped after it ended; and results.json before issue 21 cut stamps to
+whole seconds. One second covers both."""
 
 
 def _epoch(text: str | None) -> float | None:

@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 from collections.abc import Generator, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -48,7 +49,7 @@ from pytest_streamstress.report.results_json import (
     write_atomically,
 )
 from pytest_streamstress.report.summary import summary_lines
-from pytest_streamstress.report.verdict import RunState, Verdict, decide
+from pytest_streamstress.report.verdict import AFTER_SPEC_PHASE, RunState, Verdict, decide
 from pytest_streamstress.run import verdicts
 from pytest_streamstress.run.recording import (
     ERROR_PHASE_PROPERTY,
@@ -60,7 +61,7 @@ from pytest_streamstress.run.recording import (
     record_of,
     spec_error_record,
 )
-from pytest_streamstress.run.scenarios import category_key
+from pytest_streamstress.run.scenarios import after_spec_key, category_key
 from pytest_streamstress.run.secrets import find_secrets
 from pytest_streamstress.triage import categorize
 from pytest_streamstress.triage.facts import ClusterFacts, components_from_groups
@@ -73,6 +74,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RESULTS_FILE: Final = "results.json"
+AFTER_SPEC_PROPERTY: Final = "streamstress_after_spec"
+"""On the teardown report of a spec's last item: the spec's failed AfterSpec hook (becomes an error)."""
 
 
 class Recorder:
@@ -129,6 +132,10 @@ class Recorder:
         elif isinstance(item, SpecErrorItem) and call.when == "setup":
             record = spec_error_record(item, self.redactor)
             item.user_properties[:] = properties_of(record, None, self.redactor)
+        elif isinstance(item, ScenarioItem) and call.when == "teardown" and after_spec_key in item.stash:
+            hook = item.stash[after_spec_key]
+            text = self.redactor(f"{item.spec_relpath}: {hook.message}")
+            item.user_properties.append((AFTER_SPEC_PROPERTY, text))
         report = yield
         if (
             isinstance(item, ScenarioItem)
@@ -140,6 +147,14 @@ class Recorder:
             # pytest builds setup errors with `_repr_failure_py`, never `repr_failure`: give them the
             # same Gauge view (R22), so a BeforeSpec, timeout or build failure reads like one.
             report.longrepr = item.driver.repr_failure(item, call.excinfo)
+        elif (
+            isinstance(item, ScenarioItem)
+            and call.when == "teardown"
+            and report.failed
+            and call.excinfo is not None
+            and isinstance(call.excinfo.value, ScenarioFailed)
+        ):
+            report.longrepr = str(call.excinfo.value)  # the AfterSpec view, no Python traceback (R22)
         elif isinstance(item, SpecErrorItem) and call.when == "setup" and call.excinfo is not None:
             report.longrepr = item.repr_failure(call.excinfo)  # gauge's [ParseError] line, no traceback
         return report
@@ -205,6 +220,8 @@ class Recorder:
                     report.duration = record.duration_s
             elif name == ERROR_PHASE_PROPERTY:
                 phase = str(value)
+            elif name == AFTER_SPEC_PROPERTY and report.when == "teardown" and report.failed:
+                self._add_error(AFTER_SPEC_PHASE, str(value))
         if found and report.failed and report.when in {"setup", "call"}:
             self.failed_reports[report.nodeid] = report  # the failure view is refreshed if a verdict moves
             category = self.records[report.nodeid].category
@@ -388,6 +405,8 @@ class Recorder:
             verbosity=verbosity,
             known=self.known_failures(self.sorted_records()),
             verdict=self.verdict,
+            # A terminal's width; none for a pipe or CI log (the fallback): lines keep 160 characters
+            width=shutil.get_terminal_size((0, 0)).columns,
         )
         terminalreporter.write_sep("=", "streamstress summary")
         for line in lines:

@@ -11,7 +11,7 @@ ran and failed fails at call, with the Gauge failure view (STYLE R22).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,7 +22,8 @@ from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Pace
 from pytest_streamstress._infra.redact import NO_REDACTION, redactor_key
 from pytest_streamstress.errors import ScenarioFailed
 from pytest_streamstress.gauge.execute import GaugeParams, GaugeRunner, SpecRun
-from pytest_streamstress.gauge.failure import format_failure
+from pytest_streamstress.gauge.failure import format_after_spec, format_failure
+from pytest_streamstress.gauge.results import AFTER_SPEC_KEY
 from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
 from pytest_streamstress.options import Settings, is_worker, settings_of
 from pytest_streamstress.run.heartbeats import pace_of
@@ -51,6 +52,8 @@ setup_error_key: Final = pytest.StashKey[SetupError]()
 category_key: Final = pytest.StashKey[Categorization]()
 """Set by the Recorder's report hook before the report (and the failure view) is built."""
 log_tail_key: Final = pytest.StashKey[tuple[str, ...]]()
+after_spec_key: Final = pytest.StashKey[ScenarioOutcome]()
+"""On the item whose teardown reports the spec's failed AfterSpec hook: that hook's outcome."""
 
 
 def gauge_params(settings: Settings, pace: Pace = DEFAULT_PACE) -> GaugeParams:
@@ -78,12 +81,21 @@ class SessionHost:
         return str(workerinput["workerid"]) if workerinput else None
 
     def hold(self, group: Sequence[ScenarioItem]) -> AbstractContextManager[object]:
+        from pytest_streamstress.run.preconditions import phases_of
+        from pytest_streamstress.run.shards import cluster_gate
         from pytest_streamstress.run.shared import shared_dir
 
         serial_tags = settings_of(self.config).serial_tags
         exclusive = any(is_serial(i.scenario.all_tags, serial_tags) for i in group)
         gate = SerialGate(shared_dir(self.config) if is_worker(self.config) else None)
-        return gate.hold(exclusive=exclusive)
+        # shards: the other shards' gauge runs too (issue 23)
+        across = cluster_gate(self.config, connect=lambda: phases_of(self.config).connect())
+        if across is None:
+            return gate.hold(exclusive=exclusive)
+        stack = ExitStack()
+        stack.enter_context(gate.hold(exclusive=exclusive))
+        stack.enter_context(across.hold(exclusive=exclusive))
+        return stack
 
     def streams_live(self) -> bool:
         option = self.config.option
@@ -134,6 +146,8 @@ class SessionDriver:
         self._runner: GaugeRunner | None = None
         self.served: dict[str, tuple[SpecRun, str]] = {}
         """nodeid -> (the run that served it, its key in that run's outcomes)."""
+        self.after_spec: dict[str, ScenarioOutcome] = {}
+        """nodeid of a spec's last item -> the spec's failed AfterSpec hook, raised at its teardown."""
 
     @property
     def runner(self) -> GaugeRunner:
@@ -163,6 +177,9 @@ class SessionDriver:
             run = self.runner.run_spec(group)
             for member, key in zip(group, run.keys, strict=True):
                 self.served[member.nodeid] = (run, key)
+            after_spec = run.outcomes.get(AFTER_SPEC_KEY)
+            if after_spec is not None:
+                self.after_spec[last_to_tear_down(group, item).nodeid] = after_spec
         run, key = self.served[item.nodeid]
         outcome = run.outcomes[key]
         item.stash[outcome_key] = outcome
@@ -177,6 +194,19 @@ class SessionDriver:
             pytest.skip(outcome.message or "skipped by gauge")
         if outcome.status in {Status.FAILED, Status.ERROR}:
             raise ScenarioFailed(outcome.message)
+
+    def teardown(self, item: ScenarioItem) -> None:
+        """A failed AfterSpec hook is the spec's last item's teardown error, as pytest shows a failing
+        module-scope finalizer: the scenarios keep their results, the run sees the spec fail."""
+        outcome = self.after_spec.pop(item.nodeid, None)
+        if outcome is not None:
+            item.stash[after_spec_key] = outcome
+            view = format_after_spec(
+                spec_rel=item.spec_relpath,
+                outcome=outcome,
+                verbose=int(getattr(self.config.option, "verbose", 0)),
+            )
+            raise ScenarioFailed(view)
 
     def repr_failure(
         self, item: ScenarioItem, excinfo: pytest.ExceptionInfo[BaseException]
@@ -204,6 +234,12 @@ class SessionDriver:
         if item not in group:
             group.append(item)
         return sorted(group, key=lambda i: (i.scenario.line, i.row or 0))
+
+
+def last_to_tear_down(group: Sequence[ScenarioItem], current: ScenarioItem) -> ScenarioItem:
+    """The last item of the group pytest will set up and so tear down: not one a `skipif` may skip
+    before its setup (its teardown would never come); the item being set up when all are such."""
+    return next((i for i in reversed(group) if i.get_closest_marker("skipif") is None), current)
 
 
 def is_marked_to_skip(item: pytest.Item) -> bool:

@@ -40,6 +40,9 @@ def configure_session(config: pytest.Config) -> None:
     signals.register(config, bound=settings.stop_timeout, restore=settings.restore)
     if not is_worker(config):
         _sweep_stale_secrets()
+    from pytest_streamstress.run.shards import check_shard_options
+
+    check_shard_options(settings)  # before any clone or build (issue 22's rule)
     from pytest_streamstress.run.recorder import load_checked_rules
 
     rules = load_checked_rules(settings)
@@ -69,6 +72,10 @@ def configure_session(config: pytest.Config) -> None:
         prune_previous_runs(settings.results_dir)  # the results directory holds the last run, not all
         prune_previous_logs(settings.results_dir)
 
+    if settings.shards > 1 or settings.shard is not None:
+        from pytest_streamstress.run.shards import ShardPlugin
+
+        config.pluginmanager.register(ShardPlugin(config, settings), "streamstress-shards")
     phases = _register_phases(config, settings, catalog)
     from pytest_streamstress.run.heartbeats import fix_pace
 

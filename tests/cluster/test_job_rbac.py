@@ -126,6 +126,10 @@ def test_runner_role_allows_every_request_of_setup_deploy_and_metrics_and_nothin
     )
     sampler = MetricsSampler(cluster, interval=1.0, warn=lambda _text: None)
     sampler.sample_once()
+    from pytest_streamstress.cluster.lease import LeaseGate
+
+    with LeaseGate(cluster, "openshift-pipelines", "shard-0", poll_s=0.05, timeout_s=30).hold(exclusive=True):
+        pass  # a shard's serial gate (issue 23)
     cluster.close()
 
     denied = sorted({r for r in seen if not allowed(RUNNER_RULES, r)})

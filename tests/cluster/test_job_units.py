@@ -88,6 +88,36 @@ def test_the_manifest_never_puts_a_secret_in_args_or_plain_env() -> None:
     assert token["valueFrom"] == {"secretKeyRef": {"name": "streamstress-1-env", "key": "GITHUB_TOKEN"}}
 
 
+def test_shards_make_an_indexed_job_whose_pods_all_run_at_once_and_read_the_plan_from_its_config_map() -> (
+    None
+):
+    request = JobRequest(
+        namespace="ns",
+        image="img",
+        plugin_args=("--streamstress", "--shard=$(JOB_COMPLETION_INDEX)/3"),
+        completions=3,
+        config_env=(("STREAMSTRESS_SHARD_PLAN", '{"count": 3}'),),
+    )
+
+    manifest = job_manifest(request, "streamstress-1")
+
+    spec = manifest["spec"]
+    assert (spec["completionMode"], spec["completions"], spec["parallelism"]) == ("Indexed", 3, 3)
+    assert spec["backoffLimitPerIndex"] == 0 and "backoffLimit" not in spec  # one lost shard stops no other
+    container = spec["template"]["spec"]["containers"][0]
+    plan = next(e for e in container["env"] if e["name"] == "STREAMSTRESS_SHARD_PLAN")
+    assert plan["valueFrom"] == {
+        "configMapKeyRef": {"name": "streamstress-1-config", "key": "STREAMSTRESS_SHARD_PLAN"}
+    }
+    assert '{"count": 3}' not in json.dumps(manifest)
+
+
+def test_one_shard_is_the_ordinary_one_pod_job_without_retries() -> None:
+    spec = job_manifest(JobRequest(namespace="ns", image="img", plugin_args=()), "streamstress-1")["spec"]
+
+    assert spec["backoffLimit"] == 0 and "completionMode" not in spec
+
+
 @pytest.mark.parametrize(
     ("pytest_code", "job_code"),
     [(0, 0), (1, 0), (2, 2), (4, 4)],
@@ -148,7 +178,7 @@ def _block(data: bytes, *, end_digest: str | None = None) -> str:
 def test_an_archive_entry_outside_the_destination_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     import tarfile
 
-    from pytest_streamstress.cluster.job.collect import _extract
+    from pytest_streamstress.cluster.job.collect import extract_archive
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
@@ -158,7 +188,7 @@ def test_an_archive_entry_outside_the_destination_is_refused_and_nothing_is_writ
             tar.addfile(info, io.BytesIO(b"{}"))
     archive = parse_archive(_block(buffer.getvalue()))
     with pytest.raises(ArchiveError, match=r"unsafe entry '\.\./escaped\.txt'"):
-        _extract(archive.data, tmp_path / "dest")
+        extract_archive(archive.data, tmp_path / "dest")
     assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "dest").exists()
 
 

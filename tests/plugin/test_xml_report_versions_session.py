@@ -55,9 +55,10 @@ CONCEPT = "# Greet everyone\n* Say hi\n* Say bye\n"
 CONCEPT_SPEC = "# Concept spec\n\n## Uses concept\n* Greet everyone\n* Final\n"
 
 
-def run(pytester: pytest.Pytester, project: Path) -> pytest.RunResult:
+def run(pytester: pytest.Pytester, project: Path, *args: str) -> pytest.RunResult:
     (pytester.path / "categories.toml").write_text(CATEGORIES, encoding="utf-8")
     return pytester.runpytest(
+        *args,
         "--streamstress",
         f"--release-tests-dir={project}",
         "--skip-build",
@@ -115,8 +116,6 @@ def test_concept_hook_failure_names_the_inner_step_and_is_categorized_by_its_mes
         'message = """secrets "git-credentials" not found"""\n'
     )
     project = gauge_project({"c.spec": CONCEPT_SPEC}, outcomes=outcomes)
-    # At the project root: the session's overlay links `specs/` as a whole, and gauge (like the
-    # stand-in) does not walk into a linked directory for concepts (getgauge/common FindFilesInDir).
     (project / "greet.cpt").write_text(CONCEPT, encoding="utf-8")
     result = run(pytester, project)
     result.assert_outcomes(failed=1)
@@ -124,3 +123,60 @@ def test_concept_hook_failure_names_the_inner_step_and_is_categorized_by_its_mes
     assert record["failing_step"] == {"text": "Say bye", "line": None}
     assert record["message"] == 'secrets "git-credentials" not found'
     assert record["category"] == "config-gap"
+
+
+def test_concepts_under_specs_reach_gauge_through_the_session_overlay(
+    pytester: pytest.Pytester, gauge_project: GaugeProject
+) -> None:
+    """release-tests keeps its concepts in specs/concepts/; gauge's Go walk (getgauge/common
+    common.go:156-171) never enters a linked directory, so the overlay must not link `specs/`."""
+    outcomes = '[[scenario]]\nmatch = "Uses concept"\nstep = "Say bye"\nmessage = "bye failed"\n'
+    project = gauge_project({"c.spec": CONCEPT_SPEC}, outcomes=outcomes)
+    (project / "specs" / "concepts").mkdir()
+    (project / "specs" / "concepts" / "greet.cpt").write_text(CONCEPT, encoding="utf-8")
+    result = run(pytester, project)
+    result.assert_outcomes(failed=1)
+    record = scenarios(pytester)["specs/c.spec::Uses concept"]
+    assert (record["failing_step"], record["message"]) == ({"text": "Say bye", "line": None}, "bye failed")
+
+
+ROWS_SPEC = """\
+# Rows
+
+|name |
+|-----|
+|Alice|
+|Bob  |
+
+## Say hello
+* Say hello to <name>
+"""
+ALICE_FAILS = '[run]\nhook_output = false\n[[scenario]]\nmatch_step = \'"Alice"\'\nmessage = "no Alice"\n'
+
+
+def rows_seen(pytester: pytest.Pytester) -> dict[str, tuple[str, int, bool]]:
+    return {nodeid: (s["status"], s["attempts"], s["flaky"]) for nodeid, s in scenarios(pytester).items()}
+
+
+def test_each_data_row_is_its_own_result_never_a_retry_of_another(
+    pytester: pytest.Pytester, gauge_project: GaugeProject
+) -> None:
+    """gauge prints one block per row under one heading: a passing second row is not a flaky retry."""
+    result = run(pytester, gauge_project({"rows.spec": ROWS_SPEC}, outcomes=ALICE_FAILS))
+    result.assert_outcomes(passed=1, failed=1)
+    assert rows_seen(pytester) == {
+        "specs/rows.spec::Say hello[1]": ("failed", 1, False),
+        "specs/rows.spec::Say hello[2]": ("passed", 1, False),
+    }
+
+
+def test_retries_of_one_data_row_are_counted_for_that_row_only(
+    pytester: pytest.Pytester, gauge_project: GaugeProject
+) -> None:
+    project = gauge_project({"rows.spec": ROWS_SPEC}, outcomes=ALICE_FAILS + "fail_attempts = 1\n")
+    result = run(pytester, project, "--gauge-retries=1")
+    result.assert_outcomes(passed=2)
+    assert rows_seen(pytester) == {
+        "specs/rows.spec::Say hello[1]": ("passed", 2, True),
+        "specs/rows.spec::Say hello[2]": ("passed", 1, False),
+    }

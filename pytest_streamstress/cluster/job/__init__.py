@@ -9,7 +9,8 @@ CI run does next (that is `cli/ci.py`) nor format terminal output (that is `cli/
 
 One module per part, imported where the code lives (R4): `rbac` (who the Job runs as), `manifest`
 (the Job object), `launch`, `state` (find, describe, cancel), `follow` (the pod log), `archive`
-(the results archive in the log), `collect`, `kubeconfig` and `entry` (inside the pod).
+(the results archive in the log), `collect`, `shards` (an Indexed Job's pods and results), `kubeconfig`
+and `entry` (inside the pod).
 """
 
 from __future__ import annotations

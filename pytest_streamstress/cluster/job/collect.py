@@ -49,7 +49,7 @@ def collect_results(cluster: Cluster, namespace: str, name: str, dest: Path) -> 
             hint="the pod was deleted (Job TTL or manual delete); the results are gone",
         )
     archive = parse_archive(read_log(cluster, namespace, job.pod))
-    files = _extract(archive.data, dest)
+    files = extract_archive(archive.data, dest)
     (dest / "logs").mkdir(parents=True, exist_ok=True)
     (dest / "logs" / f"{job.pod}.log").write_text(
         cluster.redactor(archive.log_without_archive), encoding="utf-8"
@@ -72,7 +72,7 @@ def collect_results(cluster: Cluster, namespace: str, name: str, dest: Path) -> 
     )
 
 
-def _extract(data: bytes, dest: Path) -> list[str]:
+def extract_archive(data: bytes, dest: Path) -> list[str]:
     """Regular files only, each inside `dest`; checked before anything is written (no tar filter
     needed, so it behaves the same on every Python the package supports)."""
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:

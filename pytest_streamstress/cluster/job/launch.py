@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from pytest_streamstress.cluster.job.manifest import JobRequest, job_manifest
+from pytest_streamstress.cluster.job.manifest import JobRequest, config_map_name, job_manifest
 from pytest_streamstress.cluster.job.rbac import APP_LABEL, ensure_rbac
 from pytest_streamstress.cluster.job.state import list_jobs
 from pytest_streamstress.errors import Conflict, StreamstressError
@@ -61,42 +61,22 @@ def launch_job(cluster: Cluster, request: JobRequest, *, now: Callable[[], float
     stamp = int(now())
     for attempt in range(NAME_ATTEMPTS):
         name = f"streamstress-{stamp + attempt}"
-        secret_name = f"{name}-env" if request.secret_env else ""
-        # The Secret exists before the pod starts (else the kubelet holds it in CreateContainerConfigError);
-        # once the Job exists it becomes the Secret's owner, so deleting the Job removes the token too.
-        if secret_name and not _create_env_secret(cluster, request, secret_name):
+        companions = _Companions(cluster, request, name)
+        # The Secret and ConfigMap exist before the pod starts (else the kubelet holds it in
+        # CreateContainerConfigError); once the Job exists it owns them, so deleting it removes both.
+        if not companions.create():
             continue
         try:
             job = cluster.call(
                 f"create job {request.namespace}/{name}",
                 cluster.batch.create_namespaced_job,
                 request.namespace,
-                job_manifest(request, name, secret_name=secret_name),
+                job_manifest(request, name, secret_name=companions.secret_name),
             )
         except Conflict:
-            if secret_name:
-                cluster.call(
-                    f"delete secret {request.namespace}/{secret_name}",
-                    cluster.core.delete_namespaced_secret,
-                    secret_name,
-                    request.namespace,
-                )
+            companions.delete()
             continue  # two launches in one second: take the next second's name
-        if secret_name:
-            owner = {
-                "apiVersion": "batch/v1",
-                "kind": "Job",
-                "name": name,
-                "uid": job.metadata.uid,
-                "controller": True,
-            }
-            cluster.call(
-                f"set owner of secret {request.namespace}/{secret_name}",
-                cluster.core.patch_namespaced_secret,
-                secret_name,
-                request.namespace,
-                {"metadata": {"ownerReferences": [owner]}},
-            )
+        companions.own(job.metadata.uid)
         log.info("launched job %s/%s", request.namespace, name)
         return JobLaunch(namespace=request.namespace, name=name, rbac_created=tuple(created))
     raise Conflict(
@@ -117,6 +97,89 @@ def _create_env_secret(cluster: Cluster, request: JobRequest, name: str) -> bool
         cluster.call(
             f"create secret {request.namespace}/{name}",
             cluster.core.create_namespaced_secret,
+            request.namespace,
+            body,
+        )
+    except Conflict:
+        return False
+    return True
+
+
+class _Companions:
+    """The Job's env Secret (secret env) and ConfigMap (config env), when the request has any."""
+
+    def __init__(self, cluster: Cluster, request: JobRequest, job_name: str) -> None:
+        self.cluster, self.request, self.job_name = cluster, request, job_name
+        self.secret_name = f"{job_name}-env" if request.secret_env else ""
+        self.config_name = config_map_name(job_name) if request.config_env else ""
+
+    def create(self) -> bool:
+        """False (nothing left behind) when a name is taken: another launch won this second."""
+        if self.secret_name and not _create_env_secret(self.cluster, self.request, self.secret_name):
+            return False
+        if self.config_name and not _create_config_map(self.cluster, self.request, self.config_name):
+            self.config_name = ""  # not ours
+            self.delete()
+            return False
+        return True
+
+    def delete(self) -> None:
+        namespace, core = self.request.namespace, self.cluster.core
+        if self.secret_name:
+            self.cluster.call(
+                f"delete secret {namespace}/{self.secret_name}",
+                core.delete_namespaced_secret,
+                self.secret_name,
+                namespace,
+            )
+        if self.config_name:
+            self.cluster.call(
+                f"delete configmap {namespace}/{self.config_name}",
+                core.delete_namespaced_config_map,
+                self.config_name,
+                namespace,
+            )
+
+    def own(self, job_uid: str) -> None:
+        owner = {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "name": self.job_name,
+            "uid": job_uid,
+            "controller": True,
+        }
+        owned = {"metadata": {"ownerReferences": [owner]}}
+        namespace, core = self.request.namespace, self.cluster.core
+        if self.secret_name:
+            self.cluster.call(
+                f"set owner of secret {namespace}/{self.secret_name}",
+                core.patch_namespaced_secret,
+                self.secret_name,
+                namespace,
+                owned,
+            )
+        if self.config_name:
+            self.cluster.call(
+                f"set owner of configmap {namespace}/{self.config_name}",
+                core.patch_namespaced_config_map,
+                self.config_name,
+                namespace,
+                owned,
+            )
+
+
+def _create_config_map(cluster: Cluster, request: JobRequest, name: str) -> bool:
+    """The Job's plain config (the shard plan): False when the name is taken (another launch won it)."""
+    body = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": request.namespace, "labels": {APP_LABEL[0]: APP_LABEL[1]}},
+        "data": dict(request.config_env),
+    }
+    try:
+        cluster.call(
+            f"create configmap {request.namespace}/{name}",
+            cluster.core.create_namespaced_config_map,
             request.namespace,
             body,
         )

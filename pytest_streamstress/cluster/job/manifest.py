@@ -4,6 +4,13 @@ The request carries the pytest arguments already built (`run/launch.py` builds t
 session, `cli/ci.py` from its command line); this module only places them in the container's args
 behind the entry point's results directory. Secrets reach the container by `secretKeyRef`, never
 on the command line or in the manifest.
+
+`completions` > 1 makes an Indexed Job (issue 23): `completionMode: Indexed`, `completions` =
+`parallelism` = N, `backoffLimitPerIndex: 0` (a failed shard is not retried and does not stop the
+others; the Job controller then fails the Job with FailedIndexes at the end). Pod i gets
+`JOB_COMPLETION_INDEX=i` from the Job controller, and `$(JOB_COMPLETION_INDEX)` in the args is
+expanded by the kubelet. `config_env` values are too large or too plain for a Secret: they go into
+a ConfigMap `<job>-config` (created by launch.py) and reach the container by `configMapKeyRef`.
 """
 
 from __future__ import annotations
@@ -42,6 +49,14 @@ class JobRequest:
     pod_annotations: tuple[tuple[str, str], ...] = ()
     grace_s: int = DEFAULT_GRACE_S
     """The pod's terminationGracePeriodSeconds (see DEFAULT_GRACE_S)."""
+    completions: int = 1
+    """More than one: an Indexed Job of that many pods, all at once (shards, issue 23)."""
+    config_env: tuple[tuple[str, str], ...] = ()
+    """Env from the Job's ConfigMap (`config_map_name`): e.g. the shard plan every pod runs."""
+
+
+def config_map_name(job_name: str) -> str:
+    return f"{job_name}-config"
 
 
 def job_args(request: JobRequest) -> list[str]:
@@ -52,7 +67,7 @@ def job_args(request: JobRequest) -> list[str]:
 
 
 def job_manifest(request: JobRequest, name: str, *, secret_name: str = "") -> dict[str, Any]:
-    """The Job object (pure): labels, no retries, a deadline, the SA, env and secret references."""
+    """The Job object (pure): labels, no retries, a deadline, the SA, env, secret and config references."""
     labels = {APP_LABEL[0]: APP_LABEL[1]}
     env: list[dict[str, Any]] = [
         {"name": "JOB_NAME", "value": name},
@@ -63,15 +78,27 @@ def job_manifest(request: JobRequest, name: str, *, secret_name: str = "") -> di
         {"name": key, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
         for key, _ in request.secret_env
     ]
+    env += [
+        {"name": key, "valueFrom": {"configMapKeyRef": {"name": config_map_name(name), "key": key}}}
+        for key, _ in request.config_env
+    ]
     template_meta: dict[str, Any] = {"labels": labels}
     if request.pod_annotations:
         template_meta["annotations"] = dict(request.pod_annotations)
+    retries: dict[str, Any] = {"backoffLimit": 0}
+    if request.completions > 1:
+        retries = {
+            "completionMode": "Indexed",
+            "completions": request.completions,
+            "parallelism": request.completions,
+            "backoffLimitPerIndex": 0,
+        }
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name, "namespace": request.namespace, "labels": labels},
         "spec": {
-            "backoffLimit": 0,
+            **retries,
             "activeDeadlineSeconds": request.deadline_s,
             "template": {
                 "metadata": template_meta,

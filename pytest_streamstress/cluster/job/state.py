@@ -37,6 +37,8 @@ class JobState:
     message: str = ""
     published: str = ""
     """The `streamstress.io/published` annotation: "" until `ci` collected and published it."""
+    sharded: bool = False
+    """An Indexed Job (`--shards`): its pods are shards, `pod` is only the newest of them."""
 
 
 def _job_phase(job: Any) -> tuple[JobPhase, str]:
@@ -46,12 +48,13 @@ def _job_phase(job: Any) -> tuple[JobPhase, str]:
             return "Failed", f"{cond.reason or ''}: {cond.message or ''}".strip(": ")
         if cond.type == "Complete" and cond.status == "True":
             return "Succeeded", ""
+    if status and status.active:
+        # Before the counters: an Indexed Job's finished shards count while the others still run.
+        return "Running", ""
     if status and status.failed:
         return "Failed", ""
     if status and status.succeeded:
         return "Succeeded", ""
-    if status and status.active:
-        return "Running", ""
     return "Pending", ""
 
 
@@ -83,6 +86,7 @@ def _state(cluster: Cluster, job: Any) -> JobState:
         pod_phase=pod_phase,
         message=message,
         published=(meta.annotations or {}).get(PUBLISHED_ANNOTATION, ""),
+        sharded=job.spec is not None and job.spec.completion_mode == "Indexed",
     )
 
 

@@ -122,6 +122,16 @@ KINDS: Final[tuple[ResourceType, ...]] = (
     ResourceType(
         group="batch", version="v1", kind="Job", categories=("all",), plural="jobs", namespaced=True
     ),
+    # coordination.k8s.io/v1: the shards' serial gate (issue 23); no status subresource, no generation
+    ResourceType(
+        group="coordination.k8s.io",
+        version="v1",
+        kind="Lease",
+        generation=False,
+        plural="leases",
+        namespaced=True,
+        subresources=(),
+    ),
     # rbac.authorization.k8s.io/v1
     ResourceType(
         group="rbac.authorization.k8s.io",

@@ -2,7 +2,8 @@
 
 Follows gauge v1.6.28 (G parser/conceptParser.go, util/fileUtils.go): concept files are every
 `*.cpt` under the project root except dot-directories and the root's `env`, `reports`, `logs` and
-`gauge_bin` (and the reports/logs directories the properties name); each `# heading` (only
+`gauge_bin` (and the reports/logs directories the properties name), and nothing inside a symbolically
+linked directory (Go's Walk, gauge_walk); each `# heading` (only
 `<dynamic>` parameters) is a concept whose `* steps` may use those parameters and call other
 concepts. Gauge reports every problem: a concept without steps, a step or table outside a concept,
 a scenario heading, both places of a duplicate concept, both ends of a circular reference. A spec
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ from pytest_streamstress.testing.standins import gauge_lines
 from pytest_streamstress.testing.standins.gauge_lines import Token
 from pytest_streamstress.testing.standins.gauge_spec import Concept, Problem, SpecError, Step
 from pytest_streamstress.testing.standins.gauge_steps import DataFiles, StepDraft, StepMaker, special_kind
+from pytest_streamstress.testing.standins.gauge_walk import go_walk
 
 log = logging.getLogger(__name__)
 
@@ -196,14 +197,14 @@ class ConceptBook:
 
 
 def concept_files(root: Path, *, skip: Iterable[Path] = ()) -> list[Path]:
-    """`*.cpt` under `root` in lexical walk order, skipping dot-directories and gauge's own places."""
+    """`*.cpt` under `root` as gauge's Walk finds them: dot-directories, gauge's own places and linked
+    directories are not entered (util/fileUtils.go:90-99, gauge_walk)."""
     skipped = {root / name for name in ROOT_SKIPS} | {root / path for path in skip}
-    found: list[Path] = []
-    for directory, dirnames, filenames in os.walk(root):
-        here = Path(directory)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and here / d not in skipped)
-        found.extend(here / name for name in sorted(filenames) if name.lower().endswith(".cpt"))
-    return found
+    return go_walk(
+        root,
+        wanted=lambda p: p.suffix.lower() == ".cpt",
+        skip_dir=lambda p: p.name.startswith(".") or p in skipped,
+    )
 
 
 def _duplicates(concepts: list[Concept]) -> Iterator[Problem]:

@@ -21,6 +21,7 @@ from pytest_streamstress.testing.standins.gauge_model import Row
 from pytest_streamstress.testing.standins.gauge_run import Execution
 from pytest_streamstress.testing.standins.gauge_spec import Scenario, Spec, Step, Table
 from pytest_streamstress.testing.standins.gauge_tags import TagExpression
+from pytest_streamstress.testing.standins.gauge_walk import go_walk
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def load_properties(root: Path, envs: str, environ: Mapping[str, str]) -> dict[s
             if name == "default":
                 continue
             raise GaugeFatal(f'Failed to load env. "{name}" environment does not exist')
-        for path in sorted(directory.glob("*.properties")):
+        for path in go_walk(directory, wanted=lambda p: p.suffix == ".properties"):
             for key, value in parse_properties(path.read_text(encoding="utf-8")).items():
                 merged.setdefault(key, value)
     for key, value in BUILTIN_PROPERTIES.items():
@@ -114,17 +115,6 @@ class FileSelection:
     lines: list[int] = field(default_factory=list)
 
 
-def _walk(directory: Path, extensions: tuple[str, ...]) -> list[Path]:
-    found: list[Path] = []
-    for child in sorted(directory.iterdir(), key=lambda p: p.name):
-        name = child.name
-        if child.is_dir():
-            found.extend(_walk(child, extensions))
-        elif name.lower().endswith(extensions):
-            found.append(child)
-    return found
-
-
 def resolve_args(args: list[str], cwd: Path, extensions: tuple[str, ...]) -> list[FileSelection]:
     """Files in first-appearance order; a whole-file argument wins over `file:LINE` arguments for it."""
     selections: dict[Path, FileSelection] = {}
@@ -135,7 +125,7 @@ def resolve_args(args: list[str], cwd: Path, extensions: tuple[str, ...]) -> lis
         if not path.exists():
             raise GaugeExit(f"Specs directory {raw} does not exist.", 1)
         if path.is_dir():
-            files = _walk(path, extensions)
+            files = go_walk(path, wanted=lambda p: p.name.lower().endswith(extensions))
             if not files:
                 raise GaugeExit(f"No specifications found in {raw}.", 1)
         else:

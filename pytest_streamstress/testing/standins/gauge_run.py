@@ -134,11 +134,9 @@ class Executor:
     # --- validation (before anything runs) ---------------------------------------------------------
 
     def rule_for(self, selected: SelectedSpec, execution: Execution) -> ScenarioRule | None:
-        texts = tuple(
-            leaf.step.text
-            for leaf in self._scenario_leaves(selected.spec, execution)
-            if isinstance(leaf, _Leaf)
-        )
+        leaves = [leaf for leaf in self._scenario_leaves(selected.spec, execution) if isinstance(leaf, _Leaf)]
+        # as written and as run with the data row's values (`Say hello to "Bob"`): a rule may pick a row
+        texts = tuple(dict.fromkeys(text for leaf in leaves for text in (leaf.step.text, leaf.view.text)))
         return self.outcomes.for_scenario(
             spec_path=str(selected.spec.path), heading=execution.scenario.heading, step_texts=texts
         )

@@ -83,3 +83,16 @@ def test_published_summary_says_when_publish_was_skipped() -> None:
 def test_summary_text_from_the_cluster_cannot_inject_markdown_or_html() -> None:
     text = launched_summary("ns", "j", "the last Job ns/j failed (<script>|x)")
     assert "<script>" not in text and "&lt;script&gt;\\|x" in text
+
+
+def test_a_sharded_job_that_lost_shards_is_still_collected_and_published_once() -> None:
+    failed = JobView(
+        namespace="ns", name="streamstress-1", phase="Failed", message="FailedIndexes", sharded=True
+    )
+    published = JobView(
+        namespace="ns", name="streamstress-1", phase="Failed", sharded=True, published="0123456789ab"
+    )
+
+    assert decide(failed).action is Action.COLLECT
+    assert "lost shards" in decide(failed).reason
+    assert decide(published).action is Action.LAUNCH

@@ -17,6 +17,8 @@ from pytest_streamstress.options.parse import (
     parse_parallel,
     parse_size,
 )
+from pytest_streamstress.options.table import OPTIONS_BY_NAME
+from pytest_streamstress.testing.embedded import PROFILE_INTERVAL_S
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 
@@ -110,3 +112,9 @@ def test_every_option_has_a_flag_an_ini_key_and_help_without_final_stop() -> Non
 def test_readme_option_table_matches_the_options() -> None:
     """The README's table is generated from OPTIONS (`streamstress options --markdown`); it must not drift."""
     assert options_markdown() in README.read_text(encoding="utf-8")
+
+
+def test_profile_interval_help_names_the_emulated_clusters_own_default() -> None:
+    """`--cluster emulated` samples every PROFILE_INTERVAL_S unless the option is given (run/session.py)."""
+    text = OPTIONS_BY_NAME["profile_interval"].help
+    assert f"with --cluster emulated {PROFILE_INTERVAL_S:g} unless given" in text

@@ -101,3 +101,13 @@ def test_a_failed_python_test_beside_the_scenarios_fails_the_run() -> None:
     verdict = decide((record("ok", Status.PASSED),), RunState(fail_on=("none",), other_failures=1))
     assert (verdict.status, verdict.exit_code) == ("failed", 1)
     assert "outside the Gauge scenarios" in verdict.sentence
+
+
+def test_a_failed_after_spec_hook_fails_a_scored_run_whatever_fail_on_says() -> None:
+    """The scenarios ran, so no precondition failed; gauge failed the spec, so the run is no pass."""
+    hook = RunError(phase="after-spec", message="specs/prune.spec: failed to restore the pruner")
+    verdict = decide((record("ok", Status.PASSED),), RunState(fail_on=("none",), errors=(hook,)))
+    assert (verdict.status, verdict.exit_code, verdict.scored) == ("failed", 1, True)
+    assert verdict.sentence == (
+        "FAILED: the AfterSpec hook of 1 spec failed (specs/prune.spec: failed to restore the pruner); exit 1"
+    )

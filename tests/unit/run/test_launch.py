@@ -26,3 +26,26 @@ def test_plugin_arguments_forward_the_run_options_and_replace_the_local_ones() -
         "--image=pipeline-controller=reg/ns/c@sha256:" + "1" * 64,
         "--results-dir=results",
     ]
+
+
+def test_a_shard_pod_runs_its_index_deploys_nothing_and_leaves_restore_and_publish_to_the_run() -> None:
+    raw = {
+        "components": ["pipeline"],
+        "shards": ["4"],
+        "restore": ["true"],
+        "publish": ["true"],
+        "skip_deploy": ["false"],
+        "gauge_tags": ["e2e"],
+    }
+
+    args = plugin_arguments(raw, [], shards=4)
+
+    assert args == [
+        "--streamstress",
+        "--components=pipeline",
+        "--gauge-tags=e2e",
+        "--skip-build",
+        "--results-dir=results",
+        "--skip-deploy",
+        "--shard=$(JOB_COMPLETION_INDEX)/4",
+    ]

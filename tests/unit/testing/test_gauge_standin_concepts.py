@@ -140,3 +140,23 @@ def test_circular_concepts_name_both_ends_once(tmp_path: Path) -> None:
         f"{cpt}:4 Circular reference found in concept. \"B1\" => {cpt}:3 => 'A1'",
         f"{cpt}:3 Circular reference found in concept. \"A1\" => {cpt}:4 => 'B1'",
     ]
+
+
+def test_concept_files_are_not_found_inside_a_linked_directory_but_a_linked_file_is(tmp_path: Path) -> None:
+    """gauge walks with Go's filepath.Walk (getgauge/common common.go:156-171), which never follows a
+    linked directory: the worker overlay must not hide concepts behind one."""
+    checkout = write(tmp_path / "checkout", {"specs/concepts/c.cpt": "# C\n* c\n", "top.cpt": "# T\n* t\n"})
+    root = tmp_path / "project"
+    (root / "nested").mkdir(parents=True)
+    (root / "specs").symlink_to(checkout / "specs", target_is_directory=True)
+    (root / "nested" / "concepts").symlink_to(checkout / "specs" / "concepts", target_is_directory=True)
+    (root / "nested" / "top.cpt").symlink_to(checkout / "top.cpt")
+    found = gauge_concepts.concept_files(root)
+    assert [p.relative_to(root).as_posix() for p in found] == ["nested/top.cpt"]
+
+
+def test_a_linked_project_root_yields_no_concepts(tmp_path: Path) -> None:
+    """Walk takes even its root with Lstat: a root that is a link is not entered."""
+    write(tmp_path / "real", {"c.cpt": "# C\n* c\n"})
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    assert gauge_concepts.concept_files(tmp_path / "link") == []

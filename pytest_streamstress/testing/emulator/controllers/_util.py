@@ -177,8 +177,7 @@ def _env_value(store: Store, pod: Mapping[str, Any], entry: Mapping[str, Any]) -
     source = entry.get("valueFrom") or {}
     meta = pod["metadata"]
     if "fieldRef" in source:
-        fields = {"metadata.namespace": meta.get("namespace", ""), "metadata.name": meta["name"]}
-        return fields.get(source["fieldRef"].get("fieldPath", ""))
+        return _field_value(meta, str(source["fieldRef"].get("fieldPath", "")))
     for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
         if key not in source:
             continue
@@ -193,3 +192,40 @@ def _env_value(store: Store, pod: Mapping[str, Any], entry: Mapping[str, Any]) -
             return None
         return base64.b64decode(value).decode("utf-8", errors="replace") if kind == "Secret" else str(value)
     return None
+
+
+def _field_value(meta: Mapping[str, Any], path: str) -> str | None:
+    """The downward API's fieldRef paths the emulator knows: name, namespace, one annotation or label
+    (`metadata.annotations['batch.kubernetes.io/job-completion-index']`, how JOB_COMPLETION_INDEX is set)."""
+    fields = {"metadata.namespace": meta.get("namespace", ""), "metadata.name": meta["name"]}
+    if path in fields:
+        return str(fields[path])
+    for section in ("annotations", "labels"):
+        prefix = f"metadata.{section}['"
+        if path.startswith(prefix) and path.endswith("']"):
+            value = (meta.get(section) or {}).get(path[len(prefix) : -2])
+            return None if value is None else str(value)
+    return None
+
+
+def expand_references(text: str, env: Mapping[str, str]) -> str:
+    """Kubernetes' `$(VAR)` expansion of a container's command and args from its environment:
+    a defined variable is replaced, an undefined reference stays as written, `$$` is a literal `$`
+    (k8s.io/kubernetes third_party/forked/golang/expansion)."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("$$", i):
+            out.append("$")
+            i += 2
+            continue
+        if text.startswith("$(", i):
+            end = text.find(")", i + 2)
+            if end != -1:
+                name = text[i + 2 : end]
+                out.append(env[name] if name in env else text[i : end + 1])
+                i = end + 1
+                continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)

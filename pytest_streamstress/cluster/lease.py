@@ -1,0 +1,261 @@
+"""The serial gate across shards: a readers-writer lock held in one coordination.k8s.io Lease (issue 23).
+
+Scenarios tagged with `streamstress_serial_tags` change cluster-wide state, so they must never run
+beside any other scenario on the cluster, in any shard. Every gauge run of a shard takes the gate:
+shared for ordinary scenarios, exclusive when one of them is serial. The state lives in one Lease
+(`streamstress-serial` in the Job's namespace), changed only by read-modify-replace with the read's
+resourceVersion, so two shards that race get a 409 and read again (R19):
+
+- `spec.holderIdentity`: the exclusive holder (what `kubectl get lease` shows), with its expiry in
+  annotation `streamstress.io/writer-expires`;
+- annotation `streamstress.io/readers`: JSON `{identity: expiry}` of the shared holders;
+- annotation `streamstress.io/waiting`: `identity expiry` of an exclusive taker waiting for the
+  readers to leave; while it is set no new reader enters (a turnstile: a stream of ordinary
+  scenarios cannot starve a serial one).
+
+Every claim carries an expiry (`duration_s` ahead, renewed by a thread while held), so a shard
+whose pod was killed blocks the others for at most `duration_s`. Expiries are wall-clock epochs:
+pods on different nodes share no monotonic clock, and node clocks are NTP-synchronised to well
+within the default 60 s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from pytest_streamstress.errors import Conflict, NotFound, StreamstressError, WaitTimeout
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME: Final = "streamstress-serial"
+READERS: Final = "streamstress.io/readers"
+WAITING: Final = "streamstress.io/waiting"
+WRITER_EXPIRES: Final = "streamstress.io/writer-expires"
+DEFAULT_DURATION_S: Final = 60.0
+DEFAULT_POLL_S: Final = 0.5
+
+
+@dataclass
+class _State:
+    """The Lease's claims after dropping the expired ones."""
+
+    resource_version: str
+    writer: str = ""
+    writer_expires: float = 0.0
+    readers: dict[str, float] = field(default_factory=dict)
+    waiting: str = ""
+    waiting_expires: float = 0.0
+
+    @classmethod
+    def of(cls, lease: Any, now: float) -> _State:
+        notes = lease.metadata.annotations or {}
+        try:
+            readers = {str(k): float(v) for k, v in json.loads(notes.get(READERS) or "{}").items()}
+        except (ValueError, AttributeError):
+            readers = {}  # a hand-edited annotation: start over rather than block forever
+        writer = (lease.spec.holder_identity if lease.spec else None) or ""
+        writer_expires = _float(notes.get(WRITER_EXPIRES))
+        waiting, _, waiting_at = str(notes.get(WAITING) or "").partition(" ")
+        state = cls(resource_version=lease.metadata.resource_version, readers=readers)
+        if writer and writer_expires > now:
+            state.writer, state.writer_expires = writer, writer_expires
+        if waiting and _float(waiting_at) > now:
+            state.waiting, state.waiting_expires = waiting, _float(waiting_at)
+        state.readers = {who: until for who, until in readers.items() if until > now}
+        return state
+
+    def body(self, namespace: str, duration_s: float) -> dict[str, Any]:
+        return {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": {
+                "name": LEASE_NAME,
+                "namespace": namespace,
+                "resourceVersion": self.resource_version,
+                "labels": {"app": "streamstress"},
+                "annotations": {
+                    READERS: json.dumps(self.readers, sort_keys=True),
+                    WAITING: f"{self.waiting} {self.waiting_expires}" if self.waiting else "",
+                    WRITER_EXPIRES: str(self.writer_expires) if self.writer else "",
+                },
+            },
+            "spec": {"holderIdentity": self.writer or None, "leaseDurationSeconds": int(duration_s)},
+        }
+
+
+def _float(text: object) -> float:
+    try:
+        return float(str(text))
+    except ValueError:
+        return 0.0
+
+
+class LeaseGate:
+    """`with gate.hold(exclusive=...)`: the cluster-wide serial gate of one shard process."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        namespace: str,
+        identity: str,
+        *,
+        duration_s: float = DEFAULT_DURATION_S,
+        poll_s: float = DEFAULT_POLL_S,
+        timeout_s: float = 10800.0,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.cluster, self.namespace, self.identity = cluster, namespace, identity
+        self.duration_s, self.poll_s, self.timeout_s, self.now = duration_s, poll_s, timeout_s, now
+
+    @contextlib.contextmanager
+    def hold(self, *, exclusive: bool) -> Iterator[None]:
+        self._acquire(exclusive)
+        stop = threading.Event()
+        renewer = threading.Thread(
+            target=self._renew, args=(exclusive, stop), name=f"lease-renew-{self.identity}", daemon=True
+        )
+        renewer.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            renewer.join(timeout=self.cluster.request_timeout * 2)
+            self._change(lambda state: self._leave(state, exclusive))
+
+    # -- the protocol -----------------------------------------------------------------------------
+    def _acquire(self, exclusive: bool) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        kind = "exclusive" if exclusive else "shared"
+        last = ""
+        while True:
+            state = self._read()
+            entered = self._enter(state, exclusive)
+            if entered is not None:
+                try:
+                    self._replace(state)
+                except Conflict:
+                    continue  # another shard changed it first: read again
+                if entered:
+                    log.info("serial gate: %s holds it %s", self.identity, kind)
+                    return
+            last = f"writer {state.writer or 'none'}, waiting {state.waiting or 'none'}"
+            last += f", readers {sorted(state.readers)}"
+            if time.monotonic() > deadline:
+                raise WaitTimeout(
+                    f"serial gate Lease {self.namespace}/{LEASE_NAME}: {self.identity} did not get it"
+                    f" {kind} within {self.timeout_s:g}s; last state: {last}",
+                    hint="a shard holds it far longer than a gauge run should; `kubectl get lease"
+                    f" -n {self.namespace} {LEASE_NAME} -o yaml` shows who",
+                )
+            self.cluster.clock.sleep(self.poll_s)
+
+    def _enter(self, state: _State, exclusive: bool) -> bool | None:
+        """Change `state` to take the gate: True (taken), False (queued, write it), None (wait as is)."""
+        me, until = self.identity, self.now() + self.duration_s
+        if state.writer and state.writer != me:
+            return None
+        if not exclusive:
+            if state.waiting and state.waiting != me:
+                return None
+            state.readers[me] = until
+            return True
+        if state.waiting and state.waiting != me:
+            return None
+        others = {who for who in state.readers if who != me}
+        if others:
+            if state.waiting == me and state.waiting_expires - self.now() > self.duration_s / 2:
+                return None  # already queued and fresh: nothing to write
+            state.waiting, state.waiting_expires = me, until
+            return False
+        state.writer, state.writer_expires = me, until
+        state.waiting, state.waiting_expires = "", 0.0
+        state.readers.pop(me, None)
+        return True
+
+    def _leave(self, state: _State, exclusive: bool) -> None:
+        if exclusive and state.writer == self.identity:
+            state.writer, state.writer_expires = "", 0.0
+        state.readers.pop(self.identity, None)
+        if state.waiting == self.identity:
+            state.waiting, state.waiting_expires = "", 0.0
+
+    def _renew(self, exclusive: bool, stop: threading.Event) -> None:
+        while not stop.wait(self.duration_s / 3):
+
+            def extend(state: _State) -> None:
+                until = self.now() + self.duration_s
+                if exclusive and state.writer in ("", self.identity):
+                    state.writer, state.writer_expires = self.identity, until
+                elif not exclusive:
+                    state.readers[self.identity] = until
+
+            try:
+                self._change(extend)
+            except StreamstressError as exc:  # a failed renewal must not kill the run; the claim expires
+                log.warning("serial gate: renewing %s failed: %s", self.identity, exc)
+
+    # -- the API ----------------------------------------------------------------------------------
+    def _change(self, change: Callable[[_State], None]) -> None:
+        for _ in range(20):
+            state = self._read()
+            change(state)
+            try:
+                self._replace(state)
+            except Conflict:
+                continue
+            return
+        log.warning("serial gate: %s could not update the Lease after 20 conflicts", self.identity)
+
+    def _read(self) -> _State:
+        coordination = self.cluster.coordination
+        try:
+            lease = self.cluster.call(
+                f"get lease {self.namespace}/{LEASE_NAME}",
+                coordination.read_namespaced_lease,
+                LEASE_NAME,
+                self.namespace,
+            )
+        except NotFound:
+            body = {
+                "apiVersion": "coordination.k8s.io/v1",
+                "kind": "Lease",
+                "metadata": {
+                    "name": LEASE_NAME,
+                    "namespace": self.namespace,
+                    "labels": {"app": "streamstress"},
+                },
+                "spec": {"leaseDurationSeconds": int(self.duration_s)},
+            }
+            with contextlib.suppress(Conflict):  # another shard created it first
+                self.cluster.call(
+                    f"create lease {self.namespace}/{LEASE_NAME}",
+                    coordination.create_namespaced_lease,
+                    self.namespace,
+                    body,
+                )
+            lease = self.cluster.call(
+                f"get lease {self.namespace}/{LEASE_NAME}",
+                coordination.read_namespaced_lease,
+                LEASE_NAME,
+                self.namespace,
+            )
+        return _State.of(lease, self.now())
+
+    def _replace(self, state: _State) -> None:
+        self.cluster.call(
+            f"replace lease {self.namespace}/{LEASE_NAME}",
+            self.cluster.coordination.replace_namespaced_lease,
+            LEASE_NAME,
+            self.namespace,
+            state.body(self.namespace, self.duration_s),
+        )
