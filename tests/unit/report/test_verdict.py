@@ -72,7 +72,7 @@ def test_a_broken_harness_is_incomplete_and_fails_whatever_fail_on_says(fail_on:
     verdict = decide(crashed, RunState(fail_on=fail_on))
     assert (verdict.status, verdict.exit_code, verdict.harness) == ("incomplete", 1, 1)
     assert "gauge was killed by SIGSEGV" in verdict.sentence
-    assert verdict.sentence.endswith("(exit 1 whatever --fail-on says); exit 1")
+    assert verdict.sentence.endswith(", whatever --fail-on says; exit 1")
     assert not verdict.scored
 
 
