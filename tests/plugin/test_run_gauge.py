@@ -719,6 +719,9 @@ def test_a_segfaulting_gauge_is_a_harness_failure_never_an_upstream_regression(
     assert (document["status"], document["verdict"]["exit_code"]) == ("incomplete", 1)
     assert document["verdict"]["scored"] is False
     result.stdout.fnmatch_lines(
-        ["verdict: INCOMPLETE: gauge broke, 2 scenarios never ran or never reported*, whatever --fail-on says; exit 1"]
+        [
+            "verdict: INCOMPLETE: gauge broke, 2 scenarios never ran or never reported*,"
+            " whatever --fail-on says; exit 1"
+        ]
     )
     assert "Upstream Regression" not in result.stdout.str()
