@@ -187,3 +187,28 @@ def test_a_pod_terminated_from_outside_reports_the_kubelets_reason(
     assert (pod.status.phase, pod.status.reason) == ("Failed", pod_reason)
     assert (terminated.reason, terminated.exit_code) == (container_reason, 137)
     assert (job.status.completed_indexes, job.status.failed_indexes) == ("1", "0")
+
+
+def test_the_jobs_deadline_ends_every_pod_as_deadline_exceeded_whichever_clock_ran_out_first(
+    kube: Any, program: Path
+) -> None:
+    """No gate opens: both pods outlive the Job's 2 s deadline. The first pod whose clock runs out
+    ends the Job and every other pod with it; each pod says DeadlineExceeded, so `streamstress
+    collect` can name the reason of every lost shard (the other one used to stay Running, reasonless,
+    which made a shard test fail on a loaded machine when the other shard's pod ran out first)."""
+    batch, core = kube
+    body = _job(program, completions=2)
+    body["spec"]["activeDeadlineSeconds"] = 2
+    batch.create_namespaced_job(NAMESPACE, body, _request_timeout=10)
+    pods = _pods(core, 2)
+    job = _finished_job(batch)
+
+    [failed] = [c for c in job.status.conditions if c.type == "Failed"]
+    assert failed.reason == "DeadlineExceeded"
+
+    def both_ended() -> Probe:
+        ended = [core.read_namespaced_pod(p.metadata.name, NAMESPACE, _request_timeout=10) for p in pods]
+        state = [(p.status.phase, p.status.reason) for p in ended]
+        return Probe(done=state == [("Failed", "DeadlineExceeded")] * 2, state=f"pods {state}")
+
+    wait_until(both_ended, what="not every pod ended by the deadline", timeout=WAIT_TIMEOUT, poll=0.05)

@@ -64,6 +64,7 @@ DEFAULT_DEADLINE_S: Final = 10800.0
 """Without activeDeadlineSeconds a process may run this long (the original's Job deadline)."""
 HOST_ENV: Final = ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR", "SYSTEMROOT")
 DEFAULT_GRACE_S: Final = 30.0
+DEADLINE_MESSAGE: Final = "Pod was active on the node longer than the specified deadline"
 """terminationGracePeriodSeconds when the pod spec gives none (Kubernetes' default)."""
 
 
@@ -75,6 +76,9 @@ class _Run:
     cancel: threading.Event = field(default_factory=threading.Event)
     terminated: str = ""
     """Set when the pod was OOM-killed or evicted from outside (TERMINATE_ANNOTATION)."""
+    deadline: bool = False
+    """Set when another pod hit the Job's deadline, which ends every pod of the Job: this pod ended by
+    the deadline too, whichever pod's clock ran out first (not silently cancelled)."""
     process: _proc.Running | None = None
     thread: threading.Thread | None = None
 
@@ -159,7 +163,13 @@ class JobsController(Controller):
         run.thread.start()
 
     def _cancel(
-        self, namespace: str, name: str, index: int | bool | None = True, *, now: bool = False
+        self,
+        namespace: str,
+        name: str,
+        index: int | bool | None = True,
+        *,
+        now: bool = False,
+        deadline: bool = False,
     ) -> None:
         """Stop one index's process (`index`), or every process of the Job (True), like a kubelet.
 
@@ -172,6 +182,7 @@ class JobsController(Controller):
             if not runs:
                 self._runs.pop((namespace, name), None)
         for run in stopped:
+            run.deadline = run.deadline or deadline
             run.cancel.set()
             process, grace = run.process, run.grace_s
             if process is not None and now:
@@ -262,6 +273,8 @@ class JobsController(Controller):
             self.store.close_log(namespace, pod_name, cname)
         if run.terminated:
             outcome = job_status.terminated(run.terminated)
+        elif run.deadline:
+            outcome = Outcome(137, "DeadlineExceeded", DEADLINE_MESSAGE)
         elif run.cancel.is_set():
             return
         job_name = job["metadata"]["name"]
@@ -297,9 +310,7 @@ class JobsController(Controller):
         if run.cancel.wait(min(duration, timeout)):
             return Outcome(137, "Error", "killed")
         if duration > timeout:
-            return Outcome(
-                137, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline"
-            )
+            return Outcome(137, "DeadlineExceeded", DEADLINE_MESSAGE)
         code = int(spec.get("exit", 0))
         return Outcome(code, "Completed" if code == 0 else "Error")
 
@@ -328,9 +339,7 @@ class JobsController(Controller):
         try:
             done = run.process.wait(timeout=timeout, what=f"pod {namespace}/{pod_name}")
         except ToolTimedOut:
-            return Outcome(
-                137, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline"
-            )
+            return Outcome(137, "DeadlineExceeded", DEADLINE_MESSAGE)
         code = done.returncode if done.returncode >= 0 else 128 - done.returncode  # killed: 128 + signal
         return Outcome(code, "Completed" if code == 0 else "Error")
 
@@ -418,12 +427,17 @@ class JobsController(Controller):
         self.store.mutate(self.pods, namespace, pod, pod_status, subresource="status")
         current = self.store.get(self.jobs, namespace, job["metadata"]["name"])
         if outcome.reason == "DeadlineExceeded":
+            # Every other pod ends by the same deadline: marked before the Job's Failed status is written,
+            # because the reconcile that status triggers may stop those pods before `_cancel` below does.
+            with self._lock:
+                for other in self._runs.get((namespace, job["metadata"]["name"]), {}).values():
+                    other.deadline = True
             self._write_job_status(
                 current,
                 failure=("DeadlineExceeded", "Job was active longer than specified deadline"),
                 last=outcome,
             )
-            self._cancel(namespace, job["metadata"]["name"])  # the deadline is the whole Job's
+            self._cancel(namespace, job["metadata"]["name"], deadline=True)  # the deadline is the whole Job's
             return
         self._write_job_status(current, last=outcome)
 
