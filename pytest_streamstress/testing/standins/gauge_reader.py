@@ -168,11 +168,12 @@ class _SpecReader:
             return
         self.has_items = True
         owner = self._owner()
+        # Without an owning step, a table after `___` but before any teardown step is a comment (it
+        # belongs to nothing); elsewhere it is the scenario's or the spec's data table.
+        in_steps = bool(self.state & (_In.STEP | _In.CONTEXT | _In.TEARDOWN))
         if owner is not None:
             owner.add_table(token)
-        elif self.state & (_In.STEP | _In.CONTEXT | _In.TEARDOWN):
-            pass  # a table after `___` but before any teardown step is a comment
-        elif not self._data_table(TableDraft(headers=token.cells, line=token.line)):
+        elif not in_steps and not self._data_table(TableDraft(headers=token.cells, line=token.line)):
             return
         self.state = (self.state & _BODY) | _In.TABLE
 
@@ -192,8 +193,9 @@ class _SpecReader:
     def table_row(self, token: Token) -> None:
         self.has_items = True
         if _In.TABLE not in self.state:
-            pass  # a row without a header is a comment
-        elif _is_separator(token.cells) and _In.SEPARATOR not in self.state:
+            self.state &= _BODY | _In.TABLE | _In.SEPARATOR  # a row without a header is a comment
+            return
+        if _is_separator(token.cells) and _In.SEPARATOR not in self.state:
             self.state |= _In.SEPARATOR
         else:
             self.maker.check_cells(token)
