@@ -46,6 +46,7 @@ from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.model import (
     BuildResult,
     BuildStatus,
+    BuiltImage,
     ComponentRequest,
     ComponentSpec,
     ContainerTool,
@@ -338,42 +339,46 @@ def _build_one(spec: ComponentSpec, request: ComponentRequest, ctx: _Context) ->
         error = ctx.redactor(_failure_text(spec, exc, log_path))
         if not isinstance(exc, StreamstressError):
             log.error("unexpected error building %s", spec.name, exc_info=exc)
-        ctx.emit(
-            BuildEvent(
-                kind="fail",
-                component=spec.name,
-                duration_s=duration,
-                message=error.splitlines()[0],
-                log_path=log_path,
-            )
-        )
-        return BuildResult(
+        event = BuildEvent(
+            kind="fail",
             component=spec.name,
-            repo=ctx.redactor(spec.repo),
-            status=BuildStatus.FAILED,
-            source=source,
-            error=error,
-            log_path=log_path,
             duration_s=duration,
+            message=error.splitlines()[0],
+            log_path=log_path,
         )
+        return _ended(spec, ctx, event, BuildStatus.FAILED, source=source, error=error)
     duration = time.monotonic() - started
-    ctx.emit(
-        BuildEvent(
-            kind="finish",
-            component=spec.name,
-            duration_s=duration,
-            message=f"{len(images)} image(s)",
-            log_path=log_path,
-        )
+    event = BuildEvent(
+        kind="finish",
+        component=spec.name,
+        duration_s=duration,
+        message=f"{len(images)} image(s)",
+        log_path=log_path,
     )
+    return _ended(spec, ctx, event, BuildStatus.BUILT, source=source, images=images)
+
+
+def _ended(
+    spec: ComponentSpec,
+    ctx: _Context,
+    event: BuildEvent,
+    status: BuildStatus,
+    *,
+    source: SourceCommit | None,
+    error: str = "",
+    images: tuple[BuiltImage, ...] = (),
+) -> BuildResult:
+    """Every way a build ends says so once on the terminal (the event) and once in its result."""
+    ctx.emit(event)
     return BuildResult(
         component=spec.name,
         repo=ctx.redactor(spec.repo),
-        status=BuildStatus.BUILT,
+        status=status,
         source=source,
         images=images,
-        log_path=log_path,
-        duration_s=duration,
+        error=error,
+        log_path=event.log_path,
+        duration_s=event.duration_s,
     )
 
 
@@ -390,20 +395,10 @@ def _interrupted(
     error = f"building {spec.name} was interrupted by {reason} after {duration:.1f}s; the run is stopping"
     with contextlib.suppress(OSError):
         _note(log_path, f"# {error}")
-    ctx.emit(
-        BuildEvent(
-            kind="interrupted", component=spec.name, duration_s=duration, message=reason, log_path=log_path
-        )
+    event = BuildEvent(
+        kind="interrupted", component=spec.name, duration_s=duration, message=reason, log_path=log_path
     )
-    return BuildResult(
-        component=spec.name,
-        repo=ctx.redactor(spec.repo),
-        status=BuildStatus.FAILED,
-        source=source,
-        error=error,
-        log_path=log_path,
-        duration_s=duration,
-    )
+    return _ended(spec, ctx, event, BuildStatus.FAILED, source=source, error=error)
 
 
 def _failure_text(spec: ComponentSpec, exc: BaseException, log_path: Path) -> str:
