@@ -101,9 +101,9 @@ class Heartbeat:
         self.pace = pace
         self.on_change = on_change
         self.running = running
+        """A process that runs (gauge), not a condition awaited: the line leads with `what` and its state."""
         self.lead = lead
         """The step the wait belongs to, said first (`auto-setup: waiting ...`)."""
-        """A process that runs (gauge), not a condition awaited: the line leads with `what` and its state."""
         self.last_at: float | None = None
         self.last_state = ""
         self.said = 0
