@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -145,7 +146,6 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from pytest_streamstress.cli import main as cli
 
     emulator = make_emulator(state="installed")
     # equal split: a -> shard 0, b -> shard 1; shard 0 is still inside its gauge run when the test
@@ -182,15 +182,11 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
         poll=0.2,
     )
 
-    code = cli.main(
-        ["collect", "--kubeconfig", str(emulator.kubeconfig), str(tmp_path / "merged"), launch.name]
-    )
+    code, out, document = _collect(emulator, launch, tmp_path / "merged", capsys)
 
-    out = capsys.readouterr().out
     assert code == 1, out
     assert "shard 0: pod " in out and f": {reason} (exit 137), lost" in out
     assert "1 shards lost, their scenarios are harness errors" in out
-    document = json.loads((tmp_path / "merged" / "results.json").read_text())
     jsonschema.validate(document, load_schema())
     outcome = {s["scenario"]: (s["shard"], s["status"], s.get("category")) for s in document["scenarios"]}
     assert outcome == {
@@ -203,6 +199,18 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
     assert [s["status"] for s in document["shards"]["summaries"]] == ["lost", "finished"]
     assert (document["status"], document["exit_code"]) == ("incomplete", 1)
     cluster.close()
+
+
+def _collect(
+    emulator: Emulator, launch: JobLaunch, dest: Path, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, dict[str, Any]]:
+    """`streamstress collect DEST JOB`: its exit code, what it printed, and the merged results.json."""
+    from pytest_streamstress.cli import main as cli
+
+    code = cli.main(["collect", "--kubeconfig", str(emulator.kubeconfig), str(dest), launch.name])
+    out = capsys.readouterr().out
+    document: dict[str, Any] = json.loads((dest / "results.json").read_text())
+    return code, out, document
 
 
 def _window(scenario: dict[str, str]) -> tuple[dt.datetime, dt.datetime]:
@@ -218,7 +226,6 @@ def test_a_serial_scenario_never_runs_beside_another_shards_scenarios(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from pytest_streamstress.cli import main as cli
 
     emulator = make_emulator(state="installed")
     serial = (
@@ -240,12 +247,8 @@ def test_a_serial_scenario_never_runs_beside_another_shards_scenarios(
         poll=0.2,
     )
 
-    assert (
-        cli.main(["collect", "--kubeconfig", str(emulator.kubeconfig), str(tmp_path / "merged"), launch.name])
-        == 0
-    )
-    capsys.readouterr()
-    document = json.loads((tmp_path / "merged" / "results.json").read_text())
+    code, _out, document = _collect(emulator, launch, tmp_path / "merged", capsys)
+    assert code == 0
     scenarios = {s["scenario"]: s for s in document["scenarios"]}
     assert {s["status"] for s in scenarios.values()} == {"passed"}
     admin_start, admin_end = _window(scenarios["a 0: PIPELINES-96-TCa0"])
@@ -331,7 +334,6 @@ def test_a_job_past_its_deadline_loses_the_unfinished_shard_with_deadline_exceed
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from pytest_streamstress.cli import main as cli
 
     emulator = make_emulator(state="installed")
     # shard 0 would sleep far past the Job's 10 s deadline (a bound, not a timing)
@@ -350,12 +352,8 @@ def test_a_job_past_its_deadline_loses_the_unfinished_shard_with_deadline_exceed
         poll=0.2,
     )
 
-    assert (
-        cli.main(["collect", "--kubeconfig", str(emulator.kubeconfig), str(tmp_path / "merged"), launch.name])
-        == 1
-    )
-    capsys.readouterr()
-    document = json.loads((tmp_path / "merged" / "results.json").read_text())
+    code, _out, document = _collect(emulator, launch, tmp_path / "merged", capsys)
+    assert code == 1
     summary = document["shards"]["summaries"][0]
     assert (summary["status"], summary["reason"]) == ("lost", "DeadlineExceeded")
     lost = [s for s in document["scenarios"] if s["shard"] == 0]
