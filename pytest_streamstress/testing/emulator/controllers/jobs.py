@@ -163,13 +163,7 @@ class JobsController(Controller):
         run.thread.start()
 
     def _cancel(
-        self,
-        namespace: str,
-        name: str,
-        index: int | bool | None = True,
-        *,
-        now: bool = False,
-        deadline: bool = False,
+        self, namespace: str, name: str, index: int | bool | None = True, *, now: bool = False
     ) -> None:
         """Stop one index's process (`index`), or every process of the Job (True), like a kubelet.
 
@@ -182,7 +176,6 @@ class JobsController(Controller):
             if not runs:
                 self._runs.pop((namespace, name), None)
         for run in stopped:
-            run.deadline = run.deadline or deadline
             run.cancel.set()
             process, grace = run.process, run.grace_s
             if process is not None and now:
@@ -437,7 +430,7 @@ class JobsController(Controller):
                 failure=("DeadlineExceeded", "Job was active longer than specified deadline"),
                 last=outcome,
             )
-            self._cancel(namespace, job["metadata"]["name"], deadline=True)  # the deadline is the whole Job's
+            self._cancel(namespace, job["metadata"]["name"])  # the deadline is the whole Job's
             return
         self._write_job_status(current, last=outcome)
 
