@@ -108,9 +108,7 @@ def merge_shards(
                         "tags": list(scenario.tags),
                         "status": "error",
                         "duration_s": 0.0,
-                        "message": why
-                        if document is None
-                        else f"shard {shard.index} did not report it; {why}",
+                        "message": _message(shard.index, summary, document, found),
                         "category": HARNESS,
                         "category_rule": LOST_RULE,
                         "category_evidence": summary.reason or summary.message or "no results",
