@@ -159,6 +159,8 @@ class Settings:
     shards: int
     shard: tuple[int, int] | None
     """(index, count) with `--shard INDEX/COUNT`: this session runs that shard of the plan."""
+    clusters: Path | None
+    cluster_name: str
     profile: bool
     profile_interval: float
     parallel: int | None

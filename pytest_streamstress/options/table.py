@@ -459,6 +459,24 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         metavar="INDEX/COUNT",
         issue=23,
     ),
+    Opt(
+        "clusters",
+        parse_path,
+        None,
+        "TOML file of clusters ([[cluster]]: name, kubeconfig or emulated, context, shards): build once,"
+        " push to each cluster's registry, run on each in parallel; one run per cluster",
+        metavar="FILE",
+        issue=23,
+    ),
+    Opt(
+        "cluster_name",
+        parse_str,
+        "",
+        "Name of this cluster in results.json, the history and the dashboard: runs of one name are"
+        " compared with each other only (--clusters sets it per cluster)",
+        metavar="NAME",
+        issue=23,
+    ),
     # profiling and parallelism
     Opt(
         "profile",

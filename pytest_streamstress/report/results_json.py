@@ -213,6 +213,9 @@ class RunFacts:
     """The signal that stopped the run (SIGINT, SIGTERM, SIGHUP); "" when none did."""
     cluster: ClusterInfo | None = None
     """The cluster as the session knew it: used when the deployment did not say (it failed or never ran)."""
+    cluster_name: str = ""
+    """`--cluster-name` (set per cluster by `--clusters`, issue 23): the dimension the history and the
+    dashboard group runs by; "" for a run that names no cluster."""
 
 
 CONFIRMED: Final = "confirmed"
@@ -299,6 +302,7 @@ def build_document(
         "plugin_version": facts.plugin_version,
         "settings": dict(facts.settings),
         "cluster": {
+            "name": facts.cluster_name,
             "kind": cluster.kind,
             "server": cluster.server,
             "openshift_version": cluster.openshift_version,

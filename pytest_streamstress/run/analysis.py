@@ -46,7 +46,9 @@ class AnalysisPlugin:
             self._history = []
             if self.settings.history is not None:
                 try:
-                    self._history = store.history_documents(self.settings.history)
+                    self._history = store.history_documents(
+                        self.settings.history, cluster=self.settings.cluster_name
+                    )
                 except ConfigError as exc:
                     log.warning("history not used: %s", exc)
         return self._history

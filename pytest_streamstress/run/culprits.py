@@ -43,7 +43,11 @@ class CulpritPlugin:
         from pytest_streamstress.history import store
 
         try:
-            history = store.history_documents(self.settings.history, exclude_run=results.get("run_id", ""))
+            history = store.history_documents(
+                self.settings.history,
+                exclude_run=results.get("run_id", ""),
+                cluster=self.settings.cluster_name,
+            )
         except ConfigError as exc:
             log.warning("culprit ranges not computed: %s", exc)
             return

@@ -88,6 +88,7 @@ NOT_FORWARDED: Final = frozenset(
         "results_dir",
         "deploy_partial",
         "since_last_run",
+        "clusters",
     }
 )
 """Options that describe this machine, the build, or the launch itself; the Job gets its own values."""

@@ -348,6 +348,7 @@ class Recorder:
             verdict=self.verdict.to_json() if self.verdict is not None else None,
             signal=stopped_by(self.config) if interrupted else "",
             cluster=phases.cluster_info,
+            cluster_name=self.settings.cluster_name,
         )
         document = build_document(
             facts,

@@ -115,7 +115,7 @@ class ShardPlugin:
             from pytest_streamstress.run.parallel import last_recommendation
 
             try:
-                durations = spec_durations(history_documents(history))
+                durations = spec_durations(history_documents(history, cluster=self.settings.cluster_name))
             except ConfigError as exc:
                 log.warning("shard plan: no durations from --history (%s); splitting by scenario count", exc)
             cap = last_recommendation(history)

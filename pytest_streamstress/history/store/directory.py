@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -127,11 +128,15 @@ def add_run(history_dir: Path, results_path: Path, *, label: str = "") -> RunRec
     return record
 
 
-def history_documents(history_dir: Path, *, exclude_run: str = "") -> list[dict[str, Any]]:
+def history_documents(
+    history_dir: Path, *, exclude_run: str = "", cluster: str | None = None
+) -> list[dict[str, Any]]:
     """Every readable `runs/*/results.json` as its document, oldest first; unreadable ones are skipped.
 
     The analysis reads these through the store's lean views (`outcomes_from_json`), so a long
-    history is read once and fast; nobody outside the store opens a run file.
+    history is read once and fast; nobody outside the store opens a run file. With `cluster`, only
+    the runs of that `--cluster-name` ("" = runs that name no cluster): a scenario that fails on one
+    OpenShift version and passes on another is not a new failure of either (issue 23).
     """
     runs = history_dir / "runs"
     if not runs.is_dir():
@@ -149,7 +154,14 @@ def history_documents(history_dir: Path, *, exclude_run: str = "") -> list[dict[
         if not isinstance(data, dict) or data.get("schema_version") != 1 or "scenarios" not in data:
             log.warning("history: skipping %s (not a streamstress results.json v1)", path)
             continue
-        if data.get("run_id") != exclude_run:
+        if data.get("run_id") != exclude_run and (cluster is None or cluster_name(data) == cluster):
             documents.append(data)
     documents.sort(key=lambda d: str(d.get("started_at", "")))
     return documents
+
+
+def cluster_name(data: Mapping[str, Any]) -> str:
+    """The `cluster.name` of a results.json document; "" for one that names no cluster (or predates names)."""
+    cluster = data.get("cluster")
+    name = cluster.get("name") if isinstance(cluster, Mapping) else None
+    return name if isinstance(name, str) else ""

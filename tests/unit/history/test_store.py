@@ -18,6 +18,7 @@ from pytest_streamstress.history.store import (
     case_key,
     enforce_budget,
     history_bytes,
+    history_documents,
     load_index,
     parse_results,
     trim_results,
@@ -246,3 +247,29 @@ def test_a_tight_budget_keeps_every_outcome_of_every_run(
 )
 def test_test_identity_follows_the_writers_rule(scenario: dict[str, str], key: str) -> None:
     assert case_key(scenario) == key
+
+
+def test_a_named_clusters_history_is_its_own_runs_only(
+    tmp_path: Path, documents: list[dict[str, Any]]
+) -> None:
+    """Issue 23: a scenario failing on one OpenShift version is no new failure of another."""
+    named = [
+        {
+            **doc,
+            "cluster": {**doc["cluster"], "name": "ocp-a" if i % 3 == 0 else "ocp-b" if i % 3 == 1 else ""},
+        }
+        for i, doc in enumerate(documents[:9])
+    ]
+    for doc in named:
+        validate(doc)
+    history = make_history(tmp_path, named)
+    ids = {
+        name: [d["run_id"] for d in history_documents(history, cluster=name)]
+        for name in ("ocp-a", "ocp-b", "")
+    }
+    assert ids == {
+        "ocp-a": [named[i]["run_id"] for i in (0, 3, 6)],
+        "ocp-b": [named[i]["run_id"] for i in (1, 4, 7)],
+        "": [named[i]["run_id"] for i in (2, 5, 8)],
+    }
+    assert len(history_documents(history)) == 9

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -160,12 +161,19 @@ def test_document_without_phases_says_deploy_not_run_and_cluster_none() -> None:
     jsonschema.validate(document, load_schema())
     assert document["deploy"]["status"] == "not-run"
     assert document["cluster"] == {
+        "name": "",
         "kind": "none",
         "server": "",
         "openshift_version": "",
         "operator_csv": "",
         "operator_version": "",
     }
+
+
+def test_the_cluster_name_names_the_run_for_the_history_and_the_dashboard() -> None:
+    document = build_document(dataclasses.replace(facts(), cluster_name="ocp-4-16"), [], labels=LABELS)
+    jsonschema.validate(document, load_schema())
+    assert document["cluster"]["name"] == "ocp-4-16"
 
 
 def test_categories_are_largest_first_with_upstream_regression_first_on_ties() -> None:
