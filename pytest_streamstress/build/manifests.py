@@ -5,14 +5,14 @@ OpenShift's image pruner deletes images no pod references (a nightly job with `-
 them unreferenced), and a pruned image would turn into an ImagePullBackOff and a false "deploy
 failed" morning. The session asks the registry first and rebuilds what is gone.
 
-This module is the plugin's only door to a registry's HTTP API (ko, docker and podman push
-themselves, R15). Auth follows the distribution token flow: Basic with the build credentials; on a
-`Bearer` challenge, a token from the challenge's realm, then the request again. The certificate is
-verified against the system's CAs and the target's `ca_pem` (the cluster's ingress CA, issue 19);
-only an `insecure` target (`--registry-insecure`) skips that, and plain http is tried only for it
-and only without credentials: they never cross the network in the clear. The answer is True,
-False, or None when the registry cannot say (unreachable, refused): callers decide what an unknown
-means. Credentials never reach a log.
+With `copy.py`, which uses its auth, this module is the plugin's only door to a registry's HTTP API
+(ko, docker and podman push themselves, R15). Auth follows the distribution token flow: Basic with
+the build credentials; on a `Bearer` challenge, a token from the challenge's realm, then the request
+again. The certificate is verified against the system's CAs and the target's `ca_pem` (the cluster's
+ingress CA, issue 19); only an `insecure` target (`--registry-insecure`) skips that, and plain http
+is tried only for it and only without credentials: they never cross the network in the clear. The
+answer is True, False, or None when the registry cannot say (unreachable, refused): callers decide
+what an unknown means. Credentials never reach a log.
 
 `check_tls` is the build's first contact with the registry: a certificate the trusted CAs do not
 sign is one clear error naming the CA's source and the fix, before any tool runs.
@@ -114,7 +114,7 @@ def _head_with_auth(
     basic = f"Basic {basic_value}" if basic_value else ""
     answer = _head(url, basic, context, timeout)
     if answer.status == 401 and answer.challenge.lower().startswith("bearer "):
-        token = _bearer_token(answer.challenge, basic, context, timeout)
+        token = bearer_token(answer.challenge, basic, context, timeout)
         if token:
             answer = _head(url, f"Bearer {token}", context, timeout)
     return answer.status
@@ -133,7 +133,7 @@ def _head(
         return _Answer(exc.code, exc.headers.get("WWW-Authenticate", "") if exc.headers else "")
 
 
-def _bearer_token(challenge: str, basic: str, context: ssl.SSLContext, timeout: float) -> str:
+def bearer_token(challenge: str, basic: str, context: ssl.SSLContext, timeout: float) -> str:
     """GET the challenge's realm (with service and scope) using Basic auth; the token, or ""."""
     params = dict(
         (key.strip(), value.strip().strip('"'))

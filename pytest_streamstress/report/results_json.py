@@ -347,6 +347,13 @@ def build_document(
     return document
 
 
+def components_list(
+    builds: Sequence[BuildResult], requests: Sequence[ComponentRequest], redactor: Redactor
+) -> list[dict[str, Any]]:
+    """results.json's `components` for builds not deployed here (`--clusters` gives each cluster these)."""
+    return [_component(build, requests, None, redactor) for build in builds]
+
+
 def _component(
     build: BuildResult,
     requests: Sequence[ComponentRequest],

@@ -91,7 +91,7 @@ class AllureWriter:
         """Each record's steps as its spec writes them; none when the spec cannot be read."""
         from pytest_streamstress.errors import SpecSyntaxError
         from pytest_streamstress.gauge.parse import spec as specs
-        from pytest_streamstress.run.collecting import suite_root
+        from pytest_streamstress.run.suite import suite_root
 
         try:
             root = suite_root(self.config)

@@ -9,7 +9,6 @@ nothing of the cluster: collecting with `--skip-deploy` never loads the Kubernet
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Final
 
@@ -20,6 +19,7 @@ from pytest_streamstress.gauge.collect import CollectionState, SpecFile, deselec
 from pytest_streamstress.gauge.parse.tags import parse_tag_expression
 from pytest_streamstress.options import Settings
 from pytest_streamstress.run.scenarios import SessionDriver
+from pytest_streamstress.run.suite import checkout_params
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +41,6 @@ def configure_collection(config: pytest.Config, settings: Settings) -> None:
     if config.getoption("help", False) or config.getoption("version", 0):
         return
     _rewrite_args(config, settings)
-
-
-def checkout_params(config: pytest.Config, settings: Settings) -> checkout.CheckoutParams:
-    """The suite's source; the clone cache is resolved the way pytest resolves `cache_dir`.
-
-    Our pytest_configure runs before the cache plugin's, so `config.cache` is not there yet.
-    """
-    try:
-        cache_dir = Path(os.path.expandvars(str(config.getini("cache_dir"))))
-    except ValueError:  # -p no:cacheprovider: the ini key is not even registered
-        cache_dir = Path(".pytest_cache")
-    directory = settings.release_tests_dir
-    return checkout.CheckoutParams(
-        directory=None if directory is None else Path(config.invocation_params.dir, directory),
-        repo=settings.release_tests_repo,
-        ref=settings.release_tests_ref,
-        cache_base=Path(config.rootpath, cache_dir) / "d" / "streamstress-release-tests",
-    )
 
 
 def _rewrite_args(config: pytest.Config, settings: Settings) -> None:
@@ -99,10 +81,3 @@ def select_items(config: pytest.Config, items: list[pytest.Item]) -> None:
     dropped = deselect_by_tags(items, expression)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-
-
-def suite_root(config: pytest.Config) -> Path:
-    """The Gauge project root of this session's suite (for reruns on a controller that never collected)."""
-    from pytest_streamstress.options import settings_of
-
-    return checkout.release_tests_root(checkout_params(config, settings_of(config)))

@@ -65,29 +65,7 @@ class DashboardPlugin:
             self._publish(path)
 
     def _publish(self, path: Path) -> None:
-        from pytest_streamstress.report.publish import default_repo, publish_run, token_from_env
-
-        redactor: Redactor = self.config.stash.get(redactor_key, Redactor())
-        token = token_from_env(os.environ)
-        if token is not None:
-            redactor.add(token)
-        try:
-            result = publish_run(
-                path.parent,
-                repo=self.settings.publish_repo or default_repo(os.environ),
-                branch=self.settings.publish_branch,
-                label=self.settings.run_label,
-                token=token,
-                budget=self.settings.history_budget,
-                work_dir=self.settings.results_dir / "publish",
-                redactor=redactor,
-                publish_timeout=self.settings.publish_timeout,
-            )
-        except StreamstressError as exc:
-            self.problem = f"publish failed (results.json is kept): {redactor(str(exc))}"
-            log.warning("%s", self.problem)
-            return
-        self.published = result.pages_url or f"{result.repo} {result.branch} @ {result.commit[:12]}"
+        self.published, self.problem = publish_results(self.config, self.settings, path)
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -106,3 +84,31 @@ class DashboardPlugin:
             terminalreporter.write_line(f"published: {self.published}")
         if self.problem:
             terminalreporter.write_line(self.problem, yellow=True)
+
+
+def publish_results(config: pytest.Config, settings: Settings, path: Path) -> tuple[str, str]:
+    """Publish one run's results.json to gh-pages; (where it went, "") or ("", the problem). Never raises:
+    results.json is already written and nothing is lost."""
+    from pytest_streamstress.report.publish import default_repo, publish_run, token_from_env
+
+    redactor: Redactor = config.stash.get(redactor_key, Redactor())
+    token = token_from_env(os.environ)
+    if token is not None:
+        redactor.add(token)
+    try:
+        result = publish_run(
+            path.parent,
+            repo=settings.publish_repo or default_repo(os.environ),
+            branch=settings.publish_branch,
+            label=settings.run_label,
+            token=token,
+            budget=settings.history_budget,
+            work_dir=settings.results_dir / "publish",
+            redactor=redactor,
+            publish_timeout=settings.publish_timeout,
+        )
+    except StreamstressError as exc:
+        problem = f"publish failed (results.json is kept): {redactor(str(exc))}"
+        log.warning("%s", problem)
+        return "", problem
+    return result.pages_url or f"{result.repo} {result.branch} @ {result.commit[:12]}", ""

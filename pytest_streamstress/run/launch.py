@@ -126,7 +126,7 @@ def plugin_arguments(
     return args
 
 
-def _raw_session_options(config: pytest.Config) -> dict[str, list[str]]:
+def raw_session_options(config: pytest.Config) -> dict[str, list[str]]:
     """CLI first, then ini, as `Settings.from_config` reads them (options.py, R26)."""
     raw: dict[str, list[str]] = {}
     for opt in OPTIONS:
@@ -168,7 +168,7 @@ def launch_from_session(
             " can pull it, e.g. --job-image quay.io/you/streamstress:0.1",
         )
     command = (sys.executable, *DEFAULT_COMMAND[1:]) if emulated else DEFAULT_COMMAND
-    raw = _raw_session_options(config)
+    raw = raw_session_options(config)
     env = [(key, environ[key]) for key in FORWARDED_ENV if environ.get(key)]
     if emulated:
         # `--cluster emulated` chose the bundled demo suite and the stand-ins' outcomes on this machine.

@@ -49,6 +49,8 @@ def last_recommendation(history: Path) -> int | None:
 
 def apply_parallel(config: pytest.Config) -> None:
     raw = _raw(config, "parallel")
+    if _raw(config, "clusters"):
+        return  # --clusters: this session only builds; each cluster's session applies --parallel itself
     if not raw or getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
         return  # an explicit -n wins; a worker must never start workers of its own
     if not hasattr(config.option, "numprocesses"):

@@ -66,6 +66,8 @@ class Phases:
         self._connected: ClusterInfo | None = None
         """Kind and server of the cluster this process connected to (None before it did)."""
         self.since_last_run = ""
+        self.handed_off = False
+        """`--clusters`: this session built and handed the run to one session per cluster (run/fleet.py)."""
         """--since-last-run's decision, shown in the report header ("" without the option)."""
 
     @property
@@ -162,10 +164,14 @@ class Phases:
         except StreamstressError as exc:
             error, at, info = str(exc), phase, self.cluster_info
             return finish_once(shared, lambda: _failed(builds, error, at, cluster=info))
-        return self._deploy_builds(cluster, builds, shared)
+        return self._deploy_builds(cluster, builds, shared, registry_host)
 
     def _deploy_builds(
-        self, cluster: Cluster | None, builds: tuple[BuildResult, ...], shared: Path | None
+        self,
+        cluster: Cluster | None,
+        builds: tuple[BuildResult, ...],
+        shared: Path | None,
+        registry_host: str = "",
     ) -> PhaseOutcome:
         from pytest_streamstress.build import decide
 
@@ -176,10 +182,9 @@ class Phases:
             skipped = Deployment(status=DeployStatus.SKIPPED, cluster=info)
             return finish_once(shared, lambda: _failed(builds, decision.error, "build", skipped))
         plan = self._shard_plan()
-        if settings.in_cluster and plan is None:
-            failed = self._launch_or_fail(cluster, builds, shared)  # on success pytest.exit ends the session
-            if failed is not None:
-                return failed
+        handed = self._hand_over(cluster, builds, decision.deploy, shared, registry_host, plan=plan)
+        if handed is not None:
+            return handed
 
         def deploy_for_all() -> PhaseOutcome:
             deployment = Deployment(status=DeployStatus.SKIPPED, message="--skip-deploy", cluster=info)
@@ -209,6 +214,34 @@ class Phases:
                 return finish_once(shared, lambda: deployed)
             return self._launch_or_fail(cluster, builds, shared, plan=plan) or deployed
         return finish_once(shared, deploy_for_all)
+
+    def _hand_over(
+        self,
+        cluster: Cluster | None,
+        builds: tuple[BuildResult, ...],
+        deploy: tuple[BuildResult, ...],
+        shared: Path | None,
+        registry_host: str,
+        *,
+        plan: ShardPlan | None,
+    ) -> PhaseOutcome | None:
+        """Where this session ends after the build: `--clusters` (one session per cluster) or one Job."""
+        if self.settings.clusters is not None:
+            from pytest_streamstress.run.fleet import hand_over
+
+            self.handed_off = True  # this session runs no scenario: its Recorder writes nothing
+            hand_over(  # ends the session (pytest.exit)
+                self.config,
+                self.settings,
+                cluster,
+                deploy,
+                registry_host=registry_host,
+                say=self.say,
+                redactor=self.redactor,
+            )
+        if self.settings.in_cluster and plan is None:
+            return self._launch_or_fail(cluster, builds, shared)  # on success pytest.exit ends the session
+        return None
 
     def _launch_or_fail(
         self,
@@ -280,15 +313,20 @@ class Phases:
             plan=plan,
         )
         self.say(launch.message)
+        self.handed_off = True  # the Job runs the scenarios; this session writes no results.json of its own
+        code = 0
+        from pytest_streamstress.run.shard_results import adopt_run
+
         if plan is not None:
             for line in plan.lines():
                 self.say(line)
             if self.embedded is not None:  # the emulated cluster ends with this session: wait for the shards
                 from pytest_streamstress.run.shard_results import wait_and_merge
 
-                wait_and_merge(
+                merged = wait_and_merge(
                     cluster, launch, self.settings.results_dir, say=self.say, pace=pace_of(self.config)
                 )
+                code = adopt_run(self.config, self.settings.results_dir, merged)
         elif self.embedded is not None:  # the emulated cluster ends with this session: wait for the Job here
             from pytest_streamstress.run.launch import DEFAULT_DEADLINE_S, follow_and_collect
 
@@ -303,7 +341,12 @@ class Phases:
             )
             files = len(collected.files)
             self.say(f"emulated Job finished; {files} files collected (checksum verified) to {dest}")
-        pytest.exit(launch.message, returncode=0)
+            if (dest / "results.json").is_file():
+                code = adopt_run(self.config, self.settings.results_dir, dest / "results.json")
+            else:
+                code = 1
+                self.say(f"the Job wrote no results.json (see its log in {dest}); exit 1")
+        pytest.exit(launch.message, returncode=code)
 
     def _worker_id(self) -> str | None:
         workerinput = getattr(self.config, "workerinput", None)

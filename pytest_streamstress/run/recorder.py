@@ -276,6 +276,8 @@ class Recorder:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
         if is_worker(self.config) or self.config.option.collectonly:
             return  # --collect-only ran nothing: keep the last run's results.json
+        if self._handed_off():
+            return  # --clusters: each cluster's session wrote its own run (run/fleet.py)
         records = self.sorted_records()
         pytest_code = int(session.exitstatus)
         errors = list(self.errors)
@@ -299,6 +301,11 @@ class Recorder:
         }:
             session.exitstatus = self.verdict.exit_code
         self.write_results(records, exit_code=int(session.exitstatus))
+
+    def _handed_off(self) -> bool:
+        from pytest_streamstress.run.preconditions import phases_of
+
+        return phases_of(self.config).handed_off
 
     def _usual_scenarios(self) -> int | None:
         analysis = self.config.pluginmanager.get_plugin("streamstress-analysis")
@@ -393,7 +400,7 @@ class Recorder:
     def pytest_terminal_summary(
         self, terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
     ) -> None:
-        if is_worker(config) or config.option.collectonly:
+        if is_worker(config) or config.option.collectonly or self._handed_off():
             return
         verbosity = int(getattr(config.option, "verbose", 0))
         if verbosity < -1:

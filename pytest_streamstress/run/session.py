@@ -40,6 +40,11 @@ def configure_session(config: pytest.Config) -> None:
     signals.register(config, bound=settings.stop_timeout, restore=settings.restore)
     if not is_worker(config):
         _sweep_stale_secrets()
+    if settings.clusters is not None and not is_worker(config) and not config.option.help:
+        from pytest_streamstress.run.fleet import prepare_fleet
+
+        settings, _ = prepare_fleet(config, settings)  # before any clone or build (issue 22's rule)
+        config.stash[settings_key] = settings
     from pytest_streamstress.run.shards import check_shard_options
 
     check_shard_options(settings)  # before any clone or build (issue 22's rule)

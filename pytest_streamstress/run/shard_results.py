@@ -5,10 +5,16 @@ as a launch on a real cluster does: it waits for the Job controller to end the J
 ended, or the deadline stopped them), copies every shard's results and writes the merged
 results.json under `--results-dir/in-cluster/<job>/`, as `streamstress collect DIR` does on a real
 cluster. One line per shard says how its pod ended.
+
+`adopt_run` makes the collected run (one Job's, or the shards' merged) this session's run: it becomes
+`--results-dir/results.json`, joins `--history` and the dashboard, and its exit code is the session's.
+The launching session ran no scenario itself, so it writes no results.json of its own: one that said
+"passed, 0 scenarios" would be a lie in the history (issue 23).
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +24,8 @@ from pytest_streamstress.cluster.job.manifest import DEFAULT_DEADLINE_S
 from pytest_streamstress.cluster.job.shards import collect_and_merge, indexed_completions, wait_for_shards
 
 if TYPE_CHECKING:
+    import pytest
+
     from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.cluster.job.launch import JobLaunch
 
@@ -58,3 +66,22 @@ def wait_and_merge(
         f" run {merged.status}, in {merged.path}"
     )
     return merged.path
+
+
+def adopt_run(config: pytest.Config, results_dir: Path, collected: Path) -> int:
+    """The collected run as this session's results.json (hooks fired as if written here); its exit code."""
+    from pytest_streamstress.history.store import HistoryError, read_run
+
+    target = results_dir / "results.json"
+    if collected.resolve() != target.resolve():
+        partial = target.with_name(f".{target.name}.adopting")
+        shutil.copyfile(collected, partial)
+        partial.replace(target)
+    config.hook.pytest_streamstress_results_written(config=config, path=target)
+    try:
+        run = read_run(target)
+    except HistoryError:
+        return 1
+    if run.exit_code is not None:
+        return run.exit_code
+    return 0 if run.status == "passed" else 1

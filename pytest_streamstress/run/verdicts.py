@@ -138,7 +138,7 @@ def _items(session: pytest.Session, chosen: Sequence[ScenarioRecord]) -> dict[st
     own = {i.nodeid: i for i in session.items if isinstance(i, ScenarioItem) and i.nodeid in wanted}
     if len(own) == len(wanted):
         return own
-    from pytest_streamstress.run.collecting import suite_root
+    from pytest_streamstress.run.suite import suite_root
 
     return {**recollect(session, suite_root(session.config), chosen), **own}
 

@@ -115,11 +115,13 @@ def test_in_cluster_on_the_embedded_emulator_waits_for_its_job_and_collects_the_
             "*emulated Job finished; * files collected (checksum verified) to *in-cluster*streamstress-*",
         ]
     )
-    assert result.ret == 0
     [collected] = (pytester.path / "results" / "in-cluster").iterdir()
     document = json.loads((collected / "results.json").read_text())
     assert document["counts"]["total"] == len(document["scenarios"]) > 0
     assert document["emulated"] is True
+    # The Job's run is the session's run: no "0 scenarios, passed" results.json of the launcher's own.
+    assert json.loads((pytester.path / "results" / "results.json").read_text()) == document
+    assert result.ret == document["exit_code"] == 1
 
 
 def test_ci_with_build_launches_through_the_plugin_then_publishes_the_real_results(

@@ -68,10 +68,12 @@ def test_shards_on_the_embedded_emulator_run_as_one_indexed_job_and_merge_into_o
             "*merged 2 shards: * scenarios, run *, in *in-cluster*streamstress-*results.json",
         ]
     )
-    assert result.ret == 0
     [job_dir] = (pytester.path / "results" / "in-cluster").iterdir()
     document = json.loads((job_dir / "results.json").read_text())
     jsonschema.validate(document, load_schema())
+    # The merged run is the session's run: its results.json, its exit code (the demo's failures gate).
+    assert json.loads((pytester.path / "results" / "results.json").read_text()) == document
+    assert result.ret == document["exit_code"] == 1
     planned = [
         s["nodeid"]
         for shard in document["shards"]["plan"]["shards"]

@@ -139,6 +139,7 @@ def _run(data: Any) -> RunResults:
         finished_at=_text_in(data, "finished_at"),
         duration_s=float(data.get("duration_s") or 0.0),
         status=_one_of(data.get("status"), RUN_STATUSES, "status"),
+        exit_code=_integer(data.get("exit_code"), "exit_code"),
         emulated=bool(data.get("emulated", False)),
         counts=_counts(data["counts"]) if "counts" in data else (),
         categories=tuple(_category(entry) for entry in data.get("categories") or ()),

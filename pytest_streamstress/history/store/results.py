@@ -116,6 +116,8 @@ class RunResults:
     finished_at: str = ""
     duration_s: float = 0.0
     status: RunStatus | None = None
+    exit_code: int | None = None
+    """The session's exit code as it wrote it (None in a run that predates it or did not say)."""
     emulated: bool = False
     counts: tuple[tuple[str, int], ...] = ()
     categories: tuple[CategoryCount, ...] = ()
