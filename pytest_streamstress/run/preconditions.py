@@ -278,6 +278,7 @@ class Phases:
             cluster=cluster,
             emulated=self.embedded is not None,
             plan=plan,
+            say=self.say,
         )
         self.say(launch.message)
         if plan is not None:
