@@ -22,7 +22,10 @@ from pytest_streamstress.errors import ConfigError
 __all__ = ["MOVING_IMAGE", "RECORD", "REPOSITORY", "JobImage", "parse_record", "resolve_job_image"]
 
 REPOSITORY: Final = "ghcr.io/openshift-pipelines/pytest-streamstress"
-"""Where job-image.yml pushes from the project's own repository (`ghcr.io/<lowercased owner>/...`)."""
+"""Where job-image.yml pushes from the project's own repository (`ghcr.io/<lowercased owner>/...`).
+
+The owner `openshift-pipelines` is an assumption, not read from anywhere: if the repository lives
+under another owner, change it here (only a source checkout's fallback uses it)."""
 MOVING_IMAGE: Final = f"{REPOSITORY}:main"
 RECORD: Final = Path(__file__).with_name("job_image.txt")
 """Written by the release workflow before it builds the dist; declared a build artifact in pyproject."""
