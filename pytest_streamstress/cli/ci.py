@@ -33,6 +33,7 @@ from pytest_streamstress.cli.status import add_job_arguments
 from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.job.archive import ArchiveError
 from pytest_streamstress.cluster.job.collect import collect_results
+from pytest_streamstress.cluster.job.image import resolve_job_image
 from pytest_streamstress.cluster.job.launch import launch_job
 from pytest_streamstress.cluster.job.manifest import (
     DEFAULT_COMMAND,
@@ -55,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--job-image",
         default=os.environ.get("STREAMSTRESS_JOB_IMAGE", ""),
         metavar="IMAGE",
-        help="Container image of the Job (default $STREAMSTRESS_JOB_IMAGE)",
+        help="Container image of the Job (default $STREAMSTRESS_JOB_IMAGE, else this release's image by"
+        " digest; from a source checkout the moving :main image)",
     )
     parser.add_argument(
         "--job-command",
@@ -165,12 +167,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _launch(args: argparse.Namespace, cluster: Cluster, plugin_args: list[str]) -> str:
-    if not args.job_image:
-        raise ConfigError(
-            "streamstress ci: no Job image", hint="pass --job-image IMAGE or set STREAMSTRESS_JOB_IMAGE"
-        )
+    image = resolve_job_image(args.job_image)
+    if image.note:
+        sys.stdout.write(image.note + "\n")
     if args.build:
-        return _build_and_launch(args, cluster, plugin_args)
+        return _build_and_launch(args, cluster, plugin_args, image=image.ref)
     if any(arg.startswith("--shards") for arg in plugin_args):
         raise ConfigError(
             "streamstress ci: --shards needs --build: the plugin collects the suite to make the shard plan",
@@ -178,7 +179,7 @@ def _launch(args: argparse.Namespace, cluster: Cluster, plugin_args: list[str]) 
         )
     request = JobRequest(
         namespace=args.namespace,
-        image=args.job_image,
+        image=image.ref,
         command=tuple(shlex.split(args.job_command)),
         plugin_args=("--streamstress", *plugin_args, "--skip-build", f"--results-dir={POD_RESULTS_DIR}"),
         env=(("RUN_LABEL", args.label),) if args.label else (),
@@ -188,7 +189,9 @@ def _launch(args: argparse.Namespace, cluster: Cluster, plugin_args: list[str]) 
     return launch_job(cluster, request).name
 
 
-def _build_and_launch(args: argparse.Namespace, cluster: Cluster, plugin_args: list[str]) -> str:
+def _build_and_launch(
+    args: argparse.Namespace, cluster: Cluster, plugin_args: list[str], *, image: str
+) -> str:
     """Builds need the whole session machinery: run the plugin itself with --in-cluster.
 
     It runs in an empty directory, so that no pytest configuration of the current directory (this
@@ -204,7 +207,7 @@ def _build_and_launch(args: argparse.Namespace, cluster: Cluster, plugin_args: l
         "no:cacheprovider",
         "--streamstress",
         "--in-cluster",
-        f"--job-image={args.job_image}",
+        f"--job-image={image}",
         f"--job-namespace={args.namespace}",
         *access,
         *plugin_args,

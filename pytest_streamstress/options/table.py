@@ -432,7 +432,11 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         switch=True,
         issue=8,
     ),
-    Opt("job_image", parse_str, "", "Container image of the in-cluster Job", metavar="IMAGE", issue=8),
+    Opt(
+        "job_image", parse_str, "", metavar="IMAGE", issue=8,
+        help="Container image of the in-cluster Job (default: this release's own image, by digest; from a"
+        " source checkout the moving :main tag, and the run says so)",
+    ),
     Opt(
         "job_namespace",
         parse_str,

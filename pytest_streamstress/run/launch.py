@@ -27,6 +27,7 @@ from pytest_streamstress._infra.redact import Secret
 from pytest_streamstress.cluster.job.archive import ArchiveFilter
 from pytest_streamstress.cluster.job.collect import Collected, collect_results
 from pytest_streamstress.cluster.job.follow import LogFollower, pod_log_opener
+from pytest_streamstress.cluster.job.image import resolve_job_image
 from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
 from pytest_streamstress.cluster.job.manifest import (
     DEFAULT_COMMAND,
@@ -37,7 +38,6 @@ from pytest_streamstress.cluster.job.manifest import (
     JobRequest,
 )
 from pytest_streamstress.cluster.job.state import find_job, require_job, wait_for_pod
-from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.options import OPTIONS, OPTIONS_BY_NAME
 from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
 
@@ -150,23 +150,22 @@ def launch_from_session(
     emulated: bool = False,
     environ: Mapping[str, str] | None = None,
     plan: ShardPlan | None = None,
+    say: Callable[[str], object],
 ) -> JobLaunch:
     """`--in-cluster`: after the builds, launch the Job with the same options; the session then exits.
 
-    With a `plan` of more than one shard: one Indexed Job, pod i runs shard i of that plan.
+    With a `plan` of more than one shard: one Indexed Job, pod i runs shard i of that plan. Without
+    `--job-image` the Job runs this release's image (`cluster.job.image`); `say` tells when that is
+    the moving `:main` tag.
     """
     import os
 
     environ = os.environ if environ is None else environ
     images = [(image.name, str(image.ref)) for build in builds for image in build.images]
     images += [(name, ref) for name, ref in settings.image if name not in {n for n, _ in images}]
-    image = settings.job_image or ("streamstress:emulated" if emulated else "")
-    if not image:
-        raise StreamstressError(
-            "--in-cluster needs --job-image: the container image the Job runs",
-            hint="build it from the repository's Containerfile and push it where the cluster"
-            " can pull it, e.g. --job-image quay.io/you/streamstress:0.1",
-        )
+    image = resolve_job_image(settings.job_image or ("streamstress:emulated" if emulated else ""))
+    if image.note:
+        say(image.note)
     command = (sys.executable, *DEFAULT_COMMAND[1:]) if emulated else DEFAULT_COMMAND
     raw = raw_session_options(config)
     env = [(key, environ[key]) for key in FORWARDED_ENV if environ.get(key)]
@@ -179,7 +178,7 @@ def launch_from_session(
     shards = plan.count if plan is not None else 1
     request = JobRequest(
         namespace=settings.job_namespace,
-        image=image,
+        image=image.ref,
         command=command,
         plugin_args=tuple(plugin_arguments(raw, images, shards=shards)),
         env=tuple(env),

@@ -311,6 +311,7 @@ class Phases:
             cluster=cluster,
             emulated=self.embedded is not None,
             plan=plan,
+            say=self.say,
         )
         self.say(launch.message)
         self.handed_off = True  # the Job runs the scenarios; this session writes no results.json of its own

@@ -2,14 +2,18 @@
 
 Runs once at session start on the controller, after the option values are parsed and before the
 suite is cloned or anything is built (issue 22): the kubeconfig and its context, and whether the API
-answers within 5 s, when the run needs the cluster at all.
+answers within 5 s, when the run needs the cluster at all; and, for `--in-cluster` without
+`--job-image`, that the release's recorded job image is readable (issue 23).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from pytest_streamstress.errors import ClusterError
+from pytest_streamstress.cluster.job.image import RECORD, resolve_job_image
+from pytest_streamstress.errors import ClusterError, ConfigError
 from pytest_streamstress.options import Settings
 
 
@@ -40,3 +44,13 @@ def check_cluster(settings: Settings) -> None:
     except ClusterError as exc:
         where = "--kubeconfig/--context" if settings.kubeconfig or settings.context else "the cluster"
         raise pytest.UsageError(f"{where}: {exc}") from None
+
+
+def check_job_image(settings: Settings, *, record: Path = RECORD) -> None:
+    """A broken recorded job image fails here, naming the file, not after hours of building."""
+    if not settings.in_cluster or settings.job_image or settings.cluster == "emulated":
+        return
+    try:
+        resolve_job_image(settings.job_image, record=record)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"--job-image not given and the release's default is broken: {exc}") from None

@@ -60,9 +60,10 @@ def configure_session(config: pytest.Config) -> None:
     else:
         since_last_run = ""
     if not is_worker(config) and not config.option.collectonly and not config.option.help:
-        from pytest_streamstress.run.preflight import check_cluster
+        from pytest_streamstress.run.preflight import check_cluster, check_job_image
 
         check_cluster(settings)  # before the suite is cloned or anything is built
+        check_job_image(settings)
     embedded = None
     if settings.cluster == "emulated":
         settings, embedded = _start_embedded(settings, interval_given=is_given(config, "profile_interval"))

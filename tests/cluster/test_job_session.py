@@ -20,6 +20,7 @@ from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.job.collect import collect_results
 from pytest_streamstress.cluster.job.follow import read_log
+from pytest_streamstress.cluster.job.image import MOVING_IMAGE, RECORD
 from pytest_streamstress.cluster.job.state import list_jobs, require_job
 from pytest_streamstress.testing.embedded import DEMO_SUITE
 from pytest_streamstress.testing.emulator import Emulator
@@ -179,4 +180,66 @@ def test_ci_with_build_launches_through_the_plugin_then_publishes_the_real_resul
     document = json.loads((tmp_path / "runs" / job.name / "results.json").read_text())
     assert document["counts"]["total"] > 0
     assert "streamstress ci: collect:" in capsys.readouterr().out
+    cluster.close()
+
+
+def test_in_cluster_without_job_image_runs_the_moving_main_image_and_says_so(
+    make_emulator: Callable[..., Emulator], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source checkout records no release digest (issue 23 part 5): the Job gets `:main`, said once."""
+    if RECORD.exists():
+        pytest.skip(f"this installation records a release image in {RECORD}")
+    emulator = make_emulator(state="installed")
+    monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--streamstress",
+        "--in-cluster",
+        "--skip-build",
+        "--skip-deploy",
+        "--no-auto-setup",
+        f"--release-tests-dir={DEMO_SUITE}",
+    )  # the pod (a local process here) is not waited for: the emulator kills it when it stops
+
+    result.stdout.fnmatch_lines(
+        [
+            f"*job image: {MOVING_IMAGE} (this installation records no release digest; :main moves*",
+            "*Job launched: openshift-pipelines/streamstress-*",
+        ]
+    )
+    assert result.ret == 0
+    cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
+    [job] = list_jobs(cluster, NAMESPACE)
+    spec = cluster.batch.read_namespaced_job(job.name, NAMESPACE, _request_timeout=10).spec.template.spec
+    assert spec.containers[0].image == MOVING_IMAGE
+    cluster.close()
+
+
+def test_ci_without_job_image_launches_the_moving_main_image_and_says_so(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pytest_streamstress.cli import main as cli
+
+    if RECORD.exists():
+        pytest.skip(f"this installation records a release image in {RECORD}")
+    emulator = make_emulator(state="installed")
+    monkeypatch.delenv("STREAMSTRESS_JOB_IMAGE", raising=False)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    argv = ["ci", "--kubeconfig", str(emulator.kubeconfig), "--job-command", "true"]
+
+    assert cli.main([*argv, "--summary", str(tmp_path / "s.md")]) == 0
+
+    out = capsys.readouterr().out
+    assert f"job image: {MOVING_IMAGE} (" in out
+    cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
+    [job] = list_jobs(cluster, NAMESPACE)
+    spec = cluster.batch.read_namespaced_job(job.name, NAMESPACE, _request_timeout=10).spec.template.spec
+    assert spec.containers[0].image == MOVING_IMAGE
     cluster.close()
