@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 TEMPLATE: Final = "index.html"
 APP_PARTS: Final = (
     "static/core.js",
+    "static/fleet.js",
     "static/charts.js",
     "static/grid.js",
     "static/runview.js",
