@@ -189,7 +189,7 @@
   S.visibleRuns = function () {
     // Indices of the runs inside the date range (and of the chosen cluster), oldest first.
     var out = [];
-    var cluster = S.MULTI ? S.state.cluster : "";
+    var cluster = S.MULTI && S.CLUSTER[S.state.cluster] ? S.state.cluster : ""; // an unknown one: all
     for (var r = 0; r < S.RUNS.length; r++) {
       if (cluster && S.CLUSTER_OF[r] !== cluster) continue;
       var d = S.day(S.RUNS[r].started_at);

@@ -164,3 +164,23 @@ def test_a_single_cluster_history_shows_no_cluster_filter_or_groups(page: Any, m
     page.get_by_role("tab", name="Morning").click()
     assert page.get_by_test_id("morning-cluster").count() == 0
     assert page.get_by_test_id("chart-cluster").count() == 0
+
+
+def test_a_cluster_the_history_does_not_hold_shows_every_cluster(page: Any, site_url: str) -> None:
+    open_page(page, site_url + "#view=grid&cluster=ocp-gone")
+
+    assert attribute_of_all(page, '[data-testid="grid-group"]', "data-cluster") == ["ocp-4-14", "ocp-4-16"]
+
+
+def test_a_group_header_names_the_versions_its_earlier_runs_used(page: Any, make_site: Any) -> None:
+    documents = fleet_history(4, SCENARIOS)
+    for document in of_cluster(documents, "ocp-4-14")[:2]:
+        document["cluster"]["openshift_version"] = "4.14.20"  # upgraded two nights ago
+    open_page(page, (make_site(documents) / "index.html").as_uri() + "#view=grid")
+    head = page.locator('[data-testid="grid-group"][data-cluster="ocp-4-14"]')
+
+    assert head.get_by_test_id("grid-group-versions").inner_text() == "OCP 4.14.38 · operator 1.14.5"
+    assert (
+        head.get_by_test_id("grid-group-earlier").inner_text()
+        == "earlier runs: OCP 4.14.20 · operator 1.14.5"
+    )
