@@ -5,12 +5,19 @@
  * do not vanish under two hundred passes), and the pass rate's axis starts just below its lowest
  * value. Colours come from the one palette (report/palette.py). Marks carry only geometry and
  * `data-run`; tooltips are made on hover and clicks delegated (main.js).
+ *
+ * With several clusters (issue 23) the counts are drawn once per cluster, stacked panels on one time
+ * axis: one cluster's passes and failures in one panel read as that cluster's nights, where two
+ * clusters' points on one line would zigzag between them. The pass rate, one scale for all, draws
+ * one line per cluster (colour and dash), since comparing them is the question it answers.
  */
 (function () {
   "use strict";
 
   var S = window.Streamstress;
   var MARGIN = { top: 12, right: 20, bottom: 28, left: 48 };
+  var CLUSTER_COLORS = ["#0969da", "#8250df", "#bf3989", "#1b7c83", "#953800", "#57606a"];
+  var CLUSTER_DASHES = ["", "7 4", "2 3", "10 3 2 3"];
   S.chartWidth = 0; // measured once per render: reading layout per chart would force a reflow each time
 
   S.perRunCounts = function (runs, tests) {
@@ -35,8 +42,8 @@
     });
   };
 
-  function timeScale(width, data) {
-    var extent = d3.extent(data, function (d) { return d.date; });
+  function timeScale(width, data, shared) {
+    var extent = shared || d3.extent(data, function (d) { return d.date; });
     if (extent[0] && extent[0].getTime() === extent[1].getTime()) {
       extent = [new Date(extent[0].getTime() - 43200000), new Date(extent[1].getTime() + 43200000)];
     }
@@ -80,8 +87,12 @@
   S.legend = function (container, entries) {
     var box = S.el("div", { className: "legend", testid: "chart-legend" });
     entries.forEach(function (e) {
-      var swatch = e.hollow ? S.el("i", { className: "hollow" }) : S.el("i");
-      if (!e.hollow) swatch.style.background = e.color;
+      var swatch = e.hollow ? S.el("i", { className: "hollow" }) : S.el("i", { className: e.line ? "line" : null });
+      if (e.line) {
+        var dash = e.dash ? e.dash.split(" ").map(Number) : [];
+        swatch.style.background = dash.length ? "repeating-linear-gradient(90deg, " + e.color + " 0 " + dash[0] + "px, transparent " +
+          dash[0] + "px " + (dash[0] + dash[1]) + "px)" : e.color;
+      } else if (!e.hollow) swatch.style.background = e.color;
       box.appendChild(S.el("span", { className: "key", "data-category": e.id || null }, swatch, e.label));
     });
     container.appendChild(box);
@@ -101,11 +112,11 @@
     return order;
   }
 
-  function drawCounts(container, data) {
+  function drawCounts(container, data, extent) {
     S.clear(container);
     var height = MARGIN.top + TOP + GAP + BOTTOM + MARGIN.bottom;
     var frame = S.frame(container, height);
-    var x = timeScale(frame.width, data);
+    var x = timeScale(frame.width, data, extent);
     var width = frame.width;
     // Passed: its own axis, from just below the lowest count (a drop of 3 in 200 stays visible).
     var lo = d3.min(data, function (d) { return d.passed; });
@@ -162,29 +173,61 @@
 
   // ------------------------------------------------------------------ pass rate, zoomed on its band
 
-  function drawPassRate(container, data) {
+  // `series`: [{data, cluster}] (cluster null without clusters): one line each on one scale.
+  function drawPassRate(container, series) {
     S.clear(container);
     var frame = S.frame(container, 200);
-    var x = timeScale(frame.width, data);
-    var lowest = d3.min(data, function (d) { return d.passrate; });
+    var all = [].concat.apply([], series.map(function (s) { return s.data; }));
+    var x = timeScale(frame.width, all);
+    var lowest = d3.min(all, function (d) { return d.passrate; });
     var from = Math.max(0, Math.floor((lowest - 5) / 5) * 5);
     var y = d3.scaleLinear().domain([from, 100]).range([frame.height - MARGIN.bottom, MARGIN.top]);
     var axis = frame.svg.append("g").attr("class", "axis").attr("data-testid", "axis-passrate")
       .attr("transform", "translate(" + MARGIN.left + ",0)")
       .call(d3.axisLeft(y).ticks(5).tickFormat(function (v) { return v + "%"; }));
     gridlines(axis, frame.width);
-    frame.svg.append("path").datum(data).attr("fill", "none").attr("stroke", "#0969da").attr("stroke-width", 1.6)
-      .attr("d", d3.line().x(function (d) { return x(d.date); }).y(function (d) { return y(d.passrate); }));
-    frame.svg.append("g").attr("data-testid", "series-passrate").attr("data-series", "passrate")
-      .attr("class", "points" + (data.length > 120 ? " dense" : "")).attr("fill", "#0969da").attr("stroke", "#0969da")
-      .selectAll("circle").data(data).join("circle")
-      .attr("class", function (d) { return S.RUNS[d.run].emulated ? "point emulated" : "point"; })
-      .attr("data-run", function (d) { return d.run; })
-      .attr("cx", function (d) { return x(d.date); })
-      .attr("cy", function (d) { return y(d.passrate); });
+    series.forEach(function (s, i) {
+      var color = s.cluster ? CLUSTER_COLORS[s.cluster.position % CLUSTER_COLORS.length] : "#0969da";
+      var dash = s.cluster ? CLUSTER_DASHES[s.cluster.position % CLUSTER_DASHES.length] : "";
+      frame.svg.append("path").datum(s.data).attr("fill", "none").attr("stroke", color).attr("stroke-width", 1.6)
+        .attr("stroke-dasharray", dash || null)
+        .attr("d", d3.line().x(function (d) { return x(d.date); }).y(function (d) { return y(d.passrate); }));
+      frame.svg.append("g").attr("data-testid", "series-passrate").attr("data-series", "passrate")
+        .attr("data-cluster", s.cluster ? s.cluster.id : null)
+        .attr("class", "points" + (all.length > 120 ? " dense" : "")).attr("fill", color).attr("stroke", color)
+        .selectAll("circle").data(s.data).join("circle")
+        .attr("class", function (d) { return S.RUNS[d.run].emulated ? "point emulated" : "point"; })
+        .attr("data-run", function (d) { return d.run; })
+        .attr("cx", function (d) { return x(d.date); })
+        .attr("cy", function (d) { return y(d.passrate); });
+      s.color = color;
+      s.dash = dash;
+      s.index = i;
+    });
     S.xAxis(frame, x, frame.height - MARGIN.bottom);
+    if (series[0].cluster) {
+      S.legend(container, series.map(function (s) {
+        return { id: s.cluster.id, label: s.cluster.label, color: s.color, dash: s.dash, line: true };
+      }));
+    }
     S.$("passrate-caption").textContent = "Pass rate per run (passed of passed, failed and error)" +
-      (from > 0 ? "; the axis starts at " + from + "%" : "");
+      (series[0].cluster ? ", one line per cluster" : "") + (from > 0 ? "; the axis starts at " + from + "%" : "");
+  }
+
+  // One panel per cluster, on the time axis of every run shown, so a night lines up across panels.
+  function drawClusterCounts(container, data, groups) {
+    S.clear(container);
+    var extent = d3.extent(data, function (d) { return d.date; });
+    groups.forEach(function (group) {
+      var c = group.cluster;
+      var versions = S.versionsIn(group.runs.slice().reverse());
+      var box = S.el("div");
+      container.appendChild(S.el("div", { className: "cluster-panel", testid: "chart-cluster", "data-cluster": c.id },
+        S.el("h3", { className: "cluster-heading" }, S.el("span", { className: "cluster-name", text: c.label }),
+          versions.now ? S.el("span", { className: "hint", text: " " + versions.now }) : null),
+        box));
+      drawCounts(box, data.filter(function (d) { return S.CLUSTER_OF[d.run] === c.id; }), extent);
+    });
   }
 
   S.renderTrends = function (runs, tests) {
@@ -203,7 +246,15 @@
       S.clear(rate);
       return;
     }
-    drawCounts(counts, data);
-    drawPassRate(rate, data);
+    var groups = S.runGroups(runs);
+    if (!groups[0].cluster) {
+      drawCounts(counts, data);
+      drawPassRate(rate, [{ data: data, cluster: null }]);
+      return;
+    }
+    drawClusterCounts(counts, data, groups);
+    drawPassRate(rate, groups.map(function (group) {
+      return { cluster: group.cluster, data: data.filter(function (d) { return S.CLUSTER_OF[d.run] === group.cluster.id; }) };
+    }));
   };
 })();

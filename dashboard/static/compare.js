@@ -106,6 +106,11 @@
     var b = S.runIndexById(S.state.b);
     if (b < 0) b = runs.length ? runs[runs.length - 1] : S.RUNS.length - 1;
     var a = S.runIndexById(S.state.a);
+    if (a < 0 && S.MULTI) {
+      // The older run of the same cluster: the previous run in time is another cluster's, that night.
+      var same = runs.filter(function (r) { return r < b && S.CLUSTER_OF[r] === S.CLUSTER_OF[b]; });
+      if (same.length) a = same[same.length - 1];
+    }
     if (a < 0) a = runs.length > 1 ? runs[runs.length - 2] : Math.max(0, b - 1);
     var choices = runs.slice();
     [a, b].forEach(function (x) { if (x >= 0 && choices.indexOf(x) < 0) choices.push(x); });

@@ -1,7 +1,7 @@
 /* pytest-streamstress dashboard, core: the data, the helpers, the state in the URL and the filters.
  *
  * Plain JavaScript, no build step: report/site.py concatenates these files into assets/app.js in
- * order (core, charts, grid, runview, compare, profile, main); each attaches to `window.Streamstress`.
+ * order (core, fleet, charts, grid, runview, compare, profile, main); each attaches to `window.Streamstress`.
  * The index (runs + test x run outcome matrix) is embedded in index.html; a run's full results.json
  * is loaded only when a view needs it, through runs/<id>/results.js (a <script>, so it works from
  * file:// where fetch is refused). Data from results.json is only ever put into the page with
@@ -14,7 +14,7 @@
   S.STATUS_OF = { P: "passed", K: "flaky", F: "failed", E: "error", S: "skipped", "-": "not run" };
   S.FAILING = { F: true, E: true };
   S.PASSING = { P: true, K: true };
-  S.FILTER_KEYS = ["cat", "status", "chg", "comp", "tag", "from", "to", "q"];
+  S.FILTER_KEYS = ["cluster", "cat", "status", "chg", "comp", "tag", "from", "to", "q"];
   S.STATE_KEYS = ["view"].concat(S.FILTER_KEYS, ["run", "a", "b", "open", "cols"]);
   S.VIEWS = ["morning", "grid", "run", "compare", "profile"];
   S.state = {};
@@ -42,8 +42,12 @@
     S.TESTS.forEach(function (t, i) { S.TEST_INDEX[t.k] = i; });
     S.RUN_INDEX = {};
     S.RUNS.forEach(function (run, r) { S.RUN_INDEX[run.id] = r; });
-    S.RUNS_PER_DAY = {};
-    S.RUNS.forEach(function (run) { var d = S.day(run.started_at); S.RUNS_PER_DAY[d] = (S.RUNS_PER_DAY[d] || 0) + 1; });
+    S.loadClusters(index.clusters || []);
+    S.RUNS_PER_DAY = {}; // per cluster: two clusters running the same night are not two runs of a day
+    S.RUNS.forEach(function (run) {
+      var d = S.CLUSTER_OF[S.RUN_INDEX[run.id]] + "|" + S.day(run.started_at);
+      S.RUNS_PER_DAY[d] = (S.RUNS_PER_DAY[d] || 0) + 1;
+    });
     var names = [];
     S.RUNS.forEach(function (run) {
       run.components.forEach(function (c) { if (names.indexOf(c.name) < 0) names.push(c.name); });
@@ -115,12 +119,13 @@
   S.when = function (run, short) {
     var d = S.day(run.started_at);
     var text = short ? d.slice(5) : d;
-    return S.RUNS_PER_DAY[d] > 1 ? text + " " + run.started_at.slice(11, 16) : text;
+    return S.RUNS_PER_DAY[S.clusterId(run) + "|" + d] > 1 ? text + " " + run.started_at.slice(11, 16) : text;
   };
 
+  // With several clusters a run is named with its cluster everywhere (selects, tooltips, column titles).
   S.runName = function (run) {
     return S.day(run.started_at) + " " + run.started_at.slice(11, 16) + (run.label ? " · " + run.label : "") +
-      (run.emulated ? " · emulated" : "");
+      (run.emulated ? " · emulated" : "") + (S.MULTI ? " · " + S.clusterLabel(S.clusterId(run)) : "");
   };
 
   S.duration = function (seconds) {
@@ -182,9 +187,11 @@
   // ------------------------------------------------------------------ filtering (pure over the index)
 
   S.visibleRuns = function () {
-    // Indices of the runs inside the date range, oldest first.
+    // Indices of the runs inside the date range (and of the chosen cluster), oldest first.
     var out = [];
+    var cluster = S.MULTI && S.CLUSTER[S.state.cluster] ? S.state.cluster : ""; // an unknown one: all
     for (var r = 0; r < S.RUNS.length; r++) {
+      if (cluster && S.CLUSTER_OF[r] !== cluster) continue;
       var d = S.day(S.RUNS[r].started_at);
       if (S.state.from && d < S.state.from) continue;
       if (S.state.to && d > S.state.to) continue;

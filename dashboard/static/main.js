@@ -51,8 +51,9 @@
       S.state.cat = saved[1];
       S.state.chg = saved[2];
       S.showBanner(S.RUNS.length > 0 && S.RUNS[S.RUNS.length - 1].emulated);
+      S.showMorningClusters();
       S.renderTrends(runs, chartTests);
-    } else if (view === "grid") S.renderGrid(runs, S.filteredTests(runs));
+    } else if (view === "grid") S.renderGrid(gridGroups(runs));
     else if (view === "run") S.renderRun(runs);
     else if (view === "profile") S.renderProfile(runs);
     else S.renderCompare(runs, S.filteredTests(runs));
@@ -65,6 +66,13 @@
     }
     document.documentElement.setAttribute("data-ready", view);
     document.documentElement.setAttribute("data-renders", String(S.stats.renders));
+  }
+
+  function gridGroups(runs) {
+    // One group per cluster, each filtered against its own runs ("new since the previous run" too).
+    var groups = S.runGroups(runs);
+    if (!groups.length) groups = [{ cluster: null, runs: runs }];
+    return groups.map(function (g) { return { cluster: g.cluster, runs: g.runs, tests: S.filteredTests(g.runs) }; });
   }
 
   S.commit = function () {

@@ -25,11 +25,12 @@
 
   S.fillRunSelect = function (select, runs, chosen) {
     S.clear(select);
-    for (var i = runs.length - 1; i >= 0; i--) {
-      var run = S.RUNS[runs[i]];
+    function option(run) {
       var failing = run.counts.failed + run.counts.error;
-      select.appendChild(el("option", { value: run.id, text: S.runName(run) + " · " + S.plural(failing, "failure") }));
+      return el("option", { value: run.id, text: S.runName(run) + " · " + S.plural(failing, "failure") });
     }
+    if (S.MULTI) S.fillGroupedRunSelect(select, runs, option);
+    else for (var i = runs.length - 1; i >= 0; i--) select.appendChild(option(S.RUNS[runs[i]]));
     if (chosen) select.value = chosen;
   };
 
@@ -56,8 +57,10 @@
     if (run.verdict && run.verdict.sentence) {
       header.appendChild(el("p", { className: "sentence", testid: "run-verdict", text: run.verdict.sentence }));
     }
-    var parts = [run.id, S.plural(c.total, "scenario") + ": " + c.passed + " passed, " + c.failed + " failed, " +
-      c.error + " error, " + c.skipped + " skipped" + (c.flaky ? ", " + c.flaky + " flaky" : ""), S.duration(run.duration_s)];
+    var parts = [run.id].concat(S.MULTI ? [("cluster " + S.clusterLabel(S.clusterId(run)) + " " +
+      S.versionsOf(run)).trim()] : []);
+    parts.push(S.plural(c.total, "scenario") + ": " + c.passed + " passed, " + c.failed + " failed, " +
+      c.error + " error, " + c.skipped + " skipped" + (c.flaky ? ", " + c.flaky + " flaky" : ""), S.duration(run.duration_s));
     if (run.errors) parts.push(S.plural(run.errors, "run error"));
     if (run.trimmed) parts.push("details trimmed by the history budget (" + run.trimmed + ")");
     header.appendChild(el("p", { className: "meta", testid: "run-meta", text: parts.join(" · ") }));

@@ -264,8 +264,14 @@ def _streak(row: str, latest: int, scored: Sequence[bool]) -> tuple[int, int]:
     return since, runs
 
 
-def build_morning(index: HistoryIndex, details: RunDetails | None, palette: Palette) -> MorningView:
-    """The morning page of `index`'s newest run (pure)."""
+def build_morning(
+    index: HistoryIndex, details: RunDetails | None, palette: Palette, *, cluster: str = ""
+) -> MorningView:
+    """The morning page of `index`'s newest run (pure).
+
+    `cluster`: the index holds that cluster's runs only (report/fleet.py); its grid links then filter
+    on it, so each number leads to the tests of that cluster's own comparison.
+    """
     if not index.runs:
         return MorningView(has_runs=False)
     latest = len(index.runs) - 1
@@ -283,7 +289,7 @@ def build_morning(index: HistoryIndex, details: RunDetails | None, palette: Pale
         scored=is_scored(run),
         details_note=_details_note(run, details),
     )
-    builder = _Builder(index, details, palette)
+    builder = _Builder(index, details, palette, cluster=cluster)
     previous = previous_scored(index, latest) if view.scored else -1
     if previous < 0:
         failing = [t for t, row in enumerate(index.cells) if row[latest] in FAILING_CODES]
@@ -303,24 +309,27 @@ def build_morning(index: HistoryIndex, details: RunDetails | None, palette: Pale
         compared_with=run_name(index.runs[previous]),
         regressions=tuple(regressions[:CARDS]),
         regression_count=len(regressions),
-        regressions_link=hash_link(view="grid", chg="new", cat=UPSTREAM),
+        regressions_link=hash_link(view="grid", chg="new", cat=UPSTREAM, cluster=cluster),
         new_groups=builder.groups(others, change="new"),
-        new_link=hash_link(view="grid", chg="new", cat=f"!{UPSTREAM}"),
+        new_link=hash_link(view="grid", chg="new", cat=f"!{UPSTREAM}", cluster=cluster),
         new_count=len(others),
         fixed=tuple(fixed[:COMPACT_ITEMS]),
         fixed_count=len(fixed),
-        fixed_link=hash_link(view="grid", chg="fixed"),
+        fixed_link=hash_link(view="grid", chg="fixed", cluster=cluster),
         still_failing=tuple(still[:COMPACT_ITEMS]),
         still_count=len(still),
-        still_link=hash_link(view="grid", chg="still"),
+        still_link=hash_link(view="grid", chg="still", cluster=cluster),
     )
 
 
 class _Builder:
     """Items and groups for one page: looks tests up in the index, evidence in the run's details."""
 
-    def __init__(self, index: HistoryIndex, details: RunDetails | None, palette: Palette) -> None:
+    def __init__(
+        self, index: HistoryIndex, details: RunDetails | None, palette: Palette, *, cluster: str = ""
+    ) -> None:
         self.index = index
+        self.cluster = cluster
         self.details = details
         self.palette = palette
         self.latest = len(index.runs) - 1
@@ -384,7 +393,7 @@ class _Builder:
             if run:
                 link = hash_link(view="run", run=run, cat=category, status="" if category else "failed")
             else:
-                link = hash_link(view="grid", chg=change, cat=category)
+                link = hash_link(view="grid", chg=change, cat=category, cluster=self.cluster)
             out.append(
                 Group(
                     category=category,

@@ -42,6 +42,7 @@ from pytest_streamstress.history.store import (
     update_index,
     write_atomically,
 )
+from pytest_streamstress.report.fleet import ClusterGroup, cluster_groups, group_index
 from pytest_streamstress.report.morning import MorningView, build_morning, gate_of
 from pytest_streamstress.report.palette import OUTCOME_COLORS, PASS_LINE, Palette, build_palette
 
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 TEMPLATE: Final = "index.html"
 APP_PARTS: Final = (
     "static/core.js",
+    "static/fleet.js",
     "static/charts.js",
     "static/grid.js",
     "static/runview.js",
@@ -80,8 +82,18 @@ class FilterChoices:
     changes: tuple[tuple[str, str], ...]
     components: tuple[str, ...]
     tags: tuple[str, ...]
+    clusters: tuple[ClusterGroup, ...]
+    """Empty unless the history holds runs of two or more clusters: no filter that offers one value."""
     first_date: str
     last_date: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MorningSection:
+    """The morning page of one cluster's newest run; `cluster` None: of the history's, with one cluster."""
+
+    cluster: ClusterGroup | None
+    morning: MorningView
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,7 +112,8 @@ class SiteView:
     assets: tuple[tuple[str, str], ...]
     """(logical name, URL with a content hash) so browsers never run a stale app.js."""
     palette: Palette
-    morning: MorningView
+    mornings: tuple[MorningSection, ...]
+    """One per cluster, each read against its own cluster's runs only (issue 23); one without clusters."""
     stylesheet: str
     """dashboard/static/app.css, shipped with the package (not data from a run)."""
     has_profiles: bool
@@ -130,8 +143,13 @@ def build_view(
     details: RunDetails | None = None,
     defaults: dict[str, str] | None = None,
     stylesheet: str = "",
+    cluster_details: dict[str, RunDetails | None] | None = None,
 ) -> SiteView:
-    """The view model of the page (pure: index, the newest run's failures and the palette in, value out)."""
+    """The view model of the page (pure: index, the newest run's failures and the palette in, value out).
+
+    `details` are the newest run's; with several clusters, `cluster_details` holds each cluster's
+    newest run's by cluster id (`report/fleet.py`).
+    """
     latest = index.runs[-1] if index.runs else None
     components = sorted({c.name for run in index.runs for c in run.components})
     tags = sorted({tag for case in index.tests for tag in case.tags})
@@ -148,6 +166,9 @@ def build_view(
     for run, summary in zip(data["runs"], index.runs, strict=True):
         gate = gate_of(summary)
         run["gate"] = {"status": gate.status, "text": gate.text, "tone": gate.tone}
+    clusters = cluster_groups(index)
+    if clusters:  # one cluster, or none named: the page's data as before clusters existed
+        data["clusters"] = [group.to_json() for group in clusters]
     return SiteView(
         title=title,
         generated_at=generated_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -162,16 +183,38 @@ def build_view(
             changes=CHANGES,
             components=tuple(components),
             tags=tuple(tags),
+            clusters=clusters,
             first_date=index.runs[0].started_at[:10] if index.runs else "",
             last_date=latest.started_at[:10] if latest else "",
         ),
         skipped=index.skipped,
         assets=assets,
         palette=palette,
-        morning=build_morning(index, details, palette),
+        mornings=_mornings(index, clusters, details, cluster_details or {}, palette),
         stylesheet=stylesheet,
         has_profiles=any(run.profile is not None for run in index.runs),
         data=data,
+    )
+
+
+def _mornings(
+    index: HistoryIndex,
+    clusters: tuple[ClusterGroup, ...],
+    details: RunDetails | None,
+    cluster_details: dict[str, RunDetails | None],
+    palette: Palette,
+) -> tuple[MorningSection, ...]:
+    """The history's morning page, or each cluster's: a failure is new only against its own cluster."""
+    if not clusters:
+        return (MorningSection(cluster=None, morning=build_morning(index, details, palette)),)
+    return tuple(
+        MorningSection(
+            cluster=group,
+            morning=build_morning(
+                group_index(index, group), cluster_details.get(group.id), palette, cluster=group.id
+            ),
+        )
+        for group in clusters
     )
 
 
@@ -270,14 +313,21 @@ def write_run_wrappers(out_dir: Path, index: HistoryIndex) -> int:
     return written
 
 
-def _latest_details(out_dir: Path, index: HistoryIndex) -> RunDetails | None:
-    if not index.runs:
-        return None
+def _details(out_dir: Path, index: HistoryIndex, run_id: str) -> RunDetails | None:
     try:
-        return read_details(out_dir / index.runs[-1].file)
+        return read_details(out_dir / index.runs[index.run_ids().index(run_id)].file)
     except HistoryError as exc:
         log.warning("the morning page shows no messages: %s", exc)
         return None
+
+
+def _latest_details(out_dir: Path, index: HistoryIndex) -> RunDetails | None:
+    return _details(out_dir, index, index.runs[-1].run_id) if index.runs else None
+
+
+def _cluster_details(out_dir: Path, index: HistoryIndex) -> dict[str, RunDetails | None]:
+    """Each cluster's newest run's failures, for its morning page (one file read per cluster)."""
+    return {group.id: _details(out_dir, index, group.runs[-1]) for group in cluster_groups(index)}
 
 
 def build_site(history_dir: Path, out_dir: Path, *, title: str = "pytest-streamstress dashboard") -> Path:
@@ -299,6 +349,7 @@ def build_site(history_dir: Path, out_dir: Path, *, title: str = "pytest-streams
         generated_at=dt.datetime.now(dt.timezone.utc),
         assets=assets,
         details=_latest_details(out_dir, index),
+        cluster_details=_cluster_details(out_dir, index),
         defaults=shipped_colors(),
         stylesheet=(shipped_dir("dashboard") / STYLESHEET).read_text(encoding="utf-8"),
     )

@@ -415,6 +415,26 @@ def _culprit(key: str, good: dict[str, Any], bad: dict[str, Any]) -> dict[str, A
     }
 
 
+def name_cluster(
+    documents: Sequence[dict[str, Any]], name: str, *, openshift_version: str = "", operator_version: str = ""
+) -> list[dict[str, Any]]:
+    """The documents as runs of one named cluster (`--cluster-name`, issue 23), with its versions.
+
+    The run ids stay: give each cluster's history its own `seed`, so two clusters' runs never clash.
+    """
+    csv = f"openshift-pipelines-operator-rh.v{operator_version}" if operator_version else ""
+    for document in documents:
+        document["cluster"] = {
+            **document["cluster"],
+            "name": name,
+            "server": f"https://api.{name}.example.com:6443",
+            "openshift_version": openshift_version,
+            "operator_csv": csv,
+            "operator_version": operator_version,
+        }
+    return list(documents)
+
+
 def write_results_dirs(documents: Sequence[dict[str, Any]], root: Path) -> list[Path]:
     """Each document as `<root>/<run-id>/results.json` (a results directory per run); the directories."""
     made = []

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any, Final
 
-from pytest_streamstress.testing.histories import CATEGORIES, add_analysis, generate_history
+from pytest_streamstress.testing.histories import CATEGORIES, add_analysis, generate_history, name_cluster
 
 MORNING_BREAKS: Final = (
     (7, "upstream-regression", "confirmed"),
@@ -23,6 +23,8 @@ MORNING_BREAKS: Final = (
 run; scenarios numbered 7, 17, 27 pass in every other run."""
 MORNING_FIXED: Final = 11
 """A scenario broken upstream five runs ago (number % 10 == 1) that passes again in the newest run."""
+FLEET: Final = (("ocp-4-16", "4.16.12", "1.16.1"), ("ocp-4-14", "4.14.38", "1.14.5"))
+"""(name, OpenShift version, operator version) of `fleet_history`'s clusters, the morning one first."""
 
 
 def add_verdict(document: dict[str, Any], *, fail_on: Sequence[str] = ("upstream-regression",)) -> None:
@@ -117,3 +119,26 @@ def _recount(document: dict[str, Any]) -> None:
     document["categories"] = [
         {"category": cat, "label": labels[cat], "count": len(ids), "scenarios": ids} for cat, ids in ordered
     ]
+
+
+def fleet_history(
+    runs: int, scenarios: int, *, clusters: Sequence[tuple[str, str, str]] = FLEET
+) -> list[dict[str, Any]]:
+    """One run per cluster and night, as `--clusters` records them (issue 23), oldest first.
+
+    The first cluster's nights are `morning_history`'s (its newest run brings new upstream
+    regressions and a fix); each other cluster's are plain generated nights with verdicts and its
+    own seed, so its flakes, failures and run ids differ. Every run of a night starts at the same time.
+    """
+    documents: list[dict[str, Any]] = []
+    for seed, (name, openshift, operator) in enumerate(clusters):
+        own = (
+            morning_history(runs, scenarios, seed=seed)
+            if seed == 0
+            else generate_history(runs, scenarios, seed=seed)
+        )
+        for document in own:
+            if "verdict" not in document:
+                add_verdict(document)
+        documents += name_cluster(own, name, openshift_version=openshift, operator_version=operator)
+    return sorted(documents, key=lambda d: (d["started_at"], d["run_id"]))

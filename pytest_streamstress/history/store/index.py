@@ -241,6 +241,7 @@ def record_of(run: RunResults) -> RunRecord:
         profile=run.profile,
         verdict=run.verdict,
         confirmations=_confirmation_counts(run),
+        cluster=run.cluster,
     )
     return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=_labels_of(run))
 

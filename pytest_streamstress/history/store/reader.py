@@ -34,6 +34,7 @@ from pytest_streamstress.history.store.summaries import (
     STATUS_CODES,
     TRIM_ORDER,
     CategoryLabel,
+    ClusterSummary,
     HistoryError,
     ProfileSummary,
     RunRecord,
@@ -152,6 +153,7 @@ def _run(data: Any) -> RunResults:
         trimmed=_trimmed(data.get("extra")),
         category_labels=tuple(_label(entry) for entry in data.get("category_labels") or ()),
         verdict=_verdict(data.get("verdict")),
+        cluster=_cluster(data.get("cluster")),
     )
 
 
@@ -276,6 +278,19 @@ def _verdict(raw: Any) -> VerdictSummary | None:
         excused=_integer(raw.get("excused"), "verdict.excused") or 0,
         harness=_integer(raw.get("harness"), "verdict.harness") or 0,
         scored=raw.get("scored") is not False,
+    )
+
+
+def _cluster(raw: Any) -> ClusterSummary:
+    """The `cluster` object's name and versions; empty when a document has none (a partial one)."""
+    if raw is None:
+        return ClusterSummary()
+    if not isinstance(raw, dict):
+        raise ValueError("cluster is not an object")
+    return ClusterSummary(
+        name=_text_in(raw, "name", "cluster"),
+        openshift_version=_text_in(raw, "openshift_version", "cluster"),
+        operator_version=_text_in(raw, "operator_version", "cluster"),
     )
 
 

@@ -9,11 +9,17 @@ history admits only complete runs (`reader.history_run_from_json`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
 from pytest_streamstress.history.model import FAILING
-from pytest_streamstress.history.store.summaries import CategoryLabel, ProfileSummary, Trim, VerdictSummary
+from pytest_streamstress.history.store.summaries import (
+    CategoryLabel,
+    ClusterSummary,
+    ProfileSummary,
+    Trim,
+    VerdictSummary,
+)
 from pytest_streamstress.model import RunStatus, Status
 
 RUN_STATUSES: Final[tuple[RunStatus, ...]] = get_args(RunStatus)
@@ -131,6 +137,8 @@ class RunResults:
     category_labels: tuple[CategoryLabel, ...] = ()
     """Every category the run's rules file knows, with label and colour (`category_labels[]`)."""
     verdict: VerdictSummary | None = None
+    cluster: ClusterSummary = field(default_factory=ClusterSummary)
+    """`cluster.name` and the versions; empty for a document that names no cluster (issue 23)."""
 
     def component(self, name: str) -> ComponentResult | None:
         return next((c for c in self.components if c.name == name), None)

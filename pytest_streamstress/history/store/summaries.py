@@ -7,7 +7,7 @@ results.json `reader.py`. The file names of the layout live here because a summa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -17,11 +17,11 @@ INDEX_FILE: Final = "index.json"
 RUNS_DIR: Final = "runs"
 RESULTS_FILE: Final = "results.json"
 INDEX_FORMAT: Final = 1
-SUMMARY_VERSION: Final = 3
+SUMMARY_VERSION: Final = 4
 """Version of the per-run summaries inside a format-1 index. 2 adds the profile recommendation
-(issue 9), 3 the run's verdict, its confirmation counts and the category colours (issue 20). An
-index written with an older version is still read, then rebuilt once from `runs/`, since its
-summaries lack fields that only the run files can give."""
+(issue 9), 3 the run's verdict, its confirmation counts and the category colours (issue 20), 4 the
+run's cluster (issue 23). An index written with an older version is still read, then rebuilt once
+from `runs/`, since its summaries lack fields that only the run files can give."""
 
 STATUS_CODES: Final[Mapping[str, str]] = {"passed": "P", "failed": "F", "error": "E", "skipped": "S"}
 """One character per outcome in the index matrix; `K` is a flaky pass, `-` not run in that run."""
@@ -93,6 +93,21 @@ class CategoryLabel:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ClusterSummary:
+    """The cluster a run used, as the index keeps it: the name runs are grouped by (issue 23) and the
+    versions the page shows beside it. Not the server, the kind or any credential: the page needs none."""
+
+    name: str = ""
+    """`--cluster-name`; "" for a run that names no cluster (or predates names)."""
+    openshift_version: str = ""
+    operator_version: str = ""
+
+    @property
+    def is_known(self) -> bool:
+        return bool(self.name or self.openshift_version or self.operator_version)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunSummary:
     """One run as the index shows it, without per-scenario detail."""
 
@@ -114,6 +129,7 @@ class RunSummary:
     """None for a results.json written before verdicts (issue 18)."""
     confirmations: tuple[tuple[str, int], ...] = ()
     """How many failures `--confirm` left in each state (`confirmed`: 2); empty without --confirm."""
+    cluster: ClusterSummary = field(default_factory=ClusterSummary)
 
     @property
     def file(self) -> str:
@@ -180,7 +196,28 @@ def summary_to_json(run: RunSummary) -> dict[str, Any]:
         **({} if run.profile is None else {"profile": _profile_to_json(run.profile)}),
         **({} if run.verdict is None else {"verdict": _verdict_to_json(run.verdict)}),
         **({"confirmations": dict(run.confirmations)} if run.confirmations else {}),
+        **({"cluster": _cluster_to_json(run.cluster)} if run.cluster.is_known else {}),
     }
+
+
+def _cluster_to_json(cluster: ClusterSummary) -> dict[str, str]:
+    """Only the fields a run gives: the index stays compact (365 runs in its byte budget)."""
+    fields = {
+        "name": cluster.name,
+        "openshift_version": cluster.openshift_version,
+        "operator_version": cluster.operator_version,
+    }
+    return {key: value for key, value in fields.items() if value}
+
+
+def _cluster_from_json(data: Any) -> ClusterSummary:
+    if not isinstance(data, Mapping):
+        return ClusterSummary()
+    return ClusterSummary(
+        name=str(data.get("name", "")),
+        openshift_version=str(data.get("openshift_version", "")),
+        operator_version=str(data.get("operator_version", "")),
+    )
 
 
 def _verdict_to_json(verdict: VerdictSummary) -> dict[str, Any]:
@@ -256,4 +293,5 @@ def summary_from_json(data: Mapping[str, Any]) -> RunSummary:
         profile=_profile_from_json(data.get("profile")),
         verdict=_verdict_from_json(data.get("verdict")),
         confirmations=tuple((str(k), int(v)) for k, v in (data.get("confirmations") or {}).items()),
+        cluster=_cluster_from_json(data.get("cluster")),
     )

@@ -60,7 +60,7 @@ def test_the_index_json_reads_back_with_verdicts_and_colours(
     index = update_index(history)
     again = HistoryIndex.from_json(json.loads((history / "index.json").read_text()))
     assert again == index
-    assert again.summary_version == SUMMARY_VERSION == 3
+    assert again.summary_version == SUMMARY_VERSION == 4
 
 
 def test_a_category_takes_the_colour_of_the_newest_run_that_gives_one(
