@@ -32,6 +32,12 @@ HELP: Final = "Copy results.json and logs out of the finished Job's pod, verifie
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dest", type=Path, metavar="DIR", help="Where the results go (created if missing)")
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="DIR",
+        help="Also add the collected (or merged) run to this history store, as a session's --history does",
+    )
     add_job_arguments(parser)
 
 
@@ -41,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         job = require_job(cluster, args.namespace, args.name)
         shards = indexed_completions(cluster, args.namespace, job.name)
         if shards:
-            return _collect_shards(cluster, args.namespace, job.name, shards, args.dest)
+            merged_code = _collect_shards(cluster, args.namespace, job.name, shards, args.dest)
+            return _add_to_history(args.history, args.dest) or merged_code
         try:
             collected = collect_results(cluster, args.namespace, job.name, args.dest)
         except ArchiveError as exc:
@@ -55,6 +62,23 @@ def run(args: argparse.Namespace) -> int:
         f" sha256 {collected.sha256[:12]}… verified)"
         f" from {job.namespace}/{collected.job.pod} into {args.dest}{code}\n"
     )
+    return _add_to_history(args.history, args.dest)
+
+
+def _add_to_history(history: Path | None, dest: Path) -> int:
+    """`--history`: the run joins the store (exit 1 with the reason when it cannot)."""
+    results = dest / "results.json"
+    if history is None or not results.is_file():
+        return 0
+    from pytest_streamstress.history.store import HistoryError, add_run, update_index
+
+    try:
+        record = add_run(history, results)
+        update_index(history)
+    except HistoryError as exc:
+        sys.stderr.write(f"streamstress collect: not added to the history {history}: {exc}\n")
+        return 1
+    sys.stdout.write(f"added {record.summary.run_id} to the history {history}\n")
     return 0
 
 

@@ -94,6 +94,11 @@ class AnalysisPlugin:
         """With --history, the run joins the history so tomorrow's run is read against it."""
         if self.settings.history is None or config.option.collectonly:
             return
+        if self.settings.shard is not None:
+            # A shard is part of a run: the merged run joins the history (the launcher on the emulated
+            # cluster, `streamstress collect --history`), never each part on its own (issue 23).
+            log.info("shard %d/%d: not added to the history; the merged run is", *self.settings.shard)
+            return
         from pytest_streamstress.history.store import HistoryError, add_run, update_index
 
         try:

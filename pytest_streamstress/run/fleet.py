@@ -305,7 +305,21 @@ def _member_thread(fleet: Fleet, member: FleetMember, run: FleetRun) -> None:
             MemberResult(name=member.name, status="error", exit_code=NOT_STARTED, message=message)
         )
         return
-    fleet.results.append(_session(plan, say=say, cwd=run.shape.invocation_dir, started=started))
+    except Exception as exc:  # a bug met on one cluster must not take the others' results with it
+        log.exception("cluster %s: preparing its session failed", member.name)
+        message = f"not started: internal error {type(exc).__name__}: {exc} (traceback in the log)"
+        say(message)
+        fleet.results.append(
+            MemberResult(name=member.name, status="error", exit_code=NOT_STARTED, message=message)
+        )
+        return
+    try:
+        result = _session(plan, say=say, cwd=run.shape.invocation_dir, started=started)
+    except StreamstressError as exc:  # the run is stopping: no new session starts
+        result = MemberResult(
+            name=member.name, status="error", exit_code=NOT_STARTED, message=f"not started: {exc}"
+        )
+    fleet.results.append(result)
 
 
 def _session(plan: MemberPlan, *, say: Callable[[str], None], cwd: Path, started: float) -> MemberResult:

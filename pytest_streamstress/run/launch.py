@@ -23,17 +23,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
-from pytest_streamstress._infra.redact import Secret
+from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress.cluster.job.archive import ArchiveFilter
 from pytest_streamstress.cluster.job.collect import Collected, collect_results
 from pytest_streamstress.cluster.job.follow import LogFollower, pod_log_opener
 from pytest_streamstress.cluster.job.image import resolve_job_image
 from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
 from pytest_streamstress.cluster.job.manifest import (
+    BUILDS_ENV,
     DEFAULT_COMMAND,
     DEFAULT_DEADLINE_S,
     DEFAULT_GRACE_S,
     GRACE_MARGIN_S,
+    POD_BUILDS_FILE,
     POD_RESULTS_DIR,
     JobRequest,
 )
@@ -99,7 +101,11 @@ INDEX_ARGUMENT: Final = "$(JOB_COMPLETION_INDEX)"
 
 
 def plugin_arguments(
-    raw: Mapping[str, Sequence[str]], images: Iterable[tuple[str, str]], *, shards: int = 1
+    raw: Mapping[str, Sequence[str]],
+    images: Iterable[tuple[str, str]],
+    *,
+    shards: int = 1,
+    builds_file: str = "",
 ) -> list[str]:
     """The Job's pytest arguments: the session's own option text, `--skip-build` and the built images.
 
@@ -119,6 +125,8 @@ def plugin_arguments(
         for value in values:
             args.append(f"{opt.flag}={value}")
     args.append("--skip-build")
+    if builds_file:
+        args.append(f"--images-from={builds_file}")  # the builds with their commits (manifest.BUILDS_ENV)
     args += [f"--image={image}={ref}" for image, ref in images]
     args.append(f"--results-dir={POD_RESULTS_DIR}")
     if shards > 1:
@@ -161,8 +169,11 @@ def launch_from_session(
     import os
 
     environ = os.environ if environ is None else environ
-    images = [(image.name, str(image.ref)) for build in builds for image in build.images]
-    images += [(name, ref) for name, ref in settings.image if name not in {n for n, _ in images}]
+    # Builds that know their commit travel whole (--images-from in the pod); the others as --image.
+    with_commits = [build for build in builds if build.source is not None and build.images]
+    images = [(i.name, str(i.ref)) for build in builds if build not in with_commits for i in build.images]
+    shipped = {i.name for build in with_commits for i in build.images} | {n for n, _ in images}
+    images += [(name, ref) for name, ref in settings.image if name not in shipped]
     image = resolve_job_image(settings.job_image or ("streamstress:emulated" if emulated else ""))
     if image.note:
         say(image.note)
@@ -180,15 +191,33 @@ def launch_from_session(
         namespace=settings.job_namespace,
         image=image.ref,
         command=command,
-        plugin_args=tuple(plugin_arguments(raw, images, shards=shards)),
+        plugin_args=tuple(
+            plugin_arguments(raw, images, shards=shards, builds_file=POD_BUILDS_FILE if with_commits else "")
+        ),
         env=tuple(env),
         completions=shards,
-        config_env=((PLAN_ENV, json.dumps(plan.to_json())),) if plan is not None and shards > 1 else (),
+        config_env=_config_env(plan if shards > 1 else None, with_commits, settings),
         secret_env=tuple((key, Secret(environ[key])) for key in SECRET_ENV if environ.get(key)),
         # A deleted pod must be able to finish --restore within --stop-timeout before SIGKILL.
         grace_s=max(DEFAULT_GRACE_S, math.ceil(settings.stop_timeout) + GRACE_MARGIN_S),
     )
     return launch_job(cluster, request)
+
+
+def _config_env(
+    plan: ShardPlan | None, builds: Sequence[BuildResult], settings: Settings
+) -> tuple[tuple[str, str], ...]:
+    """What the pods read from the Job's ConfigMap: the shard plan, and the builds with their commits."""
+    from pytest_streamstress.report.results_json import components_list
+
+    entries: list[tuple[str, str]] = []
+    if plan is not None:
+        entries.append((PLAN_ENV, json.dumps(plan.to_json())))
+    if builds:
+        entries.append(
+            (BUILDS_ENV, json.dumps({"components": components_list(builds, settings.components, Redactor())}))
+        )
+    return tuple(entries)
 
 
 def follow_and_collect(

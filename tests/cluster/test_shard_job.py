@@ -28,6 +28,7 @@ from pytest_streamstress.cluster.job.manifest import (
     JobRequest,
 )
 from pytest_streamstress.cluster.job.shards import INDEX_ANNOTATION, job_finished
+from pytest_streamstress.history.store import load_index
 from pytest_streamstress.report.results_json import load_schema
 from pytest_streamstress.testing.emulator import Emulator
 from pytest_streamstress.testing.emulator.controllers.jobs import TERMINATE_ANNOTATION
@@ -184,9 +185,13 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
         poll=0.2,
     )
 
-    code, out, document = _collect(emulator, launch, tmp_path / "merged", capsys)
+    history = tmp_path / "history"
+    code, out, document = _collect(emulator, launch, tmp_path / "merged", capsys, "--history", str(history))
 
     assert code == 1, out
+    # The merged run joins the history whole; the shards (which read it) never added themselves.
+    assert load_index(history).run_ids() == (document["run_id"],)
+    assert f"added {document['run_id']} to the history {history}" in out
     assert "shard 0: pod " in out and f": {reason} (exit 137), lost" in out
     assert "1 shards lost, their scenarios are harness errors" in out
     jsonschema.validate(document, load_schema())
@@ -204,12 +209,12 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
 
 
 def _collect(
-    emulator: Emulator, launch: JobLaunch, dest: Path, capsys: pytest.CaptureFixture[str]
+    emulator: Emulator, launch: JobLaunch, dest: Path, capsys: pytest.CaptureFixture[str], *extra: str
 ) -> tuple[int, str, dict[str, Any]]:
     """`streamstress collect DEST JOB`: its exit code, what it printed, and the merged results.json."""
     from pytest_streamstress.cli import main as cli
 
-    code = cli.main(["collect", "--kubeconfig", str(emulator.kubeconfig), str(dest), launch.name])
+    code = cli.main(["collect", "--kubeconfig", str(emulator.kubeconfig), *extra, str(dest), launch.name])
     out = capsys.readouterr().out
     document: dict[str, Any] = json.loads((dest / "results.json").read_text())
     return code, out, document

@@ -51,12 +51,25 @@ def entry(
         if held:
             out.write(f"streamstress job: {held[0]} before pytest started; not running\n")
             return INTERRUPTED
+        _write_builds(out)
         out.write(f"streamstress job: pytest {shlex.join(pytest_args)}\n")
         out.flush()
         code = run_pytest(pytest_args)  # the session installs its own handlers while it runs
         out.write(f"{EXIT_MARKER} {code} ====\n")
         emit_archive(results_dir, out)  # whole, even if SIGTERM comes now: the grace period covers it
     return 0 if code in (0, 1) else code
+
+
+def _write_builds(out: IO[str]) -> None:
+    """The launcher's builds, with their commits, where `--images-from` reads them (manifest.BUILDS_ENV)."""
+    import os
+
+    from pytest_streamstress.cluster.job.manifest import BUILDS_ENV, POD_BUILDS_FILE
+
+    builds = os.environ.get(BUILDS_ENV)
+    if builds:
+        Path(POD_BUILDS_FILE).write_text(builds, encoding="utf-8")
+        out.write(f"streamstress job: wrote {POD_BUILDS_FILE} (the launcher's builds and their commits)\n")
 
 
 def _write_kubeconfig(out: IO[str]) -> None:

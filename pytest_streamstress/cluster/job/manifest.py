@@ -32,6 +32,11 @@ GRACE_MARGIN_S: Final = 30
 DEFAULT_COMMAND: Final = ("python", "-m", "pytest_streamstress.cluster.job")
 POD_RESULTS_DIR: Final = "results"
 """Relative to the container's working directory (the image's WORKDIR; the emulator's pod dir)."""
+BUILDS_ENV: Final = "STREAMSTRESS_BUILDS"
+"""The launcher's builds as results.json's `components` list (ConfigMap): the pod writes them to
+`POD_BUILDS_FILE` for `--images-from`, so its run knows each image's commit (an upstream change or
+none: the verdicts of issue 18 need it) and not only its digest."""
+POD_BUILDS_FILE: Final = "builds.json"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

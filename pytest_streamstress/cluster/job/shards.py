@@ -27,7 +27,7 @@ from pytest_streamstress.cluster.job.archive import ArchiveError, parse_archive
 from pytest_streamstress.cluster.job.collect import extract_archive
 from pytest_streamstress.cluster.job.follow import read_log
 from pytest_streamstress.cluster.job.manifest import config_map_name
-from pytest_streamstress.errors import ClusterError, NotFound
+from pytest_streamstress.errors import ClusterError, NotFound, StreamstressError
 from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
 
 if TYPE_CHECKING:
@@ -260,11 +260,33 @@ def collect_and_merge(
     merged = merge_shards(
         plan, documents, summaries, job=f"{namespace}/{name}", now=now or dt.datetime.now(dt.timezone.utc)
     )
+    _cluster_versions(cluster, merged)
     path = dest / "results.json"
     write_atomically(path, merged)
     return MergedRun(
         path=path, shards=tuple(collected), scenarios=len(merged["scenarios"]), status=merged["status"]
     )
+
+
+def _cluster_versions(cluster: Cluster, merged: dict[str, Any]) -> None:
+    """The OCP and operator versions of the run's cluster (the dimension the history groups by).
+
+    The shard pods deploy nothing (the launcher did) and so never read them; the cluster they ran
+    on still knows them. Best effort: a cluster that cannot say leaves them empty, as a pod would.
+    """
+    from pytest_streamstress.cluster.operator_env import find_operator
+
+    block = merged.setdefault("cluster", {"kind": "none"})
+    if block.get("openshift_version") and block.get("operator_version"):
+        return
+    try:
+        target = find_operator(cluster)
+    except StreamstressError as exc:
+        log.info("merged run: the cluster's versions are unknown (%s)", exc)
+        return
+    block["openshift_version"] = block.get("openshift_version") or target.openshift_version
+    block["operator_csv"] = block.get("operator_csv") or target.csv
+    block["operator_version"] = block.get("operator_version") or target.operator_version
 
 
 def _read_document(shard: ShardCollected) -> dict[str, Any] | None:
