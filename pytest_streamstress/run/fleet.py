@@ -18,7 +18,6 @@ member's process group (`_infra/proc`); each member restores and writes its own 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import threading
@@ -34,6 +33,13 @@ from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.errors import ConfigError, StreamstressError
 from pytest_streamstress.options import Settings, is_given
 from pytest_streamstress.run.fleet_file import FleetMember, load_fleet
+from pytest_streamstress.run.fleet_summary import (
+    NOT_STARTED,
+    SUMMARY_FILE,
+    MemberResult,
+    read_result,
+    write_summary,
+)
 
 if TYPE_CHECKING:
     from pytest_streamstress._infra.proc import Running
@@ -45,11 +51,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 fleet_key: Final = pytest.StashKey["Fleet"]()
-SUMMARY_FILE: Final = "clusters.json"
 STOP_MARGIN_S: Final = 30.0
 """Beyond --stop-timeout: a member's session ends its gauge and writes results.json after its restore."""
-NOT_STARTED: Final = 1
-"""The exit code of a member whose session never started (unreachable cluster, failed copy)."""
 
 
 @dataclass
@@ -93,36 +96,6 @@ class Fleet:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MemberResult:
-    """How one member's session ended, as `clusters.json` and the summary say it."""
-
-    name: str
-    status: str
-    exit_code: int
-    message: str
-    results: Path | None = None
-    run_id: str = ""
-    duration_s: float = 0.0
-
-    def to_json(self, base: Path) -> dict[str, Any]:
-        results = None if self.results is None else os.path.relpath(self.results, base)
-        return {
-            "name": self.name,
-            "status": self.status,
-            "exit_code": self.exit_code,
-            "message": self.message,
-            "results": results,
-            "run_id": self.run_id,
-            "duration_s": round(self.duration_s, 1),
-        }
-
-    @property
-    def line(self) -> str:
-        where = f" ({self.results})" if self.results is not None else ""
-        return f"cluster {self.name}: {self.status}, exit {self.exit_code}: {self.message}{where}"
 
 
 def prepare_fleet(config: pytest.Config, settings: Settings) -> tuple[Settings, Fleet]:
@@ -269,7 +242,7 @@ def run_fleet(fleet: Fleet, run: FleetRun) -> int:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         raise
     finally:
-        _write_summary(fleet, run.settings)
+        write_summary(fleet.source, fleet.members, fleet.results, run.settings.results_dir)
     return max((r.exit_code for r in fleet.results), default=NOT_STARTED)
 
 
@@ -337,61 +310,7 @@ def _session(plan: MemberPlan, *, say: Callable[[str], None], cwd: Path, started
         plan.argv, env=plan.env, cwd=cwd, log_to=results_dir / fm.SESSION_LOG, on_line=shown
     )
     code = process.wait(timeout=float("inf"), what=f"the session of cluster {plan.member.name}").returncode
-    return _result(plan.member.name, code, results_dir, time.monotonic() - started)
-
-
-def _result(name: str, code: int, results_dir: Path, duration: float) -> MemberResult:
-    from pytest_streamstress.history.store import HistoryError, read_run
-
-    path = results_dir / "results.json"
-    try:
-        run = read_run(path)
-    except HistoryError as exc:
-        return MemberResult(
-            name=name,
-            status="error",
-            exit_code=code or NOT_STARTED,
-            message=f"no results: {exc}",
-            duration_s=duration,
-        )
-    sentence = run.verdict.sentence if run.verdict is not None else ""
-    return MemberResult(
-        name=name,
-        status=str(run.status or "error"),
-        exit_code=code,
-        message=sentence or f"exit {code}",
-        results=path,
-        run_id=run.run_id,
-        duration_s=duration,
-    )
-
-
-def _write_summary(fleet: Fleet, settings: Settings) -> Path:
-    order = {m.name: i for i, m in enumerate(fleet.members)}
-    results = sorted(fleet.results, key=lambda r: order[r.name])
-    base = settings.results_dir
-    document = {
-        "clusters_file": str(fleet.source),
-        "exit_code": max((r.exit_code for r in results), default=NOT_STARTED),
-        "clusters": [r.to_json(base) for r in results]
-        + [
-            {
-                "name": m.name,
-                "status": "not-run",
-                "exit_code": None,
-                "message": "never ended",
-                "results": None,
-            }
-            for m in fleet.members
-            if m.name not in {r.name for r in results}
-        ],
-    }
-    path = base / SUMMARY_FILE
-    base.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(document, indent=1), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return read_result(plan.member.name, code, results_dir, time.monotonic() - started)
 
 
 def hand_over(

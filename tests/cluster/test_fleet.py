@@ -75,7 +75,10 @@ def test_two_emulated_clusters_build_once_and_each_records_its_own_named_run(
         assert document["cluster"]["openshift_version"] and document["cluster"]["operator_version"]
         assert document["emulated"] is True
         assert len(document["scenarios"]) == 7
-        assert {c["run_id"] for c in summary["clusters"] if c["name"] == name} == {document["run_id"]}
+        [entry] = [c for c in summary["clusters"] if c["name"] == name]
+        assert entry["run_id"] == document["run_id"]
+        assert entry["openshift_version"] == document["cluster"]["openshift_version"]
+        assert entry["operator_version"] == document["cluster"]["operator_version"]
     # The same bytes on both clusters: the same digests, from the same commit.
     images = {name: [i["ref"] for c in d["components"] for i in c["images"]] for name, d in runs.items()}
     assert images["ocp-a"] == images["ocp-b"] != []
@@ -130,6 +133,7 @@ def test_a_cluster_that_cannot_be_reached_does_not_stop_the_others(
     assert len(_run(results, "ocp-a")["scenarios"]) == 7
     assert not (results / "clusters" / "gone" / "results.json").exists()
     assert "cluster gone: error, exit 1: not started: " in done.output
+    assert "cluster ocp-a [OCP 4." in done.output
 
 
 def test_sigterm_reaches_every_clusters_session_and_each_writes_its_interrupted_run(
