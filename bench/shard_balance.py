@@ -9,7 +9,7 @@ durations (longest first onto the least-loaded shard) and once without a history
 scenario count), and measures each plan's makespan, the slowest shard, with the newest run's real
 durations: the plan never sees the run it is judged on. The ideal is the newest run's total / N.
 
-    python bench/shards.py [--shards 4] [--runs 8] [--specs 60] [--seeds 5]
+    python bench/shard_balance.py [--shards 4] [--runs 8] [--specs 60] [--seeds 5]
 
 The last line is `sharded makespan: <v>x an equal split (goal <g>x)`, the median over the seeds.
 """
