@@ -14,6 +14,10 @@ passed, or the bench stops: a figure from a broken run would mean nothing.
 
 Two cores run the session, its emulator and every pod (each a pytest with the plugin, each spec a
 gauge stand-in process): pod start-up is paid in parallel with 4 shards and counted as it is.
+The table says where the time went: the session before its launch line (the emulator's start,
+collection, the plan), start-up (the launch line to the first scenario), each shard's scenarios and
+what they sleep (the slowest shard's sleep is the floor; whole specs per shard, no history: an
+equal split by scenario count), and wind-down (the last scenario's end to the results line).
 
     python bench/shards.py [--scenarios 24] [--shards 4] [--sleep 5.0]
 
@@ -86,6 +90,11 @@ class Run:
     shards: int
     launched_s: float = 0.0
     finished_s: float = 0.0
+    launched_at: float = 0.0
+    """Wall-clock time of the launch line, to set against results.json's scenario stamps."""
+    finished_at: float = 0.0
+    first_started_at: float = 0.0
+    last_finished_at: float = 0.0
     job: str = ""
     shard_s: list[float] = field(default_factory=list)
     """Each shard's first scenario start to its last scenario end, from the merged results.json."""
@@ -121,9 +130,10 @@ def run_session(workdir: Path, root: Path, *, shards: int, seconds: Mapping[str,
 
     def on_line(_stream: str, line: str) -> None:
         if (launched := LAUNCHED.search(line)) is not None:
-            run.launched_s, run.job = time.monotonic() - started, launched.group(1)
+            run.job = launched.group(1)
+            run.launched_s, run.launched_at = time.monotonic() - started, time.time()
         elif FINISHED.search(line) is not None:
-            run.finished_s = time.monotonic() - started
+            run.finished_s, run.finished_at = time.monotonic() - started, time.time()
         if launched is not None or FINISHED.search(line) or SHARD_LINE.search(line):
             print(f"  {time.monotonic() - started:6.1f}s {line.strip()}", flush=True)
 
@@ -139,8 +149,10 @@ def run_session(workdir: Path, root: Path, *, shards: int, seconds: Mapping[str,
     for scenario in document["scenarios"]:
         by_shard.setdefault(int(scenario.get("shard") or 0), []).append(scenario)
     for _index, ran in sorted(by_shard.items()):
-        run.shard_s.append(_span(ran))
+        start, end = _span(ran)
+        run.shard_s.append(end - start)
         run.shard_sleep_s.append(sum(seconds[scenario["scenario"].rsplit(" ", 1)[-1]] for scenario in ran))
+    run.first_started_at, run.last_finished_at = _span(document["scenarios"])
     return run
 
 
@@ -161,14 +173,13 @@ def check_results(document: dict[str, Any], *, shards: int, suite: Collection[st
         sys.exit(f"the {shards}-shard run is broken: {'; '.join(problems)}")
 
 
-def _span(scenarios: Sequence[dict[str, Any]]) -> float:
-    """Seconds from the first scenario's start to the last one's end (results.json's UTC stamps)."""
+def _span(scenarios: Sequence[dict[str, Any]]) -> tuple[float, float]:
+    """The first scenario's start and the last one's end, in epoch seconds (results.json's UTC stamps)."""
 
-    def parse(text: str) -> datetime:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    def parse(text: str) -> float:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
-    start = min(parse(scenario["started_at"]) for scenario in scenarios)
-    return (max(parse(scenario["finished_at"]) for scenario in scenarios) - start).total_seconds()
+    return min(parse(s["started_at"]) for s in scenarios), max(parse(s["finished_at"]) for s in scenarios)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -180,6 +191,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.scenarios < 1 or args.shards < 2 or args.sleep <= 0:
         parser.error("--scenarios must be >= 1, --shards >= 2 and --sleep > 0")
     return args
+
+
+def show(runs: Sequence[Run]) -> None:
+    """The table: where each run's time went between the launch and its results."""
+    print(
+        f"{'shards':>6}{'session s':>11}{'launch->results s':>19}{'start-up s':>12}{'wind-down s':>13}"
+        f"{'scenarios':>11}  per shard: scenarios s (sleep s)"
+    )
+    for run in runs:
+        pairs = zip(run.shard_s, run.shard_sleep_s, strict=True)
+        per_shard = " ".join(f"{span:.1f} ({sleep:.1f})" for span, sleep in pairs)
+        print(
+            f"{run.shards:>6}{run.finished_s:11.1f}{run.finished_s - run.launched_s:19.1f}"
+            f"{run.first_started_at - run.launched_at:12.1f}{run.finished_at - run.last_finished_at:13.1f}"
+            f"{run.scenarios:>11}  {per_shard}"
+        )
+    print(
+        "start-up: the launch line to the first scenario's start; wind-down: the last scenario's end"
+        " to the results line"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -195,17 +226,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for shards in (1, args.shards):
             print(f"running with {shards} shard(s) on the emulated cluster ...", flush=True)
             runs.append(run_session(workdir, workdir / "suite", shards=shards, seconds=seconds))
-        print(
-            f"{'shards':>6}{'session s':>11}{'launch->results s':>19}{'scenarios':>11}"
-            "  per shard: scenarios s (of which sleep s)"
-        )
-        for run in runs:
-            pairs = zip(run.shard_s, run.shard_sleep_s, strict=True)
-            per_shard = " ".join(f"{span:.1f} ({sleep:.1f})" for span, sleep in pairs)
-            print(
-                f"{run.shards:>6}{run.finished_s:11.1f}{run.finished_s - run.launched_s:19.1f}"
-                f"{run.scenarios:>11}  {per_shard}"
-            )
+        show(runs)
         one, sharded = runs
         print(f"sharded wall time: {sharded.finished_s / one.finished_s:.2f}x one shard (goal {GOAL:.2f}x)")
 
