@@ -6,11 +6,13 @@ the embedded emulated cluster, where a Job's pods are local processes running th
 
     pytest --streamstress --cluster emulated --in-cluster --shards N --skip-build --skip-deploy ...
 
-once with `--shards 1` (one Job, one pod runs every spec) and once with `--shards 4` (one Indexed
-Job of four pods, merged into one run). Only N differs: same suite, same session, same emulator
-start, same Job controller. Wall time runs from starting the session to its line saying the
-results were collected (one pod) or merged (four); both runs' results.json must hold every scenario,
-passed, or the bench stops: a figure from a broken run would mean nothing.
+once with `--shards 1` and once with `--shards 4` (one Indexed Job of four pods, merged into one
+run). Only N differs on the command line: same suite, session, emulator start and Job controller.
+The product makes no Indexed Job of one shard: `--shards 1` is its one-pod path, a plain Job whose
+log the session follows to the end, which ends no later than the sharded path's wait, so the
+baseline is not slowed to flatter the ratio. Wall time runs from starting the session to its line
+saying the results were collected (one pod) or merged (four); both runs' results.json must hold
+every scenario, passed, or the bench stops: a figure from a broken run would mean nothing.
 
 Two cores run the session, its emulator and every pod (each a pytest with the plugin, each spec a
 gauge stand-in process): pod start-up is paid in parallel with 4 shards and counted as it is.
