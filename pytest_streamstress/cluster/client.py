@@ -12,6 +12,7 @@ tests).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -87,15 +88,36 @@ class Cluster:
         self.redactor = redactor
         self.clock = clock
         self.kind = kind
-        self.core = k8s.CoreV1Api(api_client)
-        self.apps = k8s.AppsV1Api(api_client)
-        self.batch = k8s.BatchV1Api(api_client)
-        self.rbac = k8s.RbacAuthorizationV1Api(api_client)
-        self.custom = k8s.CustomObjectsApi(api_client)
-        self.coordination = k8s.CoordinationV1Api(api_client)
         self.token = self._token()
         if self.token:
             redactor.add(self.token)
+
+    # The API groups are made on first use: the kubernetes package imports each group's module lazily,
+    # and CoreV1Api's alone costs ~0.4 s of CPU. A shard pod's serial gate talks only to Leases, and its
+    # four pods start on the same cores (bench/shards.py).
+    @functools.cached_property
+    def core(self) -> Any:
+        return k8s.CoreV1Api(self.api_client)
+
+    @functools.cached_property
+    def apps(self) -> Any:
+        return k8s.AppsV1Api(self.api_client)
+
+    @functools.cached_property
+    def batch(self) -> Any:
+        return k8s.BatchV1Api(self.api_client)
+
+    @functools.cached_property
+    def rbac(self) -> Any:
+        return k8s.RbacAuthorizationV1Api(self.api_client)
+
+    @functools.cached_property
+    def custom(self) -> Any:
+        return k8s.CustomObjectsApi(self.api_client)
+
+    @functools.cached_property
+    def coordination(self) -> Any:
+        return k8s.CoordinationV1Api(self.api_client)
 
     # -- construction ---------------------------------------------------------------------------
 

@@ -105,21 +105,34 @@ def wait_for_shards(
     poll: float = 5.0,
 ) -> None:
     """Until the Job controller ended the Job (every shard ended, or the deadline stopped them);
-    `progress` gets each look (a heartbeat, issue 22)."""
-    from pytest_streamstress._infra.waits import Probe, wait_until
+    `progress` gets each look (a heartbeat, issue 22).
+
+    Woken by a watch on the Job (R18), `poll` only backs it up: polling alone ended the wait up to
+    `poll` seconds after the last shard, 5 s of a 40 s sharded run in bench/shards.py."""
+    from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
+    from pytest_streamstress.cluster.watchers import WatchSet
 
     def probe() -> Probe:
         done, state = job_finished(cluster, namespace, name)
         return Probe(done=done, state=state)
 
-    wait_until(
-        probe,
-        what=f"shards of Job {namespace}/{name} not finished",
-        timeout=timeout,
-        clock=cluster.clock,
-        poll=poll,
-        on_progress=progress,
-    )
+    wakeup = Wakeup()
+    with WatchSet(cluster, wakeup) as watches:
+        watches.add(
+            f"job {namespace}/{name}",
+            cluster.batch.list_namespaced_job,
+            namespace,
+            field_selector=f"metadata.name={name}",
+        )
+        wait_until(
+            probe,
+            what=f"shards of Job {namespace}/{name} not finished",
+            timeout=timeout,
+            clock=cluster.clock,
+            poll=poll,
+            wake=wakeup,
+            on_progress=progress,
+        )
 
 
 def shard_pods(cluster: Cluster, namespace: str, name: str, count: int) -> list[ShardPod]:
