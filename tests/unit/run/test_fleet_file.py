@@ -141,4 +141,7 @@ def test_every_dropped_option_exists() -> None:
 def test_the_docs_example_fleet_is_two_emulated_clusters_one_sharded() -> None:
     example = Path(__file__).resolve().parents[3] / "docs" / "examples" / "two-emulated-clusters.toml"
     fleet = load_fleet(example)
-    assert [(m.name, m.emulated, m.shards) for m in fleet] == [("emulated-a", True, 1), ("emulated-b", True, 2)]
+    assert [(m.name, m.emulated, m.shards) for m in fleet] == [
+        ("emulated-a", True, 1),
+        ("emulated-b", True, 2),
+    ]
