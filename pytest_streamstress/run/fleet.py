@@ -214,8 +214,16 @@ def run_fleet(fleet: Fleet, run: FleetRun) -> int:
             say_once(text)
 
     run = dataclasses.replace(run, say=say)
+    # Each member says it ended through its own Event: a Thread.join that a KeyboardInterrupt cuts
+    # can leave the Thread marked as stopped while it still runs (CPython, gh-90882), and the summary
+    # written after a stop signal would then miss a member that was only finishing.
+    ended = {member.name: threading.Event() for member in fleet.members}
     threads = [
-        threading.Thread(target=_member_thread, args=(fleet, member, run), name=f"cluster-{member.name}")
+        threading.Thread(
+            target=_member_thread,
+            args=(fleet, member, run, ended[member.name]),
+            name=f"cluster-{member.name}",
+        )
         for member in fleet.members
     ]
     names = ", ".join(m.name for m in fleet.members)
@@ -224,30 +232,37 @@ def run_fleet(fleet: Fleet, run: FleetRun) -> int:
         thread.start()
     next_beat = run.heartbeat_s
     try:
-        while any(t.is_alive() for t in threads):
-            for thread in threads:
-                thread.join(timeout=0.2)
+        while not all(event.is_set() for event in ended.values()):
+            for event in ended.values():
+                event.wait(timeout=0.2)
             elapsed = time.monotonic() - started
             if run.heartbeat_s and elapsed >= next_beat:
                 next_beat = elapsed + run.heartbeat_s
-                done = {r.name for r in fleet.results}
-                waiting = [m.name for m in fleet.members if m.name not in done]
-                run.say(f"clusters: waiting {seconds(elapsed)} for {', '.join(waiting)}; {len(done)} done")
+                waiting = [name for name, event in ended.items() if not event.is_set()]
+                done = len(ended) - len(waiting)
+                run.say(f"clusters: waiting {seconds(elapsed)} for {', '.join(waiting)}; {done} done")
     except KeyboardInterrupt:
         # The stop signal already reached every member's process group (_infra/proc.stop_all): each
         # restores its cluster and writes its interrupted run; wait for that, within the stop bound.
         run.say("clusters: stopping; waiting for each cluster's session to restore and write its results")
         deadline = time.monotonic() + run.settings.stop_timeout + STOP_MARGIN_S
-        for thread in threads:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        for event in ended.values():
+            event.wait(timeout=max(0.0, deadline - time.monotonic()))
         raise
     finally:
         write_summary(fleet.source, fleet.members, fleet.results, run.settings.results_dir)
     return max((r.exit_code for r in fleet.results), default=NOT_STARTED)
 
 
-def _member_thread(fleet: Fleet, member: FleetMember, run: FleetRun) -> None:
+def _member_thread(fleet: Fleet, member: FleetMember, run: FleetRun, ended: threading.Event) -> None:
     """One member, start to end; every failure becomes this member's result, never the others'."""
+    try:
+        _member(fleet, member, run)
+    finally:
+        ended.set()
+
+
+def _member(fleet: Fleet, member: FleetMember, run: FleetRun) -> None:
     from pytest_streamstress.run import fleet_members as fm
 
     def say(text: str) -> None:

@@ -129,7 +129,7 @@ class ShardPlugin:
         if self.plan is None:
             return []
         if self.index is None:
-            return [f"streamstress: {line}" for line in self.plan.lines()]
+            return []  # the launcher prints the plan once, with the launch (run/preconditions.py)
         shard = next((s for s in self.plan.shards if s.index == self.index), None)
         if shard is None:
             count = self.plan.count

@@ -133,7 +133,6 @@ def test_a_cluster_that_cannot_be_reached_does_not_stop_the_others(
     assert len(_run(results, "ocp-a")["scenarios"]) == 7
     assert not (results / "clusters" / "gone" / "results.json").exists()
     assert "cluster gone: error, exit 1: not started: " in done.output
-    assert "cluster ocp-a [OCP 4." in done.output
 
 
 def test_sigterm_reaches_every_clusters_session_and_each_writes_its_interrupted_run(
@@ -164,6 +163,7 @@ def test_sigterm_reaches_every_clusters_session_and_each_writes_its_interrupted_
         "ocp-a": "interrupted",
         "ocp-b": "interrupted",
     }
+    assert [c["exit_code"] for c in summary["clusters"]] == [2, 2]  # each ended on its own, none was killed
     for name in ("ocp-a", "ocp-b"):
         run = _run(done.results_dir, name)
         assert run["status"] == "interrupted" and run["signal"] == "SIGTERM"

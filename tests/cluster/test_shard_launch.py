@@ -59,6 +59,7 @@ def test_shards_launch_one_indexed_job_whose_pods_run_their_index_of_the_printed
             "*shard 2/3: *",
         ]
     )
+    assert result.stdout.str().count("shard plan:") == 1  # once, with the launch
     assert result.ret == 0
     cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
     [job] = list_jobs(cluster, NAMESPACE)
