@@ -215,7 +215,7 @@ def run_fleet(fleet: Fleet, run: FleetRun) -> int:
 
     run = dataclasses.replace(run, say=say)
     # Each member says it ended through its own Event: a Thread.join that a KeyboardInterrupt cuts
-    # can leave the Thread marked as stopped while it still runs (CPython, gh-90882), and the summary
+    # can leave the Thread marked as stopped while it still runs (seen on CPython 3.11), and the summary
     # written after a stop signal would then miss a member that was only finishing.
     ended = {member.name: threading.Event() for member in fleet.members}
     threads = [
