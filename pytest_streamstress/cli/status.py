@@ -1,5 +1,8 @@
 """`streamstress status [NAME]`: the in-cluster Job's phase, its pod and the pod's phase.
 
+An Indexed Job (`--shards N`, issue 23) gets one line per shard under its own: the index's newest
+pod, its node and phase, and how it ended, so a stuck or lost shard shows before `collect`.
+
 Exit codes: 0 running or succeeded, 1 failed or no Job, 2 the API could not be asked. It reads only;
 what the states mean for CI lives in `ci.py`.
 """
@@ -8,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pytest_streamstress.cli._cluster_args import add_cluster_arguments, connect
 from pytest_streamstress.cluster.job.state import list_jobs, require_job
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
 
 HELP: Final = "Show the in-cluster Job: running, succeeded or failed, with its pod and the pod's phase"
 DEFAULT_NAMESPACE: Final = "openshift-pipelines"
@@ -50,14 +56,36 @@ def run(args: argparse.Namespace) -> int:
             if args.all
             else [require_job(cluster, args.namespace, args.name)]
         )
+        shards = {job.name: _shard_lines(cluster, job.namespace, job.name) for job in jobs}
     finally:
         cluster.close()
     for job in jobs:
-        pod = f"pod {job.pod} {job.pod_phase}" if job.pod else "no pod yet"
+        lines = shards[job.name]
+        pod = (
+            f"{len(lines)} shards" if lines else f"pod {job.pod} {job.pod_phase}" if job.pod else "no pod yet"
+        )
         note = f"  {job.message}" if job.message else ""
         published = "  published" if job.published else ""
         sys.stdout.write(f"{job.namespace}/{job.name}  {job.phase.lower()}  {pod}{published}{note}\n")
+        for line in lines:
+            sys.stdout.write(f"  {line}\n")
     if not jobs:
         sys.stdout.write(f"no streamstress Job in namespace {args.namespace}\n")
         return 1
     return 1 if jobs[0].phase == "Failed" else 0
+
+
+def _shard_lines(cluster: Cluster, namespace: str, name: str) -> list[str]:
+    """'shard 1: pod streamstress-1-1-abcde on worker-1: Running' for each index; [] for a one-pod Job."""
+    from pytest_streamstress.cluster.job.shards import indexed_completions, shard_pods
+
+    count = indexed_completions(cluster, namespace, name)
+    if not count:
+        return []
+    lines = []
+    for pod in shard_pods(cluster, namespace, name, count):
+        where = f" on {pod.node}" if pod.node else ""
+        code = f" (exit {pod.exit_code})" if pod.exit_code is not None else ""
+        state = pod.reason or pod.phase or "not started"
+        lines.append(f"shard {pod.index}: pod {pod.pod or 'none'}{where}: {state}{code}")
+    return lines

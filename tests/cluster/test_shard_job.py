@@ -185,6 +185,15 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
         poll=0.2,
     )
 
+    from pytest_streamstress.cli import main as cli
+
+    # `streamstress status` shows every shard, so a lost one shows before anything is collected.
+    assert cli.main(["status", "--kubeconfig", str(emulator.kubeconfig), launch.name]) == 1
+    status = capsys.readouterr().out.splitlines()
+    assert f"{NAMESPACE}/{launch.name}  failed  2 shards" in status[0]
+    assert status[1].startswith("  shard 0: pod ") and status[1].endswith(f": {reason} (exit 137)")
+    assert status[2].startswith("  shard 1: pod ") and status[2].endswith(": Completed (exit 0)")
+
     history = tmp_path / "history"
     code, out, document = _collect(emulator, launch, tmp_path / "merged", capsys, "--history", str(history))
 
