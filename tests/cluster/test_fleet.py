@@ -187,3 +187,45 @@ def test_contradictions_with_clusters_are_usage_errors_before_anything_runs(
     assert done.returncode == int(pytest.ExitCode.USAGE_ERROR), done.output[-2000:]
     assert says in done.output
     assert not (done.results_dir / "clusters.json").exists()
+
+
+def test_publish_puts_every_clusters_run_on_the_pages_branch_once_at_the_end(
+    session_runner: SessionRunner, tmp_path: Path
+) -> None:
+    import subprocess
+
+    remote = tmp_path / "pages.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True, timeout=30)
+    fleet = _write(
+        tmp_path / "fleet.toml",
+        '[[cluster]]\nname = "ocp-a"\nemulated = true\n\n[[cluster]]\nname = "ocp-b"\nemulated = true\n',
+    )
+    identity = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.invalid"}
+    identity |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t.invalid"}
+    done = session_runner.run(
+        [
+            f"--clusters={fleet}",
+            "--skip-build",
+            "--skip-deploy",
+            "--fail-on=none",
+            f"--release-tests-dir={DEMO_SUITE}",
+            "--publish",
+            f"--publish-repo={remote}",
+        ],
+        env=session_runner.env(**identity),
+    )
+    assert done.returncode == 0, done.output[-3000:]
+    listing = subprocess.run(
+        ["git", "--git-dir", str(remote), "ls-tree", "-r", "--name-only", "gh-pages"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.split()
+    run_ids = {_run(done.results_dir, name)["run_id"] for name in ("ocp-a", "ocp-b")}
+    assert {path.split("/")[1] for path in listing if path.startswith("runs/")} == run_ids
+    assert done.output.count("published: ") == 2
+    # The members did not publish themselves: --publish is the fleet's, once per run.
+    for name in ("ocp-a", "ocp-b"):
+        log = (done.results_dir / "clusters" / name / "session.log").read_text()
+        assert "published:" not in log
