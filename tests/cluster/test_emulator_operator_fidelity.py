@@ -48,12 +48,14 @@ def named(emu: Emulator, api_version: str, kind: str, name: str, namespace: str 
     )
 
 
-def pipeline_set_prefixes(emu: Emulator) -> set[str]:
+def pipeline_set_prefixes(emu: Emulator, *, deleting: bool = False) -> set[str]:
+    """The TektonPipeline installer sets by prefix; with `deleting`, also those whose finalizer (which
+    deletes the set's objects) has not run yet."""
     return {
         s["metadata"]["name"].rsplit("-", 1)[0] + "-"
         for s in objects(emu, "operator.tekton.dev/v1alpha1", "TektonInstallerSet")
         if s["metadata"]["labels"].get(installer_sets.L_CREATED_BY) == "TektonPipeline"
-        and not s["metadata"].get("deletionTimestamp")
+        and (deleting or not s["metadata"].get("deletionTimestamp"))
     }
 
 
@@ -140,8 +142,10 @@ def test_statefulset_ordinals_run_the_controller_and_resolvers_as_statefulsets(i
     )
 
     def converted() -> bool:
+        # The deployment set must be gone, not only marked for deletion: its finalizer deletes the
+        # Deployments, and TektonConfig may be Ready before it has run (a loaded machine showed it).
         return (
-            pipeline_set_prefixes(installed)
+            pipeline_set_prefixes(installed, deleting=True)
             == {"pipeline-pre-", "pipeline-main-static-", "pipeline-main-statefulset-", "pipeline-post-"}
             and running(named(installed, "v1", "Pod", "tekton-pipelines-controller-0", TARGET))
             and running(named(installed, "v1", "Pod", "tekton-pipelines-remote-resolvers-0", TARGET))
