@@ -273,10 +273,13 @@ def _member(fleet: Fleet, member: FleetMember, run: FleetRun) -> None:
     try:
         kubeconfig = fleet.kubeconfigs[member.name]
         cluster = run.connect(member, kubeconfig)
-        host = run.setup(cluster, say)
-        dest = None
-        if run.home_target is not None and not run.settings.registry and member != fleet.home:
-            dest = fm.member_target(cluster, host, insecure=run.settings.registry_insecure)
+        try:
+            host = run.setup(cluster, say)
+            dest = None
+            if run.home_target is not None and not run.settings.registry and member != fleet.home:
+                dest = fm.member_target(cluster, host, insecure=run.settings.registry_insecure)
+        finally:
+            cluster.close()  # the member's own session connects for itself
         builds = fm.copy_images(run.builds, run.home_target, dest, say=say)
         images = fm.write_images(results_dir / fm.IMAGES_FILE, run.components(builds)) if builds else None
         plan = fm.MemberPlan(
