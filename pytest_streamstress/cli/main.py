@@ -34,6 +34,7 @@ COMMANDS: Final = (
     ("status", "status"),
     ("logs", "logs"),
     ("collect", "collect"),
+    ("merge", "merge"),
     ("cancel", "cancel"),
     ("ci", "ci"),
     ("bisect", "bisect"),

@@ -42,6 +42,12 @@ class DashboardPlugin:
     def pytest_streamstress_results_written(self, config: pytest.Config, path: Path) -> None:
         if config.option.collectonly:
             return
+        if self.settings.shard is not None:
+            # A shard is part of a run: the merged run gets the dashboard (the launcher, or
+            # `streamstress collect` then `report`). A site per shard pod was built, archived and
+            # copied back for nothing (issue 23).
+            log.info("shard %d/%d: no dashboard of its own; the merged run has one", *self.settings.shard)
+            return
         from pytest_streamstress.report.site import build_run_site, build_site
 
         try:

@@ -53,6 +53,7 @@ def test_every_shard_of_a_matrix_runs_its_own_specs_and_together_they_run_each_o
         result.stdout.fnmatch_lines([f"streamstress: shard {shard}: * scenarios, expected time unknown*"])
         path = pytester.path / f"results-{shard.replace('/', '-')}" / "results.json"
         documents.append(json.loads(path.read_text()))
+        assert not (path.parent / "site").exists()  # a shard is part of a run: no dashboard of its own
         jsonschema.validate(documents[-1], load_schema())
 
     ran = [(doc["shards"]["index"], s["spec"]) for doc in documents for s in doc["scenarios"]]
@@ -62,6 +63,46 @@ def test_every_shard_of_a_matrix_runs_its_own_specs_and_together_they_run_each_o
     plans = [ShardPlan.from_json(doc["shards"]["plan"]) for doc in documents]
     assert plans[0] == plans[1]
     assert [shard.scenarios for shard in plans[0].shards] == [4, 4]  # no history: split by scenario count
+
+    # The matrix's artifacts merged into one run, which alone joins the history.
+    from pytest_streamstress.cli import main as cli
+    from pytest_streamstress.history.store import load_index
+
+    folders = [pytester.path / f"results-{shard}" for shard in ("0-2", "1-2")]
+    history = pytester.path / "history"
+    code = cli.main(["merge", str(pytester.path / "merged"), *map(str, folders), "--history", str(history)])
+    merged = json.loads((pytester.path / "merged" / "results.json").read_text())
+    jsonschema.validate(merged, load_schema())
+    assert code == 0
+    assert sorted(s["nodeid"] for s in merged["scenarios"]) == sorted(
+        s["nodeid"] for doc in documents for s in doc["scenarios"]
+    )
+    assert [s["status"] for s in merged["shards"]["summaries"]] == ["finished", "finished"]
+    assert load_index(history).run_ids() == (merged["run_id"],)
+
+    # A shard whose artifact is missing: its scenarios are harness errors, the run is incomplete.
+    code = cli.main(["merge", str(pytester.path / "half"), str(folders[0])])
+    half = json.loads((pytester.path / "half" / "results.json").read_text())
+    assert code == 1
+    assert (half["status"], half["exit_code"]) == ("incomplete", 1)
+    lost = [s for s in half["scenarios"] if s["shard"] == 1]
+    assert lost and all(s["status"] == "error" and s["category"] == "harness" for s in lost)
+    assert all("no results.json was given for shard 1" in s["message"] for s in lost)
+
+
+def test_merge_refuses_files_that_are_not_shards_of_one_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pytest_streamstress.cli import main as cli
+
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({"schema_version": 1, "run_id": "r", "scenarios": []}))
+    assert cli.main(["merge", str(tmp_path / "out"), str(plain)]) == 2
+    err = capsys.readouterr().err
+    assert f"{plain}: not a shard's results.json" in err and "--shard I/N" in err
+    assert cli.main(["merge", str(tmp_path / "out"), str(tmp_path / "missing.json")]) == 2
+    assert "missing.json" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_history_durations_balance_the_plan(
