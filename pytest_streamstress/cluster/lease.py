@@ -118,8 +118,10 @@ class LeaseGate:
         self.duration_s, self.poll_s, self.timeout_s, self.now = duration_s, poll_s, timeout_s, now
 
     @contextlib.contextmanager
-    def hold(self, *, exclusive: bool) -> Iterator[None]:
-        self._acquire(exclusive)
+    def hold(
+        self, *, exclusive: bool, progress: Callable[[float, str], object] | None = None
+    ) -> Iterator[None]:
+        self._acquire(exclusive, progress)
         stop = threading.Event()
         renewer = threading.Thread(
             target=self._renew, args=(exclusive, stop), name=f"lease-renew-{self.identity}", daemon=True
@@ -133,8 +135,9 @@ class LeaseGate:
             self._change(lambda state: self._leave(state, exclusive))
 
     # -- the protocol -----------------------------------------------------------------------------
-    def _acquire(self, exclusive: bool) -> None:
-        deadline = time.monotonic() + self.timeout_s
+    def _acquire(self, exclusive: bool, progress: Callable[[float, str], object] | None = None) -> None:
+        started = time.monotonic()
+        deadline = started + self.timeout_s
         kind = "exclusive" if exclusive else "shared"
         last = ""
         while True:
@@ -157,6 +160,8 @@ class LeaseGate:
                     hint="a shard holds it far longer than a gauge run should; `kubectl get lease"
                     f" -n {self.namespace} {LEASE_NAME} -o yaml` shows who",
                 )
+            if progress is not None:
+                progress(time.monotonic() - started, f"Lease {self.namespace}/{LEASE_NAME}: {last}")
             self.cluster.clock.sleep(self.poll_s)
 
     def _enter(self, state: _State, exclusive: bool) -> bool | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_streamstress._infra import proc as _proc
-from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Pace
+from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
 from pytest_streamstress._infra.redact import NO_REDACTION, redactor_key
 from pytest_streamstress.errors import ScenarioFailed
 from pytest_streamstress.gauge.execute import GaugeParams, GaugeRunner, SpecRun
@@ -88,14 +88,27 @@ class SessionHost:
         serial_tags = settings_of(self.config).serial_tags
         exclusive = any(is_serial(i.scenario.all_tags, serial_tags) for i in group)
         gate = SerialGate(shared_dir(self.config) if is_worker(self.config) else None)
+        beat = self._gate_heartbeat(group)
         # shards: the other shards' gauge runs too (issue 23)
         across = cluster_gate(self.config, connect=lambda: phases_of(self.config).connect())
         if across is None:
-            return gate.hold(exclusive=exclusive)
+            return gate.hold(exclusive=exclusive, progress=beat)
         stack = ExitStack()
-        stack.enter_context(gate.hold(exclusive=exclusive))
-        stack.enter_context(across.hold(exclusive=exclusive))
+        stack.enter_context(gate.hold(exclusive=exclusive, progress=beat))
+        stack.enter_context(across.hold(exclusive=exclusive, progress=beat))
         return stack
+
+    def _gate_heartbeat(self, group: Sequence[ScenarioItem]) -> Heartbeat:
+        """What a wait at the serial gate says every --heartbeat seconds (issue 22); the other run that
+        holds it is bounded by its own --gauge-timeout."""
+        spec = group[0].spec_relpath if group else "its spec"
+        return Heartbeat(
+            self.heartbeat,
+            what=f"the serial gate before {spec}",
+            bound=settings_of(self.config).gauge_timeout,
+            option="--gauge-timeout of the run holding it",
+            pace=pace_of(self.config),
+        )
 
     def streams_live(self) -> bool:
         option = self.config.option

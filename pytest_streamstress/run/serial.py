@@ -12,8 +12,10 @@ import contextlib
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Final
 
 
 def is_serial(tags: Iterable[str], serial_tags: Iterable[str]) -> bool:
@@ -28,29 +30,55 @@ def shared_dir(testrunuid: str) -> Path:
     return path
 
 
+Progress = Callable[[float, str], object]
+"""Called with the seconds waited so far and what is awaited, while a lock is not free (a Heartbeat)."""
+POLL_S: Final = 0.1
+
+
 class SerialGate:
-    """`with gate.hold(exclusive=...)`: shared for ordinary runs, exclusive for cluster-wide ones."""
+    """`with gate.hold(exclusive=...)`: shared for ordinary runs, exclusive for cluster-wide ones.
+
+    The locks are polled, not waited on blind, so a worker queued behind an `admin` scenario's gauge
+    run says so every `--heartbeat` seconds (issue 22: no wait over 10 s is silent).
+    """
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
 
     @contextlib.contextmanager
-    def hold(self, *, exclusive: bool) -> Iterator[None]:
+    def hold(self, *, exclusive: bool, progress: Progress | None = None) -> Iterator[None]:
         if self.directory is None:
             yield
             return
         turnstile = os.open(self.directory / "serial.turnstile", os.O_RDWR | os.O_CREAT, 0o600)
         rw = os.open(self.directory / "serial.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        started = time.monotonic()
         try:
-            fcntl.flock(turnstile, fcntl.LOCK_EX)
+            _lock(turnstile, fcntl.LOCK_EX, started, progress, "the turnstile")
             if exclusive:
-                fcntl.flock(rw, fcntl.LOCK_EX)
+                _lock(
+                    rw, fcntl.LOCK_EX, started, progress, "every other scenario to end (this one runs alone)"
+                )
                 fcntl.flock(turnstile, fcntl.LOCK_UN)
             else:
                 fcntl.flock(turnstile, fcntl.LOCK_UN)
-                fcntl.flock(rw, fcntl.LOCK_SH)
+                _lock(
+                    rw, fcntl.LOCK_SH, started, progress, "a scenario that runs alone (admin/install/upgrade)"
+                )
             yield
         finally:
             fcntl.flock(rw, fcntl.LOCK_UN)
             os.close(rw)
             os.close(turnstile)
+
+
+def _lock(fd: int, mode: int, started: float, progress: Progress | None, what: str) -> None:
+    """flock, polled: the same lock as a blocking call, with a word every heartbeat while it waits."""
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if progress is not None:
+                progress(time.monotonic() - started, what)
+            time.sleep(POLL_S)

@@ -99,3 +99,35 @@ def test_a_killed_shards_claim_expires_instead_of_blocking_the_others(cluster: C
         lease = cluster.coordination.read_namespaced_lease(LEASE_NAME, NAMESPACE, _request_timeout=10)
 
     assert lease.spec.holder_identity == "shard-1"
+
+
+def test_a_shard_waiting_at_the_lease_says_who_holds_it(cluster: Cluster) -> None:
+    """Issue 22 across shards: each poll of a blocked gate reports the time so far and the Lease state."""
+    holding = threading.Event()
+    reported = threading.Event()
+    got_it = threading.Event()
+    said: list[tuple[float, str]] = []
+
+    def serial() -> None:
+        with _gate(cluster, "shard-0").hold(exclusive=True):
+            holding.set()
+            reported.wait(BOUND_S)
+
+    def ordinary() -> None:
+        def progress(elapsed: float, what: str) -> None:
+            said.append((elapsed, what))
+            reported.set()
+
+        with _gate(cluster, "shard-1").hold(exclusive=False, progress=progress):
+            got_it.set()
+
+    first = threading.Thread(target=serial)
+    first.start()
+    assert holding.wait(BOUND_S)
+    second = threading.Thread(target=ordinary)
+    second.start()
+    assert got_it.wait(BOUND_S)
+    first.join(BOUND_S)
+    second.join(BOUND_S)
+    assert said
+    assert said[0][1].startswith(f"Lease {NAMESPACE}/{LEASE_NAME}: writer shard-0")

@@ -69,3 +69,36 @@ def test_without_a_directory_the_gate_does_nothing(tmp_path: Path) -> None:
     with SerialGate(None).hold(exclusive=True), SerialGate(None).hold(exclusive=True):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_waiting_holder_says_what_it_waits_for_until_it_gets_the_gate(tmp_path: Path) -> None:
+    """Issue 22: the wait is polled, and each poll reports the seconds so far and what is awaited."""
+    gate = SerialGate(tmp_path)
+    holding = threading.Event()
+    reported = threading.Event()
+    said: list[tuple[float, str]] = []
+    got_it = threading.Event()
+
+    def exclusive() -> None:
+        with gate.hold(exclusive=True):
+            holding.set()
+            reported.wait(WAIT)  # released only once the other one has said it waits
+
+    def shared() -> None:
+        def progress(elapsed: float, what: str) -> None:
+            said.append((elapsed, what))
+            reported.set()
+
+        with gate.hold(exclusive=False, progress=progress):
+            got_it.set()
+
+    first = threading.Thread(target=exclusive)
+    first.start()
+    assert holding.wait(WAIT)
+    second = threading.Thread(target=shared)
+    second.start()
+    assert got_it.wait(WAIT)
+    first.join(WAIT)
+    second.join(WAIT)
+    assert said and said[0][1] == "a scenario that runs alone (admin/install/upgrade)"
+    assert all(elapsed >= 0 for elapsed, _ in said)
