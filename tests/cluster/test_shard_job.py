@@ -376,3 +376,24 @@ def test_a_job_past_its_deadline_loses_the_unfinished_shard_with_deadline_exceed
     assert [s["status"] for s in lost] == ["error", "error"]
     assert all(s["category"] == "harness" and "DeadlineExceeded" in s["message"] for s in lost)
     cluster.close()
+
+
+def test_a_job_the_controller_has_not_seen_yet_is_not_finished(
+    make_emulator: Callable[..., Emulator],
+) -> None:
+    """A Job just created has no status: the shards' wait says so and goes on (it raised AttributeError)."""
+    emulator = make_emulator(state="empty", controllers=False)
+    cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
+    cluster.core.create_namespace({"metadata": {"name": NAMESPACE}})
+    body = {
+        "metadata": {"name": "fresh"},
+        "spec": {
+            "completionMode": "Indexed",
+            "completions": 2,
+            "parallelism": 2,
+            "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}},
+        },
+    }
+    cluster.batch.create_namespaced_job(NAMESPACE, body)
+    assert job_finished(cluster, NAMESPACE, "fresh") == (False, "no status yet")
+    cluster.close()

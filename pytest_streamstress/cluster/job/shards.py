@@ -88,11 +88,13 @@ def job_finished(cluster: Cluster, namespace: str, name: str) -> tuple[bool, str
     """(done, state) by the Job controller's conditions; the state names them for a wait's message."""
     job = cluster.call(f"get job {namespace}/{name}", cluster.batch.read_namespaced_job, name, namespace)
     status = job.status
-    conditions = [c for c in (status.conditions or []) if c.status == "True"] if status else []
+    if status is None:  # just created: the Job controller has not written one yet
+        return False, "no status yet"
+    conditions = [c for c in (status.conditions or []) if c.status == "True"]
     done = any(c.type in ("Complete", "Failed") for c in conditions)
     counts = f"active={status.active or 0} succeeded={status.succeeded or 0} failed={status.failed or 0}"
     names = ", ".join(f"{c.type}({c.reason or ''})" for c in conditions) or "none"
-    return done, f"conditions {names}; {counts}" if status else "no status yet"
+    return done, f"conditions {names}; {counts}"
 
 
 def wait_for_shards(
