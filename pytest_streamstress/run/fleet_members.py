@@ -145,16 +145,9 @@ def member_argv(
     shape: SessionShape, member: FleetMember, *, results_dir: Path, images: Path | None
 ) -> list[str]:
     """The member session's command line; option values are the text the user gave (nothing re-rendered)."""
-    args = [sys.executable, "-m", "pytest", "--streamstress"]
-    for name, values in shape.raw.items():
-        if name in DROPPED:
-            continue
-        opt = OPTIONS_BY_NAME[name]
-        if opt.switch:
-            if values and values[-1].strip().lower() in ("1", "true", "yes", "on"):
-                args.append(opt.flag)
-            continue
-        args += [f"{opt.flag}={value}" for value in values]
+    from pytest_streamstress.run.launch import option_arguments
+
+    args = [sys.executable, "-m", "pytest", "--streamstress", *option_arguments(shape.raw, skip=DROPPED)]
     if member.emulated:
         args.append(
             "--cluster=emulated"

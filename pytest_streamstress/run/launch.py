@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -59,6 +59,7 @@ __all__ = [
     "SECRET_ENV",
     "follow_and_collect",
     "launch_from_session",
+    "option_arguments",
     "plugin_arguments",
 ]
 
@@ -100,6 +101,25 @@ INDEX_ARGUMENT: Final = "$(JOB_COMPLETION_INDEX)"
 """Expanded by the kubelet from the env the Job controller gives each pod of an Indexed Job."""
 
 
+def option_arguments(raw: Mapping[str, Sequence[str]], *, skip: Collection[str]) -> list[str]:
+    """The options the user gave, as `--flag=TEXT` (a switch as `--flag` when on), minus `skip`.
+
+    The Job's pods and the sessions of `--clusters` repeat the session's option text this way, so
+    nothing is re-rendered and a value means there what it meant here.
+    """
+    args: list[str] = []
+    for name, values in raw.items():
+        if name in skip or name == "streamstress":
+            continue
+        opt = OPTIONS_BY_NAME[name]
+        if opt.switch:
+            if values and values[-1].strip().lower() in ("1", "true", "yes", "on"):
+                args.append(opt.flag)
+            continue
+        args += [f"{opt.flag}={value}" for value in values]
+    return args
+
+
 def plugin_arguments(
     raw: Mapping[str, Sequence[str]],
     images: Iterable[tuple[str, str]],
@@ -112,18 +132,8 @@ def plugin_arguments(
     `raw` maps option names to the text the user gave (CLI or ini), so nothing is re-rendered and a
     value means in the pod what it meant here. `shards` > 1: each pod runs its shard, deploys nothing.
     """
-    args = ["--streamstress"]
     skipped = NOT_FORWARDED | SHARD_NOT_FORWARDED if shards > 1 else NOT_FORWARDED
-    for name, values in raw.items():
-        if name in skipped or name == "streamstress":
-            continue
-        opt = OPTIONS_BY_NAME[name]
-        if opt.switch:
-            if values and values[-1].strip().lower() in ("1", "true", "yes", "on"):
-                args.append(opt.flag)
-            continue
-        for value in values:
-            args.append(f"{opt.flag}={value}")
+    args = ["--streamstress", *option_arguments(raw, skip=skipped)]
     args.append("--skip-build")
     if builds_file:
         args.append(f"--images-from={builds_file}")  # the builds with their commits (manifest.BUILDS_ENV)
