@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from pytest_streamstress.cli._cluster_args import connect
+from pytest_streamstress.cli._history import add_to_history
 from pytest_streamstress.cli.status import add_job_arguments
 from pytest_streamstress.cluster.job.archive import ArchiveError
 from pytest_streamstress.cluster.job.collect import collect_results
@@ -26,6 +27,7 @@ from pytest_streamstress.cluster.job.state import require_job
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
+
 
 HELP: Final = "Copy results.json and logs out of the finished Job's pod, verified by size and sha256"
 
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         shards = indexed_completions(cluster, args.namespace, job.name)
         if shards:
             merged_code = _collect_shards(cluster, args.namespace, job.name, shards, args.dest)
-            return _add_to_history(args.history, args.dest) or merged_code
+            return add_to_history("collect", args.history, args.dest / "results.json") or merged_code
         try:
             collected = collect_results(cluster, args.namespace, job.name, args.dest)
         except ArchiveError as exc:
@@ -62,24 +64,7 @@ def run(args: argparse.Namespace) -> int:
         f" sha256 {collected.sha256[:12]}… verified)"
         f" from {job.namespace}/{collected.job.pod} into {args.dest}{code}\n"
     )
-    return _add_to_history(args.history, args.dest)
-
-
-def _add_to_history(history: Path | None, dest: Path) -> int:
-    """`--history`: the run joins the store (exit 1 with the reason when it cannot)."""
-    results = dest / "results.json"
-    if history is None or not results.is_file():
-        return 0
-    from pytest_streamstress.history.store import HistoryError, add_run, update_index
-
-    try:
-        record = add_run(history, results)
-        update_index(history)
-    except HistoryError as exc:
-        sys.stderr.write(f"streamstress collect: not added to the history {history}: {exc}\n")
-        return 1
-    sys.stdout.write(f"added {record.summary.run_id} to the history {history}\n")
-    return 0
+    return add_to_history("collect", args.history, args.dest / "results.json")
 
 
 def _collect_shards(cluster: Cluster, namespace: str, name: str, shards: int, dest: Path) -> int:

@@ -19,8 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from pytest_streamstress.cli._history import add_to_history
+
 if TYPE_CHECKING:
     from pytest_streamstress.report.shard_merge import ShardSummary
+
 
 HELP: Final = "Merge the results.json of every shard of a CI matrix (--shard i/N) into one run"
 
@@ -79,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         + (f"; {len(lost)} shards missing, their scenarios are harness errors" if lost else "")
         + "\n"
     )
-    code = _add_to_history(args.history, path)
+    code = add_to_history("merge", args.history, path)
     return code or (1 if lost else 0)
 
 
@@ -99,21 +102,6 @@ def _summary(index: int, document: Mapping[str, Any] | None) -> ShardSummary:
         started_at=document.get("started_at"),
         finished_at=document.get("finished_at"),
     )
-
-
-def _add_to_history(history: Path | None, results: Path) -> int:
-    if history is None:
-        return 0
-    from pytest_streamstress.history.store import HistoryError, add_run, update_index
-
-    try:
-        record = add_run(history, results)
-        update_index(history)
-    except HistoryError as exc:
-        sys.stderr.write(f"streamstress merge: not added to the history {history}: {exc}\n")
-        return 1
-    sys.stdout.write(f"added {record.summary.run_id} to the history {history}\n")
-    return 0
 
 
 def _fail(message: str, hint: str) -> int:

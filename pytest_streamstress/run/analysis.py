@@ -99,11 +99,10 @@ class AnalysisPlugin:
             # cluster, `streamstress collect --history`), never each part on its own (issue 23).
             log.info("shard %d/%d: not added to the history; the merged run is", *self.settings.shard)
             return
-        from pytest_streamstress.history.store import HistoryError, add_run, update_index
+        from pytest_streamstress.history.store import HistoryError, record_run
 
         try:
-            add_run(self.settings.history, path, label=self.settings.run_label)
-            update_index(self.settings.history)
+            record_run(self.settings.history, path, label=self.settings.run_label)
         except (HistoryError, OSError) as exc:
             log.warning("could not add this run to the history %s: %s", self.settings.history, exc)
 

@@ -128,6 +128,14 @@ def add_run(history_dir: Path, results_path: Path, *, label: str = "") -> RunRec
     return record
 
 
+def record_run(history_dir: Path, results_path: Path, *, label: str = "") -> RunRecord:
+    """A run joins the history: its file under `runs/`, then the index (what a session's `--history`,
+    `streamstress collect --history` and `streamstress merge --history` do)."""
+    record = add_run(history_dir, results_path, label=label)
+    update_index(history_dir)
+    return record
+
+
 def history_documents(
     history_dir: Path, *, exclude_run: str = "", cluster: str | None = None
 ) -> list[dict[str, Any]]:
