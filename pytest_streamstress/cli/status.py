@@ -82,10 +82,4 @@ def _shard_lines(cluster: Cluster, namespace: str, name: str) -> list[str]:
     count = indexed_completions(cluster, namespace, name)
     if not count:
         return []
-    lines = []
-    for pod in shard_pods(cluster, namespace, name, count):
-        where = f" on {pod.node}" if pod.node else ""
-        code = f" (exit {pod.exit_code})" if pod.exit_code is not None else ""
-        state = pod.reason or pod.phase or "not started"
-        lines.append(f"shard {pod.index}: pod {pod.pod or 'none'}{where}: {state}{code}")
-    return lines
+    return [pod.describe(no_state="not started") for pod in shard_pods(cluster, namespace, name, count)]

@@ -89,13 +89,11 @@ class Fleet:
             terminalreporter.write_line(line, yellow=True)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        from pytest_streamstress.testing.embedded import restore_env
+
         for emulator in self.emulators:
             emulator.stop()
-        for key, value in self.saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        restore_env(self.saved_env)
 
 
 def prepare_fleet(config: pytest.Config, settings: Settings) -> tuple[Settings, Fleet]:
@@ -121,9 +119,9 @@ def prepare_fleet(config: pytest.Config, settings: Settings) -> tuple[Settings, 
     home = fleet.home
     if len(emulated) == len(members):
         # All emulated: this session joins the first emulator the embedded way (stand-ins, local upstreams).
-        from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
+        from pytest_streamstress.testing.embedded import ENV_KUBECONFIG, set_env
 
-        _set_env(fleet, ENV_KUBECONFIG, str(fleet.kubeconfigs[home.name]))
+        set_env(fleet.saved_env, ENV_KUBECONFIG, str(fleet.kubeconfigs[home.name]))
         return dataclasses.replace(settings, cluster="emulated", kubeconfig=None, context=""), fleet
     return (
         dataclasses.replace(
@@ -161,24 +159,16 @@ def _check_options(config: pytest.Config, settings: Settings, members: Sequence[
         )
 
 
-def _set_env(fleet: Fleet, key: str, value: str) -> None:
-    fleet.saved_env.setdefault(key, os.environ.get(key))
-    os.environ[key] = value
-
-
 def _start_emulators(fleet: Fleet, members: Sequence[FleetMember], workdir: Path, *, demo: bool) -> None:
-    from pytest_streamstress.testing.embedded import DEMO_SUITE, FAULTS_ENV
-    from pytest_streamstress.testing.emulator import Emulator
+    from pytest_streamstress.testing.embedded import DEMO_SUITE, set_env, start_emulator
     from pytest_streamstress.testing.standins import install_standins, path_with
 
     bin_dir = install_standins(workdir / "bin")
-    _set_env(fleet, "PATH", path_with(bin_dir))
+    set_env(fleet.saved_env, "PATH", path_with(bin_dir))
     if demo and "GAUGE_STANDIN_OUTCOMES" not in os.environ:
-        _set_env(fleet, "GAUGE_STANDIN_OUTCOMES", str(DEMO_SUITE / "outcomes.toml"))
+        set_env(fleet.saved_env, "GAUGE_STANDIN_OUTCOMES", str(DEMO_SUITE / "outcomes.toml"))
     for member in members:
-        emulator = Emulator(workdir / member.name, state="installed")
-        emulator.start()
-        emulator.faults.apply_json(os.environ.get(FAULTS_ENV, ""), source=FAULTS_ENV)
+        emulator = start_emulator(workdir / member.name)
         fleet.emulators.append(emulator)
         fleet.kubeconfigs[member.name] = Path(emulator.kubeconfig)
         log.info("emulated cluster %s at %s", member.name, emulator.url)

@@ -12,9 +12,12 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pytest_streamstress.testing.standins import install_standins, path_with
+
+if TYPE_CHECKING:
+    from pytest_streamstress.testing.emulator import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +41,35 @@ class EmbeddedCluster:
     emulator: object | None = None
 
     def stop(self) -> None:
-        for key, value in self.saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        restore_env(self.saved_env)
         stop = getattr(self.emulator, "stop", None)
         if callable(stop):
             stop()
 
 
-def _set_env(saved: dict[str, str | None], key: str, value: str) -> None:
+def set_env(saved: dict[str, str | None], key: str, value: str) -> None:
+    """Set an environment variable, remembering its first value in `saved` for `restore_env`."""
     saved.setdefault(key, os.environ.get(key))
     os.environ[key] = value
+
+
+def restore_env(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def start_emulator(workdir: Path) -> Emulator:
+    """An emulated cluster with OpenShift Pipelines installed, started, with `FAULTS_ENV` applied."""
+    from pytest_streamstress.testing.emulator import Emulator
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    emulator = Emulator(workdir, state="installed")
+    emulator.start()
+    emulator.faults.apply_json(os.environ.get(FAULTS_ENV, ""), source=FAULTS_ENV)
+    return emulator
 
 
 def start_embedded(workdir: Path, *, demo_outcomes: bool) -> EmbeddedCluster:
@@ -60,19 +79,14 @@ def start_embedded(workdir: Path, *, demo_outcomes: bool) -> EmbeddedCluster:
         return EmbeddedCluster(
             kubeconfig=Path(inherited), bin_dir=Path(os.environ["PATH"].split(os.pathsep)[0])
         )
-    from pytest_streamstress.testing.emulator import Emulator
-
-    workdir.mkdir(parents=True, exist_ok=True)
-    emulator = Emulator(workdir, state="installed")
-    emulator.start()
-    emulator.faults.apply_json(os.environ.get(FAULTS_ENV, ""), source=FAULTS_ENV)
+    emulator = start_emulator(workdir)
     bin_dir = install_standins(workdir / "bin")
     saved: dict[str, str | None] = {}
-    _set_env(saved, "PATH", path_with(bin_dir))
-    _set_env(saved, "KUBECONFIG", str(emulator.kubeconfig))
-    _set_env(saved, ENV_KUBECONFIG, str(emulator.kubeconfig))
+    set_env(saved, "PATH", path_with(bin_dir))
+    set_env(saved, "KUBECONFIG", str(emulator.kubeconfig))
+    set_env(saved, ENV_KUBECONFIG, str(emulator.kubeconfig))
     if demo_outcomes and "GAUGE_STANDIN_OUTCOMES" not in os.environ:
-        _set_env(saved, "GAUGE_STANDIN_OUTCOMES", str(DEMO_SUITE / "outcomes.toml"))
+        set_env(saved, "GAUGE_STANDIN_OUTCOMES", str(DEMO_SUITE / "outcomes.toml"))
     log.info("emulated cluster at %s (kubeconfig %s)", emulator.url, emulator.kubeconfig)
     return EmbeddedCluster(
         kubeconfig=emulator.kubeconfig, bin_dir=bin_dir, saved_env=saved, emulator=emulator

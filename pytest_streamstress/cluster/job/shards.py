@@ -53,6 +53,13 @@ class ShardPod:
     started_at: str | None = None
     finished_at: str | None = None
 
+    def describe(self, *, no_state: str) -> str:
+        """'shard 1: pod streamstress-1-1-abcde on worker-1: OOMKilled (exit 137)' (status, collect)."""
+        where = f" on {self.node}" if self.node else ""
+        code = f" (exit {self.exit_code})" if self.exit_code is not None else ""
+        state = self.reason or self.phase or no_state
+        return f"shard {self.index}: pod {self.pod or 'none'}{where}: {state}{code}"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ShardCollected:
@@ -68,11 +75,7 @@ class ShardCollected:
     @property
     def line(self) -> str:
         """'shard 1: pod streamstress-1-1-abcde on worker-1: OOMKilled (exit 137), lost'."""
-        pod = self.pod
-        where = f" on {pod.node}" if pod.node else ""
-        code = f" (exit {pod.exit_code})" if pod.exit_code is not None else ""
-        ended = pod.reason or pod.phase or "no end"
-        return f"shard {pod.index}: pod {pod.pod or 'none'}{where}: {ended}{code}, {self.status}"
+        return f"{self.pod.describe(no_state='no end')}, {self.status}"
 
 
 def indexed_completions(cluster: Cluster, namespace: str, name: str) -> int:
