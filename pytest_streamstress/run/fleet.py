@@ -279,27 +279,16 @@ def _member(fleet: Fleet, member: FleetMember, run: FleetRun) -> None:
             env=fm.member_env(member, kubeconfig),
             kubeconfig=kubeconfig,
         )
-    except (StreamstressError, OSError) as exc:
-        message = f"not started: {exc}"
-        say(message)
-        fleet.results.append(
-            MemberResult(name=member.name, status="error", exit_code=NOT_STARTED, message=message)
-        )
-        return
+        result = _session(plan, say=say, cwd=run.shape.invocation_dir, started=started)
+    except (StreamstressError, OSError) as exc:  # unreachable, refused copy, or the run is stopping
+        result = MemberResult.not_started(member.name, str(exc))
+        say(result.message)
     except Exception as exc:  # a bug met on one cluster must not take the others' results with it
         log.exception("cluster %s: preparing its session failed", member.name)
-        message = f"not started: internal error {type(exc).__name__}: {exc} (traceback in the log)"
-        say(message)
-        fleet.results.append(
-            MemberResult(name=member.name, status="error", exit_code=NOT_STARTED, message=message)
+        result = MemberResult.not_started(
+            member.name, f"internal error {type(exc).__name__}: {exc} (traceback in the log)"
         )
-        return
-    try:
-        result = _session(plan, say=say, cwd=run.shape.invocation_dir, started=started)
-    except StreamstressError as exc:  # the run is stopping: no new session starts
-        result = MemberResult(
-            name=member.name, status="error", exit_code=NOT_STARTED, message=f"not started: {exc}"
-        )
+        say(result.message)
     fleet.results.append(result)
 
 

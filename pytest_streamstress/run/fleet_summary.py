@@ -8,13 +8,13 @@ sentence, versions and the path of its run, and the fleet's exit code (the worst
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_streamstress._infra.files import write_json_atomically
 from pytest_streamstress.run.fleet_file import FleetMember
 
 SUMMARY_FILE: Final = "clusters.json"
@@ -49,6 +49,11 @@ class MemberResult:
             "operator_version": self.operator_version,
             "duration_s": round(self.duration_s, 1),
         }
+
+    @classmethod
+    def not_started(cls, name: str, why: str) -> MemberResult:
+        """A member whose session never ran: unreachable, refused copy, a stop signal first."""
+        return cls(name=name, status="error", exit_code=NOT_STARTED, message=f"not started: {why}")
 
     @property
     def line(self) -> str:
@@ -113,7 +118,5 @@ def write_summary(
     }
     path = base / SUMMARY_FILE
     base.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(document, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    write_json_atomically(path, document, indent=1)
     return path
