@@ -136,6 +136,8 @@ class BuildStatus(enum.Enum):
     FAILED = "failed"
     REUSED = "reused"
     """Not built in this session: `--image`, `--images-from` or `--skip-build`."""
+    NOT_BUILT = "not-built"
+    """A stop signal ended the run before this component's build began or reported."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,6 +160,8 @@ class DeployStatus(enum.Enum):
     """The operator already carried every image: nothing patched, nothing rolled."""
     SKIPPED = "skipped"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    """A stop signal cut the deploy: the operator may carry some of the new images."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 K = TypeVar("K")
 R = TypeVar("R")
 TAIL_LINES: Final = _proc.TAIL_LINES
+INTERRUPT_GRACE_S: Final = 5.0
+"""How long an interrupted build step waits for its threads, whose tools a stop signal has ended."""
 EventKind = Literal["start", "finish", "fail", "interrupted", "wait", "shared"]
 
 
@@ -77,6 +79,9 @@ class BuildEvent:
     duration_s: float = 0.0
     message: str = ""
     log_path: Path | None = None
+    result: BuildResult | None = None
+    """The component's result, on every event that ends it (finish, fail, interrupted, shared): a stop
+    signal cuts `build_components` before it returns, and the builds that ended must not be lost."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,11 +201,13 @@ def _in_threads(
 ) -> dict[K, R]:
     """Run every call in a pool and return their results by name.
 
-    On an interrupt (a stop signal raises in this waiting thread) it leaves without waiting for the
-    builds: `_proc.stop_all` has ended their processes and starts no new one (issue 19), so the
-    threads end on their own instead of holding the session until the build timeout.
+    On an interrupt (a stop signal raises in this waiting thread) it waits at most
+    `INTERRUPT_GRACE_S` for the builds, never the build timeout: `_proc.stop_all` has ended their
+    processes and starts no new one (issue 19), so their threads end at once and report "interrupted"
+    (through `on_event`) before the session writes results.json.
     """
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=prefix)
+    futures: dict[K, Future[R]] = {}
     try:
         futures = {name: pool.submit(call) for name, call in calls.items()}
         if ticks is not None:
@@ -208,6 +215,7 @@ def _in_threads(
         results = {name: future.result() for name, future in futures.items()}
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
+        wait_futures(futures.values(), timeout=INTERRUPT_GRACE_S)
         raise
     pool.shutdown(wait=True)
     return results
@@ -255,8 +263,9 @@ def _await_shared(spec: ComponentSpec, request: ComponentRequest, ctx: _Context)
             f"waited {ctx.options.wait_timeout_s:g}s for another worker to build {spec.name}"
             f" (lock {lock.lock_file}); it never finished"
         )
-        ctx.emit(BuildEvent(kind="fail", component=spec.name, message=message))
-        return BuildResult(component=spec.name, repo=spec.repo, status=BuildStatus.FAILED, error=message)
+        failed = BuildResult(component=spec.name, repo=spec.repo, status=BuildStatus.FAILED, error=message)
+        ctx.emit(BuildEvent(kind="fail", component=spec.name, message=message, result=failed))
+        return failed
     try:
         return _shared_or_build(spec, request, ctx)
     finally:
@@ -276,6 +285,7 @@ def _shared_or_build(spec: ComponentSpec, request: ComponentRequest, ctx: _Conte
                 duration_s=result.duration_s,
                 message=f"built by another worker: {result.status.value}",
                 log_path=result.log_path,
+                result=result,
             )
         )
         return result
@@ -369,8 +379,7 @@ def _ended(
     images: tuple[BuiltImage, ...] = (),
 ) -> BuildResult:
     """Every way a build ends says so once on the terminal (the event) and once in its result."""
-    ctx.emit(event)
-    return BuildResult(
+    result = BuildResult(
         component=spec.name,
         repo=ctx.redactor(spec.repo),
         status=status,
@@ -380,6 +389,8 @@ def _ended(
         log_path=event.log_path,
         duration_s=event.duration_s,
     )
+    ctx.emit(dataclasses.replace(event, result=result))
+    return result
 
 
 def _interrupted(

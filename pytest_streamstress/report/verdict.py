@@ -83,6 +83,10 @@ class RunState:
     interrupted: bool = False
     signal: str = ""
     """The signal that interrupted the run ('SIGTERM'); empty for Ctrl-C or none."""
+    stopped_during: str = ""
+    """The phase a stop signal cut ("auto-setup", "build", "deploy", "tests"); "" when unknown."""
+    collected: int | None = None
+    """How many items pytest collected; None when unknown."""
     usual_scenarios: int | None = None
     """How many scenarios the history says this run usually executes; None without a history."""
 
@@ -97,7 +101,13 @@ def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
     counts = {"gating": gating, "excused": excused, "harness": len(harness)}
     if state.interrupted:
         how = f"by {state.signal}" if state.signal else "by Ctrl-C"
-        return _verdict("interrupted", f"INTERRUPTED {how}: the results so far are kept", counts)
+        where = _where_stopped(records, state)
+        return _verdict(
+            "interrupted",
+            f"INTERRUPTED {how}{where}: the results so far are kept",
+            counts,
+            reasons=(where.lstrip(", ").strip(),) if where else (),
+        )
     if state.errors:
         phases = sorted({e.phase for e in state.errors if e.phase not in {"gauge", AFTER_SPEC_PHASE}})
         if phases:
@@ -165,6 +175,28 @@ def _incomplete_reasons(
             " failures or regressions)"
         )
     return reasons
+
+
+_STAGES: Final = {
+    "cluster access": "while connecting to the cluster",
+    "auto-setup": "during auto-setup",
+    "build": "during the build",
+    "deploy": "during the deploy",
+}
+
+
+def _where_stopped(records: Sequence[ScenarioRecord], state: RunState) -> str:
+    """' during the deploy, before any of the 7 scenarios ran': what a morning reader asks first."""
+    during = _STAGES.get(state.stopped_during, "")
+    ran, collected = len(records), state.collected
+    if not collected:
+        return f" {during}" if during else ""
+    if ran == 0:
+        which = "the only scenario" if collected == 1 else f"any of the {collected} scenarios"
+        return f" {during + ', ' if during else ''}before {which} ran"
+    if ran < collected:
+        return f" after {ran} of {_n(collected, 'scenario')}"
+    return f" after all {_n(collected, 'scenario')}"
 
 
 def _is_harness(record: ScenarioRecord) -> bool:

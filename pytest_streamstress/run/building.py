@@ -56,6 +56,8 @@ class BuildStep:
     shared: Path | None = None
     worker_id: str | None = None
     pace: Pace = DEFAULT_PACE
+    on_result: Callable[[BuildResult], None] | None = None
+    """Called as each component's build ends (from build threads): what a stop signal must not lose."""
 
 
 def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
@@ -108,7 +110,7 @@ def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
         log_dir=settings.results_dir / "logs",
         cache_dir=step.cache_dir,
         redactor=step.redactor,
-        on_event=_progress(step.say),
+        on_event=_progress(step.say, step.on_result),
         shared_dir=step.shared / "builds" if step.shared is not None else None,
         worker_id=step.worker_id,
         on_tick=lambda elapsed, pending: beat(elapsed, f"still building {', '.join(pending)}"),
@@ -166,8 +168,10 @@ def _reused(
     return tuple(r for r in given if r.component not in building)
 
 
-def _progress(say: Say) -> Callable[[BuildEvent], None]:
+def _progress(say: Say, on_result: Callable[[BuildResult], None] | None) -> Callable[[BuildEvent], None]:
     def progress(event: BuildEvent) -> None:
+        if event.result is not None and on_result is not None:
+            on_result(event.result)
         if event.kind == "finish":
             say(f"build: {event.component} built in {event.duration_s:.1f}s")
         elif event.kind == "fail":

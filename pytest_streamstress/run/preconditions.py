@@ -26,7 +26,7 @@ from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.model import BuildResult, ClusterInfo, Deployment, DeployStatus
 from pytest_streamstress.options import Settings, is_worker
-from pytest_streamstress.run import building, deploying
+from pytest_streamstress.run import building, deploying, interrupted
 from pytest_streamstress.run.heartbeats import pace_of
 from pytest_streamstress.run.shared import (
     SHARED_DIR_ENV,
@@ -66,9 +66,14 @@ class Phases:
         self._connected: ClusterInfo | None = None
         """Kind and server of the cluster this process connected to (None before it did)."""
         self.since_last_run = ""
+        """--since-last-run's decision, shown in the report header ("" without the option)."""
         self.handed_off = False
         """`--clusters`: this session built and handed the run to one session per cluster (run/fleet.py)."""
-        """--since-last-run's decision, shown in the report header ("" without the option)."""
+        self.stage = ""
+        """The phase this process is in ("cluster access", "auto-setup", "build", "deploy", "tests"):
+        an interrupted run says where it stopped."""
+        self.builds_so_far: list[BuildResult] = []
+        """Each build as it ends: what results.json lists when a stop cuts the phases (run/interrupted.py)."""
 
     @property
     def is_emulated(self) -> bool:
@@ -126,7 +131,21 @@ class Phases:
                 self._outcome = stored_outcome(shared) or self._run_phases(shared=shared)
             else:
                 self._outcome = self._run_phases()
+            self.stage = "tests"
         return self._outcome
+
+    def interrupted_outcome(self) -> PhaseOutcome | None:
+        """What a stop signal left of build and deploy, when it cut them before they had an outcome."""
+        if self.outcome_if_run is not None or self.stage in {"", "tests"}:
+            return None
+        return interrupted.left_by_a_stop(
+            stage=self.stage,
+            ended=tuple(self.builds_so_far),
+            requested=tuple(spec for spec, _ in self.catalog.select(self.settings.components)),
+            settings=self.settings,
+            cluster=self.cluster_info,
+            redactor=self.redactor,
+        )
 
     @property
     def served_apis(self) -> ServedApis:
@@ -147,20 +166,21 @@ class Phases:
         worker done building deploys for all of them.
         """
         builds: tuple[BuildResult, ...] = ()
-        phase = "cluster access"
+        phase = self.stage = "cluster access"
         try:
             cluster = self._connect() if self._needs_cluster() else None
             registry_host = self.settings.registry
             if cluster is not None and not self.settings.no_auto_setup:
-                phase = "auto-setup"
+                phase = self.stage = "auto-setup"
                 ready = cluster
                 registry_host = registry_host or run_once(
                     shared,
                     "setup",
                     lambda: deploying.run_setup(ready, self.settings, self.say, pace=pace_of(self.config)),
                 )
-            phase = "build"
+            phase = self.stage = "build"
             builds = building.run_build_step(self._build_step(cluster, registry_host, shared))
+            self.builds_so_far = list(builds)  # with the given (reused) images
         except StreamstressError as exc:
             error, at, info = str(exc), phase, self.cluster_info
             return finish_once(shared, lambda: _failed(builds, error, at, cluster=info))
@@ -190,6 +210,7 @@ class Phases:
             deployment = Deployment(status=DeployStatus.SKIPPED, message="--skip-deploy", cluster=info)
             if not settings.skip_deploy and cluster is not None:
                 try:
+                    self.stage = "deploy"
                     self.deploy_started_at = time.time()
                     deployment = deploying.run_deploy(
                         cluster,
@@ -295,6 +316,7 @@ class Phases:
             shared=shared,
             worker_id=self._worker_id(),
             pace=pace_of(self.config),
+            on_result=self.builds_so_far.append,
         )
 
     def _launch_in_cluster(

@@ -292,6 +292,8 @@ class Recorder:
                 other_failures=self.other_failures,
                 interrupted=self.interrupted,
                 signal=self.signal,
+                stopped_during=self._stage() if self.interrupted else "",
+                collected=int(session.testscollected),
                 usual_scenarios=self._usual_scenarios(),
             ),
         )
@@ -301,6 +303,11 @@ class Recorder:
         }:
             session.exitstatus = self.verdict.exit_code
         self.write_results(records, exit_code=int(session.exitstatus))
+
+    def _stage(self) -> str:
+        from pytest_streamstress.run.preconditions import phases_of
+
+        return phases_of(self.config).stage
 
     def _handed_off(self) -> bool:
         from pytest_streamstress.run.preconditions import phases_of
@@ -337,8 +344,8 @@ class Recorder:
         from pytest_streamstress.run.signals import stopped_by
 
         phases = phases_of(self.config)
-        phased = phases.outcome_if_run
         interrupted = self.verdict is not None and self.verdict.status == "interrupted"
+        phased = phases.outcome_if_run or (phases.interrupted_outcome() if interrupted else None)
         facts = RunFacts(
             run_id=self.run_id,
             started_at=self.started,

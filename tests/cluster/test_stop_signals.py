@@ -66,6 +66,13 @@ def test_a_stop_signal_in_the_deploy_wait_restores_the_operator_and_says_interru
     assert_interrupted_by(stopped, session_runner, name)
     assert_restored(stopped)
     assert f"streamstress: {name}: stopping" in stopped.output
+    document = stopped.results()
+    # What was built and that the deploy was cut, not "components: [], deploy: not-run".
+    assert [(c["name"], c["status"]) for c in document["components"]] == [("pipeline", "built")]
+    assert document["deploy"]["status"] == "interrupted"
+    assert "--restore put the recorded ones back" in document["deploy"]["message"]
+    assert document["verdict"]["reasons"] == ["during the deploy, before any of the 7 scenarios ran"]
+    assert f"INTERRUPTED by {name} during the deploy, before any of the 7 scenarios ran" in stopped.output
 
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
@@ -78,6 +85,25 @@ def test_a_stop_signal_in_the_gauge_run_ends_its_process_group_and_restores(
     stopped = session_runner.run(RUN, signals=[(on("## Run sample pipeline"), name)], env=env)
     assert_interrupted_by(stopped, session_runner, name)
     assert_restored(stopped)
+    document = stopped.results()
+    assert document["deploy"]["status"] == "deployed"
+    assert document["verdict"]["reasons"] == ["before any of the 7 scenarios ran"]  # the first one hung
+
+
+def test_a_stop_signal_in_a_later_spec_keeps_the_scenarios_that_ran_and_says_how_many(
+    session_runner: SessionRunner, tmp_path: Path
+) -> None:
+    outcomes = tmp_path / "slow.toml"
+    outcomes.write_text(SLOW_SCENARIO.replace("DEMO-03-TC01", "DEMO-05-TC01"), encoding="utf-8")
+    env = session_runner.env(GAUGE_STANDIN_OUTCOMES=str(outcomes))
+    stopped = session_runner.run(RUN, signals=[(on("## Create Eventlistener"), "SIGTERM")], env=env)
+    assert_interrupted_by(stopped, session_runner, "SIGTERM")
+    document = stopped.results()
+    assert [s["id"].rsplit("::")[-1] for s in document["scenarios"]] == [
+        f"DEMO-03-TC0{n}" for n in range(1, 5)
+    ]
+    assert document["verdict"]["reasons"] == ["after 4 of 7 scenarios"]
+    assert "INTERRUPTED by SIGTERM after 4 of 7 scenarios: the results so far are kept" in stopped.output
 
 
 def test_a_stop_signal_in_the_build_ends_ko_and_leaves_no_registry_credentials(
@@ -85,9 +111,43 @@ def test_a_stop_signal_in_the_build_ends_ko_and_leaves_no_registry_credentials(
 ) -> None:
     results = tmp_path / "results"
     _slow_build(results / "emulator" / "upstreams")
-    stopped = session_runner.run(RUN, signals=[(on("build: 1 component(s)"), "SIGTERM")], results_dir=results)
+    log = results / "logs" / "build-pipeline.log"
+    stopped = session_runner.run(
+        RUN, signal_when=(lambda: "$ ko build" in _text(log), "SIGTERM"), results_dir=results
+    )
     assert_interrupted_by(stopped, session_runner, "SIGTERM")
     assert not (results / "restore.json").exists()  # nothing was deployed, so nothing to put back
+    document = stopped.results()
+    [pipeline] = document["components"]
+    assert (pipeline["name"], pipeline["status"]) == ("pipeline", "failed")
+    assert pipeline["error"].startswith("building pipeline was interrupted by SIGTERM")
+    assert document["deploy"] == {
+        "status": "skipped",
+        "strategy": "",
+        "message": "not deployed: the run stopped during build",
+    }
+    assert document["verdict"]["reasons"] == ["during the build, before any of the 7 scenarios ran"]
+
+
+def test_a_stop_signal_in_the_build_keeps_the_components_already_built(
+    session_runner: SessionRunner, tmp_path: Path
+) -> None:
+    """One component built, one still building: results.json lists both (it used to list none)."""
+    results = tmp_path / "results"
+    _slow_build(results / "emulator" / "upstreams")
+    stopped = session_runner.run(
+        ["--components", "pipeline,triggers", *RUN[2:]],
+        signals=[(on("build: triggers built"), "SIGTERM")],
+        results_dir=results,
+    )
+    assert_interrupted_by(stopped, session_runner, "SIGTERM")
+    components = {c["name"]: c for c in stopped.results()["components"]}
+    assert components["triggers"]["status"] == "built"
+    assert components["triggers"]["commit"]["sha"]
+    assert all("@sha256:" in image["ref"] for image in components["triggers"]["images"])
+    # The slow one's thread reports its end within the step's grace, before results.json is written.
+    assert components["pipeline"]["status"] == "failed"
+    assert components["pipeline"]["error"].startswith("building pipeline was interrupted by SIGTERM")
 
 
 def test_a_killed_runs_registry_credentials_are_swept_by_the_next_run(
@@ -122,6 +182,12 @@ def test_a_stop_signal_in_auto_setup_says_interrupted(session_runner: SessionRun
     stopped = session_runner.run(RUN, signals=[(on("auto-setup: checking"), "SIGTERM")], env=env)
     assert_interrupted_by(stopped, session_runner, "SIGTERM")
     assert "auto-setup: changed" not in stopped.output
+    document = stopped.results()
+    assert document["verdict"]["reasons"] == ["during auto-setup, before any of the 7 scenarios ran"]
+    [pipeline] = document["components"]  # what the run was asked to build, not an empty list
+    assert (pipeline["name"], pipeline["status"]) == ("pipeline", "not-built")
+    assert pipeline["error"] == "not built: the run stopped during auto-setup"
+    assert pipeline["images"] == []
 
 
 def test_a_second_signal_during_the_restore_does_not_abandon_it(session_runner: SessionRunner) -> None:
@@ -152,6 +218,13 @@ def test_a_restore_cut_by_the_stop_timeout_keeps_the_record_and_names_streamstre
     assert "--restore stopped 1s after SIGTERM (--stop-timeout)" in stopped.output, stopped.output[-3000:]
     assert f"run `streamstress restore {stopped.results_dir}` to finish it" in stopped.output
     assert (stopped.results_dir / "restore.json").is_file()  # kept for `streamstress restore`
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def _slow_build(upstreams: Path) -> None:

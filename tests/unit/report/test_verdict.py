@@ -97,6 +97,35 @@ def test_an_interruption_wins_and_names_the_signal() -> None:
     assert "SIGTERM" in verdict.sentence
 
 
+@pytest.mark.parametrize(
+    ("ran", "during", "collected", "where"),
+    [
+        (0, "build", 7, "during the build, before any of the 7 scenarios ran"),
+        (0, "auto-setup", 1, "during auto-setup, before the only scenario ran"),
+        (0, "", 7, "before any of the 7 scenarios ran"),  # an xdist controller: the workers ran the phases
+        (3, "tests", 7, "after 3 of 7 scenarios"),
+        (7, "tests", 7, "after all 7 scenarios"),
+        (0, "deploy", None, "during the deploy"),
+    ],
+)
+def test_an_interruption_says_where_it_stopped(
+    ran: int, during: str, collected: int | None, where: str
+) -> None:
+    records = tuple(record(f"s{n}", Status.PASSED) for n in range(ran))
+    state = RunState(
+        fail_on=("all",), interrupted=True, signal="SIGTERM", stopped_during=during, collected=collected
+    )
+    verdict = decide(records, state)
+    assert verdict.sentence == f"INTERRUPTED by SIGTERM {where}: the results so far are kept; exit 2"
+    assert verdict.reasons == (where,)
+
+
+def test_an_interruption_with_nothing_known_says_only_the_signal() -> None:
+    verdict = decide((), RunState(fail_on=("all",), interrupted=True))
+    assert verdict.sentence == "INTERRUPTED by Ctrl-C: the results so far are kept; exit 2"
+    assert verdict.reasons == ()
+
+
 def test_a_failed_python_test_beside_the_scenarios_fails_the_run() -> None:
     verdict = decide((record("ok", Status.PASSED),), RunState(fail_on=("none",), other_failures=1))
     assert (verdict.status, verdict.exit_code) == ("failed", 1)
