@@ -1,6 +1,8 @@
 """Images that are not built in this session: `--image NAME=REF` and `--images-from results.json`.
 
-Both give `BuildResult`s with status REUSED, so deploy and the report treat them like builds.
+Both give `BuildResult`s with status REUSED, so deploy and the report treat them like builds. A file
+that a session hands to the sessions it starts for the same run (`--clusters`' members, a Job's
+pods) carries `HANDED_OVER_KEY`: its built components stay BUILT there, since this run built them.
 Every reused ref must carry a digest: a tag can move between the run that built it and this one,
 and everything downstream (deploy verification, results.json) compares digests (issue 6). A ref
 without `@sha256:` is refused with the fix, not resolved behind the user's back.
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
     from pytest_streamstress.history.store import ComponentResult, ImageResult
 
 log = logging.getLogger(__name__)
+
+HANDED_OVER_KEY: Final = "handed_over_by"
+"""Top-level key of an images file written for the sessions of the same run; its value names the run."""
 
 _DIGEST_REF: Final = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
 
@@ -78,7 +83,7 @@ def images_from_results(path: Path, catalog: ComponentCatalog | None = None) -> 
     catalog, env vars come from today's components.toml (it may have been fixed since that run).
     The file is read by the history's one typed reader (`history.store.read_components`).
     """
-    from pytest_streamstress.history.store import HistoryError, read_components
+    from pytest_streamstress.history.store import HistoryError, load_document, read_components
 
     try:
         components = read_components(path)
@@ -86,8 +91,12 @@ def images_from_results(path: Path, catalog: ComponentCatalog | None = None) -> 
         raise ConfigError(
             f"--images-from: {exc.reason}", path=path, hint="give the results.json of an earlier run"
         ) from None
+    document = load_document(path)
+    handed_over = isinstance(document, dict) and bool(document.get(HANDED_OVER_KEY))
     results = [
-        r for r in (_reused(entry, index, path, catalog) for index, entry in enumerate(components)) if r
+        r
+        for r in (_reused(entry, index, path, catalog, handed_over) for index, entry in enumerate(components))
+        if r
     ]
     if not results:
         raise ConfigError(
@@ -99,7 +108,7 @@ def images_from_results(path: Path, catalog: ComponentCatalog | None = None) -> 
 
 
 def _reused(
-    entry: ComponentResult, index: int, path: Path, catalog: ComponentCatalog | None
+    entry: ComponentResult, index: int, path: Path, catalog: ComponentCatalog | None, handed_over: bool
 ) -> BuildResult | None:
     where = f"--images-from: components[{index}] ({entry.name})"
     images = tuple(_reused_image(image, where, path, catalog) for image in entry.images)
@@ -114,7 +123,7 @@ def _reused(
     return BuildResult(
         component=ComponentName(entry.name),
         repo=entry.repo,
-        status=BuildStatus.REUSED,
+        status=BuildStatus.BUILT if handed_over and entry.status == "built" else BuildStatus.REUSED,
         source=source,
         images=images,
     )

@@ -83,9 +83,16 @@ def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
         reused, gone = still_in_registry(reused, target, step.say)
         if gone:
             selected = (*selected, *step.catalog.select(gone))
-    if reused:
+    handed = [r.component for r in reused if r.status is BuildStatus.BUILT]  # this run's, built upstream
+    if handed:
         step.say(
-            f"build: not building {', '.join(r.component for r in reused)}:"
+            f"build: {', '.join(handed)} built by the session that started this one:"
+            f" deploying its images ({settings.images_from})"
+        )
+    given_here = [r.component for r in reused if r.status is not BuildStatus.BUILT]
+    if given_here:
+        step.say(
+            f"build: not building {', '.join(given_here)}:"
             f" deploying the given images ({settings.images_from or '--image'})"
         )
     names = ", ".join(str(request) for _spec, request in selected)

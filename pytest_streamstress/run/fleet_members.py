@@ -124,9 +124,13 @@ def member_target(cluster: Cluster, route_host: str, *, insecure: bool) -> Regis
 
 
 def write_images(path: Path, components: Sequence[Mapping[str, object]]) -> Path:
-    """The `--images-from` file of a member: a `components` list as results.json has it."""
+    """The `--images-from` file of a member: a `components` list as results.json has it, marked as this
+    run's own builds (its members list them as built, not reused)."""
+    from pytest_streamstress.build.reuse import HANDED_OVER_KEY
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"components": list(components)}, indent=1), encoding="utf-8")
+    document = {HANDED_OVER_KEY: "--clusters", "components": list(components)}
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
     return path
 
 

@@ -218,6 +218,7 @@ def _config_env(
     plan: ShardPlan | None, builds: Sequence[BuildResult], settings: Settings
 ) -> tuple[tuple[str, str], ...]:
     """What the pods read from the Job's ConfigMap: the shard plan, and the builds with their commits."""
+    from pytest_streamstress.build.reuse import HANDED_OVER_KEY
     from pytest_streamstress.report.results_json import components_list
 
     entries: list[tuple[str, str]] = []
@@ -225,7 +226,15 @@ def _config_env(
         entries.append((PLAN_ENV, json.dumps(plan.to_json())))
     if builds:
         entries.append(
-            (BUILDS_ENV, json.dumps({"components": components_list(builds, settings.components, Redactor())}))
+            (
+                BUILDS_ENV,
+                json.dumps(
+                    {
+                        HANDED_OVER_KEY: "the launching session",
+                        "components": components_list(builds, settings.components, Redactor()),
+                    }
+                ),
+            )
         )
     return tuple(entries)
 

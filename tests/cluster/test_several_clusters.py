@@ -84,6 +84,11 @@ def test_two_emulated_clusters_build_once_and_each_records_its_own_named_run(
     assert images["ocp-a"] == images["ocp-b"] != []
     commits = {name: [c["commit"]["sha"] for c in d["components"]] for name, d in runs.items()}
     assert commits["ocp-a"] == commits["ocp-b"]
+    # Built by this run (once, by the fleet), so each cluster's run says built, not reused.
+    assert {name: [c["status"] for c in d["components"]] for name, d in runs.items()} == {
+        "ocp-a": ["built"],
+        "ocp-b": ["built"],
+    }
     # ocp-b ran as an Indexed Job of 2 pods, merged into its run.
     assert {s["shard"] for s in runs["ocp-b"]["scenarios"]} == {0, 1}
     assert "shard" not in runs["ocp-a"]["scenarios"][0]

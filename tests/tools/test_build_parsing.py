@@ -218,6 +218,31 @@ def test_images_from_results_reads_components_images_and_skips_failed_ones(tmp_p
     assert result.images[0].env_vars == ("IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER",)
 
 
+def test_images_handed_over_by_the_same_run_stay_built_and_a_given_one_stays_reused(tmp_path: Path) -> None:
+    """--clusters' members and a Job's pods deploy what their run built: it reads 'built', not 'reused'."""
+    built = {
+        "name": "pipeline",
+        "status": "built",
+        "images": [{"name": "pipeline-controller", "ref": f"r/ns/pipeline-controller@{D1}", "env_vars": []}],
+    }
+    given = {**built, "name": "triggers", "status": "reused"}
+    given["images"] = [
+        {"name": "triggers-controller", "ref": f"r/ns/triggers-controller@{D2}", "env_vars": []}
+    ]
+    handed = tmp_path / "images.json"
+    handed.write_text(
+        json.dumps({"handed_over_by": "--clusters", "components": [built, given]}), encoding="utf-8"
+    )
+    earlier = tmp_path / "results.json"
+    earlier.write_text(json.dumps({"components": [built, given]}), encoding="utf-8")
+
+    assert [r.status for r in images_from_results(handed, load_catalog())] == [
+        BuildStatus.BUILT,
+        BuildStatus.REUSED,
+    ]
+    assert [r.status for r in images_from_results(earlier, load_catalog())] == [BuildStatus.REUSED] * 2
+
+
 def test_images_from_a_file_that_is_not_results_json_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "other.json"
     path.write_text(textwrap.dedent('{"tests": []}'), encoding="utf-8")
