@@ -39,7 +39,7 @@ from pytest_streamstress.cluster.job.manifest import (
     POD_RESULTS_DIR,
     JobRequest,
 )
-from pytest_streamstress.cluster.job.state import find_job, require_job, wait_for_pod
+from pytest_streamstress.cluster.job.state import find_job, job_wakeup, require_job, wait_for_pod
 from pytest_streamstress.options import OPTIONS, OPTIONS_BY_NAME
 from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
 
@@ -276,12 +276,14 @@ def follow_and_collect(
         current = require_job(cluster, namespace, name)
         return Probe(done=current.phase in ("Succeeded", "Failed"), state=f"job {current.phase}")
 
-    wait_until(
-        job_ended,
-        what=f"Job {namespace}/{name} not finished",
-        timeout=timeout,
-        clock=cluster.clock,
-        poll=poll,
-        on_progress=beat(f"Job {namespace}/{name} to finish"),
-    )
+    with job_wakeup(cluster, namespace, name) as wakeup:
+        wait_until(
+            job_ended,
+            what=f"Job {namespace}/{name} not finished",
+            timeout=timeout,
+            clock=cluster.clock,
+            poll=poll,
+            wake=wakeup,
+            on_progress=beat(f"Job {namespace}/{name} to finish"),
+        )
     return collect_results(cluster, namespace, name, dest)

@@ -212,3 +212,43 @@ def test_the_jobs_deadline_ends_every_pod_as_deadline_exceeded_whichever_clock_r
         return Probe(done=state == [("Failed", "DeadlineExceeded")] * 2, state=f"pods {state}")
 
     wait_until(both_ended, what="not every pod ended by the deadline", timeout=WAIT_TIMEOUT, poll=0.05)
+
+
+def test_the_launchers_waits_on_a_job_are_woken_by_its_watch_not_by_polling(
+    emu: Emulator, kube: Any, program: Path, tmp_path: Path
+) -> None:
+    """wait_for_pod (the one-pod path) and wait_for_shards end on the Job's own change. Their poll
+    and timeout are an hour here, so without the watch they would still be sleeping when the bound
+    every wait in this file has (WAIT_TIMEOUT) runs out. The pods stay Pending for a second, so
+    wait_for_pod's first look cannot already find them running."""
+    import threading
+
+    from pytest_streamstress._infra.redact import Redactor
+    from pytest_streamstress.cluster.client import Access, Cluster
+    from pytest_streamstress.cluster.job.shards import wait_for_shards
+    from pytest_streamstress.cluster.job.state import JobState, wait_for_pod
+
+    batch, _core = kube
+    cluster = Cluster.connect(Access(kubeconfig=emu.kubeconfig, request_timeout=10), redactor=Redactor())
+    hour = 3600.0
+    emu.faults.pod_ready_delay_s = 1.0
+    started: list[JobState] = []
+    pod_running, shards_done = threading.Event(), threading.Event()
+
+    def wait() -> None:
+        started.append(wait_for_pod(cluster, NAMESPACE, "shards", timeout=hour, poll=hour))
+        pod_running.set()
+        wait_for_shards(cluster, NAMESPACE, "shards", timeout=hour, poll=hour)
+        shards_done.set()
+
+    try:
+        batch.create_namespaced_job(NAMESPACE, _job(program, completions=2), _request_timeout=10)
+        threading.Thread(target=wait, daemon=True).start()
+        assert pod_running.wait(WAIT_TIMEOUT), "wait_for_pod was not woken by the pods' watch"
+        assert started[0].pod_phase == "Running"
+        for index in range(2):
+            (tmp_path / f"gate-{index}").write_text("0")
+        assert shards_done.wait(WAIT_TIMEOUT), "wait_for_shards was not woken by the Job's watch"
+        assert _finished_job(batch).status.succeeded == 2
+    finally:
+        cluster.close()

@@ -30,9 +30,7 @@ MOVING_IMAGE: Final = f"{REPOSITORY}:main"
 RECORD: Final = Path(__file__).with_name("job_image.txt")
 """Written by the release workflow before it builds the dist; declared a build artifact in pyproject."""
 
-_PINNED: Final = re.compile(
-    r"[a-z0-9][a-z0-9.-]*(?::[0-9]+)?(?:/[a-z0-9][a-z0-9._-]*)+@sha256:[0-9a-f]{64}"
-)
+_PINNED: Final = re.compile(r"[a-z0-9][a-z0-9.-]*(?::[0-9]+)?(?:/[a-z0-9][a-z0-9._-]*)+@sha256:[0-9a-f]{64}")
 """registry[:port]/path@sha256:<64 hex>, lowercase as registries require; no tag beside the digest."""
 
 Source = Literal["given", "release", "moving"]

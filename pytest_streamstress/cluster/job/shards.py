@@ -27,6 +27,7 @@ from pytest_streamstress.cluster.job.archive import ArchiveError, parse_archive
 from pytest_streamstress.cluster.job.collect import extract_archive
 from pytest_streamstress.cluster.job.follow import read_log
 from pytest_streamstress.cluster.job.manifest import config_map_name
+from pytest_streamstress.cluster.job.state import job_wakeup
 from pytest_streamstress.errors import ClusterError, NotFound, StreamstressError
 from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
 
@@ -114,21 +115,13 @@ def wait_for_shards(
 
     Woken by a watch on the Job (R18), `poll` only backs it up: polling alone ended the wait up to
     `poll` seconds after the last shard, 5 s of a 40 s sharded run in bench/shards.py."""
-    from pytest_streamstress._infra.waits import Probe, Wakeup, wait_until
-    from pytest_streamstress.cluster.watchers import WatchSet
+    from pytest_streamstress._infra.waits import Probe, wait_until
 
     def probe() -> Probe:
         done, state = job_finished(cluster, namespace, name)
         return Probe(done=done, state=state)
 
-    wakeup = Wakeup()
-    with WatchSet(cluster, wakeup) as watches:
-        watches.add(
-            f"job {namespace}/{name}",
-            cluster.batch.list_namespaced_job,
-            namespace,
-            field_selector=f"metadata.name={name}",
-        )
+    with job_wakeup(cluster, namespace, name) as wakeup:
         wait_until(
             probe,
             what=f"shards of Job {namespace}/{name} not finished",

@@ -6,6 +6,7 @@ which is what `status`, `logs`, `collect` and `ci` read. Nothing here launches a
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -13,8 +14,9 @@ from pytest_streamstress.cluster.job.rbac import SELECTOR
 from pytest_streamstress.errors import NotFound
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
+    from pytest_streamstress._infra.waits import Wakeup
     from pytest_streamstress.cluster.client import Cluster
 
 PUBLISHED_ANNOTATION: Final = "streamstress.io/published"
@@ -132,6 +134,31 @@ def require_job(cluster: Cluster, namespace: str, name: str = "") -> JobState:
     return job
 
 
+@contextlib.contextmanager
+def job_wakeup(cluster: Cluster, namespace: str, name: str, *, pods: bool = False) -> Iterator[Wakeup]:
+    """A `Wakeup` that a watch on the Job (and with `pods`, on its pods) sets on every change (R18): a
+    wait on the Job then ends when it changes, not up to a poll interval later."""
+    from pytest_streamstress._infra.waits import Wakeup
+    from pytest_streamstress.cluster.watchers import WatchSet
+
+    wakeup = Wakeup()
+    with WatchSet(cluster, wakeup) as watches:
+        watches.add(
+            f"job {namespace}/{name}",
+            cluster.batch.list_namespaced_job,
+            namespace,
+            field_selector=f"metadata.name={name}",
+        )
+        if pods:
+            watches.add(
+                f"pods of job {namespace}/{name}",
+                cluster.core.list_namespaced_pod,
+                namespace,
+                label_selector=f"job-name={name}",
+            )
+        yield wakeup
+
+
 def wait_for_pod(
     cluster: Cluster,
     namespace: str,
@@ -141,7 +168,8 @@ def wait_for_pod(
     progress: Callable[[float, str], None] | None = None,
     poll: float = 5.0,
 ) -> JobState:
-    """Until the Job has a pod that is past Pending (its log can be read); `progress` gets each look."""
+    """Until the Job has a pod that is past Pending (its log can be read); `progress` gets each look.
+    Woken by a watch on the Job's pods; `poll` only backs it up."""
     from pytest_streamstress._infra.waits import Probe, wait_until
 
     seen: list[JobState] = []
@@ -154,14 +182,16 @@ def wait_for_pod(
             done=ready, state=f"job {state.phase}, pod {state.pod or 'none'} {state.pod_phase}".strip()
         )
 
-    wait_until(
-        probe,
-        what=f"pod of Job {namespace}/{name} not started",
-        timeout=timeout,
-        clock=cluster.clock,
-        poll=poll,
-        on_progress=progress,
-    )
+    with job_wakeup(cluster, namespace, name, pods=True) as wakeup:
+        wait_until(
+            probe,
+            what=f"pod of Job {namespace}/{name} not started",
+            timeout=timeout,
+            clock=cluster.clock,
+            poll=poll,
+            wake=wakeup,
+            on_progress=progress,
+        )
     return seen[-1]
 
 

@@ -66,6 +66,7 @@ class Faults:
         self.crashloop_images: set[str] = set()
         self.unpullable_images: set[str] = set()
         self.pod_ready_delay_s: float = 0.0
+        """Seconds a pod stays Pending before it runs (kubelet pods and Job pods alike)."""
         self.slow_operator_s: float = 0.0
 
     def reseed(self, seed: int) -> None:

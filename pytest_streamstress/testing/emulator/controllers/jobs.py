@@ -243,6 +243,9 @@ class JobsController(Controller):
         deadline = (job.get("spec") or {}).get("activeDeadlineSeconds")
         timeout = float(deadline) if deadline else DEFAULT_DEADLINE_S
         script = ((pod["metadata"].get("annotations") or {}).get(SCRIPT_ANNOTATION)) or ""
+        delay = self.faults.pod_ready_delay_s  # as the kubelet's pods: pulled and created first
+        if delay > 0 and run.cancel.wait(delay):
+            return
         started = _util.now()
         try:
             self._set_pod_running(namespace, pod_name, container, started)
