@@ -36,6 +36,7 @@ DeployStrategy = Literal["auto", "csv", "deployment"]
 ContainerTool = Literal["auto", "docker", "podman"]
 """What builds Containerfiles (--container-tool); auto picks podman, then docker."""
 
+
 class BuildSystem(enum.Enum):
     """How a component's images are built."""
 

@@ -28,6 +28,7 @@ def check_reachable(access: Access, *, timeout: float = REACH_TIMEOUT_S) -> str:
     import urllib3
     from kubernetes import client as k8s
     from kubernetes.client.exceptions import ApiException
+
     configuration = _configuration(access)
     configuration.retries = 0
     server = str(configuration.host)

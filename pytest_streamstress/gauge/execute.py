@@ -63,8 +63,9 @@ from pytest_streamstress.gauge.results import (
     parse_console,
     read_junit,
 )
+from pytest_streamstress.gauge.windows import local_usage, scenario_windows
 from pytest_streamstress.model import FailingStep, HarnessFailure, ResultSource, ScenarioOutcome, Status
-from pytest_streamstress.profile.local import ProcessTreeSampler, TreeSample, window_usage
+from pytest_streamstress.profile.local import ProcessTreeSampler, TreeSample
 from pytest_streamstress.profile.stats import NAMESPACE_PATTERN
 
 if TYPE_CHECKING:
@@ -230,8 +231,10 @@ class GaugeRunner:
                 outcomes[w.key],
                 started_at=windows.get(w.heading, (started, finished))[0],
                 finished_at=windows.get(w.heading, (started, finished))[1],
-                namespaces=tuple(dict.fromkeys(NAMESPACE_PATTERN.findall("\n".join(console.block_of(w.heading))))),
-                **_local_usage(done.tree, windows.get(w.heading, (started, finished))),
+                namespaces=tuple(
+                    dict.fromkeys(NAMESPACE_PATTERN.findall("\n".join(console.block_of(w.heading))))
+                ),
+                **local_usage(done.tree, windows.get(w.heading, (started, finished))),
             )
             for w in wanted
             if w.key in outcomes
@@ -265,8 +268,14 @@ class GaugeRunner:
         marks: list[tuple[float, str]] = []
         stream = self.host.streamer(spec_rel)
         progress, pace = ConsoleProgress(headings), self.params.pace  # scenario n/N from the console
-        beat = Heartbeat(self.host.heartbeat, what=f"gauge {spec_rel}", bound=self.params.timeout,
-                         option="--gauge-timeout", pace=pace, running=True)
+        beat = Heartbeat(
+            self.host.heartbeat,
+            what=f"gauge {spec_rel}",
+            bound=self.params.timeout,
+            option="--gauge-timeout",
+            pace=pace,
+            running=True,
+        )
 
         def on_line(which: _proc.Stream, line: str) -> None:
             progress.feed(line)
@@ -277,8 +286,9 @@ class GaugeRunner:
                 stream(which, line)
 
         try:
-            running = _proc.spawn(argv, env=env, cwd=project, log_to=log_path, on_line=on_line,
-                                  redactor=self.redactor)
+            running = _proc.spawn(
+                argv, env=env, cwd=project, log_to=log_path, on_line=on_line, redactor=self.redactor
+            )
         except ToolError as exc:
             return Execution(started=started, finished=time.time(), problem=str(exc))
         sampler = None
@@ -287,8 +297,12 @@ class GaugeRunner:
             sampler = ProcessTreeSampler(running.pid, interval=interval).start()
         try:
             with self.host.uncaptured():
-                completed = running.wait(timeout=self.params.timeout, what=f"gauge run {spec_rel}",
-                                         on_tick=lambda s: beat(s, progress.describe()), tick_s=pace.poll_s)
+                completed = running.wait(
+                    timeout=self.params.timeout,
+                    what=f"gauge run {spec_rel}",
+                    on_tick=lambda s: beat(s, progress.describe()),
+                    tick_s=pace.poll_s,
+                )
         except ToolTimedOut:
             tail = "\n".join(running.tail().splitlines()[-TIMEOUT_TAIL_LINES:])
             return Execution(
@@ -393,34 +407,6 @@ class Execution:
     """(time, heading) for every `## heading` line as it streamed: the scenarios' time windows."""
     tree: tuple[TreeSample, ...] = ()
     """With --profile: psutil samples of the gauge process tree."""
-
-
-def _local_usage(tree: Sequence[TreeSample], window: tuple[float, float]) -> dict[str, Any]:
-    if not tree:
-        return {}
-    cpu, rss = window_usage(list(tree), *window)
-    return {"local_cpu_s": cpu, "local_peak_rss_b": rss}
-
-
-def scenario_windows(
-    marks: Sequence[tuple[float, str]], headings: Sequence[str], *, finished: float
-) -> dict[str, tuple[float, float]]:
-    """Each scenario's (start, end): from its first `## heading` line to the next other heading (or the end).
-
-    Retries repeat a scenario's block right after it, so the window spans every attempt.
-    """
-    wanted = set(headings)
-    windows: dict[str, tuple[float, float]] = {}
-    current: str | None = None
-    for at, heading in marks:
-        if heading == current:
-            continue
-        if current is not None and current in windows:
-            windows[current] = (windows[current][0], at)
-        current = heading if heading in wanted else None
-        if current is not None and current not in windows:
-            windows[current] = (at, finished)
-    return windows
 
 
 def gauge_argv(params: GaugeParams, args: Sequence[str]) -> list[str]:

@@ -69,7 +69,6 @@ def apply_parallel(config: pytest.Config) -> None:
         config.option.numprocesses = count
 
 
-
 def choose_distribution(config: pytest.Config) -> None:
     """`-n N` without an explicit `--dist`: use `loadfile` so a spec's scenarios share one worker.
 

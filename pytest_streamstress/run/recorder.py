@@ -452,8 +452,7 @@ def load_checked_rules(settings: Settings) -> categorize.Rules:
     _check_fail_on_combination(settings.fail_on)
     if CONFIRMED in settings.fail_on and not settings.confirm:
         raise pytest.UsageError(
-            "--fail-on confirmed: only --confirm proves regressions;"
-            " add --confirm (ini streamstress_confirm)"
+            "--fail-on confirmed: only --confirm proves regressions; add --confirm (ini streamstress_confirm)"
         )
     return rules
 

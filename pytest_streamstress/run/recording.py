@@ -34,9 +34,7 @@ FactsOf = Callable[[str], "ClusterFacts | None"]
 """What the cluster says about the APIs and components a failure's text names (None: not asked)."""
 
 
-def outcome_of(
-    item: ScenarioItem, call: pytest.CallInfo[None]
-) -> tuple[ScenarioOutcome, SetupError | None]:
+def outcome_of(item: ScenarioItem, call: pytest.CallInfo[None]) -> tuple[ScenarioOutcome, SetupError | None]:
     """What the item's setup stored, or what pytest saw when the failure happened outside gauge."""
     outcome = item.stash.get(outcome_key, None)
     setup_error = item.stash.get(setup_error_key, None)

@@ -25,15 +25,27 @@ def project(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, gauge_project: Callable[..., Path]
 ) -> Path:
     monkeypatch.setenv("KUBECONFIG", str(pytester.path / "no-kubeconfig"))
-    for name, value in {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t.invalid", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t.invalid"}.items():
+    for name, value in {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t.invalid",
+    }.items():
         monkeypatch.setenv(name, value)
     return gauge_project({"p.spec": SPEC})
 
 
 def _args(pytester: pytest.Pytester, project: Path, *extra: str) -> list[str]:
-    return ["--streamstress", f"--release-tests-dir={project}", "--skip-build", "--skip-deploy",
-            f"--results-dir={pytester.path / 'results'}", "-p", "no:cacheprovider", *extra]
+    return [
+        "--streamstress",
+        f"--release-tests-dir={project}",
+        "--skip-build",
+        "--skip-deploy",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+        *extra,
+    ]
 
 
 def test_every_run_builds_the_local_dashboard(pytester: pytest.Pytester, project: Path) -> None:
@@ -57,14 +69,20 @@ def test_publish_pushes_the_run_to_the_pages_branch(pytester: pytest.Pytester, p
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["published: *"])
     run_id = json.loads((pytester.path / "results" / "results.json").read_text())["run_id"]
-    listing = subprocess.run(["git", "--git-dir", str(remote), "ls-tree", "-r", "--name-only", "gh-pages"],
-                             check=True, capture_output=True, text=True, timeout=30).stdout.split()
+    listing = subprocess.run(
+        ["git", "--git-dir", str(remote), "ls-tree", "-r", "--name-only", "gh-pages"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.split()
     assert f"runs/{run_id}/results.json" in listing
     assert "index.html" in listing
 
 
-def test_publish_without_a_repository_is_a_usage_error(pytester: pytest.Pytester, project: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_publish_without_a_repository_is_a_usage_error(
+    pytester: pytest.Pytester, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
     result = pytester.runpytest(*_args(pytester, project, "--publish"))
     result.stderr.fnmatch_lines(["*--publish needs a repository: pass --publish-repo URL*"])

@@ -62,16 +62,29 @@ def components(sha: str) -> list[dict[str, Any]]:
 def earlier_run(history: Path, sha: str) -> None:
     run_id = "run-20261201T000000Z-000001"
     scenarios = [
-        {"nodeid": f"specs/v.spec::{name}", "spec": "specs/v.spec", "scenario": name, "line": line,
-         "tags": ["e2e"], "status": "passed", "duration_s": 1.0}
+        {
+            "nodeid": f"specs/v.spec::{name}",
+            "spec": "specs/v.spec",
+            "scenario": name,
+            "line": line,
+            "tags": ["e2e"],
+            "status": "passed",
+            "duration_s": 1.0,
+        }
         for name, line in (("Steady: PIPELINES-95-TC01", 3), ("Breaks today: PIPELINES-95-TC02", 7))
     ]
     folder = history / "runs" / run_id
     folder.mkdir(parents=True)
     (folder / "results.json").write_text(
         json.dumps(
-            {"schema_version": 1, "run_id": run_id, "started_at": "2026-12-01T00:00:00Z", "status": "passed",
-             "components": components(sha), "scenarios": scenarios}
+            {
+                "schema_version": 1,
+                "run_id": run_id,
+                "started_at": "2026-12-01T00:00:00Z",
+                "status": "passed",
+                "components": components(sha),
+                "scenarios": scenarios,
+            }
         )
     )
 

@@ -15,8 +15,19 @@ PACKAGE: Final = Path(__file__).resolve().parents[2] / "pytest_streamstress"
 MAX_MODULE_LINES: Final = 500
 MAX_LOOSE_MODULES: Final = 8
 ROOMS: Final = (
-    "run", "build", "cluster", "gauge", "triage", "history", "profile", "report", "cli", "_infra", "testing"
+    "run",
+    "build",
+    "cluster",
+    "gauge",
+    "triage",
+    "history",
+    "profile",
+    "report",
+    "cli",
+    "_infra",
+    "testing",
 )
+
 
 def _modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)

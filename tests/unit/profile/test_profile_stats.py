@@ -130,8 +130,12 @@ def test_recommendation_by_hand_limited_by_cpu_and_never_below_one() -> None:
 @pytest.mark.parametrize(
     ("parallel", "serial", "sentence"),
     [
-        (1, 1, "You can safely run 1 spec in parallel on this cluster (limited by cpu);"
-         " 1 admin/install/upgrade scenario still runs alone"),
+        (
+            1,
+            1,
+            "You can safely run 1 spec in parallel on this cluster (limited by cpu);"
+            " 1 admin/install/upgrade scenario still runs alone",
+        ),
         (3, 0, "You can safely run 3 specs in parallel on this cluster (limited by cpu)"),
     ],
     ids=["one-and-one", "several-and-none"],

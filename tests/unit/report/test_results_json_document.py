@@ -250,7 +250,6 @@ def test_fail_on_decides_which_failures_gate(
     )
 
 
-
 def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "results" / "results.json"
     write_atomically(target, {"a": 1})

@@ -468,6 +468,7 @@ def _leftover_sets(
         if not _util.is_deleting(s) and any(_util.name_of(s).startswith(prefix) for prefix in unwanted)
     ]
 
+
 def _valid_main(main: list[Obj]) -> bool:
     names = [_util.name_of(s) for s in main]
     return (
