@@ -155,9 +155,13 @@ def test_a_killed_runs_registry_credentials_are_swept_by_the_next_run(
 ) -> None:
     results = tmp_path / "results"
     _slow_build(results / "emulator" / "upstreams")
-    killed = session_runner.run(
-        RUN, signal_when=(lambda: bool(session_runner.auth_dirs()), "SIGKILL"), results_dir=results
-    )
+
+    # Killed once the credentials are on disk: the directory alone exists a moment before its file
+    # (the kill once landed in between in a loaded full run, and the test found no file to sweep).
+    def credentials_written() -> bool:
+        return any((d / "config.json").is_file() for d in session_runner.auth_dirs())
+
+    killed = session_runner.run(RUN, signal_when=(credentials_written, "SIGKILL"), results_dir=results)
     assert killed.returncode == -signal.SIGKILL
     [left] = session_runner.auth_dirs()
     assert (left / "config.json").is_file()  # what the issue found: the cluster token, on disk
