@@ -184,3 +184,17 @@ def test_a_group_header_names_the_versions_its_earlier_runs_used(page: Any, make
         head.get_by_test_id("grid-group-earlier").inner_text()
         == "earlier runs: OCP 4.14.20 · operator 1.14.5"
     )
+
+
+def test_the_header_counts_the_clusters_beside_the_runs(page: Any, site_url: str) -> None:
+    open_page(page, site_url)
+    meta = page.get_by_test_id("site-meta").inner_text()
+
+    assert meta.startswith(f"{2 * RUNS} runs · 2 clusters · {SCENARIOS} tests · latest ")
+
+
+def test_a_single_cluster_header_counts_no_clusters(page: Any, make_site: Any) -> None:
+    site = make_site(name_cluster(generate_history(6, 12), "ocp-only", openshift_version="4.16.12"))
+    open_page(page, (site / "index.html").as_uri())
+
+    assert page.get_by_test_id("site-meta").inner_text().startswith("6 runs · 12 tests · latest ")
