@@ -198,3 +198,25 @@ def test_a_single_cluster_header_counts_no_clusters(page: Any, make_site: Any) -
     open_page(page, (site / "index.html").as_uri())
 
     assert page.get_by_test_id("site-meta").inner_text().startswith("6 runs · 12 tests · latest ")
+
+
+def test_the_morning_sections_come_worst_verdict_first_then_by_name(page: Any, make_site: Any) -> None:
+    statuses = {"ocp-a": "passed", "ocp-b": "failed", "ocp-c": "interrupted", "ocp-d": "failed"}
+    documents = fleet_history(4, SCENARIOS, clusters=[(name, "4.16.12", "1.16.1") for name in statuses])
+    for name, status in statuses.items():
+        of_cluster(documents, name)[-1]["verdict"]["status"] = status
+    open_page(page, (make_site(documents) / "index.html").as_uri())
+
+    assert attribute_of_all(page, '[data-testid="morning-cluster"]', "data-cluster") == [
+        "ocp-c",
+        "ocp-b",
+        "ocp-d",
+        "ocp-a",
+    ]
+    assert page.get_by_test_id("filter-cluster").locator("option").all_text_contents() == [
+        "all clusters",
+        "ocp-a",
+        "ocp-b",
+        "ocp-c",
+        "ocp-d",
+    ]
