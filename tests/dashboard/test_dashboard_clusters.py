@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from pytest_streamstress.history.store import case_key
-from pytest_streamstress.testing.histories import generate_history, name_cluster
+from pytest_streamstress.testing.histories import add_profile, generate_history, has_profile, name_cluster
 from pytest_streamstress.testing.morning import FLEET, MORNING_BREAKS, fleet_history
 
 RUNS = 12
@@ -219,4 +219,45 @@ def test_the_morning_sections_come_worst_verdict_first_then_by_name(page: Any, m
         "ocp-b",
         "ocp-c",
         "ocp-d",
+    ]
+
+
+def profiled_site(make_site: Any) -> str:
+    """Two clusters made with --profile: ocp-4-14 small (2-6 specs), ocp-4-16 ten times bigger."""
+    documents = fleet_history(8, SCENARIOS)
+    for name in ("ocp-4-14", "ocp-4-16"):
+        for index, document in enumerate(of_cluster(documents, name)):
+            add_profile(document, index)
+            if document["profile"] and name == "ocp-4-16":
+                document["profile"]["recommendation"]["max_parallel_specs"] *= 10
+    return str((make_site(documents) / "index.html").as_uri())
+
+
+def profiled_runs(name: str) -> list[str]:
+    """The cluster's run ids, oldest first (fleet_history is the same every time)."""
+    return [d["run_id"] for d in of_cluster(fleet_history(8, SCENARIOS), name)]
+
+
+def test_the_profile_chart_draws_each_cluster_in_its_own_panel(page: Any, make_site: Any) -> None:
+    open_page(page, profiled_site(make_site) + "#view=profile")
+    panels = page.get_by_test_id("profile-cluster")
+
+    assert attribute_of_all(page, '[data-testid="profile-cluster"]', "data-cluster") == [
+        "ocp-4-14",
+        "ocp-4-16",
+    ]
+    for position, name in enumerate(("ocp-4-14", "ocp-4-16")):
+        points = panels.nth(position).get_by_test_id("recommendation-point")
+        assert points.evaluate_all("ps => ps.map(p => p.dataset.runId)") == [
+            run_id for index, run_id in enumerate(profiled_runs(name)) if has_profile(index)
+        ]
+    assert panels.nth(0).locator(".cluster-name").inner_text() == "ocp-4-14"
+
+
+def test_the_profile_chart_follows_the_cluster_filter(page: Any, make_site: Any) -> None:
+    open_page(page, profiled_site(make_site) + "#view=profile&cluster=ocp-4-16")
+
+    assert attribute_of_all(page, '[data-testid="profile-cluster"]', "data-cluster") == ["ocp-4-16"]
+    assert page.get_by_test_id("recommendation-point").evaluate_all("ps => ps.map(p => p.dataset.runId)") == [
+        run_id for index, run_id in enumerate(profiled_runs("ocp-4-16")) if has_profile(index)
     ]
