@@ -30,6 +30,12 @@
     return S.CLUSTER && S.CLUSTER[id] ? S.CLUSTER[id].label : id;
   };
 
+  // "cluster ocp-4-16", or the unnamed group's label alone ("unnamed cluster", not "cluster unnamed cluster").
+  S.clusterPhrase = function (run) {
+    var id = S.clusterId(run);
+    return (id === UNNAMED ? "" : "cluster ") + S.clusterLabel(id);
+  };
+
   // The visible runs by cluster, in the index's cluster order; one group (cluster null) without clusters.
   S.runGroups = function (runs) {
     if (!S.MULTI) return [{ cluster: null, runs: runs }];

@@ -18,7 +18,8 @@ from pytest_streamstress.history.store import HistoryIndex, RunSummary
 
 UNNAMED_ID: Final = "-"
 """The group of runs that name no cluster, in the URL (`#cluster=-`)."""
-UNNAMED_LABEL: Final = "no cluster name"
+UNNAMED_LABEL: Final = "unnamed cluster"
+"""Its label wherever a cluster is named (reads as a name: `-` read like a missing value)."""
 WORST_FIRST: Final = ("interrupted", "error", "incomplete", "failed")
 """Verdicts that need a look, most urgent first: a cluster whose newest run broke off or could not run
 comes before one with failures; any other verdict but `passed` follows them, `passed` comes last."""
@@ -38,6 +39,11 @@ class ClusterGroup:
     """Run ids, oldest first."""
     latest_status: str = ""
     """The newest run's verdict (`passed`, `failed`, ...; its status when it has no verdict)."""
+
+    @property
+    def is_named(self) -> bool:
+        """False for the runs that name no cluster: their label is no name ("Cluster unnamed cluster")."""
+        return self.id != UNNAMED_ID
 
     @property
     def versions(self) -> str:

@@ -261,3 +261,34 @@ def test_the_profile_chart_follows_the_cluster_filter(page: Any, make_site: Any)
     assert page.get_by_test_id("recommendation-point").evaluate_all("ps => ps.map(p => p.dataset.runId)") == [
         run_id for index, run_id in enumerate(profiled_runs("ocp-4-16")) if has_profile(index)
     ]
+
+
+def test_runs_that_name_no_cluster_read_unnamed_cluster_wherever_a_cluster_is_named(
+    page: Any, make_site: Any
+) -> None:
+    documents = fleet_history(4, SCENARIOS)
+    unnamed = of_cluster(documents, "ocp-4-14")[-1]["run_id"]
+    for document in of_cluster(documents, "ocp-4-14")[-2:]:
+        del document["cluster"]["name"]  # single-cluster sessions mixed into the fleet's history
+    site = (make_site(documents) / "index.html").as_uri()
+    open_page(page, site + "#view=grid")
+
+    assert (
+        page.get_by_test_id("filter-cluster").locator("option").all_text_contents()[-1] == "unnamed cluster"
+    )
+    assert page.locator('[data-testid="grid-group"][data-cluster="-"] .cluster-name').inner_text() == (
+        "unnamed cluster"
+    )
+    page.get_by_role("tab", name="Morning").click()
+    assert (
+        page.get_by_role("region", name="unnamed cluster", exact=True)
+        .get_by_test_id("morning-cluster-heading")
+        .inner_text()
+        .startswith("unnamed cluster OCP 4.14.38")
+    )
+    legend = page.get_by_test_id("chart-passrate").get_by_test_id("chart-legend")
+    assert legend.locator(".key").all_text_contents() == ["ocp-4-14", "ocp-4-16", "unnamed cluster"]
+    page.goto(f"{site}#view=run&run={unnamed}")
+    page.wait_for_selector('html[data-ready="run"]')
+    meta = page.get_by_test_id("run-meta").inner_text()
+    assert f"{unnamed} · unnamed cluster OCP 4.14.38 · operator 1.14.5 · " in meta

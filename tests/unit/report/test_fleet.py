@@ -71,7 +71,7 @@ def test_runs_that_name_no_cluster_are_a_group_of_their_own_listed_last(
     unnamed = generate_history(2, SCENARIOS, seed=9)
     groups = cluster_groups(update_index(history_of(tmp_path, [*documents, *unnamed])))
 
-    assert [(g.id, g.label) for g in groups][-1] == (UNNAMED_ID, "no cluster name")
+    assert [(g.id, g.label) for g in groups][-1] == (UNNAMED_ID, "unnamed cluster")
     assert groups[-1].runs == tuple(d["run_id"] for d in unnamed)
 
 
