@@ -292,3 +292,18 @@ def test_runs_that_name_no_cluster_read_unnamed_cluster_wherever_a_cluster_is_na
     page.wait_for_selector('html[data-ready="run"]')
     meta = page.get_by_test_id("run-meta").inner_text()
     assert f"{unnamed} · unnamed cluster OCP 4.14.38 · operator 1.14.5 · " in meta
+
+
+LABEL_GAPS = """groups => groups.map(g => {
+  const label = g.querySelector('[data-testid="grid-column"] span').getBoundingClientRect();
+  const row = g.parentNode.querySelector('[data-testid="grid-row"] td').getBoundingClientRect();
+  return Math.round(row.top - label.bottom);
+})"""
+
+
+def test_every_row_groups_date_labels_sit_just_above_its_own_first_row(page: Any, site_url: str) -> None:
+    open_page(page, site_url + "#view=grid")
+
+    gaps = page.get_by_test_id("grid-group").evaluate_all(LABEL_GAPS)
+
+    assert gaps[1] == gaps[0]
