@@ -219,14 +219,8 @@
     S.clear(container);
     var extent = d3.extent(data, function (d) { return d.date; });
     groups.forEach(function (group) {
-      var c = group.cluster;
-      var versions = S.versionsIn(group.runs.slice().reverse());
-      var box = S.el("div");
-      container.appendChild(S.el("div", { className: "cluster-panel", testid: "chart-cluster", "data-cluster": c.id },
-        S.el("h3", { className: "cluster-heading" }, S.el("span", { className: "cluster-name", text: c.label }),
-          versions.now ? S.el("span", { className: "hint", text: " " + versions.now }) : null),
-        box));
-      drawCounts(box, data.filter(function (d) { return S.CLUSTER_OF[d.run] === c.id; }), extent);
+      var box = S.clusterPanel(container, group, "chart-cluster");
+      drawCounts(box, data.filter(function (d) { return S.CLUSTER_OF[d.run] === group.cluster.id; }), extent);
     });
   }
 

@@ -4,7 +4,7 @@
  * cluster are compared with each other only (the analysis reads them apart, and so does the page).
  * report/fleet.py lists the clusters in the index (`clusters`, absent with one cluster or none
  * named): then the filter offers them, the grid shows one row group per cluster, the trends one
- * panel (and one pass-rate line) per cluster. Without it every helper here is a no-op, and the page
+ * panel (and one pass-rate line) per cluster, the profile one panel per cluster. Without it every helper here is a no-op, and the page
  * looks as it did before clusters existed.
  */
 (function () {
@@ -28,6 +28,12 @@
 
   S.clusterLabel = function (id) {
     return S.CLUSTER && S.CLUSTER[id] ? S.CLUSTER[id].label : id;
+  };
+
+  // "cluster ocp-4-16", or the unnamed group's label alone ("unnamed cluster", not "cluster unnamed cluster").
+  S.clusterPhrase = function (run) {
+    var id = S.clusterId(run);
+    return (id === UNNAMED ? "" : "cluster ") + S.clusterLabel(id);
   };
 
   // The visible runs by cluster, in the index's cluster order; one group (cluster null) without clusters.
@@ -56,6 +62,17 @@
       if (text && seen.indexOf(text) < 0) seen.push(text);
     });
     return { now: seen[0] || "", before: seen.slice(1) };
+  };
+
+  // A chart's panel for one cluster, headed by its name and newest versions (the trends, the profile); its box.
+  S.clusterPanel = function (container, group, testid) {
+    var versions = S.versionsIn(group.runs.slice().reverse());
+    var box = S.el("div");
+    container.appendChild(S.el("div", { className: "cluster-panel", testid: testid, "data-cluster": group.cluster.id },
+      S.el("h3", { className: "cluster-heading" }, S.el("span", { className: "cluster-name", text: group.cluster.label }),
+        versions.now ? S.el("span", { className: "hint", text: " " + versions.now }) : null),
+      box));
+    return box;
   };
 
   // With a cluster chosen, the morning page shows only that cluster's section (report/fleet.py renders one each).

@@ -2,7 +2,8 @@
  *
  * The tab exists only when some run was made with --profile (report/site.py). A run without one,
  * or one that measured no usage, says so in words instead of showing zeros and "1 specs"; the
- * chart leaves such runs out and counts them under it, on an axis of whole numbers.
+ * chart leaves such runs out and counts them under it, on an axis of whole numbers. With several
+ * clusters (issue 23) it follows the cluster filter, and shows one panel per cluster when none is chosen.
  */
 (function () {
   "use strict";
@@ -18,26 +19,22 @@
     return p && p.max_parallel !== null && p.max_parallel !== undefined && p.limiting_resource !== NO_USAGE;
   }
 
-  function drawRecommendations(container, runs, selected) {
-    S.clear(container);
-    var data = [];
-    var unmeasured = 0;
-    var without = 0;
+  // The runs' recommendations, and how many runs had none to plot (without --profile, or nothing measured).
+  function pointsOf(runs) {
+    var found = { data: [], without: 0, unmeasured: 0 };
     runs.forEach(function (r) {
       var p = S.RUNS[r].profile;
-      if (!p) without++;
-      else if (!measured(p)) unmeasured++;
-      else data.push({ run: r, date: new Date(S.RUNS[r].started_at), max_parallel: p.max_parallel, limit: p.limiting_resource });
+      if (!p) found.without++;
+      else if (!measured(p)) found.unmeasured++;
+      else found.data.push({ run: r, date: new Date(S.RUNS[r].started_at), max_parallel: p.max_parallel, limit: p.limiting_resource });
     });
-    if (!data.length) {
-      container.appendChild(el("p", { className: "hint", testid: "profile-chart-empty",
-        text: "No run in this range measured its usage (run with --profile on a cluster with the metrics API)." }));
-      return;
-    }
-    if (!S.chartWidth) S.chartWidth = container.clientWidth || 900;
+    return found;
+  }
+
+  function drawChart(container, found, selected, extent) {
+    var data = found.data;
     var frame = S.frame(container, 200);
     var margin = { top: 12, right: 20, bottom: 28, left: 48 };
-    var extent = d3.extent(data, function (d) { return d.date; });
     if (extent[0].getTime() === extent[1].getTime()) {
       extent = [new Date(extent[0].getTime() - 43200000), new Date(extent[1].getTime() + 43200000)];
     }
@@ -64,13 +61,45 @@
     var seen = [];
     data.forEach(function (d) { if (seen.indexOf(d.limit) < 0) seen.push(d.limit); });
     S.legend(container, seen.map(function (l) { return { label: "limited by " + (l || "?"), color: LIMIT_COLORS[l] || "#57606a" }; }));
-    var missing = [];
-    if (without) missing.push(S.plural(without, "run") + " made without --profile");
-    if (unmeasured) missing.push(S.plural(unmeasured, "run") + " that measured no usage");
-    if (missing.length) {
+    missing(container, found);
+  }
+
+  function missing(container, found) {
+    var parts = [];
+    if (found.without) parts.push(S.plural(found.without, "run") + " made without --profile");
+    if (found.unmeasured) parts.push(S.plural(found.unmeasured, "run") + " that measured no usage");
+    if (parts.length) {
       container.appendChild(el("p", { className: "hint", testid: "profile-missing",
-        text: "Not on the chart: " + missing.join("; ") + "." }));
+        text: "Not on the chart: " + parts.join("; ") + "." }));
     }
+  }
+
+  // With several clusters, one panel each on one time axis (like the trends' counts): a 4-node and a
+  // 40-node cluster's recommendations on one line would zigzag between them, and each reads on its own scale.
+  function drawRecommendations(container, runs, selected) {
+    S.clear(container);
+    var all = pointsOf(runs);
+    if (!all.data.length) {
+      container.appendChild(el("p", { className: "hint", testid: "profile-chart-empty",
+        text: "No run in this range measured its usage (run with --profile on a cluster with the metrics API)." }));
+      return;
+    }
+    if (!S.chartWidth) S.chartWidth = container.clientWidth || 900;
+    var extent = d3.extent(all.data, function (d) { return d.date; });
+    var groups = S.runGroups(runs);
+    if (!groups[0].cluster) {
+      drawChart(container, all, selected, extent);
+      return;
+    }
+    groups.forEach(function (group) {
+      var box = S.clusterPanel(container, group, "profile-cluster");
+      var found = pointsOf(group.runs);
+      if (found.data.length) drawChart(box, found, selected, extent);
+      else {
+        box.appendChild(el("p", { className: "hint", testid: "profile-chart-empty", text: "No run of this cluster in this range measured its usage." }));
+        missing(box, found);
+      }
+    });
   }
 
   // The sentence from the recommendation's fields, so "1 spec" reads right (the stored sentence may not).

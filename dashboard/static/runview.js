@@ -57,7 +57,7 @@
     if (run.verdict && run.verdict.sentence) {
       header.appendChild(el("p", { className: "sentence", testid: "run-verdict", text: run.verdict.sentence }));
     }
-    var parts = [run.id].concat(S.MULTI ? [("cluster " + S.clusterLabel(S.clusterId(run)) + " " +
+    var parts = [run.id].concat(S.MULTI ? [(S.clusterPhrase(run) + " " +
       S.versionsOf(run)).trim()] : []);
     parts.push(S.plural(c.total, "scenario") + ": " + c.passed + " passed, " + c.failed + " failed, " +
       c.error + " error, " + c.skipped + " skipped" + (c.flaky ? ", " + c.flaky + " flaky" : ""), S.duration(run.duration_s));

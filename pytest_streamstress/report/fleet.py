@@ -18,7 +18,11 @@ from pytest_streamstress.history.store import HistoryIndex, RunSummary
 
 UNNAMED_ID: Final = "-"
 """The group of runs that name no cluster, in the URL (`#cluster=-`)."""
-UNNAMED_LABEL: Final = "no cluster name"
+UNNAMED_LABEL: Final = "unnamed cluster"
+"""Its label wherever a cluster is named (reads as a name: `-` read like a missing value)."""
+WORST_FIRST: Final = ("interrupted", "error", "incomplete", "failed")
+"""Verdicts that need a look, most urgent first: a cluster whose newest run broke off or could not run
+comes before one with failures; any other verdict but `passed` follows them, `passed` comes last."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +37,13 @@ class ClusterGroup:
     operator_version: str = ""
     runs: tuple[str, ...] = ()
     """Run ids, oldest first."""
+    latest_status: str = ""
+    """The newest run's verdict (`passed`, `failed`, ...; its status when it has no verdict)."""
+
+    @property
+    def is_named(self) -> bool:
+        """False for the runs that name no cluster: their label is no name ("Cluster unnamed cluster")."""
+        return self.id != UNNAMED_ID
 
     @property
     def versions(self) -> str:
@@ -79,7 +90,24 @@ def _group(name: str, runs: list[RunSummary]) -> ClusterGroup:
         ),
         operator_version=next((r.cluster.operator_version for r in newest if r.cluster.operator_version), ""),
         runs=tuple(run.run_id for run in runs),
+        latest_status=runs[-1].verdict.status if runs[-1].verdict is not None else runs[-1].status,
     )
+
+
+def worst_first(groups: tuple[ClusterGroup, ...]) -> tuple[ClusterGroup, ...]:
+    """The groups by their newest run's verdict (`WORST_FIRST`, passed last), then by name.
+
+    The morning page's order: the cluster a QE engineer must look at comes first. The filter, grid and
+    charts keep the name order, so a cluster keeps its place (and its line's colour) from night to night.
+    """
+    unknown = len(WORST_FIRST)
+
+    def rank(group: ClusterGroup) -> int:
+        if group.latest_status in WORST_FIRST:
+            return WORST_FIRST.index(group.latest_status)
+        return unknown + (group.latest_status == "passed")
+
+    return tuple(sorted(groups, key=rank))  # stable: the name order within a verdict
 
 
 def group_index(index: HistoryIndex, group: ClusterGroup) -> HistoryIndex:

@@ -42,7 +42,7 @@ from pytest_streamstress.history.store import (
     update_index,
     write_atomically,
 )
-from pytest_streamstress.report.fleet import ClusterGroup, cluster_groups, group_index
+from pytest_streamstress.report.fleet import ClusterGroup, cluster_groups, group_index, worst_first
 from pytest_streamstress.report.morning import MorningView, build_morning, gate_of
 from pytest_streamstress.report.palette import OUTCOME_COLORS, PASS_LINE, Palette, build_palette
 
@@ -204,7 +204,8 @@ def _mornings(
     cluster_details: dict[str, RunDetails | None],
     palette: Palette,
 ) -> tuple[MorningSection, ...]:
-    """The history's morning page, or each cluster's: a failure is new only against its own cluster."""
+    """The history's morning page, or each cluster's, worst verdict first: a failure is new only against
+    its own cluster."""
     if not clusters:
         return (MorningSection(cluster=None, morning=build_morning(index, details, palette)),)
     return tuple(
@@ -214,7 +215,7 @@ def _mornings(
                 group_index(index, group), cluster_details.get(group.id), palette, cluster=group.id
             ),
         )
-        for group in clusters
+        for group in worst_first(clusters)
     )
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from pytest_streamstress.history.store import case_key
-from pytest_streamstress.testing.histories import generate_history, name_cluster
+from pytest_streamstress.testing.histories import add_profile, generate_history, has_profile, name_cluster
 from pytest_streamstress.testing.morning import FLEET, MORNING_BREAKS, fleet_history
 
 RUNS = 12
@@ -184,3 +184,126 @@ def test_a_group_header_names_the_versions_its_earlier_runs_used(page: Any, make
         head.get_by_test_id("grid-group-earlier").inner_text()
         == "earlier runs: OCP 4.14.20 · operator 1.14.5"
     )
+
+
+def test_the_header_counts_the_clusters_beside_the_runs(page: Any, site_url: str) -> None:
+    open_page(page, site_url)
+    meta = page.get_by_test_id("site-meta").inner_text()
+
+    assert meta.startswith(f"{2 * RUNS} runs · 2 clusters · {SCENARIOS} tests · latest ")
+
+
+def test_a_single_cluster_header_counts_no_clusters(page: Any, make_site: Any) -> None:
+    site = make_site(name_cluster(generate_history(6, 12), "ocp-only", openshift_version="4.16.12"))
+    open_page(page, (site / "index.html").as_uri())
+
+    assert page.get_by_test_id("site-meta").inner_text().startswith("6 runs · 12 tests · latest ")
+
+
+def test_the_morning_sections_come_worst_verdict_first_then_by_name(page: Any, make_site: Any) -> None:
+    statuses = {"ocp-a": "passed", "ocp-b": "failed", "ocp-c": "interrupted", "ocp-d": "failed"}
+    documents = fleet_history(4, SCENARIOS, clusters=[(name, "4.16.12", "1.16.1") for name in statuses])
+    for name, status in statuses.items():
+        of_cluster(documents, name)[-1]["verdict"]["status"] = status
+    open_page(page, (make_site(documents) / "index.html").as_uri())
+
+    assert attribute_of_all(page, '[data-testid="morning-cluster"]', "data-cluster") == [
+        "ocp-c",
+        "ocp-b",
+        "ocp-d",
+        "ocp-a",
+    ]
+    assert page.get_by_test_id("filter-cluster").locator("option").all_text_contents() == [
+        "all clusters",
+        "ocp-a",
+        "ocp-b",
+        "ocp-c",
+        "ocp-d",
+    ]
+
+
+def profiled_site(make_site: Any) -> str:
+    """Two clusters made with --profile: ocp-4-14 small (2-6 specs), ocp-4-16 ten times bigger."""
+    documents = fleet_history(8, SCENARIOS)
+    for name in ("ocp-4-14", "ocp-4-16"):
+        for index, document in enumerate(of_cluster(documents, name)):
+            add_profile(document, index)
+            if document["profile"] and name == "ocp-4-16":
+                document["profile"]["recommendation"]["max_parallel_specs"] *= 10
+    return str((make_site(documents) / "index.html").as_uri())
+
+
+def profiled_runs(name: str) -> list[str]:
+    """The cluster's run ids, oldest first (fleet_history is the same every time)."""
+    return [d["run_id"] for d in of_cluster(fleet_history(8, SCENARIOS), name)]
+
+
+def test_the_profile_chart_draws_each_cluster_in_its_own_panel(page: Any, make_site: Any) -> None:
+    open_page(page, profiled_site(make_site) + "#view=profile")
+    panels = page.get_by_test_id("profile-cluster")
+
+    assert attribute_of_all(page, '[data-testid="profile-cluster"]', "data-cluster") == [
+        "ocp-4-14",
+        "ocp-4-16",
+    ]
+    for position, name in enumerate(("ocp-4-14", "ocp-4-16")):
+        points = panels.nth(position).get_by_test_id("recommendation-point")
+        assert points.evaluate_all("ps => ps.map(p => p.dataset.runId)") == [
+            run_id for index, run_id in enumerate(profiled_runs(name)) if has_profile(index)
+        ]
+    assert panels.nth(0).locator(".cluster-name").inner_text() == "ocp-4-14"
+
+
+def test_the_profile_chart_follows_the_cluster_filter(page: Any, make_site: Any) -> None:
+    open_page(page, profiled_site(make_site) + "#view=profile&cluster=ocp-4-16")
+
+    assert attribute_of_all(page, '[data-testid="profile-cluster"]', "data-cluster") == ["ocp-4-16"]
+    assert page.get_by_test_id("recommendation-point").evaluate_all("ps => ps.map(p => p.dataset.runId)") == [
+        run_id for index, run_id in enumerate(profiled_runs("ocp-4-16")) if has_profile(index)
+    ]
+
+
+def test_runs_that_name_no_cluster_read_unnamed_cluster_wherever_a_cluster_is_named(
+    page: Any, make_site: Any
+) -> None:
+    documents = fleet_history(4, SCENARIOS)
+    unnamed = of_cluster(documents, "ocp-4-14")[-1]["run_id"]
+    for document in of_cluster(documents, "ocp-4-14")[-2:]:
+        del document["cluster"]["name"]  # single-cluster sessions mixed into the fleet's history
+    site = (make_site(documents) / "index.html").as_uri()
+    open_page(page, site + "#view=grid")
+
+    assert (
+        page.get_by_test_id("filter-cluster").locator("option").all_text_contents()[-1] == "unnamed cluster"
+    )
+    assert page.locator('[data-testid="grid-group"][data-cluster="-"] .cluster-name').inner_text() == (
+        "unnamed cluster"
+    )
+    page.get_by_role("tab", name="Morning").click()
+    assert (
+        page.get_by_role("region", name="unnamed cluster", exact=True)
+        .get_by_test_id("morning-cluster-heading")
+        .inner_text()
+        .startswith("unnamed cluster OCP 4.14.38")
+    )
+    legend = page.get_by_test_id("chart-passrate").get_by_test_id("chart-legend")
+    assert legend.locator(".key").all_text_contents() == ["ocp-4-14", "ocp-4-16", "unnamed cluster"]
+    page.goto(f"{site}#view=run&run={unnamed}")
+    page.wait_for_selector('html[data-ready="run"]')
+    meta = page.get_by_test_id("run-meta").inner_text()
+    assert f"{unnamed} · unnamed cluster OCP 4.14.38 · operator 1.14.5 · " in meta
+
+
+LABEL_GAPS = """groups => groups.map(g => {
+  const label = g.querySelector('[data-testid="grid-column"] span').getBoundingClientRect();
+  const row = g.parentNode.querySelector('[data-testid="grid-row"] td').getBoundingClientRect();
+  return Math.round(row.top - label.bottom);
+})"""
+
+
+def test_every_row_groups_date_labels_sit_just_above_its_own_first_row(page: Any, site_url: str) -> None:
+    open_page(page, site_url + "#view=grid")
+
+    gaps = page.get_by_test_id("grid-group").evaluate_all(LABEL_GAPS)
+
+    assert gaps[1] == gaps[0]

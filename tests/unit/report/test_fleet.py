@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from pytest_streamstress.history.store import add_run, case_key, update_index
-from pytest_streamstress.report.fleet import UNNAMED_ID, cluster_groups, group_index
+from pytest_streamstress.report.fleet import UNNAMED_ID, cluster_groups, group_index, worst_first
 from pytest_streamstress.report.morning import run_name
 from pytest_streamstress.report.site import build_site, build_view
 from pytest_streamstress.testing.histories import generate_history, name_cluster, write_results_dirs
@@ -71,8 +71,40 @@ def test_runs_that_name_no_cluster_are_a_group_of_their_own_listed_last(
     unnamed = generate_history(2, SCENARIOS, seed=9)
     groups = cluster_groups(update_index(history_of(tmp_path, [*documents, *unnamed])))
 
-    assert [(g.id, g.label) for g in groups][-1] == (UNNAMED_ID, "no cluster name")
+    assert [(g.id, g.label) for g in groups][-1] == (UNNAMED_ID, "unnamed cluster")
     assert groups[-1].runs == tuple(d["run_id"] for d in unnamed)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ({"ocp-a": "passed", "ocp-b": "failed", "ocp-c": "interrupted"}, ["ocp-c", "ocp-b", "ocp-a"]),
+        ({"ocp-a": "failed", "ocp-b": "error", "ocp-c": "incomplete"}, ["ocp-b", "ocp-c", "ocp-a"]),
+        ({"ocp-a": "passed", "ocp-b": "passed", "ocp-c": "failed"}, ["ocp-c", "ocp-a", "ocp-b"]),
+    ],
+    ids=["interrupted-then-failed-then-passed", "error-before-incomplete-before-failed", "ties-by-name"],
+)
+def test_worst_first_orders_clusters_by_their_newest_verdict_then_by_name(
+    tmp_path: Path, statuses: dict[str, str], expected: list[str]
+) -> None:
+    documents = fleet_history(3, SCENARIOS, clusters=[(name, "4.16.12", "1.16.1") for name in statuses])
+    for name, status in statuses.items():
+        of_cluster(documents, name)[-1]["verdict"]["status"] = status
+
+    groups = worst_first(cluster_groups(update_index(history_of(tmp_path, documents))))
+
+    assert [g.id for g in groups] == expected
+
+
+def test_the_morning_sections_come_worst_first_and_the_filter_stays_by_name(tmp_path: Path) -> None:
+    documents = fleet_history(3, SCENARIOS, clusters=[("ocp-a", "", ""), ("ocp-b", "", "")])
+    of_cluster(documents, "ocp-a")[-1]["verdict"]["status"] = "passed"
+    of_cluster(documents, "ocp-b")[-1]["verdict"]["status"] = "failed"
+
+    view = build_view(update_index(history_of(tmp_path, documents)), generated_at=NOW)
+
+    assert [s.cluster.id for s in view.mornings if s.cluster] == ["ocp-b", "ocp-a"]
+    assert [c.id for c in view.choices.clusters] == ["ocp-a", "ocp-b"]
 
 
 def test_a_clusters_index_holds_its_runs_only(tmp_path: Path, documents: list[dict[str, Any]]) -> None:
