@@ -39,7 +39,7 @@ from pytest_streamstress.cluster.job.manifest import (
     POD_RESULTS_DIR,
     JobRequest,
 )
-from pytest_streamstress.cluster.job.state import find_job, job_wakeup, require_job, wait_for_pod
+from pytest_streamstress.cluster.job.state import find_job, require_job, wait_for_pod, wait_on_job
 from pytest_streamstress.options import OPTIONS, OPTIONS_BY_NAME
 from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
 
@@ -251,7 +251,7 @@ def follow_and_collect(
     """Show the Job's log until its pod ends, then collect its results (the embedded emulator's way:
     the emulated cluster ends with the session that started it, so that session waits for its Job).
     The waits before and after the log say what they wait for every `pace.every_s` (issue 22)."""
-    from pytest_streamstress._infra.waits import DEFAULT_POLL_S, Probe, wait_until
+    from pytest_streamstress._infra.waits import DEFAULT_POLL_S, Probe
 
     namespace, name = launch.namespace, launch.name
     poll = min(DEFAULT_POLL_S, pace.poll_s)
@@ -276,14 +276,7 @@ def follow_and_collect(
         current = require_job(cluster, namespace, name)
         return Probe(done=current.phase in ("Succeeded", "Failed"), state=f"job {current.phase}")
 
-    with job_wakeup(cluster, namespace, name) as wakeup:
-        wait_until(
-            job_ended,
-            what=f"Job {namespace}/{name} not finished",
-            timeout=timeout,
-            clock=cluster.clock,
-            poll=poll,
-            wake=wakeup,
-            on_progress=beat(f"Job {namespace}/{name} to finish"),
-        )
+    ending = beat(f"Job {namespace}/{name} to finish")
+    what = f"Job {namespace}/{name} not finished"
+    wait_on_job(cluster, namespace, name, job_ended, what=what, timeout=timeout, poll=poll, progress=ending)
     return collect_results(cluster, namespace, name, dest)

@@ -27,7 +27,7 @@ from pytest_streamstress.cluster.job.archive import ArchiveError, parse_archive
 from pytest_streamstress.cluster.job.collect import extract_archive
 from pytest_streamstress.cluster.job.follow import read_log
 from pytest_streamstress.cluster.job.manifest import config_map_name
-from pytest_streamstress.cluster.job.state import job_wakeup
+from pytest_streamstress.cluster.job.state import wait_on_job
 from pytest_streamstress.errors import ClusterError, NotFound, StreamstressError
 from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
 
@@ -115,22 +115,14 @@ def wait_for_shards(
 
     Woken by a watch on the Job (R18), `poll` only backs it up: polling alone ended the wait up to
     `poll` seconds after the last shard, 5 s of a 40 s sharded run in bench/shards.py."""
-    from pytest_streamstress._infra.waits import Probe, wait_until
+    from pytest_streamstress._infra.waits import Probe
 
     def probe() -> Probe:
         done, state = job_finished(cluster, namespace, name)
         return Probe(done=done, state=state)
 
-    with job_wakeup(cluster, namespace, name) as wakeup:
-        wait_until(
-            probe,
-            what=f"shards of Job {namespace}/{name} not finished",
-            timeout=timeout,
-            clock=cluster.clock,
-            poll=poll,
-            wake=wakeup,
-            on_progress=progress,
-        )
+    what = f"shards of Job {namespace}/{name} not finished"
+    wait_on_job(cluster, namespace, name, probe, what=what, timeout=timeout, poll=poll, progress=progress)
 
 
 def shard_pods(cluster: Cluster, namespace: str, name: str, count: int) -> list[ShardPod]:

@@ -16,7 +16,7 @@ from pytest_streamstress.errors import NotFound
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from pytest_streamstress._infra.waits import Wakeup
+    from pytest_streamstress._infra.waits import Probe, Wakeup
     from pytest_streamstress.cluster.client import Cluster
 
 PUBLISHED_ANNOTATION: Final = "streamstress.io/published"
@@ -159,6 +159,33 @@ def job_wakeup(cluster: Cluster, namespace: str, name: str, *, pods: bool = Fals
         yield wakeup
 
 
+def wait_on_job(
+    cluster: Cluster,
+    namespace: str,
+    name: str,
+    probe: Callable[[], Probe],
+    *,
+    what: str,
+    timeout: float,
+    poll: float,
+    progress: Callable[[float, str], None] | None = None,
+    pods: bool = False,
+) -> Probe:
+    """`wait_until(probe)` woken by `job_wakeup`'s watches; `poll` only backs them up."""
+    from pytest_streamstress._infra.waits import wait_until
+
+    with job_wakeup(cluster, namespace, name, pods=pods) as wakeup:
+        return wait_until(
+            probe,
+            what=what,
+            timeout=timeout,
+            clock=cluster.clock,
+            poll=poll,
+            wake=wakeup,
+            on_progress=progress,
+        )
+
+
 def wait_for_pod(
     cluster: Cluster,
     namespace: str,
@@ -170,7 +197,7 @@ def wait_for_pod(
 ) -> JobState:
     """Until the Job has a pod that is past Pending (its log can be read); `progress` gets each look.
     Woken by a watch on the Job's pods; `poll` only backs it up."""
-    from pytest_streamstress._infra.waits import Probe, wait_until
+    from pytest_streamstress._infra.waits import Probe
 
     seen: list[JobState] = []
 
@@ -182,16 +209,10 @@ def wait_for_pod(
             done=ready, state=f"job {state.phase}, pod {state.pod or 'none'} {state.pod_phase}".strip()
         )
 
-    with job_wakeup(cluster, namespace, name, pods=True) as wakeup:
-        wait_until(
-            probe,
-            what=f"pod of Job {namespace}/{name} not started",
-            timeout=timeout,
-            clock=cluster.clock,
-            poll=poll,
-            wake=wakeup,
-            on_progress=progress,
-        )
+    what = f"pod of Job {namespace}/{name} not started"
+    wait_on_job(
+        cluster, namespace, name, probe, what=what, timeout=timeout, poll=poll, progress=progress, pods=True
+    )
     return seen[-1]
 
 
