@@ -11,6 +11,7 @@ rule to each run's `cluster.name` (dashboard/static/core.js `S.clusterId`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -94,20 +95,27 @@ def _group(name: str, runs: list[RunSummary]) -> ClusterGroup:
     )
 
 
-def worst_first(groups: tuple[ClusterGroup, ...]) -> tuple[ClusterGroup, ...]:
-    """The groups by their newest run's verdict (`WORST_FIRST`, passed last), then by name.
+def worst_first(
+    groups: tuple[ClusterGroup, ...], new_regressions: Mapping[str, int] | None = None
+) -> tuple[ClusterGroup, ...]:
+    """The groups by their newest run's verdict (`WORST_FIRST`, passed last), then by how many new
+    upstream regressions that run brought (most first), then by name.
 
-    The morning page's order: the cluster a QE engineer must look at comes first. The filter, grid and
-    charts keep the name order, so a cluster keeps its place (and its line's colour) from night to night.
+    The morning page's order: the cluster a QE engineer must look at comes first; of two failed
+    clusters, the one where upstream broke something new. The filter, grid and charts keep the name
+    order, so a cluster keeps its place (and its line's colour) from night to night.
     """
     unknown = len(WORST_FIRST)
+    new = new_regressions or {}
 
-    def rank(group: ClusterGroup) -> int:
+    def rank(group: ClusterGroup) -> tuple[int, int]:
         if group.latest_status in WORST_FIRST:
-            return WORST_FIRST.index(group.latest_status)
-        return unknown + (group.latest_status == "passed")
+            verdict = WORST_FIRST.index(group.latest_status)
+        else:
+            verdict = unknown + (group.latest_status == "passed")
+        return verdict, -new.get(group.id, 0)
 
-    return tuple(sorted(groups, key=rank))  # stable: the name order within a verdict
+    return tuple(sorted(groups, key=rank))  # stable: the name order within a verdict and count
 
 
 def group_index(index: HistoryIndex, group: ClusterGroup) -> HistoryIndex:

@@ -208,15 +208,17 @@ def _mornings(
     its own cluster."""
     if not clusters:
         return (MorningSection(cluster=None, morning=build_morning(index, details, palette)),)
-    return tuple(
-        MorningSection(
+    sections = {
+        group.id: MorningSection(
             cluster=group,
             morning=build_morning(
                 group_index(index, group), cluster_details.get(group.id), palette, cluster=group.id
             ),
         )
-        for group in worst_first(clusters)
-    )
+        for group in clusters
+    }
+    new = {name: section.morning.regression_count for name, section in sections.items()}
+    return tuple(sections[group.id] for group in worst_first(clusters, new))
 
 
 def shipped_colors() -> dict[str, str]:

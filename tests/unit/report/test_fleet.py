@@ -96,6 +96,15 @@ def test_worst_first_orders_clusters_by_their_newest_verdict_then_by_name(
     assert [g.id for g in groups] == expected
 
 
+def test_of_two_failed_clusters_the_one_with_new_upstream_regressions_comes_first(tmp_path: Path) -> None:
+    groups = cluster_groups(update_index(history_of(tmp_path, fleet_history(3, SCENARIOS))))
+    names = [g.id for g in groups]
+    assert len(names) == 2
+
+    assert [g.id for g in worst_first(groups, {names[0]: 0, names[1]: 2})] == names[::-1]
+    assert [g.id for g in worst_first(groups, {names[0]: 1, names[1]: 1})] == names  # then by name
+
+
 def test_the_morning_sections_come_worst_first_and_the_filter_stays_by_name(tmp_path: Path) -> None:
     documents = fleet_history(3, SCENARIOS, clusters=[("ocp-a", "", ""), ("ocp-b", "", "")])
     of_cluster(documents, "ocp-a")[-1]["verdict"]["status"] = "passed"
@@ -124,7 +133,8 @@ def test_each_cluster_has_its_own_morning_against_its_own_previous_run(
     view = build_view(index, generated_at=NOW)
     by_cluster = {section.cluster.id: section.morning for section in view.mornings if section.cluster}
 
-    assert list(by_cluster) == ["ocp-4-14", "ocp-4-16"]
+    # Both failed; ocp-4-16's newest run brought the new upstream regressions, so it comes first.
+    assert list(by_cluster) == ["ocp-4-16", "ocp-4-14"]
     for name, morning in by_cluster.items():
         own = of_cluster(documents, name)
         assert morning.run_id == own[-1]["run_id"]
@@ -141,7 +151,7 @@ def test_a_clusters_morning_links_to_the_grid_of_that_cluster(
     tmp_path: Path, documents: list[dict[str, Any]]
 ) -> None:
     view = build_view(update_index(history_of(tmp_path, documents)), generated_at=NOW)
-    morning = view.mornings[1].morning
+    [morning] = [s.morning for s in view.mornings if s.cluster is not None and s.cluster.id == "ocp-4-16"]
 
     assert morning.regressions_link == "#view=grid&chg=new&cat=upstream-regression&cluster=ocp-4-16"
     assert morning.still_link == "#view=grid&chg=still&cluster=ocp-4-16"
