@@ -101,6 +101,7 @@ def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
         f" pushing to {target.push}"
     )
     started = time.monotonic()
+    shared: list[str] = []
     beat = Heartbeat(
         step.say,
         lead="build",
@@ -117,14 +118,21 @@ def run_build_step(step: BuildStep) -> tuple[BuildResult, ...]:
         log_dir=settings.results_dir / "logs",
         cache_dir=step.cache_dir,
         redactor=step.redactor,
-        on_event=_progress(step.say, step.on_result),
+        on_event=_progress(step.say, step.on_result, shared),
         shared_dir=step.shared / "builds" if step.shared is not None else None,
         worker_id=step.worker_id,
         on_tick=lambda elapsed, pending: beat(elapsed, f"still building {', '.join(pending)}"),
         tick_s=step.pace.poll_s,
     )
     built = sum(1 for r in results if r.status is BuildStatus.BUILT)
-    step.say(f"build: {built}/{len(results)} component(s) built in {time.monotonic() - started:.1f}s")
+    took = f"{time.monotonic() - started:.1f}s"
+    if shared:  # an xdist worker that took another worker's builds did not build them itself
+        step.say(
+            f"build: {built}/{len(results)} component(s) ready in {took}"
+            f" ({', '.join(sorted(shared))} built by another worker)"
+        )
+    else:
+        step.say(f"build: {built}/{len(results)} component(s) built in {took}")
     return (*results, *reused)
 
 
@@ -175,10 +183,14 @@ def _reused(
     return tuple(r for r in given if r.component not in building)
 
 
-def _progress(say: Say, on_result: Callable[[BuildResult], None] | None) -> Callable[[BuildEvent], None]:
+def _progress(
+    say: Say, on_result: Callable[[BuildResult], None] | None, shared: list[str]
+) -> Callable[[BuildEvent], None]:
     def progress(event: BuildEvent) -> None:
         if event.result is not None and on_result is not None:
             on_result(event.result)
+        if event.kind == "shared":
+            shared.append(event.component)
         if event.kind == "finish":
             say(f"build: {event.component} built in {event.duration_s:.1f}s")
         elif event.kind == "fail":

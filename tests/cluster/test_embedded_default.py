@@ -81,6 +81,11 @@ def test_under_xdist_the_workers_share_the_builds_and_deploy_once(
     repositories = [b["repo"].rsplit("/", 1)[1] for b in builds]
     # One ko invocation per image, never twice: pipeline 8 images, triggers 4, chains 1.
     assert len(repositories) == len(set(repositories)) == 13
+    # A worker that took the other's builds says so, not "built" (each worker prints its own line).
+    summaries = [
+        line for line in result.outlines if "component(s) ready in" in line or "component(s) built in" in line
+    ]
+    assert any("built by another worker" in line for line in summaries), summaries
     document = json.loads((pytester.path / "results" / "results.json").read_text())
     assert [c["status"] for c in document["components"]] == ["built", "built", "built"]
     assert document["deploy"]["status"] == "deployed"
