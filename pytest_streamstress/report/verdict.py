@@ -182,6 +182,7 @@ _STAGES: Final = {
     "auto-setup": "during auto-setup",
     "build": "during the build",
     "deploy": "during the deploy",
+    "the in-cluster run": "while the in-cluster Job ran",
 }
 
 

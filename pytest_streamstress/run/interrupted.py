@@ -2,13 +2,15 @@
 
 A signal cuts `Phases` before they return an outcome; without this an interrupted run wrote
 `components: []` and `deploy: not-run`, although components had been built and the operator
-patched. The session collects each build as it ends (`Phases.builds_so_far`); this module turns
+patched. The session collects each build as it ends (`SoFar.builds`); this module turns
 that, and the phase the signal cut, into the outcome results.json reports (docs/signals.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
 
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.model import (
@@ -22,17 +24,33 @@ from pytest_streamstress.model import (
 from pytest_streamstress.options import Settings
 from pytest_streamstress.run.shared import PhaseOutcome
 
+IN_CLUSTER: Final = "the in-cluster run"
+"""The stage of a launcher once its Job is launched (`SoFar.stage`)."""
+
+
+@dataclass(slots=True)
+class SoFar:
+    """What the phases of this process have done so far; `Phases` updates it as they go (the one
+    mutable record here: a stop signal can come between any two of its updates)."""
+
+    stage: str = ""
+    """The phase running: "cluster access", "auto-setup", "build", "deploy", IN_CLUSTER, "tests"."""
+    builds: list[BuildResult] = field(default_factory=list)
+    """Each build as it ends (build threads append; the build step's return replaces the list)."""
+    deployed: Deployment | None = None
+    """The deploy, once it finished: a launcher stopped while its Job runs still reports it."""
+
 
 def left_by_a_stop(
+    so_far: SoFar,
     *,
-    stage: str,
-    ended: Sequence[BuildResult],
     requested: Sequence[ComponentSpec],
     settings: Settings,
     cluster: ClusterInfo,
     redactor: Redactor,
 ) -> PhaseOutcome:
     """The builds that ended, every other requested component as `not-built`, and the deploy's state."""
+    stage, ended, deployed = so_far.stage, tuple(so_far.builds), so_far.deployed
     done = {b.component for b in ended}
     unbuilt = tuple(
         BuildResult(
@@ -44,10 +62,18 @@ def left_by_a_stop(
         for spec in requested
         if spec.name not in done
     )
-    return PhaseOutcome(builds=(*ended, *unbuilt), deployment=_deployment(stage, settings, cluster))
+    deployment = deployed or _deployment(stage, settings, cluster)
+    return PhaseOutcome(builds=(*ended, *unbuilt), deployment=deployment)
 
 
 def _deployment(stage: str, settings: Settings, cluster: ClusterInfo) -> Deployment:
+    if stage == IN_CLUSTER:
+        return Deployment(
+            status=DeployStatus.SKIPPED,
+            cluster=cluster,
+            message="not deployed by this session: the in-cluster Job deploys; on a real cluster it runs"
+            " on, and `streamstress status` and `streamstress collect` show how far it got",
+        )
     if stage != "deploy":
         return Deployment(
             status=DeployStatus.SKIPPED,

@@ -69,11 +69,8 @@ class Phases:
         """--since-last-run's decision, shown in the report header ("" without the option)."""
         self.handed_off = False
         """`--clusters`: this session built and handed the run to one session per cluster (run/fleet.py)."""
-        self.stage = ""
-        """The phase this process is in ("cluster access", "auto-setup", "build", "deploy", "tests"):
-        an interrupted run says where it stopped."""
-        self.builds_so_far: list[BuildResult] = []
-        """Each build as it ends: what results.json lists when a stop cuts the phases (run/interrupted.py)."""
+        self.so_far = interrupted.SoFar()
+        """Where the phases are and what they did: what results.json keeps when a stop cuts them."""
 
     @property
     def is_emulated(self) -> bool:
@@ -131,16 +128,15 @@ class Phases:
                 self._outcome = stored_outcome(shared) or self._run_phases(shared=shared)
             else:
                 self._outcome = self._run_phases()
-            self.stage = "tests"
+            self.so_far.stage = "tests"
         return self._outcome
 
     def interrupted_outcome(self) -> PhaseOutcome | None:
         """What a stop signal left of build and deploy, when it cut them before they had an outcome."""
-        if self.outcome_if_run is not None or self.stage in {"", "tests"}:
+        if self.outcome_if_run is not None or self.so_far.stage in {"", "tests"}:
             return None
         return interrupted.left_by_a_stop(
-            stage=self.stage,
-            ended=tuple(self.builds_so_far),
+            self.so_far,
             requested=tuple(spec for spec, _ in self.catalog.select(self.settings.components)),
             settings=self.settings,
             cluster=self.cluster_info,
@@ -166,21 +162,21 @@ class Phases:
         worker done building deploys for all of them.
         """
         builds: tuple[BuildResult, ...] = ()
-        phase = self.stage = "cluster access"
+        phase = self.so_far.stage = "cluster access"
         try:
             cluster = self._connect() if self._needs_cluster() else None
             registry_host = self.settings.registry
             if cluster is not None and not self.settings.no_auto_setup:
-                phase = self.stage = "auto-setup"
+                phase = self.so_far.stage = "auto-setup"
                 ready = cluster
                 registry_host = registry_host or run_once(
                     shared,
                     "setup",
                     lambda: deploying.run_setup(ready, self.settings, self.say, pace=pace_of(self.config)),
                 )
-            phase = self.stage = "build"
+            phase = self.so_far.stage = "build"
             builds = building.run_build_step(self._build_step(cluster, registry_host, shared))
-            self.builds_so_far = list(builds)  # with the given (reused) images
+            self.so_far.builds = list(builds)  # with the given (reused) images
         except StreamstressError as exc:
             error, at, info = str(exc), phase, self.cluster_info
             return finish_once(shared, lambda: _failed(builds, error, at, cluster=info))
@@ -210,7 +206,7 @@ class Phases:
             deployment = Deployment(status=DeployStatus.SKIPPED, message="--skip-deploy", cluster=info)
             if not settings.skip_deploy and cluster is not None:
                 try:
-                    self.stage = "deploy"
+                    self.so_far.stage = "deploy"
                     self.deploy_started_at = time.time()
                     deployment = deploying.run_deploy(
                         cluster,
@@ -223,6 +219,7 @@ class Phases:
                     )
                 except StreamstressError as exc:
                     return _failed(builds, str(exc), "deploy", cluster=self.cluster_info)
+                self.so_far.deployed = deployment
             if decision.error:
                 # --deploy-partial: the scenarios run; the failed builds stay in results.json.
                 self.say(decision.error)
@@ -273,6 +270,7 @@ class Phases:
         plan: ShardPlan | None = None,
     ) -> PhaseOutcome | None:
         """Launch (the session then ends with pytest.exit); a launch that fails errors every item."""
+        self.so_far.stage = interrupted.IN_CLUSTER
         try:
             self._launch_in_cluster(cluster, builds, plan=plan)
         except StreamstressError as exc:
@@ -316,7 +314,7 @@ class Phases:
             shared=shared,
             worker_id=self._worker_id(),
             pace=pace_of(self.config),
-            on_result=self.builds_so_far.append,
+            on_result=self.so_far.builds.append,
         )
 
     def _launch_in_cluster(
@@ -336,7 +334,6 @@ class Phases:
             say=self.say,
         )
         self.say(launch.message)
-        self.handed_off = True  # the Job runs the scenarios; this session writes no results.json of its own
         code = 0
         from pytest_streamstress.run.shard_results import adopt_run
 
@@ -369,6 +366,9 @@ class Phases:
             else:
                 code = 1
                 self.say(f"the Job wrote no results.json (see its log in {dest}); exit 1")
+        # The Job ran the scenarios; this session writes no results.json of its own. Not before the
+        # emulated waits end: a launcher stopped in them writes an interrupted run of its own.
+        self.handed_off = True
         pytest.exit(launch.message, returncode=code)
 
     def _worker_id(self) -> str | None:

@@ -307,7 +307,7 @@ class Recorder:
     def _stage(self) -> str:
         from pytest_streamstress.run.preconditions import phases_of
 
-        return phases_of(self.config).stage
+        return phases_of(self.config).so_far.stage
 
     def _handed_off(self) -> bool:
         from pytest_streamstress.run.preconditions import phases_of

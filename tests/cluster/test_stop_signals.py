@@ -194,6 +194,25 @@ def test_a_stop_signal_in_auto_setup_says_interrupted(session_runner: SessionRun
     assert pipeline["images"] == []
 
 
+@pytest.mark.parametrize("shards", [[], ["--shards", "2"]], ids=["one-pod", "indexed"])
+def test_a_launcher_stopped_while_its_emulated_job_runs_writes_its_own_interrupted_run(
+    session_runner: SessionRunner, shards: list[str]
+) -> None:
+    """It used to write nothing at all: it had handed the run to the Job before waiting for it."""
+    stopped = session_runner.run(
+        ["--components", "pipeline", "--fail-on", "none", "--in-cluster", *shards, "-s"],
+        signals=[(on("Job launched"), "SIGTERM")],
+    )
+    assert_interrupted_by(stopped, session_runner, "SIGTERM")
+    document = stopped.results()
+    assert document["verdict"]["reasons"] == [
+        "while the in-cluster Job ran, before any of the 7 scenarios ran"
+    ]
+    assert [(c["name"], c["status"]) for c in document["components"]] == [("pipeline", "built")]
+    # With shards this session deployed (once, for every pod); a single pod deploys for itself.
+    assert document["deploy"]["status"] == ("deployed" if shards else "skipped")
+
+
 def test_a_second_signal_during_the_restore_does_not_abandon_it(session_runner: SessionRunner) -> None:
     env = session_runner.env(STREAMSTRESS_EMULATOR_FAULTS=faults(slow_operator_s=2.0))
     stopped = session_runner.run(
