@@ -59,6 +59,7 @@ def configure_session(config: pytest.Config) -> None:
         config.stash[settings_key] = settings
     else:
         since_last_run = ""
+    _check_given_images(settings, catalog)
     if not is_worker(config) and not config.option.collectonly and not config.option.help:
         from pytest_streamstress.run.preflight import check_cluster, check_job_image
 
@@ -112,6 +113,17 @@ def _catalog(settings: Settings) -> ComponentCatalog:
         # (before --since-last-run, which asks these same repositories for their heads).
         catalog = local_catalog(catalog, settings.results_dir / "emulator" / "upstreams")
     return catalog
+
+
+def _check_given_images(settings: Settings, catalog: ComponentCatalog) -> None:
+    """A bad `--image` or `--images-from` file is one usage error before any work (issue 22's rule),
+    not a build error on every scenario after the cluster was set up."""
+    from pytest_streamstress.run.building import given_images
+
+    try:
+        given_images(settings, catalog)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _start_embedded(settings: Settings, *, interval_given: bool) -> tuple[Settings, EmbeddedCluster]:

@@ -5,6 +5,7 @@ Nothing here is cloned, built or deployed: each bad value stops the session at s
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,26 @@ def test_a_contradictory_or_empty_option_is_one_usage_error(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{message}"])
     assert not (pytester.path / ".pytest_cache").exists(), "nothing was cloned"
+
+
+def test_an_images_from_file_with_a_tag_is_one_usage_error_before_the_cluster_is_touched(
+    pytester: pytest.Pytester,
+) -> None:
+    """It was a build error on every scenario, after auto-setup had already changed the cluster."""
+    images = pytester.path / "images.json"
+    image = {"name": "pipeline-controller", "ref": "quay.io/x/controller:latest", "env_vars": []}
+    images.write_text(
+        json.dumps({"components": [{"name": "pipeline", "status": "built", "images": [image]}]})
+    )
+    missing = pytester.path / "nowhere" / "kubeconfig"  # never read: the file is checked first
+    result = pytester.runpytest(
+        "--streamstress", f"--images-from={images}", f"--kubeconfig={missing}", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"*{images}: --images-from: components[[]0[]] (pipeline) image pipeline-controller:*has no digest*"]
+    )
+    assert "--kubeconfig" not in result.stderr.str()
 
 
 def test_a_missing_kubeconfig_is_named_before_anything_is_cloned(pytester: pytest.Pytester) -> None:
