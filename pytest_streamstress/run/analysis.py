@@ -35,6 +35,8 @@ class AnalysisPlugin:
         self.settings = settings
         self.analysis: Analysis | None = None
         self._history: list[dict[str, Any]] | None = None
+        self.skipped: list[str] = []
+        """History run files that could not be read: the terminal names each one."""
         try:
             self.known: tuple[KnownFailure, ...] = load_known(settings.known_failures)
         except ConfigError as exc:
@@ -47,7 +49,7 @@ class AnalysisPlugin:
             if self.settings.history is not None:
                 try:
                     self._history = store.history_documents(
-                        self.settings.history, cluster=self.settings.cluster_name
+                        self.settings.history, cluster=self.settings.cluster_name, skipped=self.skipped
                     )
                 except ConfigError as exc:
                     log.warning("history not used: %s", exc)
@@ -108,8 +110,14 @@ class AnalysisPlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.analysis is None or is_worker(self.config) or self.config.get_verbosity() < 0:
+        if is_worker(self.config) or self.config.get_verbosity() < 0:
+            return
+        if self.analysis is None and not self.skipped:
             return
         terminalreporter.write_sep("-", "streamstress: against the history")
-        for line in summary_lines(self.analysis):
+        for reason in self.skipped:
+            terminalreporter.write_line(
+                f"history: skipped {reason}; this run is not compared with it (fix or remove the file)"
+            )
+        for line in summary_lines(self.analysis) if self.analysis is not None else ():
             terminalreporter.write_line(line)

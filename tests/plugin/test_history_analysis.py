@@ -111,6 +111,33 @@ def test_new_failures_are_told_apart_from_old_ones(pytester: pytest.Pytester, pr
     }
 
 
+def test_an_unreadable_run_file_in_the_history_is_named_and_the_others_are_still_read(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    broken = pytester.path / "history" / "runs" / "run-20261101T000000Z-00000x" / "results.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"schema_version": 1, "run_id": "cut', encoding="utf-8")  # a write cut short
+    result = pytester.runpytest(
+        "--streamstress",
+        f"--release-tests-dir={project}",
+        "--skip-build",
+        "--skip-deploy",
+        f"--history={pytester.path / 'history'}",
+        f"--results-dir={pytester.path / 'results'}",
+        "-p",
+        "no:cacheprovider",
+    )
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*against the history*",
+            f"history: skipped {broken}: not valid JSON (*); this run is not compared with it"
+            " (fix or remove the file)",
+            "compared with 3 earlier run(s)",
+        ]
+    )
+
+
 def test_a_known_failure_is_reported_with_its_issue_and_still_counted(
     pytester: pytest.Pytester, project: Path
 ) -> None:

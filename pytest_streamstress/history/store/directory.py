@@ -137,9 +137,14 @@ def record_run(history_dir: Path, results_path: Path, *, label: str = "") -> Run
 
 
 def history_documents(
-    history_dir: Path, *, exclude_run: str = "", cluster: str | None = None
+    history_dir: Path,
+    *,
+    exclude_run: str = "",
+    cluster: str | None = None,
+    skipped: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every readable `runs/*/results.json` as its document, oldest first; unreadable ones are skipped.
+    """Every readable `runs/*/results.json` as its document, oldest first; unreadable ones are skipped,
+    each with the file and why appended to `skipped` (the session says so on the terminal).
 
     The analysis reads these through the store's lean views (`outcomes_from_json`), so a long
     history is read once and fast; nobody outside the store opens a run file. With `cluster`, only
@@ -157,15 +162,22 @@ def history_documents(
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            log.warning("history: skipping %s (%s)", path, exc)
+            why = "not valid JSON" if isinstance(exc, ValueError) else "unreadable"
+            _skip(skipped, f"{path}: {why} ({exc})")
             continue
         if not isinstance(data, dict) or data.get("schema_version") != 1 or "scenarios" not in data:
-            log.warning("history: skipping %s (not a streamstress results.json v1)", path)
+            _skip(skipped, f"{path}: not a streamstress results.json v1")
             continue
         if data.get("run_id") != exclude_run and (cluster is None or cluster_name(data) == cluster):
             documents.append(data)
     documents.sort(key=lambda d: str(d.get("started_at", "")))
     return documents
+
+
+def _skip(skipped: list[str] | None, reason: str) -> None:
+    log.warning("history: skipping %s", reason)
+    if skipped is not None:
+        skipped.append(reason)
 
 
 def cluster_name(data: Mapping[str, Any]) -> str:
