@@ -157,8 +157,16 @@ def _not_run_lines(not_run: Sequence[ScenarioRecord], *, title: str = "did not r
     for message, group in by_message.items():
         lines.append("")
         lines.append(f"{title} ({len(group)} scenario{'s' if len(group) != 1 else ''}):")
-        lines.extend(f"    {line}" for line in message.strip().splitlines()[:NOT_RUN_LINES])
+        lines.extend(f"    {line}" for line in _head_or_tail(message.strip().splitlines()))
     return lines
+
+
+def _head_or_tail(lines: list[str]) -> list[str]:
+    """A setup error's first lines; for a harness cause ("...; last output:") its last lines, since
+    gauge's output ends where it broke, and its first lines are the spec's heading."""
+    if len(lines) <= NOT_RUN_LINES or not lines[0].endswith("last output:"):
+        return lines[:NOT_RUN_LINES]
+    return [lines[0], "…", *lines[-(NOT_RUN_LINES - 2) :]]
 
 
 def _other_lines(others: Sequence[ScenarioRecord], labels: Mapping[str, str], *, width: int) -> list[str]:

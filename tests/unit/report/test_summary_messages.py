@@ -82,3 +82,24 @@ def test_the_summary_entry_shows_the_message_lines_under_the_scenario() -> None:
     )
     start = lines.index("  specs/a.spec::Run: PIPELINES-02-TC02 [config-gap]")
     assert lines[start + 1 : start + 4] == ["      expected: 2", "      got: 3", "      but wanted more"]
+
+
+def test_a_harness_failure_shows_its_cause_and_the_end_of_gauges_output() -> None:
+    """Gauge's output ends where it broke; its first lines are only the spec's heading."""
+    tail = ["# Verify PipelineRuns", "  ## Run sample pipeline", "  * step one", "  * step two"]
+    tail += ["  ## Pipelinerun with finally tasks", "  * Validate Operator", "  * Verify pipelinerun"]
+    record = ScenarioRecord(
+        nodeid="specs/a.spec::Finally: PIPELINES-02-TC03",
+        spec="specs/a.spec",
+        scenario="Finally: PIPELINES-02-TC03",
+        line=24,
+        tags=(),
+        status=Status.ERROR,
+        message="gauge was killed by SIGKILL (signal 9) in the middle of this scenario; last output:\n"
+        + "\n".join(tail),
+        category=Categorization(category="harness", rule="harness:crash"),
+    )
+    lines = summary_lines([record], labels={}, fail_on=("all",), results_path=None, width=120)
+    cause = "    gauge was killed by SIGKILL (signal 9) in the middle of this scenario; last output:"
+    start = lines.index(cause)
+    assert lines[start : start + 6] == [cause, "    …", *(f"    {line}" for line in tail[-4:])]
