@@ -11,6 +11,7 @@ binary from GitHub, which a machine that reaches only the package registries can
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -143,6 +144,31 @@ def test_streamstress_workflow_is_thin_and_takes_cluster_access_only_from_secret
     assert scripts and not any("${{" in script for script in scripts), (
         "expressions belong in env:, not in run:"
     )
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("nightly", ["--confirm", "--fail-on=confirmed", "--components=pipeline"]),
+        ("manual", ["--components=pipeline"]),
+    ],
+)
+def test_the_nightly_proves_its_regressions_and_a_manual_run_does_not(
+    label: str, expected: list[str]
+) -> None:
+    """The arguments the workflow's script gives `streamstress ci`, by running the script in bash."""
+    workflow = load(ROOT / ".github" / "workflows" / "streamstress.yml")
+    [script] = [
+        step["run"] for step in workflow["jobs"]["ci"]["steps"] if step.get("name") == "streamstress ci"
+    ]
+    lines = script.splitlines()
+    [call] = [n for n, line in enumerate(lines) if line.startswith("streamstress ci ")]
+    lines[call] = 'printf "%s\\n" "${args[@]}"'
+    env = {"PATH": os.environ["PATH"], "RUN_LABEL": label, "COMPONENTS": "pipeline", "GAUGE_TAGS": ""}
+    done = subprocess.run(
+        ["bash", "-c", "\n".join(lines)], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == expected
 
 
 def test_ci_workflow_runs_the_tox_environments() -> None:
