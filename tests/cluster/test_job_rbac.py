@@ -18,7 +18,7 @@ import pytest
 
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
-from pytest_streamstress.cluster.deploy import DeployParams, deploy
+from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy, restore
 from pytest_streamstress.cluster.job.rbac import RUNNER_RULES, Rule, rbac_objects
 from pytest_streamstress.cluster.metrics import MetricsSampler
 from pytest_streamstress.cluster.setup import SetupParams, ensure
@@ -95,7 +95,7 @@ def push(emulator: Emulator, name: str) -> ImageRef:
 
 
 @pytest.mark.emulator
-def test_runner_role_allows_every_request_of_setup_deploy_and_metrics_and_nothing_unexplained(
+def test_runner_role_allows_every_request_of_setup_deploy_restore_and_metrics_and_nothing_unexplained(
     make_emulator: Callable[..., Emulator], tmp_path: Path
 ) -> None:
     emulator = make_emulator(state="bare")
@@ -118,12 +118,12 @@ def test_runner_role_allows_every_request_of_setup_deploy_and_metrics_and_nothin
             if i.name in refs
         ),
     )
-    deploy(
-        cluster,
-        [build],
-        catalog,
-        DeployParams(strategy="auto", olm_timeout=10.0, deploy_timeout=20.0, record_dir=tmp_path / "results"),
+    params = DeployParams(
+        strategy="auto", olm_timeout=10.0, deploy_timeout=20.0, record_dir=tmp_path / "results"
     )
+    deploy(cluster, [build], catalog, params)
+    # --restore, and --confirm's rerun on the shipped images (the nightly workflow runs --confirm).
+    restore(cluster, tmp_path / "results" / RESTORE_RECORD, catalog, params)
     sampler = MetricsSampler(cluster, interval=1.0, warn=lambda _text: None)
     sampler.sample_once()
     from pytest_streamstress.cluster.lease import LeaseGate
