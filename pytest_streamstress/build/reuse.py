@@ -2,7 +2,7 @@
 
 Both give `BuildResult`s with status REUSED, so deploy and the report treat them like builds. A file
 that a session hands to the sessions it starts for the same run (`--clusters`' members, a Job's
-pods) carries `HANDED_OVER_KEY`: its built components stay BUILT there, since this run built them.
+pods; `history.store.handed_over_images`) keeps its built components BUILT: this run built them.
 Every reused ref must carry a digest: a tag can move between the run that built it and this one,
 and everything downstream (deploy verification, results.json) compares digests (issue 6). A ref
 without `@sha256:` is refused with the fix, not resolved behind the user's back.
@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     from pytest_streamstress.history.store import ComponentResult, ImageResult
 
 log = logging.getLogger(__name__)
-
-HANDED_OVER_KEY: Final = "handed_over_by"
-"""Top-level key of an images file written for the sessions of the same run; its value names the run."""
 
 _DIGEST_REF: Final = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
 
@@ -81,23 +78,21 @@ def images_from_results(path: Path, catalog: ComponentCatalog | None = None) -> 
 
     Components that failed or were not built there have no images and are left out. With a
     catalog, env vars come from today's components.toml (it may have been fixed since that run).
-    The file is read by the history's one typed reader (`history.store.read_components`).
+    The file is read by the history's one typed reader (`history.store.read_images_file`).
     """
-    from pytest_streamstress.history.store import HistoryError, load_document, read_components
+    from pytest_streamstress.history.store import HistoryError, read_images_file
 
     try:
-        components = read_components(path)
+        images = read_images_file(path)
     except HistoryError as exc:
         raise ConfigError(
             f"--images-from: {exc.reason}", path=path, hint="give the results.json of an earlier run"
         ) from None
-    document = load_document(path)
-    handed_over = isinstance(document, dict) and bool(document.get(HANDED_OVER_KEY))
-    results = [
-        r
-        for r in (_reused(entry, index, path, catalog, handed_over) for index, entry in enumerate(components))
-        if r
-    ]
+    handed_over = bool(images.handed_over_by)
+    reused = (
+        _reused(entry, index, path, catalog, handed_over) for index, entry in enumerate(images.components)
+    )
+    results = [r for r in reused if r]
     if not results:
         raise ConfigError(
             "--images-from: no component in this file has images",

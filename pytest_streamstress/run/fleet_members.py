@@ -126,11 +126,10 @@ def member_target(cluster: Cluster, route_host: str, *, insecure: bool) -> Regis
 def write_images(path: Path, components: Sequence[Mapping[str, object]]) -> Path:
     """The `--images-from` file of a member: a `components` list as results.json has it, marked as this
     run's own builds (its members list them as built, not reused)."""
-    from pytest_streamstress.build.reuse import HANDED_OVER_KEY
+    from pytest_streamstress.history.store import handed_over_images
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {HANDED_OVER_KEY: "--clusters", "components": list(components)}
-    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    path.write_text(json.dumps(handed_over_images(components, by="--clusters"), indent=1), encoding="utf-8")
     return path
 
 

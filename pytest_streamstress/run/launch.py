@@ -218,7 +218,7 @@ def _config_env(
     plan: ShardPlan | None, builds: Sequence[BuildResult], settings: Settings
 ) -> tuple[tuple[str, str], ...]:
     """What the pods read from the Job's ConfigMap: the shard plan, and the builds with their commits."""
-    from pytest_streamstress.build.reuse import HANDED_OVER_KEY
+    from pytest_streamstress.history.store import handed_over_images
     from pytest_streamstress.report.results_json import components_list
 
     entries: list[tuple[str, str]] = []
@@ -229,10 +229,9 @@ def _config_env(
             (
                 BUILDS_ENV,
                 json.dumps(
-                    {
-                        HANDED_OVER_KEY: "the launching session",
-                        "components": components_list(builds, settings.components, Redactor()),
-                    }
+                    handed_over_images(
+                        components_list(builds, settings.components, Redactor()), by="the launching session"
+                    )
                 ),
             )
         )

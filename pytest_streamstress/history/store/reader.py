@@ -2,7 +2,7 @@
 
 Every room that reads a run reads it through here: the history index (`parse_results`,
 `read_results`), the analysis and culprit ranges (`run_from_json`, `components_from_json`), `--since-last-run`
-(`read_history_run`), `--images-from` (`read_components`) and the bisect steps (`read_run`); the
+(`read_history_run`), `--images-from` (`read_images_file`) and the bisect steps (`read_run`); the
 analysis of a long history reads a lean view (`outcomes_from_json`), for speed. A field
 of the wrong type or outside its closed set raises `HistoryError` naming the source and the field;
 a field a partial document lacks takes its default. The history admits only complete schema-1 runs
@@ -22,11 +22,13 @@ from pytest_streamstress.history.model import RunOutcomes, scenario_identity
 from pytest_streamstress.history.store.index import record_of
 from pytest_streamstress.history.store.results import (
     COMPONENT_STATUSES,
+    HANDED_OVER_KEY,
     RUN_STATUSES,
     CategoryCount,
     CommitResult,
     ComponentResult,
     ImageResult,
+    ImagesFile,
     RunResults,
     ScenarioResult,
 )
@@ -465,11 +467,16 @@ def read_results(path: Path) -> RunRecord:
     return record_of(read_history_run(path))
 
 
-def read_components(path: Path) -> tuple[ComponentResult, ...]:
-    """The `components` list of a results.json (or of a file holding only that list, R27's reuse file)."""
+def read_images_file(path: Path) -> ImagesFile:
+    """The `components` list of a results.json (or of a file holding only that list, R27's reuse file),
+    and who handed it over when a session wrote it for the sessions of its own run."""
     data = load_document(path)
     if not isinstance(data, dict) or not isinstance(data.get("components"), list):
         raise HistoryError(
             "no 'components' list; is this a streamstress results.json?", path=path, hint=_READ_HINT
         )
-    return components_from_json(data, source=str(path))
+    by = data.get(HANDED_OVER_KEY)
+    return ImagesFile(
+        components=components_from_json(data, source=str(path)),
+        handed_over_by=by if isinstance(by, str) else "",
+    )

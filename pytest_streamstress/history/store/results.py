@@ -9,6 +9,7 @@ history admits only complete runs (`reader.history_run_from_json`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 
@@ -77,6 +78,25 @@ class ComponentResult:
             "images": [{"name": i.name, "ref": i.ref, "env_vars": list(i.env_vars)} for i in self.images],
             "error": self.error,
         }
+
+
+HANDED_OVER_KEY: Final = "handed_over_by"
+"""Top-level key of an images file a session writes for the sessions of the same run."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImagesFile:
+    """An `--images-from` file: a results.json's `components`, or a file holding only them."""
+
+    components: tuple[ComponentResult, ...]
+    handed_over_by: str = ""
+    """Who built these for this same run (`--clusters`, the launching session): its sessions list
+    them as built, not reused. "" for an earlier run's results.json."""
+
+
+def handed_over_images(components: Sequence[Mapping[str, object]], *, by: str) -> dict[str, Any]:
+    """The images file a session gives the sessions it starts for the same run (read by `ImagesFile`)."""
+    return {HANDED_OVER_KEY: by, "components": list(components)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

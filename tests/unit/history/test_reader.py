@@ -13,7 +13,7 @@ from pytest_streamstress.history.store import (
     history_run_from_json,
     outcomes_from_json,
     parse_results,
-    read_components,
+    read_images_file,
     record_of,
     run_from_json,
 )
@@ -103,9 +103,9 @@ def test_components_of_a_file_without_a_components_list_name_the_file(tmp_path: 
     path.write_text(json.dumps({"tests": []}), encoding="utf-8")
 
     with pytest.raises(HistoryError, match=r"other\.json: no 'components' list"):
-        read_components(path)
+        read_images_file(path)
 
 
 def test_components_of_a_missing_file_say_so(tmp_path: Path) -> None:
     with pytest.raises(HistoryError, match="file not found"):
-        read_components(tmp_path / "absent.json")
+        read_images_file(tmp_path / "absent.json")
