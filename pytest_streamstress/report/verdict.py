@@ -84,7 +84,7 @@ class RunState:
     signal: str = ""
     """The signal that interrupted the run ('SIGTERM'); empty for Ctrl-C or none."""
     stopped_during: str = ""
-    """The phase a stop signal cut ("auto-setup", "build", "deploy", "tests"); "" when unknown."""
+    """Where a stop signal cut the run, in words ("during the build"); "" when unknown or in the tests."""
     collected: int | None = None
     """How many items pytest collected; None when unknown."""
     usual_scenarios: int | None = None
@@ -104,9 +104,9 @@ def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
         where = _where_stopped(records, state)
         return _verdict(
             "interrupted",
-            f"INTERRUPTED {how}{where}: the results so far are kept",
+            f"INTERRUPTED {how}{' ' + where if where else ''}: the results so far are kept",
             counts,
-            reasons=(where.lstrip(", ").strip(),) if where else (),
+            reasons=(where,) if where else (),
         )
     if state.errors:
         phases = sorted({e.phase for e in state.errors if e.phase not in {"gauge", AFTER_SPEC_PHASE}})
@@ -177,27 +177,17 @@ def _incomplete_reasons(
     return reasons
 
 
-_STAGES: Final = {
-    "cluster access": "while connecting to the cluster",
-    "auto-setup": "during auto-setup",
-    "build": "during the build",
-    "deploy": "during the deploy",
-    "the in-cluster run": "while the in-cluster Job ran",
-}
-
-
 def _where_stopped(records: Sequence[ScenarioRecord], state: RunState) -> str:
-    """' during the deploy, before any of the 7 scenarios ran': what a morning reader asks first."""
-    during = _STAGES.get(state.stopped_during, "")
-    ran, collected = len(records), state.collected
+    """'during the deploy, before any of the 7 scenarios ran': what a morning reader asks first."""
+    during, ran, collected = state.stopped_during, len(records), state.collected
     if not collected:
-        return f" {during}" if during else ""
+        return during
     if ran == 0:
         which = "the only scenario" if collected == 1 else f"any of the {collected} scenarios"
-        return f" {during + ', ' if during else ''}before {which} ran"
+        return f"{during + ', ' if during else ''}before {which} ran"
     if ran < collected:
-        return f" after {ran} of {_n(collected, 'scenario')}"
-    return f" after all {_n(collected, 'scenario')}"
+        return f"after {ran} of {_n(collected, 'scenario')}"
+    return f"after all {_n(collected, 'scenario')}"
 
 
 def _is_harness(record: ScenarioRecord) -> bool:

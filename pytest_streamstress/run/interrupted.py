@@ -26,6 +26,18 @@ from pytest_streamstress.run.shared import PhaseOutcome
 
 IN_CLUSTER: Final = "the in-cluster run"
 """The stage of a launcher once its Job is launched (`SoFar.stage`)."""
+_IN_WORDS: Final = {
+    "cluster access": "while connecting to the cluster",
+    "auto-setup": "during auto-setup",
+    "build": "during the build",
+    "deploy": "during the deploy",
+    IN_CLUSTER: "while the in-cluster Job ran",
+}
+
+
+def stopped_during(stage: str) -> str:
+    """The verdict's words for the stage a stop cut ("during the build"); "" for the tests or none."""
+    return _IN_WORDS.get(stage, "")
 
 
 @dataclass(slots=True)

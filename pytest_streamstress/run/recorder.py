@@ -292,7 +292,7 @@ class Recorder:
                 other_failures=self.other_failures,
                 interrupted=self.interrupted,
                 signal=self.signal,
-                stopped_during=self._stage() if self.interrupted else "",
+                stopped_during=self._stopped_during() if self.interrupted else "",
                 collected=int(session.testscollected),
                 usual_scenarios=self._usual_scenarios(),
             ),
@@ -304,10 +304,11 @@ class Recorder:
             session.exitstatus = self.verdict.exit_code
         self.write_results(records, exit_code=int(session.exitstatus))
 
-    def _stage(self) -> str:
+    def _stopped_during(self) -> str:
+        from pytest_streamstress.run.interrupted import stopped_during
         from pytest_streamstress.run.preconditions import phases_of
 
-        return phases_of(self.config).so_far.stage
+        return stopped_during(phases_of(self.config).so_far.stage)
 
     def _handed_off(self) -> bool:
         from pytest_streamstress.run.preconditions import phases_of

@@ -9,6 +9,7 @@ import pytest
 from pytest_streamstress.model import HARNESS, Categorization, Status
 from pytest_streamstress.report.results_json import RunError, ScenarioRecord
 from pytest_streamstress.report.verdict import RunState, decide
+from pytest_streamstress.run.interrupted import stopped_during
 
 
 def record(name: str, status: Status, category: str | None = None, evidence: str = "") -> ScenarioRecord:
@@ -113,7 +114,11 @@ def test_an_interruption_says_where_it_stopped(
 ) -> None:
     records = tuple(record(f"s{n}", Status.PASSED) for n in range(ran))
     state = RunState(
-        fail_on=("all",), interrupted=True, signal="SIGTERM", stopped_during=during, collected=collected
+        fail_on=("all",),
+        interrupted=True,
+        signal="SIGTERM",
+        stopped_during=stopped_during(during),
+        collected=collected,
     )
     verdict = decide(records, state)
     assert verdict.sentence == f"INTERRUPTED by SIGTERM {where}: the results so far are kept; exit 2"
