@@ -79,17 +79,22 @@ def project(
     return root
 
 
-def test_new_failures_are_told_apart_from_old_ones(pytester: pytest.Pytester, project: Path) -> None:
-    result = pytester.runpytest(
+def _run(pytester: pytest.Pytester, project: Path, *extra: str) -> pytest.RunResult:
+    """A session over the project's specs with nothing built or deployed, results in ./results."""
+    return pytester.runpytest(
         "--streamstress",
         f"--release-tests-dir={project}",
         "--skip-build",
         "--skip-deploy",
-        f"--history={pytester.path / 'history'}",
+        *extra,
         f"--results-dir={pytester.path / 'results'}",
         "-p",
         "no:cacheprovider",
     )
+
+
+def test_new_failures_are_told_apart_from_old_ones(pytester: pytest.Pytester, project: Path) -> None:
+    result = _run(pytester, project, f"--history={pytester.path / 'history'}")
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -117,16 +122,7 @@ def test_an_unreadable_run_file_in_the_history_is_named_and_the_others_are_still
     broken = pytester.path / "history" / "runs" / "run-20261101T000000Z-00000x" / "results.json"
     broken.parent.mkdir(parents=True)
     broken.write_text('{"schema_version": 1, "run_id": "cut', encoding="utf-8")  # a write cut short
-    result = pytester.runpytest(
-        "--streamstress",
-        f"--release-tests-dir={project}",
-        "--skip-build",
-        "--skip-deploy",
-        f"--history={pytester.path / 'history'}",
-        f"--results-dir={pytester.path / 'results'}",
-        "-p",
-        "no:cacheprovider",
-    )
+    result = _run(pytester, project, f"--history={pytester.path / 'history'}")
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -146,16 +142,7 @@ def test_a_known_failure_is_reported_with_its_issue_and_still_counted(
         '[[known]]\nscenario = "PIPELINES-91-TC03"\nissue = "https://issues.example/SRVKP-9"\n'
         "expires = 2099-01-01\n"
     )
-    result = pytester.runpytest(
-        "--streamstress",
-        f"--release-tests-dir={project}",
-        "--skip-build",
-        "--skip-deploy",
-        f"--known-failures={known}",
-        f"--results-dir={pytester.path / 'results'}",
-        "-p",
-        "no:cacheprovider",
-    )
+    result = _run(pytester, project, f"--known-failures={known}")
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines(["known: specs/h.spec::PIPELINES-91-TC03 -> https://issues.example/SRVKP-9"])
     document = json.loads((pytester.path / "results" / "results.json").read_text())
@@ -172,19 +159,9 @@ def test_fail_on_minus_known_leaves_known_failures_out_of_the_exit_code(
         '[[known]]\nscenario = "PIPELINES-91-TC0[23]"\nissue = "https://issues.example/SRVKP-9"\n'
         "expires = 2099-01-01\n"
     )
-    args = [
-        "--streamstress",
-        f"--release-tests-dir={project}",
-        "--skip-build",
-        "--skip-deploy",
-        f"--known-failures={known}",
-        f"--results-dir={pytester.path / 'results'}",
-        "-p",
-        "no:cacheprovider",
-    ]
-    gated = pytester.runpytest(*args)
+    gated = _run(pytester, project, f"--known-failures={known}")
     assert gated.ret == pytest.ExitCode.TESTS_FAILED
-    excused = pytester.runpytest(*args, "--fail-on=all,-known")
+    excused = _run(pytester, project, f"--known-failures={known}", "--fail-on=all,-known")
     excused.assert_outcomes(passed=1, failed=2)
     assert excused.ret == pytest.ExitCode.OK
     excused.stdout.fnmatch_lines(
@@ -198,16 +175,6 @@ def test_an_expired_known_entry_does_not_excuse_a_failure(pytester: pytest.Pytes
         '[[known]]\nscenario = "PIPELINES-91-TC0[23]"\nissue = "https://issues.example/SRVKP-9"\n'
         "expires = 2020-01-01\n"
     )
-    result = pytester.runpytest(
-        "--streamstress",
-        f"--release-tests-dir={project}",
-        "--skip-build",
-        "--skip-deploy",
-        f"--known-failures={known}",
-        "--fail-on=all,-known",
-        f"--results-dir={pytester.path / 'results'}",
-        "-p",
-        "no:cacheprovider",
-    )
+    result = _run(pytester, project, f"--known-failures={known}", "--fail-on=all,-known")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["known (STALE entry): *"])

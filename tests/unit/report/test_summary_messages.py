@@ -66,17 +66,21 @@ def test_a_one_line_message_stays_one_line() -> None:
     ]
 
 
-def test_the_summary_entry_shows_the_message_lines_under_the_scenario() -> None:
-    record = ScenarioRecord(
-        nodeid="specs/a.spec::Run: PIPELINES-02-TC02",
+def failed(scenario: str, message: str, category: str, *, status: Status = Status.FAILED) -> ScenarioRecord:
+    return ScenarioRecord(
+        nodeid=f"specs/a.spec::{scenario}",
         spec="specs/a.spec",
-        scenario="Run: PIPELINES-02-TC02",
+        scenario=scenario,
         line=7,
         tags=(),
-        status=Status.FAILED,
-        message="expected: 2\ngot: 3\nbut wanted more",
-        category=Categorization(category="config-gap", rule="r"),
+        status=status,
+        message=message,
+        category=Categorization(category=category, rule="r"),
     )
+
+
+def test_the_summary_entry_shows_the_message_lines_under_the_scenario() -> None:
+    record = failed("Run: PIPELINES-02-TC02", "expected: 2\ngot: 3\nbut wanted more", "config-gap")
     lines = summary_lines(
         [record], labels={}, fail_on=("all",), results_path=Path("/r/results.json"), width=80
     )
@@ -88,18 +92,8 @@ def test_a_harness_failure_shows_its_cause_and_the_end_of_gauges_output() -> Non
     """Gauge's output ends where it broke; its first lines are only the spec's heading."""
     tail = ["# Verify PipelineRuns", "  ## Run sample pipeline", "  * step one", "  * step two"]
     tail += ["  ## Pipelinerun with finally tasks", "  * Validate Operator", "  * Verify pipelinerun"]
-    record = ScenarioRecord(
-        nodeid="specs/a.spec::Finally: PIPELINES-02-TC03",
-        spec="specs/a.spec",
-        scenario="Finally: PIPELINES-02-TC03",
-        line=24,
-        tags=(),
-        status=Status.ERROR,
-        message="gauge was killed by SIGKILL (signal 9) in the middle of this scenario; last output:\n"
-        + "\n".join(tail),
-        category=Categorization(category="harness", rule="harness:crash"),
-    )
+    cause = "gauge was killed by SIGKILL (signal 9) in the middle of this scenario; last output:"
+    record = failed("Finally: PIPELINES-02-TC03", "\n".join([cause, *tail]), "harness", status=Status.ERROR)
     lines = summary_lines([record], labels={}, fail_on=("all",), results_path=None, width=120)
-    cause = "    gauge was killed by SIGKILL (signal 9) in the middle of this scenario; last output:"
-    start = lines.index(cause)
-    assert lines[start : start + 6] == [cause, "    …", *(f"    {line}" for line in tail[-4:])]
+    start = lines.index(f"    {cause}")
+    assert lines[start : start + 6] == [f"    {cause}", "    …", *(f"    {line}" for line in tail[-4:])]
