@@ -48,7 +48,7 @@ def configure_session(config: pytest.Config) -> None:
     from pytest_streamstress.run.shards import check_shard_options
 
     check_shard_options(settings)  # before any clone or build (issue 22's rule)
-    from pytest_streamstress.run.recorder import load_checked_rules
+    from pytest_streamstress.run.checked_rules import load_checked_rules
 
     rules = load_checked_rules(settings)
     catalog = _catalog(settings)
