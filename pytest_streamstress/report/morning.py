@@ -221,8 +221,10 @@ def gate_of(run: RunSummary) -> Gate:
                 status=status, text=f"{gating} of {_n(failures, 'failure')} {verb} the job", tone="bad"
             )
         return Gate(status=status, text=f"{_n(failures, 'failure')}, the job failed", tone="bad")
+    harness = run.verdict.harness if run.verdict is not None else 1
     reasons = {
-        "incomplete": "the harness broke: not scored",
+        # harness 0: Sippy's 75 % guard or pytest's -x stopped it, gauge did not break
+        "incomplete": "the harness broke: not scored" if harness else "not every scenario ran: not scored",
         "error": "the scenarios could not run as asked",
         "interrupted": "stopped before the end",
     }

@@ -7,8 +7,9 @@ QE engineer needs it read in the morning:
 2. **error**: a precondition failed (build, deploy, setup, collection): no scenario could run; exit 1.
 3. **incomplete**: the harness broke (gauge crashed, was killed, never reported some scenarios), or
    the run executed fewer than 75 % of the scenarios the history says it usually runs (Sippy's
-   guard). A run that did not happen is not a pass: exit 1 whatever `--fail-on` says, because
-   `--fail-on` is about test verdicts.
+   guard), or pytest itself stopped the loop early (`-x`, `--maxfail`) before every scenario ran.
+   A run that did not happen is not a pass: exit 1 whatever `--fail-on` says, because `--fail-on`
+   is about test verdicts.
 4. **failed**: a scenario failure inside `--fail-on` (or a failure outside the Gauge scenarios).
 5. **passed**: nothing gates; failures outside `--fail-on` are named, not hidden.
 """
@@ -89,6 +90,10 @@ class RunState:
     """How many items pytest collected; None when unknown."""
     usual_scenarios: int | None = None
     """How many scenarios the history says this run usually executes; None without a history."""
+    stopped_early: str = ""
+    """pytest's words when it ended the loop itself (-x, --maxfail: "stopping after 1 failures")."""
+    not_run: int = 0
+    """Collected items pytest never ran because it stopped early."""
 
 
 def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
@@ -173,6 +178,12 @@ def _incomplete_reasons(
         reasons.append(
             f"ran {executed} of the usual {usual} scenarios (below {COVERAGE_FLOOR:.0%}: not scored for new"
             " failures or regressions)"
+        )
+    if state.stopped_early and state.not_run:
+        of = f" of {state.collected}" if state.collected else ""
+        reasons.append(
+            f"pytest stopped the session early ({state.stopped_early}): {state.not_run}{of} scenarios"
+            " did not run, so the run is not scored"
         )
     return reasons
 

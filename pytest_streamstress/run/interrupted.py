@@ -1,4 +1,4 @@
-"""What a stop signal leaves of the build and deploy phases, for results.json.
+"""What a stop leaves of a run, for results.json: a signal's cut phases, and pytest's own early stop.
 
 A signal cuts `Phases` before they return an outcome; without this an interrupted run wrote
 `components: []` and `deploy: not-run`, although components had been built and the operator
@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
+
+import pytest
 
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.model import (
@@ -33,6 +35,23 @@ _IN_WORDS: Final = {
     "deploy": "during the deploy",
     IN_CLUSTER: "while the in-cluster Job ran",
 }
+
+
+def early_stop(stop: BaseException, *, pytest_says: str, signal: str) -> str:
+    """pytest's words when it ended the test loop itself (`-x`, `--maxfail`, `--sw`); "" for a stop
+    by a person or a signal. Such a run is not interrupted (nobody pressed Ctrl-C) and not a pass
+    either: the scenarios after the stop never ran (report/verdict.py files it incomplete).
+
+    `pytest_says` is `session.shouldfail or session.shouldstop` (a serial run raises Session.Failed
+    or Session.Interrupted with it); xdist's controller raises its own Interrupted with the words.
+    """
+    if signal:
+        return ""
+    if isinstance(stop, pytest.Session.Failed | pytest.Session.Interrupted):
+        return pytest_says
+    if type(stop).__module__ == "xdist.dsession" and "keyboard-interrupt" not in str(stop):
+        return str(stop)  # "stopping after 1 failures"; a worker's Ctrl-C says "received keyboard-interrupt"
+    return ""
 
 
 def stopped_during(stage: str) -> str:

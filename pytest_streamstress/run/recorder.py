@@ -104,6 +104,10 @@ class Recorder:
         """`pytest.exit()` ended the session: its return code stands."""
         self.signal = ""
         """The signal that interrupted the run ('SIGTERM'); empty for Ctrl-C (run/signals.py sets it)."""
+        self.stopped_early = ""
+        """pytest's words when it ended the test loop itself (-x, --maxfail): not an interruption."""
+        self.ended: set[str] = set()
+        """Node ids of the items that ran (a report came back), to count what an early stop left out."""
         self.verdict: Verdict | None = None
         self.emulated = False
         """What results.json says of the cluster (JUnit repeats it)."""
@@ -205,6 +209,7 @@ class Recorder:
     # -- on the controller ----------------------------------------------------------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.ended.add(report.nodeid)
         found = False
         phase = ""
         for name, value in report.user_properties:
@@ -246,13 +251,25 @@ class Recorder:
         # its exit code is the session's word, not an interruption.
         if isinstance(excinfo.value, pytest.exit.Exception):
             self.exited = True
-        elif not isinstance(excinfo.value, pytest.Session.Interrupted):
+        elif not isinstance(excinfo.value, pytest.Session.Interrupted) and not self.stopped_early:
             self.interrupted = True
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
-        """After the last scenario (and the last worker): the final verdicts, before anything is written."""
-        result = yield
+        """After the last scenario (and the last worker): the final verdicts, before anything is written.
+
+        Also when pytest stopped the loop itself (-x, --maxfail): the failures that ran get the same
+        unattributed and --confirm verdicts as in a whole run; a signal's stop gets none."""
+        from pytest_streamstress.run.interrupted import early_stop
+
+        try:
+            result = yield
+        except (KeyboardInterrupt, pytest.Session.Failed) as stop:
+            says = str(session.shouldfail or session.shouldstop or "")
+            self.stopped_early = early_stop(stop, pytest_says=says, signal=self.signal)
+            if self.stopped_early and not is_worker(self.config):
+                self._final_verdicts(session)
+            raise
         if not is_worker(self.config) and not self.config.option.collectonly:
             self._final_verdicts(session)
         return result
@@ -294,6 +311,8 @@ class Recorder:
                 stopped_during=self._stopped_during() if self.interrupted else "",
                 collected=int(session.testscollected),
                 usual_scenarios=self._usual_scenarios(),
+                stopped_early=self.stopped_early,
+                not_run=max(0, int(session.testscollected) - len(self.ended)) if self.stopped_early else 0,
             ),
         )
         if not self.exited and pytest_code not in {

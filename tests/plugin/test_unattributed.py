@@ -28,6 +28,10 @@ Tags: e2e
 ## Breaks today: PIPELINES-95-TC02
 Tags: e2e
 * Create "b.yaml"
+
+## After it: PIPELINES-95-TC03
+Tags: e2e
+* Create "c.yaml"
 """
 BROKEN = """\
 [[scenario]]
@@ -90,7 +94,11 @@ def earlier_run(history: Path, sha: str) -> None:
 
 
 def run_tonight(
-    pytester: pytest.Pytester, gauge_project: Callable[..., Path], *, last_night: str, tonight: str
+    pytester: pytest.Pytester,
+    gauge_project: Callable[..., Path],
+    *args: str,
+    last_night: str,
+    tonight: str,
 ) -> tuple[pytest.RunResult, dict[str, Any]]:
     root = gauge_project({"v.spec": SPEC}, outcomes=BROKEN)
     history = pytester.path / "history"
@@ -109,10 +117,13 @@ def run_tonight(
         f"--results-dir={pytester.path / 'results'}",
         "-p",
         "no:cacheprovider",
+        *args,
         timeout=120,
     )
     document = json.loads((pytester.path / "results" / "results.json").read_text())
-    return result, {s["scenario"].split(":")[0]: s for s in document["scenarios"]}
+    return result, {"status": document["status"]} | {
+        s["scenario"].split(":")[0]: s for s in document["scenarios"]
+    }
 
 
 def junit_property(pytester: pytest.Pytester, name: str) -> str:
@@ -146,3 +157,13 @@ def test_a_new_failure_after_a_component_moved_stays_an_upstream_regression_with
     assert broken["category"] == "upstream-regression"
     assert result.ret == 1
     assert junit_property(pytester, "streamstress_category") == "upstream-regression"
+
+
+def test_a_run_x_stopped_still_files_its_failure_as_unattributed(
+    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
+) -> None:
+    result, scenarios = run_tonight(pytester, gauge_project, "-x", last_night=OLD_SHA, tonight=OLD_SHA)
+    assert scenarios["Breaks today"]["category"] == "unattributed", "the final verdicts run after -x too"
+    assert "After it" not in scenarios
+    assert scenarios["status"] == "incomplete"
+    assert result.ret == 1

@@ -173,25 +173,33 @@ def test_changes_skip_runs_that_are_not_scored(history: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "counts", "gating", "text", "tone"),
+    ("status", "counts", "gating", "harness", "text", "tone"),
     [
-        ("passed", (7, 3, 4, 0), 0, "4 failures, none gate the job", "warn"),
-        ("passed", (7, 6, 1, 0), 0, "1 failure, it does not gate the job", "warn"),
-        ("passed", (7, 7, 0, 0), 0, "no failures", "ok"),
-        ("failed", (7, 3, 3, 1), 1, "1 of 4 failures gates the job", "bad"),
-        ("failed", (7, 3, 3, 1), 2, "2 of 4 failures gate the job", "bad"),
-        ("incomplete", (7, 3, 0, 4), 0, "the harness broke: not scored", "broken"),
+        ("passed", (7, 3, 4, 0), 0, 0, "4 failures, none gate the job", "warn"),
+        ("passed", (7, 6, 1, 0), 0, 0, "1 failure, it does not gate the job", "warn"),
+        ("passed", (7, 7, 0, 0), 0, 0, "no failures", "ok"),
+        ("failed", (7, 3, 3, 1), 1, 0, "1 of 4 failures gates the job", "bad"),
+        ("failed", (7, 3, 3, 1), 2, 0, "2 of 4 failures gate the job", "bad"),
+        ("incomplete", (7, 3, 0, 4), 0, 4, "the harness broke: not scored", "broken"),
+        # -x or the 75 % guard: gauge did not break, and the badge must not say it did
+        ("incomplete", (7, 2, 1, 0), 0, 0, "not every scenario ran: not scored", "broken"),
     ],
-    ids=["ungated", "one-ungated", "clean", "one-gates", "two-gate", "incomplete"],
+    ids=["ungated", "one-ungated", "clean", "one-gates", "two-gate", "harness", "stopped-early"],
 )
 def test_the_gate_badge_says_what_the_verdict_means(
-    history: Path, status: str, counts: tuple[int, int, int, int], gating: int, text: str, tone: str
+    history: Path,
+    status: str,
+    counts: tuple[int, int, int, int],
+    gating: int,
+    harness: int,
+    text: str,
+    tone: str,
 ) -> None:
     total, passed, failed, error = counts
     run = dataclasses.replace(
         update_index(history).runs[-1],
         counts=(("total", total), ("passed", passed), ("failed", failed), ("error", error), ("skipped", 0)),
-        verdict=VerdictSummary(status=status, gating=gating, scored=status != "incomplete"),
+        verdict=VerdictSummary(status=status, gating=gating, harness=harness, scored=status != "incomplete"),
     )
     gate = gate_of(run)
     assert (gate.status, gate.text, gate.tone) == (status, text, tone)

@@ -83,6 +83,25 @@ def test_a_run_of_fewer_than_three_quarters_of_the_usual_scenarios_is_incomplete
     assert decide(few, RunState(fail_on=("none",), usual_scenarios=9)).status == "passed"
 
 
+@pytest.mark.parametrize("fail_on", FAIL_ON_VALUES, ids=[",".join(v) for v in FAIL_ON_VALUES])
+def test_a_run_pytest_stopped_early_is_incomplete_whatever_fail_on_says(fail_on: tuple[str, ...]) -> None:
+    ran = (record("ok", Status.PASSED), record("broke", Status.FAILED, "config-gap", "secret missing"))
+    state = RunState(fail_on=fail_on, stopped_early="stopping after 1 failures", collected=7, not_run=5)
+    verdict = decide(ran, state)
+    assert (verdict.status, verdict.exit_code, verdict.harness) == ("incomplete", 1, 0)
+    assert verdict.reasons == (
+        "pytest stopped the session early (stopping after 1 failures): 5 of 7 scenarios did not run,"
+        " so the run is not scored",
+    )
+    assert not verdict.scored
+
+
+def test_an_early_stop_after_the_last_scenario_leaves_the_verdict_to_the_failures() -> None:
+    ran = (record("ok", Status.PASSED), record("broke", Status.FAILED, "config-gap", "secret missing"))
+    state = RunState(fail_on=("none",), stopped_early="stopping after 1 failures", collected=2, not_run=0)
+    assert decide(ran, state).status == "passed"
+
+
 def test_a_build_failure_is_an_error_not_a_pass_even_with_fail_on_none() -> None:
     not_run = (record("a", Status.ERROR), record("b", Status.ERROR))
     verdict = decide(
