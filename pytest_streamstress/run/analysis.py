@@ -21,7 +21,9 @@ from pytest_streamstress.history import store
 from pytest_streamstress.history.analyze import Analysis, analyze, summary_lines
 from pytest_streamstress.history.attribution import usual_scenarios
 from pytest_streamstress.history.model import scenario_identity
+from pytest_streamstress.history.selection import selection_of
 from pytest_streamstress.options import Settings, is_worker
+from pytest_streamstress.run.selection import selection
 from pytest_streamstress.triage.known import KnownFailure, load_known
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ class AnalysisPlugin:
         return self._history
 
     def usual_scenarios(self) -> int | None:
-        """How many scenarios a run usually executes, for the verdict's 75 % guard.
+        """How many scenarios a run asked the same way usually executes, for the verdict's 75 % guard.
 
         A shard (issue 23) usually runs what its plan gave it, not what a whole run ran.
         """
@@ -65,8 +67,12 @@ class AnalysisPlugin:
         planned = planned_scenarios(self.config)
         if planned is not None:
             return planned
+        asked = selection(self.config, self.settings)
+        if asked.varies:
+            return None  # --lf, --sw: each run asks for what the last one left
         source = "an earlier run's results.json"
-        return usual_scenarios([store.outcomes_from_json(doc, source=source) for doc in self.history()])
+        alike = [doc for doc in self.history() if selection_of(doc) == asked.words]
+        return usual_scenarios([store.outcomes_from_json(doc, source=source) for doc in alike])
 
     def pytest_streamstress_results(self, config: pytest.Config, results: dict[str, Any]) -> None:
         this_run = results.get("run_id", "")

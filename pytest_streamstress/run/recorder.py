@@ -62,6 +62,7 @@ from pytest_streamstress.run.recording import (
 )
 from pytest_streamstress.run.scenarios import after_spec_key, category_key
 from pytest_streamstress.run.secrets import find_secrets
+from pytest_streamstress.run.selection import selection
 from pytest_streamstress.triage import categorize
 from pytest_streamstress.triage.facts import ClusterFacts, components_from_groups
 
@@ -421,6 +422,7 @@ class Recorder:
             "fail_on": list(s.fail_on),
             "skip_build": s.skip_build,
             "skip_deploy": s.skip_deploy,
+            "selection": selection(self.config, s).words,
         }
 
     def pytest_terminal_summary(

@@ -1,0 +1,64 @@
+"""Which scenarios a run was asked for, in words: the 75 % guard compares a run only with runs asked
+the same way.
+
+Before, a `-k TC02` rerun of last night's failure against the nightly history read "INCOMPLETE: ran
+2 of the usual 7 scenarios" and exited 1 whatever `--fail-on` said: the guard (Sippy's) is for a
+nightly that lost scenarios, not for a person who asked for fewer. The words are kept in results.json
+(`settings.selection`), so the history knows how each run was asked.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    words: str
+    """The narrowing options as a command line would give them ("-k TC02 --gauge-tags e2e"); ""
+    for the whole suite."""
+    varies: bool = False
+    """--lf or --sw: what runs depends on the runs before, so no usual count applies."""
+
+
+def selection_words(
+    *,
+    gauge_tags: str = "",
+    keyword: str = "",
+    markexpr: str = "",
+    args: Iterable[str] = (),
+    deselect: Iterable[str] = (),
+    last_failed: bool = False,
+    stepwise: bool = False,
+) -> Selection:
+    """The selection in one canonical form: the same options in another order give the same words."""
+    parts = []
+    if gauge_tags:
+        parts.append(f"--gauge-tags {shlex.quote(gauge_tags)}")
+    if keyword:
+        parts.append(f"-k {shlex.quote(keyword)}")
+    if markexpr:
+        parts.append(f"-m {shlex.quote(markexpr)}")
+    parts += [f"--deselect {shlex.quote(d)}" for d in sorted(deselect)]
+    parts += [shlex.quote(a) for a in sorted(args)]
+    if last_failed:
+        parts.append("--lf")
+    if stepwise:
+        parts.append("--sw")
+    return Selection(words=" ".join(parts), varies=last_failed or stepwise)
+
+
+def selection_of(document: Mapping[str, Any]) -> str:
+    """The words of an earlier run: its `settings.selection`, or for runs written before that, the
+    gauge tags it was run with (the only narrowing those recorded)."""
+    settings = document.get("settings")
+    if not isinstance(settings, Mapping):
+        return ""
+    words = settings.get("selection")
+    if isinstance(words, str):
+        return words
+    tags = settings.get("gauge_tags")
+    return selection_words(gauge_tags=tags if isinstance(tags, str) else "").words
