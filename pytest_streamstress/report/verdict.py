@@ -196,9 +196,8 @@ def _where_stopped(records: Sequence[ScenarioRecord], state: RunState) -> str:
     if ran == 0:
         which = "the only scenario" if collected == 1 else f"any of the {collected} scenarios"
         return f"{during + ', ' if during else ''}before {which} ran"
-    if ran < collected:
-        return f"after {ran} of {_n(collected, 'scenario')}"
-    return f"after all {_n(collected, 'scenario')}"
+    how_far = f"after {ran} of" if ran < collected else "after all"
+    return f"{during + ', ' if during else ''}{how_far} {_n(collected, 'scenario')}"
 
 
 def _is_harness(record: ScenarioRecord) -> bool:

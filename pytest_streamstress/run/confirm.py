@@ -40,6 +40,7 @@ from pytest_streamstress.model import (
     Status,
 )
 from pytest_streamstress.report.results_json import ScenarioRecord
+from pytest_streamstress.run.interrupted import REDEPLOY, RESTORING, SHIPPED_RERUNS, UPSTREAM_RERUNS
 from pytest_streamstress.triage import categorize
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ class ConfirmPlan:
     limit: int
     timeout: float
     say: Say
+    at: Say = lambda _stage: None
+    """Told where the confirmation is (UPSTREAM_RERUNS...), so a stop signal's verdict can say it."""
     clock: Callable[[], float] = time.monotonic
 
 
@@ -87,17 +90,36 @@ def candidates(records: MutableMapping[str, ScenarioRecord]) -> list[ScenarioRec
 
 
 def confirm(plan: ConfirmPlan) -> list[str]:
-    """Confirm what can be confirmed; returns the node ids whose record changed."""
+    """Confirm what can be confirmed; returns the node ids whose record changed.
+
+    A stop signal (KeyboardInterrupt) leaves every candidate not yet settled `not-checked`, with the
+    reruns it had, before it goes on: results.json still says what the confirmation found."""
     chosen = candidates(plan.records)
     if not chosen:
         return []
+    reruns: dict[str, ConfirmAttempt] = {}
+    try:
+        _confirm(plan, chosen, reruns)
+        plan.at("")
+    except KeyboardInterrupt:
+        for record in chosen:
+            if plan.records[record.nodeid].confirmation is None:
+                done = (reruns[record.nodeid],) if record.nodeid in reruns else ()
+                _settle(plan, record, "not-checked", "the run was stopped during the confirmation", done)
+        raise
+    return [r.nodeid for r in chosen]
+
+
+def _confirm(plan: ConfirmPlan, chosen: list[ScenarioRecord], reruns: dict[str, ConfirmAttempt]) -> None:
     checked, skipped = chosen[: plan.limit], chosen[plan.limit :]
     for record in skipped:
         _settle(plan, record, "not-checked", f"over --confirm-max {plan.limit}", ())
     deadline = plan.clock() + plan.timeout
     plan.say(f"confirm: rerunning {len(checked)} upstream regression(s) on the upstream images")
+    plan.at(UPSTREAM_RERUNS)
     items = plan.items(checked)
     first = _rerun(plan, checked, items, "upstream", deadline)
+    reruns.update(first)
     remaining = []
     for record in checked:
         attempt = first.get(record.nodeid)
@@ -110,7 +132,6 @@ def confirm(plan: ConfirmPlan) -> list[str]:
             remaining.append((record, attempt))
     if remaining:
         _on_shipped(plan, remaining, items, deadline)
-    return [r.nodeid for r in chosen]
 
 
 def _on_shipped(
@@ -121,7 +142,9 @@ def _on_shipped(
 ) -> None:
     plan.say(f"confirm: {len(remaining)} still failing; putting the operator's shipped images back")
     try:
+        plan.at(RESTORING)
         plan.restore_shipped()
+        plan.at(SHIPPED_RERUNS)
     except StreamstressError as exc:
         for record, attempt in remaining:
             reason = f"the shipped images could not be put back: {exc}"
@@ -140,6 +163,7 @@ def _on_shipped(
             _fails_on_shipped(plan, record, (attempt, shipped))
     if plan.redeploy_upstream is not None:
         plan.say("confirm: putting this run's upstream images back")
+        plan.at(REDEPLOY)
         try:
             plan.redeploy_upstream()
         except StreamstressError as exc:

@@ -125,6 +125,7 @@ def confirm_regressions(
         limit=settings.confirm_max,
         timeout=settings.confirm_timeout,
         say=phases.say,
+        at=lambda stage: setattr(phases.so_far, "stage", stage or "tests"),
     )
     return confirm.confirm(plan)
 

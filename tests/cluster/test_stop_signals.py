@@ -279,3 +279,53 @@ def test_under_xdist_the_restore_waits_until_every_worker_is_done(session_runner
     assert done.returncode == pytest.ExitCode.OK, done.output[-3000:]
     assert_restored(done)
     assert done.output.index("[100%]") < done.output.index("--restore: putting the recorded")
+
+
+CONFIRM_HANGS_ON_SHIPPED = """\
+[[scenario]]
+match = "DEMO-03-TC02"
+status = "pass"
+sleep_s = 600
+when_running = { deployment = "tekton-pipelines-controller", image_in = ["registry.redhat.io/"] }
+
+[[scenario]]
+match = "DEMO-03-TC02"
+status = "fail"
+message = "pipelinerun finally-run failed: expected 2 taskruns, got 1"
+"""
+
+
+def nth(text: str, count: int) -> Callable[[str], bool]:
+    seen = []
+    return lambda line: text in line and (seen.append(line) or len(seen) == count)
+
+
+def test_a_stop_signal_during_confirm_keeps_the_first_rerun_and_says_which_images_run(
+    session_runner: SessionRunner, tmp_path: Path
+) -> None:
+    """Before, the verdict read only "after all 7 scenarios" and the regression had no confirmation
+    at all, although its rerun on the upstream images had failed and the operator now ran its
+    shipped images."""
+    outcomes = tmp_path / "confirm.toml"
+    outcomes.write_text(CONFIRM_HANGS_ON_SHIPPED, encoding="utf-8")
+    env = session_runner.env(GAUGE_STANDIN_OUTCOMES=str(outcomes))
+    heading = "## Pipelinerun with finally tasks"  # the run, the upstream rerun, the shipped rerun
+    stopped = session_runner.run(
+        ["--components", "pipeline", "--fail-on", "none", "--confirm", "-s"],
+        signals=[(nth(heading, 3), "SIGTERM")],
+        env=env,
+    )
+    assert_interrupted_by(stopped, session_runner, "SIGTERM")
+    document = stopped.results()
+    where = (
+        "during the --confirm reruns on the shipped images (the operator runs them now), after all 7"
+        " scenarios"
+    )
+    assert document["verdict"]["reasons"] == [where]
+    (regression,) = [s for s in document["scenarios"] if s["status"] != "passed"]
+    confirmation = regression["confirmation"]
+    assert (confirmation["verdict"], confirmation["reason"]) == (
+        "not-checked",
+        "the run was stopped during the confirmation",
+    )
+    assert [(a["images"], a["status"]) for a in confirmation["attempts"]] == [("upstream", "failed")]

@@ -126,6 +126,13 @@ def test_an_interruption_wins_and_names_the_signal() -> None:
         (3, "tests", 7, "after 3 of 7 scenarios"),
         (7, "tests", 7, "after all 7 scenarios"),
         (0, "deploy", None, "during the deploy"),
+        (
+            7,
+            "confirm on shipped",
+            7,
+            "during the --confirm reruns on the shipped images (the operator runs them now),"
+            " after all 7 scenarios",
+        ),
     ],
 )
 def test_an_interruption_says_where_it_stopped(
