@@ -1,13 +1,14 @@
 """Every option checked before any work starts: one message naming the option, the value and the fix.
 
 Runs once at session start on the controller, after the option values are parsed and before the
-suite is cloned or anything is built (issue 22): the kubeconfig and its context, and whether the API
-answers within 5 s, when the run needs the cluster at all; and, for `--in-cluster` without
-`--job-image`, that the release's recorded job image is readable (issue 23).
+suite is cloned or anything is built (issue 22): the results folder is writable; the kubeconfig and
+its context, and whether the API answers within 5 s, when the run needs the cluster at all; and, for
+`--in-cluster` without `--job-image`, that the release's recorded job image is readable (issue 23).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,26 @@ def check_job_image(settings: Settings, *, record: Path = RECORD) -> None:
         resolve_job_image(settings.job_image, record=record)
     except ConfigError as exc:
         raise pytest.UsageError(f"--job-image not given and the release's default is broken: {exc}") from None
+
+
+def check_results_dir(settings: Settings) -> None:
+    """`--results-dir` is a folder this process can write, else one UsageError.
+
+    Checked first: a file there (a typo, or the results.json path itself) used to end the run with an
+    INTERNALERROR traceback from the emulator's upstream checkouts, and a folder nobody may write
+    would lose the run's results at its very end, after hours of work."""
+    folder = settings.results_dir
+    if folder.exists() and not folder.is_dir():
+        raise pytest.UsageError(
+            f"--results-dir {folder}: is a file, not a folder; give a folder (it is created when missing)"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".streamstress-write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"--results-dir {folder}: cannot write there ({exc.strerror or exc}); give a folder you can"
+            " write, e.g. --results-dir=./results"
+        ) from None

@@ -40,6 +40,10 @@ def configure_session(config: pytest.Config) -> None:
     signals.register(config, bound=settings.stop_timeout, restore=settings.restore)
     if not is_worker(config):
         _sweep_stale_secrets()
+        if not config.option.help:
+            from pytest_streamstress.run.preflight import check_results_dir
+
+            check_results_dir(settings)  # before the fleet's folders and the emulator's upstreams in it
     if settings.clusters is not None and not is_worker(config) and not config.option.help:
         from pytest_streamstress.run.fleet import prepare_fleet
 

@@ -90,3 +90,25 @@ def test_a_server_that_does_not_answer_costs_one_message_not_one_per_scenario(
     result = pytester.runpytest("--streamstress", f"--kubeconfig={kubeconfig}", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*the API server at https://127.0.0.1:9 did not answer within 5s*"])
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("results.json", "is a file, not a folder; give a folder (it is created when missing)"),
+        ("results.json/sub", "cannot write there (Not a directory); give a folder you can write*"),
+    ],
+    ids=["a-file", "under-a-file"],
+)
+def test_a_results_dir_that_cannot_hold_results_is_one_usage_error(
+    pytester: pytest.Pytester, where: str, message: str
+) -> None:
+    """A file there ended the emulated run with an INTERNALERROR traceback from its upstream checkouts."""
+    (pytester.path / "results.json").write_text("{}")
+    target = pytester.path / where
+    result = pytester.runpytest(
+        "--streamstress", "--cluster=emulated", f"--results-dir={target}", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --results-dir {target}: {message}"])
+    assert "INTERNALERROR" not in result.stderr.str() + result.stdout.str()
