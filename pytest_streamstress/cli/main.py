@@ -56,6 +56,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType | None
     parser = argparse.ArgumentParser(
         prog="streamstress",
         description="Companion commands of pytest-streamstress (the run itself is `pytest --streamstress`).",
+        allow_abbrev=False,  # `publish --history DIR` was read as --history-budget DIR
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="Log details to stderr")
@@ -65,7 +66,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType | None
         module = _load(module_name)
         modules[name] = module
         help_text = module.HELP if module is not None else "(not supported yet)"
-        command = sub.add_parser(name, help=help_text, description=help_text)
+        command = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
         if module is not None:
             module.add_arguments(command)
     return parser, modules

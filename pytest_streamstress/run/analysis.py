@@ -39,6 +39,8 @@ class AnalysisPlugin:
         self._history: list[dict[str, Any]] | None = None
         self.skipped: list[str] = []
         """History run files that could not be read: the terminal names each one."""
+        self.not_recorded = ""
+        """Why this run could not join the history (the terminal says it: tomorrow compares without it)."""
         try:
             self.known: tuple[KnownFailure, ...] = load_known(settings.known_failures)
         except ConfigError as exc:
@@ -112,15 +114,18 @@ class AnalysisPlugin:
         try:
             record_run(self.settings.history, path, label=self.settings.run_label)
         except (HistoryError, OSError) as exc:
-            log.warning("could not add this run to the history %s: %s", self.settings.history, exc)
+            self.not_recorded = f"this run was not added to {self.settings.history}: {exc}; {path} is kept"
+            log.warning("%s", self.not_recorded)
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if is_worker(self.config) or self.config.get_verbosity() < 0:
             return
-        if self.analysis is None and not self.skipped:
+        if self.analysis is None and not self.skipped and not self.not_recorded:
             return
         terminalreporter.write_sep("-", "streamstress: against the history")
+        if self.not_recorded:
+            terminalreporter.write_line(f"history: {self.not_recorded}", red=True)
         for reason in self.skipped:
             terminalreporter.write_line(
                 f"history: skipped {reason}; this run is not compared with it (fix or remove the file)"

@@ -68,6 +68,31 @@ def check_results_dir(settings: Settings) -> None:
         raise pytest.UsageError(
             f"--results-dir {folder}: is a file, not a folder; give a folder (it is created when missing)"
         )
+    _writable(folder, "--results-dir", "a folder you can write, e.g. --results-dir=./results")
+
+
+def check_history_dir(settings: Settings) -> None:
+    """`--history` is a history store this run can join, or a folder to start one in, else one UsageError.
+
+    The run is filed into the history at its end; before, a file or a wrong folder there was only a
+    log warning nobody saw, and the night was quietly neither compared nor kept."""
+    folder = settings.history
+    if folder is None:
+        return
+    fix = (
+        "give the history folder (runs/<id>/results.json, e.g. a checkout of the published site) or a new one"
+    )
+    if folder.exists() and not folder.is_dir():
+        raise pytest.UsageError(f"--history {folder}: is a file, not a folder; {fix}")
+    shown = [entry for entry in folder.iterdir() if not entry.name.startswith(".")] if folder.is_dir() else []
+    if shown and not (folder / "runs").is_dir():
+        raise pytest.UsageError(
+            f"--history {folder}: holds files but no runs/ folder, so it is not a history; {fix}"
+        )
+    _writable(folder, "--history", "a folder you can write")
+
+
+def _writable(folder: Path, option: str, advice: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".streamstress-write-probe-{os.getpid()}"
@@ -75,6 +100,5 @@ def check_results_dir(settings: Settings) -> None:
         probe.unlink()
     except OSError as exc:
         raise pytest.UsageError(
-            f"--results-dir {folder}: cannot write there ({exc.strerror or exc}); give a folder you can"
-            " write, e.g. --results-dir=./results"
+            f"{option} {folder}: cannot write there ({exc.strerror or exc}); give {advice}"
         ) from None

@@ -41,9 +41,10 @@ def configure_session(config: pytest.Config) -> None:
     if not is_worker(config):
         _sweep_stale_secrets()
         if not config.option.help:
-            from pytest_streamstress.run.preflight import check_results_dir
+            from pytest_streamstress.run.preflight import check_history_dir, check_results_dir
 
             check_results_dir(settings)  # before the fleet's folders and the emulator's upstreams in it
+            check_history_dir(settings)
     if settings.clusters is not None and not is_worker(config) and not config.option.help:
         from pytest_streamstress.run.fleet import prepare_fleet
 

@@ -134,6 +134,20 @@ def test_an_unreadable_run_file_in_the_history_is_named_and_the_others_are_still
     )
 
 
+def test_a_run_the_history_could_not_take_says_so_on_the_terminal(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    """It was a log warning: tomorrow's run would have compared without tonight, and nobody knew."""
+    history = pytester.path / "history"
+    (history / "index.json").mkdir(parents=True)  # the index cannot be written over a folder
+    result = _run(pytester, project, f"--history={history}")
+    result.assert_outcomes(passed=1, failed=2)
+    results = pytester.path / "results" / "results.json"
+    result.stdout.fnmatch_lines(
+        ["*against the history*", f"history: this run was not added to {history}: *; {results} is kept"]
+    )
+
+
 def test_a_known_failure_is_reported_with_its_issue_and_still_counted(
     pytester: pytest.Pytester, project: Path
 ) -> None:

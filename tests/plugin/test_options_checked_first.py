@@ -6,6 +6,7 @@ Nothing here is cloned, built or deployed: each bad value stops the session at s
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,40 @@ def test_a_results_dir_that_cannot_hold_results_is_one_usage_error(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: --results-dir {target}: {message}"])
     assert "INTERNALERROR" not in result.stderr.str() + result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_text("{}"), "is a file, not a folder; give the history folder*"),
+        (
+            lambda p: (p.mkdir(), (p / "notes.txt").write_text("x")),
+            "holds files but no runs/ folder, so it is not a history; give the history folder*",
+        ),
+    ],
+    ids=["a-file", "not-a-history"],
+)
+def test_a_history_the_run_cannot_join_is_one_usage_error(
+    pytester: pytest.Pytester, make: Callable[[Path], object], message: str
+) -> None:
+    """Before, both were a log warning nobody saw: the night was neither compared nor kept."""
+    history = pytester.path / "history"
+    make(history)
+    result = pytester.runpytest(
+        "--streamstress", "--cluster=emulated", f"--history={history}", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --history {history}: {message}"])
+
+
+def test_a_new_or_hidden_only_history_folder_is_fine_to_start_one_in(pytester: pytest.Pytester) -> None:
+    from pytest_streamstress.options import Settings
+    from pytest_streamstress.run.preflight import check_history_dir
+
+    fresh = pytester.path / "new-history"
+    checkout = pytester.path / "gh-pages"
+    (checkout / ".git").mkdir(parents=True)  # a checkout of a branch with nothing published yet
+    for folder in (fresh, checkout):
+        config = pytester.parseconfig("--streamstress", f"--history={folder}", "-p", "no:cacheprovider")
+        check_history_dir(Settings.from_config(config))
+    assert fresh.is_dir()
