@@ -241,15 +241,27 @@
     var latest = runs[runs.length - 1];
     if (!S.scored(S.RUNS[latest])) return null;
     for (var i = runs.length - 2; i >= 0; i--) {
-      if (S.scored(S.RUNS[runs[i]])) return { latest: latest, previous: runs[i] };
+      if (S.scored(S.RUNS[runs[i]])) {
+        return { latest: latest, previous: runs[i], earlier: runs.slice(0, i + 1) };
+      }
     }
     return null;
+  };
+
+  // Against the last scored run the test ran in (report/morning.py last_ran): a -k rerun that left
+  // it out does not make it "new" the next night.
+  S.lastRan = function (row, earlier) {
+    for (var i = earlier.length - 1; i >= 0; i--) {
+      var code = row.charAt(earlier[i]);
+      if ((S.FAILING[code] || S.PASSING[code]) && S.scored(S.RUNS[earlier[i]])) return code;
+    }
+    return "-";
   };
 
   S.changeOf = function (t, pair) {
     if (!pair) return "";
     var now = S.CELLS[t].charAt(pair.latest);
-    var before = S.CELLS[t].charAt(pair.previous);
+    var before = S.lastRan(S.CELLS[t], pair.earlier);
     if (S.FAILING[now]) return S.FAILING[before] ? "still" : "new";
     return S.PASSING[now] && S.FAILING[before] ? "fixed" : "";
   };

@@ -240,11 +240,15 @@ def previous_scored(index: HistoryIndex, before: int) -> int:
 
 
 def changes(index: HistoryIndex, latest: int, previous: int) -> list[Change]:
-    """New failures, still failing and fixed tests between two runs, in index order (pure)."""
+    """New failures, still failing and fixed tests since the previous scored run, in index order (pure).
+
+    Each test is compared with the last scored run *it ran in*, at or before `previous`, as the
+    history analysis does (history/classify.py): after a `-k` rerun of one scenario, the nightly's
+    other failures are not "new" for having been left out of it."""
     out = []
     scored = [is_scored(run) for run in index.runs]
     for t, row in enumerate(index.cells):
-        now, before = row[latest], row[previous]
+        now, before = row[latest], last_ran(row, previous, scored)
         if now in FAILING_CODES and before in FAILING_CODES:
             since, runs = _streak(row, latest, scored)
             out.append(Change(test=t, kind="still", since=since, runs=runs))
@@ -253,6 +257,14 @@ def changes(index: HistoryIndex, latest: int, previous: int) -> list[Change]:
         elif now in PASSING_CODES and before in FAILING_CODES:
             out.append(Change(test=t, kind="fixed", since=latest, runs=1))
     return out
+
+
+def last_ran(row: str, upto: int, scored: Sequence[bool]) -> str:
+    """The test's code in the newest scored run at or before `upto` that ran it; "-" for none."""
+    for r in range(upto, -1, -1):
+        if scored[r] and (row[r] in FAILING_CODES or row[r] in PASSING_CODES):
+            return row[r]
+    return "-"
 
 
 def _streak(row: str, latest: int, scored: Sequence[bool]) -> tuple[int, int]:

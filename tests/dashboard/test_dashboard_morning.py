@@ -7,6 +7,7 @@ from the generated documents; colours from the page's own palette data (one pale
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,31 @@ def test_a_single_run_shows_its_failures_by_category(page: Any, make_site: Any) 
     assert set(shown) == failing
     assert page.get_by_test_id("trends").is_hidden()
     assert page.get_by_test_id("morning-regressions").count() == 0
+
+
+def with_a_narrowed_rerun(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history with a `-k` rerun of one passing scenario between the two newest nights."""
+    narrowed = copy.deepcopy(documents[-2])
+    narrowed["run_id"] = narrowed["run_id"].replace("T02", "T14")[:-6] + "abcdef"
+    narrowed["started_at"] = narrowed["started_at"].replace("T02:", "T14:")
+    narrowed["finished_at"] = narrowed["started_at"]
+    narrowed["scenarios"] = [s for s in narrowed["scenarios"] if s["status"] == "passed"][:1]
+    narrowed["settings"] = {**narrowed.get("settings", {}), "selection": "-k one"}
+    return [*documents[:-1], narrowed, documents[-1]]
+
+
+@pytest.mark.parametrize(
+    ("count", "kind"), [("regressions-count", "upstream"), ("still-count", "still")], ids=["new", "still"]
+)
+def test_a_narrowed_rerun_the_evening_before_leaves_the_morning_numbers_and_the_grid_alone(
+    page: Any, make_site: Any, documents: list[dict[str, Any]], count: str, kind: str
+) -> None:
+    """Each test is compared with the last run it ran in: the rerun's left-out failures are not new."""
+    site = make_site(with_a_narrowed_rerun(documents))
+    open_page(page, (site / "index.html").as_uri())
+    expected = changes(documents)[kind]
+    number = page.get_by_test_id(count)
+    assert number.inner_text() == str(len(expected))
+    number.click()
+    page.wait_for_selector('html[data-ready="grid"]')
+    assert sorted(visible_keys(page, "grid-row")) == sorted(expected)

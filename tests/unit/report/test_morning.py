@@ -7,6 +7,7 @@ fixes 11.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -245,3 +246,27 @@ def test_a_bad_night_shows_the_first_regressions_and_counts_them_all(tmp_path: P
     view = morning(history_of(tmp_path, documents))
     assert view.regression_count == broken > CARDS
     assert len(view.regressions) == CARDS
+
+
+def test_a_narrowed_run_before_the_newest_does_not_make_old_failures_new(
+    documents: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """A `-k` rerun of one scenario the evening before: the nightly's failures it left out read as
+    "new upstream regressions" the next morning, because each test was compared with that one run."""
+    narrowed = copy.deepcopy(documents[-2])
+    narrowed["run_id"] = narrowed["run_id"].replace("T02", "T14")[:-6] + "abcdef"
+    narrowed["started_at"] = narrowed["started_at"].replace("T02:", "T14:")
+    narrowed["finished_at"] = narrowed["started_at"]
+    narrowed["scenarios"] = [s for s in narrowed["scenarios"] if s["status"] == "passed"][:1]
+    narrowed["settings"] = {**narrowed.get("settings", {}), "selection": "-k one"}
+    with_rerun = morning(history_of(tmp_path, [*documents[:-1], narrowed, documents[-1]]))
+    plain = morning(history_of(tmp_path / "plain", documents))
+
+    def names(items: tuple[Any, ...]) -> list[str]:
+        return [item.scenario for item in items]
+
+    assert with_rerun.regression_count == plain.regression_count
+    assert names(with_rerun.regressions) == names(plain.regressions)
+    assert with_rerun.new_count == plain.new_count
+    assert (with_rerun.fixed_count, with_rerun.still_count) == (plain.fixed_count, plain.still_count)
+    assert names(with_rerun.still_failing) == names(plain.still_failing)
