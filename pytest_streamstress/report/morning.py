@@ -116,6 +116,8 @@ class Item:
     last_passed: str = ""
     """The good run of the culprit range; "" without one."""
     has_culprit: bool = False
+    passed_before: bool = True
+    """It passed in an earlier run of this history: without a culprit range, the run had no --history."""
     first_failing: str = ""
     """The name of the run its failing streak started in."""
     first_failing_link: str = ""
@@ -385,6 +387,7 @@ class _Builder:
             ruled_out=culprit.ruled_out if culprit else (),
             last_passed=self.name_of(culprit.good_run) if culprit else "",
             has_culprit=culprit is not None,
+            passed_before=any(code in PASSING_CODES for code in self.index.cells[t][: self.latest]),
             first_failing=run_name(first),
             first_failing_link=hash_link(view="run", run=first.run_id, open=case.key),
             runs=runs,

@@ -243,3 +243,30 @@ def test_a_narrowed_rerun_the_evening_before_leaves_the_morning_numbers_and_the_
     number.click()
     page.wait_for_selector('html[data-ready="grid"]')
     assert sorted(visible_keys(page, "grid-row")) == sorted(expected)
+
+
+def test_a_new_test_failing_from_its_first_run_says_why_it_has_no_culprit_range(
+    page: Any, make_site: Any, documents: list[dict[str, Any]]
+) -> None:
+    """It read "no culprit range recorded (run with --history)", to a run that had one."""
+    newest = copy.deepcopy(documents[-1])
+    born = copy.deepcopy(next(s for s in newest["scenarios"] if s["status"] == "passed"))
+    born.update(
+        nodeid="specs/pipelines/brand-new.spec::Born failing",
+        spec="specs/pipelines/brand-new.spec",
+        scenario="Born failing",
+        id="specs/pipelines/brand-new.spec::PIPELINES-99-TC001",
+        status="failed",
+        message="pipelinerun p failed",
+        category="upstream-regression",
+        category_rule="default",
+    )
+    newest["scenarios"].append(born)
+    site = make_site([*documents[:-1], newest])
+    open_page(page, (site / "index.html").as_uri())
+    card = page.locator(f'[data-testid="regression"][data-key="{case_key(born)}"]')
+    assert card.get_by_test_id("regression-culprit").inner_text() == (
+        "none: it has not passed in this history yet, so there is no good run to start a range from"
+    )
+    others = page.get_by_test_id("regression-culprit").all_inner_texts()
+    assert not any("--history" in text for text in others), others
