@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from pytest_streamstress.cluster.resources import TEKTON_GROUP
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.triage.categorize import served_key
 
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
 
 log = logging.getLogger(__name__)
+
+
+def _plural(kind: str) -> str:
+    """`TektonChain` -> `tektonchains`: the operator's component CRs are plain lower-case plurals."""
+    return kind.lower() + "s"
 
 
 class ServedApis:
@@ -34,6 +40,7 @@ class ServedApis:
         self._groups: dict[str, frozenset[str]] = {}
         self.unavailable = ""
         """Why discovery is off for this process ("" while it works)."""
+        self._operands: frozenset[str] | None = None
 
     def facts(self, groups: Iterable[str]) -> frozenset[str] | None:
         """The served kinds of `groups` ("" = core), or None when the cluster cannot say."""
@@ -65,6 +72,23 @@ class ServedApis:
             self.close()
             return None
         return frozenset(self._versions)
+
+    def operand_kinds(self, kinds: Iterable[str]) -> frozenset[str] | None:
+        """Which of these operator CR kinds (`TektonChain`, ...) have an instance, asked once; None when
+        the cluster cannot say or serves no operator group (then the operator did not install them)."""
+        groups = self.served_groups()
+        if groups is None or TEKTON_GROUP not in groups or self._cluster is None or self._versions is None:
+            return None
+        if self._operands is None:
+            version = self._versions[TEKTON_GROUP][0]
+            try:
+                self._operands = frozenset(
+                    kind for kind in kinds if self._cluster.list_custom(TEKTON_GROUP, version, _plural(kind))
+                )
+            except StreamstressError as exc:
+                log.warning("triage without the operator's component CRs: %s", str(exc).splitlines()[0])
+                return None
+        return self._operands
 
     def _kinds_of(self, group: str) -> frozenset[str]:
         if self._cluster is None:

@@ -64,7 +64,7 @@ from pytest_streamstress.run.scenarios import after_spec_key, category_key
 from pytest_streamstress.run.secrets import find_secrets
 from pytest_streamstress.run.selection import selection
 from pytest_streamstress.triage import categorize
-from pytest_streamstress.triage.facts import ClusterFacts, components_from_groups
+from pytest_streamstress.triage.facts import OPERAND_OF, ClusterFacts, components_from_groups
 
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog
@@ -196,7 +196,8 @@ class Recorder:
         absent: frozenset[str] = frozenset()
         groups = discovery.served_groups() if self.rules.asks_components else None
         if groups is not None:
-            installed, absent = components_from_groups(groups)
+            operands = discovery.operand_kinds(OPERAND_OF.values())
+            installed, absent = components_from_groups(groups, operands=operands)
         outcome = phases.outcome_if_run
         cluster = outcome.deployment.cluster if outcome is not None else None
         return ClusterFacts(

@@ -115,6 +115,9 @@ class Rule:
     component: str = ""
     """One of COMPONENT_CONDITIONS, or "" for none: what the cluster has of the components the
     failure names."""
+    unless_component: str = ""
+    """`unless = { component = "installed" }`: the rule does not fire when the cluster is known to
+    have that of the components the failure names (a fact guard; unknown facts never stop it)."""
 
     def patterns(self, field: str) -> Patterns:
         return getattr(self, field)  # type: ignore[no-any-return]  # field is one of FIELDS
@@ -157,7 +160,7 @@ class Rules:
     @property
     def asks_components(self) -> bool:
         """Some rule needs to know which components are installed."""
-        return any(rule.component for rule in self.rules)
+        return any(rule.component or rule.unless_component for rule in self.rules)
 
 
 def marker_name(category: str) -> str:
@@ -201,6 +204,8 @@ def categorize(
             continue
         notes = _match_facts(rule, named, known)
         if notes is None:
+            continue
+        if rule.unless_component and component_fact(rule.unless_component, named, known) is not None:
             continue
         field, evidence = _combine(hit, notes)
         return model.Categorization(
@@ -370,10 +375,12 @@ def _rule(raw: Any, *, index: int, ids: tuple[str, ...], source: Path, text: str
             f"give at least one of: {', '.join(FIELDS)}, api_version, component",
         )
     cases = raw.get("cases", [])
+    guards, unless_component = _fact_guard(raw.get("unless", {}), fail=fail)
     return Rule(
         name=name,
         category=category,
-        unless=_guards(raw.get("unless", {}), flags=flags, fail=fail),
+        unless=_guards(guards, flags=flags, fail=fail),
+        unless_component=unless_component,
         known_issue=str(raw.get("known_issue", "")),
         comment=str(raw.get("comment", "")),
         cases=tuple(str(case) for case in cases) if isinstance(cases, list) else (str(cases),),
@@ -393,6 +400,14 @@ def _condition(
             f"one of: {', '.join(choices)} (see the header of config/categories.toml)",
         )
     return str(value)
+
+
+def _fact_guard(raw: Any, *, fail: Callable[[str, str], ConfigError]) -> tuple[Any, str]:
+    """`unless`'s text guards, and its `component` fact guard taken out of them ("" for none)."""
+    if not isinstance(raw, dict) or "component" not in raw:
+        return raw, ""
+    condition = _condition(raw, "component", COMPONENT_CONDITIONS, fail=fail)
+    return {field: value for field, value in raw.items() if field != "component"}, condition
 
 
 def _guards(

@@ -43,8 +43,13 @@ _GROUP_OF: Final = {
     "messaging.knative.dev": "knative-eventing",
     "flows.knative.dev": "knative-eventing",
 }
-"""API group -> component. The groups are the CRD groups each component installs (Tekton and
-Knative install docs); a group that no component here owns names nothing."""
+"""API group -> component: the groups a message may name a component by. For most, the CRD group it
+installs (Tekton and Knative install docs); a group that no component here owns names nothing."""
+OPERAND_OF: Final = {"tekton-chains": "TektonChain", "tekton-results": "TektonResult"}
+"""Components that install no CRD of their own (tektoncd/chains and tektoncd/results `config/` hold
+none; `chains.tekton.dev/...` and `results.tekton.dev/...` are annotation and finalizer names), so
+API discovery cannot tell whether they run. The operator's CR of that kind can: it creates one for
+each component TektonConfig enables (reference/openshift-pipelines.md, "Other component CRs")."""
 
 # How a message names a component: by an API group (resource.group, group/version), by a kind only
 # that component defines (its CRDs; case-sensitive where the word is also plain English) or by the
@@ -53,7 +58,7 @@ Knative install docs); a group that no component here owns names nothing."""
 _GROUPS: Final = "|".join(re.escape(group) for group in sorted(_GROUP_OF, key=len, reverse=True))
 _NAMING: Final = (
     ("clustertasks", re.compile(r"\bclustertasks?\b", re.IGNORECASE)),
-    ("", re.compile(r"(?<![\w.-])(" + _GROUPS + r")/v\d", re.IGNORECASE)),
+    ("", re.compile(r"(?<![\w.-])(" + _GROUPS + r")/v\d+(?:(?:alpha|beta)\d+)?", re.IGNORECASE)),
     ("", re.compile(r"\b[a-z]+\.(" + _GROUPS + r")\b", re.IGNORECASE)),
     ("tekton-pipelines", re.compile(r"\btekton-pipelines-(?:controller|webhook|remote-resolvers)\b")),
     (
@@ -236,11 +241,21 @@ def api_fact(named: Sequence[NamedApi], served: frozenset[str]) -> tuple[str, st
     return None
 
 
-def components_from_groups(served_groups: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+def components_from_groups(
+    served_groups: Iterable[str], *, operands: Iterable[str] | None = None
+) -> tuple[frozenset[str], frozenset[str]]:
     """(installed, absent) components from the API groups the cluster serves: a component whose CRD
     group is served is installed; one with no served group is absent (Tekton and Knative install
-    their CRDs with the component, so discovery is the cluster's own answer)."""
+    their CRDs with the component, so discovery is the cluster's own answer).
+
+    Chains and Results install no CRD (see `OPERAND_OF`): discovery cannot tell, so they are known
+    only from `operands`, the operator CR kinds the cluster holds (None: not known either way)."""
     served = set(served_groups)
-    installed = {component for group, component in _GROUP_OF.items() if group in served}
-    known = set(_GROUP_OF.values())
-    return frozenset(installed), frozenset(known - installed)
+    by_crd = {group: component for group, component in _GROUP_OF.items() if component not in OPERAND_OF}
+    installed = {component for group, component in by_crd.items() if group in served}
+    absent = set(by_crd.values()) - installed
+    if operands is not None:
+        present = set(operands)
+        for component, kind in OPERAND_OF.items():
+            (installed if kind in present else absent).add(component)
+    return frozenset(installed), frozenset(absent - installed)

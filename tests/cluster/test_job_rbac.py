@@ -130,6 +130,13 @@ def test_runner_role_allows_every_request_of_setup_deploy_restore_and_metrics_an
 
     with LeaseGate(cluster, "openshift-pipelines", "shard-0", poll_s=0.05, timeout_s=30).hold(exclusive=True):
         pass  # a shard's serial gate (issue 23)
+    # triage in the pod: discovery, and the operator CRs of the components that install no CRD
+    from pytest_streamstress.cluster.discovery import ServedApis
+    from pytest_streamstress.triage.facts import OPERAND_OF
+
+    triage = ServedApis(lambda: cluster)
+    assert triage.operand_kinds(OPERAND_OF.values()) == {"TektonChain", "TektonResult"}
+    assert triage.facts(["tekton.dev"])
     cluster.close()
 
     denied = sorted({r for r in seen if not allowed(RUNNER_RULES, r)})

@@ -26,12 +26,17 @@ Tags: e2e
 ## Knative service: PIPELINES-94-TC02
 Tags: e2e
 * Create "ksvc.yaml"
+
+## Chains controller: PIPELINES-94-TC03
+Tags: e2e
+* Create "signed.yaml"
 """
 
 OLD_API = (
     'error: resource mapping not found for name: "run" namespace: "" from "old.yaml": '
     'no matches for kind "PipelineRun" in version "tekton.dev/v1beta1"'
 )
+CHAINS = 'deployments.apps "tekton-chains-controller" not found in namespace openshift-pipelines'
 KNATIVE = (
     'error: unable to recognize "ksvc.yaml": '
     'no matches for kind "Service" in version "serving.knative.dev/v1"'
@@ -48,6 +53,12 @@ match = "PIPELINES-94-TC02"
 status = "fail"
 step = 'Create "ksvc.yaml"'
 message = {json.dumps(KNATIVE)}
+
+[[scenario]]
+match = "PIPELINES-94-TC03"
+status = "fail"
+step = 'Create "signed.yaml"'
+message = {json.dumps(CHAINS)}
 """
 
 
@@ -65,7 +76,7 @@ def run_suite(pytester: pytest.Pytester, gauge_project: Callable[..., Path], *cl
         "no:cacheprovider",
         timeout=120,
     )
-    result.assert_outcomes(failed=2)
+    result.assert_outcomes(failed=3)
     document: dict[str, Any] = json.loads((pytester.path / "results" / "results.json").read_text())
     return {s["scenario"].split(":")[0]: s for s in document["scenarios"]}
 
@@ -84,6 +95,9 @@ def test_a_kind_served_at_a_newer_version_is_an_upstream_regression_with_the_ser
         "installed",
         "knative-serving is not installed (named by 'serving.knative.dev/v1')",
     )
+    # Chains installs no CRD: discovery alone called it absent, on a cluster whose operator runs it.
+    chains = records["Chains controller"]
+    assert chains["category"] != "missing-component", chains["category_evidence"]
 
 
 def test_without_a_reachable_cluster_the_discovery_rule_stays_silent_and_the_run_completes(

@@ -59,6 +59,8 @@ RUNNER_RULES: Final = (
     # the operator: TektonConfig readiness, installer-set deletion to force re-reconciliation (§6, §7)
     Rule("operator.tekton.dev", ("tektonconfigs",), ("get", "list", "watch", "create")),
     Rule("operator.tekton.dev", ("tektoninstallersets",), ("list", "delete")),
+    # triage: chains and results install no CRD, so their operator CRs say whether they run
+    Rule("operator.tekton.dev", ("tektonchains", "tektonresults"), ("list",)),
     # the operator Deployment (fallback edit) and the operand workloads (image verification)
     Rule("apps", ("deployments",), ("get", "list", "watch", "update")),
     Rule("apps", ("statefulsets",), ("list", "watch")),

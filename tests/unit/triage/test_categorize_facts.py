@@ -118,6 +118,36 @@ def test_a_step_pattern_matches_the_failing_step_text(rules: categorize.Rules) -
     assert elsewhere.rule == "default"
 
 
+def test_a_component_guard_stops_a_rule_only_when_the_fact_is_known(tmp_path: Path) -> None:
+    path = tmp_path / "categories.toml"
+    path.write_text(
+        HEADER + "[[rule]]\nname = 'gone'\ncategory = 'missing-component'\n"
+        "message = 'deployments.apps \"tekton-chains-controller\" not found'\n"
+        "unless = { component = 'installed', message = 'upgrade' }\n",
+        encoding="utf-8",
+    )
+    rules = categorize.load_rules(path)
+    assert rules.asks_components, "the guard needs the facts fetched"
+    text = 'deployments.apps "tekton-chains-controller" not found'
+    running = facts.ClusterFacts.from_installed(["tekton-chains"])
+    missing = facts.ClusterFacts.from_installed(["!tekton-chains"])
+    assert categorize.categorize(rules, message=text, facts=running).rule == "default"
+    assert categorize.categorize(rules, message=text, facts=missing).rule == "gone"
+    assert categorize.categorize(rules, message=text).rule == "gone", "an unknown fact never stops it"
+    assert categorize.categorize(rules, message=text + " after upgrade").rule == "default"
+
+
+def test_an_unknown_component_guard_names_the_choices(tmp_path: Path) -> None:
+    path = tmp_path / "categories.toml"
+    path.write_text(
+        HEADER + "[[rule]]\nname = 'x'\ncategory = 'config-gap'\nmessage = 'y'\n"
+        "unless = { component = 'gone' }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="component 'gone' is not a known condition"):
+        categorize.load_rules(path)
+
+
 def test_an_unknown_component_condition_names_the_choices(tmp_path: Path) -> None:
     path = tmp_path / "categories.toml"
     path.write_text(
@@ -137,5 +167,23 @@ def test_components_come_from_the_api_groups_the_cluster_serves() -> None:
 
     installed, absent = components_from_groups({"", "apps", "tekton.dev", "triggers.tekton.dev"})
     assert {"tekton-pipelines", "tekton-triggers"} <= installed
-    assert {"knative-serving", "tekton-chains"} <= absent
+    assert {"knative-serving", "pipelines-as-code"} <= absent
     assert installed.isdisjoint(absent)
+
+
+def test_chains_and_results_come_from_the_operator_crs_never_from_discovery() -> None:
+    """They install no CRD: on a cluster running chains, discovery alone said "not installed", and a
+    failure naming tekton-chains-controller was filed Missing Component."""
+    from pytest_streamstress.triage.facts import components_from_groups
+
+    groups = {"", "apps", "tekton.dev", "operator.tekton.dev"}
+    installed, absent = components_from_groups(groups)
+    assert {"tekton-chains", "tekton-results"}.isdisjoint(installed | absent), "unknown without the CRs"
+    installed, absent = components_from_groups(groups, operands=["TektonChain"])
+    assert "tekton-chains" in installed
+    assert "tekton-results" in absent
+    running = facts.ClusterFacts(installed=installed, absent=absent)
+    assert (
+        facts.component_fact("absent", 'deployments.apps "tekton-chains-controller" not found', running)
+        is None
+    )
