@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.cli._cluster_args import add_cluster_arguments, connect
-from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, restore
+from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, read_record, restore
 from pytest_streamstress.components import load_catalog
 
 HELP: Final = "Put back the operator images recorded by a session (RESULTS_DIR/restore.json)"
@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     record = args.results_dir / RESTORE_RECORD
+    done = record.with_name(RESTORE_RECORD + ".restored")
+    if not record.is_file() and done.is_file():
+        # --restore, an earlier `streamstress restore` or --confirm already put the images back
+        sys.stdout.write(f"nothing to restore: {done} says the recorded images were already put back\n")
+        return 0
+    read_record(record)  # a missing or broken record is named before any kubeconfig is read
     cluster = connect(args)
     try:
         restore(
