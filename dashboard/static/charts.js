@@ -101,7 +101,8 @@
   // ------------------------------------------------------------------ scenarios per run: split scales
 
   var TOP = 96;    // height of the passed panel
-  var GAP = 26;
+  var LABEL = 16;  // the passed panel's label row, above it: inside the plot, points and bars hid it
+  var GAP = 26;    // between the panels; holds the failures panel's label
   var BOTTOM = 130; // height of the failures panel
 
   function categoriesIn(data) {
@@ -114,7 +115,7 @@
 
   function drawCounts(container, data, extent) {
     S.clear(container);
-    var height = MARGIN.top + TOP + GAP + BOTTOM + MARGIN.bottom;
+    var height = MARGIN.top + LABEL + TOP + GAP + BOTTOM + MARGIN.bottom;
     var frame = S.frame(container, height);
     var x = timeScale(frame.width, data, extent);
     var width = frame.width;
@@ -123,11 +124,12 @@
     var hi = d3.max(data, function (d) { return d.passed; });
     var pad = Math.max(1, Math.round((hi - lo) * 0.1));
     var yTop = d3.scaleLinear().domain([Math.max(0, lo - pad), hi + pad]).nice()
-      .range([MARGIN.top + TOP, MARGIN.top]);
+      .range([MARGIN.top + LABEL + TOP, MARGIN.top + LABEL]);
     var topAxis = frame.svg.append("g").attr("class", "axis").attr("data-testid", "axis-passed")
       .attr("transform", "translate(" + MARGIN.left + ",0)").call(S.countAxis(yTop, hi));
     gridlines(topAxis, width);
-    frame.svg.append("text").attr("class", "panel-label").attr("x", MARGIN.left + 6).attr("y", MARGIN.top + 10)
+    frame.svg.append("text").attr("class", "panel-label").attr("data-testid", "label-passed")
+      .attr("x", MARGIN.left + 6).attr("y", MARGIN.top + 8)
       .text("passed (axis from " + yTop.domain()[0] + ")");
     frame.svg.append("path").datum(data).attr("fill", "none").attr("stroke", S.PALETTE.pass_line).attr("stroke-width", 1.6)
       .attr("d", d3.line().x(function (d) { return x(d.date); }).y(function (d) { return yTop(d.passed); }));
@@ -140,7 +142,7 @@
       .attr("cx", function (d) { return x(d.date); })
       .attr("cy", function (d) { return yTop(d.passed); });
     // Failures: stacked by category on their own axis from 0, the band the morning is about.
-    var base = MARGIN.top + TOP + GAP;
+    var base = MARGIN.top + LABEL + TOP + GAP;
     var cats = categoriesIn(data);
     var stacked = d3.stack().keys(cats).value(function (d, key) { return d.cats[key] || 0; })(data);
     var maxFailing = d3.max(data, function (d) { return d.failing; }) || 0;
@@ -148,7 +150,8 @@
     var bottomAxis = frame.svg.append("g").attr("class", "axis").attr("data-testid", "axis-failures")
       .attr("transform", "translate(" + MARGIN.left + ",0)").call(S.countAxis(yBottom, maxFailing));
     gridlines(bottomAxis, width);
-    frame.svg.append("text").attr("class", "panel-label").attr("x", MARGIN.left + 6).attr("y", base + 10)
+    frame.svg.append("text").attr("class", "panel-label").attr("data-testid", "label-failures")
+      .attr("x", MARGIN.left + 6).attr("y", base - 7)
       .text("failed and error, by category");
     var plotWidth = width - MARGIN.left - MARGIN.right;
     var barWidth = Math.max(1.2, Math.min(14, (plotWidth / Math.max(1, data.length)) * 0.7));

@@ -174,16 +174,16 @@ def _incomplete_reasons(
         reasons.append("gauge broke: " + next(e.message for e in state.errors if e.phase == "gauge"))
     executed = sum(1 for r in records if r.status in {Status.PASSED, Status.FAILED})
     usual = state.usual_scenarios
-    if usual and executed < COVERAGE_FLOOR * usual:
-        reasons.append(
-            f"ran {executed} of the usual {usual} scenarios (below {COVERAGE_FLOOR:.0%}: not scored for new"
-            " failures or regressions)"
-        )
     if state.stopped_early and state.not_run:
         of = f" of {state.collected}" if state.collected else ""
         reasons.append(
             f"pytest stopped the session early ({state.stopped_early}): {state.not_run}{of} scenarios"
             " did not run, so the run is not scored"
+        )
+    elif usual and executed < COVERAGE_FLOOR * usual:  # an early stop already says why so few ran
+        reasons.append(
+            f"ran {executed} of the usual {usual} scenarios (below {COVERAGE_FLOOR:.0%}: not scored for new"
+            " failures or regressions)"
         )
     return reasons
 

@@ -191,6 +191,32 @@ def test_the_trend_chart_paints_each_category_in_its_palette_colour(page: Any, s
     assert fills and all(fill == colors[category] for category, fill in fills if category)
 
 
+def test_no_bar_or_point_of_the_trend_chart_covers_a_panel_label(
+    page: Any, make_site: Any, documents: list[dict[str, Any]]
+) -> None:
+    """The labels sat inside the plots: a first run with the most failures hid "failed and error,
+    by category" behind its bar."""
+    worst_first = copy.deepcopy(documents[-1])  # the most failures, and the first run on the chart
+    worst_first["run_id"] = documents[0]["run_id"].replace("T02", "T01")[:-6] + "abcdef"
+    worst_first["started_at"] = documents[0]["started_at"].replace("T02:", "T01:")
+    worst_first["finished_at"] = worst_first["started_at"]
+    site = make_site([worst_first, *documents])
+    open_page(page, (site / "index.html").as_uri())
+    page.wait_for_selector('[data-testid="failure-bars"]')
+    overlaps = page.evaluate(
+        """() => {
+          const box = e => e.getBoundingClientRect();
+          const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          const labels = [...document.querySelectorAll('[data-testid="trends"] text.panel-label')];
+          const marks = [...document.querySelectorAll('[data-testid="category-bar"], circle.point')];
+          return labels.flatMap(l => marks.filter(m => hit(box(l), box(m))).map(m => l.textContent));
+        }"""
+    )
+    assert page.locator('[data-testid="trends"] text.panel-label').count() >= 2
+    assert page.locator('[data-testid="category-bar"]').count() > 0
+    assert overlaps == []
+
+
 def test_the_site_works_opened_as_a_file(page: Any, site_dir: Path, documents: list[dict[str, Any]]) -> None:
     open_page(page, (site_dir / "index.html").as_uri())
     assert page.get_by_test_id("regression").count() == len(changes(documents)["upstream"])

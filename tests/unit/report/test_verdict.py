@@ -86,7 +86,9 @@ def test_a_run_of_fewer_than_three_quarters_of_the_usual_scenarios_is_incomplete
 @pytest.mark.parametrize("fail_on", FAIL_ON_VALUES, ids=[",".join(v) for v in FAIL_ON_VALUES])
 def test_a_run_pytest_stopped_early_is_incomplete_whatever_fail_on_says(fail_on: tuple[str, ...]) -> None:
     ran = (record("ok", Status.PASSED), record("broke", Status.FAILED, "config-gap", "secret missing"))
-    state = RunState(fail_on=fail_on, stopped_early="stopping after 1 failures", collected=7, not_run=5)
+    state = RunState(
+        fail_on=fail_on, stopped_early="stopping after 1 failures", collected=7, not_run=5, usual_scenarios=7
+    )
     verdict = decide(ran, state)
     assert (verdict.status, verdict.exit_code, verdict.harness) == ("incomplete", 1, 0)
     assert verdict.reasons == (
