@@ -87,16 +87,31 @@
   S.legend = function (container, entries) {
     var box = S.el("div", { className: "legend", testid: "chart-legend" });
     entries.forEach(function (e) {
-      var swatch = e.hollow ? S.el("i", { className: "hollow" }) : S.el("i", { className: e.line ? "line" : null });
+      var swatch = S.el("i", { className: e.hollow ? "hollow" : e.faded ? "faded" : e.line ? "line" : null });
       if (e.line) {
         var dash = e.dash ? e.dash.split(" ").map(Number) : [];
         swatch.style.background = dash.length ? "repeating-linear-gradient(90deg, " + e.color + " 0 " + dash[0] + "px, transparent " +
           dash[0] + "px " + (dash[0] + dash[1]) + "px)" : e.color;
-      } else if (!e.hollow) swatch.style.background = e.color;
+      } else if (!e.hollow && !e.faded) swatch.style.background = e.color;
       box.appendChild(S.el("span", { className: "key", "data-category": e.id || null }, swatch, e.label));
     });
     container.appendChild(box);
   };
+
+  // A run that broke, was stopped or ran too few scenarios is not a point of the trend: its marks are
+  // drawn faded and the lines pass it by, so a crashed night does not read as a fall in the pass rate.
+  function scoredPoint(d) { return S.scored(S.RUNS[d.run]); }
+
+  function pointClass(d) {
+    return "point" + (S.RUNS[d.run].emulated ? " emulated" : "") + (scoredPoint(d) ? "" : " unscored");
+  }
+
+  function scaleData(data) {
+    var scored = data.filter(scoredPoint);
+    return scored.length ? scored : data;
+  }
+
+  var UNSCORED_KEY = { label: "faded: a run that is not scored (it broke, was stopped or ran too few scenarios)", faded: true };
 
   // ------------------------------------------------------------------ scenarios per run: split scales
 
@@ -120,24 +135,26 @@
     var x = timeScale(frame.width, data, extent);
     var width = frame.width;
     // Passed: its own axis, from just below the lowest count (a drop of 3 in 200 stays visible).
-    var lo = d3.min(data, function (d) { return d.passed; });
+    var scale = scaleData(data); // an interrupted night at 0 passed must not squash the others' band
+    var lo = d3.min(scale, function (d) { return d.passed; });
     var hi = d3.max(data, function (d) { return d.passed; });
     var pad = Math.max(1, Math.round((hi - lo) * 0.1));
     var yTop = d3.scaleLinear().domain([Math.max(0, lo - pad), hi + pad]).nice()
-      .range([MARGIN.top + LABEL + TOP, MARGIN.top + LABEL]);
+      .range([MARGIN.top + LABEL + TOP, MARGIN.top + LABEL]).clamp(true); // a faded run below sits on the edge
     var topAxis = frame.svg.append("g").attr("class", "axis").attr("data-testid", "axis-passed")
       .attr("transform", "translate(" + MARGIN.left + ",0)").call(S.countAxis(yTop, hi));
     gridlines(topAxis, width);
     frame.svg.append("text").attr("class", "panel-label").attr("data-testid", "label-passed")
       .attr("x", MARGIN.left + 6).attr("y", MARGIN.top + 8)
       .text("passed (axis from " + yTop.domain()[0] + ")");
-    frame.svg.append("path").datum(data).attr("fill", "none").attr("stroke", S.PALETTE.pass_line).attr("stroke-width", 1.6)
+    frame.svg.append("path").attr("data-testid", "line-passed").datum(data.filter(scoredPoint)).attr("fill", "none")
+      .attr("stroke", S.PALETTE.pass_line).attr("stroke-width", 1.6)
       .attr("d", d3.line().x(function (d) { return x(d.date); }).y(function (d) { return yTop(d.passed); }));
     frame.svg.append("g").attr("data-testid", "series-passed").attr("data-series", "passed")
       .attr("class", "points" + (data.length > 120 ? " dense" : ""))
       .attr("fill", S.PALETTE.pass_line).attr("stroke", S.PALETTE.pass_line)
       .selectAll("circle").data(data).join("circle")
-      .attr("class", function (d) { return S.RUNS[d.run].emulated ? "point emulated" : "point"; })
+      .attr("class", pointClass)
       .attr("data-run", function (d) { return d.run; })
       .attr("cx", function (d) { return x(d.date); })
       .attr("cy", function (d) { return yTop(d.passed); });
@@ -160,6 +177,7 @@
       .attr("data-category", function (layer) { return layer.key; })
       .selectAll("rect").data(function (layer) { return layer.filter(function (d) { return d[1] > d[0]; }); }).join("rect")
       .attr("data-testid", "category-bar")
+      .attr("class", function (d) { return scoredPoint(d.data) ? null : "unscored"; })
       .attr("data-run", function (d) { return d.data.run; })
       .attr("data-count", function (d) { return d[1] - d[0]; })
       .attr("x", function (d) { return x(d.data.date) - barWidth / 2; })
@@ -171,6 +189,7 @@
       return { id: c || "none", label: S.categoryLabel(c), color: S.categoryColor(c) };
     }));
     if (data.some(function (d) { return S.RUNS[d.run].emulated; })) entries.push({ label: "hollow point: emulated run", hollow: true });
+    if (!data.every(scoredPoint)) entries.push(UNSCORED_KEY);
     S.legend(container, entries);
   }
 
@@ -182,9 +201,9 @@
     var frame = S.frame(container, 200);
     var all = [].concat.apply([], series.map(function (s) { return s.data; }));
     var x = timeScale(frame.width, all);
-    var lowest = d3.min(all, function (d) { return d.passrate; });
+    var lowest = d3.min(scaleData(all), function (d) { return d.passrate; });
     var from = Math.max(0, Math.floor((lowest - 5) / 5) * 5);
-    var y = d3.scaleLinear().domain([from, 100]).range([frame.height - MARGIN.bottom, MARGIN.top]);
+    var y = d3.scaleLinear().domain([from, 100]).range([frame.height - MARGIN.bottom, MARGIN.top]).clamp(true);
     var axis = frame.svg.append("g").attr("class", "axis").attr("data-testid", "axis-passrate")
       .attr("transform", "translate(" + MARGIN.left + ",0)")
       .call(d3.axisLeft(y).ticks(5).tickFormat(function (v) { return v + "%"; }));
@@ -192,14 +211,15 @@
     series.forEach(function (s, i) {
       var color = s.cluster ? CLUSTER_COLORS[s.cluster.position % CLUSTER_COLORS.length] : "#0969da";
       var dash = s.cluster ? CLUSTER_DASHES[s.cluster.position % CLUSTER_DASHES.length] : "";
-      frame.svg.append("path").datum(s.data).attr("fill", "none").attr("stroke", color).attr("stroke-width", 1.6)
+      frame.svg.append("path").attr("data-testid", "line-passrate").datum(s.data.filter(scoredPoint))
+        .attr("fill", "none").attr("stroke", color).attr("stroke-width", 1.6)
         .attr("stroke-dasharray", dash || null)
         .attr("d", d3.line().x(function (d) { return x(d.date); }).y(function (d) { return y(d.passrate); }));
       frame.svg.append("g").attr("data-testid", "series-passrate").attr("data-series", "passrate")
         .attr("data-cluster", s.cluster ? s.cluster.id : null)
         .attr("class", "points" + (all.length > 120 ? " dense" : "")).attr("fill", color).attr("stroke", color)
         .selectAll("circle").data(s.data).join("circle")
-        .attr("class", function (d) { return S.RUNS[d.run].emulated ? "point emulated" : "point"; })
+        .attr("class", pointClass)
         .attr("data-run", function (d) { return d.run; })
         .attr("cx", function (d) { return x(d.date); })
         .attr("cy", function (d) { return y(d.passrate); });

@@ -296,3 +296,37 @@ def test_a_new_test_failing_from_its_first_run_says_why_it_has_no_culprit_range(
     )
     others = page.get_by_test_id("regression-culprit").all_inner_texts()
     assert not any("--history" in text for text in others), others
+
+
+def test_a_run_that_is_not_scored_is_faded_and_the_trend_lines_pass_it_by(
+    page: Any, make_site: Any, documents: list[dict[str, Any]]
+) -> None:
+    """A night stopped after 6 scenarios drew the passed line and the pass rate down to it, which read
+    as a regression in the trend; its marks are now faded, the lines skip it and it sets no axis."""
+    runs = copy.deepcopy(documents)
+    stopped = runs[10]
+    passed = [s for s in stopped["scenarios"] if s["status"] == "passed"][:3]
+    stopped["scenarios"] = passed + [s for s in stopped["scenarios"] if s["status"] == "failed"][:3]
+    stopped["status"] = "interrupted"
+    stopped["verdict"] = {
+        "status": "interrupted",
+        "exit_code": 2,
+        "sentence": "INTERRUPTED by SIGTERM after 3 of 40 scenarios: the results so far are kept; exit 2",
+        "scored": False,
+    }
+    site = make_site(runs)
+    open_page(page, (site / "index.html").as_uri())
+    page.wait_for_selector('[data-testid="series-passed"] circle')
+    faded = page.locator('[data-testid="series-passed"] circle.unscored')
+    assert faded.count() == 1
+    run = faded.get_attribute("data-run")
+    assert page.locator(f'[data-testid="series-passrate"] circle.unscored[data-run="{run}"]').count() == 1
+    vertices = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="line-passed"], [data-testid="line-passrate"]')]
+          .map(p => p.getAttribute('d').split(/[ML]/).filter(Boolean).length)"""
+    )
+    assert vertices == [len(runs) - 1, len(runs) - 1], "each line has a vertex for every scored run only"
+    for axis, floor in (("axis-passed", 10), ("axis-passrate", 60)):
+        lowest = page.locator(f'[data-testid="{axis}"] .tick text').first.text_content() or ""
+        assert int(lowest.rstrip("%")) >= floor, f"the stopped night sets {axis}'s range"
+    assert "not scored" in page.get_by_test_id("chart-legend").first.inner_text()
