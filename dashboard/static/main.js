@@ -15,7 +15,10 @@
     var form = S.$("filters");
     var target = S.state.view === "morning" ? S.$("filters-slot") : document.querySelector("main");
     if (form.parentNode !== target) target.insertBefore(form, target.firstChild);
-    form.hidden = S.state.view === "profile";
+    // The Profile tab reads the cluster filter alone: it keeps that one, or no form without clusters.
+    var profile = S.state.view === "profile";
+    form.classList.toggle("cluster-only", profile);
+    form.hidden = profile && !form.elements.namedItem("cluster");
   }
 
   function syncForm() {

@@ -264,6 +264,23 @@ def test_the_profile_chart_follows_the_cluster_filter(page: Any, make_site: Any)
     ]
 
 
+def test_the_cluster_filter_can_be_changed_on_the_profile_tab_and_nothing_else_shows(
+    page: Any, make_site: Any
+) -> None:
+    """The Profile tab hid the whole filter form: the cluster could only be chosen on another tab."""
+    open_page(page, profiled_site(make_site) + "#view=profile")
+    form = page.get_by_test_id("filters")
+    assert form.is_visible()
+    shown = form.locator("label:visible").all_inner_texts()
+    assert [text.split("\n")[0].strip().lower() for text in shown] == ["cluster"]
+    assert page.get_by_test_id("filter-reset").is_hidden()
+    page.get_by_test_id("filter-cluster").select_option("ocp-4-14")
+    page.wait_for_function("() => location.hash.includes('cluster=ocp-4-14')")
+    assert attribute_of_all(page, '[data-testid="profile-cluster"]', "data-cluster") == ["ocp-4-14"]
+    page.get_by_role("tab", name="Test grid").click()
+    assert page.get_by_test_id("filter-search").is_visible(), "the other tabs keep the whole form"
+
+
 def test_runs_that_name_no_cluster_read_unnamed_cluster_wherever_a_cluster_is_named(
     page: Any, make_site: Any
 ) -> None:

@@ -86,6 +86,7 @@ def test_recommendation_chart_has_one_point_per_profiled_run_with_its_limit(
     assert page.get_by_test_id("profile-missing").text_content() == (
         f"Not on the chart: {RUNS - len(expected)} runs made without --profile."
     )
+    assert page.get_by_test_id("filters").is_hidden(), "one cluster: no filter applies to the profile"
 
 
 def test_a_run_made_without_profile_says_how_to_get_one(
