@@ -188,6 +188,7 @@ def member_env(
 def session_shape(config: pytest.Config) -> SessionShape:
     """The user's option text and the pytest arguments every member's session repeats."""
     from pytest_streamstress.run.launch import raw_session_options
+    from pytest_streamstress.run.selection import selection_arguments
     from pytest_streamstress.run.suite import suite_root
 
     option = config.option
@@ -196,10 +197,7 @@ def session_shape(config: pytest.Config) -> SessionShape:
         args += ["-c", str(config.inipath)]
     if not config.pluginmanager.has_plugin("cacheprovider"):
         args += ["-p", "no:cacheprovider"]
-    if getattr(option, "keyword", ""):
-        args += ["-k", str(option.keyword)]
-    if getattr(option, "markexpr", ""):
-        args += ["-m", str(option.markexpr)]
+    args += selection_arguments(config)
     for override in getattr(option, "override_ini", None) or ():
         args += ["-o", str(override)]
     verbosity = int(getattr(option, "verbose", 0))

@@ -42,6 +42,7 @@ from pytest_streamstress.cluster.job.manifest import (
 from pytest_streamstress.cluster.job.state import find_job, require_job, wait_for_pod, wait_on_job
 from pytest_streamstress.options import OPTIONS, OPTIONS_BY_NAME
 from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
+from pytest_streamstress.run.selection import selection_arguments, suite_relative_args
 
 if TYPE_CHECKING:
     import pytest
@@ -126,6 +127,7 @@ def plugin_arguments(
     *,
     shards: int = 1,
     builds_file: str = "",
+    selection: Sequence[str] = (),
 ) -> list[str]:
     """The Job's pytest arguments: the session's own option text, `--skip-build` and the built images.
 
@@ -141,7 +143,7 @@ def plugin_arguments(
     args.append(f"--results-dir={POD_RESULTS_DIR}")
     if shards > 1:
         args += ["--skip-deploy", f"--shard={INDEX_ARGUMENT}/{shards}"]
-    return args
+    return [*args, *selection]  # -k, -m, node ids: the pod runs what this session was asked to
 
 
 def raw_session_options(config: pytest.Config) -> dict[str, list[str]]:
@@ -202,7 +204,13 @@ def launch_from_session(
         image=image.ref,
         command=command,
         plugin_args=tuple(
-            plugin_arguments(raw, images, shards=shards, builds_file=POD_BUILDS_FILE if with_commits else "")
+            plugin_arguments(
+                raw,
+                images,
+                shards=shards,
+                builds_file=POD_BUILDS_FILE if with_commits else "",
+                selection=[*selection_arguments(config), *suite_relative_args(config)],
+            )
         ),
         env=tuple(env),
         completions=shards,

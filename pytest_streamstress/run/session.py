@@ -40,11 +40,7 @@ def configure_session(config: pytest.Config) -> None:
     signals.register(config, bound=settings.stop_timeout, restore=settings.restore)
     if not is_worker(config):
         _sweep_stale_secrets()
-        if not config.option.help:
-            from pytest_streamstress.run.preflight import check_history_dir, check_results_dir
-
-            check_results_dir(settings)  # before the fleet's folders and the emulator's upstreams in it
-            check_history_dir(settings)
+        _check_folders_and_selection(config, settings)
     if settings.clusters is not None and not is_worker(config) and not config.option.help:
         from pytest_streamstress.run.fleet import prepare_fleet
 
@@ -214,3 +210,27 @@ def prune_previous_logs(results_dir: Path) -> int:
     if removed:
         log.info("removed %d log files of earlier sessions from %s", removed, logs)
     return removed
+
+
+def _check_folders_and_selection(config: pytest.Config, settings: Settings) -> None:
+    """Before the fleet's folders and the emulator's upstreams are made in --results-dir (issue 22)."""
+    from pytest_streamstress.run.preflight import check_history_dir, check_results_dir
+
+    if not config.option.help:
+        check_results_dir(settings)
+        check_history_dir(settings)
+    _check_selection_travels(config, settings)
+
+
+def _check_selection_travels(config: pytest.Config, settings: Settings) -> None:
+    """--lf and --sw select from this machine's pytest cache, which a Job pod or another cluster's
+    session does not have: they would run the whole suite there."""
+    from pytest_streamstress.run.selection import needs_this_cache
+
+    flag = needs_this_cache(config)
+    away = "--in-cluster" if settings.in_cluster else "--clusters" if settings.clusters is not None else ""
+    if flag and away:
+        raise pytest.UsageError(
+            f"{flag} with {away}: the selection lives in this machine's pytest cache, which the sessions"
+            " there do not have; name the scenarios instead (node ids, -k or --gauge-tags)"
+        )

@@ -243,3 +243,29 @@ def test_ci_without_job_image_launches_the_moving_main_image_and_says_so(
     spec = cluster.batch.read_namespaced_job(job.name, NAMESPACE, _request_timeout=10).spec.template.spec
     assert spec.containers[0].image == MOVING_IMAGE
     cluster.close()
+
+
+def test_the_job_runs_only_what_the_session_was_asked_to_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pod's pytest got the plugin's options and not pytest's own: `-k TC02` ran all 7 scenarios."""
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--streamstress",
+        "--cluster",
+        "emulated",
+        "--in-cluster",
+        "--skip-build",
+        "--skip-deploy",
+        "--no-auto-setup",
+        "--fail-on=none",
+        "-k",
+        "DEMO-03-TC02",
+    )
+    result.stdout.fnmatch_lines(["*job: streamstress job: pytest --streamstress *-k DEMO-03-TC02"])
+    document = json.loads((pytester.path / "results" / "results.json").read_text())
+    assert [s["id"].rsplit("::")[-1] for s in document["scenarios"]] == ["DEMO-03-TC02"]
+    assert document["settings"]["selection"] == "-k DEMO-03-TC02"

@@ -49,3 +49,16 @@ def test_a_shard_pod_runs_its_index_deploys_nothing_and_leaves_restore_and_publi
         "--skip-deploy",
         "--shard=$(JOB_COMPLETION_INDEX)/4",
     ]
+
+
+def test_the_pod_repeats_pytests_selection_after_the_plugin_options() -> None:
+    """The pod dropped -k and node ids: `-k TC02 --in-cluster` ran the whole suite in the cluster."""
+    selection = ["-k", "TC02", "specs/pipelines/run.spec::Pipelinerun with finally tasks: DEMO-03-TC02"]
+    args = plugin_arguments({"components": ["pipeline"]}, [], selection=selection)
+    assert args[-3:] == selection
+    assert args[: -len(selection)] == [
+        "--streamstress",
+        "--components=pipeline",
+        "--skip-build",
+        "--results-dir=results",
+    ]
