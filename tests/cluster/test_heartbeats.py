@@ -136,5 +136,7 @@ def test_a_job_whose_pod_never_starts_says_what_it_waits_for(emulator: Emulator)
     finally:
         cluster.close()
     assert lines, "no heartbeat during a 2 s wait with a 0.3 s interval"
-    assert lines[0].startswith(f"waiting 0s of 2s (--pod-timeout) for {what}; last: job")
+    # The elapsed seconds depend on the machine's load (a loaded CI machine printed "1s"): not asserted.
+    form = rf"waiting [0-2]s of 2s \(--pod-timeout\) for {re.escape(what)}; last: job"
+    assert re.match(form, lines[0]), lines
     assert all(len(line) <= 90 for line in lines), lines
