@@ -8,6 +8,7 @@ screenshots; nothing here knows how the dashboard works.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Sequence
 from typing import Any, Final
@@ -102,6 +103,19 @@ def morning_history(runs: int, scenarios: int, *, seed: int = 0) -> list[dict[st
         add_verdict(document)
     add_analysis(last, documents[:-1])
     return documents
+
+
+def with_a_narrowed_rerun(documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history with a `-k` rerun of one passing scenario between its two newest runs (the evening
+    before): each test must still be compared with the last run it ran in."""
+    narrowed = copy.deepcopy(documents[-2])
+    narrowed["run_id"] = narrowed["run_id"].replace("T02", "T14")[:-6] + "abcdef"
+    narrowed["started_at"] = narrowed["started_at"].replace("T02:", "T14:")
+    narrowed["finished_at"] = narrowed["started_at"]
+    narrowed["scenarios"] = [s for s in narrowed["scenarios"] if s["status"] == "passed"][:1]
+    narrowed["settings"] = {**narrowed.get("settings", {}), "selection": "-k one"}
+    _recount(narrowed)
+    return [*documents[:-1], narrowed, documents[-1]]
 
 
 def _recount(document: dict[str, Any]) -> None:

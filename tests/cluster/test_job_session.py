@@ -93,12 +93,13 @@ def test_in_cluster_session_launches_a_job_that_runs_the_plugin_and_its_results_
     cluster.close()
 
 
-def test_in_cluster_on_the_embedded_emulator_waits_for_its_job_and_collects_the_results(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def embedded_job_session(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *extra: str
+) -> pytest.RunResult:
+    """`--in-cluster` on the embedded emulator, with nothing built or deployed: the Job runs the demo."""
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    result = pytester.runpytest_subprocess(
+    return pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
         "--streamstress",
@@ -108,7 +109,14 @@ def test_in_cluster_on_the_embedded_emulator_waits_for_its_job_and_collects_the_
         "--skip-build",
         "--skip-deploy",
         "--no-auto-setup",
+        *extra,
     )
+
+
+def test_in_cluster_on_the_embedded_emulator_waits_for_its_job_and_collects_the_results(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = embedded_job_session(pytester, monkeypatch)
     result.stdout.fnmatch_lines(
         [
             "*Job launched: openshift-pipelines/streamstress-*",
@@ -249,22 +257,7 @@ def test_the_job_runs_only_what_the_session_was_asked_to_run(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The pod's pytest got the plugin's options and not pytest's own: `-k TC02` ran all 7 scenarios."""
-    monkeypatch.delenv("KUBECONFIG", raising=False)
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    result = pytester.runpytest_subprocess(
-        "-p",
-        "no:cacheprovider",
-        "--streamstress",
-        "--cluster",
-        "emulated",
-        "--in-cluster",
-        "--skip-build",
-        "--skip-deploy",
-        "--no-auto-setup",
-        "--fail-on=none",
-        "-k",
-        "DEMO-03-TC02",
-    )
+    result = embedded_job_session(pytester, monkeypatch, "--fail-on=none", "-k", "DEMO-03-TC02")
     result.stdout.fnmatch_lines(["*job: streamstress job: pytest --streamstress *-k DEMO-03-TC02"])
     document = json.loads((pytester.path / "results" / "results.json").read_text())
     assert [s["id"].rsplit("::")[-1] for s in document["scenarios"]] == ["DEMO-03-TC02"]

@@ -15,7 +15,7 @@ import pytest
 
 from pytest_streamstress.history.store import case_key
 from pytest_streamstress.testing.histories import generate_history
-from pytest_streamstress.testing.morning import morning_history
+from pytest_streamstress.testing.morning import morning_history, with_a_narrowed_rerun
 
 RUNS = 30
 SCENARIOS = 40
@@ -53,6 +53,15 @@ def changes(documents: list[dict[str, Any]]) -> dict[str, list[str]]:
         elif s["status"] == "passed" and was:
             out["fixed"].append(key)
     return out
+
+
+def assert_opens_the_grid_listing(page: Any, count: str, expected: list[str]) -> None:
+    """The morning number `count` says how many, and opens the grid on exactly those tests."""
+    number = page.get_by_test_id(count)
+    assert number.inner_text() == str(len(expected))
+    number.click()
+    page.wait_for_selector('html[data-ready="grid"]')
+    assert sorted(visible_keys(page, "grid-row")) == sorted(expected)
 
 
 def rgb(color: str) -> str:
@@ -129,12 +138,7 @@ def test_each_number_opens_the_grid_listing_exactly_those_tests(
     page: Any, site_url: str, documents: list[dict[str, Any]], count: str, kind: str
 ) -> None:
     open_page(page, site_url)
-    expected = changes(documents)[kind]
-    number = page.get_by_test_id(count)
-    assert number.inner_text() == str(len(expected))
-    number.click()
-    page.wait_for_selector('html[data-ready="grid"]')
-    assert sorted(visible_keys(page, "grid-row")) == sorted(expected)
+    assert_opens_the_grid_listing(page, count, changes(documents)[kind])
 
 
 def test_fixed_and_still_failing_are_compact_lists_with_since_when(
@@ -243,17 +247,6 @@ def test_a_single_run_shows_its_failures_by_category(page: Any, make_site: Any) 
     assert page.get_by_test_id("morning-regressions").count() == 0
 
 
-def with_a_narrowed_rerun(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The history with a `-k` rerun of one passing scenario between the two newest nights."""
-    narrowed = copy.deepcopy(documents[-2])
-    narrowed["run_id"] = narrowed["run_id"].replace("T02", "T14")[:-6] + "abcdef"
-    narrowed["started_at"] = narrowed["started_at"].replace("T02:", "T14:")
-    narrowed["finished_at"] = narrowed["started_at"]
-    narrowed["scenarios"] = [s for s in narrowed["scenarios"] if s["status"] == "passed"][:1]
-    narrowed["settings"] = {**narrowed.get("settings", {}), "selection": "-k one"}
-    return [*documents[:-1], narrowed, documents[-1]]
-
-
 @pytest.mark.parametrize(
     ("count", "kind"), [("regressions-count", "upstream"), ("still-count", "still")], ids=["new", "still"]
 )
@@ -263,12 +256,7 @@ def test_a_narrowed_rerun_the_evening_before_leaves_the_morning_numbers_and_the_
     """Each test is compared with the last run it ran in: the rerun's left-out failures are not new."""
     site = make_site(with_a_narrowed_rerun(documents))
     open_page(page, (site / "index.html").as_uri())
-    expected = changes(documents)[kind]
-    number = page.get_by_test_id(count)
-    assert number.inner_text() == str(len(expected))
-    number.click()
-    page.wait_for_selector('html[data-ready="grid"]')
-    assert sorted(visible_keys(page, "grid-row")) == sorted(expected)
+    assert_opens_the_grid_listing(page, count, changes(documents)[kind])
 
 
 def test_a_new_test_failing_from_its_first_run_says_why_it_has_no_culprit_range(

@@ -7,7 +7,6 @@ fixes 11.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,12 @@ from pytest_streamstress.history.store import (
 from pytest_streamstress.report.morning import CARDS, build_morning, changes, gate_of, is_scored
 from pytest_streamstress.report.site import palette_of, shipped_colors
 from pytest_streamstress.testing.histories import generate_history, write_results_dirs
-from pytest_streamstress.testing.morning import MORNING_BREAKS, MORNING_FIXED, morning_history
+from pytest_streamstress.testing.morning import (
+    MORNING_BREAKS,
+    MORNING_FIXED,
+    morning_history,
+    with_a_narrowed_rerun,
+)
 
 RUNS = 12
 SCENARIOS = 40
@@ -253,13 +257,7 @@ def test_a_narrowed_run_before_the_newest_does_not_make_old_failures_new(
 ) -> None:
     """A `-k` rerun of one scenario the evening before: the nightly's failures it left out read as
     "new upstream regressions" the next morning, because each test was compared with that one run."""
-    narrowed = copy.deepcopy(documents[-2])
-    narrowed["run_id"] = narrowed["run_id"].replace("T02", "T14")[:-6] + "abcdef"
-    narrowed["started_at"] = narrowed["started_at"].replace("T02:", "T14:")
-    narrowed["finished_at"] = narrowed["started_at"]
-    narrowed["scenarios"] = [s for s in narrowed["scenarios"] if s["status"] == "passed"][:1]
-    narrowed["settings"] = {**narrowed.get("settings", {}), "selection": "-k one"}
-    with_rerun = morning(history_of(tmp_path, [*documents[:-1], narrowed, documents[-1]]))
+    with_rerun = morning(history_of(tmp_path, with_a_narrowed_rerun(documents)))
     plain = morning(history_of(tmp_path / "plain", documents))
 
     def names(items: tuple[Any, ...]) -> list[str]:
