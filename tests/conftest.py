@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +68,30 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if missing:
         terminalreporter.write_sep("-", "release-tests specs not found")
         terminalreporter.write_line(f"{len(missing)} tests skipped: {HOW_TO_GET}")
+
+
+OfflineSession = Callable[..., "tuple[pytest.RunResult, dict[str, Any]]"]
+
+
+@pytest.fixture
+def offline_session(pytester: pytest.Pytester) -> OfflineSession:
+    """`offline_session(root, *args, timeout=180)`: `pytest --streamstress` over the gauge project at
+    `root` in its own process, nothing built or deployed, `--fail-on=none`; and its results.json."""
+
+    def run(root: Path, *args: str, timeout: float = 180) -> tuple[pytest.RunResult, dict[str, Any]]:
+        results = pytester.path / "results"
+        result = pytester.runpytest_subprocess(
+            "--streamstress",
+            f"--release-tests-dir={root}",
+            "--skip-build",
+            "--skip-deploy",
+            "--fail-on=none",
+            f"--results-dir={results}",
+            "-p",
+            "no:cacheprovider",
+            *args,
+            timeout=timeout,
+        )
+        return result, json.loads((results / "results.json").read_text())
+
+    return run

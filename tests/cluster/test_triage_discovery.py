@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import OfflineSession
 
 pytestmark = pytest.mark.emulator
 
@@ -62,29 +65,19 @@ message = {json.dumps(CHAINS)}
 """
 
 
-def run_suite(pytester: pytest.Pytester, gauge_project: Callable[..., Path], *cluster: str) -> dict[str, Any]:
+def run_suite(
+    gauge_project: Callable[..., Path], offline_session: OfflineSession, *cluster: str
+) -> dict[str, Any]:
     root = gauge_project({"api.spec": SPEC}, outcomes=OUTCOMES)
-    result = pytester.runpytest_subprocess(
-        "--streamstress",
-        *cluster,
-        f"--release-tests-dir={root}",
-        "--skip-build",
-        "--skip-deploy",
-        "--fail-on=none",
-        f"--results-dir={pytester.path / 'results'}",
-        "-p",
-        "no:cacheprovider",
-        timeout=120,
-    )
+    result, document = offline_session(root, *cluster, timeout=120)
     result.assert_outcomes(failed=3)
-    document: dict[str, Any] = json.loads((pytester.path / "results" / "results.json").read_text())
     return {s["scenario"].split(":")[0]: s for s in document["scenarios"]}
 
 
 def test_a_kind_served_at_a_newer_version_is_an_upstream_regression_with_the_served_version_as_evidence(
-    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
+    gauge_project: Callable[..., Path], offline_session: OfflineSession
 ) -> None:
-    records = run_suite(pytester, gauge_project, "--cluster", "emulated")
+    records = run_suite(gauge_project, offline_session, "--cluster", "emulated")
     old = records["Old PipelineRun API"]
     assert (old["category"], old["category_rule"]) == ("upstream-regression", "api-version-withdrawn")
     assert old["category_evidence"].endswith("(cluster serves PipelineRun at tekton.dev/v1)")
@@ -101,9 +94,13 @@ def test_a_kind_served_at_a_newer_version_is_an_upstream_regression_with_the_ser
 
 
 def test_without_a_reachable_cluster_the_discovery_rule_stays_silent_and_the_run_completes(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, gauge_project: Callable[..., Path]
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    gauge_project: Callable[..., Path],
+    offline_session: OfflineSession,
 ) -> None:
     monkeypatch.delenv("KUBECONFIG", raising=False)
-    records = run_suite(pytester, gauge_project, f"--kubeconfig={Path(str(pytester.path)) / 'nothing-here'}")
+    nowhere = f"--kubeconfig={Path(str(pytester.path)) / 'nothing-here'}"
+    records = run_suite(gauge_project, offline_session, nowhere)
     old = records["Old PipelineRun API"]
     assert (old["category"], old["category_rule"]) == ("missing-component", "crd-not-installed")

@@ -6,12 +6,14 @@ runs in the history do not lower the nightly's usual count.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import OfflineSession
 
 pytestmark = pytest.mark.tools
 
@@ -20,39 +22,27 @@ SPEC = "# Spec {name}\n\n" + "\n".join(
 )
 
 
-def _run(pytester: pytest.Pytester, root: Path, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
+def _run(
+    pytester: pytest.Pytester, offline_session: OfflineSession, root: Path, *args: str
+) -> tuple[pytest.RunResult, dict[str, Any]]:
     """A session with --history: it reads the earlier runs and files its own beside them."""
-    results = pytester.path / "results"
-    result = pytester.runpytest_subprocess(
-        "--streamstress",
-        f"--release-tests-dir={root}",
-        "--skip-build",
-        "--skip-deploy",
-        "--fail-on=none",
-        f"--history={pytester.path / 'history'}",
-        f"--results-dir={results}",
-        "-p",
-        "no:cacheprovider",
-        *args,
-        timeout=120,
-    )
-    document: dict[str, Any] = json.loads((results / "results.json").read_text())
+    result, document = offline_session(root, f"--history={pytester.path / 'history'}", *args)
     assert (pytester.path / "history" / "runs" / document["run_id"] / "results.json").is_file()
     return result, document
 
 
 def test_a_k_rerun_is_not_incomplete_and_does_not_lower_the_nightly_count(
-    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
+    pytester: pytest.Pytester, gauge_project: Callable[..., Path], offline_session: OfflineSession
 ) -> None:
     root = gauge_project({f"{n}.spec": SPEC.format(name=n) for n in "ab"})
-    _run(pytester, root)  # the nightly: 4 scenarios
+    _run(pytester, offline_session, root)  # the nightly: 4 scenarios
     for _ in range(3):  # three reruns of one scenario by hand
-        result, document = _run(pytester, root, "-k", "TCa1")
+        result, document = _run(pytester, offline_session, root, "-k", "TCa1")
         assert document["settings"]["selection"] == "-k TCa1"
         assert document["status"] == "passed", document["verdict"]["sentence"]
         assert result.ret == 0
     (root / "specs" / "b.spec").unlink()  # tonight's checkout lost a spec: 2 of the usual 4
-    result, document = _run(pytester, root)
+    result, document = _run(pytester, offline_session, root)
     assert document["settings"]["selection"] == ""
     assert document["status"] == "incomplete", "the -k runs must not make 1 scenario the usual count"
     assert document["verdict"]["reasons"] == [

@@ -6,12 +6,14 @@ under `-n 2` the run read "INTERRUPTED by Ctrl-C" although nobody pressed a key.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from conftest import OfflineSession
 
 pytestmark = pytest.mark.tools
 
@@ -24,28 +26,12 @@ def _spec(name: str, count: int) -> str:
     return f"# Spec {name}\n\n{scenarios}"
 
 
-def _run(pytester: pytest.Pytester, root: Path, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    result = pytester.runpytest_subprocess(
-        "--streamstress",
-        f"--release-tests-dir={root}",
-        "--skip-build",
-        "--skip-deploy",
-        "--fail-on=none",
-        f"--results-dir={pytester.path / 'results'}",
-        "-p",
-        "no:cacheprovider",
-        *args,
-        timeout=180,
-    )
-    return result, json.loads((pytester.path / "results" / "results.json").read_text())
-
-
 def test_x_on_one_process_is_incomplete_and_names_what_did_not_run(
-    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
+    gauge_project: Callable[..., Path], offline_session: OfflineSession
 ) -> None:
     outcomes = '[[scenario]]\nmatch = "a 2"\nstatus = "fail"\nmessage = "secrets \\"git\\" not found"\n'
     root = gauge_project({"a.spec": _spec("a", 3), "b.spec": _spec("b", 1)}, outcomes=outcomes)
-    result, document = _run(pytester, root, "-x")
+    result, document = offline_session(root, "-x")
     reason = (
         "pytest stopped the session early (stopping after 1 failures): 2 of 4 scenarios did not run,"
         " so the run is not scored"
@@ -59,7 +45,7 @@ def test_x_on_one_process_is_incomplete_and_names_what_did_not_run(
 
 
 def test_x_under_xdist_is_incomplete_not_an_interruption(
-    pytester: pytest.Pytester, gauge_project: Callable[..., Path]
+    gauge_project: Callable[..., Path], offline_session: OfflineSession
 ) -> None:
     # loadfile sends each worker two specs at the start: "a" and "c" to one, "b" and "d" to the other;
     # "e" waits until a worker runs low, which the slow b and d keep from happening before "a" fails.
@@ -69,7 +55,7 @@ def test_x_under_xdist_is_incomplete_not_an_interruption(
         '[[scenario]]\nmatch = "^[bcd] "\nstatus = "pass"\nsleep_s = 5\n'
     )
     root = gauge_project({f"{n}.spec": _spec(n, 1) for n in "abcde"}, outcomes=outcomes)
-    result, document = _run(pytester, root, "-x", "-n", "2")
+    result, document = offline_session(root, "-x", "-n", "2")
     assert document["status"] == "incomplete", document["verdict"]
     assert document["verdict"]["reasons"] == [
         "pytest stopped the session early (stopping after 1 failures): 2 of 5 scenarios did not run,"
