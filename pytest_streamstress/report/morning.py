@@ -8,8 +8,8 @@ the rule, the culprit range, the first failing run); other new failures by categ
 fixed; what is still failing and since when. A single run, or a run that is not scored (it did not
 happen as asked), lists its failures by category instead.
 
-"New" compares the newest run with the previous scored run, the rule the grid's `chg` filter applies
-too (dashboard/static/filters.js), so every number here links to a view that lists the same tests.
+"New" is decided in report/changes.py, by the rule the grid's `chg` filter applies too
+(dashboard/static/core.js), so every number here links to a view that lists the same tests.
 """
 
 from __future__ import annotations
@@ -26,12 +26,16 @@ from pytest_streamstress.history.store import (
     RunDetails,
     RunSummary,
 )
+from pytest_streamstress.report.changes import (
+    FAILING_CODES,
+    PASSING_CODES,
+    changes,
+    is_scored,
+    previous_scored,
+)
 from pytest_streamstress.report.palette import Palette
 
 UPSTREAM: Final = "upstream-regression"
-FAILING_CODES: Final = frozenset("FE")
-PASSING_CODES: Final = frozenset("PK")
-UNSCORED_STATUSES: Final = frozenset({"incomplete", "interrupted", "error"})
 MESSAGE_LINES: Final = 4
 MESSAGE_CHARS: Final = 400
 CARDS: Final = 10
@@ -42,7 +46,6 @@ COMPACT_ITEMS: Final = 40
 """Lines of the compact fixed and still-failing lists."""
 
 Tone = Literal["ok", "warn", "bad", "broken"]
-ChangeKind = Literal["new", "still", "fixed"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,18 +55,6 @@ class Gate:
     status: str
     text: str
     tone: Tone
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Change:
-    """How one test moved between the previous scored run and the newest one."""
-
-    test: int
-    kind: ChangeKind
-    since: int
-    """The run (index) its failing streak started in; for `fixed`, the run it was fixed in."""
-    runs: int
-    """How many runs (that ran it and were scored) the streak has lasted, this one included."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,6 +171,9 @@ class MorningView:
     """A single or unscored run: its failures by category (the lists above stay empty)."""
     details_note: str = ""
     """Why messages and steps are missing, when they are."""
+    selection: str = ""
+    """How the run chose its scenarios ("-k TC02"): a morning reader must know a rerun of one
+    scenario from the nightly. "" for the whole suite."""
 
 
 def run_name(run: RunSummary) -> str:
@@ -195,13 +189,6 @@ def run_name(run: RunSummary) -> str:
 def hash_link(**params: str) -> str:
     """A view of the page as a URL fragment (`#view=grid&cat=...`); empty values are left out."""
     return "#" + urlencode({key: value for key, value in params.items() if value})
-
-
-def is_scored(run: RunSummary) -> bool:
-    """Whether new failures may be read from a run: the verdict says so, else its status (R13)."""
-    if run.verdict is not None:
-        return run.verdict.scored
-    return run.status not in UNSCORED_STATUSES
 
 
 def gate_of(run: RunSummary) -> Gate:
@@ -233,53 +220,6 @@ def gate_of(run: RunSummary) -> Gate:
     return Gate(status=status, text=reasons.get(status, status), tone="broken")
 
 
-def previous_scored(index: HistoryIndex, before: int) -> int:
-    """The newest scored run older than run `before`; -1 when there is none."""
-    for r in range(before - 1, -1, -1):
-        if is_scored(index.runs[r]):
-            return r
-    return -1
-
-
-def changes(index: HistoryIndex, latest: int, previous: int) -> list[Change]:
-    """New failures, still failing and fixed tests since the previous scored run, in index order (pure).
-
-    Each test is compared with the last scored run *it ran in*, at or before `previous`, as the
-    history analysis does (history/classify.py): after a `-k` rerun of one scenario, the nightly's
-    other failures are not "new" for having been left out of it."""
-    out = []
-    scored = [is_scored(run) for run in index.runs]
-    for t, row in enumerate(index.cells):
-        now, before = row[latest], last_ran(row, previous, scored)
-        if now in FAILING_CODES and before in FAILING_CODES:
-            since, runs = _streak(row, latest, scored)
-            out.append(Change(test=t, kind="still", since=since, runs=runs))
-        elif now in FAILING_CODES:
-            out.append(Change(test=t, kind="new", since=latest, runs=1))
-        elif now in PASSING_CODES and before in FAILING_CODES:
-            out.append(Change(test=t, kind="fixed", since=latest, runs=1))
-    return out
-
-
-def last_ran(row: str, upto: int, scored: Sequence[bool]) -> str:
-    """The test's code in the newest scored run at or before `upto` that ran it; "-" for none."""
-    for r in range(upto, -1, -1):
-        if scored[r] and (row[r] in FAILING_CODES or row[r] in PASSING_CODES):
-            return row[r]
-    return "-"
-
-
-def _streak(row: str, latest: int, scored: Sequence[bool]) -> tuple[int, int]:
-    since, runs = latest, 1
-    for r in range(latest - 1, -1, -1):
-        if row[r] == "-" or not scored[r]:
-            continue
-        if row[r] not in FAILING_CODES:
-            break
-        since, runs = r, runs + 1
-    return since, runs
-
-
 def build_morning(
     index: HistoryIndex, details: RunDetails | None, palette: Palette, *, cluster: str = ""
 ) -> MorningView:
@@ -304,6 +244,7 @@ def build_morning(
         counts=_counts(run, counts, palette),
         scored=is_scored(run),
         details_note=_details_note(run, details),
+        selection=run.selection,
     )
     builder = _Builder(index, details, palette, cluster=cluster)
     previous = previous_scored(index, latest) if view.scored else -1

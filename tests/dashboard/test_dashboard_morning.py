@@ -318,3 +318,17 @@ def test_a_run_that_is_not_scored_is_faded_and_the_trend_lines_pass_it_by(
         lowest = page.locator(f'[data-testid="{axis}"] .tick text').first.text_content() or ""
         assert int(lowest.rstrip("%")) >= floor, f"the stopped night sets {axis}'s range"
     assert "not scored" in page.get_by_test_id("chart-legend").first.inner_text()
+
+
+def test_a_narrowed_newest_run_says_so_under_its_verdict(
+    page: Any, make_site: Any, site_url: str, documents: list[dict[str, Any]]
+) -> None:
+    newest = copy.deepcopy(documents[-1])
+    newest["settings"] = {**newest.get("settings", {}), "selection": "-k DEMO-03-TC02"}
+    site = make_site([*documents[:-1], newest])
+    open_page(page, (site / "index.html").as_uri())
+    assert page.get_by_test_id("morning-selection").inner_text() == (
+        "Scenarios chosen by -k DEMO-03-TC02: only those ran."
+    )
+    open_page(page, site_url)  # the whole suite: no such line
+    assert page.get_by_test_id("morning-selection").count() == 0

@@ -242,6 +242,7 @@ def record_of(run: RunResults) -> RunRecord:
         verdict=run.verdict,
         confirmations=_confirmation_counts(run),
         cluster=run.cluster,
+        selection=run.selection,
     )
     return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=_labels_of(run))
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final, NoReturn, TypeVar
 
 from pytest_streamstress.history.model import RunOutcomes, scenario_identity
+from pytest_streamstress.history.selection import selection_of
 from pytest_streamstress.history.store.index import record_of
 from pytest_streamstress.history.store.results import (
     COMPONENT_STATUSES,
@@ -156,6 +157,7 @@ def _run(data: Any) -> RunResults:
         category_labels=tuple(_label(entry) for entry in data.get("category_labels") or ()),
         verdict=_verdict(data.get("verdict")),
         cluster=_cluster(data.get("cluster")),
+        selection=selection_of(data),
     )
 
 

@@ -159,6 +159,8 @@ class RunResults:
     verdict: VerdictSummary | None = None
     cluster: ClusterSummary = field(default_factory=ClusterSummary)
     """`cluster.name` and the versions; empty for a document that names no cluster (issue 23)."""
+    selection: str = ""
+    """How its scenarios were chosen (`settings.selection`, history/selection.py); "" for all."""
 
     def component(self, name: str) -> ComponentResult | None:
         return next((c for c in self.components if c.name == name), None)

@@ -130,6 +130,8 @@ class RunSummary:
     confirmations: tuple[tuple[str, int], ...] = ()
     """How many failures `--confirm` left in each state (`confirmed`: 2); empty without --confirm."""
     cluster: ClusterSummary = field(default_factory=ClusterSummary)
+    selection: str = ""
+    """How its scenarios were chosen ("-k TC02", "--gauge-tags e2e"); "" for the whole suite."""
 
     @property
     def file(self) -> str:
@@ -197,6 +199,7 @@ def summary_to_json(run: RunSummary) -> dict[str, Any]:
         **({} if run.verdict is None else {"verdict": _verdict_to_json(run.verdict)}),
         **({"confirmations": dict(run.confirmations)} if run.confirmations else {}),
         **({"cluster": _cluster_to_json(run.cluster)} if run.cluster.is_known else {}),
+        **({"selection": run.selection} if run.selection else {}),
     }
 
 
@@ -294,4 +297,5 @@ def summary_from_json(data: Mapping[str, Any]) -> RunSummary:
         verdict=_verdict_from_json(data.get("verdict")),
         confirmations=tuple((str(k), int(v)) for k, v in (data.get("confirmations") or {}).items()),
         cluster=_cluster_from_json(data.get("cluster")),
+        selection=str(data.get("selection") or ""),
     )

@@ -7,6 +7,7 @@ fixes 11.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from pytest_streamstress.history.store import (
     read_details,
     update_index,
 )
-from pytest_streamstress.report.morning import CARDS, build_morning, changes, gate_of, is_scored
+from pytest_streamstress.report.changes import changes, is_scored
+from pytest_streamstress.report.morning import CARDS, build_morning, gate_of
 from pytest_streamstress.report.site import palette_of, shipped_colors
 from pytest_streamstress.testing.histories import generate_history, write_results_dirs
 from pytest_streamstress.testing.morning import (
@@ -268,3 +270,25 @@ def test_a_narrowed_run_before_the_newest_does_not_make_old_failures_new(
     assert with_rerun.new_count == plain.new_count
     assert (with_rerun.fixed_count, with_rerun.still_count) == (plain.fixed_count, plain.still_count)
     assert names(with_rerun.still_failing) == names(plain.still_failing)
+
+
+@pytest.mark.parametrize(
+    ("settings", "shown"),
+    [
+        ({"selection": "-k TC02"}, "-k TC02"),
+        ({"gauge_tags": "e2e & !tls"}, "--gauge-tags 'e2e & !tls'"),  # a run written before `selection`
+        ({}, ""),
+    ],
+    ids=["narrowed", "older-run-tags", "whole-suite"],
+)
+def test_the_morning_page_says_how_the_newest_run_chose_its_scenarios(
+    documents: list[dict[str, Any]], tmp_path: Path, settings: dict[str, str], shown: str
+) -> None:
+    """A `-k` rerun of one scenario became the newest run and the morning page read like the nightly."""
+    newest = copy.deepcopy(documents[-1])
+    kept = {k: v for k, v in newest.get("settings", {}).items() if k != "gauge_tags"}
+    newest["settings"] = {**kept, **settings}
+    history = history_of(tmp_path, [*documents[:-1], newest])
+    index = update_index(history)
+    assert index.runs[-1].selection == shown
+    assert morning(history, index).selection == shown
