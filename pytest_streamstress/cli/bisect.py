@@ -175,6 +175,7 @@ def _run(args: argparse.Namespace) -> int:
             f"--component: unknown component {args.component!r}; known: {', '.join(catalog.names)}"
         )
     spec = catalog[args.component]
+    _check_scenario(args)
     ends = bisect_step.endpoints_from(args, catalog_repo=spec.repo)
     state_dir = args.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -205,6 +206,38 @@ def _run(args: argparse.Namespace) -> int:
     if args.restore:
         _restore(args, path)
     return 0 if result.culprit is not None else 1
+
+
+def _check_scenario(args: argparse.Namespace) -> None:
+    """--scenario names a scenario of the suite the steps will run, checked before anything is cloned
+    or built: a typo used to surface in the first step's pytest log, after a whole build and deploy.
+    Without a suite here (the steps clone release-tests themselves) the first step is the check."""
+    from pytest_streamstress.errors import SpecSyntaxError
+    from pytest_streamstress.gauge.parse.spec import parse_spec_file
+
+    suite = args.release_tests_dir
+    if suite is None and args.cluster == "emulated":
+        from pytest_streamstress.testing.embedded import DEMO_SUITE
+
+        suite = DEMO_SUITE
+    if suite is None:
+        return
+    relpath, _, name = args.scenario.partition("::")
+    spec_file = Path(suite) / relpath
+    if not name or not spec_file.is_file():
+        raise ConfigError(
+            f"--scenario {args.scenario!r}: no spec file {relpath!r} in {suite}",
+            hint="give the node id pytest prints for it: 'specs/<dir>/<file>.spec::<scenario heading>'",
+        )
+    try:
+        headings = [scenario.heading for scenario in parse_spec_file(spec_file).scenarios]
+    except SpecSyntaxError:
+        return  # gauge rejects the spec; the step's run says where
+    if name.partition("[")[0] not in headings:
+        raise ConfigError(
+            f"--scenario {args.scenario!r}: {relpath} has no scenario {name!r}",
+            hint="its scenarios: " + "; ".join(headings),
+        )
 
 
 def _bisect(args: argparse.Namespace, commits: Sequence[str], path: Path, state_dir: Path) -> BisectResult:

@@ -183,3 +183,49 @@ def test_step_session_that_broke_before_the_scenario_is_no_verdict(tmp_path: Pat
 
     with pytest.raises(ToolFailed, match=r"ended with status error .*before .*: AttributeError: boom"):
         judge_step(tmp_path / "results.json", component="pipeline", scenario=NODEID, exit_code=3)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        ("specs/pipelines/run.spec::nope", "specs/pipelines/run.spec has no scenario 'nope'"),
+        (
+            "specs/pipelines/runs.spec::Run sample pipeline: DEMO-03-TC01",
+            "no spec file 'specs/pipelines/runs.spec'",
+        ),
+        ("Run sample pipeline", "no spec file 'Run sample pipeline'"),
+    ],
+    ids=["heading", "file", "no-file-part"],
+)
+def test_a_scenario_the_suite_lacks_is_named_before_anything_is_cloned_or_built(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, scenario: str, message: str
+) -> None:
+    """A typo used to surface in the first step's pytest log, after a whole build and deploy."""
+    args = ["bisect", "--component", "pipeline", "--scenario", scenario, "--good", "a", "--bad", "b"]
+    code = cli.main([*args, "--cluster", "emulated", "--state-dir", str(tmp_path / "state")])
+    assert code == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert not (tmp_path / "state").exists(), "nothing was cloned"
+
+
+def test_the_scenario_check_lists_the_spec_s_scenarios(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    suite = tmp_path / "rt"
+    (suite / "specs").mkdir(parents=True)
+    (suite / "specs" / "a.spec").write_text("# A\n\n## One: X-01-TC01\n* Step\n\n## Two: X-01-TC02\n* Step\n")
+    args = [
+        "bisect",
+        "--component",
+        "pipeline",
+        "--scenario",
+        "specs/a.spec::Three",
+        "--good",
+        "a",
+        "--bad",
+        "b",
+    ]
+    code = cli.main([*args, "--release-tests-dir", str(suite), "--state-dir", str(tmp_path / "state")])
+    assert code == 2
+    assert "hint: its scenarios: One: X-01-TC01; Two: X-01-TC02" in capsys.readouterr().err
