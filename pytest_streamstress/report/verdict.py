@@ -29,6 +29,10 @@ AFTER_SPEC_PHASE: Final = "after-spec"
 and keep their results. A test verdict like a failed test outside the scenarios: the run fails
 whatever --fail-on says (gauge fails the spec and exits 1; what the hook did not undo may be left on
 the cluster for later specs), and the run is still scored."""
+USAGE_PHASE: Final = "usage"
+INTERNAL_PHASE: Final = "internal"
+PHASE_WORDS: Final = {USAGE_PHASE: "pytest's command line", INTERNAL_PHASE: "pytest itself"}
+"""How the sentence names an `errors[]` phase that is not a step of the run ("build", "deploy"...)."""
 COVERAGE_FLOOR: Final = 0.75
 """Below this share of the usual scenario count a run is incomplete (Sippy's 75 % rule)."""
 EXIT_CODES: Final[dict[RunStatus, int]] = {
@@ -94,6 +98,9 @@ class RunState:
     """pytest's words when it ended the loop itself (-x, --maxfail: "stopping after 1 failures")."""
     not_run: int = 0
     """Collected items pytest never ran because it stopped early."""
+    exit_override: int | None = None
+    """pytest's own exit code when pytest itself ended the session (usage error 4, internal error 3):
+    the process exits with it, so the verdict says it too."""
 
 
 def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
@@ -116,11 +123,18 @@ def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
     if state.errors:
         phases = sorted({e.phase for e in state.errors if e.phase not in {"gauge", AFTER_SPEC_PHASE}})
         if phases:
+            what = ", ".join(PHASE_WORDS.get(phase, phase) for phase in phases)
+            text = (
+                "ERROR: pytest rejected the command line (its ERROR line says why), so no scenario ran"
+                if phases == [USAGE_PHASE]
+                else f"ERROR: {what} failed, so the scenarios could not run as asked"
+            )
             return _verdict(
                 "error",
-                f"ERROR: {', '.join(phases)} failed, so the scenarios could not run as asked",
+                text,
                 counts,
                 reasons=tuple(e.message.splitlines()[0] for e in state.errors if e.message)[:5],
+                exit_code=state.exit_override,
             )
     incomplete = _incomplete_reasons(records, harness, state)
     if incomplete:
@@ -212,9 +226,14 @@ def _cause(record: ScenarioRecord) -> str:
 
 
 def _verdict(
-    status: RunStatus, text: str, counts: dict[str, int], *, reasons: tuple[str, ...] = ()
+    status: RunStatus,
+    text: str,
+    counts: dict[str, int],
+    *,
+    reasons: tuple[str, ...] = (),
+    exit_code: int | None = None,
 ) -> Verdict:
-    code = EXIT_CODES[status]
+    code = EXIT_CODES[status] if exit_code is None else exit_code
     return Verdict(
         status=status,
         exit_code=code,
@@ -232,3 +251,14 @@ def _n(count: int, noun: str) -> str:
 
 def _gate_verb(count: int) -> str:
     return "fails" if count == 1 else "fail"
+
+
+def pytest_error(code: int) -> RunError:
+    """The `errors[]` entry of a session pytest itself ended: exit 4 (usage) or 3 (internal)."""
+    if code == 4:
+        return RunError(
+            phase=USAGE_PHASE,
+            message="pytest rejected the command line (exit code 4), e.g. a node id or path that matches"
+            " no scenario: see pytest's ERROR line",
+        )
+    return RunError(phase=INTERNAL_PHASE, message=f"pytest ended with an internal error (exit code {code})")

@@ -48,7 +48,7 @@ from pytest_streamstress.report.results_json import (
     write_atomically,
 )
 from pytest_streamstress.report.summary import summary_lines
-from pytest_streamstress.report.verdict import AFTER_SPEC_PHASE, RunState, Verdict, decide
+from pytest_streamstress.report.verdict import AFTER_SPEC_PHASE, RunState, Verdict, decide, pytest_error
 from pytest_streamstress.run import verdicts
 from pytest_streamstress.run.recording import (
     ERROR_PHASE_PROPERTY,
@@ -299,8 +299,9 @@ class Recorder:
         records = self.sorted_records()
         pytest_code = int(session.exitstatus)
         errors = list(self.errors)
-        if pytest_code in {int(pytest.ExitCode.INTERNAL_ERROR), int(pytest.ExitCode.USAGE_ERROR)}:
-            errors.append(RunError(phase="internal", message=f"pytest ended with exit code {pytest_code}"))
+        ended_by_pytest = pytest_code in {pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR}
+        if ended_by_pytest:
+            errors.append(pytest_error(pytest_code))
         self.verdict = decide(
             records,
             RunState(
@@ -314,6 +315,7 @@ class Recorder:
                 collected=int(session.testscollected),
                 usual_scenarios=self._usual_scenarios(),
                 stopped_early=self.stopped_early,
+                exit_override=pytest_code if ended_by_pytest else None,
                 not_run=max(0, int(session.testscollected) - len(self.ended)) if self.stopped_early else 0,
             ),
         )

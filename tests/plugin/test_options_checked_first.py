@@ -150,3 +150,22 @@ def test_a_new_or_hidden_only_history_folder_is_fine_to_start_one_in(pytester: p
         config = pytester.parseconfig("--streamstress", f"--history={folder}", "-p", "no:cacheprovider")
         check_history_dir(Settings.from_config(config))
     assert fresh.is_dir()
+
+
+def test_a_node_id_that_matches_nothing_says_the_exit_code_the_process_has(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(
+        "--streamstress",
+        "--cluster=emulated",
+        "--skip-build",
+        "--skip-deploy",
+        "-p",
+        "no:cacheprovider",
+        "specs/pipelines/run.spec::no such scenario",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(
+        ["verdict: ERROR: pytest rejected the command line (*), so no scenario ran; exit 4"]
+    )
+    [written] = (pytester.path / "results").glob("results*.json")
+    verdict = json.loads(written.read_text())["verdict"]
+    assert verdict["exit_code"] == 4

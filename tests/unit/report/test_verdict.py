@@ -173,3 +173,16 @@ def test_a_failed_after_spec_hook_fails_a_scored_run_whatever_fail_on_says() -> 
     assert verdict.sentence == (
         "FAILED: the AfterSpec hook of 1 spec failed (specs/prune.spec: failed to restore the pruner); exit 1"
     )
+
+
+def test_a_session_pytest_itself_ended_says_pytests_exit_code() -> None:
+    """The sentence said "internal failed ...; exit 1" while the process exited 4."""
+    from pytest_streamstress.report.verdict import pytest_error
+
+    usage = decide((), RunState(fail_on=("all",), errors=(pytest_error(4),), exit_override=4))
+    assert (usage.status, usage.exit_code) == ("error", 4)
+    assert usage.sentence == (
+        "ERROR: pytest rejected the command line (its ERROR line says why), so no scenario ran; exit 4"
+    )
+    internal = decide((), RunState(fail_on=("all",), errors=(pytest_error(3),), exit_override=3))
+    assert internal.sentence == "ERROR: pytest itself failed, so the scenarios could not run as asked; exit 3"
