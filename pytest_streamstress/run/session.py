@@ -54,9 +54,13 @@ def configure_session(config: pytest.Config) -> None:
     rules = load_checked_rules(settings)
     catalog = _catalog(settings)
     if settings.since_last_run:
+        from pytest_streamstress.run.selection import selection
         from pytest_streamstress.run.since_last_run import apply
 
-        settings, since_last_run = apply(settings, catalog, worker=is_worker(config))  # exit 0: nothing moved
+        asked = selection(config, settings).words
+        settings, since_last_run = apply(
+            settings, catalog, worker=is_worker(config), selection=asked
+        )  # exit 0: nothing moved
         config.stash[settings_key] = settings
     else:
         since_last_run = ""

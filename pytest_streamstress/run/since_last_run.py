@@ -124,8 +124,13 @@ class SinceLastRun:
         return f"nothing moved since {self.last_run} ({quiet}): nothing to build, deploy or test"
 
 
-def last_finished_run(history_dir: Path) -> LastRun | None:
-    """The newest run with status passed/failed under `runs/*/results.json` (malformed files are skipped)."""
+def last_finished_run(history_dir: Path, *, selection: str = "", cluster: str = "") -> LastRun | None:
+    """The newest run with status passed/failed under `runs/*/results.json` that was asked the same
+    way (`settings.selection`) on the same `--cluster-name` (malformed files are skipped).
+
+    Not any newest run: after a `-k` rerun of one scenario at noon, which built that morning's heads,
+    the nightly found "nothing moved since" that rerun and skipped the whole suite on code only one
+    scenario had seen; a fleet's other cluster is no baseline for this one either."""
     from pytest_streamstress.history.store import HistoryError, read_history_run
 
     runs = sorted((history_dir / "runs").glob("*/results.json"))
@@ -136,7 +141,7 @@ def last_finished_run(history_dir: Path) -> LastRun | None:
         except HistoryError as exc:
             log.warning("--since-last-run: skipping %s: %s", path, exc)
             continue
-        if run.status not in FINISHED:
+        if run.status not in FINISHED or run.selection != selection or run.cluster.name != cluster:
             continue
         if best is None or run.started_at > best.started_at:
             best = run
@@ -221,6 +226,8 @@ def plan(
     work_dir: Path,
     env: Mapping[str, str] | None = None,
     reuse_images: bool = True,
+    selection: str = "",
+    cluster: str = "",
 ) -> SinceLastRun:
     """The whole check: history, remote heads, decision. Errors name the option and the fix."""
     if history_dir is None:
@@ -229,7 +236,7 @@ def plan(
             hint="pass the history directory or the checkout of the published site",
         )
     check_requests(requests)
-    last = last_finished_run(history_dir)
+    last = last_finished_run(history_dir, selection=selection, cluster=cluster)
     work_dir.mkdir(parents=True, exist_ok=True)
     heads: dict[str, str] = {}
     for spec in requested:
@@ -243,7 +250,9 @@ def plan(
     return decide(requested, last, heads, reuse_images=reuse_images)
 
 
-def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False) -> tuple[Settings, str]:
+def apply(
+    settings: Settings, catalog: ComponentCatalog, *, worker: bool = False, selection: str = ""
+) -> tuple[Settings, str]:
     """For `run/session.py`: (the settings pinned to the heads, the reason), or `pytest.exit(returncode=0)`
     when nothing moved.
 
@@ -271,6 +280,8 @@ def apply(settings: Settings, catalog: ComponentCatalog, *, worker: bool = False
             history_dir=settings.history,
             work_dir=settings.results_dir,
             reuse_images=not (settings.image or settings.images_from),
+            selection=selection,
+            cluster=settings.cluster_name,
         )
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None

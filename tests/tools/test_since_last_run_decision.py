@@ -110,6 +110,31 @@ def test_moved_component_runs_pinned_at_the_compared_head(tmp_path: Path, upstre
     assert f"pipeline {old[:12]} -> {new[:12]}" in decision.reason()
 
 
+def test_a_newer_rerun_asked_another_way_or_on_another_cluster_is_no_baseline(
+    tmp_path: Path, upstream: Upstream
+) -> None:
+    """A noon `-k` rerun had built the new head; the nightly then found "nothing moved" and skipped
+    the whole suite on code only one scenario had seen."""
+    history = tmp_path / "history"
+    old = upstream.head
+    new = upstream.commit("second")
+    upstream.push()
+    nightly = history_run(0, sha=old)
+    rerun = history_run(1, sha=new)
+    rerun["settings"] = {**rerun["settings"], "selection": "-k TC02"}
+    elsewhere = history_run(2, sha=new)
+    elsewhere["cluster"] = {**elsewhere["cluster"], "name": "ocp-4-16"}
+    write_results_dirs([nightly, rerun, elsewhere], history / "runs")
+
+    def decide(**asked: str) -> Any:
+        return plan([upstream.spec()], REQUEST, history_dir=history, work_dir=tmp_path / "w", **asked)
+
+    assert decide().should_run, "the nightly compares with the last nightly"
+    assert decide().moves[0].last_sha == old
+    assert not decide(selection="-k TC02").should_run, "the rerun compares with the last rerun"
+    assert not decide(cluster="ocp-4-16").should_run, "the other cluster with its own run"
+
+
 def test_errored_last_run_is_no_baseline(tmp_path: Path, upstream: Upstream) -> None:
     history = tmp_path / "history"
     write_results_dirs(
