@@ -325,7 +325,8 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "parallel",
         parse_parallel,
         1,
-        "Workers for scenarios: a number, or 'auto' from the last profile",
+        "Workers for scenarios: a number, or 'auto' from this cluster's last profile"
+        " (runs asked the same way first)",
         metavar="N|auto",
         flag_override="--streamstress-parallel",
     ),

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress.options import OPTIONS_BY_NAME, parse_parallel, parse_path
+from pytest_streamstress.run.selection import asked_selection
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +31,30 @@ def _raw(config: pytest.Config, name: str) -> str:
     return str(value).strip()
 
 
-def last_recommendation(history: Path) -> int | None:
-    """`max_parallel_specs` of the newest run in the history that has one (read through the store)."""
+def last_recommendation(history: Path, *, cluster: str = "", selection: str = "") -> int | None:
+    """`max_parallel_specs` of the newest run of this `--cluster-name` that has one, preferring runs
+    asked the same way (`settings.selection`) and falling back to any run of the cluster.
+
+    A recommendation is about one cluster's capacity under one suite's load: another cluster's, or
+    a `-k` rerun's made under the load of two scenarios, set the nightly's workers too high."""
     from pytest_streamstress.history.store import HistoryError, read_run
 
     runs = history / "runs"
     if not runs.is_dir():
         return None
+    found: list[tuple[bool, int]] = []
     for folder in sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True):
         try:
-            profile = read_run(folder / "results.json").profile
+            run = read_run(folder / "results.json")
         except HistoryError:
             continue
-        if profile is not None and profile.max_parallel is not None and profile.max_parallel >= 1:
-            return profile.max_parallel
-    return None
+        profile = run.profile
+        if run.cluster.name != cluster or profile is None or profile.max_parallel is None:
+            continue
+        if profile.max_parallel >= 1:
+            found.append((run.selection == selection, profile.max_parallel))
+    same = [count for alike, count in found if alike]
+    return same[0] if same else (found[0][1] if found else None)
 
 
 def apply_parallel(config: pytest.Config) -> None:
@@ -61,7 +71,11 @@ def apply_parallel(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--streamstress-parallel: {raw!r}: {exc}") from None
     if count is None:
         history = parse_path(_raw(config, "history"))
-        count = last_recommendation(history) if history is not None else None
+        asked = asked_selection(config, gauge_tags=_raw(config, "gauge_tags")).words
+        cluster = _raw(config, "cluster_name")
+        count = (
+            last_recommendation(history, cluster=cluster, selection=asked) if history is not None else None
+        )
         if count is None:
             log.warning("--streamstress-parallel auto: no profile recommendation in the history; serial run")
             count = 1

@@ -12,9 +12,14 @@ from pytest_streamstress.options import Settings
 
 def selection(config: pytest.Config, settings: Settings) -> Selection:
     """-k, -m, --deselect, test paths or node ids, --lf, --sw and --gauge-tags, as this run was asked."""
+    return asked_selection(config, gauge_tags=settings.gauge_tags)
+
+
+def asked_selection(config: pytest.Config, *, gauge_tags: str) -> Selection:
+    """`selection` before the Settings exist (`pytest_cmdline_main`: `--streamstress-parallel auto`)."""
     option = config.option
     return selection_words(
-        gauge_tags=settings.gauge_tags,
+        gauge_tags=gauge_tags,
         keyword=str(getattr(option, "keyword", "") or ""),
         markexpr=str(getattr(option, "markexpr", "") or ""),
         args=suite_relative_args(config),

@@ -113,12 +113,14 @@ class ShardPlugin:
             from pytest_streamstress.history.store import history_documents
             from pytest_streamstress.history.store.durations import spec_durations
             from pytest_streamstress.run.parallel import last_recommendation
+            from pytest_streamstress.run.selection import selection
 
             try:
                 durations = spec_durations(history_documents(history, cluster=self.settings.cluster_name))
             except ConfigError as exc:
                 log.warning("shard plan: no durations from --history (%s); splitting by scenario count", exc)
-            cap = last_recommendation(history)
+            asked = selection(self.config, self.settings).words
+            cap = last_recommendation(history, cluster=self.settings.cluster_name, selection=asked)
         planned = [
             PlannedSpec(spec=spec, scenarios=tuple(scenarios), expected_s=durations.get(spec))
             for spec, scenarios in specs.items()

@@ -76,3 +76,23 @@ def test_auto_takes_the_last_profile_recommendation(tmp_path: Path) -> None:
     (newest_without / "results.json").write_text(json.dumps({"profile": None}))
     assert last_recommendation(tmp_path) == 2
     assert last_recommendation(tmp_path / "missing") is None
+
+
+def test_auto_prefers_this_clusters_runs_asked_the_same_way(tmp_path: Path) -> None:
+    """Another cluster's recommendation, or a `-k` rerun's made under the load of two scenarios, set
+    the nightly's workers."""
+
+    def run(run_id: str, count: int, **extra: Any) -> None:
+        folder = tmp_path / "runs" / run_id
+        folder.mkdir(parents=True)
+        document = {"profile": {"recommendation": {"max_parallel_specs": count}}, **extra}
+        (folder / "results.json").write_text(json.dumps(document))
+
+    run("run-20261101T000000Z-aaaaaa", 2)  # the nightly
+    run("run-20261102T000000Z-bbbbbb", 8, settings={"selection": "-k TC02"})  # a rerun at noon
+    run("run-20261103T000000Z-cccccc", 4, cluster={"kind": "kubeconfig", "name": "ocp-4-16"})
+    assert last_recommendation(tmp_path) == 2
+    assert last_recommendation(tmp_path, selection="-k TC02") == 8
+    assert last_recommendation(tmp_path, selection="-k other") == 8, "else the cluster's newest"
+    assert last_recommendation(tmp_path, cluster="ocp-4-16") == 4
+    assert last_recommendation(tmp_path, cluster="ocp-4-18") is None
