@@ -102,8 +102,10 @@ def classify_run(
     flake_window: int = FLAKE_WINDOW,
     flake_min_flips: int = FLAKE_MIN_FLIPS,
 ) -> tuple[TestClass, ...]:
-    """Every test of `current`, plus the tests the previous run had and this one dropped."""
-    previous_run = history[-1] if history else None
+    """Every test of `current`, plus the tests the previous run asked the same way had and this one
+    dropped (a `-k` rerun of one scenario did not remove the suite's other scenarios)."""
+    alike = [run for run in history if run.selection == current.selection]
+    previous_run = alike[-1] if alike else None
     results: list[TestClass] = []
     for test, status in sorted(current.outcomes.items()):
         past = _status_sequence(test, history)

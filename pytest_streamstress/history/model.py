@@ -41,6 +41,8 @@ class RunOutcomes:
     """component name -> commit sha of that run, for culprit ranges."""
     complete: bool = True
     """False for a run that did not happen as asked (error, interrupted, incomplete): it is not scored."""
+    selection: str = ""
+    """How its scenarios were chosen (`settings.selection`); "" for the whole suite."""
 
     @property
     def executed(self) -> int:

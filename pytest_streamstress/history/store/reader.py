@@ -417,6 +417,7 @@ def _outcomes(data: Any) -> RunOutcomes:
         messages=messages,
         components={c.name: c.sha for c in _components(data) if c.commit is not None},
         complete=is_scored(data),
+        selection=selection_of(data),
     )
 
 

@@ -86,3 +86,15 @@ def test_identity_uses_the_case_id_so_a_renamed_heading_keeps_its_history() -> N
     assert (
         scenario_identity("specs/a.spec", "Prune: PIPELINES-36-TC-07") == "specs/a.spec::PIPELINES-36-TC-07"
     )
+
+
+def test_a_rerun_asked_another_way_removes_nothing() -> None:
+    """A `-k` rerun of one scenario listed the suite's six others as "removed tests"."""
+    import dataclasses
+
+    nightly, rerun = _runs({"a": "PP", "b": "P-", "c": "F-"})
+    narrowed = dataclasses.replace(rerun, selection="-k a")
+    assert {c.test: c.verdict for c in classify_run(narrowed, [nightly])} == {"a": Verdict.PASSING}
+    later = dataclasses.replace(rerun, run_id="run-09")
+    removed = {c.test for c in classify_run(later, [nightly, narrowed]) if c.verdict is Verdict.REMOVED}
+    assert removed == {"b", "c"}, "a nightly that lost scenarios still says so, past the rerun"
