@@ -8,6 +8,7 @@ that, and the phase the signal cut, into the outcome results.json reports (docs/
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -130,3 +131,23 @@ def _deployment(stage: str, settings: Settings, cluster: ClusterInfo) -> Deploym
         cluster=cluster,
         message=f"a stop signal cut the deploy: the operator may carry some of the new images; {back}",
     )
+
+
+def after_a_confirm_stop(deployment: Deployment, stage: str, settings: Settings) -> Deployment:
+    """A stop while `--confirm` had put the operator's shipped images back, or was putting this run's
+    back, leaves the operator so: results.json says it beside the deploy, which itself happened.
+    With `--restore` the stop's own restore puts the shipped images back anyway."""
+    if settings.restore or stage not in {RESTORING, SHIPPED_RERUNS, REDEPLOY}:
+        return deployment
+    if stage == REDEPLOY:
+        now = (
+            "a stop signal cut --confirm while it put this run's images back: the operator may run some"
+            f" of each; `streamstress restore {settings.results_dir}` puts the shipped ones back"
+        )
+    else:
+        now = (
+            "a stop signal came while --confirm had put the operator's shipped images back: the operator"
+            " runs its shipped images now, not this run's (the record is kept as restore.json.restored)"
+        )
+    message = f"{deployment.message}; {now}" if deployment.message else now
+    return dataclasses.replace(deployment, message=message)

@@ -363,12 +363,16 @@ class Recorder:
         return sorted(self.records.values(), key=lambda r: (r.spec, r.line, r.nodeid))
 
     def write_results(self, records: list[ScenarioRecord], *, exit_code: int) -> None:
+        from pytest_streamstress.run.interrupted import after_a_confirm_stop
         from pytest_streamstress.run.preconditions import phases_of
         from pytest_streamstress.run.signals import stopped_by
 
         phases = phases_of(self.config)
         interrupted = self.verdict is not None and self.verdict.status == "interrupted"
         phased = phases.outcome_if_run or (phases.interrupted_outcome() if interrupted else None)
+        deployment = phased.deployment if phased is not None else None
+        if interrupted and deployment is not None:
+            deployment = after_a_confirm_stop(deployment, phases.so_far.stage, self.settings)
         facts = RunFacts(
             run_id=self.run_id,
             started_at=self.started,
@@ -380,7 +384,7 @@ class Recorder:
             settings=self.public_settings(),
             requests=self.settings.components,
             builds=phased.builds if phased is not None else (),
-            deployment=phased.deployment if phased is not None else None,
+            deployment=deployment,
             errors=tuple(self.errors),
             verdict=self.verdict.to_json() if self.verdict is not None else None,
             signal=stopped_by(self.config) if interrupted else "",

@@ -329,3 +329,6 @@ def test_a_stop_signal_during_confirm_keeps_the_first_rerun_and_says_which_image
         "the run was stopped during the confirmation",
     )
     assert [(a["images"], a["status"]) for a in confirmation["attempts"]] == [("upstream", "failed")]
+    # No --restore: the operator stays on its shipped images, and results.json says so by the deploy.
+    assert document["deploy"]["status"] == "deployed"
+    assert "the operator runs its shipped images now, not this run's" in document["deploy"]["message"]
