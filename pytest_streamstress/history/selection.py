@@ -1,10 +1,10 @@
-"""Which scenarios a run was asked for, in words: the 75 % guard compares a run only with runs asked
-the same way.
+"""Which scenarios a run was asked for, in words, so a run is compared only with runs asked the same way.
 
-Before, a `-k TC02` rerun of last night's failure against the nightly history read "INCOMPLETE: ran
-2 of the usual 7 scenarios" and exited 1 whatever `--fail-on` said: the guard (Sippy's) is for a
-nightly that lost scenarios, not for a person who asked for fewer. The words are kept in results.json
-(`settings.selection`), so the history knows how each run was asked.
+Kept in results.json (`settings.selection`) and in the history's index. Read by the 75 % guard
+(report/verdict.py via run/analysis.py), `--since-last-run`'s baseline, the analysis's "removed
+tests", `--streamstress-parallel auto` and the morning page. Before, a `-k TC02` rerun against the
+nightly history read "INCOMPLETE: ran 2 of the usual 7 scenarios", listed the suite's other
+scenarios as removed, and became the baseline that let the next nightly skip the whole suite.
 """
 
 from __future__ import annotations
