@@ -41,6 +41,23 @@ def configure_collection(config: pytest.Config, settings: Settings) -> None:
     if config.getoption("help", False) or config.getoption("version", 0):
         return
     _rewrite_args(config, settings)
+    _check_gauge_env(config, settings)
+
+
+def _check_gauge_env(config: pytest.Config, settings: Settings) -> None:
+    """`--gauge-env NAME` names a folder `env/NAME` of the suite, checked before anything is built: gauge
+    stops every spec with 'Failed to load env' otherwise, which read as 7 harness failures after the
+    build and the deploy. `default` may be absent (gauge then runs with its defaults)."""
+    name = settings.gauge_env
+    if name == "default":
+        return
+    root = checkout.release_tests_root(checkout_params(config, settings))
+    if (root / "env" / name).is_dir():
+        return
+    envs = root / "env"
+    found = sorted(p.name for p in envs.iterdir() if p.is_dir()) if envs.is_dir() else []
+    fix = f"its environments: {', '.join(found)}" if found else "it has no env/ folder: leave the option out"
+    raise pytest.UsageError(f"--gauge-env {name!r}: the suite has no env/{name} folder ({root}); {fix}")
 
 
 def _rewrite_args(config: pytest.Config, settings: Settings) -> None:

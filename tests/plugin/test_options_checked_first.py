@@ -169,3 +169,16 @@ def test_a_node_id_that_matches_nothing_says_the_exit_code_the_process_has(pytes
     [written] = (pytester.path / "results").glob("results*.json")
     verdict = json.loads(written.read_text())["verdict"]
     assert verdict["exit_code"] == 4
+
+
+def test_a_gauge_env_the_suite_lacks_is_one_usage_error_before_the_build(pytester: pytest.Pytester) -> None:
+    """gauge stopped every spec with 'Failed to load env', which read as 7 harness failures after the
+    build and the deploy."""
+    result = pytester.runpytest(
+        "--streamstress", "--cluster=emulated", "--gauge-env=nightly", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --gauge-env 'nightly': the suite has no env/nightly folder (*); its environments: default"]
+    )
+    assert not (pytester.path / "results" / "build").exists(), "nothing was built"
