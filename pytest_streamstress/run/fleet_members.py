@@ -203,7 +203,8 @@ def session_shape(config: pytest.Config) -> SessionShape:
     verbosity = int(getattr(option, "verbose", 0))
     if verbosity:
         args.append("-" + ("v" if verbosity > 0 else "q") * abs(verbosity))
-    args += [str(Path(config.invocation_params.dir, arg)) for arg in config.args]
+    if config.args_source == pytest.Config.ArgsSource.ARGS:  # not the suite collection chose by itself
+        args += [str(Path(config.invocation_params.dir, arg)) for arg in config.args]
     return SessionShape(
         raw=raw_session_options(config),
         pytest_args=tuple(args),

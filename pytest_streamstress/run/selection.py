@@ -66,12 +66,13 @@ def suite_relative_args(config: pytest.Config) -> list[str]:
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         return []
     out = []
-    for arg in config.args:
-        path = arg.partition("[")[0].split("::")[0]
+    for given in config.args:
+        path = given.partition("[")[0].split("::")[0]
         parts = Path(path).parts
+        named = given
         if "specs" in parts and Path(path).is_absolute():
             last = len(parts) - 1 - parts[::-1].index("specs")
-            out.append(str(Path(*parts[last:])) + arg[len(path) :])
-        else:
-            out.append(arg)
+            named = str(Path(*parts[last:])) + given[len(path) :]
+        if named.rstrip("/") != "specs":  # the whole suite's folder narrows nothing
+            out.append(named)
     return out

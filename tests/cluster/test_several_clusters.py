@@ -234,3 +234,32 @@ def test_publish_puts_every_clusters_run_on_the_pages_branch_once_at_the_end(
     for name in ("ocp-a", "ocp-b"):
         log = (done.results_dir / "clusters" / name / "session.log").read_text()
         assert "published:" not in log
+
+
+def test_each_clusters_session_runs_the_selection_it_was_given(
+    session_runner: SessionRunner, tmp_path: Path
+) -> None:
+    """-k, -m, --deselect and --maxfail reach every cluster's session, as they reach a Job's pods."""
+    fleet = _write(tmp_path / "fleet.toml", '[[cluster]]\nname = "ocp-a"\nemulated = true\n')
+    done = session_runner.run(
+        [
+            f"--clusters={fleet}",
+            "--skip-build",
+            "--skip-deploy",
+            "--fail-on=none",
+            f"--release-tests-dir={DEMO_SUITE}",
+            "-k",
+            "DEMO-03",
+            "--deselect=specs/pipelines/run.spec::Run sample pipeline: DEMO-03-TC01",
+        ]
+    )
+    assert done.returncode == 0, done.output[-3000:]
+    run = _run(done.results_dir, "ocp-a")
+    assert sorted(s["id"].rsplit("::")[-1] for s in run["scenarios"]) == [
+        "DEMO-03-TC02",
+        "DEMO-03-TC03",
+        "DEMO-03-TC04",
+    ]
+    assert run["settings"]["selection"] == (
+        "-k DEMO-03 --deselect 'specs/pipelines/run.spec::Run sample pipeline: DEMO-03-TC01'"
+    )

@@ -44,3 +44,11 @@ def test_a_selection_from_this_machines_cache_cannot_go_in_cluster(
     result.stderr.fnmatch_lines(
         [f"ERROR: {flag} with --in-cluster: the selection lives in this machine's pytest cache*"]
     )
+
+
+def test_the_whole_suites_folder_narrows_nothing(pytester: pytest.Pytester) -> None:
+    """A `--clusters` member was given the suite's specs folder and recorded "specs" as its selection."""
+    checkout = pytester.path / "cache" / "release-tests"
+    assert suite_relative_args(pytester.parseconfig("--streamstress", f"{checkout}/specs")) == []
+    one_folder = pytester.parseconfig("--streamstress", f"{checkout}/specs/pac")
+    assert suite_relative_args(one_folder) == ["specs/pac"]
