@@ -14,12 +14,11 @@ from typing import Final
 
 import pytest
 
-from pytest_streamstress.gauge import checkout
 from pytest_streamstress.gauge.collect import CollectionState, SpecFile, deselect_by_tags, spec_file
 from pytest_streamstress.gauge.parse.tags import parse_tag_expression
 from pytest_streamstress.options import Settings
 from pytest_streamstress.run.scenarios import SessionDriver
-from pytest_streamstress.run.suite import checkout_params
+from pytest_streamstress.run.suite import suite_root
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def _check_gauge_env(config: pytest.Config, settings: Settings) -> None:
     name = settings.gauge_env
     if name == "default":
         return
-    root = checkout.release_tests_root(checkout_params(config, settings))
+    root = suite_root(config, settings)
     if (root / "env" / name).is_dir():
         return
     envs = root / "env"
@@ -67,7 +66,7 @@ def _rewrite_args(config: pytest.Config, settings: Settings) -> None:
     Python tests, while `--streamstress` without paths means the Gauge suite.
     """
     if config.args_source in {pytest.Config.ArgsSource.INVOCATION_DIR, pytest.Config.ArgsSource.TESTPATHS}:
-        root = checkout.release_tests_root(checkout_params(config, settings))
+        root = suite_root(config, settings)
         specs = root / "specs"
         config.args[:] = [str(specs if specs.is_dir() else root)]
         log.info("collecting Gauge specs from %s", config.args[0])
@@ -81,7 +80,7 @@ def _rewrite_args(config: pytest.Config, settings: Settings) -> None:
             continue
         if not (strpath.endswith(".spec") or Path(strpath).parts[:1] == ("specs",)):
             continue
-        found = found or checkout.release_tests_root(checkout_params(config, settings))
+        found = found or suite_root(config, settings)
         if (found / strpath).exists():
             config.args[index] = str(found / strpath) + arg[len(strpath) :]
 

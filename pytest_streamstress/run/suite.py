@@ -33,6 +33,16 @@ def checkout_params(config: pytest.Config, settings: Settings) -> checkout.Check
     )
 
 
-def suite_root(config: pytest.Config) -> Path:
-    """The Gauge project root of this session's suite (for reruns on a controller that never collected)."""
-    return checkout.release_tests_root(checkout_params(config, settings_of(config)))
+_root_key = pytest.StashKey[dict[checkout.CheckoutParams, Path]]()
+
+
+def suite_root(config: pytest.Config, settings: Settings | None = None) -> Path:
+    """The Gauge project root of this session's suite, resolved once per session.
+
+    Resolving a cloned suite fetches it, so collection, the `--gauge-env` check, the reruns of
+    `--confirm` and the sessions of `--clusters` share the first answer instead of fetching again."""
+    params = checkout_params(config, settings or settings_of(config))
+    known = config.stash.setdefault(_root_key, {})
+    if params not in known:
+        known[params] = checkout.release_tests_root(params)
+    return known[params]
