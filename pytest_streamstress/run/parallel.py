@@ -42,19 +42,19 @@ def last_recommendation(history: Path, *, cluster: str = "", selection: str = ""
     runs = history / "runs"
     if not runs.is_dir():
         return None
-    found: list[tuple[bool, int]] = []
+    fallback: int | None = None
     for folder in sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True):
         try:
             run = read_run(folder / "results.json")
         except HistoryError:
             continue
-        profile = run.profile
-        if run.cluster.name != cluster or profile is None or profile.max_parallel is None:
+        count = run.profile.max_parallel if run.profile is not None else None
+        if run.cluster.name != cluster or count is None or count < 1:
             continue
-        if profile.max_parallel >= 1:
-            found.append((run.selection == selection, profile.max_parallel))
-    same = [count for alike, count in found if alike]
-    return same[0] if same else (found[0][1] if found else None)
+        if run.selection == selection:
+            return count  # newest first: the nightly's own run is usually the first one read
+        fallback = fallback or count
+    return fallback
 
 
 def apply_parallel(config: pytest.Config) -> None:
