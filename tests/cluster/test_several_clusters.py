@@ -32,6 +32,17 @@ def _summary(results: Path) -> dict[str, Any]:
     return data
 
 
+def _offline_fleet(fleet: Path) -> list[str]:
+    """A `--clusters` session over the demo suite with nothing built or deployed."""
+    return [
+        f"--clusters={fleet}",
+        "--skip-build",
+        "--skip-deploy",
+        "--fail-on=none",
+        f"--release-tests-dir={DEMO_SUITE}",
+    ]
+
+
 def _run(results: Path, name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
         (results / "clusters" / name / "results.json").read_text(encoding="utf-8")
@@ -118,11 +129,7 @@ def test_a_cluster_that_cannot_be_reached_does_not_stop_the_others(
     )
     done = session_runner.run(
         [
-            f"--clusters={fleet}",
-            "--skip-build",
-            "--skip-deploy",
-            "--fail-on=none",
-            f"--release-tests-dir={DEMO_SUITE}",
+            *_offline_fleet(fleet),
             "--api-timeout=5",
         ]
     )
@@ -209,11 +216,7 @@ def test_publish_puts_every_clusters_run_on_the_pages_branch_once_at_the_end(
     identity |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t.invalid"}
     done = session_runner.run(
         [
-            f"--clusters={fleet}",
-            "--skip-build",
-            "--skip-deploy",
-            "--fail-on=none",
-            f"--release-tests-dir={DEMO_SUITE}",
+            *_offline_fleet(fleet),
             "--publish",
             f"--publish-repo={remote}",
         ],
@@ -243,11 +246,7 @@ def test_each_clusters_session_runs_the_selection_it_was_given(
     fleet = _write(tmp_path / "fleet.toml", '[[cluster]]\nname = "ocp-a"\nemulated = true\n')
     done = session_runner.run(
         [
-            f"--clusters={fleet}",
-            "--skip-build",
-            "--skip-deploy",
-            "--fail-on=none",
-            f"--release-tests-dir={DEMO_SUITE}",
+            *_offline_fleet(fleet),
             "-k",
             "DEMO-03",
             "--deselect=specs/pipelines/run.spec::Run sample pipeline: DEMO-03-TC01",
