@@ -2,7 +2,9 @@
 
 Deploy writes `restore.json` before its first patch, so even a session that died (OOM, kill -9,
 lost laptop) can be undone: this puts the recorded IMAGE_* values back, re-creates the operands and
-waits for TektonConfig Ready.
+waits for TektonConfig Ready. `--shipped` puts the operator's shipped images (the CSV's
+`spec.relatedImages`) on the same variables instead: for a cluster that nightly runs without
+`--restore` left on upstream images, where "as found" was itself an earlier run's images.
 """
 
 from __future__ import annotations
@@ -26,12 +28,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--components-config", type=Path, default=None, help="components.toml of that session"
     )
+    parser.add_argument(
+        "--shipped",
+        action="store_true",
+        help="Put the images the operator's CSV ships (spec.relatedImages) on the recorded variables,"
+        " not the recorded ones (which are an earlier run's when that run ended without --restore)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     record = args.results_dir / RESTORE_RECORD
     done = record.with_name(RESTORE_RECORD + ".restored")
-    if not record.is_file() and done.is_file():
+    if args.shipped and not record.is_file() and done.is_file():
+        record = done  # the variables and components to reset are the same
+    elif not record.is_file() and done.is_file():
         # --restore, an earlier `streamstress restore` or --confirm already put the images back
         sys.stdout.write(f"nothing to restore: {done} says the recorded images were already put back\n")
         return 0
@@ -44,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
             load_catalog(args.components_config),
             DeployParams(deploy_timeout=args.timeout, record_dir=args.results_dir),
             say=_say,
+            shipped=args.shipped,
         )
     finally:
         cluster.close()

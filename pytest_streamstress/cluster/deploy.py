@@ -31,7 +31,13 @@ from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Heartbeat, Pace
 from pytest_streamstress._infra.waits import DEFAULT_POLL_S, Cutoff, Probe, Wakeup, wait_until
 from pytest_streamstress.cluster import images as img
 from pytest_streamstress.cluster import resources as r
-from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to, verifiable
+from pytest_streamstress.cluster.deploy_plan import (
+    ImageChange,
+    not_shipped,
+    plan_changes,
+    sets_belonging_to,
+    verifiable,
+)
 from pytest_streamstress.cluster.operands import (
     delete_installer_sets,
     diagnose,
@@ -46,6 +52,7 @@ from pytest_streamstress.cluster.operator_env import (
     operator_runs_values,
     patch_csv,
     patch_deployment,
+    shipped_values,
 )
 from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.components import ComponentCatalog
@@ -53,6 +60,7 @@ from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
 from pytest_streamstress.model import (
     BuildResult,
     ClusterInfo,
+    ComponentSpec,
     Deployment,
     DeployStatus,
     DeployStrategy,
@@ -80,6 +88,9 @@ class DeployParams:
     cluster_kind: Literal["emulated", "kubeconfig", "in-cluster", "none"] = "kubeconfig"
     pace: Pace = DEFAULT_PACE
     """How often a wait says what it waits for (issue 22)."""
+    keep_record: bool = False
+    """Leave a record already in `record_dir` as it is: after `--confirm` put the shipped images on,
+    the redeploy would otherwise record those as what the cluster ran before the session."""
 
 
 # -- the record behind --restore ----------------------------------------------------------------------
@@ -91,8 +102,14 @@ def write_record(
     original: Mapping[str, str | None],
     strategy: str,
     components: Sequence[str],
+    *,
+    shipped: Mapping[str, str] | None = None,
 ) -> Path:
-    """Written atomically before the first patch, so a dead session can always be undone."""
+    """Written atomically before the first patch, so a dead session can always be undone.
+
+    `original` is what the operator ran before (what `--restore` puts back); `shipped` what its bundle
+    ships for the same variables, which differs when an earlier run left its images on.
+    """
     record_dir.mkdir(parents=True, exist_ok=True)
     path = record_dir / RESTORE_RECORD
     data = {
@@ -102,6 +119,7 @@ def write_record(
         "strategy": strategy,
         "components": list(components),
         "original": dict(original),
+        "shipped": {var: (shipped or {}).get(var) for var in original},
         "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     write_json_atomically(path, data)
@@ -171,9 +189,17 @@ def deploy(
             message="operator already carried every image",
         )
 
-    record = write_record(
-        params.record_dir, target, {var: current.get(var) for var in values}, params.strategy, components
-    )
+    shipped = shipped_values(cluster, target)
+    left_on = not_shipped(current, shipped, values)
+    if left_on:
+        note = "; ".join([*notes, left_on])
+        say(f"warning: {left_on}")
+    record = params.record_dir / RESTORE_RECORD
+    if not (params.keep_record and record.is_file()):
+        original = {var: current.get(var) for var in values}
+        record = write_record(
+            params.record_dir, target, original, params.strategy, components, shipped=shipped
+        )
     strategy = apply_values(cluster, target, values, params, say)
     sets = installer_sets_of(cluster, specs)
     say(f"deleting {len(sets)} installer set(s) of {', '.join(components)}: {', '.join(sets) or 'none'}")
@@ -330,11 +356,13 @@ def restore(
     *,
     say: Progress | None = None,
     cutoff: Cutoff | None = None,
+    shipped: bool = False,
 ) -> None:
     """Put the recorded IMAGE_* values back, re-create the operands and wait for Ready.
 
     The patches are always made whole; an armed `cutoff` (a stop signal) only shortens the waits,
-    and a cut wait keeps the record, so `streamstress restore` can finish the job.
+    and a cut wait keeps the record, so `streamstress restore` can finish the job. `shipped` puts the
+    CSV's shipped images on the recorded variables instead (`streamstress restore --shipped`).
     """
     say = say or (lambda _text: None)
     data = read_record(record_path)
@@ -345,21 +373,95 @@ def restore(
             " restoring there"
         )
     original: dict[str, str | None] = dict(data["original"])
-    say(f"restoring {len(original)} IMAGE_* variable(s) recorded at {data.get('written_at', '?')}")
-    patch_csv(cluster, target, original)
+    if shipped:
+        original = dict(_shipped_for(cluster, target, original))
+        say(f"putting the shipped images of CSV {target.csv} on {len(original)} IMAGE_* variable(s)")
+    else:
+        say(f"restoring {len(original)} IMAGE_* variable(s) recorded at {data.get('written_at', '?')}")
+    specs = [catalog[name] for name in data.get("components", []) if name in catalog.names]
+    _settle(cluster, target, original, specs, params, say=say, cutoff=cutoff, what="restored")
+    record_path.rename(record_path.with_name(RESTORE_RECORD + ".restored"))
+    say("restored; the record is kept as restore.json.restored")
+
+
+def put_shipped(
+    cluster: Cluster,
+    builds: Sequence[BuildResult],
+    catalog: ComponentCatalog,
+    params: DeployParams,
+    *,
+    record: bool,
+    say: Progress | None = None,
+) -> None:
+    """Set this run's IMAGE_* variables to the images the operator's CSV ships, and wait for Ready.
+
+    `--confirm`'s baseline. The shipped images come from the CSV's `spec.relatedImages`, not from the
+    restore record: on a cluster an earlier run left patched, the record holds that run's upstream
+    images, and a rerun on them would compare upstream with upstream. `record` writes a restore
+    record first (what the cluster runs now), for a session whose own deploy had nothing to change.
+    """
+    say = say or (lambda _text: None)
+    target = find_operator(cluster)
+    current = current_values(cluster, target)
+    legacy = img.needs_legacy_console_var(target.openshift_version, target.operator_version)
+    changes = plan_changes(builds, catalog, current, legacy_console=legacy)
+    if not changes:
+        raise ClusterError("this run deployed no images: there is nothing to compare with the shipped ones")
+    variables = {c.env_var: current.get(c.env_var) for c in changes}
+    values = _shipped_for(cluster, target, variables)
+    components = sorted({c.component for c in changes})
+    if values == {var: current.get(var) for var in values}:
+        raise ClusterError(
+            f"the operator already runs the shipped images of CSV {target.csv} for {', '.join(components)}:"
+            " this run's images are the shipped ones, so a rerun on them proves nothing"
+        )
+    if record:
+        shipped = shipped_values(cluster, target)
+        write_record(params.record_dir, target, variables, params.strategy, components, shipped=shipped)
+    say(
+        f"setting {len(values)} IMAGE_* variable(s) of {', '.join(components)} to the shipped images of"
+        f" CSV {target.csv} (spec.relatedImages)"
+    )
+    _settle(cluster, target, values, [catalog[c] for c in components], params, say=say, what="shipped")
+
+
+def _shipped_for(cluster: Cluster, target: OperatorTarget, variables: Mapping[str, object]) -> dict[str, str]:
+    shipped = shipped_values(cluster, target)
+    missing = sorted(var for var in variables if var not in shipped)
+    if missing:
+        raise ClusterError(
+            f"CSV {target.csv} names no shipped image for {', '.join(missing)} in spec.relatedImages",
+            hint="the bundle lists one related image per IMAGE_* variable (reference §5.1); is this"
+            " operator built by hand?",
+        )
+    return {var: shipped[var] for var in variables}
+
+
+def _settle(
+    cluster: Cluster,
+    target: OperatorTarget,
+    values: Mapping[str, str | None],
+    specs: Sequence[ComponentSpec],
+    params: DeployParams,
+    *,
+    say: Progress,
+    what: str,
+    cutoff: Cutoff | None = None,
+) -> None:
+    """Patch the CSV and the Deployment to `values`, re-create the operands, wait for TektonConfig Ready."""
+    patch_csv(cluster, target, values)
     # A Deployment edit survives CSV changes only until OLM re-applies; make both agree.
-    patch_deployment(cluster, target, original)
+    patch_deployment(cluster, target, values)
     _wait_operator(
         cluster,
         target,
-        original,
+        values,
         params.deploy_timeout,
-        "operator pod with the restored env",
+        f"operator pod with the {what} env",
         cutoff=cutoff,
         say=say,
         pace=params.pace,
     )
-    specs = [catalog[name] for name in data.get("components", []) if name in catalog.names]
     sets = installer_sets_of(cluster, specs)
     delete_installer_sets(cluster, sets)
     wakeup = Wakeup()
@@ -381,13 +483,13 @@ def restore(
 
         wait_until(
             ready,
-            what="TektonConfig not Ready after restore",
+            what=f"TektonConfig not Ready with the {what} images",
             timeout=params.deploy_timeout,
             wake=wakeup,
             poll=min(DEFAULT_POLL_S, params.pace.poll_s),
             on_progress=Heartbeat(
                 say,
-                what="TektonConfig Ready after the restore",
+                what=f"TektonConfig Ready with the {what} images",
                 bound=params.deploy_timeout,
                 option="--deploy-timeout",
                 pace=params.pace,
@@ -395,5 +497,3 @@ def restore(
             hint="raise --deploy-timeout (streamstress restore: --timeout) if the cluster is just slow",
             cutoff=cutoff,
         )
-    record_path.rename(record_path.with_name(RESTORE_RECORD + ".restored"))
-    say("restored; the record is kept as restore.json.restored")

@@ -79,6 +79,25 @@ def plan_changes(
     return tuple(changes)
 
 
+def not_shipped(
+    current: Mapping[str, str | None], shipped: Mapping[str, str], variables: Iterable[str]
+) -> str:
+    """A warning when the operator runs images its bundle does not ship for these variables, else "".
+
+    An earlier run that ended without `--restore` leaves its images on; this run's record then says
+    those were what the cluster ran, which is true for `--restore` and false for "shipped".
+    """
+    odd = sorted(v for v in set(variables) if v in shipped and current.get(v) not in {None, shipped[v]})
+    if not odd:
+        return ""
+    return (
+        f"the operator ran {len(odd)} of these IMAGE_* variable(s) with images its CSV does not ship"
+        f" (spec.relatedImages), e.g. {odd[0]}={current[odd[0]]}: an earlier run left its images on"
+        " (it ran without --restore); --restore puts these back as found, --confirm reruns on the"
+        " shipped ones"
+    )
+
+
 def verifiable(
     changes: Sequence[ImageChange], *, absent: Sequence[str], openshift_version: str
 ) -> tuple[tuple[ImageChange, ...], list[str]]:

@@ -113,6 +113,26 @@ def current_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str | 
     return img.env_values(_lifecycle_container(entry.get("spec", {}), f"CSV {target.csv}"))
 
 
+def shipped_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str]:
+    """IMAGE_* name -> the image the operator's bundle ships, from the CSV's `spec.relatedImages`.
+
+    The bundle names each related image after its IMAGE_* variable (reference §5.1), and a patch of
+    the variables leaves that list alone; so it still says what the operator shipped when an earlier
+    run left its own images in the variables, which `current_values` then returns.
+    """
+    csv = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.CSVS, target.csv, target.namespace)
+    if csv is None:
+        raise NotFound(f"CSV {target.namespace}/{target.csv} disappeared")
+    related = (csv.get("spec") or {}).get("relatedImages") or []
+    return {
+        str(entry["name"]): str(entry["image"])
+        for entry in related
+        if isinstance(entry, Mapping)
+        and str(entry.get("name", "")).startswith("IMAGE_")
+        and entry.get("image")
+    }
+
+
 def _set_lifecycle_env(pod_spec: dict[str, Any], values: Mapping[str, str | None]) -> bool:
     changed = False
     for container in pod_spec["containers"]:

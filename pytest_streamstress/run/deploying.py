@@ -62,6 +62,7 @@ def run_deploy(
     emulated: bool,
     say: Say,
     pace: Pace = DEFAULT_PACE,
+    keep_record: bool = False,
 ) -> Deployment:
     from pytest_streamstress.cluster.deploy import DeployParams, deploy
 
@@ -75,6 +76,7 @@ def run_deploy(
         record_dir=settings.results_dir,
         cluster_kind="emulated" if emulated else cluster.kind,
         pace=pace,
+        keep_record=keep_record,
     )
     started = time.monotonic()
     with said_if_interrupted("deploy", started, say):
@@ -96,7 +98,14 @@ def said_if_interrupted(step: str, started: float, say: Say) -> Iterator[None]:
 
 def restore_record_is_ours(settings: Settings, deploy_started_at: float | None) -> Path | None:
     """The restore record this session wrote, if it deployed and `--restore` is on; else None."""
-    if not settings.restore or deploy_started_at is None:
+    if not settings.restore:
+        return None
+    return record_written_since(settings, deploy_started_at)
+
+
+def record_written_since(settings: Settings, deploy_started_at: float | None) -> Path | None:
+    """The restore record in the results directory if this session wrote it; else None."""
+    if deploy_started_at is None:
         return None  # nothing deployed here: do not even load the Kubernetes client
     from pytest_streamstress.cluster.deploy import RESTORE_RECORD
 

@@ -134,20 +134,21 @@ def _deployment(stage: str, settings: Settings, cluster: ClusterInfo) -> Deploym
 
 
 def after_a_confirm_stop(deployment: Deployment, stage: str, settings: Settings) -> Deployment:
-    """A stop while `--confirm` had put the operator's shipped images back, or was putting this run's
+    """A stop while `--confirm` had put the operator's shipped images on, or was putting this run's
     back, leaves the operator so: results.json says it beside the deploy, which itself happened.
-    With `--restore` the stop's own restore puts the shipped images back anyway."""
+    With `--restore` the stop's own restore puts back what the operator ran before the session."""
     if settings.restore or stage not in {RESTORING, SHIPPED_RERUNS, REDEPLOY}:
         return deployment
+    back = f"`streamstress restore {settings.results_dir}` puts back what it ran before this run"
     if stage == REDEPLOY:
         now = (
             "a stop signal cut --confirm while it put this run's images back: the operator may run some"
-            f" of each; `streamstress restore {settings.results_dir}` puts the shipped ones back"
+            f" of each; {back} (with --shipped: its shipped images)"
         )
     else:
         now = (
-            "a stop signal came while --confirm had put the operator's shipped images back: the operator"
-            " runs its shipped images now, not this run's (the record is kept as restore.json.restored)"
+            "a stop signal came while --confirm had put the operator's shipped images on: the operator"
+            f" runs its shipped images now, not this run's; {back}"
         )
     message = f"{deployment.message}; {now}" if deployment.message else now
     return dataclasses.replace(deployment, message=message)

@@ -78,6 +78,12 @@ class Phases:
         return self.embedded is not None or os.environ.get("STREAMSTRESS_EMULATED_CLUSTER") == "1"
 
     @property
+    def deployed_since(self) -> float | None:
+        """When the deploy began; under xdist a worker deployed, so: when the session began."""
+        by_worker = self.deploy_started_at is None and getattr(self.config.option, "numprocesses", None)
+        return self.session_started_at if by_worker else self.deploy_started_at
+
+    @property
     def cluster_info(self) -> ClusterInfo:
         """What this run knows of its cluster, also when setup or deploy failed or never ran (issue 19)."""
         if self.is_emulated:
@@ -149,7 +155,7 @@ class Phases:
         if self._served_apis is None:
             from pytest_streamstress.cluster.discovery import ServedApis
 
-            self._served_apis = ServedApis(self._connect)
+            self._served_apis = ServedApis(self.connect)
         return self._served_apis
 
     # -- internals ----------------------------------------------------------------------------------
@@ -164,7 +170,7 @@ class Phases:
         builds: tuple[BuildResult, ...] = ()
         phase = self.so_far.stage = "cluster access"
         try:
-            cluster = self._connect() if self._needs_cluster() else None
+            cluster = self.connect() if self._needs_cluster() else None
             registry_host = self.settings.registry
             if cluster is not None and not self.settings.no_auto_setup:
                 phase = self.so_far.stage = "auto-setup"
@@ -323,7 +329,7 @@ class Phases:
         """--in-cluster: a Job runs the same options with --skip-build and these images; this session ends."""
         from pytest_streamstress.run.launch import launch_from_session
 
-        cluster = cluster or self._connect()
+        cluster = cluster or self.connect()
         launch = launch_from_session(
             self.config,
             self.settings,
@@ -383,9 +389,6 @@ class Phases:
 
     def connect(self) -> Cluster:
         """A client for this session's cluster (the emulator's kubeconfig with --cluster emulated)."""
-        return self._connect()
-
-    def _connect(self) -> Cluster:
         from pytest_streamstress.cluster.client import Access, Cluster
 
         settings = self.settings
@@ -447,15 +450,12 @@ class Phases:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if is_worker(self.config):
             return  # the controller restores: after every worker, and after --confirm's reruns
-        since = self.deploy_started_at
-        if since is None and getattr(self.config.option, "numprocesses", None):
-            since = self.session_started_at  # a worker deployed for this session
-        record = deploying.restore_record_is_ours(self.settings, since)
+        record = deploying.restore_record_is_ours(self.settings, self.deployed_since)
         if record is not None:
             from pytest_streamstress.run.signals import cutoff_of
 
             deploying.run_restore(
-                self._connect,
+                self.connect,
                 record,
                 self.catalog,
                 self.settings,

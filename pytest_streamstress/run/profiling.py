@@ -69,7 +69,7 @@ class ProfilePlugin:
         from pytest_streamstress.cluster.metrics import MetricsSampler
 
         try:
-            cluster = self.phases._connect()
+            cluster = self.phases.connect()
         except StreamstressError as exc:
             self.unavailable = f"no cluster access for metrics: {exc.message}"
             self._warn(f"profile: {self.unavailable}; the run goes on without a profile")

@@ -154,41 +154,57 @@ def _runner(config: pytest.Config, seconds: float) -> GaugeRunner:
 
 
 def _restore_shipped(phases: Phases) -> None:
-    from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, restore
+    """Put the CSV's shipped images on this run's variables (cluster.deploy.put_shipped says why not
+    the record's); the session's restore record, written first if its deploy had nothing to change,
+    keeps what the cluster ran before."""
+    from pytest_streamstress.cluster.deploy import DeployParams, put_shipped
     from pytest_streamstress.errors import ConfigError
+    from pytest_streamstress.run import deploying
     from pytest_streamstress.run.heartbeats import pace_of
 
     settings = phases.settings
-    record = settings.results_dir / RESTORE_RECORD
-    if not record.is_file():
+    outcome = phases.outcome_if_run
+    if settings.skip_deploy or outcome is None:
         raise ConfigError(
-            "there is no restore record: this run did not deploy its images",
+            "this run did not deploy its images",
             hint="--confirm compares this run's images with the shipped ones; drop --skip-deploy",
         )
     params = DeployParams(
         deploy_timeout=settings.deploy_timeout,
         target_namespace=settings.target_namespace,
         record_dir=settings.results_dir,
+        strategy=settings.deploy_strategy,
         pace=pace_of(phases.config),
     )
-    restore(phases.connect(), record, phases.catalog, params, say=phases.say)
+    ours = deploying.record_written_since(settings, phases.deployed_since)
+    put_shipped(
+        phases.connect(), _deployed(phases), phases.catalog, params, record=ours is None, say=phases.say
+    )
 
 
-def _redeploy(phases: Phases) -> None:
+def _deployed(phases: Phases) -> tuple[BuildResult, ...]:
     from pytest_streamstress.build import decide
-    from pytest_streamstress.run import deploying
-    from pytest_streamstress.run.heartbeats import pace_of
 
     outcome = phases.outcome_if_run
     if outcome is None:
+        return ()
+    return tuple(decide(outcome.builds, deploy_partial=phases.settings.deploy_partial).deploy)
+
+
+def _redeploy(phases: Phases) -> None:
+    """This run's images back after the shipped reruns; the restore record stays as it was."""
+    from pytest_streamstress.run import deploying
+    from pytest_streamstress.run.heartbeats import pace_of
+
+    if phases.outcome_if_run is None:
         return
-    builds = decide(outcome.builds, deploy_partial=phases.settings.deploy_partial).deploy
     deploying.run_deploy(
         phases.connect(),
-        builds,
+        _deployed(phases),
         phases.catalog,
         phases.settings,
         emulated=phases.is_emulated,
         say=phases.say,
         pace=pace_of(phases.config),
+        keep_record=True,
     )

@@ -13,11 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_streamstress.cluster.deploy import RESTORE_RECORD
+from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
+from pytest_streamstress.testing.standins import install_standins
+
+if TYPE_CHECKING:
+    from pytest_streamstress.testing.emulator import Emulator
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -160,3 +165,89 @@ def test_fail_on_confirmed_without_confirm_is_a_usage_error(pytester: pytest.Pyt
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--fail-on confirmed: only --confirm proves regressions; add --confirm*"])
+
+
+def test_confirm_reruns_on_the_shipped_images_of_a_cluster_an_earlier_run_left_patched(
+    pytester: pytest.Pytester,
+    gauge_project: Callable[..., Path],
+    make_emulator: Callable[..., Emulator],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The nightly runs without --restore, so each night finds the last night's upstream images on.
+
+    Before, --confirm put the restore record's values back and called them shipped: last night's
+    upstream images, on which a regression that landed before last night fails too, so it was filed
+    `fails-on-shipped` and blamed on the cluster; and a night that built nothing new (a no-op deploy,
+    no record) was `not-checked`. The shipped images are the CSV's relatedImages.
+    """
+    emulator = make_emulator(state="installed")
+    root = gauge_project({"confirm.spec": SPEC}, outcomes=OUTCOMES)
+    install_standins(pytester.path / "bin")  # ko and docker beside the gauge stand-in, on the same PATH
+    monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))  # every session joins this one cluster
+    monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
+
+    def night(name: str, component: str, *extra: str) -> dict[str, Any]:
+        results = pytester.path / name
+        result = pytester.runpytest_subprocess(
+            "--streamstress",
+            "--cluster",
+            "emulated",
+            f"--components={component}",
+            f"--release-tests-dir={root}",
+            "-k",
+            "TC01 or TC02",
+            f"--results-dir={results}",
+            "-p",
+            "no:cacheprovider",
+            *extra,
+            timeout=300,
+        )
+        assert result.ret in {0, 1}, result.stdout.str()
+        return json.loads((results / "results.json").read_text())
+
+    night("monday", "pipeline:v0.1.0", "--fail-on=none")  # leaves v0.1.0 on: no --restore
+    left_on = lifecycle_values(emulator)
+    assert "tekton-upstream/" in left_on["IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER"]
+    tuesday = night("tuesday", "pipeline", "--confirm", "--fail-on=confirmed", "--restore")
+    assert confirmations(tuesday) == {"TC01": "confirmed", "TC02": "fails-on-shipped"}
+    shipped = [a for a in attempts(tuesday, "TC01") if a["images"] == "shipped"]
+    assert [a["status"] for a in shipped] == ["passed"]
+    assert "an earlier run left its images on" in tuesday["deploy"]["message"]
+    assert lifecycle_values(emulator) == left_on, "--restore leaves the cluster as it was found"
+
+    wednesday = night("wednesday", "pipeline:v0.1.0", "--confirm", "--fail-on=none")  # a no-op deploy
+    assert wednesday["deploy"]["status"] == "noop"
+    assert confirmations(wednesday) == {"TC01": "confirmed", "TC02": "fails-on-shipped"}
+    assert lifecycle_values(emulator) == left_on, "this run's images are put back after the shipped reruns"
+
+
+def confirmations(document: dict[str, Any]) -> dict[str, str]:
+    return {
+        s["scenario"].rsplit("-", 1)[-1]: s["confirmation"]["verdict"]
+        for s in document["scenarios"]
+        if s.get("confirmation")
+    }
+
+
+def attempts(document: dict[str, Any], case: str) -> list[dict[str, Any]]:
+    found = [s for s in document["scenarios"] if s["scenario"].endswith(case)]
+    return list(found[0]["confirmation"]["attempts"])
+
+
+def lifecycle_values(emulator: Emulator) -> dict[str, str]:
+    """The operator's IMAGE_* values as the CSV carries them (what OLM rolls into the operator)."""
+    rtype = emulator.store.rtype("operators.coreos.com/v1alpha1", "ClusterServiceVersion")
+    csv = emulator.store.get(rtype, "openshift-operators", "openshift-pipelines-operator-rh.v1.21.3")
+    (entry,) = [
+        d
+        for d in csv["spec"]["install"]["spec"]["deployments"]
+        if d["name"] == "openshift-pipelines-operator"
+    ]
+    (container,) = [
+        c
+        for c in entry["spec"]["template"]["spec"]["containers"]
+        if c["name"] == "openshift-pipelines-operator-lifecycle"
+    ]
+    values = {e["name"]: e.get("value", "") for e in container["env"] if e["name"].startswith("IMAGE_")}
+    assert values, "the lifecycle container carries the IMAGE_* variables"
+    return values

@@ -14,11 +14,18 @@ from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cli import main as cli
 from pytest_streamstress.cluster.client import Access, Cluster
-from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy, restore
+from pytest_streamstress.cluster.deploy import (
+    RESTORE_RECORD,
+    DeployParams,
+    deploy,
+    put_shipped,
+    read_record,
+    restore,
+)
 from pytest_streamstress.cluster.operator_env import current_values, find_operator
 from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
 from pytest_streamstress.components import load_catalog
-from pytest_streamstress.errors import WaitTimeout
+from pytest_streamstress.errors import ClusterError, WaitTimeout
 from pytest_streamstress.model import (
     BuildResult,
     BuildStatus,
@@ -292,6 +299,114 @@ def test_restore_puts_the_recorded_values_back(make_emulator: Any, connect: Any,
     restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
     assert current_values(cluster, find_operator(cluster)) == original
     assert (tmp_path / "results" / (RESTORE_RECORD + ".restored")).exists()
+
+
+# -- a cluster an earlier run left on its images (no --restore) -----------------------------------------
+
+
+PIPELINE_VARS = {v for image in CATALOG["pipeline"].images for v in image.env_vars}
+
+
+def pipeline_values(cluster: Cluster) -> dict[str, str | None]:
+    return {k: v for k, v in current_values(cluster, find_operator(cluster)).items() if k in PIPELINE_VARS}
+
+
+def test_a_deploy_over_an_earlier_runs_images_records_them_as_found_and_says_so(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    shipped = pipeline_values(cluster)
+    deploy(cluster, [_pipeline_build(emulator, "last night")], CATALOG, params(tmp_path / "night"))
+    left = pipeline_values(cluster)
+    said: list[str] = []
+    result = deploy(
+        cluster, [_pipeline_build(emulator, "tonight")], CATALOG, params(tmp_path), say=said.append
+    )
+    assert [line for line in said if "an earlier run left its images on" in line]
+    assert "an earlier run left its images on" in result.message
+    record = read_record(tmp_path / "results" / RESTORE_RECORD)
+    assert record["original"] == {k: left[k] for k in record["original"]}
+    assert record["shipped"] == {k: shipped[k] for k in record["original"]}
+    assert record["original"] != record["shipped"]
+
+
+def test_put_shipped_sets_the_csvs_shipped_images_and_keeps_the_record_of_what_was_found(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    shipped = pipeline_values(cluster)
+    deploy(cluster, [_pipeline_build(emulator, "last night")], CATALOG, params(tmp_path / "night"))
+    found = pipeline_values(cluster)
+    tonight = _pipeline_build(emulator, "tonight")
+    deploy(cluster, [tonight], CATALOG, params(tmp_path))
+    upstream = pipeline_values(cluster)
+    put_shipped(cluster, [tonight], CATALOG, params(tmp_path), record=False)
+    assert pipeline_values(cluster) == shipped, "the record's values are last night's, not the shipped ones"
+    deploy(cluster, [tonight], CATALOG, params(tmp_path, keep_record=True))  # --confirm puts tonight's back
+    assert pipeline_values(cluster) == upstream
+    restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
+    assert pipeline_values(cluster) == found, "--restore leaves the cluster as it was found"
+
+
+def test_put_shipped_records_first_when_the_sessions_deploy_changed_nothing(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    shipped = pipeline_values(cluster)
+    build = _pipeline_build(emulator)
+    deploy(cluster, [build], CATALOG, params(tmp_path / "night"))
+    found = pipeline_values(cluster)
+    assert deploy(cluster, [build], CATALOG, params(tmp_path)).status is DeployStatus.NOOP
+    put_shipped(cluster, [build], CATALOG, params(tmp_path), record=True)
+    assert pipeline_values(cluster) == shipped
+    record = read_record(tmp_path / "results" / RESTORE_RECORD)
+    assert record["original"] == {k: found[k] for k in record["original"]}
+    restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
+    assert pipeline_values(cluster) == found
+
+
+def test_put_shipped_on_the_shipped_images_says_a_rerun_proves_nothing(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    build = _pipeline_build(emulator)
+    deploy(cluster, [build], CATALOG, params(tmp_path))
+    restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
+    with pytest.raises(ClusterError, match=r"already runs the shipped images .* proves nothing"):
+        put_shipped(cluster, [build], CATALOG, params(tmp_path), record=False)
+
+
+def test_restore_shipped_puts_the_csvs_images_on_the_recorded_variables(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    shipped = pipeline_values(cluster)
+    deploy(cluster, [_pipeline_build(emulator, "last night")], CATALOG, params(tmp_path / "night"))
+    deploy(cluster, [_pipeline_build(emulator, "tonight")], CATALOG, params(tmp_path))
+    restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path), shipped=True)
+    assert pipeline_values(cluster) == shipped
+
+
+def test_the_restore_command_puts_the_shipped_images_back_also_after_a_restore_as_found(
+    make_emulator: Any, connect: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    shipped = pipeline_values(cluster)
+    deploy(cluster, [_pipeline_build(emulator, "last night")], CATALOG, params(tmp_path / "night"))
+    deploy(cluster, [_pipeline_build(emulator, "tonight")], CATALOG, params(tmp_path))
+    results = str(tmp_path / "results")
+    assert cli.main(["restore", results, "--kubeconfig", str(emulator.kubeconfig), "--timeout", "20"]) == 0
+    assert pipeline_values(cluster) != shipped, "as found: last night's images"
+    argv = ["restore", results, "--shipped", "--kubeconfig", str(emulator.kubeconfig), "--timeout", "20"]
+    assert cli.main(argv) == 0
+    assert pipeline_values(cluster) == shipped
+    assert "shipped images of CSV openshift-pipelines-operator-rh.v1.21.3" in capsys.readouterr().out
 
 
 def test_the_bearer_token_never_reaches_logs_or_errors(

@@ -37,7 +37,10 @@ def test_a_stop_with_the_shipped_images_back_says_the_operator_runs_them(
 
 def test_a_stop_while_putting_this_runs_images_back_names_the_restore_command(settings: Settings) -> None:
     left = after_a_confirm_stop(DEPLOYED, REDEPLOY, settings)
-    assert left.message.endswith(f"`streamstress restore {settings.results_dir}` puts the shipped ones back")
+    assert left.message.endswith(
+        f"`streamstress restore {settings.results_dir}` puts back what it ran before this run"
+        " (with --shipped: its shipped images)"
+    )
 
 
 @pytest.mark.parametrize("stage", [UPSTREAM_RERUNS, "tests", ""])
