@@ -156,12 +156,16 @@ def test_runner_role_allows_every_request_of_setup_deploy_restore_and_metrics_an
         if (rule, resource, verb) not in used
     )
     # Granted for paths this run does not take; each one is named below with its reason.
-    assert set(unused) == ALLOWED_UNUSED
+    assert set(unused) - set(USED_BY_TIMING) == ALLOWED_UNUSED
 
 
+USED_BY_TIMING = {
+    # --deploy-strategy deployment and auto's fallback when OLM ignores the CSV; and the restore, which
+    # patches the Deployment too when OLM has not rolled the CSV revert into it yet (a race with OLM).
+    "apps/deployments:update",
+}
 ALLOWED_UNUSED = {
     "apps/deployments:list",  # re-list when a watch of the operands expires (410)
-    "apps/deployments:update",  # --deploy-strategy deployment, and auto's fallback when OLM ignores the CSV
     "core/events:list",  # the diagnosis of a deploy that does not become ready
     "core/nodes:list",  # the sampler's probe: node capacity
     "operator.tekton.dev/tektonconfigs:create",  # setup, when the operator did not create `config` itself
