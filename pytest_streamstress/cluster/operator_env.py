@@ -113,6 +113,17 @@ def current_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str | 
     return img.env_values(_lifecycle_container(entry.get("spec", {}), f"CSV {target.csv}"))
 
 
+def deployment_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str | None]:
+    """IMAGE_* values of the lifecycle container in the operator Deployment: what the operator pod gets
+    (OLM writes the CSV's values here; the `deployment` strategy writes its own)."""
+    what = f"Deployment {target.namespace}/{target.deployment}"
+    deployment = cluster.call(
+        f"get {what}", cluster.apps.read_namespaced_deployment, target.deployment, target.namespace
+    )
+    body = dict(cluster.api_client.sanitize_for_serialization(deployment))
+    return img.env_values(_lifecycle_container(body.get("spec", {}), what))
+
+
 def shipped_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str]:
     """IMAGE_* name -> the image the operator's bundle ships, from the CSV's `spec.relatedImages`.
 

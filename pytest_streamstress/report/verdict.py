@@ -98,6 +98,8 @@ class RunState:
     """pytest's words when it ended the loop itself (-x, --maxfail: "stopping after 1 failures")."""
     not_run: int = 0
     """Collected items pytest never ran because it stopped early."""
+    images_moved: str = ""
+    """What changed the operator's images while the scenarios ran ("" when they stayed this run's)."""
     exit_override: int | None = None
     """pytest's own exit code when pytest itself ended the session (usage error 4, internal error 3):
     the process exits with it, so the verdict says it too."""
@@ -186,6 +188,8 @@ def _incomplete_reasons(
         reasons.append(f"{_n(len(unparsed), 'spec')} did not parse and did not run ({where})")
     if not harness and any(e.phase == "gauge" for e in state.errors):
         reasons.append("gauge broke: " + next(e.message for e in state.errors if e.phase == "gauge"))
+    if state.images_moved:
+        reasons.append(f"{state.images_moved}, so no failure can be blamed on this run's build")
     executed = sum(1 for r in records if r.status in {Status.PASSED, Status.FAILED})
     usual = state.usual_scenarios
     if state.stopped_early and state.not_run:

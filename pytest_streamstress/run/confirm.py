@@ -89,6 +89,16 @@ def candidates(records: MutableMapping[str, ScenarioRecord]) -> list[ScenarioRec
     )
 
 
+def not_checked(records: MutableMapping[str, ScenarioRecord], reason: str) -> list[str]:
+    """Every candidate `not-checked` for one reason the run as a whole gives; returns their node ids."""
+    chosen = candidates(records)
+    for record in chosen:
+        records[record.nodeid] = dataclasses.replace(
+            record, confirmation=Confirmation(verdict="not-checked", reason=reason, attempts=())
+        )
+    return [r.nodeid for r in chosen]
+
+
 def confirm(plan: ConfirmPlan) -> list[str]:
     """Confirm what can be confirmed; returns the node ids whose record changed.
 

@@ -107,6 +107,8 @@ class Recorder:
         """The signal that interrupted the run ('SIGTERM'); empty for Ctrl-C (run/signals.py sets it)."""
         self.stopped_early = ""
         """pytest's words when it ended the test loop itself (-x, --maxfail): not an interruption."""
+        self.images_moved = ""
+        """What changed the operator's images while the scenarios ran (run/verdicts.images_moved)."""
         self.ended: set[str] = set()
         """Node ids of the items that ran (a report came back), to count what an early stop left out."""
         self.verdict: Verdict | None = None
@@ -277,6 +279,7 @@ class Recorder:
         return result
 
     def _final_verdicts(self, session: pytest.Session) -> None:
+        from pytest_streamstress.run import confirm
         from pytest_streamstress.run.preconditions import phases_of
 
         analysis = self.config.pluginmanager.get_plugin("streamstress-analysis")
@@ -285,8 +288,15 @@ class Recorder:
         phased = phases_of(self.config).outcome_if_run
         current = verdicts.built_commits(phased.builds if phased is not None else ())
         runs = verdicts.earlier_runs(documents)
+        images_moved, explained_by = verdicts.images_moved(phases_of(self.config), self.records.values())
+        if explained_by:
+            phases_of(self.config).say(f"warning: {images_moved}; the suite's {explained_by} does that")
+        else:
+            self.images_moved = images_moved
         moved = verdicts.refile_unattributed(self.records, current=current, runs=runs)
-        if self.settings.confirm:
+        if self.settings.confirm and self.images_moved:
+            moved += confirm.not_checked(self.records, "the operator's images changed during the run")
+        elif self.settings.confirm:
             moved += verdicts.confirm_regressions(session, self.records, rules=self.rules)
         verdicts.refresh_views(self.failed_reports, self.records, moved, label=self.label)
 
@@ -315,6 +325,7 @@ class Recorder:
                 collected=int(session.testscollected),
                 usual_scenarios=self._usual_scenarios(),
                 stopped_early=self.stopped_early,
+                images_moved=self.images_moved,
                 exit_override=pytest_code if ended_by_pytest else None,
                 not_run=max(0, int(session.testscollected) - len(self.ended)) if self.stopped_early else 0,
             ),

@@ -98,6 +98,20 @@ def test_a_run_pytest_stopped_early_is_incomplete_whatever_fail_on_says(fail_on:
     assert not verdict.scored
 
 
+@pytest.mark.parametrize("fail_on", FAIL_ON_VALUES, ids=[",".join(v) for v in FAIL_ON_VALUES])
+def test_a_run_whose_images_changed_under_it_is_incomplete_whatever_fail_on_says(
+    fail_on: tuple[str, ...],
+) -> None:
+    ran = (record("ok", Status.PASSED), record("broke", Status.FAILED, "upstream-regression", "exit 1"))
+    moved = (
+        "CSV x now sets IMAGE_PIPELINES_WEBHOOK=registry.redhat.io/w@sha256:a8258241bb7d, not this run's ..."
+    )
+    verdict = decide(ran, RunState(fail_on=fail_on, images_moved=moved))
+    assert (verdict.status, verdict.exit_code) == ("incomplete", 1)
+    assert verdict.reasons == (f"{moved}, so no failure can be blamed on this run's build",)
+    assert not verdict.scored
+
+
 def test_an_early_stop_after_the_last_scenario_leaves_the_verdict_to_the_failures() -> None:
     ran = (record("ok", Status.PASSED), record("broke", Status.FAILED, "config-gap", "secret missing"))
     state = RunState(fail_on=("none",), stopped_early="stopping after 1 failures", collected=2, not_run=0)

@@ -1,0 +1,55 @@
+"""Did the operator keep this run's images while the scenarios ran?
+
+A second session's deploy or `--restore` on the same cluster, a person's `oc edit csv`, or OLM
+upgrading the operator (a new CSV carries its own shipped images) can swap the images under a running
+suite; the failures after that say nothing about this run's build, and filing them as upstream
+regressions would blame upstream for a cluster someone else changed. Read once after the scenarios,
+before any verdict is final, from the same two places the deploy wrote and verified.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pytest_streamstress.cluster.operator_env import current_values, deployment_values, find_operator
+from pytest_streamstress.model import Deployment, DeployStatus
+
+if TYPE_CHECKING:
+    from pytest_streamstress.cluster.client import Cluster
+
+
+def images_moved(cluster: Cluster, deployment: Deployment) -> str:
+    """ "" when the operator still carries every IMAGE_* value this run deployed; else what changed."""
+    if deployment.status not in {DeployStatus.DEPLOYED, DeployStatus.NOOP}:
+        return ""
+    expected = {r.env_var: str(r.expected) for r in deployment.running}
+    if not expected:
+        return ""
+    target = find_operator(cluster)
+    before = deployment.cluster.operator_csv
+    if before and target.csv != before:
+        return (
+            f"the operator's CSV changed from {before} to {target.csv} during the run (an OLM upgrade or a"
+            " reinstall, which puts the new CSV's shipped images on)"
+        )
+    places = {}
+    if deployment.strategy != "deployment":  # the csv strategy and a no-op: the CSV holds the values
+        places[f"CSV {target.csv}"] = current_values(cluster, target)
+    places[f"Deployment {target.namespace}/{target.deployment}"] = deployment_values(cluster, target)
+    for where, values in places.items():
+        wrong = sorted(var for var, image in expected.items() if values.get(var) != image)
+        if wrong:
+            more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+            return (
+                f"{where} now sets {wrong[0]}={_short(values.get(wrong[0]))}{more}, not this run's"
+                f" {_short(expected[wrong[0]])}: another session or a person changed the operator's images"
+            )
+    return ""
+
+
+def _short(image: str | None) -> str:
+    """An image reference with its digest cut to 12 hex digits: enough to tell two apart in a sentence."""
+    if not image:
+        return "(nothing)"
+    name, at, digest = image.partition("@sha256:")
+    return f"{name}@sha256:{digest[:12]}" if at and len(digest) > 12 else image

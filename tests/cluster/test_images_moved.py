@@ -1,0 +1,155 @@
+"""A run whose operator images someone else changed while its scenarios ran is not scored.
+
+A second session's `--restore` (or deploy) on the same cluster, a person's `oc edit csv`, or an OLM
+upgrade swaps the images under a running suite. Before, the failures after that were filed as
+upstream regressions of this run's build and the run was scored like any other. Each test runs a
+real session on one emulated cluster it shares with the test, which puts the shipped image back on
+one variable of the CSV while the first scenario runs, as another session's `--restore` would.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_streamstress._infra.waits import Probe, wait_until
+from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
+from pytest_streamstress.testing.standins import install_standins
+
+if TYPE_CHECKING:
+    from pytest_streamstress.testing.emulator import Emulator
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+
+SPEC = """\
+# Moved
+
+## Takes a while: PIPELINES-97-TC01
+Tags: {tags}
+* Create "a.yaml"
+
+## Fails: PIPELINES-97-TC02
+Tags: e2e
+* Create "b.yaml"
+"""
+OUTCOMES = """\
+[[scenario]]
+match = "TC01"
+status = "pass"
+sleep_s = 8
+
+[[scenario]]
+match = "TC02"
+status = "fail"
+message = "pipelinerun q failed: a step exited with code 1"
+"""
+CSV = ("operators.coreos.com/v1alpha1", "ClusterServiceVersion")
+VARIABLE = "IMAGE_PIPELINES_WEBHOOK"
+
+
+def put_back_the_shipped_webhook(emulator: Emulator) -> None:
+    """What another session's --restore does to one variable: the CSV's own image again."""
+    rtype = emulator.store.rtype(*CSV)
+    name = "openshift-pipelines-operator-rh.v1.21.3"
+
+    def edit(csv: dict[str, Any]) -> None:
+        shipped = {r["name"]: r["image"] for r in csv["spec"]["relatedImages"]}
+        for entry in csv["spec"]["install"]["spec"]["deployments"]:
+            for container in entry["spec"]["template"]["spec"]["containers"]:
+                for env in container.get("env", []):
+                    if env["name"] == VARIABLE:
+                        env["value"] = shipped[VARIABLE]
+
+    emulator.store.mutate(rtype, "openshift-operators", name, edit)
+
+
+def run_while_someone_restores(
+    pytester: pytest.Pytester,
+    gauge_project: Callable[..., Path],
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    tags: str,
+    extra: tuple[str, ...] = (),
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    root = gauge_project({"moved.spec": SPEC.format(tags=tags)}, outcomes=OUTCOMES)
+    install_standins(pytester.path / "bin")  # ko and docker beside the gauge stand-in
+    monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))  # the session joins this cluster
+    monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
+    results = pytester.path / "results"
+    log = results / "logs" / "specs__moved.log"
+
+    def meddle() -> None:
+        def first_scenario_runs() -> Probe:
+            text = log.read_text(errors="replace") if log.is_file() else ""
+            return Probe(done="Takes a while" in text, state="")
+
+        wait_until(first_scenario_runs, what="the first scenario", timeout=300, poll=0.05)
+        put_back_the_shipped_webhook(emulator)
+
+    meddler = threading.Thread(target=meddle, daemon=True)
+    meddler.start()
+    result = pytester.runpytest_subprocess(
+        "--streamstress",
+        "--cluster",
+        "emulated",
+        "--components=pipeline",
+        f"--release-tests-dir={root}",
+        "--fail-on=none",
+        f"--results-dir={results}",
+        "-p",
+        "no:cacheprovider",
+        *extra,
+        timeout=300,
+    )
+    meddler.join(timeout=5)
+    return result, json.loads((results / "results.json").read_text())
+
+
+def test_a_run_whose_operator_images_changed_under_it_is_incomplete_and_confirms_nothing(
+    pytester: pytest.Pytester,
+    gauge_project: Callable[..., Path],
+    make_emulator: Callable[..., Emulator],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emulator = make_emulator(state="installed")
+    result, document = run_while_someone_restores(
+        pytester, gauge_project, emulator, monkeypatch, tags="e2e", extra=("--confirm",)
+    )
+    assert result.ret == 1, "not scored, whatever --fail-on says"
+    assert document["status"] == "incomplete"
+    (reason,) = document["verdict"]["reasons"]
+    assert reason.startswith(
+        f"CSV openshift-pipelines-operator-rh.v1.21.3 now sets {VARIABLE}=registry.redhat.io/"
+    ), reason
+    assert "another session or a person changed the operator's images" in reason
+    result.stdout.fnmatch_lines(
+        [f"verdict: INCOMPLETE: *now sets {VARIABLE}=*, whatever --fail-on says; exit 1"]
+    )
+    (failed,) = [s for s in document["scenarios"] if s["status"] == "failed"]
+    assert failed["confirmation"] == {
+        "verdict": "not-checked",
+        "reason": "the operator's images changed during the run",
+        "attempts": [],
+    }
+
+
+def test_a_change_the_suites_own_upgrade_scenario_explains_is_a_warning(
+    pytester: pytest.Pytester,
+    gauge_project: Callable[..., Path],
+    make_emulator: Callable[..., Emulator],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emulator = make_emulator(state="installed")
+    result, document = run_while_someone_restores(
+        pytester, gauge_project, emulator, monkeypatch, tags="upgrade, admin"
+    )
+    assert document["status"] == "passed", document["verdict"]
+    result.stdout.fnmatch_lines(
+        [f"*warning: *now sets {VARIABLE}=*; the suite's specs/moved.spec::Takes a while* does that"]
+    )
