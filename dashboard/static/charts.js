@@ -111,7 +111,7 @@
     return scored.length ? scored : data;
   }
 
-  var UNSCORED_KEY = { label: "faded: a run that is not scored (it broke, was stopped or ran too few scenarios)", faded: true };
+  var UNSCORED_KEY = { label: "faded: a run that is not scored (it broke, was stopped, ran too few scenarios or its images changed under it)", faded: true };
 
   // ------------------------------------------------------------------ scenarios per run: split scales
 

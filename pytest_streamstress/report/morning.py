@@ -34,6 +34,7 @@ from pytest_streamstress.report.changes import (
     previous_scored,
 )
 from pytest_streamstress.report.palette import Palette
+from pytest_streamstress.report.verdict import IMAGES_MOVED
 
 UPSTREAM: Final = "upstream-regression"
 MESSAGE_LINES: Final = 4
@@ -211,9 +212,14 @@ def gate_of(run: RunSummary) -> Gate:
             )
         return Gate(status=status, text=f"{_n(failures, 'failure')}, the job failed", tone="bad")
     harness = run.verdict.harness if run.verdict is not None else 1
+    moved = run.verdict is not None and IMAGES_MOVED in run.verdict.sentence
     reasons = {
-        # harness 0: Sippy's 75 % guard or pytest's -x stopped it, gauge did not break
-        "incomplete": "the harness broke: not scored" if harness else "not every scenario ran: not scored",
+        # harness 0: Sippy's 75 % guard or pytest's -x stopped it, or the images moved; gauge did not break
+        "incomplete": "the harness broke: not scored"
+        if harness
+        else "the operator's images changed during the run: not scored"
+        if moved
+        else "not every scenario ran: not scored",
         "error": "the scenarios could not run as asked",
         "interrupted": "stopped before the end",
     }

@@ -33,6 +33,8 @@ USAGE_PHASE: Final = "usage"
 INTERNAL_PHASE: Final = "internal"
 PHASE_WORDS: Final = {USAGE_PHASE: "pytest's command line", INTERNAL_PHASE: "pytest itself"}
 """How the sentence names an `errors[]` phase that is not a step of the run ("build", "deploy"...)."""
+IMAGES_MOVED: Final = "so no failure can be blamed on this run's build"
+"""How an incomplete verdict ends when the operator's images changed under the run (the badge reads it)."""
 COVERAGE_FLOOR: Final = 0.75
 """Below this share of the usual scenario count a run is incomplete (Sippy's 75 % rule)."""
 EXIT_CODES: Final[dict[RunStatus, int]] = {
@@ -189,7 +191,7 @@ def _incomplete_reasons(
     if not harness and any(e.phase == "gauge" for e in state.errors):
         reasons.append("gauge broke: " + next(e.message for e in state.errors if e.phase == "gauge"))
     if state.images_moved:
-        reasons.append(f"{state.images_moved}, so no failure can be blamed on this run's build")
+        reasons.append(f"{state.images_moved}, {IMAGES_MOVED}")
     executed = sum(1 for r in records if r.status in {Status.PASSED, Status.FAILED})
     usual = state.usual_scenarios
     if state.stopped_early and state.not_run:
