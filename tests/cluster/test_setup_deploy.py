@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -22,7 +23,13 @@ from pytest_streamstress.cluster.deploy import (
     read_record,
     restore,
 )
-from pytest_streamstress.cluster.operator_env import current_values, find_operator
+from pytest_streamstress.cluster.drift import images_moved
+from pytest_streamstress.cluster.operator_env import (
+    current_values,
+    find_operator,
+    patch_csv,
+    patch_deployment,
+)
 from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.errors import ClusterError, WaitTimeout
@@ -407,6 +414,66 @@ def test_the_restore_command_puts_the_shipped_images_back_also_after_a_restore_a
     assert cli.main(argv) == 0
     assert pipeline_values(cluster) == shipped
     assert "shipped images of CSV openshift-pipelines-operator-rh.v1.21.3" in capsys.readouterr().out
+
+
+# -- after the scenarios: did the operator keep this run's images? (cluster/drift.py) --------------------
+
+
+def test_images_moved_is_empty_while_the_operator_keeps_the_images(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    deployed = deploy(cluster, [_pipeline_build(emulator)], CATALOG, params(tmp_path))
+    assert images_moved(cluster, deployed) == ""
+
+
+def test_images_moved_names_the_variable_another_session_put_back_in_the_csv(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    shipped = pipeline_values(cluster)
+    deployed = deploy(cluster, [_pipeline_build(emulator)], CATALOG, params(tmp_path))
+    variable = "IMAGE_PIPELINES_WEBHOOK"
+    patch_csv(cluster, find_operator(cluster), {variable: shipped[variable]})
+    moved = images_moved(cluster, deployed)
+    assert moved.startswith(
+        f"CSV openshift-pipelines-operator-rh.v1.21.3 now sets {variable}=registry.redhat.io/"
+    )
+    assert "another session or a person changed the operator's images" in moved
+
+
+def test_images_moved_reads_the_deployment_the_fallback_patched(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    emulator = make_emulator(state="installed")
+    emulator.faults.olm_ignores_csv_env = True
+    cluster = connect(emulator)
+    shipped = pipeline_values(cluster)
+    deployed = deploy(cluster, [_pipeline_build(emulator)], CATALOG, params(tmp_path, olm_timeout=1.0))
+    assert deployed.strategy == "deployment"
+    assert images_moved(cluster, deployed) == "", "the CSV never held this run's images: not a move"
+    variable = "IMAGE_PIPELINES_WEBHOOK"
+    patch_deployment(cluster, find_operator(cluster), {variable: shipped[variable]})
+    assert images_moved(cluster, deployed).startswith(
+        f"Deployment openshift-operators/openshift-pipelines-operator now sets {variable}="
+    )
+
+
+def test_images_moved_names_an_operator_upgrade(make_emulator: Any, connect: Any, tmp_path: Path) -> None:
+    """The deploy patched v1.21.2; OLM has since installed v1.21.3 (the emulator's OLM knows one CSV)."""
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    deployed = deploy(cluster, [_pipeline_build(emulator)], CATALOG, params(tmp_path))
+    before = dataclasses.replace(
+        deployed,
+        cluster=dataclasses.replace(deployed.cluster, operator_csv="openshift-pipelines-operator-rh.v1.21.2"),
+    )
+    assert images_moved(cluster, before).startswith(
+        "the operator's CSV changed from openshift-pipelines-operator-rh.v1.21.2 to"
+        " openshift-pipelines-operator-rh.v1.21.3 during the run"
+    )
 
 
 def test_the_bearer_token_never_reaches_logs_or_errors(
