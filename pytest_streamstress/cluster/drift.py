@@ -9,6 +9,7 @@ before any verdict is final, from the same two places the deploy wrote and verif
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pytest_streamstress.cluster.operator_env import current_values, deployment_values, find_operator
@@ -18,19 +19,30 @@ if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
 
 
-def images_moved(cluster: Cluster, deployment: Deployment) -> str:
-    """ "" when the operator still carries every IMAGE_* value this run deployed; else what changed."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Moved:
+    """What changed the operator's images while the scenarios ran, and who can do that."""
+
+    what: str
+    by: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.by} changed the operator's images"
+
+
+def images_moved(cluster: Cluster, deployment: Deployment) -> Moved | None:
+    """None when the operator still carries every IMAGE_* value this run deployed; else what changed."""
     if deployment.status not in {DeployStatus.DEPLOYED, DeployStatus.NOOP}:
-        return ""
+        return None
     expected = {r.env_var: str(r.expected) for r in deployment.running}
     if not expected:
-        return ""
+        return None
     target = find_operator(cluster)
     before = deployment.cluster.operator_csv
     if before and target.csv != before:
-        return (
-            f"the operator's CSV changed from {before} to {target.csv} during the run (an OLM upgrade or a"
-            " reinstall, which puts the new CSV's shipped images on)"
+        return Moved(
+            what=f"the operator's CSV changed from {before} to {target.csv} during the run",
+            by="an OLM upgrade or a reinstall (the new CSV carries its own shipped images)",
         )
     places = {}
     if deployment.strategy != "deployment":  # the csv strategy and a no-op: the CSV holds the values
@@ -40,11 +52,12 @@ def images_moved(cluster: Cluster, deployment: Deployment) -> str:
         wrong = sorted(var for var, image in expected.items() if values.get(var) != image)
         if wrong:
             more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
-            return (
-                f"{where} now sets {wrong[0]}={_short(values.get(wrong[0]))}{more}, not this run's"
-                f" {_short(expected[wrong[0]])}: another session or a person changed the operator's images"
+            return Moved(
+                what=f"{where} now sets {wrong[0]}={_short(values.get(wrong[0]))}{more}, not this run's"
+                f" {_short(expected[wrong[0]])}",
+                by="another session or a person",
             )
-    return ""
+    return None
 
 
 def _short(image: str | None) -> str:

@@ -17,6 +17,7 @@ parse gauge output or format results.json itself (run.py, results.py, results_js
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -109,6 +110,8 @@ class Recorder:
         """pytest's words when it ended the test loop itself (-x, --maxfail): not an interruption."""
         self.images_moved = ""
         """What changed the operator's images while the scenarios ran (run/verdicts.images_moved)."""
+        self.images_note = ""
+        """The same, when the suite's own operator scenario did it: a note on the deploy, not a verdict."""
         self.ended: set[str] = set()
         """Node ids of the items that ran (a report came back), to count what an early stop left out."""
         self.verdict: Verdict | None = None
@@ -289,10 +292,14 @@ class Recorder:
         current = verdicts.built_commits(phased.builds if phased is not None else ())
         runs = verdicts.earlier_runs(documents)
         images_moved, explained_by = verdicts.images_moved(phases_of(self.config), self.records.values())
-        if explained_by:
-            phases_of(self.config).say(f"warning: {images_moved}; the suite's {explained_by} does that")
-        else:
-            self.images_moved = images_moved
+        if images_moved is not None and explained_by:
+            self.images_note = (
+                f"{images_moved.what}: the suite's {explained_by} replaces the operator, so the scenarios"
+                " after it ran on what it installed"
+            )
+            phases_of(self.config).say(f"warning: {self.images_note}")
+        elif images_moved is not None:
+            self.images_moved = str(images_moved)
         moved = verdicts.refile_unattributed(self.records, current=current, runs=runs)
         if self.settings.confirm and self.images_moved:
             moved += confirm.not_checked(self.records, "the operator's images changed during the run")
@@ -384,6 +391,9 @@ class Recorder:
         deployment = phased.deployment if phased is not None else None
         if interrupted and deployment is not None:
             deployment = after_a_confirm_stop(deployment, phases.so_far.stage, self.settings)
+        if self.images_note and deployment is not None:
+            joined = "; ".join(text for text in (deployment.message, self.images_note) if text)
+            deployment = dataclasses.replace(deployment, message=joined)
         facts = RunFacts(
             run_id=self.run_id,
             started_at=self.started,

@@ -31,6 +31,7 @@ from pytest_streamstress.report.results_json import ScenarioRecord
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from pytest_streamstress.cluster.drift import Moved
     from pytest_streamstress.gauge.collect import ScenarioItem
     from pytest_streamstress.gauge.execute import GaugeRunner
     from pytest_streamstress.run.preconditions import Phases
@@ -106,19 +107,19 @@ OPERATOR_LIFECYCLE_TAGS = frozenset({"install", "upgrade", "uninstall"})
 """release-tests' own scenarios that install, upgrade or remove the operator (specs/olm.spec)."""
 
 
-def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[str, str]:
+def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[Moved | None, str]:
     """(what changed the operator's images during the run, the suite's scenario that explains it).
 
-    ("", "") when nothing moved, the run deployed nothing, or the cluster cannot be read now (then a
-    warning: an unknown is not a finding). A move a lifecycle scenario of the suite explains is
-    returned with that scenario, so the caller warns instead of discarding the run.
+    (None, "") when nothing moved, the run deployed nothing, or the cluster cannot be read now (then a
+    warning: an unknown is not a finding). A move a lifecycle scenario of the suite explains comes
+    with that scenario, so the caller notes it instead of discarding the run.
     """
     from pytest_streamstress.cluster.drift import images_moved as moved_on
     from pytest_streamstress.errors import StreamstressError
 
     outcome = phases.outcome_if_run
     if outcome is None or phases.settings.skip_deploy or not outcome.deployment.running:
-        return "", ""  # nothing this run deployed and verified: do not even connect
+        return None, ""  # nothing this run deployed and verified: do not even connect
     try:
         cluster = phases.connect()
         try:
@@ -127,7 +128,7 @@ def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[str
             cluster.close()
     except StreamstressError as exc:
         phases.say(f"warning: could not check that the operator kept this run's images: {exc.message}")
-        return "", ""
+        return None, ""
     lifecycle = [f"{r.spec}::{r.scenario}" for r in records if OPERATOR_LIFECYCLE_TAGS & set(r.tags)]
     return moved, (lifecycle[0] if moved and lifecycle else "")
 

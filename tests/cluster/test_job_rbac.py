@@ -124,7 +124,7 @@ def test_runner_role_allows_every_request_of_setup_deploy_restore_and_metrics_an
     deployed = deploy(cluster, [build], catalog, params)
     from pytest_streamstress.cluster.drift import images_moved
 
-    assert images_moved(cluster, deployed) == "", "after the scenarios: did the operator keep our images?"
+    assert images_moved(cluster, deployed) is None, "after the scenarios: did the operator keep our images?"
     # --restore, and --confirm's rerun on the shipped images (the nightly workflow runs --confirm).
     restore(cluster, tmp_path / "results" / RESTORE_RECORD, catalog, params)
     sampler = MetricsSampler(cluster, interval=1.0, warn=lambda _text: None)
