@@ -69,16 +69,18 @@ def put_back_the_shipped_webhook(emulator: Emulator) -> None:
     emulator.store.mutate(rtype, "openshift-operators", name, edit)
 
 
+Session = Callable[..., tuple[pytest.RunResult, dict[str, Any]]]
+
+
+@pytest.fixture
 def run_while_someone_restores(
     pytester: pytest.Pytester,
     gauge_project: Callable[..., Path],
-    emulator: Emulator,
+    make_emulator: Callable[..., Emulator],
     monkeypatch: pytest.MonkeyPatch,
-    *,
-    tags: str,
-    extra: tuple[str, ...] = (),
-) -> tuple[pytest.RunResult, dict[str, Any]]:
-    root = gauge_project({"moved.spec": SPEC.format(tags=tags)}, outcomes=OUTCOMES)
+) -> Session:
+    """`run(tags=..., extra=...)`: a session; the test changes its cluster while the first scenario runs."""
+    emulator = make_emulator(state="installed")
     install_standins(pytester.path / "bin")  # ko and docker beside the gauge stand-in
     monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))  # the session joins this cluster
     monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
@@ -93,35 +95,33 @@ def run_while_someone_restores(
         wait_until(first_scenario_runs, what="the first scenario", timeout=300, poll=0.05)
         put_back_the_shipped_webhook(emulator)
 
-    meddler = threading.Thread(target=meddle, daemon=True)
-    meddler.start()
-    result = pytester.runpytest_subprocess(
-        "--streamstress",
-        "--cluster",
-        "emulated",
-        "--components=pipeline",
-        f"--release-tests-dir={root}",
-        "--fail-on=none",
-        f"--results-dir={results}",
-        "-p",
-        "no:cacheprovider",
-        *extra,
-        timeout=300,
-    )
-    meddler.join(timeout=5)
-    return result, json.loads((results / "results.json").read_text())
+    def run(*, tags: str, extra: tuple[str, ...] = ()) -> tuple[pytest.RunResult, dict[str, Any]]:
+        root = gauge_project({"moved.spec": SPEC.format(tags=tags)}, outcomes=OUTCOMES)
+        meddler = threading.Thread(target=meddle, daemon=True)
+        meddler.start()
+        result = pytester.runpytest_subprocess(
+            "--streamstress",
+            "--cluster",
+            "emulated",
+            "--components=pipeline",
+            f"--release-tests-dir={root}",
+            "--fail-on=none",
+            f"--results-dir={results}",
+            "-p",
+            "no:cacheprovider",
+            *extra,
+            timeout=300,
+        )
+        meddler.join(timeout=5)
+        return result, json.loads((results / "results.json").read_text())
+
+    return run
 
 
 def test_a_run_whose_operator_images_changed_under_it_is_incomplete_and_confirms_nothing(
-    pytester: pytest.Pytester,
-    gauge_project: Callable[..., Path],
-    make_emulator: Callable[..., Emulator],
-    monkeypatch: pytest.MonkeyPatch,
+    run_while_someone_restores: Session,
 ) -> None:
-    emulator = make_emulator(state="installed")
-    result, document = run_while_someone_restores(
-        pytester, gauge_project, emulator, monkeypatch, tags="e2e", extra=("--confirm",)
-    )
+    result, document = run_while_someone_restores(tags="e2e", extra=("--confirm",))
     assert result.ret == 1, "not scored, whatever --fail-on says"
     assert document["status"] == "incomplete"
     (reason,) = document["verdict"]["reasons"]
@@ -141,15 +141,9 @@ def test_a_run_whose_operator_images_changed_under_it_is_incomplete_and_confirms
 
 
 def test_a_change_the_suites_own_upgrade_scenario_explains_is_a_warning(
-    pytester: pytest.Pytester,
-    gauge_project: Callable[..., Path],
-    make_emulator: Callable[..., Emulator],
-    monkeypatch: pytest.MonkeyPatch,
+    run_while_someone_restores: Session,
 ) -> None:
-    emulator = make_emulator(state="installed")
-    result, document = run_while_someone_restores(
-        pytester, gauge_project, emulator, monkeypatch, tags="upgrade, admin"
-    )
+    result, document = run_while_someone_restores(tags="upgrade, admin")
     assert document["status"] == "passed", document["verdict"]
     note = f"*now sets {VARIABLE}=*: the suite's specs/moved.spec::Takes a while* replaces the operator*"
     result.stdout.fnmatch_lines([f"*warning: {note}"])

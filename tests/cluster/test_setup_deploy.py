@@ -318,61 +318,66 @@ def pipeline_values(cluster: Cluster) -> dict[str, str | None]:
     return {k: v for k, v in current_values(cluster, find_operator(cluster)).items() if k in PIPELINE_VARS}
 
 
-def test_a_deploy_over_an_earlier_runs_images_records_them_as_found_and_says_so(
-    make_emulator: Any, connect: Any, tmp_path: Path
-) -> None:
+@dataclasses.dataclass(frozen=True)
+class LeftOn:
+    """A cluster last night's run left on its images: it ended without --restore."""
+
+    emulator: Emulator
+    cluster: Cluster
+    shipped: dict[str, str | None]
+    found: dict[str, str | None]
+
+
+@pytest.fixture
+def left_on(make_emulator: Any, connect: Any, tmp_path: Path) -> LeftOn:
     emulator = make_emulator(state="installed")
     cluster = connect(emulator)
     shipped = pipeline_values(cluster)
     deploy(cluster, [_pipeline_build(emulator, "last night")], CATALOG, params(tmp_path / "night"))
-    left = pipeline_values(cluster)
+    return LeftOn(emulator=emulator, cluster=cluster, shipped=shipped, found=pipeline_values(cluster))
+
+
+def test_a_deploy_over_an_earlier_runs_images_records_them_as_found_and_says_so(
+    left_on: LeftOn, tmp_path: Path
+) -> None:
     said: list[str] = []
-    result = deploy(
-        cluster, [_pipeline_build(emulator, "tonight")], CATALOG, params(tmp_path), say=said.append
-    )
+    tonight = _pipeline_build(left_on.emulator, "tonight")
+    result = deploy(left_on.cluster, [tonight], CATALOG, params(tmp_path), say=said.append)
     assert [line for line in said if "an earlier run left its images on" in line]
     assert "an earlier run left its images on" in result.message
     record = read_record(tmp_path / "results" / RESTORE_RECORD)
-    assert record["original"] == {k: left[k] for k in record["original"]}
-    assert record["shipped"] == {k: shipped[k] for k in record["original"]}
+    assert record["original"] == {k: left_on.found[k] for k in record["original"]}
+    assert record["shipped"] == {k: left_on.shipped[k] for k in record["original"]}
     assert record["original"] != record["shipped"]
 
 
 def test_put_shipped_sets_the_csvs_shipped_images_and_keeps_the_record_of_what_was_found(
-    make_emulator: Any, connect: Any, tmp_path: Path
+    left_on: LeftOn, tmp_path: Path
 ) -> None:
-    emulator = make_emulator(state="installed")
-    cluster = connect(emulator)
-    shipped = pipeline_values(cluster)
-    deploy(cluster, [_pipeline_build(emulator, "last night")], CATALOG, params(tmp_path / "night"))
-    found = pipeline_values(cluster)
-    tonight = _pipeline_build(emulator, "tonight")
+    cluster = left_on.cluster
+    tonight = _pipeline_build(left_on.emulator, "tonight")
     deploy(cluster, [tonight], CATALOG, params(tmp_path))
     upstream = pipeline_values(cluster)
     put_shipped(cluster, [tonight], CATALOG, params(tmp_path), record=False)
-    assert pipeline_values(cluster) == shipped, "the record's values are last night's, not the shipped ones"
+    assert pipeline_values(cluster) == left_on.shipped, "the record's values are last night's, not shipped"
     deploy(cluster, [tonight], CATALOG, params(tmp_path, keep_record=True))  # --confirm puts tonight's back
     assert pipeline_values(cluster) == upstream
     restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
-    assert pipeline_values(cluster) == found, "--restore leaves the cluster as it was found"
+    assert pipeline_values(cluster) == left_on.found, "--restore leaves the cluster as it was found"
 
 
 def test_put_shipped_records_first_when_the_sessions_deploy_changed_nothing(
-    make_emulator: Any, connect: Any, tmp_path: Path
+    left_on: LeftOn, tmp_path: Path
 ) -> None:
-    emulator = make_emulator(state="installed")
-    cluster = connect(emulator)
-    shipped = pipeline_values(cluster)
-    build = _pipeline_build(emulator)
-    deploy(cluster, [build], CATALOG, params(tmp_path / "night"))
-    found = pipeline_values(cluster)
-    assert deploy(cluster, [build], CATALOG, params(tmp_path)).status is DeployStatus.NOOP
-    put_shipped(cluster, [build], CATALOG, params(tmp_path), record=True)
-    assert pipeline_values(cluster) == shipped
+    cluster = left_on.cluster
+    same = _pipeline_build(left_on.emulator, "last night")
+    assert deploy(cluster, [same], CATALOG, params(tmp_path)).status is DeployStatus.NOOP
+    put_shipped(cluster, [same], CATALOG, params(tmp_path), record=True)
+    assert pipeline_values(cluster) == left_on.shipped
     record = read_record(tmp_path / "results" / RESTORE_RECORD)
-    assert record["original"] == {k: found[k] for k in record["original"]}
+    assert record["original"] == {k: left_on.found[k] for k in record["original"]}
     restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
-    assert pipeline_values(cluster) == found
+    assert pipeline_values(cluster) == left_on.found
 
 
 def test_put_shipped_on_the_shipped_images_says_a_rerun_proves_nothing(
@@ -388,31 +393,22 @@ def test_put_shipped_on_the_shipped_images_says_a_rerun_proves_nothing(
 
 
 def test_restore_shipped_puts_the_csvs_images_on_the_recorded_variables(
-    make_emulator: Any, connect: Any, tmp_path: Path
+    left_on: LeftOn, tmp_path: Path
 ) -> None:
-    emulator = make_emulator(state="installed")
-    cluster = connect(emulator)
-    shipped = pipeline_values(cluster)
-    deploy(cluster, [_pipeline_build(emulator, "last night")], CATALOG, params(tmp_path / "night"))
-    deploy(cluster, [_pipeline_build(emulator, "tonight")], CATALOG, params(tmp_path))
-    restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path), shipped=True)
-    assert pipeline_values(cluster) == shipped
+    deploy(left_on.cluster, [_pipeline_build(left_on.emulator, "tonight")], CATALOG, params(tmp_path))
+    restore(left_on.cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path), shipped=True)
+    assert pipeline_values(left_on.cluster) == left_on.shipped
 
 
 def test_the_restore_command_puts_the_shipped_images_back_also_after_a_restore_as_found(
-    make_emulator: Any, connect: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    left_on: LeftOn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator = make_emulator(state="installed")
-    cluster = connect(emulator)
-    shipped = pipeline_values(cluster)
-    deploy(cluster, [_pipeline_build(emulator, "last night")], CATALOG, params(tmp_path / "night"))
-    deploy(cluster, [_pipeline_build(emulator, "tonight")], CATALOG, params(tmp_path))
-    results = str(tmp_path / "results")
-    assert cli.main(["restore", results, "--kubeconfig", str(emulator.kubeconfig), "--timeout", "20"]) == 0
-    assert pipeline_values(cluster) != shipped, "as found: last night's images"
-    argv = ["restore", results, "--shipped", "--kubeconfig", str(emulator.kubeconfig), "--timeout", "20"]
-    assert cli.main(argv) == 0
-    assert pipeline_values(cluster) == shipped
+    deploy(left_on.cluster, [_pipeline_build(left_on.emulator, "tonight")], CATALOG, params(tmp_path))
+    argv = ["restore", str(tmp_path / "results"), "--kubeconfig", str(left_on.emulator.kubeconfig)]
+    assert cli.main([*argv, "--timeout", "20"]) == 0
+    assert pipeline_values(left_on.cluster) == left_on.found, "as found: last night's images"
+    assert cli.main([*argv, "--shipped", "--timeout", "20"]) == 0
+    assert pipeline_values(left_on.cluster) == left_on.shipped
     assert "shipped images of CSV openshift-pipelines-operator-rh.v1.21.3" in capsys.readouterr().out
 
 
