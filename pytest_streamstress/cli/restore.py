@@ -43,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
         record = done  # the variables and components to reset are the same
     elif not record.is_file() and done.is_file():
         # --restore, an earlier `streamstress restore` or --confirm already put the images back
-        sys.stdout.write(f"nothing to restore: {done} says the recorded images were already put back\n")
+        sys.stdout.write(
+            f"nothing to restore: {done} says the recorded (or, with --shipped, the shipped) images"
+            " were already put back; --shipped puts the shipped ones on again\n"
+        )
         return 0
     read_record(record)  # a missing or broken record is named before any kubeconfig is read
     cluster = connect(args)

@@ -193,7 +193,7 @@ def deploy(
     left_on = not_shipped(current, shipped, values)
     if left_on:
         note = "; ".join([*notes, left_on])
-        say(f"warning: {left_on}")
+        say(f"note: {left_on}")  # every night of a nightly without --restore: a note, not a warning
     record = params.record_dir / RESTORE_RECORD
     if not (params.keep_record and record.is_file()):
         original = {var: current.get(var) for var in values}
@@ -381,7 +381,8 @@ def restore(
     specs = [catalog[name] for name in data.get("components", []) if name in catalog.names]
     _settle(cluster, target, original, specs, params, say=say, cutoff=cutoff, what="restored")
     record_path.rename(record_path.with_name(RESTORE_RECORD + ".restored"))
-    say("restored; the record is kept as restore.json.restored")
+    done = "the shipped images are on" if shipped else "restored"
+    say(f"{done}; the record is kept as restore.json.restored")
 
 
 def put_shipped(
