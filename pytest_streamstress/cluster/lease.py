@@ -74,12 +74,12 @@ class _State:
         state.readers = {who: until for who, until in readers.items() if until > now}
         return state
 
-    def body(self, namespace: str, duration_s: float) -> dict[str, Any]:
+    def body(self, name: str, namespace: str, duration_s: float) -> dict[str, Any]:
         return {
             "apiVersion": "coordination.k8s.io/v1",
             "kind": "Lease",
             "metadata": {
-                "name": LEASE_NAME,
+                "name": name,
                 "namespace": namespace,
                 "resourceVersion": self.resource_version,
                 "labels": {"app": "streamstress"},
@@ -101,7 +101,11 @@ def _float(text: object) -> float:
 
 
 class LeaseGate:
-    """`with gate.hold(exclusive=...)`: the cluster-wide serial gate of one shard process."""
+    """`with gate.hold(exclusive=...)`: the cluster-wide serial gate of one shard process.
+
+    `name`, `purpose` and `hint` make it another Lease for another use: run/claim.py holds
+    `streamstress-run` exclusively for a whole session (one regression run per cluster).
+    """
 
     def __init__(
         self,
@@ -113,9 +117,13 @@ class LeaseGate:
         poll_s: float = DEFAULT_POLL_S,
         timeout_s: float = 10800.0,
         now: Callable[[], float] = time.time,
+        name: str = LEASE_NAME,
+        purpose: str = "serial gate",
+        hint: str = "a shard holds it far longer than a gauge run should",
     ) -> None:
         self.cluster, self.namespace, self.identity = cluster, namespace, identity
         self.duration_s, self.poll_s, self.timeout_s, self.now = duration_s, poll_s, timeout_s, now
+        self.name, self.purpose, self.hint = name, purpose, hint
 
     @contextlib.contextmanager
     def hold(
@@ -134,6 +142,10 @@ class LeaseGate:
             renewer.join(timeout=self.cluster.request_timeout * 2)
             self._change(lambda state: self._leave(state, exclusive))
 
+    def writer(self) -> str:
+        """Who holds it exclusively now ("" when nobody does, or the claim lapsed)."""
+        return self._read().writer
+
     # -- the protocol -----------------------------------------------------------------------------
     def _acquire(self, exclusive: bool, progress: Callable[[float, str], object] | None = None) -> None:
         started = time.monotonic()
@@ -149,19 +161,19 @@ class LeaseGate:
                 except Conflict:
                     continue  # another shard changed it first: read again
                 if entered:
-                    log.info("serial gate: %s holds it %s", self.identity, kind)
+                    log.info("%s: %s holds it %s", self.purpose, self.identity, kind)
                     return
             last = f"writer {state.writer or 'none'}, waiting {state.waiting or 'none'}"
             last += f", readers {sorted(state.readers)}"
             if time.monotonic() > deadline:
                 raise WaitTimeout(
-                    f"serial gate Lease {self.namespace}/{LEASE_NAME}: {self.identity} did not get it"
+                    f"{self.purpose} Lease {self.namespace}/{self.name}: {self.identity} did not get it"
                     f" {kind} within {self.timeout_s:g}s; last state: {last}",
-                    hint="a shard holds it far longer than a gauge run should; `kubectl get lease"
-                    f" -n {self.namespace} {LEASE_NAME} -o yaml` shows who",
+                    hint=f"{self.hint}; `kubectl get lease -n {self.namespace} {self.name} -o yaml`"
+                    " shows who",
                 )
             if progress is not None:
-                progress(time.monotonic() - started, f"Lease {self.namespace}/{LEASE_NAME}: {last}")
+                progress(time.monotonic() - started, f"Lease {self.namespace}/{self.name}: {last}")
             self.cluster.clock.sleep(self.poll_s)
 
     def _enter(self, state: _State, exclusive: bool) -> bool | None:
@@ -207,7 +219,7 @@ class LeaseGate:
             try:
                 self._change(extend)
             except StreamstressError as exc:  # a failed renewal must not kill the run; the claim expires
-                log.warning("serial gate: renewing %s failed: %s", self.identity, exc)
+                log.warning("%s: renewing %s failed: %s", self.purpose, self.identity, exc)
 
     # -- the API ----------------------------------------------------------------------------------
     def _change(self, change: Callable[[_State], None]) -> None:
@@ -219,15 +231,15 @@ class LeaseGate:
             except Conflict:
                 continue
             return
-        log.warning("serial gate: %s could not update the Lease after 20 conflicts", self.identity)
+        log.warning("%s: %s could not update the Lease after 20 conflicts", self.purpose, self.identity)
 
     def _read(self) -> _State:
         coordination = self.cluster.coordination
         try:
             lease = self.cluster.call(
-                f"get lease {self.namespace}/{LEASE_NAME}",
+                f"get lease {self.namespace}/{self.name}",
                 coordination.read_namespaced_lease,
-                LEASE_NAME,
+                self.name,
                 self.namespace,
             )
         except NotFound:
@@ -235,7 +247,7 @@ class LeaseGate:
                 "apiVersion": "coordination.k8s.io/v1",
                 "kind": "Lease",
                 "metadata": {
-                    "name": LEASE_NAME,
+                    "name": self.name,
                     "namespace": self.namespace,
                     "labels": {"app": "streamstress"},
                 },
@@ -243,24 +255,24 @@ class LeaseGate:
             }
             with contextlib.suppress(Conflict):  # another shard created it first
                 self.cluster.call(
-                    f"create lease {self.namespace}/{LEASE_NAME}",
+                    f"create lease {self.namespace}/{self.name}",
                     coordination.create_namespaced_lease,
                     self.namespace,
                     body,
                 )
             lease = self.cluster.call(
-                f"get lease {self.namespace}/{LEASE_NAME}",
+                f"get lease {self.namespace}/{self.name}",
                 coordination.read_namespaced_lease,
-                LEASE_NAME,
+                self.name,
                 self.namespace,
             )
         return _State.of(lease, self.now())
 
     def _replace(self, state: _State) -> None:
         self.cluster.call(
-            f"replace lease {self.namespace}/{LEASE_NAME}",
+            f"replace lease {self.namespace}/{self.name}",
             self.cluster.coordination.replace_namespaced_lease,
-            LEASE_NAME,
+            self.name,
             self.namespace,
-            state.body(self.namespace, self.duration_s),
+            state.body(self.name, self.namespace, self.duration_s),
         )

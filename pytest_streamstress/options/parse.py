@@ -43,6 +43,16 @@ def parse_positive_float(text: str) -> float:
     return value
 
 
+def parse_non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("expected a number of seconds") from None
+    if value < 0:
+        raise ValueError("expected 0 or more")
+    return value
+
+
 def parse_non_negative_int(text: str) -> int:
     try:
         value = int(text)

@@ -149,6 +149,7 @@ class Settings:
     confirm_max: int
     confirm_timeout: float
     stop_timeout: float
+    cluster_wait: float
     heartbeat: float
     operator_channel: str
     operator_source: str

@@ -13,6 +13,7 @@ from pytest_streamstress.options.opt import Opt
 from pytest_streamstress.options.parse import (
     choice,
     parse_bool,
+    parse_non_negative_float,
     parse_path,
     parse_positive_float,
     parse_positive_int,
@@ -113,6 +114,15 @@ CLUSTER_OPTIONS: Final[tuple[Opt[Any], ...]] = (
         30.0,
         "Seconds --restore may wait after SIGINT/SIGTERM/SIGHUP before it stops and names"
         " `streamstress restore`",
+        metavar="SECONDS",
+    ),
+    Opt(
+        "cluster_wait",
+        parse_non_negative_float,
+        600.0,
+        "Seconds to wait while another regression run holds the cluster (Lease"
+        " openshift-operators/streamstress-run) before every scenario errors with who holds it; 0: do"
+        " not wait",
         metavar="SECONDS",
     ),
     Opt(

@@ -33,6 +33,8 @@ USAGE_PHASE: Final = "usage"
 INTERNAL_PHASE: Final = "internal"
 PHASE_WORDS: Final = {USAGE_PHASE: "pytest's command line", INTERNAL_PHASE: "pytest itself"}
 """How the sentence names an `errors[]` phase that is not a step of the run ("build", "deploy"...)."""
+PHASE_FAILED_LEAD: Final = "so this scenario did not run:"
+"""How a precondition's error leads each scenario's setup error (run/preconditions.py)."""
 IMAGES_MOVED: Final = "so no failure can be blamed on this run's build"
 """How an incomplete verdict ends when the operator's images changed under the run (the badge reads it)."""
 COVERAGE_FLOOR: Final = 0.75
@@ -137,7 +139,7 @@ def decide(records: Sequence[ScenarioRecord], state: RunState) -> Verdict:
                 "error",
                 text,
                 counts,
-                reasons=tuple(e.message.splitlines()[0] for e in state.errors if e.message)[:5],
+                reasons=tuple(_cause_line(e.message) for e in state.errors if e.message)[:5],
                 exit_code=state.exit_override,
             )
     incomplete = _incomplete_reasons(records, harness, state)
@@ -173,6 +175,15 @@ def _tested_verdict(counts: dict[str, int], *, failures: int, state: RunState) -
             "passed", f"PASSED: {_n(failures, 'failure')}, none gates the job (--fail-on {gate})", counts
         )
     return _verdict("passed", "PASSED: no scenario failed", counts)
+
+
+def _cause_line(message: str) -> str:
+    """The line that says why: a precondition's error is led by "X failed, so this scenario did not
+    run:" (run/preconditions.py), which the sentence already says."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(PHASE_FAILED_LEAD):
+        return lines[1].strip()
+    return lines[0] if lines else ""
 
 
 def _incomplete_reasons(

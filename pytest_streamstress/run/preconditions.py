@@ -26,6 +26,7 @@ from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import StreamstressError
 from pytest_streamstress.model import BuildResult, ClusterInfo, Deployment, DeployStatus
 from pytest_streamstress.options import Settings, is_worker
+from pytest_streamstress.report.verdict import PHASE_FAILED_LEAD
 from pytest_streamstress.run import building, deploying, interrupted
 from pytest_streamstress.run.heartbeats import pace_of
 from pytest_streamstress.run.shared import (
@@ -124,7 +125,7 @@ class Phases:
         """Run build and deploy if nobody did yet; raise `PhaseFailed` if either failed."""
         outcome = self.outcome()
         if outcome.error:
-            raise PhaseFailed(f"{outcome.error_phase} failed, so this scenario did not run:\n{outcome.error}")
+            raise PhaseFailed(f"{outcome.error_phase} failed, {PHASE_FAILED_LEAD}\n{outcome.error}")
         return outcome.deployment
 
     def outcome(self) -> PhaseOutcome:
@@ -418,31 +419,16 @@ class Phases:
             reporter.write_line(f"streamstress: {self.redactor(text)}")
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        settings = self.settings
-        lines = []
-        if self.embedded is not None:
-            lines.append(
-                "streamstress: EMULATED cluster (built-in OpenShift emulator; not a real cluster)"
-                f" at kubeconfig {self.embedded.kubeconfig}"
-            )
-        else:
-            lines.append(
-                "streamstress: cluster from "
-                + (
-                    str(settings.kubeconfig)
-                    if settings.kubeconfig
-                    else "$KUBECONFIG / ~/.kube/config / in-cluster"
-                )
-            )
-        requested = ", ".join(str(r) for r in settings.components) or "all components"
-        lines.append(
-            f"streamstress: components {requested}; build {'skipped' if settings.skip_build else 'on'};"
-            f" deploy {'skipped' if settings.skip_deploy else settings.deploy_strategy};"
-            f" results in {settings.results_dir}"
-        )
-        if self.since_last_run:
-            lines.append(f"streamstress: --since-last-run: {self.since_last_run}")
-        return lines
+        from pytest_streamstress.run.header import header_lines
+
+        return header_lines(self.settings, self.embedded, self.since_last_run)
+
+    def fail_early(self, error: str, phase: str) -> None:
+        """Every scenario errors at setup with `error`, also in the xdist workers (run/claim.py)."""
+        failed = _failed((), error, phase, cluster=self.cluster_info)
+        self._outcome = failed
+        if self.own_shared_dir is not None:
+            finish_once(self.own_shared_dir, lambda: failed)
 
     # -- end of session: --restore --------------------------------------------------------------------
 

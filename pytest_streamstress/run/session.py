@@ -164,6 +164,10 @@ def _register_plugins(
     config: pytest.Config, settings: Settings, catalog: ComponentCatalog, phases: Phases, rules: Rules
 ) -> None:
     """The per-run plugin objects (R7); the ones that write files on the controller only (R27)."""
+    from pytest_streamstress.run.claim import ClusterClaim, needs_claim
+
+    if needs_claim(config, settings):
+        config.pluginmanager.register(ClusterClaim(config, settings, phases), "streamstress-claim")
     if settings.profile:
         from pytest_streamstress.run.profiling import ProfilePlugin
 

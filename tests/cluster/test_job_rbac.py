@@ -133,6 +133,11 @@ def test_runner_role_allows_every_request_of_setup_deploy_restore_and_metrics_an
 
     with LeaseGate(cluster, "openshift-pipelines", "shard-0", poll_s=0.05, timeout_s=30).hold(exclusive=True):
         pass  # a shard's serial gate (issue 23)
+    claim = LeaseGate(
+        cluster, "openshift-operators", "pod", poll_s=0.05, timeout_s=30, name="streamstress-run"
+    )
+    with claim.hold(exclusive=True):
+        pass  # the session's claim on the cluster (run/claim.py)
     # triage in the pod: discovery, and the operator CRs of the components that install no CRD
     from pytest_streamstress.cluster.discovery import ServedApis
     from pytest_streamstress.triage.facts import OPERAND_OF

@@ -69,7 +69,7 @@ RUNNER_RULES: Final = (
     # profiling (metrics.py, reference §10)
     Rule("", ("nodes",), ("list",)),
     Rule("metrics.k8s.io", ("pods",), ("list",)),
-    # shards: the serial gate (cluster/lease.py, issue 23)
+    # shards: the serial gate (cluster/lease.py, issue 23); every session: its claim on the cluster
     Rule("coordination.k8s.io", ("leases",), ("get", "create", "update")),
 )
 """What the plugin itself needs inside the Job (docs/in-cluster.md lists the same table).

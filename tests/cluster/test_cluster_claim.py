@@ -1,0 +1,142 @@
+"""One regression run per cluster at a time (run/claim.py).
+
+Before, a second session on the same cluster (a person's manual run while the nightly Job ran)
+patched the operator under the first one's scenarios. Each test runs real sessions on one emulated
+cluster the test shares with them, and holds the claim itself where another run would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_streamstress._infra import proc
+from pytest_streamstress._infra.redact import Redactor
+from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.lease import LeaseGate
+from pytest_streamstress.run.claim import CLAIM_LEASE
+from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
+from pytest_streamstress.testing.standins import install_standins
+
+if TYPE_CHECKING:
+    from pytest_streamstress.testing.emulator import Emulator
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+
+SPEC = """\
+# Claimed
+
+## Passes: PIPELINES-98-TC01
+Tags: e2e
+* Create "a.yaml"
+"""
+NIGHTLY = "nightly@ci-runner pid 7 since 2026-12-06T01:17:00+00:00"
+CSV = ("operators.coreos.com/v1alpha1", "ClusterServiceVersion")
+
+
+@pytest.fixture
+def shared_cluster(
+    make_emulator: Callable[..., Emulator],
+    gauge_project: Callable[..., Path],
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[Emulator, Path]]:
+    """An emulated cluster every session of the test joins, and the suite they run."""
+    emulator = make_emulator(state="installed")
+    root = gauge_project({"claimed.spec": SPEC})
+    install_standins(pytester.path / "bin")  # ko and docker beside the gauge stand-in
+    monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
+    yield emulator, root
+
+
+@pytest.fixture
+def nightly_claim(shared_cluster: tuple[Emulator, Path]) -> Iterator[LeaseGate]:
+    """The claim another run (the nightly Job) holds, as its session holds it."""
+    emulator, _root = shared_cluster
+    cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
+    gate = LeaseGate(cluster, "openshift-operators", NIGHTLY, poll_s=0.1, timeout_s=10, name=CLAIM_LEASE)
+    yield gate
+    cluster.close()
+
+
+def argv(root: Path, results: Path, *extra: str) -> list[str]:
+    return [
+        "--streamstress",
+        "--cluster",
+        "emulated",
+        "--components=pipeline",
+        f"--release-tests-dir={root}",
+        "--fail-on=none",
+        f"--results-dir={results}",
+        "-p",
+        "no:cacheprovider",
+        *extra,
+    ]
+
+
+def operator_env(emulator: Emulator) -> list[dict[str, Any]]:
+    csv = emulator.store.get(
+        emulator.store.rtype(*CSV), "openshift-operators", "openshift-pipelines-operator-rh.v1.21.3"
+    )
+    return list(csv["spec"]["install"]["spec"]["deployments"][0]["spec"]["template"]["spec"]["containers"])
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_run_that_cannot_claim_the_cluster_patches_nothing_and_says_who_holds_it(
+    pytester: pytest.Pytester,
+    shared_cluster: tuple[Emulator, Path],
+    nightly_claim: LeaseGate,
+    workers: tuple[str, ...],
+) -> None:
+    emulator, root = shared_cluster
+    before = operator_env(emulator)
+    results = pytester.path / "results"
+    with nightly_claim.hold(exclusive=True):
+        result = pytester.runpytest_subprocess(
+            *argv(root, results, "--cluster-wait=1", *workers), timeout=300
+        )
+    assert result.ret == 1
+    document = json.loads((results / "results.json").read_text())
+    assert document["status"] == "error"
+    assert [e["phase"] for e in document["errors"]] == ["cluster claim"]
+    (reason,) = document["verdict"]["reasons"]
+    assert reason == (
+        f"another regression run holds this cluster: {NIGHTLY} (Lease openshift-operators/{CLAIM_LEASE});"
+        " waited 1s (--cluster-wait)"
+    )
+    result.stdout.fnmatch_lines(
+        ["verdict: ERROR: cluster claim failed, so the scenarios could not run as asked*"]
+    )
+    assert operator_env(emulator) == before, "nothing was deployed under the other run"
+
+
+def test_a_run_waits_for_the_claim_and_runs_once_the_other_run_lets_go(
+    pytester: pytest.Pytester, shared_cluster: tuple[Emulator, Path], nightly_claim: LeaseGate
+) -> None:
+    _emulator, root = shared_cluster
+    results = pytester.path / "results"
+    waiting = threading.Event()
+    lines: list[str] = []
+
+    def on_line(_stream: str, line: str) -> None:
+        lines.append(line)
+        if "(--cluster-wait)" in line:  # the rest of the line may be cut to the terminal width
+            waiting.set()
+
+    command = [sys.executable, "-m", "pytest", *argv(root, results, "--heartbeat=0.3")]
+    with nightly_claim.hold(exclusive=True):
+        running = proc.spawn(command, cwd=pytester.path, env=dict(os.environ), on_line=on_line)
+        assert waiting.wait(120), "\n".join(lines[-40:])
+    done = running.wait(timeout=300)
+    assert done.returncode == 0, "\n".join(lines[-40:])
+    document = json.loads((results / "results.json").read_text())
+    assert (document["status"], document["counts"]["passed"]) == ("passed", 1)
+    assert nightly_claim.writer() == "", "the run let the cluster go when it ended"
