@@ -112,6 +112,15 @@ def test_a_run_whose_images_changed_under_it_is_incomplete_whatever_fail_on_says
     assert not verdict.scored
 
 
+def test_a_precondition_error_gives_its_cause_as_the_reason_not_its_lead_line() -> None:
+    lead = "cluster claim failed, so this scenario did not run:"
+    cause = "another regression run holds this cluster: alice@laptop pid 4711 since ... (Lease ...)"
+    errors = (RunError(phase="cluster claim", message=f"{lead}\n{cause}\n  hint: let it end"),)
+    verdict = decide((), RunState(fail_on=("none",), errors=errors))
+    assert verdict.sentence.startswith("ERROR: cluster claim failed, so the scenarios could not run as asked")
+    assert verdict.reasons == (cause,)
+
+
 def test_an_early_stop_after_the_last_scenario_leaves_the_verdict_to_the_failures() -> None:
     ran = (record("ok", Status.PASSED), record("broke", Status.FAILED, "config-gap", "secret missing"))
     state = RunState(fail_on=("none",), stopped_early="stopping after 1 failures", collected=2, not_run=0)
