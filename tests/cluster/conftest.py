@@ -6,7 +6,8 @@
 pushes an entrypoint image with those labels and has the operator roll the pipelines controller
 onto it, as a deploy of a built entrypoint would (returns the image reference). `session_runner`
 runs a whole emulated session in its own process and stops it with real signals on chosen output
-lines.
+lines. `joined_cluster` starts an installed emulator that every session the test starts joins (as
+`--clusters` members do), and `joined_args(root, results, *extra)` is such a session's command line.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pytest_streamstress.testing.emulator import Emulator, manifests, seed
 from pytest_streamstress.testing.standins import _oci
 
 MakeEmulator = Callable[..., Emulator]
+JoinedArgs = Callable[..., list[str]]
 
 
 @pytest.fixture
@@ -287,3 +289,38 @@ def _tagged(tag: str) -> list[str]:
 @pytest.fixture
 def session_runner(tmp_path: Path) -> SessionRunner:
     return SessionRunner(tmp_path)
+
+
+# -- sessions that share one cluster with the test (the nightly, a person's run, the test itself) -------
+
+
+@pytest.fixture
+def joined_cluster(
+    make_emulator: MakeEmulator, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> Emulator:
+    """An installed emulator that outlives each session: what one session leaves, the next one finds."""
+    from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
+    from pytest_streamstress.testing.standins import install_standins
+
+    emulator = make_emulator(state="installed")
+    install_standins(pytester.path / "bin")  # ko and docker beside gauge_project's gauge, on one PATH
+    monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
+    return emulator
+
+
+@pytest.fixture
+def joined_args() -> JoinedArgs:
+    def args(root: Path, results: Path, *extra: str) -> list[str]:
+        return [
+            "--streamstress",
+            "--cluster",
+            "emulated",
+            f"--release-tests-dir={root}",
+            f"--results-dir={results}",
+            "-p",
+            "no:cacheprovider",
+            *extra,
+        ]
+
+    return args

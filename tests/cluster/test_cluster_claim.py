@@ -22,10 +22,10 @@ from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.client import Access, Cluster
 from pytest_streamstress.cluster.lease import LeaseGate
 from pytest_streamstress.run.claim import CLAIM_LEASE
-from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
-from pytest_streamstress.testing.standins import install_standins
 
 if TYPE_CHECKING:
+    from conftest import JoinedArgs
+
     from pytest_streamstress.testing.emulator import Emulator
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
@@ -42,19 +42,9 @@ CSV = ("operators.coreos.com/v1alpha1", "ClusterServiceVersion")
 
 
 @pytest.fixture
-def shared_cluster(
-    make_emulator: Callable[..., Emulator],
-    gauge_project: Callable[..., Path],
-    pytester: pytest.Pytester,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[tuple[Emulator, Path]]:
-    """An emulated cluster every session of the test joins, and the suite they run."""
-    emulator = make_emulator(state="installed")
-    root = gauge_project({"claimed.spec": SPEC})
-    install_standins(pytester.path / "bin")  # ko and docker beside the gauge stand-in
-    monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))
-    monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
-    yield emulator, root
+def shared_cluster(joined_cluster: Emulator, gauge_project: Callable[..., Path]) -> tuple[Emulator, Path]:
+    """The cluster every session of the test joins, and the suite they run."""
+    return joined_cluster, gauge_project({"claimed.spec": SPEC})
 
 
 @pytest.fixture
@@ -67,19 +57,11 @@ def nightly_claim(shared_cluster: tuple[Emulator, Path]) -> Iterator[LeaseGate]:
     cluster.close()
 
 
-def argv(root: Path, results: Path, *extra: str) -> list[str]:
-    return [
-        "--streamstress",
-        "--cluster",
-        "emulated",
-        "--components=pipeline",
-        f"--release-tests-dir={root}",
-        "--fail-on=none",
-        f"--results-dir={results}",
-        "-p",
-        "no:cacheprovider",
-        *extra,
-    ]
+@pytest.fixture
+def argv(joined_args: JoinedArgs) -> JoinedArgs:
+    return lambda root, results, *extra: joined_args(
+        root, results, "--components=pipeline", "--fail-on=none", *extra
+    )
 
 
 def operator_env(emulator: Emulator) -> list[dict[str, Any]]:
@@ -95,6 +77,7 @@ def test_a_run_that_cannot_claim_the_cluster_patches_nothing_and_says_who_holds_
     shared_cluster: tuple[Emulator, Path],
     nightly_claim: LeaseGate,
     workers: tuple[str, ...],
+    argv: JoinedArgs,
 ) -> None:
     emulator, root = shared_cluster
     before = operator_env(emulator)
@@ -119,7 +102,10 @@ def test_a_run_that_cannot_claim_the_cluster_patches_nothing_and_says_who_holds_
 
 
 def test_a_run_waits_for_the_claim_and_runs_once_the_other_run_lets_go(
-    pytester: pytest.Pytester, shared_cluster: tuple[Emulator, Path], nightly_claim: LeaseGate
+    pytester: pytest.Pytester,
+    shared_cluster: tuple[Emulator, Path],
+    nightly_claim: LeaseGate,
+    argv: JoinedArgs,
 ) -> None:
     _emulator, root = shared_cluster
     results = pytester.path / "results"

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_streamstress.cluster.deploy import RESTORE_RECORD
-from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
-from pytest_streamstress.testing.standins import install_standins
 
 if TYPE_CHECKING:
+    from conftest import JoinedArgs
+
     from pytest_streamstress.testing.emulator import Emulator
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
@@ -170,8 +170,8 @@ def test_fail_on_confirmed_without_confirm_is_a_usage_error(pytester: pytest.Pyt
 def test_confirm_reruns_on_the_shipped_images_of_a_cluster_an_earlier_run_left_patched(
     pytester: pytest.Pytester,
     gauge_project: Callable[..., Path],
-    make_emulator: Callable[..., Emulator],
-    monkeypatch: pytest.MonkeyPatch,
+    joined_cluster: Emulator,
+    joined_args: JoinedArgs,
 ) -> None:
     """The nightly runs without --restore, so each night finds the last night's upstream images on.
 
@@ -180,30 +180,16 @@ def test_confirm_reruns_on_the_shipped_images_of_a_cluster_an_earlier_run_left_p
     `fails-on-shipped` and blamed on the cluster; and a night that built nothing new (a no-op deploy,
     no record) was `not-checked`. The shipped images are the CSV's relatedImages.
     """
-    emulator = make_emulator(state="installed")
+    emulator = joined_cluster
     root = gauge_project({"confirm.spec": SPEC}, outcomes=OUTCOMES)
-    install_standins(pytester.path / "bin")  # ko and docker beside the gauge stand-in, on the same PATH
-    monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))  # every session joins this one cluster
-    monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
 
     def night(name: str, component: str, *extra: str) -> dict[str, Any]:
         results = pytester.path / name
-        result = pytester.runpytest_subprocess(
-            "--streamstress",
-            "--cluster",
-            "emulated",
-            f"--components={component}",
-            f"--release-tests-dir={root}",
-            "-k",
-            "TC01 or TC02",
-            f"--results-dir={results}",
-            "-p",
-            "no:cacheprovider",
-            *extra,
-            timeout=300,
-        )
+        args = joined_args(root, results, f"--components={component}", "-k", "TC01 or TC02", *extra)
+        result = pytester.runpytest_subprocess(*args, timeout=300)
         assert result.ret in {0, 1}, result.stdout.str()
-        return json.loads((results / "results.json").read_text())
+        document: dict[str, Any] = json.loads((results / "results.json").read_text())
+        return document
 
     night("monday", "pipeline:v0.1.0", "--fail-on=none")  # leaves v0.1.0 on: no --restore
     left_on = lifecycle_values(emulator)

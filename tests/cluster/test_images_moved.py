@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_streamstress._infra.waits import Probe, wait_until
-from pytest_streamstress.testing.embedded import ENV_KUBECONFIG
-from pytest_streamstress.testing.standins import install_standins
 
 if TYPE_CHECKING:
+    from conftest import JoinedArgs
+
     from pytest_streamstress.testing.emulator import Emulator
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
@@ -76,14 +76,10 @@ Session = Callable[..., tuple[pytest.RunResult, dict[str, Any]]]
 def run_while_someone_restores(
     pytester: pytest.Pytester,
     gauge_project: Callable[..., Path],
-    make_emulator: Callable[..., Emulator],
-    monkeypatch: pytest.MonkeyPatch,
+    joined_cluster: Emulator,
+    joined_args: JoinedArgs,
 ) -> Session:
     """`run(tags=..., extra=...)`: a session; the test changes its cluster while the first scenario runs."""
-    emulator = make_emulator(state="installed")
-    install_standins(pytester.path / "bin")  # ko and docker beside the gauge stand-in
-    monkeypatch.setenv(ENV_KUBECONFIG, str(emulator.kubeconfig))  # the session joins this cluster
-    monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig))
     results = pytester.path / "results"
     log = results / "logs" / "specs__moved.log"
 
@@ -93,25 +89,14 @@ def run_while_someone_restores(
             return Probe(done="Takes a while" in text, state="")
 
         wait_until(first_scenario_runs, what="the first scenario", timeout=300, poll=0.05)
-        put_back_the_shipped_webhook(emulator)
+        put_back_the_shipped_webhook(joined_cluster)
 
     def run(*, tags: str, extra: tuple[str, ...] = ()) -> tuple[pytest.RunResult, dict[str, Any]]:
         root = gauge_project({"moved.spec": SPEC.format(tags=tags)}, outcomes=OUTCOMES)
         meddler = threading.Thread(target=meddle, daemon=True)
         meddler.start()
-        result = pytester.runpytest_subprocess(
-            "--streamstress",
-            "--cluster",
-            "emulated",
-            "--components=pipeline",
-            f"--release-tests-dir={root}",
-            "--fail-on=none",
-            f"--results-dir={results}",
-            "-p",
-            "no:cacheprovider",
-            *extra,
-            timeout=300,
-        )
+        args = joined_args(root, results, "--components=pipeline", "--fail-on=none", *extra)
+        result = pytester.runpytest_subprocess(*args, timeout=300)
         meddler.join(timeout=5)
         return result, json.loads((results / "results.json").read_text())
 
