@@ -25,6 +25,7 @@ import pytest
 
 from pytest_streamstress.errors import ClusterError, Forbidden, StreamstressError, WaitTimeout
 from pytest_streamstress.options import is_worker
+from pytest_streamstress.run.interrupted import CLAIMING
 
 if TYPE_CHECKING:
     from pytest_streamstress.options import Settings
@@ -100,6 +101,7 @@ class ClusterClaim:
             option="--cluster-wait",
             pace=pace_of(self.config),
         )
+        self.phases.so_far.stage = CLAIMING  # a stop signal now says so
         try:
             self._held.enter_context(gate.hold(exclusive=True, progress=beat))
         except Forbidden as exc:  # a kubeconfig that may patch the CSV but not hold a Lease there
@@ -114,6 +116,7 @@ class ClusterClaim:
             self._fail(error)
         except StreamstressError as exc:
             self._fail(exc)
+        self.phases.so_far.stage = ""  # not on a stop signal: its verdict names the wait
 
     def _fail(self, error: StreamstressError) -> None:
         self._held.close()

@@ -4,7 +4,7 @@ After the main run (on the controller, after every xdist worker), for each failu
 upstream regression, at most `--confirm-max`, within `--confirm-timeout` (issue 18 part 3):
 
 1. rerun it once on the upstream images: it passes -> **passed-on-rerun** (flaky, not a regression);
-2. otherwise put the operator's shipped images back (the restore record), wait Ready, rerun it:
+2. otherwise put the operator's shipped images on (the CSV's relatedImages), wait Ready, rerun it:
    it passes -> **confirmed** (it follows the upstream code); it fails -> **fails-on-shipped**, and
    the rules file it among the other categories (upstream-regression left out; nothing left means
    unattributed);

@@ -29,19 +29,22 @@ from pytest_streamstress.run.shared import PhaseOutcome
 
 IN_CLUSTER: Final = "the in-cluster run"
 """The stage of a launcher once its Job is launched (`SoFar.stage`)."""
+CLAIMING: Final = "cluster claim"
+"""A session waiting for another run to let the cluster go (run/claim.py)."""
 UPSTREAM_RERUNS: Final = "confirm"
 RESTORING: Final = "confirm restore"
 SHIPPED_RERUNS: Final = "confirm on shipped"
 REDEPLOY: Final = "confirm redeploy"
 """Where `--confirm` (run/confirm.py) is when a signal stops the run."""
 _IN_WORDS: Final = {
+    CLAIMING: "while waiting for another regression run to let the cluster go",
     "cluster access": "while connecting to the cluster",
     "auto-setup": "during auto-setup",
     "build": "during the build",
     "deploy": "during the deploy",
     IN_CLUSTER: "while the in-cluster Job ran",
     UPSTREAM_RERUNS: "during the --confirm reruns on the upstream images",
-    RESTORING: "while --confirm put the operator's shipped images back",
+    RESTORING: "while --confirm put the operator's shipped images on",
     SHIPPED_RERUNS: "during the --confirm reruns on the shipped images (the operator runs them now)",
     REDEPLOY: "while --confirm put this run's images back (the operator may run some of each)",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -126,3 +127,32 @@ def test_a_run_waits_for_the_claim_and_runs_once_the_other_run_lets_go(
     document = json.loads((results / "results.json").read_text())
     assert (document["status"], document["counts"]["passed"]) == ("passed", 1)
     assert nightly_claim.writer() == "", "the run let the cluster go when it ended"
+
+
+def test_a_stop_signal_while_waiting_for_the_claim_says_where_it_stopped(
+    pytester: pytest.Pytester,
+    shared_cluster: tuple[Emulator, Path],
+    nightly_claim: LeaseGate,
+    argv: JoinedArgs,
+) -> None:
+    _emulator, root = shared_cluster
+    results = pytester.path / "results"
+    holder: dict[str, proc.Running] = {}
+    started = threading.Event()
+
+    def on_line(_stream: str, line: str) -> None:
+        if "(--cluster-wait)" in line and started.wait(60):
+            os.kill(holder["running"].pid, signal.SIGTERM)
+
+    command = [sys.executable, "-m", "pytest", *argv(root, results, "--heartbeat=0.3")]
+    with nightly_claim.hold(exclusive=True):
+        holder["running"] = proc.spawn(command, cwd=pytester.path, env=dict(os.environ), on_line=on_line)
+        started.set()
+        done = holder["running"].wait(timeout=300)
+        assert nightly_claim.writer() == NIGHTLY, "the stopped run left the other run's claim alone"
+    assert done.returncode == pytest.ExitCode.INTERRUPTED
+    document = json.loads((results / "results.json").read_text())
+    assert (document["status"], document["signal"]) == ("interrupted", "SIGTERM")
+    assert document["verdict"]["reasons"] == [
+        "while waiting for another regression run to let the cluster go"
+    ]

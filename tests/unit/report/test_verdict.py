@@ -147,6 +147,7 @@ def test_an_interruption_wins_and_names_the_signal() -> None:
     [
         (0, "build", 7, "during the build, before any of the 7 scenarios ran"),
         (0, "auto-setup", 1, "during auto-setup, before the only scenario ran"),
+        (0, "cluster claim", 0, "while waiting for another regression run to let the cluster go"),
         (0, "", 7, "before any of the 7 scenarios ran"),  # an xdist controller: the workers ran the phases
         (3, "tests", 7, "after 3 of 7 scenarios"),
         (7, "tests", 7, "after all 7 scenarios"),
