@@ -47,12 +47,11 @@ from pytest_streamstress.cluster.operands import (
 )
 from pytest_streamstress.cluster.operator_env import (
     OperatorTarget,
-    current_values,
+    csv_images,
     find_operator,
     operator_runs_values,
     patch_csv,
     patch_deployment,
-    shipped_values,
 )
 from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.components import ComponentCatalog
@@ -160,7 +159,8 @@ def deploy(
         operator_csv=target.csv,
         operator_version=target.operator_version,
     )
-    current = current_values(cluster, target)
+    images = csv_images(cluster, target)
+    current = images.current
     legacy = img.needs_legacy_console_var(target.openshift_version, target.operator_version)
     changes = plan_changes(builds, catalog, current, legacy_console=legacy)
     if not changes:
@@ -189,8 +189,7 @@ def deploy(
             message="operator already carried every image",
         )
 
-    shipped = shipped_values(cluster, target)
-    left_on = not_shipped(current, shipped, values)
+    left_on = not_shipped(current, images.shipped, values)
     if left_on:
         note = "; ".join([*notes, left_on])
         say(f"note: {left_on}")  # every night of a nightly without --restore: a note, not a warning
@@ -198,7 +197,7 @@ def deploy(
     if not (params.keep_record and record.is_file()):
         original = {var: current.get(var) for var in values}
         record = write_record(
-            params.record_dir, target, original, params.strategy, components, shipped=shipped
+            params.record_dir, target, original, params.strategy, components, shipped=images.shipped
         )
     strategy = apply_values(cluster, target, values, params, say)
     sets = installer_sets_of(cluster, specs)
@@ -374,7 +373,7 @@ def restore(
         )
     original: dict[str, str | None] = dict(data["original"])
     if shipped:
-        original = dict(_shipped_for(cluster, target, original))
+        original = dict(_shipped_for(target, csv_images(cluster, target).shipped, original))
         say(f"putting the shipped images of CSV {target.csv} on {len(original)} IMAGE_* variable(s)")
     else:
         say(f"restoring {len(original)} IMAGE_* variable(s) recorded at {data.get('written_at', '?')}")
@@ -403,22 +402,23 @@ def put_shipped(
     """
     say = say or (lambda _text: None)
     target = find_operator(cluster)
-    current = current_values(cluster, target)
+    images = csv_images(cluster, target)
     legacy = img.needs_legacy_console_var(target.openshift_version, target.operator_version)
-    changes = plan_changes(builds, catalog, current, legacy_console=legacy)
+    changes = plan_changes(builds, catalog, images.current, legacy_console=legacy)
     if not changes:
         raise ClusterError("this run deployed no images: there is nothing to compare with the shipped ones")
-    variables = {c.env_var: current.get(c.env_var) for c in changes}
-    values = _shipped_for(cluster, target, variables)
+    variables = {c.env_var: images.current.get(c.env_var) for c in changes}
+    values = _shipped_for(target, images.shipped, variables)
     components = sorted({c.component for c in changes})
-    if values == {var: current.get(var) for var in values}:
+    if values == variables:
         raise ClusterError(
             f"the operator already runs the shipped images of CSV {target.csv} for {', '.join(components)}:"
             " this run's images are the shipped ones, so a rerun on them proves nothing"
         )
     if record:
-        shipped = shipped_values(cluster, target)
-        write_record(params.record_dir, target, variables, params.strategy, components, shipped=shipped)
+        write_record(
+            params.record_dir, target, variables, params.strategy, components, shipped=images.shipped
+        )
     say(
         f"setting {len(values)} IMAGE_* variable(s) of {', '.join(components)} to the shipped images of"
         f" CSV {target.csv} (spec.relatedImages)"
@@ -426,8 +426,9 @@ def put_shipped(
     _settle(cluster, target, values, [catalog[c] for c in components], params, say=say, what="shipped")
 
 
-def _shipped_for(cluster: Cluster, target: OperatorTarget, variables: Mapping[str, object]) -> dict[str, str]:
-    shipped = shipped_values(cluster, target)
+def _shipped_for(
+    target: OperatorTarget, shipped: Mapping[str, str], variables: Mapping[str, object]
+) -> dict[str, str]:
     missing = sorted(var for var in variables if var not in shipped)
     if missing:
         raise ClusterError(

@@ -106,11 +106,36 @@ def _csv_deployment(csv: dict[str, Any], name: str) -> dict[str, Any]:
 
 def current_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str | None]:
     """IMAGE_* values of the lifecycle container as the CSV declares them."""
+    return csv_images(cluster, target).current
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CsvImages:
+    """The CSV's IMAGE_* variables as set now, and the images its bundle ships for them (one read)."""
+
+    current: dict[str, str | None]
+    shipped: dict[str, str]
+    """IMAGE_* name -> image, from `spec.relatedImages`: the bundle names each related image after its
+    variable (reference §5.1) and a patch of the variables leaves that list alone, so it still says what
+    the operator shipped when an earlier run left its own images in the variables."""
+
+
+def csv_images(cluster: Cluster, target: OperatorTarget) -> CsvImages:
     csv = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.CSVS, target.csv, target.namespace)
     if csv is None:
         raise NotFound(f"CSV {target.namespace}/{target.csv} disappeared")
     entry = _csv_deployment(csv, target.deployment)
-    return img.env_values(_lifecycle_container(entry.get("spec", {}), f"CSV {target.csv}"))
+    related = (csv.get("spec") or {}).get("relatedImages") or []
+    return CsvImages(
+        current=img.env_values(_lifecycle_container(entry.get("spec", {}), f"CSV {target.csv}")),
+        shipped={
+            str(entry["name"]): str(entry["image"])
+            for entry in related
+            if isinstance(entry, Mapping)
+            and str(entry.get("name", "")).startswith("IMAGE_")
+            and entry.get("image")
+        },
+    )
 
 
 def deployment_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str | None]:
@@ -122,26 +147,6 @@ def deployment_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str
     )
     body = dict(cluster.api_client.sanitize_for_serialization(deployment))
     return img.env_values(_lifecycle_container(body.get("spec", {}), what))
-
-
-def shipped_values(cluster: Cluster, target: OperatorTarget) -> dict[str, str]:
-    """IMAGE_* name -> the image the operator's bundle ships, from the CSV's `spec.relatedImages`.
-
-    The bundle names each related image after its IMAGE_* variable (reference §5.1), and a patch of
-    the variables leaves that list alone; so it still says what the operator shipped when an earlier
-    run left its own images in the variables, which `current_values` then returns.
-    """
-    csv = cluster.get_custom(r.OLM_GROUP, r.OLM_VERSION, r.CSVS, target.csv, target.namespace)
-    if csv is None:
-        raise NotFound(f"CSV {target.namespace}/{target.csv} disappeared")
-    related = (csv.get("spec") or {}).get("relatedImages") or []
-    return {
-        str(entry["name"]): str(entry["image"])
-        for entry in related
-        if isinstance(entry, Mapping)
-        and str(entry.get("name", "")).startswith("IMAGE_")
-        and entry.get("image")
-    }
 
 
 def _set_lifecycle_env(pod_spec: dict[str, Any], values: Mapping[str, str | None]) -> bool:
