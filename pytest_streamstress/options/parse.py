@@ -33,21 +33,22 @@ def parse_path(text: str) -> Path | None:
     return Path(text).expanduser() if text else None
 
 
-def parse_positive_float(text: str) -> float:
+def _seconds(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
         raise ValueError("expected a number of seconds") from None
+
+
+def parse_positive_float(text: str) -> float:
+    value = _seconds(text)
     if value <= 0:
         raise ValueError("expected a number greater than 0")
     return value
 
 
 def parse_non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError("expected a number of seconds") from None
+    value = _seconds(text)
     if value < 0:
         raise ValueError("expected 0 or more")
     return value

@@ -10,7 +10,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Pace
 from pytest_streamstress._infra.waits import Cutoff
@@ -21,6 +21,7 @@ from pytest_streamstress.options import Settings
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
+    from pytest_streamstress.cluster.deploy import DeployParams
 
 Say = Callable[[str], None]
 
@@ -53,6 +54,21 @@ def run_setup(cluster: Cluster, settings: Settings, say: Say, *, pace: Pace = DE
     return report.registry_host
 
 
+def deploy_params(settings: Settings, pace: Pace, **extra: Any) -> DeployParams:
+    """The deploy, restore and --confirm's shipped images read one set of the session's options."""
+    from pytest_streamstress.cluster.deploy import DeployParams
+
+    return DeployParams(
+        strategy=settings.deploy_strategy,
+        olm_timeout=settings.olm_timeout,
+        deploy_timeout=settings.deploy_timeout,
+        target_namespace=settings.target_namespace,
+        record_dir=settings.results_dir,
+        pace=pace,
+        **extra,
+    )
+
+
 def run_deploy(
     cluster: Cluster,
     builds: tuple[BuildResult, ...],
@@ -64,19 +80,12 @@ def run_deploy(
     pace: Pace = DEFAULT_PACE,
     keep_record: bool = False,
 ) -> Deployment:
-    from pytest_streamstress.cluster.deploy import DeployParams, deploy
+    from pytest_streamstress.cluster.deploy import deploy
 
     if not any(b.images for b in builds):
         say("deploy: no images to deploy (nothing built or given with --image/--images-from)")
-    params = DeployParams(
-        strategy=settings.deploy_strategy,
-        olm_timeout=settings.olm_timeout,
-        deploy_timeout=settings.deploy_timeout,
-        target_namespace=settings.target_namespace,
-        record_dir=settings.results_dir,
-        cluster_kind="emulated" if emulated else cluster.kind,
-        pace=pace,
-        keep_record=keep_record,
+    params = deploy_params(
+        settings, pace, cluster_kind="emulated" if emulated else cluster.kind, keep_record=keep_record
     )
     started = time.monotonic()
     with said_if_interrupted("deploy", started, say):
@@ -132,7 +141,7 @@ def run_restore(
     After a stop signal the waits end `--stop-timeout` seconds after it (`cutoff`); the patches
     themselves are never cut, so the operator carries the recorded values either way.
     """
-    from pytest_streamstress.cluster.deploy import DeployParams, restore
+    from pytest_streamstress.cluster.deploy import restore
 
     if cutoff is not None and cutoff.armed:
         say(
@@ -146,12 +155,7 @@ def run_restore(
             connect(),
             record,
             catalog,
-            DeployParams(
-                deploy_timeout=settings.deploy_timeout,
-                target_namespace=settings.target_namespace,
-                record_dir=settings.results_dir,
-                pace=pace,
-            ),
+            deploy_params(settings, pace),
             say=say,
             cutoff=cutoff,
         )

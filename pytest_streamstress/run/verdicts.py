@@ -188,7 +188,7 @@ def _restore_shipped(phases: Phases) -> None:
     """Put the CSV's shipped images on this run's variables (cluster.deploy.put_shipped says why not
     the record's); the session's restore record, written first if its deploy had nothing to change,
     keeps what the cluster ran before."""
-    from pytest_streamstress.cluster.deploy import DeployParams, put_shipped
+    from pytest_streamstress.cluster.deploy import put_shipped
     from pytest_streamstress.errors import ConfigError
     from pytest_streamstress.run import deploying
     from pytest_streamstress.run.heartbeats import pace_of
@@ -200,13 +200,7 @@ def _restore_shipped(phases: Phases) -> None:
             "this run did not deploy its images",
             hint="--confirm compares this run's images with the shipped ones; drop --skip-deploy",
         )
-    params = DeployParams(
-        deploy_timeout=settings.deploy_timeout,
-        target_namespace=settings.target_namespace,
-        record_dir=settings.results_dir,
-        strategy=settings.deploy_strategy,
-        pace=pace_of(phases.config),
-    )
+    params = deploying.deploy_params(settings, pace_of(phases.config))
     ours = deploying.record_written_since(settings, phases.deployed_since)
     put_shipped(
         phases.connect(), _deployed(phases), phases.catalog, params, record=ours is None, say=phases.say
