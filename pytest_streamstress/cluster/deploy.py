@@ -88,8 +88,7 @@ class DeployParams:
     pace: Pace = DEFAULT_PACE
     """How often a wait says what it waits for (issue 22)."""
     keep_record: bool = False
-    """Leave a record already in `record_dir` as it is: after `--confirm` put the shipped images on,
-    the redeploy would otherwise record those as what the cluster ran before the session."""
+    """Keep a record already there: --confirm's redeploy must not record the shipped images as found."""
 
 
 # -- the record behind --restore ----------------------------------------------------------------------
