@@ -102,56 +102,52 @@ def test_a_run_that_cannot_claim_the_cluster_patches_nothing_and_says_who_holds_
     assert operator_env(emulator) == before, "nothing was deployed under the other run"
 
 
-def test_a_run_waits_for_the_claim_and_runs_once_the_other_run_lets_go(
-    pytester: pytest.Pytester,
-    shared_cluster: tuple[Emulator, Path],
-    nightly_claim: LeaseGate,
-    argv: JoinedArgs,
-) -> None:
+@pytest.fixture
+def start_waiting(
+    pytester: pytest.Pytester, shared_cluster: tuple[Emulator, Path], argv: JoinedArgs
+) -> Callable[[], proc.Running]:
+    """Start a session and return once it says it waits for the cluster (the caller holds the claim)."""
     _emulator, root = shared_cluster
-    results = pytester.path / "results"
-    waiting = threading.Event()
-    lines: list[str] = []
+    command = [sys.executable, "-m", "pytest", *argv(root, pytester.path / "results", "--heartbeat=0.3")]
 
-    def on_line(_stream: str, line: str) -> None:
-        lines.append(line)
-        if "(--cluster-wait)" in line:  # the rest of the line may be cut to the terminal width
-            waiting.set()
+    def start() -> proc.Running:
+        waiting = threading.Event()
+        lines: list[str] = []
 
-    command = [sys.executable, "-m", "pytest", *argv(root, results, "--heartbeat=0.3")]
-    with nightly_claim.hold(exclusive=True):
+        def on_line(_stream: str, line: str) -> None:
+            lines.append(line)
+            if "(--cluster-wait)" in line:  # the rest of the line may be cut to the terminal width
+                waiting.set()
+
         running = proc.spawn(command, cwd=pytester.path, env=dict(os.environ), on_line=on_line)
         assert waiting.wait(120), "\n".join(lines[-40:])
+        return running
+
+    return start
+
+
+def test_a_run_waits_for_the_claim_and_runs_once_the_other_run_lets_go(
+    pytester: pytest.Pytester, nightly_claim: LeaseGate, start_waiting: Callable[[], proc.Running]
+) -> None:
+    with nightly_claim.hold(exclusive=True):
+        running = start_waiting()
     done = running.wait(timeout=300)
-    assert done.returncode == 0, "\n".join(lines[-40:])
-    document = json.loads((results / "results.json").read_text())
+    assert done.returncode == 0
+    document = json.loads((pytester.path / "results" / "results.json").read_text())
     assert (document["status"], document["counts"]["passed"]) == ("passed", 1)
     assert nightly_claim.writer() == "", "the run let the cluster go when it ended"
 
 
 def test_a_stop_signal_while_waiting_for_the_claim_says_where_it_stopped(
-    pytester: pytest.Pytester,
-    shared_cluster: tuple[Emulator, Path],
-    nightly_claim: LeaseGate,
-    argv: JoinedArgs,
+    pytester: pytest.Pytester, nightly_claim: LeaseGate, start_waiting: Callable[[], proc.Running]
 ) -> None:
-    _emulator, root = shared_cluster
-    results = pytester.path / "results"
-    holder: dict[str, proc.Running] = {}
-    started = threading.Event()
-
-    def on_line(_stream: str, line: str) -> None:
-        if "(--cluster-wait)" in line and started.wait(60):
-            os.kill(holder["running"].pid, signal.SIGTERM)
-
-    command = [sys.executable, "-m", "pytest", *argv(root, results, "--heartbeat=0.3")]
     with nightly_claim.hold(exclusive=True):
-        holder["running"] = proc.spawn(command, cwd=pytester.path, env=dict(os.environ), on_line=on_line)
-        started.set()
-        done = holder["running"].wait(timeout=300)
+        running = start_waiting()
+        os.kill(running.pid, signal.SIGTERM)
+        done = running.wait(timeout=300)
         assert nightly_claim.writer() == NIGHTLY, "the stopped run left the other run's claim alone"
     assert done.returncode == pytest.ExitCode.INTERRUPTED
-    document = json.loads((results / "results.json").read_text())
+    document = json.loads((pytester.path / "results" / "results.json").read_text())
     assert (document["status"], document["signal"]) == ("interrupted", "SIGTERM")
     assert document["verdict"]["reasons"] == [
         "while waiting for another regression run to let the cluster go"
