@@ -288,18 +288,11 @@ class Recorder:
         analysis = self.config.pluginmanager.get_plugin("streamstress-analysis")
         history = getattr(analysis, "history", None)
         documents = history() if callable(history) else []
-        phased = phases_of(self.config).outcome_if_run
+        phases = phases_of(self.config)
+        phased = phases.outcome_if_run
         current = verdicts.built_commits(phased.builds if phased is not None else ())
         runs = verdicts.earlier_runs(documents)
-        images_moved, explained_by = verdicts.images_moved(phases_of(self.config), self.records.values())
-        if images_moved is not None and explained_by:
-            self.images_note = (
-                f"{images_moved.what}: the suite's {explained_by} replaces the operator, so the scenarios"
-                " after it ran on what it installed"
-            )
-            phases_of(self.config).say(f"warning: {self.images_note}")
-        elif images_moved is not None:
-            self.images_moved = str(images_moved)
+        self.images_moved, self.images_note = verdicts.images_moved(phases, self.records.values())
         moved = verdicts.refile_unattributed(self.records, current=current, runs=runs)
         if self.settings.confirm and self.images_moved:
             moved += confirm.not_checked(self.records, "the operator's images changed during the run")

@@ -31,7 +31,6 @@ from pytest_streamstress.report.results_json import ScenarioRecord
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from pytest_streamstress.cluster.drift import Moved
     from pytest_streamstress.gauge.collect import ScenarioItem
     from pytest_streamstress.gauge.execute import GaugeRunner
     from pytest_streamstress.run.preconditions import Phases
@@ -107,19 +106,19 @@ OPERATOR_LIFECYCLE_TAGS = frozenset({"install", "upgrade", "uninstall"})
 """release-tests' own scenarios that install, upgrade or remove the operator (specs/olm.spec)."""
 
 
-def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[Moved | None, str]:
-    """(what changed the operator's images during the run, the suite's scenario that explains it).
+def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[str, str]:
+    """(why the run is not scored, a note for the deploy): what changed the operator's images while
+    the scenarios ran. A change one of the suite's own lifecycle scenarios explains is only a note.
 
-    (None, "") when nothing moved, the run deployed nothing, or the cluster cannot be read now (then a
-    warning: an unknown is not a finding). A move a lifecycle scenario of the suite explains comes
-    with that scenario, so the caller notes it instead of discarding the run.
+    ("", "") when nothing moved, the run deployed nothing, or the cluster cannot be read now (then a
+    warning: an unknown is not a finding).
     """
     from pytest_streamstress.cluster.drift import images_moved as moved_on
     from pytest_streamstress.errors import StreamstressError
 
     outcome = phases.outcome_if_run
     if outcome is None or phases.settings.skip_deploy or not outcome.deployment.running:
-        return None, ""  # nothing this run deployed and verified: do not even connect
+        return "", ""  # nothing this run deployed and verified: do not even connect
     try:
         cluster = phases.connect()
         try:
@@ -128,9 +127,16 @@ def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[Mov
             cluster.close()
     except StreamstressError as exc:
         phases.say(f"warning: could not check that the operator kept this run's images: {exc.message}")
-        return None, ""
+        return "", ""
+    if moved is None:
+        return "", ""
     lifecycle = [f"{r.spec}::{r.scenario}" for r in records if OPERATOR_LIFECYCLE_TAGS & set(r.tags)]
-    return moved, (lifecycle[0] if moved and lifecycle else "")
+    if not lifecycle:
+        return str(moved), ""
+    note = f"{moved.what}: the suite's {lifecycle[0]} replaces the operator, so the scenarios after it ran on"
+    note += " what it installed"
+    phases.say(f"warning: {note}")
+    return "", note
 
 
 def confirm_regressions(
