@@ -33,6 +33,10 @@ ClusterChoice = Literal["kubeconfig", "emulated"]
 """--cluster: a real cluster from a kubeconfig, or the built-in OpenShift emulator."""
 DeployStrategy = Literal["auto", "csv", "deployment"]
 """How the images reach the operator (--deploy-strategy): through the CSV, the Deployment, or both."""
+LifecycleScenarios = Literal["auto", "skip", "run"]
+"""--lifecycle-scenarios: do the suite's upgrade/uninstall scenarios run beside others (run/lifecycle.py)."""
+LEFT_OUT: Final = "left out: "
+"""How the skip reason of a scenario run/lifecycle.py keeps out of the session begins."""
 ContainerTool = Literal["auto", "docker", "podman"]
 """What builds Containerfiles (--container-tool); auto picks podman, then docker."""
 

@@ -63,3 +63,14 @@ def pytest_collection_modifyitems(
     from pytest_streamstress.run.collecting import select_items
 
     select_items(config, items)
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_skip_lifecycle_scenarios(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """trylast: judged on what -k, -m and --deselect left (run/lifecycle.py)."""
+    if not is_active(config):
+        return
+    from pytest_streamstress.options import settings_of
+    from pytest_streamstress.run.lifecycle import skip_lifecycle
+
+    skip_lifecycle(items, settings_of(config))

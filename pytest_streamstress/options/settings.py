@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.model import ClusterChoice, ComponentRequest, ContainerTool, DeployStrategy
+from pytest_streamstress.model import (
+    ClusterChoice,
+    ComponentRequest,
+    ContainerTool,
+    DeployStrategy,
+    LifecycleScenarios,
+)
 from pytest_streamstress.options.opt import Opt
 from pytest_streamstress.options.parse import parse_bool
 from pytest_streamstress.options.render import shown_default
@@ -109,6 +115,7 @@ class Settings:
     release_tests_ref: str
     release_tests_dir: Path | None
     gauge_tags: str
+    lifecycle_scenarios: LifecycleScenarios
     gauge_env: str
     gauge_binary: str
     gauge_timeout: float

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Final
 
-from pytest_streamstress.model import ClusterChoice, ContainerTool
+from pytest_streamstress.model import ClusterChoice, ContainerTool, LifecycleScenarios
 from pytest_streamstress.options.opt import Opt
 from pytest_streamstress.options.parse import (
     choice,
@@ -108,6 +108,14 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "default",
         "Gauge environment (env/<NAME>/*.properties) passed as --env",
         metavar="NAME",
+    ),
+    Opt(
+        "lifecycle_scenarios",
+        choice(LifecycleScenarios),
+        "auto",
+        "The suite's upgrade/uninstall scenarios, which replace the operator: 'auto' skips them unless"
+        " nothing else runs, 'skip' always, 'run' runs them where the suite has them",
+        metavar="auto|skip|run",
     ),
     Opt("gauge_binary", parse_str, "gauge", "The gauge executable", metavar="PATH"),
     Opt(

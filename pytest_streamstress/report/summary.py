@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from pytest_streamstress.model import HARNESS, Status
+from pytest_streamstress.model import HARNESS, LEFT_OUT, Status
 from pytest_streamstress.report.results_json import (
     UPSTREAM_REGRESSION,
     ScenarioRecord,
@@ -104,6 +104,7 @@ def summary_lines(
         lines += _not_run_lines(not_run)
         lines += _other_lines(others, labels, width=width)
         lines += _flaky_lines(records)
+        lines += _left_out_lines(records)
     outside = [r for r in failed if not is_gating(r, fail_on, known)]
     if outside and verdict is None:
         lines.append("")
@@ -187,6 +188,20 @@ def _flaky_lines(records: Sequence[ScenarioRecord]) -> list[str]:
         "",
         f"flaky, passed after a retry ({len(flaky)}):",
         *(f"  {r.nodeid} ({r.attempts} attempts)" for r in flaky),
+    ]
+
+
+def _left_out_lines(records: Sequence[ScenarioRecord]) -> list[str]:
+    """The suite's upgrade/uninstall scenarios a run skipped (run/lifecycle.py): a reader who looks
+    for them in the morning learns here that they did not run, and why, without -rs."""
+    left = [r for r in records if r.status is Status.SKIPPED and r.message.startswith(LEFT_OUT)]
+    if not left:
+        return []
+    return [
+        "",
+        f"left out ({len(left)}): they replace or remove the operator the other scenarios test"
+        " (--lifecycle-scenarios)",
+        *(f"  {r.nodeid}" for r in left),
     ]
 
 

@@ -437,6 +437,7 @@ class Recorder:
             "components": [str(c) for c in s.components],
             "release_tests_ref": s.release_tests_ref,
             "gauge_tags": s.gauge_tags,
+            "lifecycle_scenarios": s.lifecycle_scenarios,
             "gauge_env": s.gauge_env,
             "gauge_retries": s.gauge_retries,
             "gauge_timeout": s.gauge_timeout,

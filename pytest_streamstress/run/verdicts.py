@@ -102,19 +102,18 @@ def refresh_views(
         )
 
 
-OPERATOR_LIFECYCLE_TAGS = frozenset({"install", "upgrade", "uninstall"})
-"""release-tests' own scenarios that install, upgrade or remove the operator (specs/olm.spec)."""
-
-
 def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[str, str]:
     """(why the run is not scored, a note for the deploy): what changed the operator's images while
-    the scenarios ran. A change one of the suite's own lifecycle scenarios explains is only a note.
+    the scenarios ran. A change the suite's own upgrade or uninstall scenario explains (one that ran:
+    run/lifecycle.py skips them beside other scenarios by default) is only a note.
 
     ("", "") when nothing moved, the run deployed nothing, or the cluster cannot be read now (then a
     warning: an unknown is not a finding).
     """
     from pytest_streamstress.cluster.drift import images_moved as moved_on
     from pytest_streamstress.errors import StreamstressError
+    from pytest_streamstress.model import Status
+    from pytest_streamstress.run.lifecycle import REPLACING_TAGS, lifecycle_tags
 
     outcome = phases.outcome_if_run
     if outcome is None or phases.settings.skip_deploy or not outcome.deployment.running:
@@ -130,10 +129,14 @@ def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[str
         return "", ""
     if moved is None:
         return "", ""
-    lifecycle = [f"{r.spec}::{r.scenario}" for r in records if OPERATOR_LIFECYCLE_TAGS & set(r.tags)]
-    if not lifecycle:
-        return str(moved), ""
-    note = f"{moved.what}: the suite's {lifecycle[0]} replaces the operator, so the scenarios after it ran on"
+    ran = [r for r in records if r.status is not Status.SKIPPED and lifecycle_tags(r.tags)]
+    replacing = [f"{r.spec}::{r.scenario}" for r in ran if lifecycle_tags(r.tags) & REPLACING_TAGS]
+    if not replacing:
+        # the install scenario re-subscribes to what is installed; if that moved the images, the
+        # scenarios after it still ran on something else than this run's build
+        installs = [f"{r.spec}::{r.scenario}" for r in ran]
+        return str(moved) + (f" (the suite's {installs[0]} ran before)" if installs else ""), ""
+    note = f"{moved.what}: the suite's {replacing[0]} replaces the operator, so the scenarios after it ran on"
     note += " what it installed"
     phases.say(f"warning: {note}")
     return "", note

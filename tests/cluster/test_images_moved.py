@@ -128,8 +128,22 @@ def test_a_run_whose_operator_images_changed_under_it_is_incomplete_and_confirms
 def test_a_change_the_suites_own_upgrade_scenario_explains_is_a_warning(
     run_while_someone_restores: Session,
 ) -> None:
-    result, document = run_while_someone_restores(tags="upgrade, admin")
+    """Asked for beside another scenario (`--lifecycle-scenarios=run`; by default it is skipped there)."""
+    result, document = run_while_someone_restores(tags="upgrade, admin", extra=("--lifecycle-scenarios=run",))
     assert document["status"] == "passed", document["verdict"]
     note = f"*now sets {VARIABLE}=*: the suite's specs/moved.spec::Takes a while* replaces the operator*"
     result.stdout.fnmatch_lines([f"*warning: {note}"])
     assert fnmatch.fnmatch(document["deploy"]["message"], note), "the morning reader sees it too"
+
+
+def test_a_change_while_only_the_install_scenario_ran_is_not_excused_but_named(
+    run_while_someone_restores: Session,
+) -> None:
+    """The install scenario re-subscribes to what is installed; the scenarios after it still ran on
+    something else than this run's build if the images moved."""
+    result, document = run_while_someone_restores(tags="install, admin")
+    assert document["status"] == "incomplete"
+    (reason,) = document["verdict"]["reasons"]
+    assert "another session or a person changed the operator's images" in reason
+    assert "(the suite's specs/moved.spec::Takes a while: PIPELINES-97-TC01 ran before)" in reason
+    assert result.ret == 1

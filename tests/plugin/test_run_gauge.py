@@ -212,8 +212,8 @@ def expected_suite_outcomes(nodeids: list[str]) -> dict[str, tuple[str, str | No
             expected[nodeid] = ("failed", "config-gap")
         elif "metrics" in nodeid.split("::")[0]:
             expected[nodeid] = ("failed", "upstream-regression")
-        elif "icon" in nodeid.split("::")[0]:
-            expected[nodeid] = ("skipped", None)
+        elif "icon" in nodeid.split("::")[0] or any(f"PIPELINES-09-TC0{n}" in nodeid for n in (2, 3)):
+            expected[nodeid] = ("skipped", None)  # icon: the outcomes; upgrade, uninstall: run/lifecycle.py
         elif "chains" in nodeid.split("::")[0]:
             expected[nodeid] = ("failed", "upstream-regression")
         else:
@@ -241,8 +241,10 @@ def test_fixture_suite_results_json_has_exactly_the_scripted_outcomes_and_all_fi
     }
     assert document["status"] == "failed"
     assert document["deploy"]["status"] == "skipped"
-    assert {s["source"] for s in scenarios.values()} == {"junit"}
-    skipped = next(s for s in scenarios.values() if s["status"] == "skipped")
+    ran = {n: s for n, s in scenarios.items() if not s["message"].startswith("left out: ")}
+    assert len(ran) == 43, "the suite's upgrade and uninstall scenarios are left out of a whole-suite run"
+    assert {s["source"] for s in ran.values()} == {"junit"}
+    skipped = next(s for s in ran.values() if s["status"] == "skipped")
     assert skipped["message"] == "[SKIPPED] [KNOWN BUG: SRVKP-4242]"
     gap = next(s for s in scenarios.values() if s["category"] == "config-gap")
     assert (gap["category_rule"], gap["category_evidence"], gap["known_issue"]) == (
