@@ -7,6 +7,7 @@ test-output/screenshots/ for people to look at.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 from urllib.parse import parse_qs
@@ -238,3 +239,23 @@ def test_the_time_axis_of_a_nightly_history_is_labelled_with_dates(page: Any, si
     dates = [label for label in labels if re.fullmatch(r"[A-Z][a-z]{2} \d{2}", label)]
     # The x axis shows dates; the y axes show counts and percentages (digits only, or a trailing %).
     assert dates and all(re.fullmatch(r"[A-Z][a-z]{2} \d{2}|\d+%?", label) for label in labels), labels
+
+
+def test_a_skipped_scenario_shows_why_it_did_not_run_without_a_click(
+    page: Any, make_site: Any, documents: list[dict[str, Any]]
+) -> None:
+    """A scenario left out of the run (run/lifecycle.py) or skipped as a known bug has nothing else to
+    show: its reason is on its row, so the morning reader need not open every skipped one."""
+    newest = copy.deepcopy(documents[-1])
+    scenario = next(s for s in newest["scenarios"] if s["status"] == "passed")
+    reason = "left out: this upgrade scenario replaces the operator, so the scenarios run with it would test"
+    scenario.update(status="skipped", message=reason + "\nsecond line", flaky=False)
+    site = make_site([*documents[:-1], newest])
+    open_view(page, (site / "index.html").as_uri() + f"#view=run&run={newest['run_id']}&status=skipped")
+    wait_for_run_table(page)
+    row = page.locator(f'[data-testid="run-row"][data-key="{case_key(scenario)}"]')
+    assert row.get_by_test_id("skip-reason").text_content() == reason
+    assert row.get_by_test_id("skip-reason").is_visible()
+    page.get_by_test_id("filter-status").select_option("failed")
+    assert page.get_by_test_id("run-row").count() > 0
+    assert page.get_by_test_id("skip-reason").count() == 0, "only skipped rows carry a reason line"
