@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.options import OPTIONS_BY_NAME
 from pytest_streamstress.options.settings import help_with_default
 

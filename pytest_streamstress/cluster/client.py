@@ -15,11 +15,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import ssl
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 
 import urllib3
@@ -30,42 +27,19 @@ from kubernetes.client.exceptions import ApiException
 
 from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress._infra.waits import SYSTEM_CLOCK, Clock
+from pytest_streamstress.cluster.access import Access, is_in_cluster
+from pytest_streamstress.cluster.access import kubeconfig_path as _kubeconfig_path
 from pytest_streamstress.errors import ClusterError, Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SERVICE_ACCOUNT_DIR: Final = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 RETRYABLE: Final = frozenset({429, 500, 502, 503, 504})
 MAX_ATTEMPTS: Final = 6
 MAX_BACKOFF_S: Final = 10.0
 BODY_LIMIT: Final = 600
 """Characters of an API error body quoted in a message (kopf truncates the same way)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Access:
-    """How to reach the cluster; resolved from options, never from process-wide defaults."""
-
-    kubeconfig: Path | None = None
-    context: str = ""
-    request_timeout: float = 30.0
-
-
-def is_in_cluster() -> bool:
-    """Running in a pod: the service-account token is mounted (the original tool's test, reference §12.6)."""
-    return (SERVICE_ACCOUNT_DIR / "token").exists() and "KUBERNETES_SERVICE_HOST" in os.environ
-
-
-def _kubeconfig_path(access: Access) -> Path | None:
-    if access.kubeconfig is not None:
-        return access.kubeconfig
-    env = os.environ.get("KUBECONFIG", "")
-    if env:
-        return Path(env.split(os.pathsep)[0])
-    default = Path.home() / ".kube" / "config"
-    return default if default.exists() else None
 
 
 class Cluster:

@@ -17,7 +17,7 @@ from pytest_streamstress.errors import ClusterError
 if TYPE_CHECKING:
     from kubernetes import client as k8s
 
-    from pytest_streamstress.cluster.client import Access
+    from pytest_streamstress.cluster.access import Access
 
 REACH_TIMEOUT_S: Final = 5.0
 """How long the API may take to answer the first question before the run gives up (issue 22)."""
@@ -25,38 +25,60 @@ REACH_TIMEOUT_S: Final = 5.0
 
 def check_reachable(access: Access, *, timeout: float = REACH_TIMEOUT_S) -> str:
     """The server's URL when it answers `GET /version` in time; a ClusterError naming the fix if not."""
-    import urllib3
-    from kubernetes import client as k8s
-    from kubernetes.client.exceptions import ApiException
-
-    configuration = _configuration(access)
-    configuration.retries = 0
-    server = str(configuration.host)
-    api = k8s.VersionApi(k8s.ApiClient(configuration))
+    probe = ApiProbe(access, timeout=timeout)
     try:
-        api.get_code(_request_timeout=(timeout, timeout))
-    except ApiException as exc:
-        if exc.status in (401, 403):
-            raise ClusterError(
-                f"the API server at {server} refused these credentials (HTTP {exc.status})",
-                hint="log in again (oc login) or fix the token in the kubeconfig",
-            ) from None
-        raise ClusterError(f"the API server at {server} answered HTTP {exc.status}") from None
-    except urllib3.exceptions.MaxRetryError as exc:
-        raise _unreachable(server, exc.reason, timeout) from None
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise _unreachable(server, exc, timeout) from None
-    return server
+        probe.ask()
+    finally:
+        probe.close()
+    return probe.server
+
+
+class ApiProbe:
+    """`GET /version` on a client of its own, no retries: asked once at start-up (`check_reachable`) and
+    every few seconds while the scenarios run (run/api_watch.py), on one connection pool."""
+
+    def __init__(self, access: Access, *, timeout: float) -> None:
+        from kubernetes import client as k8s
+
+        configuration = _configuration(access)
+        configuration.retries = 0
+        self.server = str(configuration.host)
+        self.timeout = timeout
+        self._client = k8s.ApiClient(configuration)
+        self._api = k8s.VersionApi(self._client)
+
+    def ask(self) -> None:
+        """Returns when the API answered; a ClusterError saying what it did instead."""
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        server, timeout = self.server, self.timeout
+        try:
+            self._api.get_code(_request_timeout=(timeout, timeout))
+        except ApiException as exc:
+            if exc.status in (401, 403):
+                raise ClusterError(
+                    f"the API server at {server} refused these credentials (HTTP {exc.status})",
+                    hint="log in again (oc login) or fix the token in the kubeconfig",
+                ) from None
+            raise ClusterError(f"the API server at {server} answered HTTP {exc.status}") from None
+        except urllib3.exceptions.MaxRetryError as exc:
+            raise _unreachable(server, exc.reason, timeout) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _unreachable(server, exc, timeout) from None
+
+    def close(self) -> None:
+        self._client.close()
 
 
 def _configuration(access: Access) -> k8s.Configuration:
     from kubernetes import client as k8s
     from kubernetes import config as k8s_config
 
-    from pytest_streamstress.cluster.client import _kubeconfig_path, is_in_cluster
+    from pytest_streamstress.cluster.access import is_in_cluster, kubeconfig_path
 
     configuration = k8s.Configuration()
-    path = _kubeconfig_path(access)
+    path = kubeconfig_path(access)
     if path is None and is_in_cluster():
         k8s_config.load_incluster_config(client_configuration=configuration)
         return configuration

@@ -34,7 +34,7 @@ from pytest_streamstress.report.changes import (
     previous_scored,
 )
 from pytest_streamstress.report.palette import Palette
-from pytest_streamstress.report.verdict import IMAGES_MOVED
+from pytest_streamstress.report.verdict import CLUSTER_LOST, IMAGES_MOVED
 
 UPSTREAM: Final = "upstream-regression"
 MESSAGE_LINES: Final = 4
@@ -212,14 +212,20 @@ def gate_of(run: RunSummary) -> Gate:
             )
         return Gate(status=status, text=f"{_n(failures, 'failure')}, the job failed", tone="bad")
     harness = run.verdict.harness if run.verdict is not None else 1
-    moved = run.verdict is not None and IMAGES_MOVED in run.verdict.sentence
-    reasons = {
-        # harness 0: Sippy's 75 % guard or pytest's -x stopped it, or the images moved; gauge did not break
-        "incomplete": "the harness broke: not scored"
+    sentence = run.verdict.sentence if run.verdict is not None else ""
+    # harness 0: the cluster's API was lost, the images moved, or Sippy's 75 % guard or pytest's -x
+    # stopped it; gauge did not break
+    incomplete = (
+        "the harness broke: not scored"
         if harness
+        else "the cluster's API stopped answering: not scored"
+        if CLUSTER_LOST in sentence
         else "the operator's images changed during the run: not scored"
-        if moved
-        else "not every scenario ran: not scored",
+        if IMAGES_MOVED in sentence
+        else "not every scenario ran: not scored"
+    )
+    reasons = {
+        "incomplete": incomplete,
         "error": "the scenarios could not run as asked",
         "interrupted": "stopped before the end",
     }

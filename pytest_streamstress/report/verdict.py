@@ -5,7 +5,8 @@ QE engineer needs it read in the morning:
 
 1. **interrupted**: Ctrl-C or a signal stopped the run; exit 2 (pytest's interrupted code).
 2. **error**: a precondition failed (build, deploy, setup, collection): no scenario could run; exit 1.
-3. **incomplete**: the harness broke (gauge crashed, was killed, never reported some scenarios), or
+3. **incomplete**: the harness broke (gauge crashed, was killed, never reported some scenarios), the
+   cluster's API stopped answering while failing scenarios ran, the operator's images changed, or
    the run executed fewer than 75 % of the scenarios the history says it usually runs (Sippy's
    guard), or pytest itself stopped the loop early (`-x`, `--maxfail`) before every scenario ran.
    A run that did not happen is not a pass: exit 1 whatever `--fail-on` says, because `--fail-on`
@@ -37,6 +38,8 @@ PHASE_FAILED_LEAD: Final = "so this scenario did not run:"
 """How a precondition's error leads each scenario's setup error (run/preconditions.py)."""
 IMAGES_MOVED: Final = "so no failure can be blamed on this run's build"
 """How an incomplete verdict ends when the operator's images changed under the run (the badge reads it)."""
+CLUSTER_LOST: Final = "so they say nothing about upstream"
+"""How an incomplete verdict ends when the cluster's API stopped answering (the badge reads it)."""
 COVERAGE_FLOOR: Final = 0.75
 """Below this share of the usual scenario count a run is incomplete (Sippy's 75 % rule)."""
 EXIT_CODES: Final[dict[RunStatus, int]] = {
@@ -104,6 +107,8 @@ class RunState:
     """Collected items pytest never ran because it stopped early."""
     images_moved: str = ""
     """What changed the operator's images while the scenarios ran ("" when they stayed this run's)."""
+    cluster_lost: str = ""
+    """When the cluster's API did not answer and which failures fell in that time (run/api_watch.py)."""
     exit_override: int | None = None
     """pytest's own exit code when pytest itself ended the session (usage error 4, internal error 3):
     the process exits with it, so the verdict says it too."""
@@ -203,6 +208,8 @@ def _incomplete_reasons(
         reasons.append("gauge broke: " + next(e.message for e in state.errors if e.phase == "gauge"))
     if state.images_moved:
         reasons.append(f"{state.images_moved}, {IMAGES_MOVED}")
+    if state.cluster_lost:
+        reasons.append(f"{state.cluster_lost}, {CLUSTER_LOST}")
     executed = sum(1 for r in records if r.status in {Status.PASSED, Status.FAILED})
     usual = state.usual_scenarios
     if state.stopped_early and state.not_run:

@@ -372,7 +372,8 @@ def _components(
 
 
 def _connect(member: FleetMember, kubeconfig: Path, settings: Settings, redactor: Redactor) -> Cluster:
-    from pytest_streamstress.cluster.client import Access, Cluster
+    from pytest_streamstress.cluster.access import Access
+    from pytest_streamstress.cluster.client import Cluster
 
     access = Access(kubeconfig=kubeconfig, context=member.context, request_timeout=settings.api_timeout)
     return Cluster.connect(access, redactor=redactor)

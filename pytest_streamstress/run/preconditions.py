@@ -40,6 +40,7 @@ from pytest_streamstress.run.shared import (
 )
 
 if TYPE_CHECKING:
+    from pytest_streamstress.cluster.access import Access
     from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.cluster.discovery import ServedApis
     from pytest_streamstress.profile.shards import ShardPlan
@@ -388,14 +389,19 @@ class Phases:
             return True
         return not (settings.skip_deploy and (settings.skip_build or settings.registry))
 
-    def connect(self) -> Cluster:
-        """A client for this session's cluster (the emulator's kubeconfig with --cluster emulated)."""
-        from pytest_streamstress.cluster.client import Access, Cluster
+    def access(self) -> Access:
+        """How to reach this session's cluster (the emulator's kubeconfig with --cluster emulated)."""
+        from pytest_streamstress.cluster.access import Access
 
         settings = self.settings
         kubeconfig = settings.kubeconfig or (self.embedded.kubeconfig if self.embedded else None)
-        access = Access(kubeconfig=kubeconfig, context=settings.context, request_timeout=settings.api_timeout)
-        cluster = Cluster.connect(access, redactor=self.redactor)
+        return Access(kubeconfig=kubeconfig, context=settings.context, request_timeout=settings.api_timeout)
+
+    def connect(self) -> Cluster:
+        """A client for this session's cluster."""
+        from pytest_streamstress.cluster.client import Cluster
+
+        cluster = Cluster.connect(self.access(), redactor=self.redactor)
         self._connected = ClusterInfo(kind=cluster.kind, server=cluster.server)
         return cluster
 

@@ -34,7 +34,7 @@ def check_cluster(settings: Settings) -> None:
             f"--kubeconfig: {settings.kubeconfig} does not exist or is not a file; pass the kubeconfig of"
             " the cluster to test, or use --cluster emulated"
         )
-    from pytest_streamstress.cluster.client import Access
+    from pytest_streamstress.cluster.access import Access
     from pytest_streamstress.cluster.preflight import check_reachable
 
     access = Access(

@@ -70,6 +70,7 @@ from pytest_streamstress.triage.facts import OPERAND_OF, ClusterFacts, component
 if TYPE_CHECKING:
     from pytest_streamstress.components import ComponentCatalog
     from pytest_streamstress.gauge.collect import ScenarioItem
+    from pytest_streamstress.run.api_watch import ApiWatch
     from pytest_streamstress.triage.known import KnownFailure
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,9 @@ class Recorder:
         """What changed the operator's images while the scenarios ran (run/verdicts.images_moved)."""
         self.images_note = ""
         """The same, when the suite's own operator scenario did it: a note on the deploy, not a verdict."""
+        self.cluster_lost = ""
+        """When the cluster's API did not answer while failing scenarios ran (run/api_watch.py)."""
+        self.api_watch: ApiWatch | None = None
         self.ended: set[str] = set()
         """Node ids of the items that ran (a report came back), to count what an early stop left out."""
         self.verdict: Verdict | None = None
@@ -267,8 +271,12 @@ class Recorder:
 
         Also when pytest stopped the loop itself (-x, --maxfail): the failures that ran get the same
         unattributed and --confirm verdicts as in a whole run; a signal's stop gets none."""
+        from pytest_streamstress.run.api_watch import watch_of
         from pytest_streamstress.run.interrupted import early_stop
 
+        self.api_watch = watch_of(self.config)
+        if self.api_watch is not None:
+            self.api_watch.start()
         try:
             result = yield
         except (KeyboardInterrupt, pytest.Session.Failed) as stop:
@@ -277,6 +285,9 @@ class Recorder:
             if self.stopped_early and not is_worker(self.config):
                 self._final_verdicts(session)
             raise
+        finally:
+            if self.api_watch is not None:  # a signal's stop too; stop() is safe to call again
+                self.api_watch.stop()
         if not is_worker(self.config) and not self.config.option.collectonly:
             self._final_verdicts(session)
         return result
@@ -292,10 +303,15 @@ class Recorder:
         phased = phases.outcome_if_run
         current = verdicts.built_commits(phased.builds if phased is not None else ())
         runs = verdicts.earlier_runs(documents)
+        outages = self.api_watch.stop() if self.api_watch is not None else ()
+        moved, self.cluster_lost = verdicts.refile_cluster_lost(
+            self.records, outages, categories=self.rules.categories
+        )
         self.images_moved, self.images_note = verdicts.images_moved(phases, self.records.values())
-        moved = verdicts.refile_unattributed(self.records, current=current, runs=runs)
-        if self.settings.confirm and self.images_moved:
-            moved += confirm.not_checked(self.records, "the operator's images changed during the run")
+        moved += verdicts.refile_unattributed(self.records, current=current, runs=runs)
+        unprovable = verdicts.cannot_confirm(images_moved=self.images_moved, outages=outages)
+        if self.settings.confirm and unprovable:
+            moved += confirm.not_checked(self.records, unprovable)
         elif self.settings.confirm:
             moved += verdicts.confirm_regressions(session, self.records, rules=self.rules)
         verdicts.refresh_views(self.failed_reports, self.records, moved, label=self.label)
@@ -326,6 +342,7 @@ class Recorder:
                 usual_scenarios=self._usual_scenarios(),
                 stopped_early=self.stopped_early,
                 images_moved=self.images_moved,
+                cluster_lost=self.cluster_lost,
                 exit_override=pytest_code if ended_by_pytest else None,
                 not_run=max(0, int(session.testscollected) - len(self.ended)) if self.stopped_early else 0,
             ),

@@ -16,6 +16,7 @@ that section after the session ends).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,14 @@ import pytest
 from pytest_streamstress.gauge.failure import with_final_verdict
 from pytest_streamstress.history.attribution import attribute
 from pytest_streamstress.history.model import EARLIER_RUN, RunOutcomes, scenario_identity
-from pytest_streamstress.model import UNATTRIBUTED, UPSTREAM_REGRESSION, BuildResult, Categorization, Status
+from pytest_streamstress.model import (
+    HARNESS,
+    UNATTRIBUTED,
+    UPSTREAM_REGRESSION,
+    BuildResult,
+    Categorization,
+    Status,
+)
 from pytest_streamstress.report.results_json import ScenarioRecord
 
 if TYPE_CHECKING:
@@ -33,6 +41,7 @@ if TYPE_CHECKING:
 
     from pytest_streamstress.gauge.collect import ScenarioItem
     from pytest_streamstress.gauge.execute import GaugeRunner
+    from pytest_streamstress.run.api_watch import Outage
     from pytest_streamstress.run.preconditions import Phases
     from pytest_streamstress.triage.categorize import Rules
 
@@ -83,6 +92,77 @@ def refile_unattributed(
     if moved:
         log.info("re-filed %d failure(s) as unattributed: no upstream change to blame", len(moved))
     return moved
+
+
+CLUSTER_LOST_RULE = "cluster-unreachable"
+PLATFORM = "platform-issue"
+
+
+def refile_cluster_lost(
+    records: MutableMapping[str, ScenarioRecord], outages: Sequence[Outage], *, categories: Sequence[str]
+) -> tuple[list[str], str]:
+    """Re-file the failures whose scenario ran while the cluster's API did not answer (run/api_watch.py);
+    returns the node ids moved and why the run is not scored ("" when none moved).
+
+    Such a failure says nothing about upstream whatever its message reads like. It becomes a Platform
+    Issue (when the rules file has that category) by the rule `cluster-unreachable`, with the outage
+    as its evidence. A harness failure or a precondition's error keeps what it is."""
+    moved: list[str] = []
+    seen: list[Outage] = []
+    for nodeid, record in records.items():
+        category = record.category
+        if (
+            category is None
+            or category.category == HARNESS
+            or record.status in {Status.PASSED, Status.SKIPPED}
+        ):
+            continue
+        window = _window(record)
+        outage = next((o for o in outages if window is not None and o.overlaps(*window)), None)
+        if outage is None:
+            continue
+        evidence = f"the cluster's API did not answer {outage.words()}: {outage.reason}"
+        records[nodeid] = dataclasses.replace(
+            record,
+            category=Categorization(
+                category=PLATFORM if PLATFORM in categories else category.category,
+                rule=CLUSTER_LOST_RULE,
+                evidence=f"{evidence}; the rules had said {category.category} (rule '{category.rule}')",
+                field="cluster",
+                known_issue=category.known_issue,
+            ),
+        )
+        moved.append(nodeid)
+        seen += [outage] if outage not in seen else []
+    if not moved:
+        return [], ""
+    first = seen[0]
+    more = f" (and {len(seen) - 1} more time{'s' if len(seen) > 2 else ''})" if len(seen) > 1 else ""
+    failures = f"{len(moved)} failure{'s' if len(moved) != 1 else ''}"
+    return moved, (
+        f"the cluster's API did not answer {first.words()}{more} ({first.reason}); {failures} in that"
+        f" time filed by rule '{CLUSTER_LOST_RULE}'"
+    )
+
+
+def _window(record: ScenarioRecord) -> tuple[float, float] | None:
+    """When the scenario ran, as epoch seconds; None when gauge's output did not say."""
+    if not record.started_at or not record.finished_at:
+        return None
+    start, end = (
+        dt.datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (record.started_at, record.finished_at)
+    )
+    return start.timestamp(), end.timestamp()
+
+
+def cannot_confirm(*, images_moved: str, outages: Sequence[Outage]) -> str:
+    """Why `--confirm` must not rerun anything ("" when it may): a rerun proves nothing on images this
+    run did not deploy, and nothing at all on a cluster that does not answer."""
+    if images_moved:
+        return "the operator's images changed during the run"
+    if any(o.until is None for o in outages):
+        return "the cluster's API stopped answering during the run"
+    return ""
 
 
 def refresh_views(

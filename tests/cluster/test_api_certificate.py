@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.errors import ClusterError
 from pytest_streamstress.testing.embedded import DEMO_SUITE
 from pytest_streamstress.testing.emulator import Emulator

@@ -22,7 +22,8 @@ import pytest
 
 from pytest_streamstress._infra import proc as _proc
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.operator_env import current_values, find_operator
 from pytest_streamstress.history.bisection import cache_path
 from pytest_streamstress.testing.embedded import DEMO_SUITE

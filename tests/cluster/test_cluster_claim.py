@@ -20,7 +20,8 @@ import pytest
 
 from pytest_streamstress._infra import proc
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.lease import LeaseGate
 from pytest_streamstress.run.claim import CLAIM_LEASE
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.deploy import DeployParams, deploy
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.model import (

@@ -224,7 +224,8 @@ def test_the_launchers_waits_on_a_job_are_woken_by_its_watch_not_by_polling(
     import threading
 
     from pytest_streamstress._infra.redact import Redactor
-    from pytest_streamstress.cluster.client import Access, Cluster
+    from pytest_streamstress.cluster.access import Access
+    from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.cluster.job.shards import wait_for_shards
     from pytest_streamstress.cluster.job.state import JobState, wait_for_pod
 

@@ -111,7 +111,8 @@ def test_a_job_whose_pod_never_starts_says_what_it_waits_for(emulator: Emulator)
     from kubernetes import client
 
     from pytest_streamstress._infra.redact import Redactor
-    from pytest_streamstress.cluster.client import Access, Cluster
+    from pytest_streamstress.cluster.access import Access
+    from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.cluster.job.state import wait_for_pod
 
     cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig), redactor=Redactor())

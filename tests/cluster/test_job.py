@@ -20,7 +20,8 @@ import urllib3
 from pytest_streamstress._infra.redact import Redactor, Secret
 from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cli import main as cli
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.job.archive import ARCHIVE_BEGIN, ArchiveError, ArchiveFilter, emit_archive
 from pytest_streamstress.cluster.job.collect import collect_results
 from pytest_streamstress.cluster.job.follow import LogFollower, pod_log_opener, read_log

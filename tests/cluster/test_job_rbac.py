@@ -17,7 +17,8 @@ from urllib.parse import parse_qsl, urlparse
 import pytest
 
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy, restore
 from pytest_streamstress.cluster.job.rbac import RUNNER_RULES, Rule, rbac_objects
 from pytest_streamstress.cluster.metrics import MetricsSampler

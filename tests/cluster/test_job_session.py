@@ -17,7 +17,8 @@ import pytest
 
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.job.collect import collect_results
 from pytest_streamstress.cluster.job.follow import read_log
 from pytest_streamstress.cluster.job.image import MOVING_IMAGE, RECORD

@@ -137,7 +137,8 @@ def test_the_entry_point_fails_the_job_only_when_pytest_could_not_run_the_suite(
 
 def test_the_pod_kubeconfig_points_at_the_mounted_token_without_copying_it(tmp_path: Path) -> None:
     from pytest_streamstress._infra.redact import Redactor
-    from pytest_streamstress.cluster.client import Access, Cluster
+    from pytest_streamstress.cluster.access import Access
+    from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.cluster.job.kubeconfig import write_incluster_kubeconfig
 
     account = tmp_path / "serviceaccount"

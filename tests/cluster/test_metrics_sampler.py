@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.metrics import MetricsSampler
 from pytest_streamstress.profile.stats import ScenarioWindow, attribute
 

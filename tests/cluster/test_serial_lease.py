@@ -10,7 +10,8 @@ import pytest
 
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.lease import LEASE_NAME, WAITING, LeaseGate
 from pytest_streamstress.testing.emulator import Emulator
 

@@ -14,7 +14,8 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cli import main as cli
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.deploy import (
     RESTORE_RECORD,
     DeployParams,

@@ -19,7 +19,8 @@ import pytest
 
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
 from pytest_streamstress.cluster.job.manifest import (
     DEFAULT_COMMAND,

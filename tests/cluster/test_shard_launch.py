@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from pytest_streamstress._infra.redact import Redactor
-from pytest_streamstress.cluster.client import Access, Cluster
+from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.job.state import list_jobs
 from pytest_streamstress.profile.shards import PLAN_ENV, ShardPlan
 from pytest_streamstress.testing.embedded import DEMO_SUITE

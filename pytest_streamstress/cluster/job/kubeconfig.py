@@ -19,7 +19,7 @@ def write_incluster_kubeconfig(
     for every reader. The original tool wrote `/root/.kube/config` from the token (reference §12.6).
     Returns False (and writes nothing) outside a pod.
     """
-    from pytest_streamstress.cluster.client import SERVICE_ACCOUNT_DIR
+    from pytest_streamstress.cluster.access import SERVICE_ACCOUNT_DIR
 
     account = SERVICE_ACCOUNT_DIR if account_dir is None else account_dir
     host = environ.get("KUBERNETES_SERVICE_HOST", "")

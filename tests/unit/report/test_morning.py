@@ -25,7 +25,7 @@ from pytest_streamstress.history.store import (
 from pytest_streamstress.report.changes import changes, is_scored
 from pytest_streamstress.report.morning import CARDS, build_morning, gate_of
 from pytest_streamstress.report.site import palette_of, shipped_colors
-from pytest_streamstress.report.verdict import IMAGES_MOVED
+from pytest_streamstress.report.verdict import CLUSTER_LOST, IMAGES_MOVED
 from pytest_streamstress.testing.histories import generate_history, write_results_dirs
 from pytest_streamstress.testing.morning import (
     MORNING_BREAKS,
@@ -222,6 +222,17 @@ def test_the_badge_of_a_run_whose_images_changed_under_it_says_so(history: Path)
         verdict=VerdictSummary(status="incomplete", sentence=sentence, scored=False),
     )
     assert gate_of(run).text == "the operator's images changed during the run: not scored"
+
+
+def test_the_badge_of_a_run_whose_cluster_stopped_answering_says_so(history: Path) -> None:
+    sentence = (
+        f"INCOMPLETE: the cluster's API did not answer from ... (HTTP 503); ..., {CLUSTER_LOST}; exit 1"
+    )
+    run = dataclasses.replace(
+        update_index(history).runs[-1],
+        verdict=VerdictSummary(status="incomplete", sentence=sentence, scored=False),
+    )
+    assert gate_of(run).text == "the cluster's API stopped answering: not scored"
 
 
 def test_every_number_on_the_page_links_to_a_view_listing_the_same_tests(history: Path) -> None:

@@ -112,6 +112,18 @@ def test_a_run_whose_images_changed_under_it_is_incomplete_whatever_fail_on_says
     assert not verdict.scored
 
 
+@pytest.mark.parametrize("fail_on", FAIL_ON_VALUES, ids=[",".join(v) for v in FAIL_ON_VALUES])
+def test_a_run_whose_cluster_stopped_answering_under_failures_is_incomplete_whatever_fail_on_says(
+    fail_on: tuple[str, ...],
+) -> None:
+    ran = (record("ok", Status.PASSED), record("lost", Status.FAILED, "platform-issue", "did not answer"))
+    lost = "the cluster's API did not answer from 21:58:03 to 21:58:40 UTC (HTTP 503); 1 failure in that time"
+    verdict = decide(ran, RunState(fail_on=fail_on, cluster_lost=lost))
+    assert (verdict.status, verdict.exit_code) == ("incomplete", 1)
+    assert verdict.reasons == (f"{lost}, so they say nothing about upstream",)
+    assert not verdict.scored
+
+
 def test_a_precondition_error_gives_its_cause_as_the_reason_not_its_lead_line() -> None:
     lead = "cluster claim failed, so this scenario did not run:"
     cause = "another regression run holds this cluster: alice@laptop pid 4711 since ... (Lease ...)"
