@@ -96,6 +96,8 @@ class GaugeParams:
     profile_interval: float = 5.0
     pace: Pace = DEFAULT_PACE
     """How often a running spec says where it is (issue 22)."""
+    cluster_env: tuple[tuple[str, str], ...] = ()
+    """Variables that point gauge at the run's cluster (`KUBECONFIG`, run/gauge_env.py)."""
 
 
 class RunnerHost(Protocol):
@@ -160,6 +162,7 @@ class GaugeRunner:
         argv = gauge_argv(self.params, [i.gauge_arg for i in group])
         env = {
             **os.environ,
+            **dict(self.params.cluster_env),
             "gauge_reports_dir": str(reports),
             "overwrite_reports": "true",
             "logs_directory": str(logs),

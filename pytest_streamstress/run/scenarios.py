@@ -10,7 +10,7 @@ ran and failed fails at call, with the Gauge failure view (STYLE R22).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -56,8 +56,11 @@ after_spec_key: Final = pytest.StashKey[ScenarioOutcome]()
 """On the item whose teardown reports the spec's failed AfterSpec hook: that hook's outcome."""
 
 
-def gauge_params(settings: Settings, pace: Pace = DEFAULT_PACE) -> GaugeParams:
+def gauge_params(
+    settings: Settings, pace: Pace = DEFAULT_PACE, cluster_env: Mapping[str, str] | None = None
+) -> GaugeParams:
     return GaugeParams(
+        cluster_env=tuple(sorted((cluster_env or {}).items())),
         binary=settings.gauge_binary,
         env=settings.gauge_env,
         retries=settings.gauge_retries,
@@ -165,8 +168,17 @@ class SessionDriver:
     @property
     def runner(self) -> GaugeRunner:
         if self._runner is None:
+            from pytest_streamstress.run.gauge_env import gauge_cluster_env
+            from pytest_streamstress.run.preconditions import phases_of
+
+            settings = settings_of(self.config)
+            cluster_env = gauge_cluster_env(
+                phases_of(self.config).access(),
+                cwd=self.config.invocation_params.dir,
+                folder=settings.results_dir / "gauge",
+            )
             self._runner = GaugeRunner(
-                params=gauge_params(settings_of(self.config), pace_of(self.config)),
+                params=gauge_params(settings, pace_of(self.config), cluster_env),
                 redactor=self.config.stash.get(redactor_key, NO_REDACTION),
                 host=SessionHost(self.config),
             )

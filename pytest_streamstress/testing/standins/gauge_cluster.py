@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from pytest_streamstress.testing.standins.kubeconfig import client_go_context
+
 if TYPE_CHECKING:
     from pytest_streamstress.testing.standins.gauge_outcomes import PipelineRunPlan
 
@@ -54,7 +56,9 @@ class ClusterSession:
             from kubernetes import config
 
             try:
-                self._api = config.new_client_from_config(config_file=self.kubeconfig or None)
+                self._api = config.new_client_from_config(
+                    config_file=self.kubeconfig or None, context=client_go_context(self.kubeconfig)
+                )
             except Exception as exc:  # an unreadable kubeconfig is reported as release-tests would
                 raise ClusterProblem(f"cannot load kubeconfig {self.kubeconfig!r}: {exc}") from None
         return self._api

@@ -117,7 +117,11 @@ def _running_image(kubeconfig: str, namespace: str, deployment: str, container: 
     try:
         from kubernetes import client, config
 
-        api = config.new_client_from_config(config_file=kubeconfig or None)
+        from pytest_streamstress.testing.standins.kubeconfig import client_go_context
+
+        api = config.new_client_from_config(
+            config_file=kubeconfig or None, context=client_go_context(kubeconfig)
+        )
         try:
             apps = client.AppsV1Api(api)
             found = apps.read_namespaced_deployment(deployment, namespace, _request_timeout=15)
