@@ -84,6 +84,9 @@ class ApiWatch:
         self._open: tuple[float, str] | None = None
         self._thread: threading.Thread | None = None
         self._join_s = 0.0
+        self._asked = threading.Condition(self._lock)
+        self._last_asked = float("-inf")
+        """When the newest finished question was asked: `lost_during` waits for one after its window."""
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="streamstress-api-watch", daemon=True)
@@ -94,11 +97,29 @@ class ApiWatch:
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=self._join_s + 1.0)  # a question in flight ends within its timeout
+        return self.outages()
+
+    def outages(self) -> tuple[Outage, ...]:
+        """The outages so far, one still open with `until` None; the watch goes on."""
         with self._lock:
-            if self._open is not None:
-                self._outages.append(Outage(since=self._open[0], until=None, reason=self._open[1]))
-                self._open = None
-            return tuple(self._outages)
+            open_now = [Outage(since=self._open[0], until=None, reason=self._open[1])] if self._open else []
+            return (*self._outages, *open_now)
+
+    def lost_during(self, start: float, end: float) -> str:
+        """ "" when the API answered all through [start, end]; else that outage in words.
+
+        Waits (at most one interval and one question's timeout) for a question asked after `end`, so
+        an outage that began just before `end` is not missed for being younger than the interval."""
+        with self._asked:
+            self._asked.wait_for(
+                lambda: self._last_asked >= end or not self._watching(),
+                timeout=self._interval + self._join_s + 1.0,
+            )
+        outage = next((o for o in self.outages() if o.overlaps(start, end)), None)
+        return f"the cluster's API did not answer {outage.words()}: {outage.reason}" if outage else ""
+
+    def _watching(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stopping.is_set()
 
     def _run(self) -> None:
         try:
@@ -118,9 +139,14 @@ class ApiWatch:
                 else:
                     self._answered(asked)
                     answered = self._clock()
+                with self._asked:
+                    self._last_asked = asked
+                    self._asked.notify_all()
                 self._stopping.wait(self._interval)
         finally:
             probe.close()
+            with self._asked:
+                self._asked.notify_all()  # a `lost_during` waiting for a question that will not come
 
     def _answered(self, asked: float) -> None:
         with self._lock:

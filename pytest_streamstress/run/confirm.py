@@ -74,6 +74,10 @@ class ConfirmPlan:
     at: Say = lambda _stage: None
     """Told where the confirmation is (UPSTREAM_RERUNS...), so a stop signal's verdict can say it."""
     clock: Callable[[], float] = time.monotonic
+    lost: Callable[[float, float], str] = lambda _start, _end: ""
+    """Whether the cluster's API stopped answering between two wall-clock times, in words ("" when it
+    answered): a rerun on the shipped images that failed then proves nothing (run/api_watch.py)."""
+    now: Callable[[], float] = time.time
 
 
 def candidates(records: MutableMapping[str, ScenarioRecord]) -> list[ScenarioRecord]:
@@ -161,7 +165,10 @@ def _on_shipped(
             _settle(plan, record, "not-checked", reason, (attempt,))
         return
     records = [record for record, _attempt in remaining]
+    started = plan.now()
     second = _rerun(plan, records, items, "shipped", deadline)
+    failed = any(a.status not in PASSING for a in second.values())
+    lost = plan.lost(started, plan.now()) if failed else ""
     for record, attempt in remaining:
         shipped = second.get(record.nodeid)
         if shipped is None:
@@ -169,6 +176,15 @@ def _on_shipped(
         elif shipped.status in PASSING:
             reason = "fails on the upstream images, passes on the shipped ones"
             _settle(plan, record, "confirmed", reason, (attempt, shipped))
+        elif lost:
+            # a failure on a cluster that does not answer clears nothing: it stays an upstream regression
+            _settle(
+                plan,
+                record,
+                "not-checked",
+                f"{lost}, during the reruns on the shipped images",
+                (attempt, shipped),
+            )
         else:
             _fails_on_shipped(plan, record, (attempt, shipped))
     if plan.redeploy_upstream is not None:

@@ -285,11 +285,12 @@ class Recorder:
             if self.stopped_early and not is_worker(self.config):
                 self._final_verdicts(session)
             raise
+        else:
+            if not is_worker(self.config) and not self.config.option.collectonly:
+                self._final_verdicts(session)
         finally:
-            if self.api_watch is not None:  # a signal's stop too; stop() is safe to call again
+            if self.api_watch is not None:  # after --confirm's reruns, which it watches too
                 self.api_watch.stop()
-        if not is_worker(self.config) and not self.config.option.collectonly:
-            self._final_verdicts(session)
         return result
 
     def _final_verdicts(self, session: pytest.Session) -> None:
@@ -303,7 +304,8 @@ class Recorder:
         phased = phases.outcome_if_run
         current = verdicts.built_commits(phased.builds if phased is not None else ())
         runs = verdicts.earlier_runs(documents)
-        outages = self.api_watch.stop() if self.api_watch is not None else ()
+        watch = self.api_watch
+        outages = watch.outages() if watch is not None else ()
         moved, self.cluster_lost = verdicts.refile_cluster_lost(
             self.records, outages, categories=self.rules.categories
         )
@@ -313,7 +315,8 @@ class Recorder:
         if self.settings.confirm and unprovable:
             moved += confirm.not_checked(self.records, unprovable)
         elif self.settings.confirm:
-            moved += verdicts.confirm_regressions(session, self.records, rules=self.rules)
+            lost = watch.lost_during if watch is not None else None
+            moved += verdicts.confirm_regressions(session, self.records, rules=self.rules, lost=lost)
         verdicts.refresh_views(self.failed_reports, self.records, moved, label=self.label)
 
     @pytest.hookimpl(tryfirst=True)

@@ -227,8 +227,10 @@ def confirm_regressions(
     records: MutableMapping[str, ScenarioRecord],
     *,
     rules: Rules,
+    lost: Callable[[float, float], str] | None = None,
 ) -> list[str]:
-    """`--confirm`, wired to this session's gauge runner, restore record and deploy (run/confirm.py)."""
+    """`--confirm`, wired to this session's gauge runner, restore record, deploy and watch of the
+    cluster's API (run/confirm.py, run/api_watch.py)."""
     from pytest_streamstress.run import confirm
     from pytest_streamstress.run.preconditions import phases_of
 
@@ -246,8 +248,13 @@ def confirm_regressions(
         timeout=settings.confirm_timeout,
         say=phases.say,
         at=lambda stage: setattr(phases.so_far, "stage", stage or "tests"),
+        lost=lost or _answered,
     )
     return confirm.confirm(plan)
+
+
+def _answered(_start: float, _end: float) -> str:
+    return ""  # no watch (no cluster credentials): nothing known against the reruns
 
 
 def _items(session: pytest.Session, chosen: Sequence[ScenarioRecord]) -> dict[str, ScenarioItem]:

@@ -1,4 +1,5 @@
-"""The watch of the cluster's API (run/api_watch.py) and the failures it re-files (run/verdicts.py).
+"""The watch of the cluster's API (run/api_watch.py), the failures it re-files (run/verdicts.py), and
+what --confirm's reruns on the shipped images prove while it does not answer (run/confirm.py).
 
 The watch is driven by a scripted probe and a counting clock; a real session whose API answers 503
 for a while is in tests/cluster/test_cluster_lost.py.
@@ -8,14 +9,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from pytest_streamstress.errors import ClusterError
-from pytest_streamstress.model import HARNESS, Categorization, Status
+from pytest_streamstress.gauge.execute import SpecRun
+from pytest_streamstress.model import HARNESS, Categorization, ScenarioOutcome, Status
 from pytest_streamstress.report.results_json import ScenarioRecord
 from pytest_streamstress.run.api_watch import ApiWatch, Outage
+from pytest_streamstress.run.confirm import ConfirmPlan, confirm
 from pytest_streamstress.run.verdicts import cannot_confirm, refile_cluster_lost
+from pytest_streamstress.triage.categorize import load_rules
 
 CATEGORIES = ("upstream-regression", "platform-issue", "config-gap")
 
@@ -178,3 +185,68 @@ def test_confirm_reruns_nothing_on_a_cluster_that_does_not_answer(
     moved: str, outages: list[Outage], expected: str
 ) -> None:
     assert cannot_confirm(images_moved=moved, outages=outages) == expected
+
+
+def test_lost_during_waits_for_a_question_after_the_window_and_names_the_outage() -> None:
+    probe = ScriptedProbe([True, False, False, True])
+    clock = ticking()
+    watch = ApiWatch(lambda: probe, interval=0.001, clock=lambda: next(clock))
+    watch.start()
+    try:
+        # asked 1000 (answered 1001), 1002 and 1003 unanswered, 1004 answered again
+        assert watch.lost_during(1001.5, 1002.5).startswith("the cluster's API did not answer from ")
+        assert watch.lost_during(1001.5, 1002.5).endswith("answered HTTP 503")
+        assert watch.lost_during(1010.0, 1011.0) == "", "asked again after 1011 and it answered"
+    finally:
+        watch.stop()
+    assert watch.lost_during(1002.0, 1003.0), "a stopped watch still knows its outages, without waiting"
+
+
+# --- --confirm's reruns on the shipped images, on a cluster that stopped answering -------------------
+
+
+class FakeRunner:
+    """Each rerun fails; records which images it ran on through the plan's calls."""
+
+    def run_spec(self, ordered: list[Any]) -> SpecRun:
+        outcome = ScenarioOutcome(status=Status.FAILED, message="pipelinerun r failed")
+        return SpecRun(
+            argv=(), log_path=Path("x.log"), outcomes={"k": outcome}, tails={}, keys=("k",) * len(ordered)
+        )
+
+
+def confirm_plan(records: dict[str, ScenarioRecord], lost: str) -> ConfirmPlan:
+    item = SimpleNamespace(path=Path("specs/a.spec"), scenario=SimpleNamespace(line=3), row=None)
+    item.nodeid = next(iter(records))
+    return ConfirmPlan(
+        records=records,
+        items=lambda chosen: {item.nodeid: item},  # type: ignore[misc, dict-item]
+        runner=lambda seconds: FakeRunner(),  # type: ignore[arg-type, return-value]
+        restore_shipped=lambda: None,
+        redeploy_upstream=None,
+        rules=load_rules(),
+        limit=20,
+        timeout=600,
+        say=lambda text: None,
+        lost=lambda start, end: lost,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lost", "verdict"),
+    [("", "fails-on-shipped"), ("the cluster's API did not answer from 21:58:03 UTC ...", "not-checked")],
+    ids=["answered", "did-not-answer"],
+)
+def test_a_failure_on_the_shipped_images_while_the_api_did_not_answer_clears_nothing(
+    lost: str, verdict: str
+) -> None:
+    regression = record("r", "58:10.000", "58:20.000")
+    records = {regression.nodeid: regression}
+    confirm(confirm_plan(records, lost))
+    settled = records[regression.nodeid]
+    assert settled.confirmation is not None
+    assert settled.confirmation.verdict == verdict
+    if lost:
+        assert settled.confirmation.reason == f"{lost}, during the reruns on the shipped images"
+        assert settled.category is not None and settled.category.category == "upstream-regression"
+        assert [a.images for a in settled.confirmation.attempts] == ["upstream", "shipped"]
