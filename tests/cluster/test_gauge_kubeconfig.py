@@ -11,17 +11,15 @@ scenario passes only if gauge reached the emulator.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 
 if TYPE_CHECKING:
-    from conftest import MakeEmulator
+    from conftest import MakeEmulator, OfflineSession
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 
@@ -63,6 +61,7 @@ def test_gauge_reaches_the_cluster_the_session_was_pointed_at(
     pytester: pytest.Pytester,
     gauge_project: Callable[..., Path],
     make_emulator: MakeEmulator,
+    offline_session: OfflineSession,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     emulator = make_emulator(state="installed")
@@ -78,24 +77,10 @@ def test_gauge_reaches_the_cluster_the_session_was_pointed_at(
         two_contexts(Path(emulator.kubeconfig), pytester.path / "two.yaml")
         context = yaml.safe_load(Path(emulator.kubeconfig).read_text())["current-context"]
         args += [f"--kubeconfig={pytester.path / 'two.yaml'}", f"--context={context}"]
-    results = pytester.path / "results"
-    result = pytester.runpytest_subprocess(
-        "--streamstress",
-        f"--release-tests-dir={root}",
-        "--skip-build",
-        "--skip-deploy",
-        "--fail-on=none",
-        f"--results-dir={results}",
-        "-p",
-        "no:cacheprovider",
-        *args,
-        timeout=180,
-    )
-    document: dict[str, Any] = json.loads((results / "results.json").read_text())
+    result, document = offline_session(root, *args)
     (scenario,) = document["scenarios"]
     assert scenario["status"] == "passed", scenario["message"]
     assert result.ret == 0
     if how == "context-option":
-        written = (results / "gauge" / "kubeconfig-context.yaml").read_text()
+        written = (pytester.path / "results" / "gauge" / "kubeconfig-context.yaml").read_text()
         assert "token" not in written and "certificate" not in written, "no credential is copied"
-    assert not os.environ.get("STREAMSTRESS_EMULATOR_KUBECONFIG"), "a real-cluster session, not a joined one"

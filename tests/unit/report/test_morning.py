@@ -213,26 +213,28 @@ def test_the_gate_badge_says_what_the_verdict_means(
     assert (gate.status, gate.text, gate.tone) == (status, text, tone)
 
 
-def test_the_badge_of_a_run_whose_images_changed_under_it_says_so(history: Path) -> None:
-    sentence = (
-        f"INCOMPLETE: CSV x now sets IMAGE_Y=z, not this run's w: ..., {IMAGES_MOVED}, whatever ...; exit 1"
-    )
+@pytest.mark.parametrize(
+    ("sentence", "text"),
+    [
+        (
+            f"INCOMPLETE: CSV x now sets IMAGE_Y=z, not this run's w: ..., {IMAGES_MOVED}, ...; exit 1",
+            "the operator's images changed during the run: not scored",
+        ),
+        (
+            f"INCOMPLETE: the cluster's API did not answer from ... (HTTP 503); ..., {CLUSTER_LOST}; exit 1",
+            "the cluster's API stopped answering: not scored",
+        ),
+    ],
+    ids=["images-moved", "cluster-lost"],
+)
+def test_the_badge_of_an_unscored_run_says_why_when_gauge_did_not_break(
+    history: Path, sentence: str, text: str
+) -> None:
     run = dataclasses.replace(
         update_index(history).runs[-1],
         verdict=VerdictSummary(status="incomplete", sentence=sentence, scored=False),
     )
-    assert gate_of(run).text == "the operator's images changed during the run: not scored"
-
-
-def test_the_badge_of_a_run_whose_cluster_stopped_answering_says_so(history: Path) -> None:
-    sentence = (
-        f"INCOMPLETE: the cluster's API did not answer from ... (HTTP 503); ..., {CLUSTER_LOST}; exit 1"
-    )
-    run = dataclasses.replace(
-        update_index(history).runs[-1],
-        verdict=VerdictSummary(status="incomplete", sentence=sentence, scored=False),
-    )
-    assert gate_of(run).text == "the cluster's API stopped answering: not scored"
+    assert gate_of(run).text == text
 
 
 def test_every_number_on_the_page_links_to_a_view_listing_the_same_tests(history: Path) -> None:
