@@ -57,6 +57,9 @@ class Outage:
             end >= self.since - SLACK_S
         )
 
+    def __str__(self) -> str:
+        return f"the cluster's API did not answer {self.words()}: {self.reason}"
+
     def words(self) -> str:
         """'from 21:58:03 to 21:58:40 UTC', or '... until the scenarios ended'."""
         since = _clock(self.since)
@@ -106,7 +109,7 @@ class ApiWatch:
             return (*self._outages, *open_now)
 
     def lost_during(self, start: float, end: float) -> str:
-        """ "" when the API answered all through [start, end]; else that outage in words.
+        """Empty when the API answered all through [start, end]; else that outage in words.
 
         Waits (at most one interval and one question's timeout) for a question asked after `end`, so
         an outage that began just before `end` is not missed for being younger than the interval."""
@@ -116,7 +119,7 @@ class ApiWatch:
                 timeout=self._interval + self._join_s + 1.0,
             )
         outage = next((o for o in self.outages() if o.overlaps(start, end)), None)
-        return f"the cluster's API did not answer {outage.words()}: {outage.reason}" if outage else ""
+        return str(outage) if outage else ""
 
     def _watching(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and not self._stopping.is_set()
@@ -126,6 +129,9 @@ class ApiWatch:
             probe = self._make_probe()
         except StreamstressError as exc:
             log.info("not watching the cluster's API: %s", exc.message)
+            return
+        except Exception:  # a watch must never break the run it watches
+            log.warning("not watching the cluster's API", exc_info=True)
             return
         self._join_s = float(getattr(probe, "timeout", 0.0))
         answered: float | None = None

@@ -21,6 +21,7 @@ import os
 from pathlib import Path
 from typing import Final
 
+from pytest_streamstress._infra.files import write_atomically
 from pytest_streamstress.cluster.access import Access
 
 CONTEXT_FILE: Final = "kubeconfig-context.yaml"
@@ -36,11 +37,12 @@ def gauge_cluster_env(access: Access, *, cwd: Path, folder: Path) -> dict[str, s
     if access.context:
         folder.mkdir(parents=True, exist_ok=True)
         context_file = folder / CONTEXT_FILE
-        context_file.write_text(
+        text = (
             "# written by pytest-streamstress: --context for gauge (no credentials here)\n"
-            f"apiVersion: v1\nkind: Config\ncurrent-context: {_quoted(access.context)}\n",
-            encoding="utf-8",
+            f"apiVersion: v1\nkind: Config\ncurrent-context: {_quoted(access.context)}\n"
         )
+        # atomically: each xdist worker writes it while another worker's gauge may be reading it
+        write_atomically(context_file, text.encode("utf-8"))
         files.insert(0, context_file)
     return {"KUBECONFIG": os.pathsep.join(str(f) for f in files)}
 

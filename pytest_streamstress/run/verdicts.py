@@ -121,13 +121,12 @@ def refile_cluster_lost(
         outage = next((o for o in outages if window is not None and o.overlaps(*window)), None)
         if outage is None:
             continue
-        evidence = f"the cluster's API did not answer {outage.words()}: {outage.reason}"
         records[nodeid] = dataclasses.replace(
             record,
             category=Categorization(
                 category=PLATFORM if PLATFORM in categories else category.category,
                 rule=CLUSTER_LOST_RULE,
-                evidence=f"{evidence}; the rules had said {category.category} (rule '{category.rule}')",
+                evidence=f"{outage}; the rules had said {category.category} (rule '{category.rule}')",
                 field="cluster",
                 known_issue=category.known_issue,
             ),
