@@ -2,8 +2,8 @@
 
 A cluster whose API server stops answering (a control-plane restart, a lost VPN, a dead emulator)
 fails every scenario that touches it, with messages no rule can tell from an upstream bug: before,
-a run whose cluster went away mid-suite was `failed` with every scenario an Upstream Regression,
-scored, and the history kept seven "new regressions". The controller asks `GET /version` every
+such failures were filed by the message rules, mostly as Upstream Regressions by rule `default`, and
+the run was scored. The controller asks `GET /version` every
 PROBE_INTERVAL_S seconds from the start of the test loop to the final verdicts and keeps the windows
 in which it got no answer; `run/verdicts.cluster_lost` re-files the failures whose scenario ran in
 such a window and makes the run `incomplete`.

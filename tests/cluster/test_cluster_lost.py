@@ -1,10 +1,9 @@
 """A failure that happened while the cluster's API did not answer is not blamed on upstream.
 
-Before, a run whose API server stopped answering mid-suite (tried by stopping the emulator under a
-running session) was `failed` with every scenario an Upstream Regression by rule 'default', scored,
-and its history kept them as new regressions. The test here runs a real session on an emulator it
-shares, and makes the API answer 503 to every request for a while during the second scenario, as a
-control-plane restart does.
+Before, such a failure was filed by the message rules alone: with the watch switched off, the
+failure below reads ('upstream-regression', 'default') and the run is scored. The test runs a real
+session on an emulator it shares, and makes the API answer 503 to every request for a while during
+the second scenario, as a control-plane restart does.
 """
 
 from __future__ import annotations
