@@ -111,8 +111,11 @@ def _unreachable(server: str, reason: object, timeout: float) -> ClusterError:
             hint="put the cluster's CA in the kubeconfig (certificate-authority-data),"
             " or pass the right --kubeconfig",
         )
+    refused = isinstance(reason, ConnectionRefusedError) or "Connection refused" in str(reason)
+    # a refused connection is answered at once: "did not answer within 30s" sent people after timeouts
+    what = "refused the connection" if refused else f"did not answer within {timeout:g}s"
     return ClusterError(
-        f"the API server at {server} did not answer within {timeout:g}s: {reason}",
+        f"the API server at {server} {what}: {reason}",
         hint="check that the cluster is up and reachable from here (VPN, proxy),"
         " or pass the right --kubeconfig",
     )
