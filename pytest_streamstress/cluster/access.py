@@ -29,15 +29,22 @@ def is_in_cluster() -> bool:
     return (SERVICE_ACCOUNT_DIR / "token").exists() and "KUBERNETES_SERVICE_HOST" in os.environ
 
 
-def kubeconfig_path(access: Access) -> Path | None:
-    """--kubeconfig, then $KUBECONFIG's first file, then ~/.kube/config when it exists."""
+def kubeconfig_files(access: Access) -> list[Path]:
+    """The files a client reads, in order: --kubeconfig, else every file of $KUBECONFIG, else
+    ~/.kube/config when it exists; none in a pod without one (the pod's account then)."""
     if access.kubeconfig is not None:
-        return access.kubeconfig
-    env = os.environ.get("KUBECONFIG", "")
-    if env:
-        return Path(env.split(os.pathsep)[0])
+        return [access.kubeconfig]
+    listed = [Path(p).expanduser() for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    if listed:
+        return listed
     default = Path.home() / ".kube" / "config"
-    return default if default.exists() else None
+    return [default] if default.exists() else []
+
+
+def kubeconfig_path(access: Access) -> Path | None:
+    """The file our own client loads: the first of `kubeconfig_files`."""
+    files = kubeconfig_files(access)
+    return files[0] if files else None
 
 
 def has_credentials(access: Access) -> bool:

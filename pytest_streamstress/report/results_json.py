@@ -63,6 +63,13 @@ def iso(when: dt.datetime | float | None, *, milliseconds: bool = False) -> str 
     return when.astimezone(dt.timezone.utc).isoformat(timespec=spec).replace("+00:00", "Z")
 
 
+def epoch(text: str | None) -> float | None:
+    """The inverse of `iso`: epoch seconds of a results.json stamp; None for none."""
+    if not text:
+        return None
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
 def stable_id(spec: str, heading: str) -> str:
     """Identity across runs: spec path + the test-case id (`PIPELINES-03-TC01`) when the heading has one.
 

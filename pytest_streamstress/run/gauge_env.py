@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress._infra.files import write_atomically
-from pytest_streamstress.cluster.access import Access
+from pytest_streamstress.cluster.access import Access, kubeconfig_files
 
 CONTEXT_FILE: Final = "kubeconfig-context.yaml"
 
@@ -31,7 +31,7 @@ def gauge_cluster_env(access: Access, *, cwd: Path, folder: Path) -> dict[str, s
     """`{"KUBECONFIG": ...}` for gauge; {} when the session reads no kubeconfig (in a pod, or none).
 
     `cwd` is where relative paths were meant from; `folder` receives the context file."""
-    files = _kubeconfig_files(access, cwd)
+    files = [f if f.is_absolute() else cwd / f for f in kubeconfig_files(access)]
     if not files:
         return {}
     if access.context:
@@ -45,22 +45,6 @@ def gauge_cluster_env(access: Access, *, cwd: Path, folder: Path) -> dict[str, s
         write_atomically(context_file, text.encode("utf-8"))
         files.insert(0, context_file)
     return {"KUBECONFIG": os.pathsep.join(str(f) for f in files)}
-
-
-def _kubeconfig_files(access: Access, cwd: Path) -> list[Path]:
-    """The files the session's client reads, absolute: --kubeconfig, else every file of $KUBECONFIG,
-    else ~/.kube/config; none in a pod without one (gauge then uses the pod's account as we do)."""
-    if access.kubeconfig is not None:
-        return [_absolute(access.kubeconfig, cwd)]
-    listed = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
-    if listed:
-        return [_absolute(Path(p).expanduser(), cwd) for p in listed]
-    default = Path.home() / ".kube" / "config"
-    return [default] if default.is_file() else []
-
-
-def _absolute(path: Path, cwd: Path) -> Path:
-    return path if path.is_absolute() else cwd / path
 
 
 def _quoted(name: str) -> str:

@@ -9,7 +9,6 @@ failed run.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from pytest_streamstress.profile.stats import (
     recommend,
     summary_lines,
 )
+from pytest_streamstress.report.results_json import epoch
 from pytest_streamstress.run.serial import is_serial
 
 if TYPE_CHECKING:
@@ -39,12 +39,6 @@ wider window takes no other scenario's pods). Scenario stamps are milliseconds n
 sample is stamped when its two API calls returned (cluster/metrics.py `_sample`), so the last sample
 of a scenario's pods can be stamped after it ended; and results.json before issue 21 cut stamps to
 whole seconds. One second covers both."""
-
-
-def _epoch(text: str | None) -> float | None:
-    if not text:
-        return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 class ProfilePlugin:
@@ -88,7 +82,7 @@ class ProfilePlugin:
         windows = []
         serial = 0
         for record in results.get("scenarios", []):
-            start, end = _epoch(record.get("started_at")), _epoch(record.get("finished_at"))
+            start, end = epoch(record.get("started_at")), epoch(record.get("finished_at"))
             if start is None or end is None:
                 continue
             is_alone = is_serial(record.get("tags", []), self.settings.serial_tags)

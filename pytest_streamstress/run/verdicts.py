@@ -16,7 +16,6 @@ that section after the session ends).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,7 @@ from pytest_streamstress.model import (
     Categorization,
     Status,
 )
-from pytest_streamstress.report.results_json import ScenarioRecord
+from pytest_streamstress.report.results_json import ScenarioRecord, epoch
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -108,7 +107,7 @@ def refile_cluster_lost(
     Issue (when the rules file has that category) by the rule `cluster-unreachable`, with the outage
     as its evidence. A harness failure or a precondition's error keeps what it is."""
     moved: list[str] = []
-    seen: list[Outage] = []
+    seen: dict[Outage, None] = {}  # the outages that held failures, in the order met
     for nodeid, record in records.items():
         category = record.category
         if (
@@ -132,10 +131,10 @@ def refile_cluster_lost(
             ),
         )
         moved.append(nodeid)
-        seen += [outage] if outage not in seen else []
+        seen[outage] = None
     if not moved:
         return [], ""
-    first = seen[0]
+    first = next(iter(seen))
     more = f" (and {len(seen) - 1} more time{'s' if len(seen) > 2 else ''})" if len(seen) > 1 else ""
     failures = f"{len(moved)} failure{'s' if len(moved) != 1 else ''}"
     return moved, (
@@ -146,12 +145,8 @@ def refile_cluster_lost(
 
 def _window(record: ScenarioRecord) -> tuple[float, float] | None:
     """When the scenario ran, as epoch seconds; None when gauge's output did not say."""
-    if not record.started_at or not record.finished_at:
-        return None
-    start, end = (
-        dt.datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (record.started_at, record.finished_at)
-    )
-    return start.timestamp(), end.timestamp()
+    start, end = epoch(record.started_at), epoch(record.finished_at)
+    return (start, end) if start is not None and end is not None else None
 
 
 def cannot_confirm(*, images_moved: str, outages: Sequence[Outage]) -> str:
@@ -191,7 +186,6 @@ def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[str
     """
     from pytest_streamstress.cluster.drift import images_moved as moved_on
     from pytest_streamstress.errors import StreamstressError
-    from pytest_streamstress.model import Status
     from pytest_streamstress.run.lifecycle import REPLACING_TAGS, lifecycle_tags
 
     outcome = phases.outcome_if_run
