@@ -210,6 +210,32 @@ class Deployment:
     restore_record: Path | None = None
 
 
+class RestoreState(enum.Enum):
+    """How a session left the operator it patched: results.json's `deploy.restore.state`."""
+
+    PENDING = "pending"
+    """Written just before `--restore` starts; a results.json that still says it outlived its session."""
+    RESTORED = "restored"
+    FAILED = "failed"
+    CUT_OFF = "cut-off"
+    """A stop signal's `--stop-timeout` ended the restore's waits before the operator was Ready."""
+    NOT_ASKED = "not-asked"
+    """No `--restore`: the operator runs this run's images on purpose (a nightly's choice)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Restore:
+    """The operator as a session left it; `message` says how to put the recorded images back."""
+
+    state: RestoreState
+    message: str
+
+    @property
+    def left_patched(self) -> bool:
+        """Anything but restored: the cluster may still run this run's images."""
+        return self.state is not RestoreState.RESTORED
+
+
 class Status(enum.Enum):
     """A scenario's outcome, as pytest reports it."""
 

@@ -10,6 +10,8 @@ waits for TektonConfig Ready. `--shipped` puts the operator's shipped images (th
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Final
@@ -17,6 +19,9 @@ from typing import Final
 from pytest_streamstress.cli._cluster_args import add_cluster_arguments, connect
 from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, read_record, restore
 from pytest_streamstress.components import load_catalog
+from pytest_streamstress.history.store import RESULTS_FILE
+from pytest_streamstress.model import Restore, RestoreState
+from pytest_streamstress.report.results_json import restore_json, write_atomically
 
 HELP: Final = "Put back the operator images recorded by a session (RESULTS_DIR/restore.json)"
 
@@ -61,7 +66,28 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         cluster.close()
+    _note_in_results(args.results_dir, shipped=args.shipped)
     return 0
+
+
+def _note_in_results(results_dir: Path, *, shipped: bool) -> None:
+    """The session's results.json stops saying the cluster was left on its images (`deploy.restore`),
+    so its morning page does not send the next reader to restore a cluster that is back."""
+    path = results_dir / RESULTS_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        left = document["deploy"]["restore"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no results.json, or one that never said how the cluster was left
+    if not isinstance(left, dict) or left.get("state") == RestoreState.RESTORED.value:
+        return
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    what = "put the operator's shipped images on" if shipped else "put the recorded operator images back"
+    document["deploy"]["restore"] = restore_json(
+        Restore(state=RestoreState.RESTORED, message=f"`streamstress restore` {what} at {now}")
+    )
+    write_atomically(path, document)
+    sys.stdout.write(f"  .. {path} now says so (deploy.restore)\n")
 
 
 def _say(text: str) -> None:

@@ -172,6 +172,10 @@ class MorningView:
     """A single or unscored run: its failures by category (the lists above stay empty)."""
     details_note: str = ""
     """Why messages and steps are missing, when they are."""
+    cluster_left: str = ""
+    """How the run left the operator when it did not put it back: whoever uses the cluster next must know."""
+    cluster_left_warns: bool = False
+    """True when `--restore` was asked for and did not finish (not a nightly's choice to stay patched)."""
     selection: str = ""
     """How the run chose its scenarios ("-k TC02"): a morning reader must know a rerun of one
     scenario from the nightly. "" for the whole suite."""
@@ -256,6 +260,8 @@ def build_morning(
         counts=_counts(run, counts, palette),
         scored=is_scored(run),
         details_note=_details_note(run, details),
+        cluster_left=_cluster_left(run),
+        cluster_left_warns=run.restore is not None and run.restore[0] not in {"restored", "not-asked"},
         selection=run.selection,
     )
     builder = _Builder(index, details, palette, cluster=cluster)
@@ -431,6 +437,17 @@ def _sentence(run: RunSummary) -> str:
     counts = dict(run.counts)
     failures = counts.get("failed", 0) + counts.get("error", 0)
     return f"{failures} of {_n(counts.get('total', 0), 'scenario')} failed or errored"
+
+
+def _cluster_left(run: RunSummary) -> str:
+    if run.restore is None:
+        return ""
+    state, message = run.restore
+    if state == "restored":
+        return ""
+    if state == "not-asked":
+        return "The cluster still runs this run's images: it ran without --restore."
+    return f"The cluster may still run this run's images. {message}"
 
 
 def _details_note(run: RunSummary, details: RunDetails | None) -> str:

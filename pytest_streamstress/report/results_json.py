@@ -31,6 +31,7 @@ from pytest_streamstress.model import (
     Confirmation,
     Deployment,
     FailingStep,
+    Restore,
     ResultSource,
     RunStatus,
     Status,
@@ -399,6 +400,11 @@ def _error(error: RunError, redactor: Redactor) -> dict[str, Any]:
     if error.component:
         entry["component"] = error.component
     return entry
+
+
+def restore_json(restore: Restore, redactor: Redactor = NO_REDACTION) -> dict[str, str]:
+    """`deploy.restore`: set by the writer around `--restore`, which runs after the document is built."""
+    return {"state": restore.state.value, "message": redactor(restore.message)}
 
 
 def write_atomically(path: Path, document: Mapping[str, Any]) -> None:

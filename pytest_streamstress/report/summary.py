@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from pytest_streamstress.model import HARNESS, LEFT_OUT, Status
+from pytest_streamstress.model import HARNESS, LEFT_OUT, Restore, Status
 from pytest_streamstress.report.results_json import (
     UPSTREAM_REGRESSION,
     ScenarioRecord,
@@ -83,14 +83,18 @@ def summary_lines(
     known: Collection[str] = (),
     verdict: Verdict | None = None,
     width: int = 0,
+    restore: Restore | None = None,
 ) -> list[str]:
     """The summary; `verbosity < 0` (-q) keeps only the verdict, the counts and the results path.
 
     The verdict comes first: it is the same sentence results.json and the exit code carry. `width`
-    is the terminal's: failure messages are cut to it (`message_lines`).
+    is the terminal's: failure messages are cut to it (`message_lines`). `restore` adds how the
+    operator was left when that was not as found (the restore's own lines scrolled by long before).
     """
     failed = [r for r in records if r.status in {Status.FAILED, Status.ERROR}]
     lines = [f"verdict: {verdict.sentence}"] if verdict is not None else []
+    if restore is not None and restore.left_patched:
+        lines.append(f"cluster: {restore.message}")
     lines += _count_lines(records, failed, labels)
     if verbosity >= 0:
         regressions = [

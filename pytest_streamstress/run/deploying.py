@@ -16,7 +16,7 @@ from pytest_streamstress._infra.heartbeat import DEFAULT_PACE, Pace
 from pytest_streamstress._infra.waits import Cutoff
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.model import BuildResult, Deployment
+from pytest_streamstress.model import BuildResult, Deployment, Restore, RestoreState
 from pytest_streamstress.options import Settings
 
 if TYPE_CHECKING:
@@ -126,6 +126,25 @@ def record_written_since(settings: Settings, deploy_started_at: float | None) ->
     return record
 
 
+def left_before_restore(settings: Settings, deploy_started_at: float | None) -> Restore | None:
+    """What results.json says of the operator before `--restore` has run; None: this session patched
+    nothing. Written first as `pending`, so a session that dies during the restore leaves that word."""
+    record = record_written_since(settings, deploy_started_at)
+    if record is None:
+        return None
+    again = f"`streamstress restore {settings.results_dir}`"
+    if settings.restore:
+        return Restore(
+            state=RestoreState.PENDING,
+            message="--restore was putting the recorded operator images back when this was written; still"
+            f" pending means the session ended before the restore did: run {again}",
+        )
+    return Restore(
+        state=RestoreState.NOT_ASKED,
+        message=f"the operator runs this run's images (no --restore); {again} puts back what it ran before",
+    )
+
+
 def run_restore(
     connect: Callable[[], Cluster],
     record: Path,
@@ -135,7 +154,7 @@ def run_restore(
     *,
     cutoff: Cutoff | None = None,
     pace: Pace = DEFAULT_PACE,
-) -> None:
+) -> Restore:
     """Put the recorded operator images back; a failure, or a stop signal's bound, says how to finish.
 
     After a stop signal the waits end `--stop-timeout` seconds after it (`cutoff`); the patches
@@ -150,6 +169,7 @@ def run_restore(
         )
     else:
         say("--restore: putting the recorded operator images back")
+    again = f"run `streamstress restore {settings.results_dir}`"
     try:
         restore(
             connect(),
@@ -161,10 +181,15 @@ def run_restore(
         )
     except StreamstressError as exc:
         if cutoff is not None and cutoff.remaining() == 0:
-            say(
+            state = RestoreState.CUT_OFF
+            text = (
                 f"--restore stopped {cutoff.bound:g}s after {cutoff.reason} (--stop-timeout) before the"
-                f" cluster was back: {exc.message}\nrun `streamstress restore {settings.results_dir}`"
-                " to finish it (the record is kept)"
+                f" cluster was back: {exc.message}\n{again} to finish it (the record is kept)"
             )
         else:
-            say(f"--restore failed: {exc}\nrun `streamstress restore {settings.results_dir}` to retry")
+            state, text = RestoreState.FAILED, f"--restore failed: {exc}\n{again} to retry"
+        say(text)
+        return Restore(
+            state=state, message="; ".join(filter(None, (line.strip() for line in text.splitlines())))
+        )
+    return Restore(state=RestoreState.RESTORED, message="--restore put the recorded operator images back")

@@ -125,7 +125,7 @@ def _deployment(stage: str, settings: Settings, cluster: ClusterInfo) -> Deploym
             message=f"not deployed: the run stopped during {stage}",
         )
     back = (
-        "--restore put the recorded ones back (see its lines above)"
+        "--restore puts the recorded ones back (deploy.restore says whether it did)"
         if settings.restore
         else f"`streamstress restore {settings.results_dir}` puts the recorded ones back"
     )

@@ -39,4 +39,6 @@ class JUnitFinisher:
         }
         if verdict is not None:
             suite |= {"verdict": verdict.status, "verdict_sentence": verdict.sentence}
+        if self.recorder.restore is not None:
+            suite["restore"] = self.recorder.restore.state.value
         junit_xml.rewrite(path, self.recorder.sorted_records(), suite=suite, emulated=self.recorder.emulated)

@@ -24,11 +24,12 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor, redactor_key
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import StreamstressError
-from pytest_streamstress.model import BuildResult, ClusterInfo, Deployment, DeployStatus
+from pytest_streamstress.model import BuildResult, ClusterInfo, Deployment, DeployStatus, Restore
 from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.report.verdict import PHASE_FAILED_LEAD
 from pytest_streamstress.run import building, deploying, interrupted
 from pytest_streamstress.run.heartbeats import pace_of
+from pytest_streamstress.run.preflight import needs_cluster
 from pytest_streamstress.run.shared import (
     SHARED_DIR_ENV,
     PhaseFailed,
@@ -72,6 +73,7 @@ class Phases:
         self.handed_off = False
         """`--clusters`: this session built and handed the run to one session per cluster (run/fleet.py)."""
         self.so_far = interrupted.SoFar()
+        self._restore_asked = False
         """Where the phases are and what they did: what results.json keeps when a stop cuts them."""
 
     @property
@@ -172,7 +174,7 @@ class Phases:
         builds: tuple[BuildResult, ...] = ()
         phase = self.so_far.stage = "cluster access"
         try:
-            cluster = self.connect() if self._needs_cluster() else None
+            cluster = self.connect() if needs_cluster(self.settings) else None
             registry_host = self.settings.registry
             if cluster is not None and not self.settings.no_auto_setup:
                 phase = self.so_far.stage = "auto-setup"
@@ -383,12 +385,6 @@ class Phases:
         workerinput = getattr(self.config, "workerinput", None)
         return str(workerinput["workerid"]) if workerinput else None
 
-    def _needs_cluster(self) -> bool:
-        settings = self.settings
-        if settings.in_cluster:
-            return True
-        return not (settings.skip_deploy and (settings.skip_build or settings.registry))
-
     def access(self) -> Access:
         """How to reach this session's cluster (the emulator's kubeconfig with --cluster emulated)."""
         from pytest_streamstress.cluster.access import Access
@@ -438,23 +434,25 @@ class Phases:
 
     # -- end of session: --restore --------------------------------------------------------------------
 
+    def restore_at_end(self) -> Restore | None:
+        """`--restore`, once, on the controller: after every worker and --confirm's reruns. The Recorder
+        calls it between its two writes of results.json; None: nothing of ours to put back."""
+        if self._restore_asked or is_worker(self.config):
+            return None
+        self._restore_asked = True
+        record = deploying.restore_record_is_ours(self.settings, self.deployed_since)
+        if record is None:
+            return None
+        from pytest_streamstress.run.signals import cutoff_of
+
+        cutoff, pace = cutoff_of(self.config), pace_of(self.config)
+        return deploying.run_restore(
+            self.connect, record, self.catalog, self.settings, self.say, cutoff=cutoff, pace=pace
+        )
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if is_worker(self.config):
-            return  # the controller restores: after every worker, and after --confirm's reruns
-        record = deploying.restore_record_is_ours(self.settings, self.deployed_since)
-        if record is not None:
-            from pytest_streamstress.run.signals import cutoff_of
-
-            deploying.run_restore(
-                self.connect,
-                record,
-                self.catalog,
-                self.settings,
-                self.say,
-                cutoff=cutoff_of(self.config),
-                pace=pace_of(self.config),
-            )
+        self.restore_at_end()  # when the Recorder wrote nothing (--collect-only, --clusters): still restore
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._served_apis is not None:

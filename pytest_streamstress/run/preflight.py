@@ -19,7 +19,7 @@ from pytest_streamstress.options import Settings
 
 
 def needs_cluster(settings: Settings) -> bool:
-    """The same question `Phases` asks: a run that neither builds to nor deploys on a cluster needs none."""
+    """A run that neither builds to nor deploys on a cluster needs none (asked by the checks and `Phases`)."""
     if settings.in_cluster:
         return True
     return not (settings.skip_deploy and (settings.skip_build or settings.registry))

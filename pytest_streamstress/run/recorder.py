@@ -26,7 +26,7 @@ import shutil
 from collections.abc import Generator, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import pytest
 
@@ -36,7 +36,8 @@ from pytest_streamstress.errors import ScenarioFailed
 # Names, not `from pytest_streamstress.run import recording`: pytester's sys.modules snapshots can
 # leave a stale submodule attribute on the package, and the stash keys must be the live ones.
 from pytest_streamstress.gauge.collect import PARSE_ERROR
-from pytest_streamstress.model import HARNESS, Categorization, Status
+from pytest_streamstress.history.store import RESULTS_FILE
+from pytest_streamstress.model import HARNESS, Categorization, Restore, Status
 from pytest_streamstress.options import Settings, is_worker
 from pytest_streamstress.report.results_json import (
     EXCLUDE_KNOWN,
@@ -46,11 +47,10 @@ from pytest_streamstress.report.results_json import (
     build_document,
     new_run_id,
     stable_id,
-    write_atomically,
 )
 from pytest_streamstress.report.summary import summary_lines
 from pytest_streamstress.report.verdict import AFTER_SPEC_PHASE, RunState, Verdict, decide, pytest_error
-from pytest_streamstress.run import verdicts
+from pytest_streamstress.run import results_file, verdicts
 from pytest_streamstress.run.recording import (
     ERROR_PHASE_PROPERTY,
     PROPERTY_PREFIX,
@@ -63,7 +63,6 @@ from pytest_streamstress.run.recording import (
 )
 from pytest_streamstress.run.scenarios import after_spec_key, category_key
 from pytest_streamstress.run.secrets import find_secrets
-from pytest_streamstress.run.selection import selection
 from pytest_streamstress.triage import categorize
 from pytest_streamstress.triage.facts import OPERAND_OF, ClusterFacts, components_from_groups
 
@@ -75,7 +74,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RESULTS_FILE: Final = "results.json"
 AFTER_SPEC_PROPERTY: Final = "streamstress_after_spec"
 """On the teardown report of a spec's last item: the spec's failed AfterSpec hook (becomes an error)."""
 
@@ -126,6 +124,8 @@ class Recorder:
         self.failed_reports: dict[str, pytest.TestReport] = {}
         self.results_path = settings.results_dir / RESULTS_FILE
         self.written: Path | None = None
+        self.restore: Restore | None = None
+        """How the session left the operator it patched (run/results_file.py); None: it patched nothing."""
         self._known_entries: tuple[KnownFailure, ...] | None = None
 
     def label(self, category: str) -> str:
@@ -415,7 +415,7 @@ class Recorder:
             exit_code=exit_code,
             label=self.settings.run_label,
             plugin_version=_plugin_version(),
-            settings=self.public_settings(),
+            settings=results_file.public_settings(self.config, self.settings),
             requests=self.settings.components,
             builds=phased.builds if phased is not None else (),
             deployment=deployment,
@@ -441,31 +441,10 @@ class Recorder:
             # than an empty one; this session's record goes beside it (issue 22: nothing is lost).
             target = target.with_name(f"results-{self.run_id}.json")
             self.kept_previous = True
-        try:
-            write_atomically(target, document)
-        except OSError as exc:
-            log.error("could not write %s: %s", target, exc)
-            return
-        self.written = target
-        if not self.kept_previous:
+        written = results_file.write_run(target, document, phases=phases, redactor=self.redactor)
+        self.written, self.restore = written.path, written.restore
+        if self.written is not None and not self.kept_previous:
             self.config.hook.pytest_streamstress_results_written(config=self.config, path=target)
-
-    def public_settings(self) -> dict[str, Any]:
-        """The options that describe the run; never a path to credentials or a token."""
-        s = self.settings
-        return {
-            "components": [str(c) for c in s.components],
-            "release_tests_ref": s.release_tests_ref,
-            "gauge_tags": s.gauge_tags,
-            "lifecycle_scenarios": s.lifecycle_scenarios,
-            "gauge_env": s.gauge_env,
-            "gauge_retries": s.gauge_retries,
-            "gauge_timeout": s.gauge_timeout,
-            "fail_on": list(s.fail_on),
-            "skip_build": s.skip_build,
-            "skip_deploy": s.skip_deploy,
-            "selection": selection(self.config, s).words,
-        }
 
     def pytest_terminal_summary(
         self, terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
@@ -485,6 +464,7 @@ class Recorder:
             verdict=self.verdict,
             # A terminal's width; none for a pipe or CI log (the fallback): lines keep 160 characters
             width=shutil.get_terminal_size((0, 0)).columns,
+            restore=self.restore,
         )
         terminalreporter.write_sep("=", "streamstress summary")
         for line in lines:

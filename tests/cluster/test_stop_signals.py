@@ -70,7 +70,11 @@ def test_a_stop_signal_in_the_deploy_wait_restores_the_operator_and_says_interru
     # What was built and that the deploy was cut, not "components: [], deploy: not-run".
     assert [(c["name"], c["status"]) for c in document["components"]] == [("pipeline", "built")]
     assert document["deploy"]["status"] == "interrupted"
-    assert "--restore put the recorded ones back" in document["deploy"]["message"]
+    assert "--restore puts the recorded ones back" in document["deploy"]["message"]
+    assert document["deploy"]["restore"] == {
+        "state": "restored",
+        "message": "--restore put the recorded operator images back",
+    }
     assert document["verdict"]["reasons"] == ["during the deploy, before any of the 7 scenarios ran"]
     assert f"INTERRUPTED by {name} during the deploy, before any of the 7 scenarios ran" in stopped.output
 

@@ -243,6 +243,7 @@ def record_of(run: RunResults) -> RunRecord:
         confirmations=_confirmation_counts(run),
         cluster=run.cluster,
         selection=run.selection,
+        restore=run.restore,
     )
     return RunRecord(summary=summary, outcomes=tuple(outcomes), category_labels=_labels_of(run))
 

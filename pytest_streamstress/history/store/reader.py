@@ -158,6 +158,7 @@ def _run(data: Any) -> RunResults:
         verdict=_verdict(data.get("verdict")),
         cluster=_cluster(data.get("cluster")),
         selection=selection_of(data),
+        restore=_restore(data.get("deploy")),
     )
 
 
@@ -283,6 +284,16 @@ def _verdict(raw: Any) -> VerdictSummary | None:
         harness=_integer(raw.get("harness"), "verdict.harness") or 0,
         scored=raw.get("scored") is not False,
     )
+
+
+def _restore(deploy: Any) -> tuple[str, str] | None:
+    """`deploy.restore`'s state and message; None when the run patched nothing (or predates it)."""
+    raw = deploy.get("restore") if isinstance(deploy, dict) else None
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ValueError("deploy.restore is not an object")
+    return _text_in(raw, "state", "deploy.restore"), _text_in(raw, "message", "deploy.restore")
 
 
 def _cluster(raw: Any) -> ClusterSummary:

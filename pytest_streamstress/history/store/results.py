@@ -161,6 +161,9 @@ class RunResults:
     """`cluster.name` and the versions; empty for a document that names no cluster (issue 23)."""
     selection: str = ""
     """How its scenarios were chosen (`settings.selection`, history/selection.py); "" for all."""
+    restore: tuple[str, str] | None = None
+    """`deploy.restore`'s state and message: how the session left the operator it patched (None: it
+    patched nothing, or the document predates the field)."""
 
     def component(self, name: str) -> ComponentResult | None:
         return next((c for c in self.components if c.name == name), None)

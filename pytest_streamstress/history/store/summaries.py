@@ -132,6 +132,9 @@ class RunSummary:
     cluster: ClusterSummary = field(default_factory=ClusterSummary)
     selection: str = ""
     """How its scenarios were chosen ("-k TC02", "--gauge-tags e2e"); "" for the whole suite."""
+    restore: tuple[str, str] | None = None
+    """`deploy.restore`'s state and message: how the session left the operator it patched (None: it
+    patched nothing, or the document predates the field)."""
 
     @property
     def file(self) -> str:
@@ -200,6 +203,7 @@ def summary_to_json(run: RunSummary) -> dict[str, Any]:
         **({"confirmations": dict(run.confirmations)} if run.confirmations else {}),
         **({"cluster": _cluster_to_json(run.cluster)} if run.cluster.is_known else {}),
         **({"selection": run.selection} if run.selection else {}),
+        **({} if run.restore is None else {"restore": {"state": run.restore[0], "message": run.restore[1]}}),
     }
 
 
@@ -298,4 +302,9 @@ def summary_from_json(data: Mapping[str, Any]) -> RunSummary:
         confirmations=tuple((str(k), int(v)) for k, v in (data.get("confirmations") or {}).items()),
         cluster=_cluster_from_json(data.get("cluster")),
         selection=str(data.get("selection") or ""),
+        restore=_restore_from_json(data.get("restore")),
     )
+
+
+def _restore_from_json(data: Any) -> tuple[str, str] | None:
+    return None if data is None else (str(data["state"]), str(data["message"]))
