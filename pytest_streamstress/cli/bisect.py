@@ -337,7 +337,8 @@ def _restore(args: argparse.Namespace, path: Path) -> None:
         _say("--restore: no step recorded the operator's images (nothing was deployed); nothing to put back")
         return
     from pytest_streamstress.cli._cluster_args import connect
-    from pytest_streamstress.cluster.deploy import DeployParams, restore
+    from pytest_streamstress.cluster.deploy import DeployParams
+    from pytest_streamstress.cluster.restore import restore
     from pytest_streamstress.components import load_catalog
 
     connect_args = argparse.Namespace(kubeconfig=args.kubeconfig, context=args.context, api_timeout=30.0)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Final
 
 from pytest_streamstress.cli._cluster_args import add_cluster_arguments, connect
-from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, read_record, restore
+from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, read_record
+from pytest_streamstress.cluster.restore import restore
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.history.store import RESULTS_FILE
 from pytest_streamstress.model import Restore, RestoreState

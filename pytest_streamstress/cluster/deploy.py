@@ -13,7 +13,8 @@ expected image: container images for container variables, controller arguments f
 
 The parts live beside it: the pure planning and verification in `deploy_plan.py`, the CSV and
 Deployment edits in `operator_env.py`, the installer sets and workload reads in `operands.py`. This
-module runs the whole deploy, waits for it, and writes and replays the record behind --restore.
+module runs the whole deploy, waits for it, and writes the record behind --restore; `restore.py`
+replays it (and puts --confirm's shipped images on).
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ from pytest_streamstress.errors import ClusterError, NotFound, WaitTimeout
 from pytest_streamstress.model import (
     BuildResult,
     ClusterInfo,
-    ComponentSpec,
     Deployment,
     DeployStatus,
     DeployStrategy,
@@ -229,12 +229,12 @@ def apply_values(
         say(f"patching Deployment {target.deployment} directly ({len(values)} variables)")
         patch_deployment(cluster, target, values)
         what = "operator pod with the new env"
-        _wait_operator(cluster, target, values, params.deploy_timeout, what, say=say, pace=params.pace)
+        wait_operator(cluster, target, values, params.deploy_timeout, what, say=say, pace=params.pace)
         return "deployment"
     say(f"patching CSV {target.csv} ({len(values)} variables); OLM rolls the operator")
     patch_csv(cluster, target, values)
     try:
-        _wait_operator(
+        wait_operator(
             cluster,
             target,
             values,
@@ -255,11 +255,11 @@ def apply_values(
     log.warning("OLM did not propagate the CSV env change; falling back to the Deployment")
     patch_deployment(cluster, target, values)
     what = "operator pod with the new env"
-    _wait_operator(cluster, target, values, params.deploy_timeout, what, say=say, pace=params.pace)
+    wait_operator(cluster, target, values, params.deploy_timeout, what, say=say, pace=params.pace)
     return "deployment"
 
 
-def _wait_operator(
+def wait_operator(
     cluster: Cluster,
     target: OperatorTarget,
     values: Mapping[str, str | None],
@@ -344,157 +344,3 @@ def wait_for_operands(
                 hint="fix what is named above, or raise --deploy-timeout if the cluster is just slow",
             ) from None
     return list(seen["running"])
-
-
-def restore(
-    cluster: Cluster,
-    record_path: Path,
-    catalog: ComponentCatalog,
-    params: DeployParams,
-    *,
-    say: Progress | None = None,
-    cutoff: Cutoff | None = None,
-    shipped: bool = False,
-) -> None:
-    """Put the recorded IMAGE_* values back, re-create the operands and wait for Ready.
-
-    The patches are always made whole; an armed `cutoff` (a stop signal) only shortens the waits,
-    and a cut wait keeps the record, so `streamstress restore` can finish the job. `shipped` puts the
-    CSV's shipped images on the recorded variables instead (`streamstress restore --shipped`).
-    """
-    say = say or (lambda _text: None)
-    data = read_record(record_path)
-    target = find_operator(cluster)
-    if target.csv != data["csv"]:
-        say(
-            f"warning: the record is for CSV {data['csv']}, the cluster now runs {target.csv};"
-            " restoring there"
-        )
-    original: dict[str, str | None] = dict(data["original"])
-    if shipped:
-        original = dict(_shipped_for(target, csv_images(cluster, target).shipped, original))
-        say(f"putting the shipped images of CSV {target.csv} on {len(original)} IMAGE_* variable(s)")
-    else:
-        say(f"restoring {len(original)} IMAGE_* variable(s) recorded at {data.get('written_at', '?')}")
-    specs = [catalog[name] for name in data.get("components", []) if name in catalog.names]
-    _settle(cluster, target, original, specs, params, say=say, cutoff=cutoff, what="restored")
-    record_path.rename(record_path.with_name(RESTORE_RECORD + ".restored"))
-    done = "the shipped images are on" if shipped else "restored"
-    say(f"{done}; the record is kept as restore.json.restored")
-
-
-def put_shipped(
-    cluster: Cluster,
-    builds: Sequence[BuildResult],
-    catalog: ComponentCatalog,
-    params: DeployParams,
-    *,
-    record: bool,
-    say: Progress | None = None,
-) -> None:
-    """Set this run's IMAGE_* variables to the images the operator's CSV ships, and wait for Ready.
-
-    `--confirm`'s baseline. The shipped images come from the CSV's `spec.relatedImages`, not from the
-    restore record: on a cluster an earlier run left patched, the record holds that run's upstream
-    images, and a rerun on them would compare upstream with upstream. `record` writes a restore
-    record first (what the cluster runs now), for a session whose own deploy had nothing to change.
-    """
-    say = say or (lambda _text: None)
-    target = find_operator(cluster)
-    images = csv_images(cluster, target)
-    legacy = img.needs_legacy_console_var(target.openshift_version, target.operator_version)
-    changes = plan_changes(builds, catalog, images.current, legacy_console=legacy)
-    if not changes:
-        raise ClusterError("this run deployed no images: there is nothing to compare with the shipped ones")
-    variables = {c.env_var: images.current.get(c.env_var) for c in changes}
-    values = _shipped_for(target, images.shipped, variables)
-    components = sorted({c.component for c in changes})
-    if values == variables:
-        raise ClusterError(
-            f"the operator already runs the shipped images of CSV {target.csv} for {', '.join(components)}:"
-            " this run's images are the shipped ones, so a rerun on them proves nothing"
-        )
-    if record:
-        write_record(
-            params.record_dir, target, variables, params.strategy, components, shipped=images.shipped
-        )
-    say(
-        f"setting {len(values)} IMAGE_* variable(s) of {', '.join(components)} to the shipped images of"
-        f" CSV {target.csv} (spec.relatedImages)"
-    )
-    _settle(cluster, target, values, [catalog[c] for c in components], params, say=say, what="shipped")
-
-
-def _shipped_for(
-    target: OperatorTarget, shipped: Mapping[str, str], variables: Mapping[str, object]
-) -> dict[str, str]:
-    missing = sorted(var for var in variables if var not in shipped)
-    if missing:
-        raise ClusterError(
-            f"CSV {target.csv} names no shipped image for {', '.join(missing)} in spec.relatedImages",
-            hint="the bundle lists one related image per IMAGE_* variable (reference §5.1); is this"
-            " operator built by hand?",
-        )
-    return {var: shipped[var] for var in variables}
-
-
-def _settle(
-    cluster: Cluster,
-    target: OperatorTarget,
-    values: Mapping[str, str | None],
-    specs: Sequence[ComponentSpec],
-    params: DeployParams,
-    *,
-    say: Progress,
-    what: str,
-    cutoff: Cutoff | None = None,
-) -> None:
-    """Patch the CSV and the Deployment to `values`, re-create the operands, wait for TektonConfig Ready."""
-    patch_csv(cluster, target, values)
-    # A Deployment edit survives CSV changes only until OLM re-applies; make both agree.
-    patch_deployment(cluster, target, values)
-    _wait_operator(
-        cluster,
-        target,
-        values,
-        params.deploy_timeout,
-        f"operator pod with the {what} env",
-        cutoff=cutoff,
-        say=say,
-        pace=params.pace,
-    )
-    sets = installer_sets_of(cluster, specs)
-    delete_installer_sets(cluster, sets)
-    wakeup = Wakeup()
-    with WatchSet(cluster, wakeup) as watches:
-        watches.add(
-            "tektonconfigs",
-            cluster.custom.list_cluster_custom_object,
-            r.TEKTON_GROUP,
-            r.TEKTON_VERSION,
-            r.TEKTONCONFIGS,
-        )
-
-        def ready() -> Probe:
-            config = cluster.get_custom(
-                r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME
-            )
-            ok = config is not None and r.is_ready(config)
-            return Probe(done=ok, state=r.describe_conditions(config) if config else "TektonConfig absent")
-
-        wait_until(
-            ready,
-            what=f"TektonConfig not Ready with the {what} images",
-            timeout=params.deploy_timeout,
-            wake=wakeup,
-            poll=min(DEFAULT_POLL_S, params.pace.poll_s),
-            on_progress=Heartbeat(
-                say,
-                what=f"TektonConfig Ready with the {what} images",
-                bound=params.deploy_timeout,
-                option="--deploy-timeout",
-                pace=params.pace,
-            ),
-            hint="raise --deploy-timeout (streamstress restore: --timeout) if the cluster is just slow",
-            cutoff=cutoff,
-        )

@@ -160,7 +160,7 @@ def run_restore(
     After a stop signal the waits end `--stop-timeout` seconds after it (`cutoff`); the patches
     themselves are never cut, so the operator carries the recorded values either way.
     """
-    from pytest_streamstress.cluster.deploy import restore
+    from pytest_streamstress.cluster.restore import restore
 
     if cutoff is not None and cutoff.armed:
         say(

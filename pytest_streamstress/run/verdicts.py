@@ -274,10 +274,10 @@ def _runner(config: pytest.Config, seconds: float) -> GaugeRunner:
 
 
 def _restore_shipped(phases: Phases) -> None:
-    """Put the CSV's shipped images on this run's variables (cluster.deploy.put_shipped says why not
+    """Put the CSV's shipped images on this run's variables (cluster.restore.put_shipped says why not
     the record's); the session's restore record, written first if its deploy had nothing to change,
     keeps what the cluster ran before."""
-    from pytest_streamstress.cluster.deploy import put_shipped
+    from pytest_streamstress.cluster.restore import put_shipped
     from pytest_streamstress.errors import ConfigError
     from pytest_streamstress.run import deploying
     from pytest_streamstress.run.heartbeats import pace_of

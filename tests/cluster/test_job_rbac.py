@@ -19,9 +19,10 @@ import pytest
 from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress.cluster.access import Access
 from pytest_streamstress.cluster.client import Cluster
-from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy, restore
+from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy
 from pytest_streamstress.cluster.job.rbac import RUNNER_RULES, Rule, rbac_objects
 from pytest_streamstress.cluster.metrics import MetricsSampler
+from pytest_streamstress.cluster.restore import restore
 from pytest_streamstress.cluster.setup import SetupParams, ensure
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.model import BuildResult, BuildStatus, BuiltImage, ComponentName, ImageRef

@@ -16,14 +16,7 @@ from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cli import main as cli
 from pytest_streamstress.cluster.access import Access
 from pytest_streamstress.cluster.client import Cluster
-from pytest_streamstress.cluster.deploy import (
-    RESTORE_RECORD,
-    DeployParams,
-    deploy,
-    put_shipped,
-    read_record,
-    restore,
-)
+from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy, read_record
 from pytest_streamstress.cluster.drift import images_moved
 from pytest_streamstress.cluster.operator_env import (
     current_values,
@@ -31,6 +24,7 @@ from pytest_streamstress.cluster.operator_env import (
     patch_csv,
     patch_deployment,
 )
+from pytest_streamstress.cluster.restore import put_shipped, restore
 from pytest_streamstress.cluster.setup import ItemStatus, SetupParams, check, ensure
 from pytest_streamstress.components import load_catalog
 from pytest_streamstress.errors import ClusterError, WaitTimeout
