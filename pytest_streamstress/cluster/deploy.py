@@ -289,9 +289,19 @@ def wait_operator(
 
 
 def wait_for_operands(
-    cluster: Cluster, params: DeployParams, changes: Sequence[ImageChange], say: Progress
+    cluster: Cluster,
+    params: DeployParams,
+    changes: Sequence[ImageChange],
+    say: Progress,
+    *,
+    what: str = "new",
+    step: str = "deploy",
+    cutoff: Cutoff | None = None,
 ) -> list[RunningImage]:
-    """TektonConfig Ready and every affected workload on the expected image, by watch (R18)."""
+    """TektonConfig Ready and every affected workload on the expected image, by watch (R18).
+
+    Ready alone proves nothing right after the installer sets go: it still says True from before
+    until the operator reconciles. `what`/`step` name the images and the step in the words."""
     wakeup = Wakeup()
     seen: dict[str, Any] = {"running": [], "problems": []}
 
@@ -310,7 +320,7 @@ def wait_for_operands(
     # --heartbeat seconds (issue 22: 400-character lines, and silence while nothing changed).
     progress = Heartbeat(
         say,
-        what="the operands on the new images",
+        what=f"the operands on the {what} images",
         bound=params.deploy_timeout,
         option="--deploy-timeout",
         pace=params.pace,
@@ -331,16 +341,19 @@ def wait_for_operands(
         try:
             wait_until(
                 probe,
-                what="operands not on the new images",
+                what=f"operands not on the {what} images",
                 timeout=params.deploy_timeout,
                 wake=wakeup,
                 poll=min(DEFAULT_POLL_S, params.pace.poll_s),
                 on_progress=progress,
+                cutoff=cutoff,
             )
         except WaitTimeout:
+            if cutoff is not None and cutoff.remaining() == 0:
+                raise  # a stop signal's bound, which names the signal; not --deploy-timeout
             detail = diagnose(cluster, params.target_namespace, changes, seen["problems"])
             raise WaitTimeout(
-                f"deploy did not finish within {params.deploy_timeout:g}s (--deploy-timeout):\n{detail}",
+                f"{step} did not finish within {params.deploy_timeout:g}s (--deploy-timeout):\n{detail}",
                 hint="fix what is named above, or raise --deploy-timeout if the cluster is just slow",
             ) from None
     return list(seen["running"])

@@ -12,20 +12,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_streamstress._infra.heartbeat import Heartbeat
-from pytest_streamstress._infra.waits import DEFAULT_POLL_S, Cutoff, Probe, Wakeup, wait_until
+from pytest_streamstress._infra.waits import Cutoff
 from pytest_streamstress.cluster import images as img
-from pytest_streamstress.cluster import resources as r
 from pytest_streamstress.cluster.deploy import (
     RESTORE_RECORD,
     DeployParams,
     Progress,
     read_record,
+    wait_for_operands,
     wait_operator,
     write_record,
 )
-from pytest_streamstress.cluster.deploy_plan import plan_changes
-from pytest_streamstress.cluster.operands import delete_installer_sets, installer_sets_of
+from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to, verifiable
+from pytest_streamstress.cluster.operands import delete_installer_sets, list_installer_sets
 from pytest_streamstress.cluster.operator_env import (
     OperatorTarget,
     csv_images,
@@ -33,10 +32,9 @@ from pytest_streamstress.cluster.operator_env import (
     patch_csv,
     patch_deployment,
 )
-from pytest_streamstress.cluster.watchers import WatchSet
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ClusterError
-from pytest_streamstress.model import BuildResult, ComponentSpec
+from pytest_streamstress.model import BuildResult, ComponentSpec, ImageRef
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
@@ -145,7 +143,10 @@ def _settle(
     what: str,
     cutoff: Cutoff | None = None,
 ) -> None:
-    """Patch the CSV and the Deployment to `values`, re-create the operands, wait for TektonConfig Ready."""
+    """Patch the CSV and the Deployment to `values`, re-create the operands, and wait as the deploy
+    does: TektonConfig Ready and every operand on the `values` images. Before, Ready alone: right
+    after the installer sets go it still says True from before, so "restored" (and --confirm's
+    "shipped") could be said of operands that still ran this run's images."""
     patch_csv(cluster, target, values)
     # A Deployment edit survives CSV changes only until OLM re-applies; make both agree.
     patch_deployment(cluster, target, values)
@@ -159,38 +160,42 @@ def _settle(
         say=say,
         pace=params.pace,
     )
-    sets = installer_sets_of(cluster, specs)
-    delete_installer_sets(cluster, sets)
-    wakeup = Wakeup()
-    with WatchSet(cluster, wakeup) as watches:
-        watches.add(
-            "tektonconfigs",
-            cluster.custom.list_cluster_custom_object,
-            r.TEKTON_GROUP,
-            r.TEKTON_VERSION,
-            r.TEKTONCONFIGS,
-        )
+    present = list_installer_sets(cluster)  # before they go: a component with none is not installed
+    absent = [spec.name for spec in specs if not sets_belonging_to(present, [spec])]
+    legacy = img.needs_legacy_console_var(target.openshift_version, target.operator_version)
+    expected, _notes = verifiable(
+        expected_images(values, specs, legacy_console=legacy),
+        absent=absent,
+        openshift_version=target.openshift_version,
+    )
+    delete_installer_sets(cluster, sets_belonging_to(present, specs))
+    step = "restore" if what == "restored" else f"putting the {what} images on"
+    wait_for_operands(cluster, params, expected, say, what=what, step=step, cutoff=cutoff)
 
-        def ready() -> Probe:
-            config = cluster.get_custom(
-                r.TEKTON_GROUP, r.TEKTON_VERSION, r.TEKTONCONFIGS, r.TEKTONCONFIG_NAME
-            )
-            ok = config is not None and r.is_ready(config)
-            return Probe(done=ok, state=r.describe_conditions(config) if config else "TektonConfig absent")
 
-        wait_until(
-            ready,
-            what=f"TektonConfig not Ready with the {what} images",
-            timeout=params.deploy_timeout,
-            wake=wakeup,
-            poll=min(DEFAULT_POLL_S, params.pace.poll_s),
-            on_progress=Heartbeat(
-                say,
-                what=f"TektonConfig Ready with the {what} images",
-                bound=params.deploy_timeout,
-                option="--deploy-timeout",
-                pace=params.pace,
-            ),
-            hint="raise --deploy-timeout (streamstress restore: --timeout) if the cluster is just slow",
-            cutoff=cutoff,
-        )
+def expected_images(
+    values: Mapping[str, str | None], specs: Sequence[ComponentSpec], *, legacy_console: bool
+) -> tuple[ImageChange, ...]:
+    """What each operand must run once `values` are on (pure): a variable set to None (absent before
+    the run) leaves the operator's own default, which nothing here can name, so it is not waited for."""
+    changes: list[ImageChange] = []
+    for spec in specs:
+        for image in spec.images:
+            names = list(image.env_vars)
+            if img.CONSOLE_VAR in names and legacy_console:
+                names.append(img.LEGACY_CONSOLE_VAR)
+            for var in names:
+                value = values.get(var)
+                if value:
+                    changes.append(
+                        ImageChange(
+                            component=spec.name,
+                            image=image.name,
+                            env_var=var,
+                            new=ImageRef(value),
+                            old=None,
+                            deployment=image.deployment,
+                            container=image.container,
+                        )
+                    )
+    return tuple(changes)

@@ -17,7 +17,9 @@ from pytest_streamstress.cli import main as cli
 from pytest_streamstress.cluster.access import Access
 from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.deploy import RESTORE_RECORD, DeployParams, deploy, read_record
+from pytest_streamstress.cluster.deploy_plan import ImageChange
 from pytest_streamstress.cluster.drift import images_moved
+from pytest_streamstress.cluster.operands import workload_state
 from pytest_streamstress.cluster.operator_env import (
     current_values,
     find_operator,
@@ -301,6 +303,44 @@ def test_restore_puts_the_recorded_values_back(make_emulator: Any, connect: Any,
     restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
     assert current_values(cluster, find_operator(cluster)) == original
     assert (tmp_path / "results" / (RESTORE_RECORD + ".restored")).exists()
+
+
+def test_restore_waits_for_the_operands_on_the_restored_images_not_for_a_stale_ready(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    """Right after the installer sets go, TektonConfig still says Ready from before: a restore that
+    waited for Ready alone said "restored" while the operands ran this run's images (or none)."""
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    deploy(cluster, [_pipeline_build(emulator)], CATALOG, params(tmp_path))
+    record = read_record(tmp_path / "results" / RESTORE_RECORD)
+    emulator.faults.unpullable_images |= {image for image in record["original"].values() if image}
+    with pytest.raises(WaitTimeout) as excinfo:
+        restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path, deploy_timeout=3.0))
+    message = str(excinfo.value)
+    assert "restore did not finish within 3s (--deploy-timeout)" in message
+    assert "ImagePullBackOff" in message
+    assert (tmp_path / "results" / RESTORE_RECORD).exists(), "kept for `streamstress restore`"
+
+    emulator.faults.unpullable_images.clear()
+    restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
+    expected = [
+        ImageChange(
+            component=ComponentName("pipeline"),
+            image=image.name,
+            env_var=var,
+            new=ImageRef(record["original"][var]),
+            old=None,
+            deployment=image.deployment,
+            container=image.container,
+        )
+        for image in CATALOG["pipeline"].images
+        for var in image.env_vars
+        if record["original"].get(var)
+    ]
+    running, problems = workload_state(cluster, "openshift-pipelines", expected)
+    assert problems == []
+    assert {image.env_var for image in running} == {c.env_var for c in expected}
 
 
 # -- a cluster an earlier run left on its images (no --restore) -----------------------------------------
