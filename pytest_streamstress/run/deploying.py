@@ -182,14 +182,33 @@ def run_restore(
     except StreamstressError as exc:
         if cutoff is not None and cutoff.remaining() == 0:
             state = RestoreState.CUT_OFF
-            text = (
+            lead = (
                 f"--restore stopped {cutoff.bound:g}s after {cutoff.reason} (--stop-timeout) before the"
-                f" cluster was back: {exc.message}\n{again} to finish it (the record is kept)"
+                " cluster was back"
             )
+            finish = f"{again} to finish it (the record is kept)"
         else:
-            state, text = RestoreState.FAILED, f"--restore failed: {exc}\n{again} to retry"
-        say(text)
-        return Restore(
-            state=state, message="; ".join(filter(None, (line.strip() for line in text.splitlines())))
-        )
+            state, lead, finish = RestoreState.FAILED, "--restore failed", f"{again} to retry"
+        say(f"{lead}: {exc.message if state is RestoreState.CUT_OFF else exc}\n{finish}")
+        return Restore(state=state, message=f"{lead}: {gist(exc.message)}; {finish}")
     return Restore(state=RestoreState.RESTORED, message="--restore put the recorded operator images back")
+
+
+GIST_LINES = 2
+"""Of a wait's diagnosis, the lines results.json and the morning page keep (the terminal had them all)."""
+GIST_WIDTH = 160
+
+
+def gist(message: str) -> str:
+    """A diagnosis in one short line: its first line and the pods' lines first (they name the image
+    that does not run), GIST_LINES of GIST_WIDTH; the rest is on the terminal and in the session's log."""
+    first, *rest = [line.strip(" -") for line in message.splitlines() if line.strip(" -")] or [""]
+    pods = [line for line in rest if line.startswith("pod ")]
+    kept = [_cut(line) for line in (pods + [line for line in rest if line not in pods])[:GIST_LINES]]
+    more = len(rest) - len(kept)
+    text = " ".join([first.rstrip(":") + (":" if kept else ""), "; ".join(kept)]).strip()
+    return text + (f"; and {more} more line(s) on the terminal" if more > 0 else "")
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= GIST_WIDTH else line[: GIST_WIDTH - 1] + "…"

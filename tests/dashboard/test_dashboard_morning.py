@@ -332,3 +332,40 @@ def test_a_narrowed_newest_run_says_so_under_its_verdict(
     )
     open_page(page, site_url)  # the whole suite: no such line
     assert page.get_by_test_id("morning-selection").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("state", "shown", "warns"),
+    [
+        ("failed", "The cluster may still run this run's images. --restore failed: ", True),
+        ("pending", "The cluster may still run this run's images. --restore was putting", True),
+        ("not-asked", "The cluster still runs this run's images: it ran without --restore.", False),
+        ("restored", "", False),
+    ],
+)
+def test_how_the_newest_run_left_the_cluster_is_under_its_verdict(
+    page: Any, make_site: Any, documents: list[dict[str, Any]], state: str, shown: str, warns: bool
+) -> None:
+    """A failed or unfinished --restore left the operator on upstream images: whoever uses the cluster
+    next must see it without opening a log (before, only the terminal of the run said so)."""
+    newest = copy.deepcopy(documents[-1])
+    messages = {
+        "failed": "--restore failed: restore did not finish within 900s (--deploy-timeout): pod p:"
+        " ImagePullBackOff; run `streamstress restore results` to retry",
+        "pending": "--restore was putting the recorded operator images back when this was written; still"
+        " pending means the session ended before the restore did: run `streamstress restore results`",
+        "not-asked": "the operator runs this run's images (no --restore)",
+        "restored": "--restore put the recorded operator images back",
+    }
+    newest["deploy"] = {**newest["deploy"], "restore": {"state": state, "message": messages[state]}}
+    site = make_site([*documents[:-1], newest])
+    open_page(page, (site / "index.html").as_uri())
+    note = page.get_by_test_id("morning-cluster-left")
+    if not shown:
+        assert note.count() == 0
+        return
+    assert note.is_visible()
+    assert note.inner_text().startswith(shown)
+    assert ("cluster-left" in (note.get_attribute("class") or "")) is warns
+    if warns:
+        assert "streamstress restore results" in note.inner_text(), "it says how to put the images back"
