@@ -67,10 +67,14 @@ def pytest_collection_modifyitems(
 
 @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
 def pytest_skip_lifecycle_scenarios(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """trylast: judged on what -k, -m and --deselect left (run/lifecycle.py)."""
+    """trylast: judged on what -k, -m and --deselect left (run/lifecycle.py, run/setup_first.py)."""
     if not is_active(config):
         return
-    from pytest_streamstress.options import settings_of
+    from pytest_streamstress.options import is_worker, settings_of
     from pytest_streamstress.run.lifecycle import skip_lifecycle
+    from pytest_streamstress.run.setup_first import setup_first, setup_first_key, tell
 
     skip_lifecycle(items, settings_of(config))
+    by_file = is_worker(config) and str(config.getoption("dist", "no")) in {"loadfile", "loadscope"}
+    config.stash[setup_first_key] = setup_first(items, settings_of(config), by_file=by_file)
+    tell(config)

@@ -113,8 +113,9 @@ OPTIONS: Final[tuple[Opt[Any], ...]] = (
         "lifecycle_scenarios",
         choice(LifecycleScenarios),
         "auto",
-        "The suite's upgrade/uninstall scenarios, which replace the operator: 'auto' skips them unless"
-        " nothing else runs, 'skip' always, 'run' runs them where the suite has them",
+        "The suite's operator lifecycle scenarios: 'auto' runs the install scenario first (it configures"
+        " the cluster) and skips upgrade/uninstall unless nothing else runs, 'skip' skips those always,"
+        " 'run' runs all of them where the suite has them, in file order",
         metavar="auto|skip|run",
     ),
     Opt("gauge_binary", parse_str, "gauge", "The gauge executable", metavar="PATH"),

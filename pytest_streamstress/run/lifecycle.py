@@ -5,7 +5,8 @@ the operator. Gauge runs specs in file order and xdist runs olm.spec next to the
 a whole-suite run the upgrade and the uninstall happened in the middle: every scenario after them, or
 beside them on another worker, ran on what the upgrade installed or on no operator at all, and its
 failures were filed against this run's upstream build. The install scenario stays: on an installed
-operator it subscribes to what is there and configures what the other specs need.
+operator it subscribes to what is there and configures what the other specs need, so it runs first
+(run/setup_first.py).
 
 `auto` skips the upgrade and uninstall scenarios when anything else runs in the session, and runs
 them when they are all that was asked for (`specs/olm.spec`, `-k PIPELINES-09-TC02`,

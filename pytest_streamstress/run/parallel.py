@@ -84,22 +84,33 @@ def apply_parallel(config: pytest.Config) -> None:
 
 
 def choose_distribution(config: pytest.Config) -> None:
-    """`-n N` without an explicit `--dist`: use `loadfile` so a spec's scenarios share one worker.
+    """`-n N` without an explicit `--dist`: use `loadfile` so a spec's scenarios share one worker; and
+    by file or scope, xdist keeps the collection's order of files (`--no-loadscope-reorder`).
 
     Runs in `pytest_cmdline_main`, before xdist reads the mode (and either before or after xdist's
     own `-n` -> `load` default, so both `no` and an implicit `load` are replaced).
     """
     option = config.option
-    if not getattr(option, "numprocesses", None) or _dist_given(config):
+    if not getattr(option, "numprocesses", None):
         return
-    if getattr(option, "dist", "no") in {"no", "load"}:
+    if not _dist_given(config) and getattr(option, "dist", "no") in {"no", "load"}:
         option.dist = "loadfile"
         log.debug("streamstress: -n without --dist: distributing by spec file (--dist loadfile)")
+    if option.dist in {"loadfile", "loadscope"} and not _given(config, exact=("--loadscope-reorder",)):
+        # xdist would hand out the biggest spec files first: the install scenario, which must run
+        # first (run/setup_first.py), would wait behind specs whose scenarios wait for it. The
+        # collection order decides instead; setup_first puts the bigger specs first itself.
+        option.loadscopereorder = False
 
 
 def _dist_given(config: pytest.Config) -> bool:
-    if getattr(config.option, "distload", False):
-        return True
+    return bool(getattr(config.option, "distload", False)) or _given(
+        config, exact=("-d",), prefix=("--dist",)
+    )
+
+
+def _given(config: pytest.Config, *, exact: tuple[str, ...] = (), prefix: tuple[str, ...] = ()) -> bool:
+    """An option on the command line, in PYTEST_ADDOPTS or in the ini's addopts."""
     sources: Iterator[str] = iter(
         [
             *config.invocation_params.args,
@@ -107,4 +118,4 @@ def _dist_given(config: pytest.Config) -> bool:
             *(str(a) for a in (config.getini("addopts") or ())),
         ]
     )
-    return any(arg == "-d" or arg.startswith("--dist") for arg in sources)
+    return any(arg in exact or arg.startswith(prefix) for arg in sources)

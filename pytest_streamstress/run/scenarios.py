@@ -27,7 +27,9 @@ from pytest_streamstress.gauge.results import AFTER_SPEC_KEY
 from pytest_streamstress.model import Categorization, ScenarioOutcome, Status
 from pytest_streamstress.options import Settings, is_worker, settings_of
 from pytest_streamstress.run.heartbeats import pace_of
+from pytest_streamstress.run.selection import is_marked_to_skip
 from pytest_streamstress.run.serial import SerialGate, is_serial
+from pytest_streamstress.run.setup_first import SetupBarrier, setup_first_key
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
@@ -199,7 +201,13 @@ class SessionDriver:
             raise ScenarioFailed(str(exc)) from None
         if item.nodeid not in self.served:
             group = self.group_of(item)
-            run = self.runner.run_spec(group)
+            barrier = self.barrier()
+            self.wait_for_setup(barrier, group)
+            barrier.starting(member.nodeid for member in group)
+            try:
+                run = self.runner.run_spec(group)
+            finally:
+                barrier.ended(member.nodeid for member in group)
             for member, key in zip(group, run.keys, strict=True):
                 self.served[member.nodeid] = (run, key)
             after_spec = run.outcomes.get(AFTER_SPEC_KEY)
@@ -211,6 +219,35 @@ class SessionDriver:
         item.stash[log_tail_key] = run.tails.get(key, ())
         if outcome.status is Status.ERROR:
             raise ScenarioFailed(outcome.message)
+
+    def barrier(self) -> SetupBarrier:
+        """Between the workers of one xdist run: none outside xdist, where the order alone does it."""
+        from pytest_streamstress.run.shared import shared_dir
+
+        first = self.config.stash.get(setup_first_key, frozenset())
+        if not (is_worker(self.config) and first):
+            return SetupBarrier(None, first)
+        workerinput = getattr(self.config, "workerinput", {})
+        return SetupBarrier(
+            shared_dir(self.config),
+            first,
+            worker=str(workerinput.get("workerid", "")),
+            workers=int(workerinput.get("workercount", 0)),
+        )
+
+    def wait_for_setup(self, barrier: SetupBarrier, group: Sequence[ScenarioItem]) -> None:
+        settings = settings_of(self.config)
+        host = SessionHost(self.config)
+        beat = Heartbeat(
+            host.heartbeat,
+            what=f"the setup scenarios before {group[0].spec_relpath}",
+            bound=settings.gauge_timeout,
+            option="--gauge-timeout",
+            pace=pace_of(self.config),
+        )
+        gave_up = barrier.wait(group, bound=settings.gauge_timeout, progress=beat)
+        if gave_up:
+            host.heartbeat(gave_up)
 
     def runtest(self, item: ScenarioItem) -> None:
         """Report the outcome setup stored: pass, skip with gauge's reason, or fail with the failure view."""
@@ -245,6 +282,7 @@ class SessionDriver:
         """Every selected, not yet served item of the same spec file, in file order."""
         from pytest_streamstress.gauge.collect import ScenarioItem
 
+        first = self.config.stash.get(setup_first_key, frozenset())
         dist = str(self.config.getoption("dist", "no") or "no")
         if is_worker(self.config) and dist not in GROUPING_DIST_MODES:
             return [item]
@@ -255,6 +293,7 @@ class SessionDriver:
             and other.path == item.path
             and other.nodeid not in self.served
             and (other is item or not is_marked_to_skip(other))
+            and (other.nodeid in first) == (item.nodeid in first)  # a setup scenario's run serves no other
         ]
         if item not in group:
             group.append(item)
@@ -265,20 +304,6 @@ def last_to_tear_down(group: Sequence[ScenarioItem], current: ScenarioItem) -> S
     """The last item of the group pytest will set up and so tear down: not one a `skipif` may skip
     before its setup (its teardown would never come); the item being set up when all are such."""
     return next((i for i in reversed(group) if i.get_closest_marker("skipif") is None), current)
-
-
-def is_marked_to_skip(item: pytest.Item) -> bool:
-    """A `skip` mark, or a `skipif` with a plain true condition: pytest will not run it, so gauge must not.
-
-    String conditions of `skipif` are not evaluated here (that is pytest-internal); such an item is
-    run by gauge with its spec and then skipped by pytest as usual.
-    """
-    if item.get_closest_marker("skip") is not None:
-        return True
-    return any(
-        any(arg is True for arg in mark.args) or mark.kwargs.get("condition") is True
-        for mark in item.iter_markers("skipif")
-    )
 
 
 def failure_view(item: ScenarioItem) -> str:

@@ -76,3 +76,17 @@ def suite_relative_args(config: pytest.Config) -> list[str]:
         if named.rstrip("/") != "specs":  # the whole suite's folder narrows nothing
             out.append(named)
     return out
+
+
+def is_marked_to_skip(item: pytest.Item) -> bool:
+    """A `skip` mark, or a `skipif` with a plain true condition: pytest will not run it, so gauge must not.
+
+    String conditions of `skipif` are not evaluated here (that is pytest-internal); such an item is
+    run by gauge with its spec and then skipped by pytest as usual.
+    """
+    if item.get_closest_marker("skip") is not None:
+        return True
+    return any(
+        any(arg is True for arg in mark.args) or mark.kwargs.get("condition") is True
+        for mark in item.iter_markers("skipif")
+    )
