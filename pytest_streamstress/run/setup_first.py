@@ -111,11 +111,18 @@ class SetupBarrier:
         return sorted(n for n in self.setup_ids if not self._flag(n).exists())
 
     def _stuck(self, pending: Sequence[str]) -> bool:
-        """Every worker waits and none has started a pending setup scenario: none ever will."""
+        """Every worker waits and none has started a pending setup scenario: none ever will. The first
+        worker to see it leaves a mark, so the others (whose count drops as it leaves) see it too."""
         assert self.directory is not None
+        gave_up = self.directory / "gave-up"
+        if gave_up.exists():
+            return True
         if self.workers < 1 or any(self._flag(n, "started").exists() for n in pending):
             return False
-        return len(list(self.directory.glob("*.waiting"))) >= self.workers
+        if len(list(self.directory.glob("*.waiting"))) < self.workers:
+            return False
+        gave_up.touch()
+        return True
 
     def wait(
         self, group: Sequence[ScenarioItem], *, bound: float, progress: Callable[[float, str], object]
