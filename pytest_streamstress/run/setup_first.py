@@ -159,15 +159,23 @@ class SetupBarrier:
 
 
 def tell(config: pytest.Config) -> None:
-    """One line after collection, on the controller: which scenarios run first, and why."""
+    """One line after collection: which scenarios run first, and why. Under xdist the controller
+    collects nothing, so the first worker says it through the progress relay."""
     from pytest_streamstress.options import is_worker
 
     first = config.stash.get(setup_first_key, frozenset())
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if not first or is_worker(config) or reporter is None or config.get_verbosity() < 0:
+    if not first or config.get_verbosity() < 0:
         return
-    names = ", ".join(sorted(first))
-    reporter.write_line(
-        f"streamstress: runs first, before every other scenario: {names} (tagged install: it configures"
-        " what the other scenarios need; --lifecycle-scenarios=run keeps file order)"
+    text = (
+        f"runs first, before every other scenario: {', '.join(sorted(first))} (tagged install: it"
+        " configures what the other scenarios need; --lifecycle-scenarios=run keeps file order)"
     )
+    if is_worker(config):
+        if getattr(config, "workerinput", {}).get("workerid") == "gw0":
+            from pytest_streamstress.run.preconditions import phases_of
+
+            phases_of(config).say(text)
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"streamstress: {text}")

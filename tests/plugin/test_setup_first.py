@@ -140,6 +140,7 @@ def test_under_xdist_no_scenario_starts_before_the_install_scenario_ended(
     early = {scenario: install_ended - start for scenario, (start, _) in ran.items() if start < install_ended}
     assert early == {}, "seconds each started before the install scenario ended"
     assert "every worker waits" not in result.stdout.str()
+    result.stdout.fnmatch_lines([f"streamstress: runs first, before every other scenario: {INSTALL} (*"])
     assert result.ret == 0
 
 
