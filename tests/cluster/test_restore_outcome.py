@@ -14,7 +14,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,27 +73,35 @@ def shipped_images_go_missing(emulator: Emulator, results: Path) -> None:
     emulator.faults.unpullable_images |= {image for image in record["original"].values() if image}
 
 
-def start_breaking(emulator: Emulator, results: Path) -> threading.Thread:
-    thread = threading.Thread(target=shipped_images_go_missing, args=(emulator, results), daemon=True)
-    thread.start()
-    return thread
+@dataclass(frozen=True)
+class Breaking:
+    """A gauge project, its session's results directory and its arguments; the images go missing."""
+
+    results: Path
+    args: list[str]
 
 
-def test_a_failed_restore_is_recorded_and_the_restore_command_clears_it(
+@pytest.fixture
+def breaking(
     pytester: pytest.Pytester,
     gauge_project: Callable[..., Path],
     joined_cluster: Emulator,
     joined_args: JoinedArgs,
-) -> None:
+) -> Iterator[Breaking]:
     results = pytester.path / "results"
     root = gauge_project({"left.spec": SPEC}, outcomes=OUTCOMES)
-    breaking = start_breaking(joined_cluster, results)
+    thread = threading.Thread(target=shipped_images_go_missing, args=(joined_cluster, results), daemon=True)
+    thread.start()
+    yield Breaking(results, joined_args(root, results, "--components=pipeline", "--restore", DEPLOY_TIMEOUT))
+    thread.join(timeout=5)
+
+
+def test_a_failed_restore_is_recorded_and_the_restore_command_clears_it(
+    pytester: pytest.Pytester, breaking: Breaking, joined_cluster: Emulator
+) -> None:
+    results = breaking.results
     junit = pytester.path / "junit.xml"
-    args = joined_args(
-        root, results, "--components=pipeline", "--restore", DEPLOY_TIMEOUT, f"--junitxml={junit}"
-    )
-    result = pytester.runpytest_subprocess(*args, timeout=300)
-    breaking.join(timeout=5)
+    result = pytester.runpytest_subprocess(*breaking.args, f"--junitxml={junit}", timeout=300)
     document = json.loads((results / "results.json").read_text())
     jsonschema.validate(document, load_schema())
 
@@ -125,14 +134,9 @@ def test_a_failed_restore_is_recorded_and_the_restore_command_clears_it(
 
 
 def test_a_session_killed_during_the_restore_leaves_results_that_say_pending(
-    pytester: pytest.Pytester,
-    gauge_project: Callable[..., Path],
-    joined_cluster: Emulator,
-    joined_args: JoinedArgs,
+    pytester: pytest.Pytester, breaking: Breaking
 ) -> None:
-    results = pytester.path / "results"
-    root = gauge_project({"left.spec": SPEC}, outcomes=OUTCOMES)
-    breaking = start_breaking(joined_cluster, results)
+    results = breaking.results
     restoring = threading.Event()
     lines: list[str] = []
 
@@ -141,17 +145,14 @@ def test_a_session_killed_during_the_restore_leaves_results_that_say_pending(
         if "--restore: putting the recorded operator images back" in line:
             restoring.set()
 
-    args = joined_args(root, results, "--components=pipeline", "--restore", DEPLOY_TIMEOUT)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    running = _proc.spawn(
-        [sys.executable, "-m", "pytest", *args], cwd=pytester.path, env=env, on_line=collect
-    )
+    argv = [sys.executable, "-m", "pytest", *breaking.args]
+    running = _proc.spawn(argv, cwd=pytester.path, env=env, on_line=collect)
     try:
         assert restoring.wait(300), "\n".join(lines[-30:])
         os.kill(running.pid, signal.SIGKILL)  # an OOM kill, or a Job's grace period running out
     finally:
         done = running.wait(timeout=60)
-        breaking.join(timeout=5)
     assert done.returncode == -signal.SIGKILL
     document = json.loads((results / "results.json").read_text())
     jsonschema.validate(document, load_schema())
