@@ -2,9 +2,10 @@
 
 Deploy writes `restore.json` before its first patch, so even a session that died (OOM, kill -9,
 lost laptop) can be undone: this puts the recorded IMAGE_* values back, re-creates the operands and
-waits for TektonConfig Ready. `--shipped` puts the operator's shipped images (the CSV's
-`spec.relatedImages`) on the same variables instead: for a cluster that nightly runs without
-`--restore` left on upstream images, where "as found" was itself an earlier run's images.
+waits until TektonConfig is Ready and every operand runs them. `--shipped` puts the operator's
+shipped images (the CSV's `spec.relatedImages`) on the same variables instead: for a cluster that
+nightly runs without `--restore` left on upstream images, where "as found" was itself an earlier
+run's images. Once done, the session's results.json says `deploy.restore: restored`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ HELP: Final = "Put back the operator images recorded by a session (RESULTS_DIR/r
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results_dir", type=Path, help="The session's results directory (holds restore.json)")
     add_cluster_arguments(parser)
-    parser.add_argument("--timeout", type=float, default=900.0, help="Seconds to wait for Ready again")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        help="Seconds to wait until every operand runs the restored images",
+    )
     parser.add_argument(
         "--components-config", type=Path, default=None, help="components.toml of that session"
     )

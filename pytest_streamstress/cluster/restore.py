@@ -50,7 +50,7 @@ def restore(
     cutoff: Cutoff | None = None,
     shipped: bool = False,
 ) -> None:
-    """Put the recorded IMAGE_* values back, re-create the operands and wait for Ready.
+    """Put the recorded IMAGE_* values back, re-create the operands, wait until they run them.
 
     The patches are always made whole; an armed `cutoff` (a stop signal) only shortens the waits,
     and a cut wait keeps the record, so `streamstress restore` can finish the job. `shipped` puts the
@@ -86,7 +86,7 @@ def put_shipped(
     record: bool,
     say: Progress | None = None,
 ) -> None:
-    """Set this run's IMAGE_* variables to the images the operator's CSV ships, and wait for Ready.
+    """Set this run's IMAGE_* variables to the shipped images of the CSV; wait until the operands run them.
 
     `--confirm`'s baseline. The shipped images come from the CSV's `spec.relatedImages`, not from the
     restore record: on a cluster an earlier run left patched, the record holds that run's upstream

@@ -73,8 +73,8 @@ class Phases:
         self.handed_off = False
         """`--clusters`: this session built and handed the run to one session per cluster (run/fleet.py)."""
         self.so_far = interrupted.SoFar()
-        self._restore_asked = False
         """Where the phases are and what they did: what results.json keeps when a stop cuts them."""
+        self._restore_asked = False
 
     @property
     def is_emulated(self) -> bool:
