@@ -53,6 +53,7 @@ def test_readme_first_command_builds_deploys_runs_and_reports_on_the_emulator(
         "@sha256:" in image["ref"] and image["running"] == image["ref"] for image in pipeline["images"]
     )
     assert document["deploy"]["status"] == "deployed"
+    assert "restore" not in document["deploy"], "the embedded emulator ends with the session"
 
 
 def test_under_xdist_the_workers_share_the_builds_and_deploy_once(

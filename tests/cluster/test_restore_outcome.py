@@ -160,3 +160,23 @@ def test_a_session_killed_during_the_restore_leaves_results_that_say_pending(
     left = document["deploy"]["restore"]
     assert left["state"] == "pending"
     assert left["message"].endswith(f"run `streamstress restore {results}`")
+
+
+def test_without_restore_a_cluster_that_outlives_the_session_is_said_to_run_its_images(
+    pytester: pytest.Pytester,
+    gauge_project: Callable[..., Path],
+    joined_cluster: Emulator,
+    joined_args: JoinedArgs,
+) -> None:
+    """The nightly's choice: nothing is restored, and results.json says what the cluster runs now."""
+    results = pytester.path / "results"
+    root = gauge_project({"left.spec": SPEC}, outcomes=OUTCOMES)
+    result = pytester.runpytest_subprocess(*joined_args(root, results, "--components=pipeline"), timeout=300)
+    document = json.loads((results / "results.json").read_text())
+    left = document["deploy"]["restore"]
+    assert left["state"] == "not-asked"
+    assert left["message"] == (
+        f"the operator runs this run's images (no --restore); `streamstress restore {results}` puts back"
+        " what it ran before"
+    )
+    result.stdout.fnmatch_lines(["cluster: the operator runs this run's images (no --restore); *"])
