@@ -64,6 +64,13 @@
     if (run.errors) parts.push(S.plural(run.errors, "run error"));
     if (run.trimmed) parts.push("details trimmed by the history budget (" + run.trimmed + ")");
     header.appendChild(el("p", { className: "meta", testid: "run-meta", text: parts.join(" · ") }));
+    var left = run.restore;  // how the run left the operator (results.json deploy.restore)
+    if (left && left.state !== "restored") {
+      var asked = left.state !== "not-asked";
+      header.appendChild(el("p", { className: asked ? "note cluster-left" : "hint", testid: "run-cluster-left",
+        text: asked ? "The cluster may still run this run's images. " + left.message
+          : "The cluster still ran this run's images after it: it ran without --restore." }));
+    }
     var comps = S.clear(S.$("run-components"));
     comps.appendChild(el("tr", null, el("th", { text: "Component" }), el("th", { text: "Ref" }), el("th", { text: "Commit" }),
       el("th", { text: "Subject" }), el("th", { text: "Build" })));

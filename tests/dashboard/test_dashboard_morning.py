@@ -361,11 +361,20 @@ def test_how_the_newest_run_left_the_cluster_is_under_its_verdict(
     site = make_site([*documents[:-1], newest])
     open_page(page, (site / "index.html").as_uri())
     note = page.get_by_test_id("morning-cluster-left")
+    open_page(page, (site / "index.html").as_uri() + f"#view=run&run={newest['run_id']}")
+    page.wait_for_selector('[data-testid="run-title"]')
+    in_run_view = page.get_by_test_id("run-cluster-left")
     if not shown:
         assert note.count() == 0
+        assert in_run_view.count() == 0
         return
+    open_page(page, (site / "index.html").as_uri())
     assert note.is_visible()
     assert note.inner_text().startswith(shown)
     assert ("cluster-left" in (note.get_attribute("class") or "")) is warns
     if warns:
         assert "streamstress restore results" in note.inner_text(), "it says how to put the images back"
+    open_page(page, (site / "index.html").as_uri() + f"#view=run&run={newest['run_id']}")
+    page.wait_for_selector('[data-testid="run-title"]')
+    assert in_run_view.is_visible(), "the run view says it too, for any run"
+    assert ("cluster-left" in (in_run_view.get_attribute("class") or "")) is warns
