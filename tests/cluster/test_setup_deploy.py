@@ -21,6 +21,7 @@ from pytest_streamstress.cluster.deploy_plan import ImageChange
 from pytest_streamstress.cluster.drift import images_moved
 from pytest_streamstress.cluster.operands import workload_state
 from pytest_streamstress.cluster.operator_env import (
+    csv_images,
     current_values,
     find_operator,
     patch_csv,
@@ -399,6 +400,23 @@ def test_put_shipped_sets_the_csvs_shipped_images_and_keeps_the_record_of_what_w
     assert pipeline_values(cluster) == upstream
     restore(cluster, tmp_path / "results" / RESTORE_RECORD, CATALOG, params(tmp_path))
     assert pipeline_values(cluster) == left_on.found, "--restore leaves the cluster as it was found"
+
+
+def test_put_shipped_waits_until_the_operands_run_the_shipped_images(
+    make_emulator: Any, connect: Any, tmp_path: Path
+) -> None:
+    """--confirm's baseline: a rerun "on the shipped images" that starts on a stale Ready runs on this
+    run's images still, fails again, and files a real regression fails-on-shipped."""
+    emulator = make_emulator(state="installed")
+    cluster = connect(emulator)
+    tonight = _pipeline_build(emulator)
+    deploy(cluster, [tonight], CATALOG, params(tmp_path))
+    shipped = csv_images(cluster, find_operator(cluster)).shipped
+    emulator.faults.unpullable_images |= {shipped[var] for var in PIPELINE_VARS if var in shipped}
+    with pytest.raises(WaitTimeout) as excinfo:
+        put_shipped(cluster, [tonight], CATALOG, params(tmp_path, deploy_timeout=3.0), record=False)
+    assert "putting the shipped images on did not finish within 3s (--deploy-timeout)" in str(excinfo.value)
+    assert "ImagePullBackOff" in str(excinfo.value)
 
 
 def test_put_shipped_records_first_when_the_sessions_deploy_changed_nothing(
