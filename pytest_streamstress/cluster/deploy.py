@@ -34,9 +34,9 @@ from pytest_streamstress.cluster import images as img
 from pytest_streamstress.cluster import resources as r
 from pytest_streamstress.cluster.deploy_plan import (
     ImageChange,
+    absent_components,
     not_shipped,
     plan_changes,
-    sets_belonging_to,
     verifiable,
 )
 from pytest_streamstress.cluster.operands import (
@@ -171,7 +171,7 @@ def deploy(
     # manual-approval-gate without its CR) has no installer sets: its variables are still set, but
     # waiting for its workloads could only time out.
     present_sets = list_installer_sets(cluster)  # one list for the whole check
-    absent = sorted(spec.name for spec in specs if not sets_belonging_to(present_sets, [spec]))
+    absent = absent_components(present_sets, specs)
     changes, notes = verifiable(changes, absent=absent, openshift_version=target.openshift_version)
     for text in notes:
         say(f"warning: {text}")

@@ -61,10 +61,7 @@ def plan_changes(
             spec = specs.get(built.name)
             if spec is None:
                 continue
-            env_vars = list(built.env_vars or spec.env_vars)
-            if img.CONSOLE_VAR in env_vars and legacy_console:
-                env_vars.append(img.LEGACY_CONSOLE_VAR)
-            for var in env_vars:
+            for var in variables_of(built.env_vars or spec.env_vars, legacy_console=legacy_console):
                 changes.append(
                     ImageChange(
                         component=component.name,
@@ -77,6 +74,42 @@ def plan_changes(
                     )
                 )
     return tuple(changes)
+
+
+def expected_images(
+    values: Mapping[str, str | None], specs: Sequence[ComponentSpec], *, legacy_console: bool
+) -> tuple[ImageChange, ...]:
+    """What each operand must run once `values` are on (restore, --confirm's shipped images): a
+    variable set to None (absent before the run) leaves the operator's own default, which nothing
+    here can name, so it is not waited for."""
+    return tuple(
+        ImageChange(
+            component=spec.name,
+            image=image.name,
+            env_var=var,
+            new=ImageRef(value),
+            old=None,
+            deployment=image.deployment,
+            container=image.container,
+        )
+        for spec in specs
+        for image in spec.images
+        for var in variables_of(image.env_vars, legacy_console=legacy_console)
+        if (value := values.get(var))
+    )
+
+
+def variables_of(env_vars: Iterable[str], *, legacy_console: bool) -> list[str]:
+    """An image's IMAGE_* variables, plus the console plugin's old name where the operator reads that."""
+    names = list(env_vars)
+    if img.CONSOLE_VAR in names and legacy_console:
+        names.append(img.LEGACY_CONSOLE_VAR)
+    return names
+
+
+def absent_components(sets: Sequence[dict[str, Any]], specs: Iterable[ComponentSpec]) -> list[str]:
+    """The components with no installer set: the cluster does not run them (nothing to wait for)."""
+    return sorted(spec.name for spec in specs if not sets_belonging_to(sets, [spec]))
 
 
 def not_shipped(

@@ -23,7 +23,13 @@ from pytest_streamstress.cluster.deploy import (
     wait_operator,
     write_record,
 )
-from pytest_streamstress.cluster.deploy_plan import ImageChange, plan_changes, sets_belonging_to, verifiable
+from pytest_streamstress.cluster.deploy_plan import (
+    absent_components,
+    expected_images,
+    plan_changes,
+    sets_belonging_to,
+    verifiable,
+)
 from pytest_streamstress.cluster.operands import delete_installer_sets, list_installer_sets
 from pytest_streamstress.cluster.operator_env import (
     OperatorTarget,
@@ -34,7 +40,7 @@ from pytest_streamstress.cluster.operator_env import (
 )
 from pytest_streamstress.components import ComponentCatalog
 from pytest_streamstress.errors import ClusterError
-from pytest_streamstress.model import BuildResult, ComponentSpec, ImageRef
+from pytest_streamstress.model import BuildResult, ComponentSpec
 
 if TYPE_CHECKING:
     from pytest_streamstress.cluster.client import Cluster
@@ -161,41 +167,12 @@ def _settle(
         pace=params.pace,
     )
     present = list_installer_sets(cluster)  # before they go: a component with none is not installed
-    absent = [spec.name for spec in specs if not sets_belonging_to(present, [spec])]
     legacy = img.needs_legacy_console_var(target.openshift_version, target.operator_version)
     expected, _notes = verifiable(
         expected_images(values, specs, legacy_console=legacy),
-        absent=absent,
+        absent=absent_components(present, specs),
         openshift_version=target.openshift_version,
     )
     delete_installer_sets(cluster, sets_belonging_to(present, specs))
     step = "restore" if what == "restored" else f"putting the {what} images on"
     wait_for_operands(cluster, params, expected, say, what=what, step=step, cutoff=cutoff)
-
-
-def expected_images(
-    values: Mapping[str, str | None], specs: Sequence[ComponentSpec], *, legacy_console: bool
-) -> tuple[ImageChange, ...]:
-    """What each operand must run once `values` are on (pure): a variable set to None (absent before
-    the run) leaves the operator's own default, which nothing here can name, so it is not waited for."""
-    changes: list[ImageChange] = []
-    for spec in specs:
-        for image in spec.images:
-            names = list(image.env_vars)
-            if img.CONSOLE_VAR in names and legacy_console:
-                names.append(img.LEGACY_CONSOLE_VAR)
-            for var in names:
-                value = values.get(var)
-                if value:
-                    changes.append(
-                        ImageChange(
-                            component=spec.name,
-                            image=image.name,
-                            env_var=var,
-                            new=ImageRef(value),
-                            old=None,
-                            deployment=image.deployment,
-                            container=image.container,
-                        )
-                    )
-    return tuple(changes)

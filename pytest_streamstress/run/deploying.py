@@ -126,11 +126,14 @@ def record_written_since(settings: Settings, deploy_started_at: float | None) ->
     return record
 
 
-def left_before_restore(settings: Settings, deploy_started_at: float | None) -> Restore | None:
+def left_before_restore(
+    settings: Settings, deploy_started_at: float | None, *, outlives_session: bool = True
+) -> Restore | None:
     """What results.json says of the operator before `--restore` has run; None: this session patched
-    nothing. Written first as `pending`, so a session that dies during the restore leaves that word."""
+    nothing, or, without --restore, patched an emulator that ends with it (`outlives_session`).
+    Written first as `pending`, so a session that dies during the restore leaves that word."""
     record = record_written_since(settings, deploy_started_at)
-    if record is None:
+    if record is None or not (settings.restore or outlives_session):
         return None
     again = f"`streamstress restore {settings.results_dir}`"
     if settings.restore:

@@ -40,10 +40,10 @@ class Written:
 
 def write_run(target: Path, document: dict[str, Any], *, phases: Phases, redactor: Redactor) -> Written:
     """Write `document` to `target`; around `--restore` when this session patched the operator."""
-    left = deploying.left_before_restore(phases.settings, phases.deployed_since)
     own_emulator = phases.embedded is not None and phases.embedded.emulator is not None
-    if left is not None and left.state is RestoreState.NOT_ASKED and own_emulator:
-        left = None  # the emulator this session started ends with it: nothing runs this run's images after
+    left = deploying.left_before_restore(
+        phases.settings, phases.deployed_since, outlives_session=not own_emulator
+    )
     if left is not None:
         document["deploy"]["restore"] = restore_json(left, redactor)
     first = _write(target, document)
