@@ -13,15 +13,18 @@ QE engineer needs it read in the morning:
    is about test verdicts.
 4. **failed**: a scenario failure inside `--fail-on` (or a failure outside the Gauge scenarios).
 5. **passed**: nothing gates; failures outside `--fail-on` are named, not hidden.
+
+Then, once `--restore` has run (`after_restore`): a restore that failed or was cut off leaves the
+cluster on this run's images, so the exit code is never 0, whatever the status says of the scenarios.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
-from pytest_streamstress.model import HARNESS, RunStatus, Status
+from pytest_streamstress.model import HARNESS, Restore, RestoreState, RunStatus, Status
 from pytest_streamstress.report.results_json import RunError, ScenarioRecord, is_gating
 
 PARSE_RULE: Final = "harness:parse-error"
@@ -36,6 +39,11 @@ PHASE_WORDS: Final = {USAGE_PHASE: "pytest's command line", INTERNAL_PHASE: "pyt
 """How the sentence names an `errors[]` phase that is not a step of the run ("build", "deploy"...)."""
 PHASE_FAILED_LEAD: Final = "so this scenario did not run:"
 """How a precondition's error leads each scenario's setup error (run/preconditions.py)."""
+RESTORE_WORDS: Final = {
+    RestoreState.FAILED: "--restore failed, so the cluster still runs this run's images",
+    RestoreState.CUT_OFF: "--restore was cut off, so the cluster may still run this run's images",
+}
+"""The clause `after_restore` adds to the sentence; the summary's `cluster:` line says why."""
 IMAGES_MOVED: Final = "so no failure can be blamed on this run's build"
 """How an incomplete verdict ends when the operator's images changed under the run (the badge reads it)."""
 CLUSTER_LOST: Final = "so they say nothing about upstream"
@@ -64,6 +72,8 @@ class Verdict:
     harness: int = 0
     """Scenarios gauge never ran or never reported."""
     reasons: tuple[str, ...] = ()
+    restore_failed: bool = False
+    """`--restore` failed or was cut off (`after_restore`): the exit code is not the status's own."""
 
     @property
     def scored(self) -> bool:
@@ -80,6 +90,7 @@ class Verdict:
             "harness": self.harness,
             "reasons": list(self.reasons),
             "scored": self.scored,
+            "restore_failed": self.restore_failed,
         }
 
 
@@ -180,6 +191,21 @@ def _tested_verdict(counts: dict[str, int], *, failures: int, state: RunState) -
             "passed", f"PASSED: {_n(failures, 'failure')}, none gates the job (--fail-on {gate})", counts
         )
     return _verdict("passed", "PASSED: no scenario failed", counts)
+
+
+def after_restore(verdict: Verdict, restore: Restore | None) -> Verdict:
+    """The verdict once `--restore` has said how it left the operator.
+
+    A nightly whose restore failed must not be green: the next run, and anyone testing by hand on the
+    shared cluster, would meet this run's images. The status stays the scenarios' (they are scored as
+    usual); the exit code becomes 1 when it was 0, and the sentence says why.
+    """
+    words = RESTORE_WORDS.get(restore.state) if restore is not None else None
+    if words is None:
+        return verdict
+    code = verdict.exit_code or 1
+    text = verdict.sentence.removesuffix(f"; exit {verdict.exit_code}")
+    return replace(verdict, exit_code=code, sentence=f"{text}; {words}; exit {code}", restore_failed=True)
 
 
 def _cause_line(message: str) -> str:

@@ -356,6 +356,8 @@ class Recorder:
         }:
             session.exitstatus = self.verdict.exit_code
         self.write_results(records, exit_code=int(session.exitstatus))
+        if self.verdict.restore_failed and not session.exitstatus:
+            session.exitstatus = self.verdict.exit_code  # a failed --restore: never green
 
     def _stopped_during(self) -> str:
         from pytest_streamstress.run.interrupted import stopped_during
@@ -441,8 +443,10 @@ class Recorder:
             # than an empty one; this session's record goes beside it (issue 22: nothing is lost).
             target = target.with_name(f"results-{self.run_id}.json")
             self.kept_previous = True
-        written = results_file.write_run(target, document, phases=phases, redactor=self.redactor)
-        self.written, self.restore = written.path, written.restore
+        written = results_file.write_run(
+            target, document, phases=phases, redactor=self.redactor, verdict=self.verdict
+        )
+        self.written, self.restore, self.verdict = written.path, written.restore, written.verdict
         if self.written is not None and not self.kept_previous:
             self.config.hook.pytest_streamstress_results_written(config=self.config, path=target)
 

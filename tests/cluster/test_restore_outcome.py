@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -114,9 +115,21 @@ def test_a_failed_restore_is_recorded_and_the_restore_command_clears_it(
     assert "ImagePullBackOff" in left["message"]
     assert left["message"].endswith(f"run `streamstress restore {results}` to retry")
     assert document["status"] == "passed", "the scenarios' verdict is not the restore's"
+    # ... but the job is not green: the shared cluster still runs this run's images.
+    sentence = (
+        "PASSED: no scenario failed; --restore failed, so the cluster still runs this run's images; exit 1"
+    )
+    assert result.ret == 1
+    assert (document["exit_code"], document["verdict"]["exit_code"]) == (1, 1)
+    assert document["verdict"]["sentence"] == sentence
+    assert document["verdict"]["restore_failed"] is True
     assert (results / "restore.json").is_file(), "the record is kept for the retry"
-    result.stdout.fnmatch_lines(["verdict: PASSED*", "cluster: --restore failed: *"])
-    assert 'name="streamstress_restore" value="failed"' in junit.read_text()
+    result.stdout.fnmatch_lines([f"verdict: {sentence}", "cluster: --restore failed: *"])
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["streamstress_restore"] == "failed"
+    assert properties["streamstress_verdict_sentence"] == sentence
     page = (results / "site" / "index.html").read_text()
     assert 'data-testid="morning-cluster-left"' in page
     assert "The cluster may still run this run&#39;s images. --restore failed: " in page

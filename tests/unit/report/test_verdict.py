@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from pytest_streamstress.model import HARNESS, Categorization, Status
+from pytest_streamstress.model import HARNESS, Categorization, Restore, RestoreState, Status
 from pytest_streamstress.report.results_json import RunError, ScenarioRecord
-from pytest_streamstress.report.verdict import RunState, decide
+from pytest_streamstress.report.verdict import RunState, after_restore, decide
 from pytest_streamstress.run.interrupted import stopped_during
 
 
@@ -222,3 +222,42 @@ def test_a_session_pytest_itself_ended_says_pytests_exit_code() -> None:
     )
     internal = decide((), RunState(fail_on=("all",), errors=(pytest_error(3),), exit_override=3))
     assert internal.sentence == "ERROR: pytest itself failed, so the scenarios could not run as asked; exit 3"
+
+
+@pytest.mark.parametrize("fail_on", FAIL_ON_VALUES, ids=[",".join(v) for v in FAIL_ON_VALUES])
+@pytest.mark.parametrize("state", list(RestoreState), ids=[s.value for s in RestoreState])
+def test_after_a_failed_restore_the_sentence_still_states_the_exit_code_and_it_is_never_0(
+    fail_on: tuple[str, ...], state: RestoreState
+) -> None:
+    """A nightly whose --restore failed leaves the shared cluster on its images: it must not be green."""
+    before = decide(MIXED, RunState(fail_on=fail_on, known={"specs/a.spec::known gap"}))
+    after = after_restore(before, Restore(state=state, message="why"))
+    stated = re.search(r"; exit (\d+)$", after.sentence)
+    assert stated is not None and int(stated.group(1)) == after.exit_code
+    assert after.status == before.status, "the scenarios are scored as usual"
+    assert after.scored == before.scored
+    left = state in {RestoreState.FAILED, RestoreState.CUT_OFF}
+    assert after.restore_failed is left
+    assert after.to_json()["restore_failed"] is left
+    if left:
+        assert after.exit_code == 1
+        assert after.sentence.count("; exit ") == 1
+        lead = before.sentence.removesuffix(f"; exit {before.exit_code}")
+        assert after.sentence.startswith(f"{lead}; --restore ")
+        assert "this run's images" in after.sentence
+    else:
+        assert after == before
+
+
+def test_a_failed_restore_keeps_an_interrupted_run_s_exit_code() -> None:
+    before = decide(MIXED, RunState(fail_on=("all",), interrupted=True, signal="SIGTERM"))
+    after = after_restore(before, Restore(state=RestoreState.CUT_OFF, message="bounded by --stop-timeout"))
+    assert (before.exit_code, after.exit_code) == (2, 2)
+    assert after.sentence.endswith(
+        "; --restore was cut off, so the cluster may still run this run's images; exit 2"
+    )
+
+
+def test_without_a_restore_the_verdict_is_unchanged() -> None:
+    before = decide(MIXED, RunState(fail_on=("none",)))
+    assert after_restore(before, None) is before
