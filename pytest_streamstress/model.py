@@ -9,6 +9,7 @@ by one `from_*` function next to the code that reads them (R11). The Gauge spec 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal, NewType
@@ -25,6 +26,17 @@ HARNESS: Final = "harness"
 """Gauge or its runner broke: the scenario never ran or never reported; never an upstream verdict."""
 UNATTRIBUTED: Final = "unattributed"
 """A new failure while every built component is unchanged since the scenario last passed."""
+SETUP_TAGS: Final = frozenset({"install"})
+"""Scenarios that configure the cluster for the others (release-tests' specs/olm.spec install)."""
+AFTER_FAILED_INSTALL: Final = "after-failed-install"
+"""The rule that files a failure with no evidence of its own, after the install scenario failed, as
+unattributed (run/failed_install.py); its evidence starts with what the install scenario said."""
+
+
+def has_setup_tag(tags: Iterable[str]) -> bool:
+    """Gauge tags are case-insensitive (`Tags: Install`)."""
+    return bool(SETUP_TAGS & {t.lower() for t in tags})
+
 
 RunStatus = Literal["passed", "failed", "error", "incomplete", "interrupted"]
 """results.json's `status` (`report.verdict` decides it): see the schema for what each means."""

@@ -15,7 +15,15 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from pytest_streamstress.model import HARNESS, LEFT_OUT, Restore, Status
+from pytest_streamstress.model import (
+    AFTER_FAILED_INSTALL,
+    HARNESS,
+    LEFT_OUT,
+    UNATTRIBUTED,
+    Restore,
+    Status,
+    has_setup_tag,
+)
 from pytest_streamstress.report.results_json import (
     UPSTREAM_REGRESSION,
     ScenarioRecord,
@@ -95,6 +103,7 @@ def summary_lines(
     lines = [f"verdict: {verdict.sentence}"] if verdict is not None else []
     if restore is not None and restore.left_patched:
         lines.append(f"cluster: {restore.message}")
+    lines += _after_install_lines(failed, labels)
     lines += _count_lines(records, failed, labels)
     if verbosity >= 0:
         regressions = [
@@ -121,6 +130,25 @@ def summary_lines(
     elif results_path is not None:
         lines.append(f"results: {results_path}")
     return lines
+
+
+def _after_install_lines(failed: Sequence[ScenarioRecord], labels: Mapping[str, str]) -> list[str]:
+    """One line when failures were re-filed because the install scenario failed: fix that first."""
+    after = [r for r in failed if r.category is not None and r.category.rule == AFTER_FAILED_INSTALL]
+    install = next((r for r in failed if has_setup_tag(r.tags)), None)
+    if not after or install is None:
+        return []
+    step = f" at step '{install.failing_step.text}'" if install.failing_step is not None else ""
+    category = labels.get(UNATTRIBUTED, UNATTRIBUTED)
+    later = (
+        "1 later failure with no evidence of its own"
+        if len(after) == 1
+        else (f"{len(after)} later failures with no evidence of their own")
+    )
+    return [
+        f"setup: the install scenario {install.scenario} ({install.spec}:{install.line}) failed{step};"
+        f" {later} filed {category} (rule '{AFTER_FAILED_INSTALL}'): fix the install first"
+    ]
 
 
 def _count_lines(

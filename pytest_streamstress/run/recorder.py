@@ -295,6 +295,7 @@ class Recorder:
 
     def _final_verdicts(self, session: pytest.Session) -> None:
         from pytest_streamstress.run import confirm
+        from pytest_streamstress.run.failed_install import refile_after_failed_install
         from pytest_streamstress.run.preconditions import phases_of
 
         analysis = self.config.pluginmanager.get_plugin("streamstress-analysis")
@@ -311,6 +312,9 @@ class Recorder:
         )
         self.images_moved, self.images_note = verdicts.images_moved(phases, self.records.values())
         moved += verdicts.refile_unattributed(self.records, current=current, runs=runs)
+        moved += refile_after_failed_install(
+            self.records, install_ran_first=self.settings.lifecycle_scenarios != "run"
+        )
         unprovable = verdicts.cannot_confirm(images_moved=self.images_moved, outages=outages)
         if self.settings.confirm and unprovable:
             moved += confirm.not_checked(self.records, unprovable)

@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
+from pytest_streamstress.model import has_setup_tag
+
 if TYPE_CHECKING:
     from pytest_streamstress.gauge.collect import ScenarioItem
     from pytest_streamstress.options import Settings
 
-SETUP_TAGS: Final = frozenset({"install"})
-"""Scenarios that configure the cluster for the others (release-tests' specs/olm.spec install)."""
 setup_first_key: Final = pytest.StashKey[frozenset[str]]()
 """Node ids of the setup scenarios this session runs first; empty: no order is imposed."""
 DONE_DIR: Final = "setup-scenarios-done"
@@ -42,8 +42,7 @@ POLL_S: Final = 0.2
 
 
 def is_setup(item: ScenarioItem) -> bool:
-    """Gauge tags are case-insensitive (`Tags: Install`)."""
-    return bool(SETUP_TAGS & {t.lower() for t in item.scenario.all_tags})
+    return has_setup_tag(item.scenario.all_tags)
 
 
 def setup_first(items: list[pytest.Item], settings: Settings, *, by_file: bool = False) -> frozenset[str]:
