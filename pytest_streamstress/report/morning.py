@@ -26,6 +26,7 @@ from pytest_streamstress.history.store import (
     RunDetails,
     RunSummary,
 )
+from pytest_streamstress.model import AFTER_FAILED_INSTALL
 from pytest_streamstress.report.changes import (
     FAILING_CODES,
     PASSING_CODES,
@@ -37,6 +38,8 @@ from pytest_streamstress.report.palette import Palette
 from pytest_streamstress.report.verdict import CLUSTER_LOST, IMAGES_MOVED
 
 UPSTREAM: Final = "upstream-regression"
+RESTORE_FAILED: Final = frozenset({"failed", "cut-off"})
+"""`deploy.restore.state`s that raise a run's exit code (report/verdict.after_restore)."""
 MESSAGE_LINES: Final = 4
 MESSAGE_CHARS: Final = 400
 CARDS: Final = 10
@@ -176,6 +179,9 @@ class MorningView:
     """How the run left the operator when it did not put it back: whoever uses the cluster next must know."""
     cluster_left_warns: bool = False
     """True when `--restore` was asked for and did not finish (not a nightly's choice to stay patched)."""
+    after_failed_install: str = ""
+    """How many failures followed a failed install scenario with no evidence of their own (rule
+    `after-failed-install`): the install is the one to fix first."""
     selection: str = ""
     """How the run chose its scenarios ("-k TC02"): a morning reader must know a rerun of one
     scenario from the nightly. "" for the whole suite."""
@@ -197,7 +203,17 @@ def hash_link(**params: str) -> str:
 
 
 def gate_of(run: RunSummary) -> Gate:
-    """The badge of a run: its verdict and what the failures mean for the job."""
+    """The badge of a run: its verdict and what the failures mean for the job.
+
+    A passed run whose `--restore` failed or was cut off exited 1 (report/verdict.after_restore):
+    the badge says so in red, so a page that reads "no failures" never hides a red job."""
+    gate = _gate(run)
+    if gate.status == "passed" and run.restore is not None and run.restore[0] in RESTORE_FAILED:
+        return replace(gate, text=f"{gate.text}; --restore {run.restore[0]}: the job failed", tone="bad")
+    return gate
+
+
+def _gate(run: RunSummary) -> Gate:
     counts = dict(run.counts)
     failures = counts.get("failed", 0) + counts.get("error", 0)
     status = run.verdict.status if run.verdict is not None else run.status or "unknown"
@@ -260,6 +276,7 @@ def build_morning(
         counts=_counts(run, counts, palette),
         scored=is_scored(run),
         details_note=_details_note(run, details),
+        after_failed_install=_after_failed_install(details),
         cluster_left=_cluster_left(run),
         cluster_left_warns=run.restore is not None and run.restore[0] not in {"restored", "not-asked"},
         selection=run.selection,
@@ -448,6 +465,18 @@ def _cluster_left(run: RunSummary) -> str:
     if state == "not-asked":
         return "The cluster still runs this run's images: it ran without --restore."
     return f"The cluster may still run this run's images. {message}"
+
+
+def _after_failed_install(details: RunDetails | None) -> str:
+    after = [f for f in details.failures if f.rule == AFTER_FAILED_INSTALL] if details is not None else []
+    if not after:
+        return ""
+    which = "1 failure" if len(after) == 1 else f"{len(after)} failures"
+    return (
+        f"The install scenario failed, and {which} after it had no evidence of"
+        f" {'its' if len(after) == 1 else 'their'} own: filed Unattributed (rule {AFTER_FAILED_INSTALL})."
+        " Fix the install first."
+    )
 
 
 def _details_note(run: RunSummary, details: RunDetails | None) -> str:

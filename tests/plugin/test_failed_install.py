@@ -83,7 +83,7 @@ def root(gauge_project: GaugeProject) -> Path:
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_failures_with_no_evidence_after_a_failed_install_are_unattributed(
-    root: Path, offline_session: OfflineSession, workers: list[str]
+    root: Path, offline_session: OfflineSession, workers: list[str], pytester: pytest.Pytester
 ) -> None:
     result, document = offline_session(root, "--fail-on=upstream-regression", *workers)
     scenarios = by_scenario(document)
@@ -124,10 +124,16 @@ def test_failures_with_no_evidence_after_a_failed_install_are_unattributed(
     # pytest's own failure section says what results.json says.
     result.stdout.fnmatch_lines(["*Category: Unattributed (rule 'after-failed-install'*"])
     assert result.ret == 1
+    page = (pytester.path / "results" / "site" / "index.html").read_text()
+    assert (
+        '<p class="note after-install" data-testid="morning-after-install">The install scenario failed, and 2'
+        " failures after it had no evidence of their own: filed Unattributed (rule after-failed-install)."
+        " Fix the install first.</p>"
+    ) in page
 
 
 def test_in_file_order_a_failure_before_the_install_scenario_keeps_its_verdict(
-    root: Path, offline_session: OfflineSession
+    root: Path, offline_session: OfflineSession, pytester: pytest.Pytester
 ) -> None:
     """`--lifecycle-scenarios=run`: hub.spec runs before olm.spec, so its failures did not follow the
     failed install; run.spec's, after it, did (the panic still keeps its own evidence)."""
@@ -137,6 +143,10 @@ def test_in_file_order_a_failure_before_the_install_scenario_keeps_its_verdict(
     assert {scenarios[s]["category_rule"] for s in ("PIPELINES-21-TC02", "PIPELINES-21-TC04")} == {"default"}
     assert scenarios["PIPELINES-03-TC01"]["category_rule"] == "controller-panic"
     assert "setup: the install scenario" not in result.stdout.str()
+    assert (
+        'data-testid="morning-after-install"'
+        not in (pytester.path / "results" / "site" / "index.html").read_text()
+    )
 
 
 def test_a_passing_install_scenario_refiles_nothing(

@@ -237,6 +237,32 @@ def test_the_badge_of_an_unscored_run_says_why_when_gauge_did_not_break(
     assert gate_of(run).text == text
 
 
+@pytest.mark.parametrize(
+    ("status", "restore", "text", "tone"),
+    [
+        ("passed", "failed", "no failures; --restore failed: the job failed", "bad"),
+        ("passed", "cut-off", "no failures; --restore cut-off: the job failed", "bad"),
+        ("passed", "restored", "no failures", "ok"),
+        ("passed", "not-asked", "no failures", "ok"),
+        ("passed", "pending", "no failures", "ok"),
+        ("failed", "failed", "1 of 1 failure gates the job", "bad"),
+    ],
+)
+def test_a_passed_run_whose_restore_failed_has_a_red_badge(
+    history: Path, status: str, restore: str, text: str, tone: str
+) -> None:
+    """It exited 1 (report/verdict.after_restore): a green "no failures" badge would hide a red job."""
+    failed = 1 if status == "failed" else 0
+    run = dataclasses.replace(
+        update_index(history).runs[-1],
+        counts=(("total", 3), ("passed", 3 - failed), ("failed", failed), ("error", 0), ("skipped", 0)),
+        verdict=VerdictSummary(status=status, gating=failed),
+        restore=(restore, "--restore failed: why"),
+    )
+    gate = gate_of(run)
+    assert (gate.status, gate.text, gate.tone) == (status, text, tone)
+
+
 def test_every_number_on_the_page_links_to_a_view_listing_the_same_tests(history: Path) -> None:
     view = morning(history)
     assert view.regressions_link == "#view=grid&chg=new&cat=upstream-regression"
