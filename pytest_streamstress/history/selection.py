@@ -62,3 +62,13 @@ def selection_of(document: Mapping[str, Any]) -> str:
         return words
     tags = settings.get("gauge_tags")
     return selection_words(gauge_tags=tags if isinstance(tags, str) else "").words
+
+
+def is_rerun(words: str) -> bool:
+    """A run narrowed by pytest (-k, -m, node ids, --deselect, --lf, --sw): someone rerunning a few
+    scenarios, not the suite a nightly asks for (`--gauge-tags` alone chooses a suite). The morning
+    page stays on the newest run that is not one (report/changes.subject_of)."""
+    tokens = shlex.split(words)
+    while tokens[:1] == ["--gauge-tags"]:
+        tokens = tokens[2:]
+    return bool(tokens)

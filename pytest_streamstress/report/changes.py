@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from pytest_streamstress.history.selection import is_rerun
 from pytest_streamstress.history.store import HistoryIndex, RunSummary
 
 FAILING_CODES: Final = frozenset("FE")
@@ -38,6 +39,18 @@ def is_scored(run: RunSummary) -> bool:
     if run.verdict is not None:
         return run.verdict.scored
     return run.status not in UNSCORED_STATUSES
+
+
+def subject_of(runs: Sequence[RunSummary]) -> int:
+    """The run the morning page is about: the newest one that is not a rerun (history/selection.is_rerun).
+
+    A morning `-k TC02` rerun that lands in the history must not take the page from the nightly: the
+    nightly's new regressions would vanish behind "1 fixed". The reruns after the subject are listed
+    under it instead. -1 for no runs; the newest run when every run is a rerun."""
+    for r in range(len(runs) - 1, -1, -1):
+        if not is_rerun(runs[r].selection):
+            return r
+    return len(runs) - 1
 
 
 def previous_scored(index: HistoryIndex, before: int) -> int:
