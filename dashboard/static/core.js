@@ -14,7 +14,9 @@
   S.STATUS_OF = { P: "passed", K: "flaky", F: "failed", E: "error", S: "skipped", "-": "not run" };
   S.FAILING = { F: true, E: true };
   S.PASSING = { P: true, K: true };
-  S.FILTER_KEYS = ["cluster", "cat", "status", "chg", "comp", "tag", "from", "to", "q"];
+  // `upto` (a run id, set by the morning page's links when reruns followed its run): runs after it are
+  // left out, so "new", "fixed" and "still failing" are read at the run the page is about.
+  S.FILTER_KEYS = ["cluster", "cat", "status", "chg", "comp", "tag", "from", "to", "q", "upto"];
   S.STATE_KEYS = ["view"].concat(S.FILTER_KEYS, ["run", "a", "b", "open", "cols"]);
   S.VIEWS = ["morning", "grid", "run", "compare", "profile"];
   S.state = {};
@@ -190,7 +192,8 @@
     // Indices of the runs inside the date range (and of the chosen cluster), oldest first.
     var out = [];
     var cluster = S.MULTI && S.CLUSTER[S.state.cluster] ? S.state.cluster : ""; // an unknown one: all
-    for (var r = 0; r < S.RUNS.length; r++) {
+    var last = S.uptoRun();
+    for (var r = 0; r <= last; r++) {
       if (cluster && S.CLUSTER_OF[r] !== cluster) continue;
       var d = S.day(S.RUNS[r].started_at);
       if (S.state.from && d < S.state.from) continue;
@@ -198,6 +201,14 @@
       out.push(r);
     }
     return out;
+  };
+
+  // The index of the `upto` run; the newest run when there is none or it is unknown.
+  S.uptoRun = function () {
+    for (var r = 0; S.state.upto && r < S.RUNS.length; r++) {
+      if (S.RUNS[r].id === S.state.upto) return r;
+    }
+    return S.RUNS.length - 1;
   };
 
   S.latestCell = function (t, runs) {

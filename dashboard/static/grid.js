@@ -210,6 +210,11 @@
         "). Click a cell to open that run.";
       if (S.state.chg) caption = since(groups[0].runs) + caption;
     }
+    var upto = S.uptoRun();
+    if (upto < S.RUNS.length - 1) {
+      caption = "Runs up to " + S.when(S.RUNS[upto]) + ": the " + S.plural(S.RUNS.length - 1 - upto, "run") +
+        " after it (reruns) are left out. " + caption;
+    }
     S.$("grid-caption").textContent = caption;
   };
 })();

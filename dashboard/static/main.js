@@ -37,6 +37,18 @@
     placeFilters();
   }
 
+  function withoutReruns(runs) {
+    // A -k rerun of two scenarios would read as a drop in every trend: the trends leave reruns out
+    // (report/site.py marks them, history/selection.is_rerun), unless every run is one.
+    var kept = runs.filter(function (r) { return !S.RUNS[r].rerun; });
+    var note = S.$("trends-reruns");
+    var left = runs.length - kept.length;
+    note.hidden = !left || !kept.length;
+    note.textContent = note.hidden ? "" : S.plural(left, "rerun") + " (narrowed by -k, -m, node ids, --deselect, --lf or" +
+      " --sw) left out: a few scenarios would read as a drop. The test grid shows them.";
+    return kept.length ? kept : runs;
+  }
+
   function render() {
     var started = performance.now();
     S.stats.renders++;
@@ -55,7 +67,7 @@
       S.state.chg = saved[2];
       S.showBanner(S.RUNS.length > 0 && S.RUNS[S.RUNS.length - 1].emulated);
       S.showMorningClusters();
-      S.renderTrends(runs, chartTests);
+      S.renderTrends(withoutReruns(runs), chartTests);
     } else if (view === "grid") S.renderGrid(gridGroups(runs));
     else if (view === "run") S.renderRun(runs);
     else if (view === "profile") S.renderProfile(runs);

@@ -20,7 +20,13 @@ from typing import Final
 
 from pytest_streamstress.history.store import HistoryIndex, RunDetails, RunSummary
 from pytest_streamstress.model import AFTER_FAILED_INSTALL
-from pytest_streamstress.report.changes import FAILING_CODES, changes, is_scored, previous_scored
+from pytest_streamstress.report.changes import (
+    FAILING_CODES,
+    changes,
+    is_scored,
+    previous_scored,
+    subject_of,
+)
 from pytest_streamstress.report.morning_items import (
     UPSTREAM,
     Group,
@@ -39,6 +45,9 @@ CARDS: Final = 10
 """New upstream regressions shown in full; the rest are one click away (the count's link)."""
 COMPACT_ITEMS: Final = 40
 """Lines of the compact fixed and still-failing lists."""
+ABSENT: Final = "-"
+OUTCOME_WORDS: Final = {"P": "passed", "K": "flaky", "F": "failed", "E": "error", "S": "skipped"}
+"""The index's outcome codes as the grid names them (dashboard/static/core.js STATUS_OF)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +109,33 @@ class MorningView:
     selection: str = ""
     """How the run chose its scenarios ("-k TC02"): a morning reader must know a rerun of one
     scenario from the nightly. "" for the whole suite."""
+    reruns: tuple[Rerun, ...] = ()
+    """Runs narrowed by -k, -m, node ids, --deselect, --lf or --sw after this one, newest first: the page
+    stays on this run and says what each rerun found (report/changes.subject_of)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RerunResult:
+    """A scenario a rerun ran, against how it ended in the run the page is about."""
+
+    scenario: str
+    spec: str
+    outcome: str
+    """passed, flaky, failed, error or skipped (the grid's words)."""
+    before: str
+    """Its outcome in the page's run; "not run" when it was not in it."""
+    link: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rerun:
+    run_name: str
+    link: str
+    selection: str
+    gate: Gate
+    results: tuple[RerunResult, ...]
+    """The page's failures first (passed now, or failed again), then the rest; at most COMPACT_ITEMS."""
+    count: int
 
 
 def gate_of(run: RunSummary) -> Gate:
@@ -155,15 +191,17 @@ def _gate(run: RunSummary) -> Gate:
 def build_morning(
     index: HistoryIndex, details: RunDetails | None, palette: Palette, *, cluster: str = ""
 ) -> MorningView:
-    """The morning page of `index`'s newest run (pure).
+    """The morning page of `index`'s newest run that is not a rerun (pure; report/changes.subject_of).
 
     `cluster`: the index holds that cluster's runs only (report/fleet.py); its grid links then filter
     on it, so each number leads to the tests of that cluster's own comparison.
     """
     if not index.runs:
         return MorningView(has_runs=False)
-    latest = len(index.runs) - 1
+    latest = subject_of(index.runs)
     run = index.runs[latest]
+    upto = run.run_id if latest < len(index.runs) - 1 else ""
+    left = next((r for r in reversed(index.runs[latest:]) if r.restore is not None), run)  # the cluster now
     counts = dict(run.counts)
     view = MorningView(
         has_runs=True,
@@ -177,11 +215,12 @@ def build_morning(
         scored=is_scored(run),
         details_note=_details_note(run, details),
         after_failed_install=_after_failed_install(details),
-        cluster_left=_cluster_left(run),
-        cluster_left_warns=run.restore is not None and run.restore[0] not in {"restored", "not-asked"},
+        cluster_left=_cluster_left(left),
+        cluster_left_warns=left.restore is not None and left.restore[0] not in {"restored", "not-asked"},
         selection=run.selection,
+        reruns=_reruns(index, latest),
     )
-    builder = ItemBuilder(index, details, palette, cluster=cluster)
+    builder = ItemBuilder(index, details, palette, cluster=cluster, latest=latest)
     previous = previous_scored(index, latest) if view.scored else -1
     if previous < 0:
         failing = [t for t, row in enumerate(index.cells) if row[latest] in FAILING_CODES]
@@ -201,16 +240,16 @@ def build_morning(
         compared_with=run_name(index.runs[previous]),
         regressions=tuple(regressions[:CARDS]),
         regression_count=len(regressions),
-        regressions_link=hash_link(view="grid", chg="new", cat=UPSTREAM, cluster=cluster),
+        regressions_link=hash_link(view="grid", chg="new", cat=UPSTREAM, cluster=cluster, upto=upto),
         new_groups=builder.groups(others, change="new"),
-        new_link=hash_link(view="grid", chg="new", cat=f"!{UPSTREAM}", cluster=cluster),
+        new_link=hash_link(view="grid", chg="new", cat=f"!{UPSTREAM}", cluster=cluster, upto=upto),
         new_count=len(others),
         fixed=tuple(fixed[:COMPACT_ITEMS]),
         fixed_count=len(fixed),
-        fixed_link=hash_link(view="grid", chg="fixed", cluster=cluster),
+        fixed_link=hash_link(view="grid", chg="fixed", cluster=cluster, upto=upto),
         still_failing=tuple(still[:COMPACT_ITEMS]),
         still_count=len(still),
-        still_link=hash_link(view="grid", chg="still", cluster=cluster),
+        still_link=hash_link(view="grid", chg="still", cluster=cluster, upto=upto),
     )
 
 
@@ -234,6 +273,37 @@ def _counts(run: RunSummary, counts: Mapping[str, int], palette: Palette) -> tup
                 link=hash_link(view="run", run=run.run_id, cat=category),
                 color=painted.color if painted else "",
                 text_color=painted.text if painted else "",
+            )
+        )
+    return tuple(out)
+
+
+def _reruns(index: HistoryIndex, subject: int) -> tuple[Rerun, ...]:
+    """The reruns after the page's run, newest first, each with what it found."""
+    out = []
+    for r in range(len(index.runs) - 1, subject, -1):
+        rerun = index.runs[r]
+        ran = [t for t, row in enumerate(index.cells) if row[r] != ABSENT]
+        # The page's failures first: whether they passed now is the rerun's news.
+        ran.sort(key=lambda t: (index.cells[t][subject] not in FAILING_CODES, t))
+        results = tuple(
+            RerunResult(
+                scenario=index.tests[t].scenario,
+                spec=index.tests[t].spec,
+                outcome=OUTCOME_WORDS.get(index.cells[t][r], index.cells[t][r]),
+                before=OUTCOME_WORDS.get(index.cells[t][subject], "not run"),
+                link=hash_link(view="run", run=rerun.run_id, open=index.tests[t].key),
+            )
+            for t in ran[:COMPACT_ITEMS]
+        )
+        out.append(
+            Rerun(
+                run_name=run_name(rerun),
+                link=hash_link(view="run", run=rerun.run_id),
+                selection=rerun.selection,
+                gate=gate_of(rerun),
+                results=results,
+                count=len(ran),
             )
         )
     return tuple(out)

@@ -124,13 +124,22 @@ class ItemBuilder:
     """Items and groups for one page: looks tests up in the index, evidence in the run's details."""
 
     def __init__(
-        self, index: HistoryIndex, details: RunDetails | None, palette: Palette, *, cluster: str = ""
+        self,
+        index: HistoryIndex,
+        details: RunDetails | None,
+        palette: Palette,
+        *,
+        cluster: str = "",
+        latest: int | None = None,
     ) -> None:
         self.index = index
         self.cluster = cluster
         self.details = details
         self.palette = palette
-        self.latest = len(index.runs) - 1
+        self.latest = len(index.runs) - 1 if latest is None else latest
+        """The run the page is about (report/changes.subject_of): the newest unless reruns followed it."""
+        self.upto = index.runs[self.latest].run_id if self.latest < len(index.runs) - 1 else ""
+        """The grid's `upto` filter: its lists end at this run, as the page's do ("" for the newest)."""
         self.codes = {c.code: c for c in palette.categories if c.code}
 
     def category_at(self, t: int, r: int) -> str:
@@ -192,7 +201,7 @@ class ItemBuilder:
             if run:
                 link = hash_link(view="run", run=run, cat=category, status="" if category else "failed")
             else:
-                link = hash_link(view="grid", chg=change, cat=category, cluster=self.cluster)
+                link = hash_link(view="grid", chg=change, cat=category, cluster=self.cluster, upto=self.upto)
             out.append(
                 Group(
                     category=category,

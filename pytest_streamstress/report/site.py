@@ -29,6 +29,7 @@ from typing import Any, Final
 from pytest_streamstress import __version__
 from pytest_streamstress._infra.resources import shipped_dir
 from pytest_streamstress.errors import ConfigError
+from pytest_streamstress.history.selection import is_rerun
 from pytest_streamstress.history.store import (
     INDEX_FILE,
     RUNS_DIR,
@@ -42,6 +43,7 @@ from pytest_streamstress.history.store import (
     update_index,
     write_atomically,
 )
+from pytest_streamstress.report.changes import subject_of
 from pytest_streamstress.report.fleet import ClusterGroup, cluster_groups, group_index, worst_first
 from pytest_streamstress.report.morning import MorningView, build_morning, gate_of
 from pytest_streamstress.report.palette import OUTCOME_COLORS, PASS_LINE, Palette, build_palette
@@ -166,6 +168,8 @@ def build_view(
     for run, summary in zip(data["runs"], index.runs, strict=True):
         gate = gate_of(summary)
         run["gate"] = {"status": gate.status, "text": gate.text, "tone": gate.tone}
+        if is_rerun(summary.selection):
+            run["rerun"] = True  # left out of the trends (dashboard/static/main.js)
     clusters = cluster_groups(index)
     if clusters:  # one cluster, or none named: the page's data as before clusters existed
         data["clusters"] = [group.to_json() for group in clusters]
@@ -325,12 +329,18 @@ def _details(out_dir: Path, index: HistoryIndex, run_id: str) -> RunDetails | No
 
 
 def _latest_details(out_dir: Path, index: HistoryIndex) -> RunDetails | None:
-    return _details(out_dir, index, index.runs[-1].run_id) if index.runs else None
+    """The failures of the run the morning page is about: the newest that is not a rerun."""
+    return _details(out_dir, index, index.runs[subject_of(index.runs)].run_id) if index.runs else None
 
 
 def _cluster_details(out_dir: Path, index: HistoryIndex) -> dict[str, RunDetails | None]:
-    """Each cluster's newest run's failures, for its morning page (one file read per cluster)."""
-    return {group.id: _details(out_dir, index, group.runs[-1]) for group in cluster_groups(index)}
+    """Each cluster's morning run's failures, for its morning page (one file read per cluster)."""
+    by_id = {run.run_id: run for run in index.runs}
+    out = {}
+    for group in cluster_groups(index):
+        runs = [by_id[run_id] for run_id in group.runs]
+        out[group.id] = _details(out_dir, index, runs[subject_of(runs)].run_id)
+    return out
 
 
 def build_site(history_dir: Path, out_dir: Path, *, title: str = "pytest-streamstress dashboard") -> Path:

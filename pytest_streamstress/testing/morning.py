@@ -118,6 +118,29 @@ def with_a_narrowed_rerun(documents: Sequence[dict[str, Any]]) -> list[dict[str,
     return [*documents[:-1], narrowed, documents[-1]]
 
 
+def with_a_morning_rerun(
+    documents: Sequence[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]]:
+    """The history with a `-k` rerun after its newest run (the morning after): one of the newest run's
+    failures passes now, beside one scenario that passed then too. Returns the runs and those two
+    scenarios as the newest run had them (the failure, the pass)."""
+    newest = documents[-1]
+    failing = next(s for s in newest["scenarios"] if s["status"] == "failed")
+    passing = next(s for s in newest["scenarios"] if s["status"] == "passed")
+    rerun = copy.deepcopy(newest)
+    rerun["run_id"] = newest["run_id"][:-6] + "fedcba"
+    rerun["started_at"] = rerun["finished_at"] = newest["started_at"].replace("T02:", "T09:")
+    scenarios = [copy.deepcopy(passing), copy.deepcopy(failing)]
+    scenarios[1].update(status="passed", category=None, category_rule=None, message="")
+    rerun["scenarios"] = scenarios
+    rerun["settings"] = {**rerun.get("settings", {}), "selection": "-k 'TC07 or TC08'"}
+    for key in ("verdict",):
+        rerun.pop(key, None)
+    rerun["status"] = "passed"
+    _recount(rerun)
+    return [*documents, rerun], (failing, passing)
+
+
 def _recount(document: dict[str, Any]) -> None:
     counts = {"total": 0, "passed": 0, "failed": 0, "error": 0, "skipped": 0, "flaky": 0}
     by_category: dict[str, list[str]] = {}

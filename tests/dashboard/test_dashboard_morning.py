@@ -15,7 +15,7 @@ import pytest
 
 from pytest_streamstress.history.store import case_key
 from pytest_streamstress.testing.histories import generate_history
-from pytest_streamstress.testing.morning import morning_history, with_a_narrowed_rerun
+from pytest_streamstress.testing.morning import morning_history, with_a_morning_rerun, with_a_narrowed_rerun
 
 RUNS = 30
 SCENARIOS = 40
@@ -259,6 +259,34 @@ def test_a_narrowed_rerun_the_evening_before_leaves_the_morning_numbers_and_the_
     assert_opens_the_grid_listing(page, count, changes(documents)[kind])
 
 
+@pytest.mark.parametrize(
+    ("count", "kind"),
+    [("regressions-count", "upstream"), ("fixed-count", "fixed"), ("still-count", "still")],
+    ids=["new", "fixed", "still"],
+)
+def test_a_rerun_the_morning_after_leaves_the_page_and_its_grid_links_on_the_nightly(
+    page: Any, make_site: Any, documents: list[dict[str, Any]], count: str, kind: str
+) -> None:
+    """Before, the rerun of two scenarios became the page's run: the nightly's new regressions
+    vanished behind "1 fixed", and the grid compared the rerun with the nightly."""
+    runs, (was_failing, _) = with_a_morning_rerun(documents)
+    open_page(page, (make_site(runs) / "index.html").as_uri())
+    assert page.get_by_test_id("morning-run-link").get_attribute("href") == (
+        f"#view=run&run={documents[-1]['run_id']}"
+    )
+    reruns = page.get_by_test_id("morning-rerun")
+    assert reruns.count() == 1
+    first = reruns.get_by_test_id("rerun-result").first
+    assert first.get_attribute("data-outcome") == "passed"
+    assert first.inner_text().startswith(was_failing["scenario"])
+    assert first.inner_text().endswith("passed (failed in this run)")
+    assert page.get_by_test_id("trends-reruns").inner_text().startswith("1 rerun (narrowed by -k")
+    assert_opens_the_grid_listing(page, count, changes(documents)[kind])
+    assert page.get_by_test_id("grid-caption").inner_text().startswith("Runs up to 2026-"), (
+        "the grid says it leaves the rerun out"
+    )
+
+
 def test_a_new_test_failing_from_its_first_run_says_why_it_has_no_culprit_range(
     page: Any, make_site: Any, documents: list[dict[str, Any]]
 ) -> None:
@@ -320,15 +348,16 @@ def test_a_run_that_is_not_scored_is_faded_and_the_trend_lines_pass_it_by(
     assert "not scored" in page.get_by_test_id("chart-legend").first.inner_text()
 
 
-def test_a_narrowed_newest_run_says_so_under_its_verdict(
+def test_a_newest_run_of_chosen_tags_says_so_under_its_verdict(
     page: Any, make_site: Any, site_url: str, documents: list[dict[str, Any]]
 ) -> None:
+    """(A `-k` rerun is not the page's run: it is listed under it, see the test above.)"""
     newest = copy.deepcopy(documents[-1])
-    newest["settings"] = {**newest.get("settings", {}), "selection": "-k DEMO-03-TC02"}
+    newest["settings"] = {**newest.get("settings", {}), "selection": "--gauge-tags e2e"}
     site = make_site([*documents[:-1], newest])
     open_page(page, (site / "index.html").as_uri())
     assert page.get_by_test_id("morning-selection").inner_text() == (
-        "Scenarios chosen by -k DEMO-03-TC02: only those ran."
+        "Scenarios chosen by --gauge-tags e2e: only those ran."
     )
     open_page(page, site_url)  # the whole suite: no such line
     assert page.get_by_test_id("morning-selection").count() == 0

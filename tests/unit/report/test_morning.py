@@ -22,7 +22,7 @@ from pytest_streamstress.history.store import (
     read_details,
     update_index,
 )
-from pytest_streamstress.report.changes import changes, is_scored
+from pytest_streamstress.report.changes import changes, is_scored, subject_of
 from pytest_streamstress.report.morning import CARDS, build_morning, gate_of
 from pytest_streamstress.report.site import palette_of, shipped_colors
 from pytest_streamstress.report.verdict import CLUSTER_LOST, IMAGES_MOVED
@@ -31,6 +31,7 @@ from pytest_streamstress.testing.morning import (
     MORNING_BREAKS,
     MORNING_FIXED,
     morning_history,
+    with_a_morning_rerun,
     with_a_narrowed_rerun,
 )
 
@@ -58,7 +59,7 @@ def history(documents: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFa
 
 def morning(history: Path, index: HistoryIndex | None = None) -> Any:
     index = index or update_index(history)
-    details = read_details(history / index.runs[-1].file)
+    details = read_details(history / index.runs[subject_of(index.runs)].file)
     return build_morning(index, details, palette_of(index, shipped_colors()))
 
 
@@ -323,19 +324,61 @@ def test_a_narrowed_run_before_the_newest_does_not_make_old_failures_new(
     assert names(with_rerun.still_failing) == names(plain.still_failing)
 
 
+def test_a_morning_rerun_after_the_nightly_leaves_the_page_on_the_nightly_and_says_what_it_found(
+    documents: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """A `-k` rerun of two scenarios after the nightly became the page's run: the nightly's new
+    regressions vanished behind "1 fixed", compared with the rerun."""
+    runs, (was_failing, was_passing) = with_a_morning_rerun(documents)
+    view = morning(history_of(tmp_path, runs))
+    plain = morning(history_of(tmp_path / "plain", documents))
+
+    assert view.run_id == documents[-1]["run_id"] == plain.run_id
+    assert (view.regression_count, view.new_count, view.fixed_count, view.still_count) == (
+        plain.regression_count,
+        plain.new_count,
+        plain.fixed_count,
+        plain.still_count,
+    )
+    rerun_id = runs[-1]["run_id"]
+    assert view.regressions_link.endswith(f"&upto={documents[-1]['run_id']}")
+    assert plain.regressions_link.endswith("&cat=upstream-regression"), "no upto without reruns"
+    (rerun,) = view.reruns
+    assert rerun.selection == "-k 'TC07 or TC08'"
+    assert rerun.link == f"#view=run&run={rerun_id}"
+    # The nightly's failure first: that it passes now is the rerun's news.
+    assert [(r.scenario, r.outcome, r.before) for r in rerun.results] == [
+        (was_failing["scenario"], "passed", "failed"),
+        (was_passing["scenario"], "passed", "passed"),
+    ]
+    assert rerun.gate.text == "no failures"
+
+
+def test_when_every_run_is_a_rerun_the_page_is_the_newest(
+    documents: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    runs = copy.deepcopy(documents[-2:])
+    for run in runs:
+        run["settings"] = {**run.get("settings", {}), "selection": "-k TC02"}
+    view = morning(history_of(tmp_path, runs))
+    assert view.run_id == runs[-1]["run_id"]
+    assert view.selection == "-k TC02"
+    assert view.reruns == ()
+
+
 @pytest.mark.parametrize(
     ("settings", "shown"),
     [
-        ({"selection": "-k TC02"}, "-k TC02"),
+        ({"selection": "--gauge-tags e2e"}, "--gauge-tags e2e"),
         ({"gauge_tags": "e2e & !tls"}, "--gauge-tags 'e2e & !tls'"),  # a run written before `selection`
         ({}, ""),
     ],
-    ids=["narrowed", "older-run-tags", "whole-suite"],
+    ids=["tags", "older-run-tags", "whole-suite"],
 )
 def test_the_morning_page_says_how_the_newest_run_chose_its_scenarios(
     documents: list[dict[str, Any]], tmp_path: Path, settings: dict[str, str], shown: str
 ) -> None:
-    """A `-k` rerun of one scenario became the newest run and the morning page read like the nightly."""
+    """A run of another suite (`--gauge-tags`) is the page's run, and the page says how it chose."""
     newest = copy.deepcopy(documents[-1])
     kept = {k: v for k, v in newest.get("settings", {}).items() if k != "gauge_tags"}
     newest["settings"] = {**kept, **settings}
