@@ -41,6 +41,8 @@ LEASE_NAME: Final = "streamstress-serial"
 READERS: Final = "streamstress.io/readers"
 WAITING: Final = "streamstress.io/waiting"
 WRITER_EXPIRES: Final = "streamstress.io/writer-expires"
+SETUP_ENDED: Final = "streamstress.io/setup-ended"
+"""The Job whose install scenario ended (run/shard_setup.py): the other shards of that Job wait for it."""
 DEFAULT_DURATION_S: Final = 60.0
 DEFAULT_POLL_S: Final = 0.5
 
@@ -55,6 +57,7 @@ class _State:
     readers: dict[str, float] = field(default_factory=dict)
     waiting: str = ""
     waiting_expires: float = 0.0
+    setup_ended: str = ""
 
     @classmethod
     def of(cls, lease: Any, now: float) -> _State:
@@ -66,7 +69,11 @@ class _State:
         writer = (lease.spec.holder_identity if lease.spec else None) or ""
         writer_expires = _float(notes.get(WRITER_EXPIRES))
         waiting, _, waiting_at = str(notes.get(WAITING) or "").partition(" ")
-        state = cls(resource_version=lease.metadata.resource_version, readers=readers)
+        state = cls(
+            resource_version=lease.metadata.resource_version,
+            readers=readers,
+            setup_ended=str(notes.get(SETUP_ENDED) or ""),
+        )
         if writer and writer_expires > now:
             state.writer, state.writer_expires = writer, writer_expires
         if waiting and _float(waiting_at) > now:
@@ -87,6 +94,7 @@ class _State:
                     READERS: json.dumps(self.readers, sort_keys=True),
                     WAITING: f"{self.waiting} {self.waiting_expires}" if self.waiting else "",
                     WRITER_EXPIRES: str(self.writer_expires) if self.writer else "",
+                    SETUP_ENDED: self.setup_ended,
                 },
             },
             "spec": {"holderIdentity": self.writer or None, "leaseDurationSeconds": int(duration_s)},
@@ -145,6 +153,18 @@ class LeaseGate:
     def writer(self) -> str:
         """Who holds it exclusively now ("" when nobody does, or the claim lapsed)."""
         return self._read().writer
+
+    def mark_setup_ended(self, run: str) -> None:
+        """Say that run `run`'s install scenario ended (run/shard_setup.py); the newest run's word wins."""
+
+        def mark(state: _State) -> None:
+            state.setup_ended = run
+
+        self._change(mark)
+
+    def setup_ended(self) -> str:
+        """The run whose install scenario ended last ("" for none)."""
+        return self._read().setup_ended
 
     # -- the protocol -----------------------------------------------------------------------------
     def _acquire(self, exclusive: bool, progress: Callable[[float, str], object] | None = None) -> None:

@@ -29,7 +29,7 @@ from pytest_streamstress.options import Settings, is_worker, settings_of
 from pytest_streamstress.run.heartbeats import pace_of
 from pytest_streamstress.run.selection import is_marked_to_skip
 from pytest_streamstress.run.serial import SerialGate, is_serial
-from pytest_streamstress.run.setup_first import SetupBarrier, setup_first_key
+from pytest_streamstress.run.setup_first import Barriers, SetupBarrier, setup_first_key
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
@@ -220,22 +220,29 @@ class SessionDriver:
         if outcome.status is Status.ERROR:
             raise ScenarioFailed(outcome.message)
 
-    def barrier(self) -> SetupBarrier:
-        """Between the workers of one xdist run: none outside xdist, where the order alone does it."""
+    def barrier(self) -> Barriers:
+        """Between the workers of one xdist run (none outside xdist, where the order alone does it), and
+        between the shard pods of one Job (run/shard_setup.py)."""
+        from pytest_streamstress.run.preconditions import phases_of
+        from pytest_streamstress.run.shard_setup import shard_barrier
+        from pytest_streamstress.run.shards import cluster_gate
         from pytest_streamstress.run.shared import shared_dir
 
         first = self.config.stash.get(setup_first_key, frozenset())
+        across = cluster_gate(self.config, connect=lambda: phases_of(self.config).connect())
+        shards = shard_barrier(self.config, across, first)
         if not (is_worker(self.config) and first):
-            return SetupBarrier(None, first)
+            return Barriers(SetupBarrier(None, first), shards)
         workerinput = getattr(self.config, "workerinput", {})
-        return SetupBarrier(
+        workers = SetupBarrier(
             shared_dir(self.config),
             first,
             worker=str(workerinput.get("workerid", "")),
             workers=int(workerinput.get("workercount", 0)),
         )
+        return Barriers(workers, shards)
 
-    def wait_for_setup(self, barrier: SetupBarrier, group: Sequence[ScenarioItem]) -> None:
+    def wait_for_setup(self, barrier: Barriers, group: Sequence[ScenarioItem]) -> None:
         settings = settings_of(self.config)
         host = SessionHost(self.config)
         beat = Heartbeat(

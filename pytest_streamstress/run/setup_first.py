@@ -15,7 +15,8 @@ front of the session (their gauge run serves no other scenario), and under xdist
 scenario waits until they ended, on any worker (a file per setup scenario in the run's shared
 directory). The wait is bounded by `--gauge-timeout`: a worker that died with the install scenario
 must not hold the others forever. Shards are separate processes on separate pods: each orders its
-own scenarios, none waits for another shard's install scenario.
+own scenarios, and the shard pods of one Job wait for the one with the install scenario through the
+cluster (run/shard_setup.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 import pytest
 
@@ -155,6 +156,37 @@ class SetupBarrier:
                 time.sleep(POLL_S)
         finally:
             waiting.unlink(missing_ok=True)
+
+
+class Barrier(Protocol):
+    def starting(self, nodeids: Iterable[str]) -> None: ...
+    def ended(self, nodeids: Iterable[str]) -> None: ...
+    def wait(
+        self, group: Sequence[ScenarioItem], *, bound: float, progress: Callable[[float, str], object]
+    ) -> str: ...
+
+
+class Barriers:
+    """The xdist workers' barrier and the shard pods' (run/shard_setup.py), one after the other."""
+
+    def __init__(self, *parts: Barrier) -> None:
+        self.parts = parts
+
+    def starting(self, nodeids: Iterable[str]) -> None:
+        ids = list(nodeids)
+        for part in self.parts:
+            part.starting(ids)
+
+    def ended(self, nodeids: Iterable[str]) -> None:
+        ids = list(nodeids)
+        for part in self.parts:
+            part.ended(ids)
+
+    def wait(
+        self, group: Sequence[ScenarioItem], *, bound: float, progress: Callable[[float, str], object]
+    ) -> str:
+        said = [part.wait(group, bound=bound, progress=progress) for part in self.parts]
+        return "; ".join(text for text in said if text)
 
 
 def tell(config: pytest.Config) -> None:

@@ -13,6 +13,7 @@ from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cluster.access import Access
 from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.lease import LEASE_NAME, WAITING, LeaseGate
+from pytest_streamstress.run.shard_setup import ShardSetupBarrier
 from pytest_streamstress.testing.emulator import Emulator
 
 pytestmark = [pytest.mark.emulator]
@@ -132,3 +133,63 @@ def test_a_shard_waiting_at_the_lease_says_who_holds_it(cluster: Cluster) -> Non
     second.join(BOUND_S)
     assert said
     assert said[0][1].startswith(f"Lease {NAMESPACE}/{LEASE_NAME}: writer shard-0")
+
+
+def test_a_shard_waits_for_its_job_s_install_scenario_and_not_for_an_earlier_job_s(cluster: Cluster) -> None:
+    """run/shard_setup.py: the shard with the install scenario marks the Lease when its gauge run ended;
+    the other shards of that Job wait for the mark (an earlier Job's mark does not count)."""
+    install = "specs/olm.spec::Install: PIPELINES-09-TC01"
+    holder = ShardSetupBarrier(
+        _gate(cluster, "shard-1"), run="job-b", mine=frozenset({install}), elsewhere=()
+    )
+    waiter = ShardSetupBarrier(
+        _gate(cluster, "shard-0"), run="job-b", mine=frozenset(), elsewhere=[(1, install)], poll_s=0.05
+    )
+    _gate(cluster, "yesterday").mark_setup_ended("job-a")
+    said: list[str] = []
+    released: list[float] = []
+
+    def wait() -> None:
+        assert waiter.wait((), bound=BOUND_S, progress=lambda _s, what: said.append(what)) == ""
+        released.append(time.monotonic())
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    wait_until(lambda: Probe(bool(said), ""), what="the shard to wait", timeout=BOUND_S, poll=0.05)
+    holder.ended(["specs/b.spec::not the install scenario"])  # another gauge run: no mark
+    time.sleep(0.3)
+    assert not released, "released by another gauge run, or by an earlier Job's mark"
+    marked = time.monotonic()
+    holder.ended([install])
+    thread.join(timeout=BOUND_S)
+    assert released and released[0] >= marked
+    assert said[0] == (
+        "the setup scenario Install: PIPELINES-09-TC01 in shard 1 (tagged install: it configures the cluster)"
+    )
+    said.clear()
+    assert waiter.wait((), bound=BOUND_S, progress=lambda _s, what: said.append(what)) == ""
+    assert said == [], "once seen, the next gauge runs do not ask again"
+
+
+def test_a_shard_waits_for_another_shard_s_install_scenario_at_most_its_bound(cluster: Cluster) -> None:
+    """A pod that died with the install scenario must not hold the others forever (--gauge-timeout)."""
+    waiter = ShardSetupBarrier(
+        _gate(cluster, "shard-0"),
+        run="job-c",
+        mine=frozenset(),
+        elsewhere=[(1, "specs/olm.spec::Install: PIPELINES-09-TC01")],
+        poll_s=0.05,
+    )
+    assert waiter.wait((), bound=0.3, progress=lambda _s, _w: None) == (
+        "the setup scenario Install: PIPELINES-09-TC01 (shard 1) had not ended after 0.3s (--gauge-timeout):"
+        " this shard runs without it"
+    )
+    assert waiter.wait((), bound=0.3, progress=lambda _s, _w: None) == "", "said once, then it runs on"
+
+
+def test_outside_a_job_no_shard_waits(cluster: Cluster) -> None:
+    """No JOB_NAME (a CI matrix shard): nothing tells this run's mark from an earlier run's."""
+    waiter = ShardSetupBarrier(
+        _gate(cluster, "shard-0"), run="", mine=frozenset(), elsewhere=[(1, "specs/olm.spec::Install")]
+    )
+    assert waiter.wait((), bound=BOUND_S, progress=lambda _s, _w: pytest.fail("it waited")) == ""

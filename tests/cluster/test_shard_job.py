@@ -277,6 +277,48 @@ def test_a_serial_scenario_never_runs_beside_another_shards_scenarios(
     cluster.close()
 
 
+def test_no_shard_starts_a_scenario_before_another_shard_s_install_scenario_ended(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The install scenario configures what the other specs need. Each shard ordered its own scenarios,
+    so the shard without it ran its specs first, on a cluster it had not configured yet; the serial
+    gate only kept them from running beside it (run/shard_setup.py)."""
+    emulator = make_emulator(state="installed")
+    olm = (
+        "# Olm\n\n## Install the operator: PIPELINES-09-TC01\nTags: install, admin\n* Subscribe to operator\n"
+    )
+    cluster, launch = _launch_two_shards(
+        emulator,
+        tmp_path,
+        monkeypatch,
+        {"b.spec": _spec("b", 2), "olm.spec": olm},
+        '[[scenario]]\nmatch = "PIPELINES-09"\nstatus = "pass"\nsleep_s = 3\n\n'
+        '[[scenario]]\nmatch = "PIPELINES-96"\nstatus = "pass"\nsleep_s = 0.5\n',
+    )
+    wait_until(
+        lambda: Probe(*job_finished(cluster, NAMESPACE, launch.name)),
+        what="the shards did not end",
+        timeout=300,
+        poll=0.2,
+    )
+    code, _out, document = _collect(emulator, launch, tmp_path / "merged", capsys)
+    assert code == 0
+    scenarios = {s["scenario"]: s for s in document["scenarios"]}
+    assert {s["status"] for s in scenarios.values()} == {"passed"}
+    install = scenarios["Install the operator: PIPELINES-09-TC01"]
+    assert {s["shard"] for s in scenarios.values() if s is not install} == {1 - install["shard"]}
+    _, install_end = _window(install)
+    for other in ("b 0: PIPELINES-96-TCb0", "b 1: PIPELINES-96-TCb1"):
+        start, _ = _window(scenarios[other])
+        assert start >= install_end, (other, start, install_end)
+    lease = cluster.coordination.read_namespaced_lease("streamstress-serial", NAMESPACE, _request_timeout=10)
+    assert lease.metadata.annotations["streamstress.io/setup-ended"] == launch.name
+    cluster.close()
+
+
 def test_ci_launches_the_shards_then_publishes_their_merged_run_once(
     make_emulator: Callable[..., Emulator],
     tmp_path: Path,
