@@ -67,7 +67,8 @@ def pytest_collection_modifyitems(
 
 @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
 def pytest_skip_lifecycle_scenarios(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """trylast: judged on what -k, -m and --deselect left (run/lifecycle.py, run/setup_first.py)."""
+    """trylast: judged on what -k, -m and --deselect left (run/lifecycle.py, run/setup_first.py); a
+    shard keeps its specs in between (run/shards.py)."""
     if not is_active(config):
         return
     from pytest_streamstress.options import is_worker, settings_of
@@ -75,6 +76,9 @@ def pytest_skip_lifecycle_scenarios(config: pytest.Config, items: list[pytest.It
     from pytest_streamstress.run.setup_first import setup_first, setup_first_key, tell
 
     skip_lifecycle(items, settings_of(config))
+    shards = config.pluginmanager.get_plugin("streamstress-shards")
+    if shards is not None:
+        shards.keep_mine(config, items)  # run/shards.py: on the whole run's lifecycle verdicts
     by_file = is_worker(config) and str(config.getoption("dist", "no")) in {"loadfile", "loadscope"}
     config.stash[setup_first_key] = setup_first(items, settings_of(config), by_file=by_file)
     tell(config)

@@ -230,7 +230,7 @@ class SessionDriver:
 
         first = self.config.stash.get(setup_first_key, frozenset())
         across = cluster_gate(self.config, connect=lambda: phases_of(self.config).connect())
-        shards = shard_barrier(self.config, across, first)
+        shards = shard_barrier(self.config, across)
         if not (is_worker(self.config) and first):
             return Barriers(SetupBarrier(None, first), shards)
         workerinput = getattr(self.config, "workerinput", {})

@@ -91,9 +91,10 @@ class ShardSetupBarrier:
             time.sleep(self.poll_s)
 
 
-def shard_barrier(config: pytest.Config, gate: LeaseGate | None, first: frozenset[str]) -> ShardSetupBarrier:
+def shard_barrier(config: pytest.Config, gate: LeaseGate | None) -> ShardSetupBarrier:
     """This shard's barrier; one that never waits outside a Job's shard pod, without a serial gate,
-    or with `--lifecycle-scenarios=run` (file order, as gauge alone would run them)."""
+    or with `--lifecycle-scenarios=run` (file order, as gauge alone would run them). Which install
+    scenarios are whose is read from the plan, which every shard of the Job shares."""
     from pytest_streamstress.options import settings_of
     from pytest_streamstress.run.shards import plan_key
 
@@ -102,15 +103,21 @@ def shard_barrier(config: pytest.Config, gate: LeaseGate | None, first: frozense
     run = os.environ.get(JOB_ENV, "")
     if settings.shard is None or plan is None or settings.lifecycle_scenarios == "run":
         return ShardSetupBarrier(None, run="", mine=frozenset(), elsewhere=())
-    return ShardSetupBarrier(gate, run=run, mine=first, elsewhere=setup_elsewhere(plan, settings.shard[0]))
+    planned = setup_scenarios(plan)
+    index = settings.shard[0]
+    return ShardSetupBarrier(
+        gate,
+        run=run,
+        mine=frozenset(nodeid for shard, nodeid in planned if shard == index),
+        elsewhere=[(shard, nodeid) for shard, nodeid in planned if shard != index],
+    )
 
 
-def setup_elsewhere(plan: ShardPlan, index: int) -> list[tuple[int, str]]:
-    """The install scenarios the plan gives to other shards than `index`."""
+def setup_scenarios(plan: ShardPlan) -> list[tuple[int, str]]:
+    """(shard, node id) of every install scenario the plan holds."""
     return [
         (shard.index, scenario.nodeid)
         for shard in plan.shards
-        if shard.index != index
         for spec in shard.specs
         for scenario in spec.scenarios
         if has_setup_tag(scenario.tags)

@@ -74,10 +74,13 @@ class ShardPlugin:
     def index(self) -> int | None:
         return self.settings.shard[0] if self.settings.shard is not None else None
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(
-        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-    ) -> None:
+    def keep_mine(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Make the plan from what the other selections left and deselect the other shards' specs.
+
+        Called by the plugin's last collection hook (plugin.py) between judging the lifecycle
+        scenarios, which is done on the whole run (an uninstall must not run because its shard holds
+        nothing else), and putting the install scenario first, which is done on this shard's items
+        (before, a shard without it waited for it under -n until --gauge-timeout)."""
         from pytest_streamstress.gauge.collect import ScenarioItem, SpecErrorItem
 
         specs: dict[str, list[PlannedScenario]] = {}

@@ -160,3 +160,25 @@ def test_run_keeps_file_order(root: Path, offline_session: OfflineSession, pytes
     runs = gauge_runs(pytester)
     assert runs[2] == ["PIPELINES-09-TC01", "PIPELINES-09-TC02"], runs
     assert "runs first" not in result.stdout.str()
+
+
+def test_a_shard_without_the_install_scenario_does_not_wait_for_it_under_xdist(
+    gauge_project: GaugeProject, offline_session: OfflineSession
+) -> None:
+    """The install scenario was put first on the whole run's items, before the shard kept its own specs:
+    under -n a shard without it waited for it until --gauge-timeout (an hour by default)."""
+    root = gauge_project(
+        {"olm.spec": OLM_SPEC.split("\n## Upgrade", maxsplit=1)[0], "hub.spec": HUB_SPEC}, outcomes=OUTCOMES
+    )
+    result, document = offline_session(
+        root, "--shard=0/2", "-n", "2", "--heartbeat=0.6", "--gauge-timeout=30", "--dist=loadscope"
+    )
+    assert {s["scenario"].rpartition(" ")[2] for s in document["scenarios"]} == {
+        "PIPELINES-21-TC01",
+        "PIPELINES-21-TC02",
+        "PIPELINES-21-TC03",
+    }, "shard 0 holds hub.spec (3 scenarios), shard 1 olm.spec"
+    output = result.stdout.str()
+    assert "for the setup scenarios" not in output, output
+    assert "runs first" not in output
+    assert result.ret == 0
