@@ -66,19 +66,10 @@ def pytest_collection_modifyitems(
 
 
 @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
-def pytest_skip_lifecycle_scenarios(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """trylast: judged on what -k, -m and --deselect left (run/lifecycle.py, run/setup_first.py); a
-    shard keeps its specs in between (run/shards.py)."""
+def pytest_order_scenarios(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """trylast: judged on what -k, -m and --deselect left (run/collecting.order_items)."""
     if not is_active(config):
         return
-    from pytest_streamstress.options import is_worker, settings_of
-    from pytest_streamstress.run.lifecycle import skip_lifecycle
-    from pytest_streamstress.run.setup_first import setup_first, setup_first_key, tell
+    from pytest_streamstress.run.collecting import order_items
 
-    skip_lifecycle(items, settings_of(config))
-    shards = config.pluginmanager.get_plugin("streamstress-shards")
-    if shards is not None:
-        shards.keep_mine(config, items)  # run/shards.py: on the whole run's lifecycle verdicts
-    by_file = is_worker(config) and str(config.getoption("dist", "no")) in {"loadfile", "loadscope"}
-    config.stash[setup_first_key] = setup_first(items, settings_of(config), by_file=by_file)
-    tell(config)
+    order_items(config, items)

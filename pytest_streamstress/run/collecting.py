@@ -97,3 +97,22 @@ def select_items(config: pytest.Config, items: list[pytest.Item]) -> None:
     dropped = deselect_by_tags(items, expression)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
+
+
+def order_items(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """After every other selection: the lifecycle scenarios are judged on the whole run (an uninstall
+    must not run because its shard holds nothing else), then a shard keeps its specs (run/shards.py),
+    then the install scenario goes first among what this session runs (before, a shard without it
+    waited for it under -n until --gauge-timeout)."""
+    from pytest_streamstress.options import is_worker, settings_of
+    from pytest_streamstress.run.lifecycle import skip_lifecycle
+    from pytest_streamstress.run.setup_first import setup_first, setup_first_key, tell
+
+    settings = settings_of(config)
+    skip_lifecycle(items, settings)
+    shards = config.pluginmanager.get_plugin("streamstress-shards")
+    if shards is not None:
+        shards.keep_mine(config, items)
+    by_file = is_worker(config) and str(config.getoption("dist", "no")) in {"loadfile", "loadscope"}
+    config.stash[setup_first_key] = setup_first(items, settings, by_file=by_file)
+    tell(config)

@@ -77,10 +77,8 @@ class ShardPlugin:
     def keep_mine(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """Make the plan from what the other selections left and deselect the other shards' specs.
 
-        Called by the plugin's last collection hook (plugin.py) between judging the lifecycle
-        scenarios, which is done on the whole run (an uninstall must not run because its shard holds
-        nothing else), and putting the install scenario first, which is done on this shard's items
-        (before, a shard without it waited for it under -n until --gauge-timeout)."""
+        Called by run/collecting.order_items between judging the lifecycle scenarios (on the whole
+        run) and putting the install scenario first (on this shard's items)."""
         from pytest_streamstress.gauge.collect import ScenarioItem, SpecErrorItem
 
         specs: dict[str, list[PlannedScenario]] = {}
