@@ -65,9 +65,9 @@ def selection_of(document: Mapping[str, Any]) -> str:
 
 
 def is_rerun(words: str) -> bool:
-    """A run narrowed by pytest (-k, -m, node ids, --deselect, --lf, --sw): someone rerunning a few
-    scenarios, not the suite a nightly asks for (`--gauge-tags` alone chooses a suite). The morning
-    page stays on the newest run that is not one (report/changes.subject_of)."""
+    """Asked with a pytest narrowing (-k, -m, node ids, --deselect, --lf, --sw), as someone rerunning a
+    few scenarios asks (`--gauge-tags` alone chooses a suite). report/changes.subject_of also weighs
+    how many scenarios it ran before it keeps the morning page off it."""
     tokens = shlex.split(words)
     while tokens[:1] == ["--gauge-tags"]:
         tokens = tokens[2:]

@@ -18,6 +18,9 @@ from pytest_streamstress.history.store import HistoryIndex, RunSummary
 FAILING_CODES: Final = frozenset("FE")
 PASSING_CODES: Final = frozenset("PK")
 UNSCORED_STATUSES: Final = frozenset({"incomplete", "interrupted", "error"})
+USUAL_WINDOW: Final = 7
+"""The newest runs whose largest sets the scale a rerun is small against (a week of nightlies)."""
+RERUN_SHARE: Final = 0.5
 
 ChangeKind = Literal["new", "still", "fixed"]
 
@@ -42,15 +45,26 @@ def is_scored(run: RunSummary) -> bool:
 
 
 def subject_of(runs: Sequence[RunSummary]) -> int:
-    """The run the morning page is about: the newest one that is not a rerun (history/selection.is_rerun).
+    """The run the morning page is about: the newest one that is not a rerun; -1 for no runs.
 
     A morning `-k TC02` rerun that lands in the history must not take the page from the nightly: the
-    nightly's new regressions would vanish behind "1 fixed". The reruns after the subject are listed
-    under it instead. -1 for no runs; the newest run when every run is a rerun."""
-    for r in range(len(runs) - 1, -1, -1):
-        if not is_rerun(runs[r].selection):
-            return r
-    return len(runs) - 1
+    nightly's new regressions would vanish behind "1 fixed". A rerun is narrowed by pytest
+    (history/selection.is_rerun) *and* ran under RERUN_SHARE of the scenarios of the largest of the
+    newest USUAL_WINDOW runs: a nightly that itself passes `-m 'not flaky'` runs nearly the whole suite
+    and is not taken for a rerun of itself. The reruns after the subject are listed under it instead;
+    when every run is one, the page is about the newest."""
+    flags = rerun_flags(runs)
+    return next((r for r in range(len(runs) - 1, -1, -1) if not flags[r]), len(runs) - 1)
+
+
+def rerun_flags(runs: Sequence[RunSummary]) -> list[bool]:
+    """Which runs are reruns, in the sense of `subject_of` (the trends leave them out too)."""
+    largest = max((_total(run) for run in runs[-USUAL_WINDOW:]), default=0)
+    return [is_rerun(run.selection) and _total(run) < RERUN_SHARE * largest for run in runs]
+
+
+def _total(run: RunSummary) -> int:
+    return dict(run.counts).get("total", 0)
 
 
 def previous_scored(index: HistoryIndex, before: int) -> int:

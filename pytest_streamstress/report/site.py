@@ -29,7 +29,6 @@ from typing import Any, Final
 from pytest_streamstress import __version__
 from pytest_streamstress._infra.resources import shipped_dir
 from pytest_streamstress.errors import ConfigError
-from pytest_streamstress.history.selection import is_rerun
 from pytest_streamstress.history.store import (
     INDEX_FILE,
     RUNS_DIR,
@@ -43,7 +42,7 @@ from pytest_streamstress.history.store import (
     update_index,
     write_atomically,
 )
-from pytest_streamstress.report.changes import subject_of
+from pytest_streamstress.report.changes import rerun_flags, subject_of
 from pytest_streamstress.report.fleet import ClusterGroup, cluster_groups, group_index, worst_first
 from pytest_streamstress.report.morning import MorningView, build_morning, gate_of
 from pytest_streamstress.report.palette import OUTCOME_COLORS, PASS_LINE, Palette, build_palette
@@ -165,10 +164,10 @@ def build_view(
         "outcomes": dict(OUTCOME_COLORS),
         "pass_line": PASS_LINE,
     }
-    for run, summary in zip(data["runs"], index.runs, strict=True):
+    for run, summary, rerun in zip(data["runs"], index.runs, rerun_flags(index.runs), strict=True):
         gate = gate_of(summary)
         run["gate"] = {"status": gate.status, "text": gate.text, "tone": gate.tone}
-        if is_rerun(summary.selection):
+        if rerun:
             run["rerun"] = True  # left out of the trends (dashboard/static/main.js)
     clusters = cluster_groups(index)
     if clusters:  # one cluster, or none named: the page's data as before clusters existed
