@@ -135,8 +135,16 @@ class LeaseGate:
 
     @contextlib.contextmanager
     def hold(
-        self, *, exclusive: bool, progress: Callable[[float, str], object] | None = None
+        self,
+        *,
+        exclusive: bool,
+        progress: Callable[[float, str], object] | None = None,
+        linger_s: float | None = None,
     ) -> Iterator[None]:
+        """`linger_s` None: let go at the end. A number: an exclusive claim stays held at least that much
+        longer and then lapses, for processes that carry it on under the same identity (the shard pods
+        of a launcher's Job, run/claim.py); 0 keeps the expiry the last renewal set, so one pod's end
+        never frees a claim the others still renew."""
         self._acquire(exclusive, progress)
         stop = threading.Event()
         renewer = threading.Thread(
@@ -148,7 +156,10 @@ class LeaseGate:
         finally:
             stop.set()
             renewer.join(timeout=self.cluster.request_timeout * 2)
-            self._change(lambda state: self._leave(state, exclusive))
+            if linger_s is None or not exclusive:
+                self._change(lambda state: self._leave(state, exclusive))
+            else:
+                self._change(lambda state: self._linger(state, linger_s))
 
     def writer(self) -> str:
         """Who holds it exclusively now ("" when nobody does, or the claim lapsed)."""
@@ -225,6 +236,10 @@ class LeaseGate:
         state.readers.pop(self.identity, None)
         if state.waiting == self.identity:
             state.waiting, state.waiting_expires = "", 0.0
+
+    def _linger(self, state: _State, seconds: float) -> None:
+        if state.writer == self.identity:
+            state.writer_expires = max(state.writer_expires, self.now() + seconds)
 
     def _renew(self, exclusive: bool, stop: threading.Event) -> None:
         while not stop.wait(self.duration_s / 3):

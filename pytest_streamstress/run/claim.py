@@ -9,6 +9,12 @@ and `--restore`; xdist workers run inside that. A second run waits up to `--clus
 holds it, and then every scenario errors at setup with that cause, so results.json says why nothing
 ran. Sessions that do not patch the operator (`--skip-deploy`, a Job or fleet launcher whose pods and
 members claim for themselves) claim nothing.
+
+Shards (`--shards N --in-cluster`): the launcher deploys for its pods and returns once the Job is
+launched, so its claim outlives it: it lingers HANDOFF_S for the pods to start, and every shard pod
+carries it on under the launcher's identity (`CLAIM_ENV`), renewing it while it runs and never letting
+it go, so it lapses a minute after the last shard ended. Before, a sharded run held no claim at all:
+another run could deploy under its shards, whose failures were then filed against upstream.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
+from pytest_streamstress.cluster.job.manifest import CLAIM_ENV
 from pytest_streamstress.errors import ClusterError, Forbidden, StreamstressError, WaitTimeout
 from pytest_streamstress.options import is_worker
 from pytest_streamstress.run.interrupted import CLAIMING
@@ -38,18 +45,20 @@ CLAIM_PHASE: Final = "cluster claim"
 CLAIM_DURATION_S: Final = 60.0
 """A claim nobody renews (a killed session) frees the cluster after this long."""
 CLAIM_POLL_S: Final = 2.0
+HANDOFF_S: Final = 900.0
+"""How long a shards launcher's claim outlives it, for the pods to start (image pulls, scheduling)."""
 
 
 def needs_claim(config: pytest.Config, settings: Settings) -> bool:
-    """The sessions that patch this cluster's operator themselves."""
-    return not (
-        is_worker(config)
-        or config.option.collectonly
-        or config.option.help
-        or settings.skip_deploy
-        or settings.in_cluster
-        or settings.clusters is not None
-    )
+    """The sessions that patch this cluster's operator themselves, and the shard pods that carry on
+    their launcher's claim."""
+    if is_worker(config) or config.option.collectonly or config.option.help or settings.clusters is not None:
+        return False
+    if settings.in_cluster:  # a shards launcher deploys for its pods; a one-pod Job's pod claims itself
+        return settings.shards > 1 and not settings.skip_deploy
+    if settings.skip_deploy:
+        return settings.shard is not None and bool(os.environ.get(CLAIM_ENV))
+    return True
 
 
 def holder() -> str:
@@ -68,6 +77,14 @@ class ClusterClaim:
     def __init__(self, config: pytest.Config, settings: Settings, phases: Phases) -> None:
         self.config, self.settings, self.phases = config, settings, phases
         self._held = contextlib.ExitStack()
+        carried = os.environ.get(CLAIM_ENV, "") if settings.shard is not None else ""
+        self.identity = carried or holder()
+        """Who holds it: this session, or for a shard pod the launcher whose claim it carries on."""
+        self.linger_s: float | None = None
+        if settings.in_cluster and settings.shards > 1:
+            self.linger_s = HANDOFF_S  # the pods carry it on
+        elif carried:
+            self.linger_s = 0.0  # the other shards may still run: it lapses after the last one
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -87,7 +104,7 @@ class ClusterClaim:
         gate = LeaseGate(
             cluster,
             r.OPERATOR_NAMESPACE,
-            holder(),
+            self.identity,
             duration_s=CLAIM_DURATION_S,
             poll_s=CLAIM_POLL_S,
             timeout_s=wait,
@@ -103,7 +120,7 @@ class ClusterClaim:
         )
         self.phases.so_far.stage = CLAIMING  # a stop signal now says so
         try:
-            self._held.enter_context(gate.hold(exclusive=True, progress=beat))
+            self._held.enter_context(gate.hold(exclusive=True, progress=beat, linger_s=self.linger_s))
         except Forbidden as exc:  # a kubeconfig that may patch the CSV but not hold a Lease there
             self.phases.say(f"warning: cluster claim: not taken ({exc.message}); running without one")
         except WaitTimeout:

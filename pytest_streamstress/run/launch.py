@@ -31,6 +31,7 @@ from pytest_streamstress.cluster.job.image import resolve_job_image
 from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
 from pytest_streamstress.cluster.job.manifest import (
     BUILDS_ENV,
+    CLAIM_ENV,
     DEFAULT_COMMAND,
     DEFAULT_DEADLINE_S,
     DEFAULT_GRACE_S,
@@ -199,6 +200,9 @@ def launch_from_session(
         env += [(key, environ[key]) for key in EMULATED_ENV if environ.get(key)]
         env.append((EMULATED_MARK, "1"))  # so the pod's results.json says "emulated" too
     shards = plan.count if plan is not None else 1
+    claim = config.pluginmanager.get_plugin("streamstress-claim")
+    if shards > 1 and claim is not None:
+        env.append((CLAIM_ENV, claim.identity))  # the pods carry this session's claim on (run/claim.py)
     request = JobRequest(
         namespace=settings.job_namespace,
         image=image.ref,

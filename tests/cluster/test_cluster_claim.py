@@ -153,3 +153,25 @@ def test_a_stop_signal_while_waiting_for_the_claim_says_where_it_stopped(
     assert document["verdict"]["reasons"] == [
         "while waiting for another regression run to let the cluster go"
     ]
+
+
+def test_a_shards_launcher_claims_the_cluster_and_hands_the_claim_to_its_pods(
+    pytester: pytest.Pytester, shared_cluster: tuple[Emulator, Path], argv: JoinedArgs
+) -> None:
+    """`--shards N --in-cluster` deploys and (on a real cluster) returns once the Job is launched.
+    Before, it claimed nothing: another run could deploy under its shards. Now it claims the cluster,
+    its pods carry the claim on under its identity, and it lingers for them after the launcher ends."""
+    emulator, root = shared_cluster
+    results = pytester.path / "results"
+    result = pytester.runpytest_subprocess(*argv(root, results, "--in-cluster", "--shards=2"), timeout=300)
+    result.stdout.fnmatch_lines(["*merged 2 shards: *"])
+    cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
+    try:
+        (job,) = cluster.batch.list_namespaced_job("openshift-pipelines", _request_timeout=10).items
+        env = {e.name: e.value for e in job.spec.template.spec.containers[0].env}
+        identity = env["STREAMSTRESS_CLAIM"]
+        assert identity.split(" pid ")[0] and " since " in identity
+        claim = LeaseGate(cluster, "openshift-operators", "bob@laptop", timeout_s=0.3, name=CLAIM_LEASE)
+        assert claim.writer() == identity, "the launcher's claim lingers for its pods"
+    finally:
+        cluster.close()

@@ -12,7 +12,8 @@ from pytest_streamstress._infra.redact import Redactor
 from pytest_streamstress._infra.waits import Probe, wait_until
 from pytest_streamstress.cluster.access import Access
 from pytest_streamstress.cluster.client import Cluster
-from pytest_streamstress.cluster.lease import LEASE_NAME, WAITING, LeaseGate
+from pytest_streamstress.cluster.lease import LEASE_NAME, WAITING, WRITER_EXPIRES, LeaseGate
+from pytest_streamstress.errors import WaitTimeout
 from pytest_streamstress.run.shard_setup import ShardSetupBarrier
 from pytest_streamstress.testing.emulator import Emulator
 
@@ -193,3 +194,35 @@ def test_outside_a_job_no_shard_waits(cluster: Cluster) -> None:
         _gate(cluster, "shard-0"), run="", mine=frozenset(), elsewhere=[(1, "specs/olm.spec::Install")]
     )
     assert waiter.wait((), bound=BOUND_S, progress=lambda _s, _w: pytest.fail("it waited")) == ""
+
+
+def test_a_lingering_claim_outlives_its_holder_and_one_carrier_s_end_never_frees_it(cluster: Cluster) -> None:
+    """run/claim.py's hand-off: a shards launcher's claim lingers for its pods, which carry it on under
+    its identity and never let it go, so it lapses only after the last of them stopped renewing."""
+    launcher = LeaseGate(cluster, NAMESPACE, "alice@laptop pid 1", poll_s=0.05, timeout_s=1, name="claim")
+    started = time.time()
+    with launcher.hold(exclusive=True, linger_s=600):
+        pass
+    assert launcher.writer() == "alice@laptop pid 1", "still held after the launcher ended"
+    other = LeaseGate(cluster, NAMESPACE, "bob@laptop pid 2", poll_s=0.05, timeout_s=0.3, name="claim")
+    with pytest.raises(WaitTimeout), other.hold(exclusive=True):
+        pass
+    lease = cluster.coordination.read_namespaced_lease("claim", NAMESPACE, _request_timeout=10)
+    assert float(lease.metadata.annotations[WRITER_EXPIRES]) >= started + 600
+
+    pods = [
+        LeaseGate(cluster, NAMESPACE, "alice@laptop pid 1", poll_s=0.05, timeout_s=1, name="claim")
+        for _ in range(2)
+    ]
+    with pods[0].hold(exclusive=True, linger_s=0), pods[1].hold(exclusive=True, linger_s=0):
+        pass  # both pods run, then the first ends, then the second
+    assert launcher.writer() == "alice@laptop pid 1"
+    with pytest.raises(WaitTimeout), other.hold(exclusive=True):
+        pass
+
+
+def test_a_claim_without_linger_is_let_go(cluster: Cluster) -> None:
+    session = LeaseGate(cluster, NAMESPACE, "alice@laptop pid 1", poll_s=0.05, timeout_s=1, name="claim")
+    with session.hold(exclusive=True):
+        pass
+    assert session.writer() == ""

@@ -23,14 +23,18 @@ from pytest_streamstress.cluster.access import Access
 from pytest_streamstress.cluster.client import Cluster
 from pytest_streamstress.cluster.job.launch import JobLaunch, launch_job
 from pytest_streamstress.cluster.job.manifest import (
+    CLAIM_ENV,
     DEFAULT_COMMAND,
     DEFAULT_DEADLINE_S,
     POD_RESULTS_DIR,
     JobRequest,
 )
 from pytest_streamstress.cluster.job.shards import INDEX_ANNOTATION, job_finished
+from pytest_streamstress.cluster.lease import LeaseGate
+from pytest_streamstress.errors import WaitTimeout
 from pytest_streamstress.history.store import load_index
 from pytest_streamstress.report.results_json import load_schema
+from pytest_streamstress.run.claim import CLAIM_LEASE
 from pytest_streamstress.testing.emulator import Emulator
 from pytest_streamstress.testing.emulator.controllers.jobs import TERMINATE_ANNOTATION
 from pytest_streamstress.testing.standins import install_standins, path_with
@@ -107,6 +111,7 @@ def _launch_two_shards(
     outcomes: str,
     *,
     deadline_s: int = DEFAULT_DEADLINE_S,
+    env: tuple[tuple[str, str], ...] = (),
 ) -> tuple[Cluster, JobLaunch]:
     """An Indexed Job of two real plugin pods over `specs`, the gauge stand-in following `outcomes`."""
     bin_dir = install_standins(tmp_path / "bin", ("gauge",))
@@ -134,7 +139,7 @@ def _launch_two_shards(
             f"--results-dir={POD_RESULTS_DIR}",
             "--shard=$(JOB_COMPLETION_INDEX)/2",
         ),
-        env=(("GAUGE_STANDIN_OUTCOMES", str(tmp_path / "outcomes.toml")),),
+        env=(("GAUGE_STANDIN_OUTCOMES", str(tmp_path / "outcomes.toml")), *env),
         completions=2,
         deadline_s=deadline_s,
     )
@@ -316,6 +321,46 @@ def test_no_shard_starts_a_scenario_before_another_shard_s_install_scenario_ende
         assert start >= install_end, (other, start, install_end)
     lease = cluster.coordination.read_namespaced_lease("streamstress-serial", NAMESPACE, _request_timeout=10)
     assert lease.metadata.annotations["streamstress.io/setup-ended"] == launch.name
+    cluster.close()
+
+
+def test_the_shard_pods_carry_their_launcher_s_claim_on_the_cluster_until_the_last_one_ended(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A shards launcher deploys and returns once the Job is launched. Before, nothing held the
+    cluster's claim while the shards ran: another run could deploy under their scenarios."""
+    emulator = make_emulator(state="installed")
+    launcher = "alice@laptop pid 4711 since 2026-12-07T02:00:00+00:00"
+    cluster, launch = _launch_two_shards(
+        emulator,
+        tmp_path,
+        monkeypatch,
+        {"a.spec": _spec("a", 2), "b.spec": _spec("b", 2)},
+        '[[scenario]]\nmatch = "PIPELINES-96"\nstatus = "pass"\nsleep_s = 1.5\n',
+        env=((CLAIM_ENV, launcher),),
+    )
+    other = LeaseGate(
+        cluster, "openshift-operators", "bob@laptop pid 2", poll_s=0.1, timeout_s=0.5, name=CLAIM_LEASE
+    )
+    held_while_running: list[str] = []
+
+    def shards_run_and_hold_it() -> Probe:
+        done, state = job_finished(cluster, NAMESPACE, launch.name)
+        if not done and other.writer():
+            held_while_running.append(other.writer())
+        return Probe(done, state)
+
+    wait_until(shards_run_and_hold_it, what="the shards did not end", timeout=300, poll=0.2)
+    assert held_while_running and set(held_while_running) == {launcher}
+    code, _out, document = _collect(emulator, launch, tmp_path / "merged", capsys)
+    assert code == 0 and {s["status"] for s in document["scenarios"]} == {"passed"}
+    # Ended, the last pod leaves the claim to lapse within a minute; another run still waits for it.
+    assert other.writer() == launcher
+    with pytest.raises(WaitTimeout), other.hold(exclusive=True):
+        pass
     cluster.close()
 
 

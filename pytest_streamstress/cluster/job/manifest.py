@@ -37,6 +37,8 @@ BUILDS_ENV: Final = "STREAMSTRESS_BUILDS"
 `POD_BUILDS_FILE` for `--images-from`, so its run knows each image's commit (an upstream change or
 none: the verdicts of issue 18 need it) and not only its digest."""
 POD_BUILDS_FILE: Final = "builds.json"
+CLAIM_ENV: Final = "STREAMSTRESS_CLAIM"
+"""A shards launcher's claim identity in every pod's env: the pods carry its claim on (run/claim.py)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
