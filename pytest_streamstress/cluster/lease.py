@@ -43,6 +43,9 @@ WAITING: Final = "streamstress.io/waiting"
 WRITER_EXPIRES: Final = "streamstress.io/writer-expires"
 SETUP_ENDED: Final = "streamstress.io/setup-ended"
 """The Job whose install scenario ended (run/shard_setup.py): the other shards of that Job wait for it."""
+SETUP_STARTED: Final = "streamstress.io/setup-started"
+"""`<Job> <identity>`: which shard process started that Job's install scenario (so the others can tell
+when it died: its claims on this Lease lapse)."""
 DEFAULT_DURATION_S: Final = 60.0
 DEFAULT_POLL_S: Final = 0.5
 
@@ -58,6 +61,12 @@ class _State:
     waiting: str = ""
     waiting_expires: float = 0.0
     setup_ended: str = ""
+    setup_started: str = ""
+
+    @property
+    def present(self) -> frozenset[str]:
+        """Who holds or waits for the gate now (expired claims dropped)."""
+        return frozenset({self.writer, self.waiting, *self.readers} - {""})
 
     @classmethod
     def of(cls, lease: Any, now: float) -> _State:
@@ -73,6 +82,7 @@ class _State:
             resource_version=lease.metadata.resource_version,
             readers=readers,
             setup_ended=str(notes.get(SETUP_ENDED) or ""),
+            setup_started=str(notes.get(SETUP_STARTED) or ""),
         )
         if writer and writer_expires > now:
             state.writer, state.writer_expires = writer, writer_expires
@@ -95,10 +105,24 @@ class _State:
                     WAITING: f"{self.waiting} {self.waiting_expires}" if self.waiting else "",
                     WRITER_EXPIRES: str(self.writer_expires) if self.writer else "",
                     SETUP_ENDED: self.setup_ended,
+                    SETUP_STARTED: self.setup_started,
                 },
             },
             "spec": {"holderIdentity": self.writer or None, "leaseDurationSeconds": int(duration_s)},
         }
+
+
+@dataclass(frozen=True, slots=True)
+class SetupMarks:
+    """What the Lease says of the install scenario across shards (run/shard_setup.py)."""
+
+    ended: str
+    """The run whose install scenario ended last."""
+    started: str
+    """The run whose install scenario started last, and the shard process (`starter`) that runs it."""
+    starter: str
+    present: frozenset[str]
+    """Who holds or waits for the gate now: a live starter is among them while it runs."""
 
 
 def _float(text: object) -> float:
@@ -165,17 +189,22 @@ class LeaseGate:
         """Who holds it exclusively now ("" when nobody does, or the claim lapsed)."""
         return self._read().writer
 
-    def mark_setup_ended(self, run: str) -> None:
-        """Say that run `run`'s install scenario ended (run/shard_setup.py); the newest run's word wins."""
+    def mark_setup(self, run: str, *, ended: bool) -> None:
+        """Say that run `run`'s install scenario started here, or ended (run/shard_setup.py); the newest
+        run's word wins."""
 
         def mark(state: _State) -> None:
-            state.setup_ended = run
+            if ended:
+                state.setup_ended = run
+            else:
+                state.setup_started = f"{run} {self.identity}"
 
         self._change(mark)
 
-    def setup_ended(self) -> str:
-        """The run whose install scenario ended last ("" for none)."""
-        return self._read().setup_ended
+    def setup_marks(self) -> SetupMarks:
+        state = self._read()
+        run, _, starter = state.setup_started.partition(" ")
+        return SetupMarks(ended=state.setup_ended, started=run, starter=starter, present=state.present)
 
     # -- the protocol -----------------------------------------------------------------------------
     def _acquire(self, exclusive: bool, progress: Callable[[float, str], object] | None = None) -> None:

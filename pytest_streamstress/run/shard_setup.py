@@ -9,7 +9,9 @@ failures were filed against upstream. The serial gate only kept them from runnin
 So the shard that runs it marks the cross-shard serial Lease when its gauge run ended
 (`streamstress.io/setup-ended: <Job name>`, cluster/lease.py), and every other shard of that Job waits
 for the mark before its first gauge run, saying so every `--heartbeat` and for at most
-`--gauge-timeout` (a pod that died with it must not hold the others forever). The Job's name (`JOB_NAME`,
+`--gauge-timeout`. A pod that died with it must not hold the others that long: it also marks when it
+starts (`streamstress.io/setup-started: <Job> <identity>`), and once its claims on the gate have been
+gone for LAPSE_S the others run on, saying so. The Job's name (`JOB_NAME`,
 set in every pod) tells this run's mark from an earlier run's. Shards of a CI matrix (`--shard i/N`
 outside a Job) do not coordinate, as for the serial gate (docs/shards.md).
 """
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
 JOB_ENV: Final = "JOB_NAME"
 """Set in every Job pod (cluster/job/manifest.py): the run the mark belongs to."""
 POLL_S: Final = 1.0
+LAPSE_S: Final = 120.0
+"""Two of the gate's claim durations: a live shard is back on the gate (renewed, or between its mark
+and its gauge run's claim) long before."""
 
 
 class ShardSetupBarrier:
@@ -46,6 +51,7 @@ class ShardSetupBarrier:
         mine: frozenset[str],
         elsewhere: Sequence[tuple[int, str]],
         poll_s: float = POLL_S,
+        lapse_s: float = LAPSE_S,
     ) -> None:
         self.gate = gate if run else None
         self.run = run
@@ -54,15 +60,19 @@ class ShardSetupBarrier:
         self.elsewhere = tuple(elsewhere)
         """(shard, node id) of the install scenarios other shards run: this one waits for them."""
         self.poll_s = poll_s
+        self.lapse_s = lapse_s
+        """How long the shard that started it may be absent from the gate before it counts as dead."""
         self.seen = False
 
     def starting(self, nodeids: Iterable[str]) -> None:
-        """Nothing to say before: the mark is only ever "ended"."""
+        """Before the install scenarios' gauge run: the others can tell from now on if this pod dies."""
+        if self.gate is not None and self.mine & set(nodeids):
+            self.gate.mark_setup(self.run, ended=False)
 
     def ended(self, nodeids: Iterable[str]) -> None:
         """After the install scenarios' gauge run, whatever its outcome: the other shards may start."""
         if self.gate is not None and self.mine & set(nodeids):
-            self.gate.mark_setup_ended(self.run)
+            self.gate.mark_setup(self.run, ended=True)
 
     def wait(
         self, group: Sequence[ScenarioItem], *, bound: float, progress: Callable[[float, str], object]
@@ -74,11 +84,22 @@ class ShardSetupBarrier:
         shards = sorted({shard for shard, _ in self.elsewhere})
         names = ", ".join(nodeid.rsplit("::", 1)[-1] for _, nodeid in self.elsewhere)
         where = f"shard{'s' if len(shards) > 1 else ''} {', '.join(str(s) for s in shards)}"
+        absent_since: float | None = None
         while True:
-            if self.gate.setup_ended() == self.run:
+            marks = self.gate.setup_marks()
+            if marks.ended == self.run:
                 self.seen = True
                 return ""
             waited = time.monotonic() - started
+            # Started here, but its shard's claims on the gate lapsed: that pod died (OOM, eviction).
+            gone = marks.started == self.run and marks.starter not in marks.present
+            absent_since = (absent_since or time.monotonic()) if gone else None
+            if absent_since is not None and time.monotonic() - absent_since >= self.lapse_s:
+                self.seen = True
+                return (
+                    f"the shard running the setup scenario {names} ({where}) stopped before it ended (its"
+                    " claims on the serial gate lapsed): this shard runs without it"
+                )
             if waited >= bound:
                 self.seen = True  # once: the next group does not wait again
                 return (

@@ -146,7 +146,7 @@ def test_a_shard_waits_for_its_job_s_install_scenario_and_not_for_an_earlier_job
     waiter = ShardSetupBarrier(
         _gate(cluster, "shard-0"), run="job-b", mine=frozenset(), elsewhere=[(1, install)], poll_s=0.05
     )
-    _gate(cluster, "yesterday").mark_setup_ended("job-a")
+    _gate(cluster, "yesterday").mark_setup("job-a", ended=True)
     said: list[str] = []
     released: list[float] = []
 
@@ -186,6 +186,37 @@ def test_a_shard_waits_for_another_shard_s_install_scenario_at_most_its_bound(cl
         " this shard runs without it"
     )
     assert waiter.wait((), bound=0.3, progress=lambda _s, _w: None) == "", "said once, then it runs on"
+
+
+def test_a_shard_stops_waiting_when_the_one_running_the_install_scenario_died(cluster: Cluster) -> None:
+    """Its pod was OOM-killed during the install scenario: the others ran on only after --gauge-timeout
+    (an hour); now once its claims on the gate have lapsed."""
+    install = "specs/olm.spec::Install: PIPELINES-09-TC01"
+    running = _gate(cluster, "shard-1-pod-a-7")
+    starter = ShardSetupBarrier(running, run="job-d", mine=frozenset({install}), elsewhere=())
+    waiter = ShardSetupBarrier(
+        _gate(cluster, "shard-0-pod-b-9"),
+        run="job-d",
+        mine=frozenset(),
+        elsewhere=[(1, install)],
+        poll_s=0.05,
+        lapse_s=0.5,
+    )
+    starter.starting([install])
+    with running.hold(exclusive=True):  # alive, running it, for longer than the lapse
+        outcome: list[str] = []
+        thread = threading.Thread(
+            target=lambda: outcome.append(waiter.wait((), bound=BOUND_S, progress=lambda _s, _w: None))
+        )
+        thread.start()
+        time.sleep(1.0)
+        assert not outcome, "a live shard running it is waited for"
+    # ... and then its pod is killed: no ended mark; its claim is gone (here: let go, as a lapse looks)
+    thread.join(timeout=BOUND_S)
+    assert outcome == [
+        "the shard running the setup scenario Install: PIPELINES-09-TC01 (shard 1) stopped before it ended"
+        " (its claims on the serial gate lapsed): this shard runs without it"
+    ]
 
 
 def test_outside_a_job_no_shard_waits(cluster: Cluster) -> None:
