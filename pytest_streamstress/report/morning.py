@@ -110,8 +110,8 @@ class MorningView:
     """How the run chose its scenarios ("-k TC02"): a morning reader must know a rerun of one
     scenario from the nightly. "" for the whole suite."""
     reruns: tuple[Rerun, ...] = ()
-    """Runs narrowed by -k, -m, node ids, --deselect, --lf or --sw after this one, newest first: the page
-    stays on this run and says what each rerun found (report/changes.subject_of)."""
+    """The reruns after this run (a few scenarios, narrowed by -k, -m, node ids...: report/changes.py),
+    newest first: the page stays on this run and says what each rerun found."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

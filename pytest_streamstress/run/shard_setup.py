@@ -11,9 +11,9 @@ So the shard that runs it marks the cross-shard serial Lease when its gauge run 
 for the mark before its first gauge run, saying so every `--heartbeat` and for at most
 `--gauge-timeout`. A pod that died with it must not hold the others that long: it also marks when it
 starts (`streamstress.io/setup-started: <Job> <identity>`), and once its claims on the gate have been
-gone for LAPSE_S the others run on, saying so. The Job's name (`JOB_NAME`,
-set in every pod) tells this run's mark from an earlier run's. Shards of a CI matrix (`--shard i/N`
-outside a Job) do not coordinate, as for the serial gate (docs/shards.md).
+gone for LAPSE_S the others run on, saying so. The Job's name (`JOB_NAME`, set in every pod) tells
+this run's mark from an earlier run's. Shards of a CI matrix (`--shard i/N` outside a Job) do not
+coordinate, as for the serial gate (docs/shards.md).
 """
 
 from __future__ import annotations
