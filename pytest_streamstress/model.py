@@ -30,7 +30,7 @@ SETUP_TAGS: Final = frozenset({"install"})
 """Scenarios that configure the cluster for the others (release-tests' specs/olm.spec install)."""
 AFTER_FAILED_INSTALL: Final = "after-failed-install"
 """The rule that files a failure with no evidence of its own, after the install scenario failed, as
-unattributed (run/failed_install.py); its evidence starts with what the install scenario said."""
+unattributed (report/failed_install.py); its evidence starts with what the install scenario said."""
 
 
 def has_setup_tag(tags: Iterable[str]) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pytest_streamstress.profile.shards import ShardPlan
+from pytest_streamstress.report.failed_install import refile_after_failed_install
 from pytest_streamstress.report.results_json import (
     SCHEMA_VERSION,
     RunError,
@@ -123,6 +124,7 @@ def merge_shards(
     started, finished = _window(documents.values(), now)
     statuses = [str(d.get("status", "error")) for d in documents.values()]
     base = base or {}
+    scenarios = _after_a_failed_install(scenarios, base)
     verdict = _verdict(scenarios, errors, base, interrupted="interrupted" in statuses)
     merged: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -191,6 +193,28 @@ def _verdict(
         interrupted=interrupted,
     )
     return decide(records, state)
+
+
+def _after_a_failed_install(scenarios: list[dict[str, Any]], base: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each shard judged only its own scenarios: one whose install scenario ran in another shard's pod
+    could not know it failed (report/failed_install.py decides it again on the merged run)."""
+    records = {str(s["nodeid"]): ScenarioRecord.from_json(s) for s in scenarios}
+    lifecycle = (base.get("settings") or {}).get("lifecycle_scenarios")
+    moved = set(refile_after_failed_install(records, install_ran_first=lifecycle != "run"))
+    return [_refiled(s, records[str(s["nodeid"])]) if s["nodeid"] in moved else s for s in scenarios]
+
+
+def _refiled(scenario: dict[str, Any], record: ScenarioRecord) -> dict[str, Any]:
+    cat = record.category
+    if cat is None:
+        return scenario
+    return {
+        **scenario,
+        "category": cat.category,
+        "category_rule": cat.rule,
+        "category_evidence": cat.evidence,
+        "category_field": cat.field,
+    }
 
 
 def _message(

@@ -294,8 +294,8 @@ class Recorder:
         return result
 
     def _final_verdicts(self, session: pytest.Session) -> None:
+        from pytest_streamstress.report.failed_install import refile_after_failed_install
         from pytest_streamstress.run import confirm
-        from pytest_streamstress.run.failed_install import refile_after_failed_install
         from pytest_streamstress.run.preconditions import phases_of
 
         analysis = self.config.pluginmanager.get_plugin("streamstress-analysis")

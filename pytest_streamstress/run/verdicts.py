@@ -8,7 +8,7 @@ verdicts:
    earlier run while every built component is at the same commit now: nothing upstream moved
    (`history.attribution`). Without a history, or with a moved component, it stays.
 2. **after a failed install scenario**: the default rule's upstream regressions of scenarios that ran
-   after the suite's install scenario failed are `unattributed` too (run/failed_install.py).
+   after the suite's install scenario failed are `unattributed` too (report/failed_install.py).
 3. **--confirm**: the remaining upstream regressions are proved by rerunning them (run/confirm.py).
 
 A re-filed failure's view in pytest's own failure section is rewritten to match (pytest prints

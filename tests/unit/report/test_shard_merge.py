@@ -157,3 +157,50 @@ def test_the_merged_verdict_applies_the_shards_fail_on_to_the_merged_failures() 
     assert excused["verdict"]["sentence"] == (
         "PASSED: 1 failure, none gates the job (--fail-on upstream-regression); exit 0"
     )
+
+
+def test_a_failure_after_another_shard_s_failed_install_scenario_is_unattributed_in_the_merged_run() -> None:
+    """Each shard judged only its own scenarios: shard 0 could not know that the install scenario,
+    in shard 1's pod, failed before its scenario ran (report/failed_install.py)."""
+    plan = _plan()
+    documents = {i: _document(plan, i) for i in (0, 1)}
+    for document in documents.values():
+        document["settings"]["fail_on"] = ["upstream-regression"]
+    install = documents[1]["scenarios"][0]
+    install.update(
+        tags=["install", "admin"],
+        status="failed",
+        message="deployment tekton-hub-api not available after 5m0s",
+        failing_step={"text": "Validate hub deployment", "line": 9},
+        category="upstream-regression",
+        category_rule="default",
+        started_at="2026-12-06T07:00:00Z",
+        finished_at="2026-12-06T07:05:00Z",
+    )
+    later = documents[0]["scenarios"][0]
+    later.update(
+        status="failed",
+        message="GET https://tekton-hub-api/v1/query returned 503",
+        category="upstream-regression",
+        category_rule="default",
+        started_at="2026-12-06T07:05:02Z",
+        finished_at="2026-12-06T07:06:00Z",
+    )
+
+    merged = merge_shards(plan, documents, [_summary(0), _summary(1)], job="ns/job", now=NOW)
+
+    jsonschema.validate(merged, load_schema())
+    by_id = {s["nodeid"]: s for s in merged["scenarios"]}
+    refiled = by_id[later["nodeid"]]
+    assert (refiled["category"], refiled["category_rule"], refiled["shard"]) == (
+        "unattributed",
+        "after-failed-install",
+        0,
+    )
+    assert refiled["category_evidence"].startswith(f"the install scenario '{install['scenario']}'")
+    assert by_id[install["nodeid"]]["category"] == "upstream-regression", "the install keeps its own"
+    assert merged["verdict"]["gating"] == 1
+    assert {c["category"]: c["count"] for c in merged["categories"]} == {
+        "upstream-regression": 1,
+        "unattributed": 1,
+    }

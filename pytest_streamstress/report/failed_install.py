@@ -14,6 +14,9 @@ specific rule filed (a controller panic, a withdrawn API, an unpullable product 
 verdict: that evidence does not depend on the setup. The install scenario keeps its own verdict: if
 upstream broke the install, that failure says so. Like the suite's own CI (which runs the other specs
 after a failed install, `|| true`), nothing is left out.
+
+Pure, so a session (run/recorder.py) and the merge of a sharded run (report/shard_merge.py, where the
+install scenario ran in another shard's pod) decide it alike.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""run/failed_install.py: which failures follow a failed install scenario (no gauge, no session)."""
+"""report/failed_install.py: which failures follow a failed install scenario (no gauge, no session)."""
 
 from __future__ import annotations
 
 import pytest
 
 from pytest_streamstress.model import Categorization, FailingStep, Status
+from pytest_streamstress.report.failed_install import refile_after_failed_install
 from pytest_streamstress.report.results_json import ScenarioRecord
-from pytest_streamstress.run.failed_install import refile_after_failed_install
 
 
 def record(
