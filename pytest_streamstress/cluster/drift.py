@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pytest_streamstress.cluster.operator_env import current_values, deployment_values, find_operator
+from pytest_streamstress.errors import NotFound
 from pytest_streamstress.model import Deployment, DeployStatus
 
 if TYPE_CHECKING:
@@ -55,6 +56,61 @@ def images_moved(cluster: Cluster, deployment: Deployment) -> Moved | None:
             return Moved(
                 what=f"{where} now sets {wrong[0]}={_short(values.get(wrong[0]))}{more}, not this run's"
                 f" {_short(expected[wrong[0]])}",
+                by="another session or a person",
+            )
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    """The operator's images as a session that deploys nothing found them before its first scenario."""
+
+    csv: str
+    places: dict[str, dict[str, str]]
+    """Where -> IMAGE_* -> image: the CSV and the operator Deployment."""
+
+
+def snapshot(cluster: Cluster) -> Snapshot:
+    """What a `--skip-deploy` session (a shard pod, a CI matrix job, a run of the cluster as it is)
+    tests: read before the scenarios, compared after them by `moved_since`. No operator installed yet
+    (auto-setup installs it during the first scenario's setup): an empty snapshot, nothing to compare."""
+    try:
+        target = find_operator(cluster)
+    except NotFound:
+        return Snapshot(csv="", places={})
+    places = {
+        f"CSV {target.csv}": current_values(cluster, target),
+        f"Deployment {target.namespace}/{target.deployment}": deployment_values(cluster, target),
+    }
+    return Snapshot(
+        csv=target.csv,
+        places={where: {k: v for k, v in values.items() if v} for where, values in places.items()},
+    )
+
+
+def moved_since(cluster: Cluster, before: Snapshot) -> Moved | None:
+    """None when the operator carries every IMAGE_* value it had in `before`; else what changed."""
+    if not before.csv:
+        return None  # nothing was installed yet: auto-setup installs what the scenarios then test
+    now = snapshot(cluster)
+    if not now.csv:
+        return Moved(
+            what=f"the operator (CSV {before.csv}) was uninstalled during the run",
+            by="an uninstall scenario, another session or a person",
+        )
+    if now.csv != before.csv:
+        return Moved(
+            what=f"the operator's CSV changed from {before.csv} to {now.csv} during the run",
+            by="an OLM upgrade or a reinstall (the new CSV carries its own shipped images)",
+        )
+    for where, values in before.places.items():
+        current = now.places.get(where, {})
+        wrong = sorted(var for var, image in values.items() if current.get(var) != image)
+        if wrong:
+            more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
+            return Moved(
+                what=f"{where} now sets {wrong[0]}={_short(current.get(wrong[0]))}{more}, not"
+                f" {_short(values[wrong[0]])} as when the scenarios started",
                 by="another session or a person",
             )
     return None

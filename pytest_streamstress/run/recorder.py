@@ -67,6 +67,7 @@ from pytest_streamstress.triage import categorize
 from pytest_streamstress.triage.facts import OPERAND_OF, ClusterFacts, components_from_groups
 
 if TYPE_CHECKING:
+    from pytest_streamstress.cluster.drift import Snapshot
     from pytest_streamstress.components import ComponentCatalog
     from pytest_streamstress.gauge.collect import ScenarioItem
     from pytest_streamstress.run.api_watch import ApiWatch
@@ -108,6 +109,8 @@ class Recorder:
         self.stopped_early = ""
         """pytest's words when it ended the test loop itself (-x, --maxfail): not an interruption."""
         self.images_moved = ""
+        self.found: Snapshot | None = None
+        """A `--skip-deploy` session's operator images before its scenarios (run/verdicts.snapshot_before)."""
         """What changed the operator's images while the scenarios ran (run/verdicts.images_moved)."""
         self.images_note = ""
         """The same, when the suite's own operator scenario did it: a note on the deploy, not a verdict."""
@@ -273,10 +276,13 @@ class Recorder:
         unattributed and --confirm verdicts as in a whole run; a signal's stop gets none."""
         from pytest_streamstress.run.api_watch import watch_of
         from pytest_streamstress.run.interrupted import early_stop
+        from pytest_streamstress.run.preconditions import phases_of
 
         self.api_watch = watch_of(self.config)
         if self.api_watch is not None:
             self.api_watch.start()
+            if self.settings.skip_deploy:  # it deploys nothing: compare with what it found (run/verdicts.py)
+                self.found = verdicts.snapshot_before(phases_of(self.config))
         try:
             result = yield
         except (KeyboardInterrupt, pytest.Session.Failed) as stop:
@@ -310,7 +316,7 @@ class Recorder:
         moved, self.cluster_lost = verdicts.refile_cluster_lost(
             self.records, outages, categories=self.rules.categories
         )
-        self.images_moved, self.images_note = verdicts.images_moved(phases, self.records.values())
+        self.images_moved, self.images_note = verdicts.images_moved(phases, self.records.values(), self.found)
         moved += verdicts.refile_unattributed(self.records, current=current, runs=runs)
         moved += refile_after_failed_install(
             self.records, install_ran_first=self.settings.lifecycle_scenarios != "run"

@@ -40,6 +40,7 @@ from pytest_streamstress.report.results_json import ScenarioRecord, epoch
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from pytest_streamstress.cluster.drift import Snapshot
     from pytest_streamstress.gauge.collect import ScenarioItem
     from pytest_streamstress.gauge.execute import GaugeRunner
     from pytest_streamstress.run.api_watch import Outage
@@ -178,25 +179,50 @@ def refresh_views(
         )
 
 
-def images_moved(phases: Phases, records: Iterable[ScenarioRecord]) -> tuple[str, str]:
+def snapshot_before(phases: Phases) -> Snapshot | None:
+    """For a `--skip-deploy` session: the operator's images before its first scenario, so `images_moved`
+    can tell whether they changed under it too (a shard pod, a CI-matrix job); None when unreadable."""
+    from pytest_streamstress.cluster.drift import snapshot
+    from pytest_streamstress.errors import StreamstressError
+
+    try:
+        cluster = phases.connect()
+        try:
+            return snapshot(cluster)
+        finally:
+            cluster.close()
+    except StreamstressError as exc:
+        phases.say(f"warning: could not read the operator's images before the scenarios: {exc.message}")
+        return None
+
+
+def images_moved(
+    phases: Phases, records: Iterable[ScenarioRecord], before: Snapshot | None = None
+) -> tuple[str, str]:
     """(why the run is not scored, a note for the deploy): what changed the operator's images while
     the scenarios ran. A change the suite's own upgrade or uninstall scenario explains (one that ran:
     run/lifecycle.py skips them beside other scenarios by default) is only a note.
 
-    ("", "") when nothing moved, the run deployed nothing, or the cluster cannot be read now (then a
-    warning: an unknown is not a finding).
+    ("", "") when nothing moved, the run deployed nothing and has no `before` (`snapshot_before`, for
+    `--skip-deploy`), or the cluster cannot be read now (then a warning: an unknown is not a finding).
     """
     from pytest_streamstress.cluster.drift import images_moved as moved_on
+    from pytest_streamstress.cluster.drift import moved_since
     from pytest_streamstress.errors import StreamstressError
     from pytest_streamstress.run.lifecycle import REPLACING_TAGS, lifecycle_tags
 
     outcome = phases.outcome_if_run
-    if outcome is None or phases.settings.skip_deploy or not outcome.deployment.running:
-        return "", ""  # nothing this run deployed and verified: do not even connect
+    deployed = outcome.deployment if outcome is not None and not phases.settings.skip_deploy else None
+    if (deployed is None or not deployed.running) and before is None:
+        return "", ""  # nothing this run deployed and verified, nor found: do not even connect
     try:
         cluster = phases.connect()
         try:
-            moved = moved_on(cluster, outcome.deployment)
+            if deployed is not None and deployed.running:
+                moved = moved_on(cluster, deployed)
+            else:
+                assert before is not None
+                moved = moved_since(cluster, before)
         finally:
             cluster.close()
     except StreamstressError as exc:

@@ -147,3 +147,78 @@ def test_a_change_while_only_the_install_scenario_ran_is_not_excused_but_named(
     assert "another session or a person changed the operator's images" in reason
     assert "(the suite's specs/moved.spec::Takes a while: PIPELINES-97-TC01 ran before)" in reason
     assert result.ret == 1
+
+
+def someone_deploys_a_webhook(emulator: Emulator) -> None:
+    """What another session's deploy does to one variable: its own build's image."""
+    rtype = emulator.store.rtype(*CSV)
+    theirs = (
+        "image-registry.openshift-image-registry.svc:5000/tekton-upstream/pipeline-webhook@sha256:" + "e" * 64
+    )
+
+    def edit(csv: dict[str, Any]) -> None:
+        for entry in csv["spec"]["install"]["spec"]["deployments"]:
+            for container in entry["spec"]["template"]["spec"]["containers"]:
+                for env in container.get("env", []):
+                    if env["name"] == VARIABLE:
+                        env["value"] = theirs
+
+    emulator.store.mutate(rtype, "openshift-operators", "openshift-pipelines-operator-rh.v1.21.3", edit)
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_a_skip_deploy_run_whose_operator_images_changed_under_it_is_incomplete_too(
+    pytester: pytest.Pytester,
+    gauge_project: Callable[..., Path],
+    joined_cluster: Emulator,
+    joined_args: JoinedArgs,
+    workers: tuple[str, ...],
+) -> None:
+    """A shard pod, a CI-matrix job, or a run of the cluster as it is deploys nothing: before, nothing
+    checked its images, so another session's deploy under it was filed against upstream."""
+    results = pytester.path / "results"
+    root = gauge_project({"moved.spec": SPEC.format(tags="e2e")}, outcomes=OUTCOMES)
+
+    def meddle() -> None:
+        def first_scenario_runs() -> Probe:  # specs__moved.log, or under xdist specs__moved.gw0.log
+            logs = sorted((results / "logs").glob("specs__moved*.log"))
+            text = "".join(log.read_text(errors="replace") for log in logs)
+            return Probe(done="Takes a while" in text, state="")
+
+        wait_until(first_scenario_runs, what="the first scenario", timeout=300, poll=0.05)
+        someone_deploys_a_webhook(joined_cluster)
+
+    meddler = threading.Thread(target=meddle, daemon=True)
+    meddler.start()
+    args = joined_args(root, results, "--skip-build", "--skip-deploy", "--fail-on=none", *workers)
+    result = pytester.runpytest_subprocess(*args, timeout=300)
+    meddler.join(timeout=5)
+    assert not meddler.is_alive(), "the test never saw the first scenario run"
+    document = json.loads((results / "results.json").read_text())
+    assert document["status"] == "incomplete", document["verdict"]
+    (reason,) = document["verdict"]["reasons"]
+    assert reason.startswith(
+        f"CSV openshift-pipelines-operator-rh.v1.21.3 now sets {VARIABLE}=image-registry.openshift-image-"
+        "registry.svc:5000/tekton-upstream/pipeline-webhook@sha256:eeeeeeeeeeee, not registry.redhat.io/"
+    ), reason
+    assert (
+        "as when the scenarios started: another session or a person changed the operator's images" in reason
+    )
+    assert result.ret == 1
+
+
+def test_a_skip_deploy_run_on_an_untouched_cluster_is_scored(
+    pytester: pytest.Pytester,
+    gauge_project: Callable[..., Path],
+    joined_cluster: Emulator,
+    joined_args: JoinedArgs,
+) -> None:
+    results = pytester.path / "results"
+    root = gauge_project(
+        {"moved.spec": SPEC.format(tags="e2e").replace("sleep_s = 8", "")}, outcomes=OUTCOMES
+    )
+    args = joined_args(root, results, "--skip-build", "--skip-deploy", "--fail-on=none")
+    result = pytester.runpytest_subprocess(*args, timeout=300)
+    document = json.loads((results / "results.json").read_text())
+    assert document["status"] == "passed", document["verdict"]
+    assert "could not read the operator's images" not in result.stdout.str()
