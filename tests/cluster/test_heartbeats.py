@@ -108,24 +108,24 @@ def test_a_long_build_names_what_it_still_builds(session_runner: SessionRunner, 
 
 def test_a_job_whose_pod_never_starts_says_what_it_waits_for(emulator: Emulator) -> None:
     """The API-only emulator runs no Job controller: the Job never gets a pod."""
-    from kubernetes import client
-
     from pytest_streamstress._infra.redact import Redactor
     from pytest_streamstress.cluster.access import Access
     from pytest_streamstress.cluster.client import Cluster
     from pytest_streamstress.cluster.job.state import wait_for_pod
 
     cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig), redactor=Redactor())
-    job = client.V1Job(
-        metadata=client.V1ObjectMeta(name="streamstress-run-1"),
-        spec=client.V1JobSpec(
-            template=client.V1PodTemplateSpec(
-                spec=client.V1PodSpec(
-                    restart_policy="Never", containers=[client.V1Container(name="r", image="x")]
-                )
-            )
-        ),
-    )
+    # A plain body, as the product passes them. Not kubernetes' model classes: since kubernetes 37 they
+    # load lazily, and one first imported inside an in-process pytester run is dropped from sys.modules
+    # afterwards, so a later `client.V1Job` can be another class than the one the API validates
+    # against ("Input should be a valid dictionary or instance of V1Job", once in a full -n 2 run).
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "streamstress-run-1"},
+        "spec": {
+            "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "r", "image": "x"}]}}
+        },
+    }
     cluster.batch.create_namespaced_job("demo", job)
     lines: list[str] = []
     pace = Pace(every_s=0.3, width=90)
