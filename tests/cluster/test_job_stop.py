@@ -57,6 +57,11 @@ def test_deleting_the_job_pod_restores_the_operator_and_leaves_interrupted_resul
     monkeypatch.setenv(
         "PATH", path_with(bin_dir, os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
     )
+    # The first scenario takes two minutes, so the pod is still mid-run when the test deletes it. Before,
+    # the test deleted it after the deploy's first "waiting" line; on a loaded machine its probe saw
+    # that line only after the whole (fast) demo run and its --restore had ended (failed once in CI).
+    outcomes = tmp_path / "outcomes.toml"
+    outcomes.write_text('[[scenario]]\nmatch = "DEMO-03-TC01"\nstatus = "pass"\nsleep_s = 120\n')
     cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
     launch = launch_job(
         cluster,
@@ -78,12 +83,12 @@ def test_deleting_the_job_pod_restores_the_operator_and_leaves_interrupted_resul
                 "no:cacheprovider",
                 "-s",
             ),
-            env=(("STREAMSTRESS_EMULATED_CLUSTER", "1"),),
+            env=(("STREAMSTRESS_EMULATED_CLUSTER", "1"), ("GAUGE_STANDIN_OUTCOMES", str(outcomes))),
             grace_s=50,
         ),
     )
     pod = _pod_of(cluster, launch.name)
-    _wait_for_line(cluster, pod, "streamstress: waiting")
+    _wait_for_line(cluster, pod, "streamstress: deploy: deployed in ")
     assert _operator_env(emulator)["IMAGE_PIPELINES_TEKTON_PIPELINES_CONTROLLER"] == CONTROLLER
 
     cluster.call("delete pod", cluster.core.delete_namespaced_pod, pod, NAMESPACE)
@@ -92,6 +97,11 @@ def test_deleting_the_job_pod_restores_the_operator_and_leaves_interrupted_resul
     _wait_for_file(results / "restore.json.restored")  # written after results.json, when restore is done
     document = json.loads((results / "results.json").read_text(encoding="utf-8"))
     assert document["status"] == "interrupted"
+    # Deleted during the two-minute scenario: the pod's log said "deployed" at once (job/__main__.py
+    # line-buffers it). Block-buffered, the line came only when that scenario had passed.
+    assert [s["status"] for s in document["scenarios"] if s["scenario"].endswith("DEMO-03-TC01")] != [
+        "passed"
+    ]
     assert document["signal"] == "SIGTERM"
     assert document["emulated"] is True
     assert _operator_env(emulator) == before

@@ -10,4 +10,10 @@ import sys
 from pytest_streamstress.cluster.job.entry import entry
 
 if __name__ == "__main__":
+    # A pod's stdout is a pipe, so Python buffers it by blocks: with a `--job-image` that does not set
+    # PYTHONUNBUFFERED (ours does), `streamstress logs -f` showed the run's lines minutes late.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if callable(reconfigure):
+            reconfigure(line_buffering=True)
     sys.exit(entry(sys.argv[1:]))
