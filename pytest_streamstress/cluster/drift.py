@@ -9,6 +9,7 @@ before any verdict is final, from the same two places the deploy wrote and verif
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,24 +42,12 @@ def images_moved(cluster: Cluster, deployment: Deployment) -> Moved | None:
     target = find_operator(cluster)
     before = deployment.cluster.operator_csv
     if before and target.csv != before:
-        return Moved(
-            what=f"the operator's CSV changed from {before} to {target.csv} during the run",
-            by="an OLM upgrade or a reinstall (the new CSV carries its own shipped images)",
-        )
+        return _csv_changed(before, target.csv)
     places = {}
     if deployment.strategy != "deployment":  # the csv strategy and a no-op: the CSV holds the values
         places[f"CSV {target.csv}"] = current_values(cluster, target)
     places[f"Deployment {target.namespace}/{target.deployment}"] = deployment_values(cluster, target)
-    for where, values in places.items():
-        wrong = sorted(var for var, image in expected.items() if values.get(var) != image)
-        if wrong:
-            more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
-            return Moved(
-                what=f"{where} now sets {wrong[0]}={_short(values.get(wrong[0]))}{more}, not this run's"
-                f" {_short(expected[wrong[0]])}",
-                by="another session or a person",
-            )
-    return None
+    return _first_change({where: expected for where in places}, places, "this run's {}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,18 +88,30 @@ def moved_since(cluster: Cluster, before: Snapshot) -> Moved | None:
             by="an uninstall scenario, another session or a person",
         )
     if now.csv != before.csv:
-        return Moved(
-            what=f"the operator's CSV changed from {before.csv} to {now.csv} during the run",
-            by="an OLM upgrade or a reinstall (the new CSV carries its own shipped images)",
-        )
-    for where, values in before.places.items():
-        current = now.places.get(where, {})
+        return _csv_changed(before.csv, now.csv)
+    return _first_change(before.places, now.places, "{} as when the scenarios started")
+
+
+def _csv_changed(before: str, now: str) -> Moved:
+    return Moved(
+        what=f"the operator's CSV changed from {before} to {now} during the run",
+        by="an OLM upgrade or a reinstall (the new CSV carries its own shipped images)",
+    )
+
+
+def _first_change(
+    expected: Mapping[str, Mapping[str, str]], now: Mapping[str, Mapping[str, str | None]], was: str
+) -> Moved | None:
+    """The first place (CSV, Deployment) whose IMAGE_* values differ from `expected`; `was` words the
+    expected image ("this run's {}")."""
+    for where, values in expected.items():
+        current = now.get(where, {})
         wrong = sorted(var for var, image in values.items() if current.get(var) != image)
         if wrong:
             more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
             return Moved(
                 what=f"{where} now sets {wrong[0]}={_short(current.get(wrong[0]))}{more}, not"
-                f" {_short(values[wrong[0]])} as when the scenarios started",
+                f" {was.format(_short(values[wrong[0]]))}",
                 by="another session or a person",
             )
     return None
