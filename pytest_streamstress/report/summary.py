@@ -22,8 +22,8 @@ from pytest_streamstress.model import (
     UNATTRIBUTED,
     Restore,
     Status,
-    has_setup_tag,
 )
+from pytest_streamstress.report.failed_install import install_failures
 from pytest_streamstress.report.results_json import (
     UPSTREAM_REGRESSION,
     ScenarioRecord,
@@ -135,7 +135,7 @@ def summary_lines(
 def _after_install_lines(failed: Sequence[ScenarioRecord], labels: Mapping[str, str]) -> list[str]:
     """One line when failures were re-filed because the install scenario failed: fix that first."""
     after = [r for r in failed if r.category is not None and r.category.rule == AFTER_FAILED_INSTALL]
-    install = next((r for r in failed if has_setup_tag(r.tags)), None)
+    install = next(iter(install_failures(failed)), None)
     if not after or install is None:
         return []
     step = f" at step '{install.failing_step.text}'" if install.failing_step is not None else ""

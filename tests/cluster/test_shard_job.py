@@ -184,12 +184,7 @@ def test_a_shard_whose_pod_is_killed_loses_only_its_scenarios_as_harness_errors_
     cluster.core.patch_namespaced_pod(
         pod.state, NAMESPACE, {"metadata": {"annotations": {TERMINATE_ANNOTATION: reason}}}
     )
-    wait_until(
-        lambda: Probe(*job_finished(cluster, NAMESPACE, launch.name)),
-        what="the shards did not end",
-        timeout=120,
-        poll=0.2,
-    )
+    _wait_until_ended(cluster, launch.name, timeout=120)
 
     from pytest_streamstress.cli import main as cli
 
@@ -235,6 +230,15 @@ def _collect(
     return code, out, document
 
 
+def _wait_until_ended(cluster: Cluster, job: str, *, timeout: float = 300) -> None:
+    wait_until(
+        lambda: Probe(*job_finished(cluster, NAMESPACE, job)),
+        what="the shards did not end",
+        timeout=timeout,
+        poll=0.2,
+    )
+
+
 def _window(scenario: dict[str, str]) -> tuple[dt.datetime, dt.datetime]:
     return (
         dt.datetime.fromisoformat(scenario["started_at"].replace("Z", "+00:00")),
@@ -262,12 +266,7 @@ def test_a_serial_scenario_never_runs_beside_another_shards_scenarios(
         {"a.spec": serial, "b.spec": _spec("b", 2)},
         '[[scenario]]\nmatch = "PIPELINES-96"\nstatus = "pass"\nsleep_s = 3\n',
     )
-    wait_until(
-        lambda: Probe(*job_finished(cluster, NAMESPACE, launch.name)),
-        what="the shards did not end",
-        timeout=300,
-        poll=0.2,
-    )
+    _wait_until_ended(cluster, launch.name)
 
     code, _out, document = _collect(emulator, launch, tmp_path / "merged", capsys)
     assert code == 0
@@ -303,12 +302,7 @@ def test_no_shard_starts_a_scenario_before_another_shard_s_install_scenario_ende
         '[[scenario]]\nmatch = "PIPELINES-09"\nstatus = "pass"\nsleep_s = 3\n\n'
         '[[scenario]]\nmatch = "PIPELINES-96"\nstatus = "pass"\nsleep_s = 0.5\n',
     )
-    wait_until(
-        lambda: Probe(*job_finished(cluster, NAMESPACE, launch.name)),
-        what="the shards did not end",
-        timeout=300,
-        poll=0.2,
-    )
+    _wait_until_ended(cluster, launch.name)
     code, _out, document = _collect(emulator, launch, tmp_path / "merged", capsys)
     assert code == 0
     scenarios = {s["scenario"]: s for s in document["scenarios"]}
@@ -408,12 +402,7 @@ def test_ci_launches_the_shards_then_publishes_their_merged_run_once(
     cluster = Cluster.connect(Access(kubeconfig=emulator.kubeconfig, request_timeout=10), redactor=Redactor())
     [job] = list_jobs(cluster, NAMESPACE)
     assert job.sharded
-    wait_until(
-        lambda: Probe(*job_finished(cluster, NAMESPACE, job.name)),
-        what="the shards did not end",
-        timeout=300,
-        poll=0.2,
-    )
+    _wait_until_ended(cluster, job.name)
     assert cli.main(argv) == 0
 
     out = capsys.readouterr().out
